@@ -1,0 +1,116 @@
+package com.streamsocial.billing.stack;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real single-node Kafka broker (combined KRaft broker and controller) running in this JVM, from the
+ * production {@code kafka_2.13} jars. Settings are the single-node ones: replication factor 1 for the
+ * internal topics and no initial rebalance delay. Closing it stops the broker and deletes its log.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private final int port;
+    private final Path logDir;
+    private final KafkaRaftServer server;
+
+    private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server) {
+        this.port = port;
+        this.logDir = logDir;
+        this.server = server;
+    }
+
+    /** Starts a broker on 127.0.0.1:{@code port}; {@code port} 0 picks a free one. */
+    public static EmbeddedKafka start(int port) throws Exception {
+        int brokerPort = port == 0 ? FreePorts.pick() : port;
+        int controllerPort = FreePorts.pick();
+        Path logDir = TempDirs.create("billing-kafka-");
+        Properties p = new Properties();
+        p.put("node.id", "1");
+        p.put("process.roles", "broker,controller");
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("log.dirs", logDir.toString());
+        // Single node: the internal topics cannot be replicated.
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        // Fewer internal partitions than the production default of 50: faster start on 2 cores.
+        p.put("offsets.topic.num.partitions", "6");
+        p.put("transaction.state.log.num.partitions", "6");
+        p.put("auto.create.topics.enable", "false");
+        p.put("num.partitions", "3");
+
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(1)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setDirectories(List.of(logDir.toString()))
+                .setMetadataLogDirectory(logDir.toString())
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setControllerListenerName("CONTROLLER")
+                .run();
+
+        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(brokerPort, logDir, server);
+        kafka.awaitReady();
+        return kafka;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Creates the topics that do not exist yet; existing ones are left as they are. */
+    public void createTopics(List<String> names, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            for (String name : names) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+                            .all()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    private void awaitReady() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.shutdown();
+        server.awaitShutdown();
+        TempDirs.delete(logDir);
+    }
+}

@@ -1,0 +1,61 @@
+package com.streamsocial.billing.stack;
+
+import com.streamsocial.billing.contract.Topics;
+
+/**
+ * The infrastructure of the local stack: one real Kafka broker and one real PostgreSQL, both in this
+ * JVM, with the pipeline's topics created. Production points the services at its own cluster instead.
+ */
+public final class LocalInfra implements AutoCloseable {
+    /** Partitions per topic on the embedded broker: enough for several producers on 2 cores. */
+    public static final int TOPIC_PARTITIONS = 3;
+
+    private final EmbeddedKafka kafka;
+    private final EmbeddedPg pg;
+
+    private LocalInfra(EmbeddedKafka kafka, EmbeddedPg pg) {
+        this.kafka = kafka;
+        this.pg = pg;
+    }
+
+    /** Ports of 0 pick free ones (tests); the local stack passes 9092 and 5433. */
+    public static LocalInfra start(int kafkaPort, int pgPort) throws Exception {
+        EmbeddedPg pg = EmbeddedPg.start(pgPort);
+        try {
+            EmbeddedKafka kafka = EmbeddedKafka.start(kafkaPort);
+            kafka.createTopics(Topics.ALL, TOPIC_PARTITIONS);
+            return new LocalInfra(kafka, pg);
+        } catch (Exception e) {
+            pg.close();
+            throw e;
+        }
+    }
+
+    public String kafkaBootstrap() {
+        return kafka.bootstrapServers();
+    }
+
+    public String pgUri() {
+        return pg.uri();
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            kafka.close();
+        } finally {
+            pg.close();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        long t0 = System.nanoTime();
+        try (LocalInfra infra = start(0, 0)) {
+            System.out.printf("kafka %s pg %s up in %d ms%n", infra.kafkaBootstrap(), infra.pgUri(), (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+}
