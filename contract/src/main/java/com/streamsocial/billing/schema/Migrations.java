@@ -1,0 +1,71 @@
+package com.streamsocial.billing.schema;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Applies the versioned SQL files under {@code db/migration/} in order, once each, recorded in
+ * {@code schema_migrations}. Every service calls it at start; a transaction-scoped advisory lock makes
+ * concurrent starts safe.
+ */
+public final class Migrations {
+    /** In order. A new migration is a new file appended here, never an edit of a shipped one. */
+    public static final List<String> FILES = List.of("V1__pipeline.sql");
+
+    /** Arbitrary, fixed: the advisory lock that serialises migrations across services. */
+    private static final long LOCK_KEY = 0x6269_6c6c_696eL;
+
+    private Migrations() {}
+
+    public static Future<Integer> apply(Pool pool) {
+        return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")")
+                .execute()
+                .compose(ignored -> conn.query(
+                                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                        + "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+                        .execute())
+                .compose(ignored -> conn.query("SELECT version FROM schema_migrations").execute())
+                .compose(rows -> {
+                    Set<String> applied = new HashSet<>();
+                    for (Row r : rows) {
+                        applied.add(r.getString(0));
+                    }
+                    Future<Integer> chain = Future.succeededFuture(0);
+                    for (String file : FILES) {
+                        if (!applied.contains(file)) {
+                            chain = chain.compose(n -> applyOne(conn, file).map(n + 1));
+                        }
+                    }
+                    return chain;
+                }));
+    }
+
+    private static Future<Void> applyOne(SqlConnection conn, String file) {
+        return conn.query(read(file))
+                .execute()
+                .compose(ignored -> conn.preparedQuery("INSERT INTO schema_migrations (version) VALUES ($1)")
+                        .execute(Tuple.of(file)))
+                .mapEmpty();
+    }
+
+    private static String read(String file) {
+        try (InputStream in = Migrations.class.getResourceAsStream("/db/migration/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("migration " + file + " is not on the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

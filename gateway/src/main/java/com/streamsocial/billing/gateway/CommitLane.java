@@ -1,0 +1,243 @@
+package com.streamsocial.billing.gateway;
+
+import com.streamsocial.billing.contract.MetricsEvent;
+import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.gateway.batch.GroupCommitBatcher;
+import com.streamsocial.billing.gateway.dedup.IdempotencyDecision;
+import com.streamsocial.billing.gateway.dedup.Reservation;
+import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.store.IntentStore;
+import com.streamsocial.billing.kafka.ProducerErrors;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One group-commit lane: a batcher, one transactional producer and at most one batch in flight. A
+ * batch goes through: reserve its ids in PostgreSQL, write it to Kafka in one transaction (billing
+ * and metrics events together), mark it accepted, and only then answer every request in it. While one
+ * batch commits, the next one fills. Everything here runs on the lane's event loop, except the Kafka
+ * calls, which run on the publisher's own thread and come back through {@link Future#fromCompletionStage}.
+ */
+public final class CommitLane {
+    private static final Logger log = LoggerFactory.getLogger(CommitLane.class);
+
+    /** How a request ends; the HTTP layer turns it into a response. */
+    public record Answer(Kind kind, String ledgerStatus, String failureCode, String reason) {
+        public enum Kind {
+            ACCEPTED,
+            REPLAYED,
+            IN_FLIGHT,
+            KEY_REUSED,
+            UNAVAILABLE
+        }
+
+        static Answer of(Kind kind) {
+            return new Answer(kind, null, null, null);
+        }
+
+        static Answer replayed(String ledgerStatus, String failureCode) {
+            return new Answer(Kind.REPLAYED, ledgerStatus, failureCode, null);
+        }
+
+        static Answer unavailable(String reason) {
+            return new Answer(Kind.UNAVAILABLE, null, null, reason);
+        }
+    }
+
+    private final Vertx vertx;
+    private final Context context;
+    private final GatewayConfig config;
+    private final GroupCommitBatcher<Item> batcher;
+    private final TransactionalPublisher publisher;
+    private final IntentStore store;
+    private final BatchFaults faults;
+    private final Metrics metrics;
+    /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
+    private final Map<String, Item> inLane = new HashMap<>();
+
+    private boolean batchInFlight;
+    private long timerId = -1;
+    private long timerDeadlineMs = Long.MAX_VALUE;
+
+    private record Item(PaymentRequest request, Promise<Answer> answer) {}
+
+    public CommitLane(
+            Vertx vertx,
+            Context context,
+            GatewayConfig config,
+            TransactionalPublisher publisher,
+            IntentStore store,
+            BatchFaults faults,
+            Metrics metrics) {
+        this.vertx = vertx;
+        this.context = context;
+        this.config = config;
+        this.publisher = publisher;
+        this.store = store;
+        this.faults = faults;
+        this.metrics = metrics;
+        this.batcher = new GroupCommitBatcher<>(new GroupCommitBatcher.Limits(
+                config.batchRecordsMax(), config.batchBytesMax(), config.lingerMs(), config.queueRecordsMax()));
+    }
+
+    public int queuedRecords() {
+        return batcher.queuedRecords();
+    }
+
+    /** Queues one validated request; the future completes once its batch is decided. */
+    public Future<Answer> submit(PaymentRequest request, int sizeBytes) {
+        if (inLane.containsKey(request.paymentId())) {
+            return Future.succeededFuture(Answer.of(Answer.Kind.IN_FLIGHT));
+        }
+        Promise<Answer> promise = Promise.promise();
+        Item item = new Item(request, promise);
+        if (!batcher.offer(item, sizeBytes, nowMs())) {
+            metrics.counter("gateway_rejected_total{reason=\"queue_full\"}", "Requests shed with 503").increment();
+            return Future.succeededFuture(Answer.unavailable("queue_full"));
+        }
+        inLane.put(request.paymentId(), item);
+        maybeDrain();
+        return promise.future();
+    }
+
+    private void maybeDrain() {
+        if (batchInFlight) {
+            return; // the batch in flight calls back here when it is done
+        }
+        long now = nowMs();
+        if (batcher.needsDrain(now)) {
+            List<Item> batch = batcher.drain();
+            batchInFlight = true;
+            runBatch(batch).onComplete(ignored -> {
+                batchInFlight = false;
+                for (Item i : batch) {
+                    inLane.remove(i.request().paymentId());
+                }
+                maybeDrain();
+            });
+        } else {
+            long deadline = batcher.nextDeadlineMs();
+            if (deadline != Long.MAX_VALUE && deadline < timerDeadlineMs) {
+                if (timerId >= 0) {
+                    vertx.cancelTimer(timerId);
+                }
+                timerDeadlineMs = deadline;
+                timerId = vertx.setTimer(Math.max(1, deadline - now), id -> {
+                    timerId = -1;
+                    timerDeadlineMs = Long.MAX_VALUE;
+                    maybeDrain();
+                });
+            }
+        }
+    }
+
+    private Future<Void> runBatch(List<Item> batch) {
+        metrics.counter("gateway_batches_total", "Batches drained for group commit").increment();
+        metrics.counter("gateway_batch_records_total", "Requests drained into batches").add(batch.size());
+        List<PaymentRequest> requests = batch.stream().map(Item::request).toList();
+        return store.reserve(requests)
+                .compose(reservations -> decide(batch, reservations))
+                .compose(this::publish)
+                .recover(e -> {
+                    log.warn("batch of {} failed before Kafka: {}", batch.size(), e.toString());
+                    for (Item i : batch) {
+                        i.answer().tryComplete(Answer.unavailable("store_unavailable"));
+                    }
+                    return Future.succeededFuture();
+                });
+    }
+
+    /** Answers what the reservation settles, and returns the items to publish. */
+    private Future<List<Item>> decide(List<Item> batch, List<Reservation> reservations) {
+        List<Item> toPublish = new ArrayList<>(batch.size());
+        List<Item> stale = new ArrayList<>();
+        for (int k = 0; k < batch.size(); k++) {
+            Item item = batch.get(k);
+            Reservation r = reservations.get(k);
+            switch (IdempotencyDecision.decide(item.request().fingerprint(), r, config.reservationTimeoutMs())) {
+                case PUBLISH -> toPublish.add(item);
+                case REPLAY -> item.answer().complete(Answer.replayed(r.ledgerStatus(), r.failureCode()));
+                case IN_FLIGHT -> item.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
+                case KEY_REUSED -> item.answer().complete(Answer.of(Answer.Kind.KEY_REUSED));
+                case TAKE_OVER -> stale.add(item);
+            }
+        }
+        if (stale.isEmpty()) {
+            return Future.succeededFuture(toPublish);
+        }
+        List<String> staleIds = stale.stream().map(i -> i.request().paymentId()).toList();
+        return store.takeOver(staleIds, config.reservationTimeoutMs()).map(won -> {
+            for (Item i : stale) {
+                if (won.contains(i.request().paymentId())) {
+                    metrics.counter("gateway_reservations_taken_over_total", "Abandoned reservations re-published").increment();
+                    toPublish.add(i);
+                } else {
+                    i.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
+                }
+            }
+            return toPublish;
+        });
+    }
+
+    private Future<Void> publish(List<Item> items) {
+        if (items.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        long acceptedAtMs = System.currentTimeMillis();
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(items.size() * 2);
+        for (Item i : items) {
+            PaymentEvent event = i.request().toEvent(acceptedAtMs);
+            records.add(new ProducerRecord<>(Topics.BILLING, event.paymentId(), event.toBytes()));
+            MetricsEvent m = new MetricsEvent(
+                    MetricsEvent.ACCEPTED, event.paymentId(), event.tenant(), event.amount(), event.currency(), acceptedAtMs);
+            records.add(new ProducerRecord<>(Topics.METRICS, event.paymentId(), m.toBytes()));
+        }
+        List<PaymentRequest> requests = items.stream().map(Item::request).toList();
+        List<String> ids = requests.stream().map(PaymentRequest::paymentId).toList();
+        boolean abort = faults.abortAfterSend(requests);
+        return Future.fromCompletionStage(publisher.publish(records, abort), context)
+                .compose(
+                        committed -> {
+                            metrics.counter("gateway_transactions_committed_total", "Kafka transactions committed").increment();
+                            metrics.counter("gateway_payments_accepted_total", "Payments accepted (202)").add(items.size());
+                            // The Kafka commit is the acceptance point; a failed mark only delays replays.
+                            return store.markAccepted(ids)
+                                    .recover(e -> {
+                                        log.warn("could not mark {} payments accepted: {}", ids.size(), e.toString());
+                                        return Future.succeededFuture();
+                                    })
+                                    .onComplete(ignored -> items.forEach(i -> i.answer().complete(Answer.of(Answer.Kind.ACCEPTED))));
+                        },
+                        failed -> {
+                            metrics.counter("gateway_transactions_failed_total", "Kafka transactions aborted or failed").increment();
+                            Throwable cause = ProducerErrors.unwrap(failed);
+                            TransactionalPublisher.Outcome outcome =
+                                    cause instanceof TransactionalPublisher.TransactionFailedException tfe
+                                            ? tfe.outcome()
+                                            : TransactionalPublisher.Outcome.UNKNOWN;
+                            // Only a transaction known to be aborted may give its keys back; an unknown
+                            // one keeps them reserved until the reservation times out.
+                            Future<Void> release = outcome == TransactionalPublisher.Outcome.ABORTED
+                                    ? store.release(ids).recover(e -> Future.succeededFuture())
+                                    : Future.succeededFuture();
+                            return release.onComplete(ignored ->
+                                    items.forEach(i -> i.answer().complete(Answer.unavailable("transaction_failed"))));
+                        });
+    }
+
+    private static long nowMs() {
+        return System.nanoTime() / 1_000_000;
+    }
+}

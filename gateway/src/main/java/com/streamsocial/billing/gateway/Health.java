@@ -1,0 +1,72 @@
+package com.streamsocial.billing.gateway;
+
+import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+
+/**
+ * Readiness of one gateway process: PostgreSQL answers, the Kafka cluster answers, and no producer
+ * has failed fatally. Probes run in the background every {@code probeIntervalMs}; the endpoint only
+ * reads their last result, so a scrape never waits on a slow dependency.
+ */
+public final class Health implements AutoCloseable {
+    private final List<TransactionalPublisher> publishers = new CopyOnWriteArrayList<>();
+    private final Admin admin;
+    private volatile boolean pgUp;
+    private volatile boolean kafkaUp;
+    private volatile String pgError = "not probed yet";
+    private volatile String kafkaError = "not probed yet";
+
+    public Health(Map<String, Object> kafka) {
+        this.admin = Admin.create(Map.of(
+                "bootstrap.servers", kafka.getOrDefault("bootstrap.servers", "127.0.0.1:9092"),
+                "request.timeout.ms", 3_000,
+                "default.api.timeout.ms", 3_000));
+    }
+
+    void register(TransactionalPublisher publisher) {
+        publishers.add(publisher);
+    }
+
+    /** Probes now and then every {@code probeIntervalMs}; returns the first probe. */
+    public Future<Void> start(Vertx vertx, Pool pool, long probeIntervalMs) {
+        vertx.setPeriodic(probeIntervalMs, id -> probe(pool));
+        return probe(pool);
+    }
+
+    private Future<Void> probe(Pool pool) {
+        Future<Void> pg = pool.query("SELECT 1").execute().onComplete(ar -> {
+            pgUp = ar.succeeded();
+            pgError = ar.succeeded() ? null : ar.cause().toString();
+        }).mapEmpty();
+        Future<Void> kafka = Future.fromCompletionStage(
+                        admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000)).nodes().toCompletionStage())
+                .onComplete(ar -> {
+                    kafkaUp = ar.succeeded() && !ar.result().isEmpty();
+                    kafkaError = kafkaUp ? null : ar.failed() ? ar.cause().toString() : "no brokers";
+                })
+                .mapEmpty();
+        return Future.join(pg, kafka).mapEmpty();
+    }
+
+    public JsonObject readiness() {
+        boolean producersOk = publishers.stream().noneMatch(p -> p.state() == TransactionalPublisher.State.FATAL);
+        JsonObject checks = new JsonObject()
+                .put("postgres", new JsonObject().put("up", pgUp).put("error", pgError))
+                .put("kafka", new JsonObject().put("up", kafkaUp).put("error", kafkaError))
+                .put("producers", new JsonObject().put("up", producersOk).put("count", publishers.size()));
+        return new JsonObject().put("ready", pgUp && kafkaUp && producersOk).put("checks", checks);
+    }
+
+    @Override
+    public void close() {
+        admin.close(java.time.Duration.ofSeconds(2));
+    }
+}

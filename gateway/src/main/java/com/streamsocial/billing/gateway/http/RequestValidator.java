@@ -1,0 +1,226 @@
+package com.streamsocial.billing.gateway.http;
+
+import com.streamsocial.billing.contract.Currencies;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Validates a {@code POST /v1/payments} request: the Idempotency-Key header, the media type and the
+ * JSON body. It reports every offending field at once, and it accepts nothing it does not know:
+ * unknown fields are errors, as Stripe treats unknown parameters.
+ */
+public final class RequestValidator {
+    public static final int BODY_BYTES_MAX = 16 * 1024;
+    public static final int KEY_LENGTH_MAX = 255;
+    public static final long AMOUNT_MIN = 1;
+    public static final long AMOUNT_MAX = 99_999_999;
+    public static final int METADATA_PAIRS_MAX = 20;
+    public static final int METADATA_KEY_LENGTH_MAX = 40;
+    public static final int METADATA_VALUE_LENGTH_MAX = 500;
+    public static final int ID_LENGTH_MAX = 255;
+    public static final int DESCRIPTION_LENGTH_MAX = 1_000;
+
+    private static final Set<String> FIELDS =
+            Set.of("amount", "currency", "customer_id", "payment_method", "description", "metadata");
+
+    /** Either a request or the problem to answer with. */
+    public record Result(PaymentRequest request, Problem problem) {}
+
+    private RequestValidator() {}
+
+    /** Checks the header on its own, so that a request without a key is refused before its body. */
+    public static Problem checkKey(String key) {
+        if (key == null) {
+            return new Problem(
+                    400,
+                    "missing-idempotency-key",
+                    "Idempotency-Key header is required",
+                    "send an Idempotency-Key header of 1 to " + KEY_LENGTH_MAX + " printable ASCII characters",
+                    List.of(new Problem.FieldError("Idempotency-Key", "missing")),
+                    null);
+        }
+        String why = null;
+        if (key.isEmpty() || key.length() > KEY_LENGTH_MAX) {
+            why = "must be 1 to " + KEY_LENGTH_MAX + " characters, got " + key.length();
+        } else {
+            for (int i = 0; i < key.length(); i++) {
+                char c = key.charAt(i);
+                if (c < 0x20 || c > 0x7e) {
+                    why = "must be printable ASCII; character " + i + " is not";
+                    break;
+                }
+            }
+        }
+        if (why == null) {
+            return null;
+        }
+        return new Problem(
+                400,
+                "invalid-idempotency-key",
+                "Idempotency-Key header is invalid",
+                "Idempotency-Key " + why,
+                List.of(new Problem.FieldError("Idempotency-Key", why)),
+                null);
+    }
+
+    public static Result validate(String tenant, String key, String contentType, Buffer body) {
+        Problem keyProblem = checkKey(key);
+        if (keyProblem != null) {
+            return new Result(null, keyProblem);
+        }
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            return new Result(
+                    null,
+                    Problem.of(
+                            415,
+                            "unsupported-media-type",
+                            "Unsupported media type",
+                            "Content-Type must be application/json"));
+        }
+        if (body == null || body.length() == 0) {
+            return invalid("body", "a JSON object is required");
+        }
+        if (body.length() > BODY_BYTES_MAX) {
+            return new Result(null, tooLarge());
+        }
+        JsonObject json;
+        try {
+            json = new JsonObject(body);
+        } catch (DecodeException | ClassCastException e) {
+            return new Result(
+                    null,
+                    new Problem(
+                            400,
+                            "malformed-json",
+                            "The body is not valid JSON",
+                            "the body must be one JSON object",
+                            List.of(new Problem.FieldError("body", "not a JSON object")),
+                            null));
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (String f : json.fieldNames()) {
+            if (!FIELDS.contains(f)) {
+                errors.add(new Problem.FieldError(f, "unknown field"));
+            }
+        }
+        long amount = amount(json.getValue("amount"), errors);
+        String currency = currency(json.getValue("currency"), errors);
+        String customerId = string(json.getValue("customer_id"), "customer_id", true, ID_LENGTH_MAX, errors);
+        String paymentMethod = string(json.getValue("payment_method"), "payment_method", true, ID_LENGTH_MAX, errors);
+        String description = string(json.getValue("description"), "description", false, DESCRIPTION_LENGTH_MAX, errors);
+        Map<String, String> metadata = metadata(json.getValue("metadata"), errors);
+        if (!errors.isEmpty()) {
+            return new Result(null, Problem.invalid(errors));
+        }
+        return new Result(
+                PaymentRequest.of(tenant, key, amount, currency, customerId, paymentMethod, description, metadata),
+                null);
+    }
+
+    public static Problem tooLarge() {
+        return new Problem(
+                413,
+                "body-too-large",
+                "The body is too large",
+                "the body must be at most " + BODY_BYTES_MAX + " bytes",
+                List.of(new Problem.FieldError("body", "larger than " + BODY_BYTES_MAX + " bytes")),
+                null);
+    }
+
+    private static Result invalid(String field, String detail) {
+        return new Result(null, Problem.invalid(List.of(new Problem.FieldError(field, detail))));
+    }
+
+    private static long amount(Object v, List<Problem.FieldError> errors) {
+        if (v == null) {
+            errors.add(new Problem.FieldError("amount", "required"));
+            return 0;
+        }
+        // Integers only: 19.99, "1999" and 1e3 are all refused rather than guessed at.
+        if (!(v instanceof Integer || v instanceof Long)) {
+            errors.add(new Problem.FieldError("amount", "must be an integer amount in minor units"));
+            return 0;
+        }
+        long amount = ((Number) v).longValue();
+        if (amount < AMOUNT_MIN || amount > AMOUNT_MAX) {
+            errors.add(new Problem.FieldError("amount", "must be between " + AMOUNT_MIN + " and " + AMOUNT_MAX));
+        }
+        return amount;
+    }
+
+    private static String currency(Object v, List<Problem.FieldError> errors) {
+        if (v == null) {
+            errors.add(new Problem.FieldError("currency", "required"));
+            return null;
+        }
+        if (!(v instanceof String s)) {
+            errors.add(new Problem.FieldError("currency", "must be a string"));
+            return null;
+        }
+        String code = s.toUpperCase(Locale.ROOT);
+        if (!Currencies.isActive(code)) {
+            errors.add(new Problem.FieldError("currency", "'" + truncate(s) + "' is not an active ISO 4217 code"));
+            return null;
+        }
+        return code;
+    }
+
+    private static String string(Object v, String field, boolean required, int lengthMax, List<Problem.FieldError> errors) {
+        if (v == null) {
+            if (required) {
+                errors.add(new Problem.FieldError(field, "required"));
+            }
+            return "";
+        }
+        if (!(v instanceof String s)) {
+            errors.add(new Problem.FieldError(field, "must be a string"));
+            return "";
+        }
+        if (required && s.isBlank()) {
+            errors.add(new Problem.FieldError(field, "must not be empty"));
+        } else if (s.length() > lengthMax) {
+            errors.add(new Problem.FieldError(field, "must be at most " + lengthMax + " characters"));
+        }
+        return s;
+    }
+
+    private static Map<String, String> metadata(Object v, List<Problem.FieldError> errors) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (v == null) {
+            return out;
+        }
+        if (!(v instanceof JsonObject obj)) {
+            errors.add(new Problem.FieldError("metadata", "must be an object of string values"));
+            return out;
+        }
+        if (obj.size() > METADATA_PAIRS_MAX) {
+            errors.add(new Problem.FieldError("metadata", "at most " + METADATA_PAIRS_MAX + " pairs"));
+            return out;
+        }
+        for (String k : obj.fieldNames()) {
+            Object val = obj.getValue(k);
+            String field = "metadata." + truncate(k);
+            if (k.isEmpty() || k.length() > METADATA_KEY_LENGTH_MAX) {
+                errors.add(new Problem.FieldError(field, "keys must be 1 to " + METADATA_KEY_LENGTH_MAX + " characters"));
+            } else if (!(val instanceof String s)) {
+                errors.add(new Problem.FieldError(field, "must be a string"));
+            } else if (s.length() > METADATA_VALUE_LENGTH_MAX) {
+                errors.add(new Problem.FieldError(field, "must be at most " + METADATA_VALUE_LENGTH_MAX + " characters"));
+            } else {
+                out.put(k, s);
+            }
+        }
+        return out;
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+}

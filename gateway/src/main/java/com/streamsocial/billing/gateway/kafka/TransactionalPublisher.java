@@ -1,0 +1,235 @@
+package com.streamsocial.billing.gateway.kafka;
+
+import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.kafka.ProducerErrors;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One transactional producer and the one thread that owns it. Each {@link #publish} call is one Kafka
+ * transaction: begin, send every record, commit. The calls block, so they run on this dedicated,
+ * named thread and never on an event loop; the caller gets a {@link CompletableFuture} back.
+ *
+ * <p>At most one transaction is open at a time, and at most {@link #QUEUED_CALLS_MAX} calls wait.
+ */
+public final class TransactionalPublisher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TransactionalPublisher.class);
+
+    /** The gateway keeps one batch in flight per publisher; a little slack covers close and probes. */
+    public static final int QUEUED_CALLS_MAX = 4;
+
+    public enum State {
+        NEW,
+        READY,
+        IN_TRANSACTION,
+        COMMITTING,
+        ABORTING,
+        FATAL,
+        CLOSED;
+
+        boolean canTransitionTo(State next) {
+            return switch (this) {
+                case NEW -> next == READY || next == FATAL || next == CLOSED;
+                case READY -> next == IN_TRANSACTION || next == READY || next == FATAL || next == CLOSED;
+                case IN_TRANSACTION -> next == COMMITTING || next == ABORTING || next == READY || next == FATAL;
+                case COMMITTING -> next == READY || next == ABORTING || next == FATAL;
+                case ABORTING -> next == READY || next == FATAL;
+                case FATAL -> next == CLOSED;
+                case CLOSED -> false;
+            };
+        }
+    }
+
+    /** How a failed transaction ended: decides what may be released and what the client is told. */
+    public enum Outcome {
+        /** Nothing of it can ever become visible to a read_committed reader. */
+        ABORTED,
+        /** The commit may or may not have happened (for example, a commit timed out). */
+        UNKNOWN
+    }
+
+    /** A transaction that did not commit, with what is known of its effect. */
+    public static final class TransactionFailedException extends RuntimeException {
+        private final Outcome outcome;
+
+        TransactionFailedException(Outcome outcome, String message, Throwable cause) {
+            super(message, cause);
+            this.outcome = outcome;
+        }
+
+        public Outcome outcome() {
+            return outcome;
+        }
+    }
+
+    private final Map<String, Object> config;
+    private final String transactionalId;
+    private final ThreadPoolExecutor thread;
+    private Producer<String, byte[]> producer; // touched on the dedicated thread only
+    private volatile State state = State.NEW;
+    private volatile Throwable fatalCause;
+
+    public TransactionalPublisher(Map<String, Object> producerConfig) {
+        this.config = Map.copyOf(producerConfig);
+        this.transactionalId = String.valueOf(producerConfig.get("transactional.id"));
+        this.thread = new ThreadPoolExecutor(
+                1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUED_CALLS_MAX), r -> {
+                    Thread t = new Thread(r, "kafka-tx-" + transactionalId);
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public Throwable fatalCause() {
+        return fatalCause;
+    }
+
+    /** Creates the producer and calls {@code initTransactions}, which fences any older instance. */
+    public CompletableFuture<Void> start() {
+        return CompletableFuture.runAsync(
+                () -> {
+                    producer = newProducer();
+                    transitionTo(State.READY);
+                },
+                thread);
+    }
+
+    /**
+     * Writes {@code records} in one transaction. With {@code abortOnPurpose} the records are sent and
+     * flushed, then the transaction is aborted: a fault hook for proving atomicity.
+     */
+    public CompletableFuture<Void> publish(List<ProducerRecord<String, byte[]>> records, boolean abortOnPurpose) {
+        Check.argument(!records.isEmpty(), "a transaction needs at least one record");
+        return CompletableFuture.runAsync(() -> runTransaction(records, abortOnPurpose), thread);
+    }
+
+    private void runTransaction(List<ProducerRecord<String, byte[]>> records, boolean abortOnPurpose) {
+        if (state != State.READY) {
+            throw new TransactionFailedException(Outcome.ABORTED, "producer " + transactionalId + " is " + state, fatalCause);
+        }
+        try {
+            transitionTo(State.IN_TRANSACTION);
+            producer.beginTransaction();
+            for (ProducerRecord<String, byte[]> r : records) {
+                producer.send(r);
+            }
+            if (abortOnPurpose) {
+                producer.flush();
+                transitionTo(State.ABORTING);
+                producer.abortTransaction();
+                transitionTo(State.READY);
+                throw new TransactionFailedException(Outcome.ABORTED, "transaction aborted on purpose", null);
+            }
+            transitionTo(State.COMMITTING);
+            producer.commitTransaction();
+            transitionTo(State.READY);
+        } catch (TransactionFailedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw recover(e);
+        }
+    }
+
+    /** Brings the producer back to READY (or FATAL) and says what became of the transaction. */
+    private TransactionFailedException recover(RuntimeException e) {
+        State failedIn = state;
+        ProducerErrors.Action action = ProducerErrors.classify(e);
+        Outcome outcome =
+                failedIn == State.COMMITTING && ProducerErrors.outcomeUnknown(e) ? Outcome.UNKNOWN : Outcome.ABORTED;
+        log.warn("transaction of {} failed in {} ({}): {}", transactionalId, failedIn, action, e.toString());
+        if (action == ProducerErrors.Action.FATAL) {
+            fatalCause = e;
+            transitionTo(State.FATAL);
+            closeQuietly();
+            return new TransactionFailedException(Outcome.UNKNOWN, "producer failed fatally", e);
+        }
+        if (action == ProducerErrors.Action.ABORT && outcome == Outcome.ABORTED) {
+            try {
+                transitionTo(State.ABORTING);
+                producer.abortTransaction();
+                transitionTo(State.READY);
+                return new TransactionFailedException(outcome, "transaction aborted: " + e, e);
+            } catch (RuntimeException abortFailed) {
+                log.warn("abort of {} failed, recreating the producer: {}", transactionalId, abortFailed.toString());
+            }
+        }
+        // Fenced, epoch error, failed abort or unknown commit: a new producer with the same
+        // transactional.id resolves whatever the old one left open.
+        try {
+            closeQuietly();
+            producer = newProducer();
+            state = State.READY;
+        } catch (RuntimeException initFailed) {
+            fatalCause = initFailed;
+            state = State.FATAL;
+            log.error("could not recreate producer {}", transactionalId, initFailed);
+        }
+        return new TransactionFailedException(outcome, "transaction failed: " + e, e);
+    }
+
+    private Producer<String, byte[]> newProducer() {
+        KafkaProducer<String, byte[]> p = new KafkaProducer<>(config);
+        try {
+            p.initTransactions();
+        } catch (RuntimeException e) {
+            p.close(Duration.ZERO);
+            throw e;
+        }
+        return p;
+    }
+
+    private void closeQuietly() {
+        if (producer != null) {
+            try {
+                producer.close(Duration.ZERO);
+            } catch (RuntimeException ignored) {
+                // Already failed: nothing more to learn from a failed close.
+            }
+            producer = null;
+        }
+    }
+
+    private void transitionTo(State next) {
+        Check.state(
+                state.canTransitionTo(next),
+                "producer %s: invalid transition from %s to %s",
+                transactionalId,
+                state,
+                next);
+        state = next;
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(
+                () -> {
+                    if (producer != null) {
+                        producer.close(Duration.ofSeconds(5));
+                        producer = null;
+                    }
+                    state = State.CLOSED;
+                },
+                thread);
+        try {
+            closing.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("closing producer {} did not finish cleanly: {}", transactionalId, e.toString());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package com.streamsocial.billing.gateway.store;
+
+import com.streamsocial.billing.gateway.dedup.Reservation;
+import com.streamsocial.billing.gateway.http.PaymentRequest;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The gateway's side of the idempotency table in PostgreSQL. Each call is one statement for a whole
+ * batch (arrays and {@code unnest}), so the cost per request falls as batches grow.
+ */
+public final class IntentStore {
+    /** Reserves every id that is free and reports the rows that were already there, in one round trip. */
+    private static final String RESERVE = """
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                    AS t(payment_id, tenant, idempotency_key, request_hash, request)
+            ), ins AS (
+                INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at)
+                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now() FROM input
+                ON CONFLICT (payment_id) DO NOTHING
+                RETURNING payment_id
+            )
+            SELECT input.payment_id,
+                   ins.payment_id IS NOT NULL AS inserted,
+                   i.request_hash, i.state,
+                   (extract(epoch FROM now() - i.reserved_at) * 1000)::bigint AS age_ms,
+                   p.status, p.failure_code
+            FROM input
+            LEFT JOIN ins ON ins.payment_id = input.payment_id
+            LEFT JOIN payment_intents i ON i.payment_id = input.payment_id AND ins.payment_id IS NULL
+            LEFT JOIN payments p ON p.payment_id = input.payment_id AND ins.payment_id IS NULL
+            """;
+
+    /** Takes over reservations abandoned longer than the timeout; the age check makes one taker win. */
+    private static final String TAKE_OVER = """
+            UPDATE payment_intents SET reserved_at = now()
+            WHERE payment_id = ANY($1::text[]) AND state = 'reserved'
+              AND reserved_at <= now() - make_interval(secs => $2::double precision / 1000)
+            RETURNING payment_id
+            """;
+
+    private static final String MARK_ACCEPTED = """
+            UPDATE payment_intents SET state = 'accepted', accepted_at = now()
+            WHERE payment_id = ANY($1::text[]) AND state = 'reserved'
+            """;
+
+    private static final String RELEASE =
+            "DELETE FROM payment_intents WHERE payment_id = ANY($1::text[]) AND state = 'reserved'";
+
+    private static final String FIND = """
+            SELECT i.request, i.state, i.idempotency_key, i.reserved_at, p.status, p.failure_code
+            FROM payment_intents i LEFT JOIN payments p ON p.payment_id = i.payment_id
+            WHERE i.payment_id = $1
+            """;
+
+    /** A payment as the gateway reports it. {@code ledgerStatus} is null until the processor records it. */
+    public record StoredPayment(String request, String intentState, String idempotencyKey, String ledgerStatus, String failureCode) {}
+
+    private final Pool pool;
+
+    public IntentStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    public Future<List<Reservation>> reserve(List<PaymentRequest> batch) {
+        int n = batch.size();
+        String[] ids = new String[n], tenants = new String[n], keys = new String[n], hashes = new String[n],
+                requests = new String[n];
+        for (int i = 0; i < n; i++) {
+            PaymentRequest r = batch.get(i);
+            ids[i] = r.paymentId();
+            tenants[i] = r.tenant();
+            keys[i] = r.idempotencyKey();
+            hashes[i] = r.fingerprint();
+            requests[i] = r.canonical();
+        }
+        return pool.preparedQuery(RESERVE)
+                .execute(Tuple.of(ids, tenants, keys, hashes, requests))
+                .map(rows -> {
+                    Map<String, Reservation> byId = new HashMap<>(n * 2);
+                    for (Row row : rows) {
+                        Reservation r = new Reservation(
+                                row.getString(0),
+                                row.getBoolean(1),
+                                row.getString(2),
+                                row.getString(3),
+                                row.getLong(4) == null ? 0 : row.getLong(4),
+                                row.getString(5),
+                                row.getString(6));
+                        byId.put(r.paymentId(), r);
+                    }
+                    List<Reservation> out = new ArrayList<>(n);
+                    for (PaymentRequest r : batch) {
+                        out.add(byId.get(r.paymentId()));
+                    }
+                    return out;
+                });
+    }
+
+    public Future<List<String>> takeOver(List<String> paymentIds, long reservationTimeoutMs) {
+        return pool.preparedQuery(TAKE_OVER)
+                .execute(Tuple.of(paymentIds.toArray(String[]::new), (double) reservationTimeoutMs))
+                .map(rows -> {
+                    List<String> won = new ArrayList<>();
+                    rows.forEach(r -> won.add(r.getString(0)));
+                    return won;
+                });
+    }
+
+    public Future<Void> markAccepted(List<String> paymentIds) {
+        return pool.preparedQuery(MARK_ACCEPTED)
+                .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
+                .mapEmpty();
+    }
+
+    public Future<Void> release(List<String> paymentIds) {
+        return pool.preparedQuery(RELEASE)
+                .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
+                .mapEmpty();
+    }
+
+    public Future<Optional<StoredPayment>> find(String paymentId) {
+        return pool.preparedQuery(FIND).execute(Tuple.of(paymentId)).map(rows -> {
+            if (rows.size() == 0) {
+                return Optional.empty();
+            }
+            Row r = rows.iterator().next();
+            return Optional.of(new StoredPayment(r.getString(0), r.getString(1), r.getString(2), r.getString(4), r.getString(5)));
+        });
+    }
+
+    public Future<Void> ping() {
+        return pool.query("SELECT 1").execute().mapEmpty();
+    }
+}

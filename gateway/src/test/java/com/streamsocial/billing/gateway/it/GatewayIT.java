@@ -1,0 +1,278 @@
+package com.streamsocial.billing.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.gateway.Gateway;
+import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.SharedInfra;
+import com.streamsocial.billing.stack.TopicReader;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The gateway alone against a real Kafka broker and a real PostgreSQL. */
+class GatewayIT {
+    private static final HttpClient http = HttpClient.newHttpClient();
+    private static final AtomicBoolean abortKeysPrefixedAbort = new AtomicBoolean();
+    private static LocalInfra infra;
+    private static Vertx vertx;
+    private static Gateway gateway;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        infra = SharedInfra.get();
+        // A low limit makes any blocking call on an event loop show up in the log.
+        vertx = Vertx.vertx(new VertxOptions()
+                .setMaxEventLoopExecuteTime(100)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+        int port = FreePorts.pick();
+        GatewayConfig config = GatewayConfig.from(Settings.of(Map.of(
+                "http.port", String.valueOf(port),
+                "http.host", "127.0.0.1",
+                "gateway.instanceId", "gateway-it",
+                "gateway.producers", "2",
+                "pg.uri", infra.pgUri(),
+                "kafka.bootstrap.servers", infra.kafkaBootstrap())));
+        gateway = Gateway.deploy(vertx, config, batch -> abortKeysPrefixedAbort.get()
+                        && batch.stream().anyMatch(r -> r.idempotencyKey().startsWith("abort-")))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        base = "http://127.0.0.1:" + port;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    static String body(long amount, String currency) {
+        return new JsonObject()
+                .put("amount", amount)
+                .put("currency", currency)
+                .put("customer_id", "cus_42")
+                .put("payment_method", "pm_card_visa")
+                .put("description", "it")
+                .put("metadata", new JsonObject().put("order", "o-1"))
+                .encode();
+    }
+
+    static HttpResponse<String> post(String key, String contentType, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            b.header("Idempotency-Key", key);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void assertProblem(HttpResponse<String> r, int status, String field) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
+        JsonObject p = new JsonObject(r.body());
+        assertThat(p.getInteger("status")).isEqualTo(status);
+        assertThat(p.getString("type")).startsWith("https://");
+        assertThat(p.getString("title")).isNotBlank();
+        if (field != null) {
+            assertThat(p.getJsonArray("errors").encode()).contains("\"field\":\"" + field + "\"");
+        }
+    }
+
+    @Test
+    void acceptsAPaymentAndReportsItPending() throws Exception {
+        String key = "accept-" + System.nanoTime();
+        HttpResponse<String> r = post(key, "application/json", body(1999, "USD"));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        JsonObject json = new JsonObject(r.body());
+        String id = PaymentIds.paymentId("default", key);
+        assertThat(json.getString("id")).isEqualTo(id);
+        assertThat(json.getString("status")).isEqualTo("pending");
+        assertThat(json.getLong("amount")).isEqualTo(1999);
+        assertThat(r.headers().firstValue("Location")).hasValue("/v1/payments/" + id);
+
+        HttpResponse<String> g = get("/v1/payments/" + id);
+        assertThat(g.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(g.body()).getString("status")).isEqualTo("pending");
+
+        assertProblem(get("/v1/payments/" + PaymentIds.paymentId("default", "never-" + key)), 404, null);
+        assertProblem(get("/v1/payments/not-an-id"), 404, null);
+    }
+
+    @Test
+    void replaysTheSameRequestAndRefusesADifferentOne() throws Exception {
+        String key = "replay-" + System.nanoTime();
+        HttpResponse<String> first = post(key, "application/json", body(500, "EUR"));
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+
+        // Same request, other whitespace and lower-case currency: the same canonical request.
+        HttpResponse<String> again = post(key, "application/json", " " + body(500, "eur") + "\n");
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(new JsonObject(again.body()).getString("id")).isEqualTo(new JsonObject(first.body()).getString("id"));
+
+        Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        HttpResponse<String> different = post(key, "application/json", body(501, "EUR"));
+        assertProblem(different, 422, "Idempotency-Key");
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false)).isEmpty();
+    }
+
+    @Test
+    void concurrentRetriesOfOneKeyPublishItOnce() throws Exception {
+        String key = "concurrent-" + System.nanoTime();
+        Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                .header("Idempotency-Key", key)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body(700, "GBP")))
+                .build();
+        for (int i = 0; i < 20; i++) {
+            calls.add(HttpClient.newHttpClient().sendAsync(req, HttpResponse.BodyHandlers.ofString()));
+        }
+        int accepted = 0;
+        for (CompletableFuture<HttpResponse<String>> c : calls) {
+            HttpResponse<String> r = c.get(30, TimeUnit.SECONDS);
+            boolean replayed = r.headers().firstValue("Idempotent-Replayed").isPresent();
+            if (r.statusCode() == 202 && !replayed) {
+                accepted++;
+            } else if (r.statusCode() == 409) {
+                assertProblem(r, 409, null);
+                assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            } else {
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+                assertThat(replayed).isTrue();
+            }
+        }
+        assertThat(accepted).isEqualTo(1);
+        HttpResponse<String> settled = post(key, "application/json", body(700, "GBP"));
+        assertThat(settled.statusCode()).isEqualTo(202);
+        assertThat(settled.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        List<ConsumerRecord<String, byte[]>> written = TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false);
+        assertThat(written).extracting(ConsumerRecord::key).containsExactly(PaymentIds.paymentId("default", key));
+    }
+
+    @Test
+    void badInputGetsAProblemAndWritesNothing() throws Exception {
+        Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        Map<TopicPartition, Long> metrics = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.METRICS);
+        String k = "bad-" + System.nanoTime();
+        assertProblem(post(k + "1", "application/json", "{\"amount\": 10,"), 400, "body");
+        assertProblem(post(k + "2", "application/json", "[1,2]"), 400, "body");
+        assertProblem(post(k + "3", "application/json", body(1, "USD").replace("1,", "\"1\",")), 400, "amount");
+        assertProblem(post(k + "4", "application/json", body(10, "USD").replace("10,", "10.5,")), 400, "amount");
+        assertProblem(post(k + "5", "application/json", body(10, "XYZ")), 400, "currency");
+        assertProblem(post(k + "6", "application/json", body(0, "USD")), 400, "amount");
+        assertProblem(post(k + "7", "application/json", body(100_000_000, "USD")), 400, "amount");
+        assertProblem(post(k + "8", "application/json", "{\"amount\":5,\"currency\":\"USD\",\"payment_method\":\"pm_card_visa\"}"), 400, "customer_id");
+        assertProblem(post(k + "9", "application/json", body(10, "USD").replace("\"description\"", "\"surprise\"")), 400, "surprise");
+        JsonObject meta = new JsonObject();
+        for (int i = 0; i < 21; i++) {
+            meta.put("k" + i, "v");
+        }
+        assertProblem(post(k + "10", "application/json", new JsonObject(body(10, "USD")).put("metadata", meta).encode()), 400, "metadata");
+        assertProblem(post(k + "11", "application/json", new JsonObject(body(10, "USD")).put("description", "x".repeat(17_000)).encode()), 413, "body");
+        assertProblem(post(null, "application/json", body(10, "USD")), 400, "Idempotency-Key");
+        assertProblem(post("", "application/json", body(10, "USD")), 400, "Idempotency-Key");
+        assertProblem(post("k".repeat(256), "application/json", body(10, "USD")), 400, "Idempotency-Key");
+        assertProblem(post(k + "\u00e9", "application/json", body(10, "USD")), 400, "Idempotency-Key");
+        HttpResponse<String> media = post(k + "12", "text/plain", body(10, "USD"));
+        assertThat(media.statusCode()).isEqualTo(415);
+        assertThat(media.headers().firstValue("content-type")).hasValue("application/problem+json");
+
+        // One good request after the bad ones: once it is answered, every earlier one is settled.
+        String good = k + "-good";
+        assertThat(post(good, "application/json", body(10, "USD")).statusCode()).isEqualTo(202);
+        String goodId = PaymentIds.paymentId("default", good);
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, false))
+                .extracting(ConsumerRecord::key)
+                .containsExactly(goodId);
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, false))
+                .extracting(ConsumerRecord::key)
+                .containsExactly(goodId);
+    }
+
+    @Test
+    void anAbortedBatchLeavesNoBillingAndNoMetricsEventVisible() throws Exception {
+        Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        Map<TopicPartition, Long> metrics = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.METRICS);
+        String run = "abort-" + System.nanoTime() + "-";
+        Set<String> ids = new HashSet<>();
+        abortKeysPrefixedAbort.set(true);
+        try {
+            for (int i = 0; i < 10; i++) {
+                HttpResponse<String> r = post(run + i, "application/json", body(100 + i, "USD"));
+                assertProblem(r, 503, null);
+                assertThat(r.headers().firstValue("Retry-After")).isPresent();
+                ids.add(PaymentIds.paymentId("default", run + i));
+            }
+        } finally {
+            abortKeysPrefixedAbort.set(false);
+        }
+        // The records were written, then aborted: read_uncommitted sees them, read_committed must not.
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, false))).containsAll(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, false))).containsAll(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true))).doesNotContainAnyElementsOf(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true))).doesNotContainAnyElementsOf(ids);
+        for (String id : ids) {
+            assertProblem(get("/v1/payments/" + id), 404, null);
+        }
+
+        // The aborted keys were released: a retry with the same key is accepted, and visible once.
+        for (int i = 0; i < 10; i++) {
+            assertThat(post(run + i, "application/json", body(100 + i, "USD")).statusCode()).isEqualTo(202);
+        }
+        List<ConsumerRecord<String, byte[]>> committed = TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true);
+        assertThat(keys(committed)).containsExactlyInAnyOrderElementsOf(ids);
+        for (ConsumerRecord<String, byte[]> rec : committed) {
+            assertThat(PaymentEvent.parse(rec.value()).paymentId()).isEqualTo(rec.key());
+        }
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true))).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void healthAndMetricsAnswer() throws Exception {
+        assertThat(get("/health/live").statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = get("/health/ready");
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(new JsonObject(ready.body()).getBoolean("ready")).isTrue();
+        HttpResponse<String> m = get("/metrics");
+        assertThat(m.body()).contains("# TYPE gateway_queue_records gauge");
+    }
+
+    private static List<String> keys(List<ConsumerRecord<String, byte[]>> records) {
+        return records.stream().map(ConsumerRecord::key).toList();
+    }
+}
