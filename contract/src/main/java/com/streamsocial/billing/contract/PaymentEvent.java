@@ -80,6 +80,13 @@ public record PaymentEvent(
                     json.getString("description", ""),
                     metadata,
                     json.getLong("accepted_at_ms", 0L));
+            if (!Currencies.isActive(event.currency())) {
+                throw new EventFormatException("currency " + event.currency() + " is not an active ISO 4217 code");
+            }
+            if (json.encode().contains("\\u0000")) {
+                // PostgreSQL text cannot hold NUL: such a record could never be stored.
+                throw new EventFormatException("a field contains a NUL character");
+            }
             if (event.amount() <= 0) {
                 throw new EventFormatException("amount must be positive");
             }

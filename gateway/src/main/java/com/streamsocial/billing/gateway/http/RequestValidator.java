@@ -183,7 +183,9 @@ public final class RequestValidator {
             errors.add(new Problem.FieldError(field, "must be a string"));
             return "";
         }
-        if (required && s.isBlank()) {
+        if (s.indexOf('\u0000') >= 0) {
+            errors.add(new Problem.FieldError(field, "must not contain NUL characters"));
+        } else if (required && s.isBlank()) {
             errors.add(new Problem.FieldError(field, "must not be empty"));
         } else if (s.length() > lengthMax) {
             errors.add(new Problem.FieldError(field, "must be at most " + lengthMax + " characters"));
@@ -209,7 +211,7 @@ public final class RequestValidator {
             String field = "metadata." + truncate(k);
             if (k.isEmpty() || k.length() > METADATA_KEY_LENGTH_MAX) {
                 errors.add(new Problem.FieldError(field, "keys must be 1 to " + METADATA_KEY_LENGTH_MAX + " characters"));
-            } else if (!(val instanceof String s)) {
+            } else if (!(val instanceof String s) || s.indexOf('\u0000') >= 0 || k.indexOf('\u0000') >= 0) {
                 errors.add(new Problem.FieldError(field, "must be a string"));
             } else if (s.length() > METADATA_VALUE_LENGTH_MAX) {
                 errors.add(new Problem.FieldError(field, "must be at most " + METADATA_VALUE_LENGTH_MAX + " characters"));

@@ -1,0 +1,103 @@
+package com.streamsocial.billing.loadtest;
+
+import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.gateway.BatchFaults;
+import com.streamsocial.billing.gateway.Gateway;
+import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.ProcessorConfig;
+import com.streamsocial.billing.processor.psp.ApproveAllProvider;
+import com.streamsocial.billing.stack.LocalInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole pipeline in one JVM on embedded defaults: a real Kafka broker (KRaft) on 127.0.0.1:9092,
+ * a real PostgreSQL on 127.0.0.1:5433, the gateway on 8080 and the processor (health on 8081). Runs
+ * until Ctrl-C, then stops everything and deletes the broker's and the database's data.
+ */
+public final class BillingStack implements AutoCloseable {
+    private final LocalInfra infra;
+    private final Vertx vertx;
+    private final Gateway gateway;
+    private final Processor processor;
+
+    private BillingStack(LocalInfra infra, Vertx vertx, Gateway gateway, Processor processor) {
+        this.infra = infra;
+        this.vertx = vertx;
+        this.gateway = gateway;
+        this.processor = processor;
+    }
+
+    public static BillingStack start(Settings settings) throws Exception {
+        LocalInfra infra = LocalInfra.start(settings.integer("stack.kafkaPort", 9092), settings.integer("stack.pgPort", 5433));
+        Map<String, String> wiring = new HashMap<>();
+        wiring.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
+        wiring.put("pg.uri", infra.pgUri());
+        Settings s = settings.with(wiring);
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        try {
+            Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            Processor processor = Processor.deploy(vertx, ProcessorConfig.from(s), new ApproveAllProvider())
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            return new BillingStack(infra, vertx, gateway, processor);
+        } catch (Exception e) {
+            vertx.close();
+            infra.close();
+            throw e;
+        }
+    }
+
+    public LocalInfra infra() {
+        return infra;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings = Settings.fromEnvironment();
+        long t0 = System.nanoTime();
+        BillingStack stack = start(settings);
+        GatewayConfig g = GatewayConfig.from(settings);
+        ProcessorConfig p = ProcessorConfig.from(settings);
+        String pgPort = stack.infra.pgUri().replaceAll(".*:(\\d+)/.*", "$1");
+        System.out.printf("""
+
+                StreamSocial billing stack is up (%d ms). Ctrl-C stops it and deletes its data.
+                  gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready, /metrics)
+                  processor   http://localhost:%d   (/health/ready, /metrics)
+                  kafka       %s   e.g. kcat -b %s -C -t payments.results -X isolation.level=read_committed
+                  postgresql  %s   e.g. psql -h 127.0.0.1 -p %s -U postgres -c 'select status, count(*) from payments group by 1'
+                  try:        curl -i -X POST localhost:%d/v1/payments -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' \\
+                                -d '{"amount":1999,"currency":"USD","customer_id":"cus_42","payment_method":"pm_card_visa"}'
+
+                """,
+                (System.nanoTime() - t0) / 1_000_000, g.httpPort(), p.httpPort(), stack.infra.kafkaBootstrap(),
+                stack.infra.kafkaBootstrap(), stack.infra.pgUri(), pgPort, g.httpPort());
+        Thread stopper = new Thread(() -> {
+            System.out.println("stopping the billing stack...");
+            stack.close();
+            System.out.println("stopped; nothing left behind");
+        }, "stack-stop");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        Thread.currentThread().join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            processor.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("services did not stop cleanly: " + e);
+        }
+        try {
+            infra.close();
+        } catch (Exception e) {
+            System.err.println("infrastructure did not stop cleanly: " + e);
+        }
+    }
+}

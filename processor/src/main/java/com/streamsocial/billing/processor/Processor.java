@@ -1,0 +1,54 @@
+package com.streamsocial.billing.processor;
+
+import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.schema.Migrations;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running processor: schema migrated, pool open, one {@link ProcessorVerticle}. */
+public final class Processor {
+    private static final Logger log = LoggerFactory.getLogger(Processor.class);
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final String deployment;
+    private final Metrics metrics;
+
+    private Processor(Vertx vertx, Pool pool, String deployment, Metrics metrics) {
+        this.vertx = vertx;
+        this.pool = pool;
+        this.deployment = deployment;
+        this.metrics = metrics;
+    }
+
+    public static Future<Processor> deploy(Vertx vertx, ProcessorConfig config, PaymentProvider provider) {
+        Pool pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(config.pgPoolSizeMax()).setMaxWaitQueueSize(100))
+                .connectingTo(PgConnectOptions.fromUri(config.pgUri()))
+                .using(vertx)
+                .build();
+        Metrics metrics = new Metrics();
+        return Migrations.apply(pool)
+                .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, provider, metrics)))
+                .map(id -> {
+                    log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
+                    return new Processor(vertx, pool, id, metrics);
+                })
+                .onFailure(e -> pool.close());
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Future<Void> close() {
+        return vertx.undeploy(deployment).eventually(pool::close);
+    }
+}

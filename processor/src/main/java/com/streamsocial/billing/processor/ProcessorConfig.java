@@ -1,0 +1,47 @@
+package com.streamsocial.billing.processor;
+
+import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.contract.Settings;
+import java.util.Map;
+
+/** The processor's settings, each with its unit in its name; read from {@link Settings}. */
+public record ProcessorConfig(
+        String instanceId,
+        String groupId,
+        int transactionTimeoutMs,
+        long processTimeoutMs,
+        long pollMs,
+        long backoffInitialMs,
+        long backoffMaxMs,
+        int maxPollRecords,
+        String httpHost,
+        int httpPort,
+        String pgUri,
+        int pgPoolSizeMax,
+        Map<String, Object> kafka) {
+
+    public ProcessorConfig {
+        // A batch must be decided well inside its transaction's lifetime.
+        Check.argument(processTimeoutMs * 2 <= transactionTimeoutMs,
+                "processor.processTimeoutMs (%d) must be at most half of processor.transactionTimeoutMs (%d)",
+                processTimeoutMs, transactionTimeoutMs);
+        kafka = Map.copyOf(kafka);
+    }
+
+    public static ProcessorConfig from(Settings s) {
+        return new ProcessorConfig(
+                s.string("processor.instanceId", "processor-1"),
+                s.string("processor.groupId", "billing-processor"),
+                s.integer("processor.transactionTimeoutMs", 60_000),
+                s.integer("processor.processTimeoutMs", 30_000),
+                s.integer("processor.pollMs", 100),
+                s.integer("processor.backoffInitialMs", 200),
+                s.integer("processor.backoffMaxMs", 10_000),
+                s.integer("processor.maxPollRecords", 500),
+                s.string("processor.httpHost", "0.0.0.0"),
+                s.integer("processor.httpPort", 8081),
+                s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
+                s.integer("pg.poolSizeMax", 4),
+                s.kafka());
+    }
+}

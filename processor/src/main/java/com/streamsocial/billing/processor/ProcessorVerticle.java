@@ -1,0 +1,132 @@
+package com.streamsocial.billing.processor;
+
+import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.contract.MetricsEvent;
+import com.streamsocial.billing.contract.OutcomeEvent;
+import com.streamsocial.billing.contract.PaymentStatus;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.dedup.StoredPayment;
+import com.streamsocial.billing.processor.kafka.TransactionalLoop;
+import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.store.LedgerStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The processor: a {@link TransactionalLoop} on its own thread for Kafka, and this verticle's event
+ * loop for PostgreSQL and the provider. The loop hands each batch over with
+ * {@code context.runOnContext} and waits, bounded, for the records to write.
+ */
+public final class ProcessorVerticle extends VerticleBase {
+    private final ProcessorConfig config;
+    private final Pool pool;
+    private final PaymentProvider provider;
+    private final Metrics metrics;
+
+    private LedgerStore ledger;
+    private TransactionalLoop loop;
+    private Thread loopThread;
+    private HttpServer server;
+
+    public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, Metrics metrics) {
+        this.config = config;
+        this.pool = pool;
+        this.provider = provider;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Future<?> start() {
+        ledger = new LedgerStore(pool);
+        Map<String, Object> consumerKafka = new HashMap<>(config.kafka());
+        consumerKafka.putIfAbsent("max.poll.records", config.maxPollRecords());
+        loop = new TransactionalLoop(
+                KafkaSafety.readCommittedConsumer(consumerKafka, config.groupId()),
+                KafkaSafety.transactionalProducer(config.kafka(), "processor-" + config.instanceId(), config.transactionTimeoutMs()),
+                new TransactionalLoop.Limits(config.pollMs(), config.processTimeoutMs(), config.backoffInitialMs(), config.backoffMaxMs()),
+                this::processOnContext,
+                metrics);
+        loopThread = new Thread(loop, "processor-kafka-loop");
+        loopThread.setDaemon(true);
+        loopThread.start();
+        metrics.gauge("processor_loop_state", "Ordinal of the loop state (FATAL=6)", () -> loop.state().ordinal());
+        if (config.httpPort() < 0) {
+            return Future.succeededFuture();
+        }
+        Router router = Router.router(vertx);
+        router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+        router.get("/health/ready").handler(ctx -> {
+            boolean ready = loop.state() != TransactionalLoop.State.FATAL && loop.state() != TransactionalLoop.State.STOPPED;
+            ctx.response().setStatusCode(ready ? 200 : 503);
+            ctx.json(new JsonObject().put("ready", ready).put("loop", loop.state().name()));
+        });
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.render()));
+        return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost()).onSuccess(s -> server = s);
+    }
+
+    /** Called on the loop thread; the work runs on this verticle's context. */
+    private CompletableFuture<List<ProducerRecord<String, byte[]>>> processOnContext(List<InputRecord> batch) {
+        CompletableFuture<List<ProducerRecord<String, byte[]>>> done = new CompletableFuture<>();
+        context.runOnContext(v -> ledger.process(batch, provider).map(this::outputs).onComplete(ar -> {
+            if (ar.succeeded()) {
+                done.complete(ar.result());
+            } else {
+                done.completeExceptionally(ar.cause());
+            }
+        }));
+        return done;
+    }
+
+    private List<ProducerRecord<String, byte[]>> outputs(LedgerStore.Result result) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(result.outcomes().size() * 2 + result.plan().deadLetters().size());
+        for (StoredPayment p : result.outcomes()) {
+            OutcomeEvent o = new OutcomeEvent(p.paymentId(), p.tenant(), p.idempotencyKey(), p.status(), p.amount(),
+                    p.currency(), p.failureCode(), p.providerRef(), p.decidedAtMs());
+            out.add(new ProducerRecord<>(Topics.RESULTS, p.paymentId(), o.toBytes()));
+            String type = p.status() == PaymentStatus.SUCCEEDED ? MetricsEvent.SUCCEEDED : MetricsEvent.FAILED;
+            out.add(new ProducerRecord<>(Topics.METRICS, p.paymentId(),
+                    new MetricsEvent(type, p.paymentId(), p.tenant(), p.amount(), p.currency(), p.decidedAtMs()).toBytes()));
+        }
+        for (InputRecord r : result.plan().deadLetters()) {
+            ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DLQ, r.key(), r.value());
+            dlq.headers().add("error", r.parseError().getBytes(StandardCharsets.UTF_8));
+            dlq.headers().add("source", (Topics.BILLING + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
+            out.add(dlq);
+        }
+        metrics.counter("processor_outcomes_emitted_total", "Outcomes written to payments.results").add(result.outcomes().size());
+        metrics.counter("processor_outcomes_reemitted_total", "Stored outcomes re-emitted on replay").add(result.plan().toReEmit().size());
+        metrics.counter("processor_duplicates_total", "Duplicate billing records (no second outcome)").add(result.plan().duplicates().size());
+        metrics.counter("processor_conflicts_total", "Known keys reused with a different request").add(result.plan().conflicts().size());
+        metrics.counter("processor_dead_letters_total", "Unparseable records sent to payments.dlq").add(result.plan().deadLetters().size());
+        return out;
+    }
+
+    public TransactionalLoop loop() {
+        return loop;
+    }
+
+    @Override
+    public Future<?> stop() {
+        Future<Void> http = server == null ? Future.succeededFuture() : server.close();
+        return http.compose(v -> vertx.executeBlocking(() -> {
+            loop.stop(Duration.ofSeconds(20));
+            return null;
+        }));
+    }
+}

@@ -1,0 +1,83 @@
+package com.streamsocial.billing.processor.dedup;
+
+import com.streamsocial.billing.contract.Check;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides, for one polled batch, which records to process, which outcomes to re-emit and which
+ * records are duplicates or conflicts. Pure: it sees the records, the ids this batch's claim inserted,
+ * and the rows that already existed.
+ *
+ * <p>The rule that keeps outcomes exactly-once: a stored row remembers the record (partition, offset)
+ * that claimed it. Only that same record, replayed after a crash, may emit the row's outcome again;
+ * any other record for the same payment is a duplicate and emits nothing.
+ */
+public final class BatchPlanner {
+    private BatchPlanner() {}
+
+    /** The first record of each payment id in the batch: the one whose claim counts. */
+    public static List<InputRecord> claimCandidates(List<InputRecord> batch) {
+        Set<String> seen = new HashSet<>();
+        List<InputRecord> out = new ArrayList<>();
+        for (InputRecord r : batch) {
+            if (r.parsed() && seen.add(r.event().paymentId())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    public static Plan plan(List<InputRecord> batch, Set<String> insertedIds, Map<String, StoredPayment> existing) {
+        List<InputRecord> toProcess = new ArrayList<>();
+        List<StoredPayment> toReEmit = new ArrayList<>();
+        List<InputRecord> duplicates = new ArrayList<>();
+        List<Plan.Conflict> conflicts = new ArrayList<>();
+        List<InputRecord> deadLetters = new ArrayList<>();
+        // The hash that owns each id in this batch: the stored one, or the one this batch inserted.
+        Map<String, String> ownerHash = new HashMap<>();
+        Set<String> decided = new HashSet<>();
+        for (InputRecord r : batch) {
+            if (!r.parsed()) {
+                deadLetters.add(r);
+                continue;
+            }
+            String id = r.event().paymentId();
+            String hash = r.event().requestHash();
+            if (!decided.add(id)) {
+                // A later record of an id this batch already decided.
+                String owner = ownerHash.get(id);
+                if (owner.equals(hash)) {
+                    duplicates.add(r);
+                } else {
+                    conflicts.add(new Plan.Conflict(r, owner));
+                }
+                continue;
+            }
+            if (insertedIds.contains(id)) {
+                ownerHash.put(id, hash);
+                toProcess.add(r);
+                continue;
+            }
+            StoredPayment stored = existing.get(id);
+            Check.state(stored != null, "payment %s was neither inserted nor found", id);
+            ownerHash.put(id, stored.requestHash());
+            if (!stored.requestHash().equals(hash)) {
+                conflicts.add(new Plan.Conflict(r, stored.requestHash()));
+            } else if (!stored.claimedBy(r)) {
+                duplicates.add(r);
+            } else if (stored.status().isFinal()) {
+                toReEmit.add(stored);
+            } else {
+                toProcess.add(r);
+            }
+        }
+        Plan plan = new Plan(toProcess, toReEmit, duplicates, conflicts, deadLetters);
+        Check.state(plan.size() == batch.size(), "plan covers %d of %d records", plan.size(), batch.size());
+        return plan;
+    }
+}

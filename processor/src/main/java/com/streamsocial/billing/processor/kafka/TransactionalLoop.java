@@ -1,0 +1,294 @@
+package com.streamsocial.billing.processor.kafka;
+
+import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.contract.EventFormatException;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.kafka.ProducerErrors;
+import com.streamsocial.billing.processor.dedup.InputRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read-process-write loop, on one dedicated thread that owns a consumer and a transactional
+ * producer (kafka-clients, because the Vert.x client has no {@code sendOffsetsToTransaction}). Per
+ * polled batch: hand the records to the {@code process} function (which runs on Vert.x and returns
+ * the records to write), then in one Kafka transaction write them and the consumer offsets with the
+ * group metadata (KIP-447). If anything fails, the transaction is aborted and the consumer rewinds to
+ * the batch's first offsets, so the batch is read again.
+ */
+public final class TransactionalLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(TransactionalLoop.class);
+
+    public enum State {
+        STARTING,
+        POLLING,
+        PROCESSING,
+        IN_TRANSACTION,
+        BACKING_OFF,
+        STOPPED,
+        FATAL;
+
+        boolean canTransitionTo(State next) {
+            return switch (this) {
+                case STARTING -> next == POLLING || next == FATAL || next == STOPPED;
+                case POLLING -> next == PROCESSING || next == POLLING || next == STOPPED || next == FATAL;
+                case PROCESSING -> next == IN_TRANSACTION || next == BACKING_OFF || next == STOPPED || next == FATAL;
+                case IN_TRANSACTION -> next == POLLING || next == BACKING_OFF || next == STOPPED || next == FATAL;
+                case BACKING_OFF -> next == POLLING || next == STOPPED || next == FATAL;
+                case STOPPED, FATAL -> false;
+            };
+        }
+    }
+
+    /** The settings of one loop; every wait is bounded. */
+    public record Limits(long pollMs, long processTimeoutMs, long backoffInitialMs, long backoffMaxMs) {
+        public Limits {
+            Check.argument(processTimeoutMs > 0 && backoffInitialMs > 0 && backoffMaxMs >= backoffInitialMs,
+                    "invalid loop limits %d/%d/%d", processTimeoutMs, backoffInitialMs, backoffMaxMs);
+        }
+    }
+
+    private final Map<String, Object> consumerConfig;
+    private final Map<String, Object> producerConfig;
+    private final Limits limits;
+    private final Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process;
+    private final Metrics metrics;
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    private volatile boolean running = true;
+    private volatile State state = State.STARTING;
+    private volatile Throwable fatalCause;
+    private KafkaConsumer<String, byte[]> consumer;
+    private KafkaProducer<String, byte[]> producer;
+    private long backoffMs;
+
+    public TransactionalLoop(
+            Map<String, Object> consumerConfig,
+            Map<String, Object> producerConfig,
+            Limits limits,
+            Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
+            Metrics metrics) {
+        this.consumerConfig = Map.copyOf(consumerConfig);
+        this.producerConfig = Map.copyOf(producerConfig);
+        this.limits = limits;
+        this.process = process;
+        this.metrics = metrics;
+        this.backoffMs = limits.backoffInitialMs();
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public Throwable fatalCause() {
+        return fatalCause;
+    }
+
+    @Override
+    public void run() {
+        try {
+            producer = new KafkaProducer<>(producerConfig);
+            producer.initTransactions();
+            consumer = new KafkaConsumer<>(consumerConfig);
+            consumer.subscribe(List.of(Topics.BILLING), new Rebalance());
+            transitionTo(State.POLLING);
+            while (running) {
+                ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(limits.pollMs()));
+                if (!polled.isEmpty() && running) {
+                    handle(polled);
+                }
+            }
+        } catch (WakeupException e) {
+            // stop() woke the consumer up: a normal way out.
+        } catch (RuntimeException e) {
+            fatalCause = e;
+            forceState(State.FATAL);
+            log.error("processor loop failed fatally", e);
+        } finally {
+            closeClients();
+            if (state != State.FATAL) {
+                forceState(State.STOPPED);
+            }
+            finished.countDown();
+        }
+    }
+
+    private void handle(ConsumerRecords<String, byte[]> polled) {
+        List<InputRecord> batch = parse(polled);
+        Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
+        for (TopicPartition tp : polled.partitions()) {
+            List<ConsumerRecord<String, byte[]>> recs = polled.records(tp);
+            firstOffsets.put(tp, recs.get(0).offset());
+            nextOffsets.put(tp, new OffsetAndMetadata(recs.get(recs.size() - 1).offset() + 1));
+        }
+        transitionTo(State.PROCESSING);
+        List<ProducerRecord<String, byte[]>> outputs;
+        try {
+            outputs = process.apply(batch).get(limits.processTimeoutMs(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            metrics.counter("processor_batches_failed_total{stage=\"process\"}", "Batches that failed and will be read again").increment();
+            log.warn("processing a batch of {} failed, it will be read again: {}", batch.size(), ProducerErrors.unwrap(e).toString());
+            rewind(firstOffsets);
+            backOff();
+            return;
+        }
+        if (!running) {
+            // Stopping: the processing above is stored in PostgreSQL, and the replay re-emits it.
+            rewind(firstOffsets);
+            return;
+        }
+        transitionTo(State.IN_TRANSACTION);
+        try {
+            producer.beginTransaction();
+            for (ProducerRecord<String, byte[]> r : outputs) {
+                producer.send(r);
+            }
+            producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
+            producer.commitTransaction();
+            metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed").increment();
+            metrics.counter("processor_records_total", "Billing records consumed and committed").add(batch.size());
+            backoffMs = limits.backoffInitialMs();
+            transitionTo(State.POLLING);
+        } catch (RuntimeException e) {
+            metrics.counter("processor_batches_failed_total{stage=\"transaction\"}", "Batches that failed and will be read again").increment();
+            recoverProducer(e);
+            rewind(firstOffsets);
+            backOff();
+        }
+    }
+
+    private List<InputRecord> parse(ConsumerRecords<String, byte[]> polled) {
+        List<InputRecord> batch = new ArrayList<>(polled.count());
+        for (ConsumerRecord<String, byte[]> r : polled) {
+            try {
+                PaymentEvent e = PaymentEvent.parse(r.value());
+                if (r.key() != null && !r.key().equals(e.paymentId())) {
+                    throw new EventFormatException("record key " + r.key() + " is not the payment id " + e.paymentId());
+                }
+                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), e, null));
+            } catch (EventFormatException ex) {
+                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), null, ex.getMessage()));
+            }
+        }
+        return batch;
+    }
+
+    private void recoverProducer(RuntimeException e) {
+        ProducerErrors.Action action = ProducerErrors.classify(e);
+        log.warn("transaction failed ({}), aborting: {}", action, e.toString());
+        if (action == ProducerErrors.Action.FATAL) {
+            throw e;
+        }
+        if (action == ProducerErrors.Action.ABORT && !ProducerErrors.outcomeUnknown(e)) {
+            try {
+                producer.abortTransaction();
+                return;
+            } catch (RuntimeException abortFailed) {
+                log.warn("abort failed, recreating the producer: {}", abortFailed.toString());
+            }
+        }
+        // A new producer with the same transactional.id fences the old one and resolves its transaction.
+        producer.close(Duration.ZERO);
+        producer = new KafkaProducer<>(producerConfig);
+        producer.initTransactions();
+    }
+
+    /** Reads the batch again from its first offsets: its transaction did not commit. */
+    private void rewind(Map<TopicPartition, Long> firstOffsets) {
+        for (Map.Entry<TopicPartition, Long> e : firstOffsets.entrySet()) {
+            if (consumer.assignment().contains(e.getKey())) {
+                consumer.seek(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private void backOff() {
+        transitionTo(State.BACKING_OFF);
+        long sleepMs = backoffMs;
+        backoffMs = Math.min(limits.backoffMaxMs(), backoffMs * 2);
+        try {
+            Thread.sleep(sleepMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+        if (running) {
+            transitionTo(State.POLLING);
+        }
+    }
+
+    /** Stops after the batch in hand; that batch's transaction is aborted, never half-committed. */
+    public void stop(Duration timeout) throws InterruptedException {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (!finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            log.warn("processor loop did not stop within {}", timeout);
+        }
+    }
+
+    private void closeClients() {
+        if (producer != null) {
+            try {
+                if (state == State.IN_TRANSACTION) {
+                    producer.abortTransaction();
+                }
+            } catch (RuntimeException ignored) {
+                // Closing anyway: the coordinator aborts what we could not.
+            }
+            producer.close(Duration.ofSeconds(5));
+        }
+        if (consumer != null) {
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    private void transitionTo(State next) {
+        Check.state(state.canTransitionTo(next), "processor loop: invalid transition from %s to %s", state, next);
+        state = next;
+    }
+
+    private void forceState(State next) {
+        state = next;
+    }
+
+    /** Revocation happens inside poll(), between transactions: nothing is open to abort then. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            Check.state(state != State.IN_TRANSACTION, "partitions revoked while a transaction is open");
+            metrics.counter("processor_rebalances_total", "Partition revocations").increment();
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.info("assigned {}", partitions);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package com.streamsocial.billing.processor.store;
+
+import com.streamsocial.billing.contract.PaymentStatus;
+import com.streamsocial.billing.processor.dedup.BatchPlanner;
+import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.dedup.Plan;
+import com.streamsocial.billing.processor.dedup.StoredPayment;
+import com.streamsocial.billing.processor.psp.PaymentProvider;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The processor's idempotency table and ledger in PostgreSQL. Every statement covers a whole polled
+ * batch through arrays and {@code unnest}: there is no round trip per record.
+ *
+ * <p>Two transactions per batch bracket the provider call, so that a crash at any point leaves a
+ * recovery point: rows are {@code charging} (with attempts counted) before the provider is called,
+ * and final, with their ledger entry, after it answers.
+ */
+public final class LedgerStore {
+    private static final String CLAIM = """
+            INSERT INTO payments (tenant, idempotency_key, payment_id, request_hash, amount, currency,
+                                  customer_id, payment_method, status, source_partition, source_offset, accepted_at)
+            SELECT t.tenant, t.key, t.id, t.hash, t.amount, t.currency, t.customer, t.method, 'claimed',
+                   t.part, t.off, to_timestamp(t.accepted_ms / 1000.0)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+                        $8::text[], $9::int[], $10::bigint[], $11::bigint[])
+                 AS t(tenant, key, id, hash, amount, currency, customer, method, part, off, accepted_ms)
+            ON CONFLICT DO NOTHING
+            RETURNING payment_id
+            """;
+
+    private static final String SELECT_COLUMNS = """
+            SELECT payment_id, tenant, idempotency_key, request_hash, amount, currency, status,
+                   source_partition, source_offset, failure_code, provider_ref,
+                   coalesce((extract(epoch FROM decided_at) * 1000)::bigint, 0)
+            FROM payments
+            """;
+
+    private static final String LOAD = SELECT_COLUMNS + " WHERE payment_id = ANY($1::text[])";
+
+    private static final String MARK_CHARGING = """
+            UPDATE payments SET status = 'charging', attempts = attempts + 1, last_attempt_at = now()
+            WHERE payment_id = ANY($1::text[]) AND status IN ('claimed', 'charging')
+            """;
+
+    private static final String RECORD_OUTCOMES = """
+            WITH o AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                    AS t(id, status, provider_ref, failure_code)
+            ), upd AS (
+                UPDATE payments p SET status = o.status, provider_ref = o.provider_ref,
+                                      failure_code = o.failure_code, decided_at = now()
+                FROM o WHERE p.payment_id = o.id AND p.status IN ('claimed', 'charging')
+                RETURNING p.payment_id, p.status, p.amount, p.currency
+            ), led AS (
+                INSERT INTO ledger_entries (payment_id, kind, amount, currency)
+                SELECT payment_id, 'charge', amount, currency FROM upd WHERE status = 'succeeded'
+                ON CONFLICT (payment_id) WHERE kind = 'charge' DO NOTHING
+                RETURNING payment_id
+            )
+            SELECT count(*) FROM upd
+            """;
+
+    private static final String RECORD_CONFLICTS = """
+            INSERT INTO idempotency_conflicts (tenant, idempotency_key, payment_id, stored_hash, conflicting_hash,
+                                               source_partition, source_offset)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[])
+            ON CONFLICT (source_partition, source_offset) DO NOTHING
+            """;
+
+    /** The decided part of one batch: what to emit, and what was planned. */
+    public record Result(Plan plan, List<StoredPayment> outcomes) {}
+
+    private final Pool pool;
+
+    public LedgerStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Claims, charges through {@code provider} and records one batch; returns the outcomes to emit. */
+    public Future<Result> process(List<InputRecord> batch, PaymentProvider provider) {
+        return pool.withTransaction(conn -> claimAndPlan(conn, batch)).compose(plan -> {
+            if (plan.toProcess().isEmpty()) {
+                return Future.succeededFuture(new Result(plan, plan.toReEmit()));
+            }
+            List<PaymentProvider.Charge> charges = plan.toProcess().stream()
+                    .map(r -> new PaymentProvider.Charge(r.event().paymentId(), r.event().amount(), r.event().currency(),
+                            r.event().customerId(), r.event().paymentMethod()))
+                    .toList();
+            return provider.charge(charges)
+                    .compose(results -> pool.withTransaction(conn -> recordOutcomes(conn, results)))
+                    .map(decided -> {
+                        List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit());
+                        outcomes.addAll(decided);
+                        return new Result(plan, outcomes);
+                    });
+        });
+    }
+
+    private Future<Plan> claimAndPlan(SqlConnection conn, List<InputRecord> batch) {
+        List<InputRecord> candidates = BatchPlanner.claimCandidates(batch);
+        if (candidates.isEmpty()) {
+            return Future.succeededFuture(BatchPlanner.plan(batch, Set.of(), Map.of()));
+        }
+        return conn.preparedQuery(CLAIM).execute(claimTuple(candidates)).compose(inserted -> {
+            Set<String> insertedIds = new HashSet<>();
+            inserted.forEach(r -> insertedIds.add(r.getString(0)));
+            List<String> others = candidates.stream()
+                    .map(r -> r.event().paymentId())
+                    .filter(id -> !insertedIds.contains(id))
+                    .toList();
+            Future<Map<String, StoredPayment>> existing = others.isEmpty()
+                    ? Future.succeededFuture(Map.of())
+                    : conn.preparedQuery(LOAD).execute(Tuple.of((Object) others.toArray(String[]::new))).map(LedgerStore::byId);
+            return existing.compose(rows -> {
+                Plan plan = BatchPlanner.plan(batch, insertedIds, rows);
+                return markCharging(conn, plan).compose(v -> recordConflicts(conn, plan)).map(plan);
+            });
+        });
+    }
+
+    private static Future<Void> markCharging(SqlConnection conn, Plan plan) {
+        if (plan.toProcess().isEmpty()) {
+            return Future.succeededFuture();
+        }
+        String[] ids = plan.toProcess().stream().map(r -> r.event().paymentId()).toArray(String[]::new);
+        return conn.preparedQuery(MARK_CHARGING).execute(Tuple.of((Object) ids)).mapEmpty();
+    }
+
+    private static Future<Void> recordConflicts(SqlConnection conn, Plan plan) {
+        if (plan.conflicts().isEmpty()) {
+            return Future.succeededFuture();
+        }
+        int n = plan.conflicts().size();
+        String[] tenants = new String[n], keys = new String[n], ids = new String[n], stored = new String[n], seen = new String[n];
+        Integer[] parts = new Integer[n];
+        Long[] offsets = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Plan.Conflict c = plan.conflicts().get(i);
+            tenants[i] = c.record().event().tenant();
+            keys[i] = c.record().event().idempotencyKey();
+            ids[i] = c.record().event().paymentId();
+            stored[i] = c.storedHash();
+            seen[i] = c.record().event().requestHash();
+            parts[i] = c.record().partition();
+            offsets[i] = c.record().offset();
+        }
+        return conn.preparedQuery(RECORD_CONFLICTS)
+                .execute(Tuple.wrap(new Object[] {tenants, keys, ids, stored, seen, parts, offsets}))
+                .mapEmpty();
+    }
+
+    private static Future<List<StoredPayment>> recordOutcomes(SqlConnection conn, List<PaymentProvider.ChargeResult> results) {
+        int n = results.size();
+        String[] ids = new String[n], statuses = new String[n], refs = new String[n], codes = new String[n];
+        for (int i = 0; i < n; i++) {
+            PaymentProvider.ChargeResult r = results.get(i);
+            ids[i] = r.paymentId();
+            statuses[i] = r.succeeded() ? PaymentStatus.SUCCEEDED.wire() : PaymentStatus.FAILED.wire();
+            refs[i] = r.providerRef();
+            codes[i] = r.failureCode();
+        }
+        // Whatever is stored after the update is the truth to emit, even if another instance decided first.
+        return conn.preparedQuery(RECORD_OUTCOMES)
+                .execute(Tuple.of(ids, statuses, refs, codes))
+                .compose(v -> conn.preparedQuery(LOAD).execute(Tuple.of((Object) ids)))
+                .map(rows -> new ArrayList<>(byId(rows).values()));
+    }
+
+    private static Tuple claimTuple(List<InputRecord> candidates) {
+        int n = candidates.size();
+        String[] tenants = new String[n], keys = new String[n], ids = new String[n], hashes = new String[n],
+                currencies = new String[n], customers = new String[n], methods = new String[n];
+        Long[] amounts = new Long[n], offsets = new Long[n], accepted = new Long[n];
+        Integer[] parts = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            InputRecord r = candidates.get(i);
+            tenants[i] = r.event().tenant();
+            keys[i] = r.event().idempotencyKey();
+            ids[i] = r.event().paymentId();
+            hashes[i] = r.event().requestHash();
+            amounts[i] = r.event().amount();
+            currencies[i] = r.event().currency();
+            customers[i] = r.event().customerId();
+            methods[i] = r.event().paymentMethod();
+            parts[i] = r.partition();
+            offsets[i] = r.offset();
+            accepted[i] = r.event().acceptedAtMs();
+        }
+        return Tuple.wrap(new Object[] {tenants, keys, ids, hashes, amounts, currencies, customers, methods, parts, offsets, accepted});
+    }
+
+    private static Map<String, StoredPayment> byId(RowSet<Row> rows) {
+        Map<String, StoredPayment> out = new HashMap<>();
+        for (Row r : rows) {
+            StoredPayment s = new StoredPayment(
+                    r.getString(0),
+                    r.getString(1),
+                    r.getString(2),
+                    r.getString(3),
+                    r.getLong(4),
+                    r.getString(5),
+                    PaymentStatus.fromWire(r.getString(6)),
+                    r.getInteger(7),
+                    r.getLong(8),
+                    r.getString(9),
+                    r.getString(10),
+                    r.getLong(11));
+            out.put(s.paymentId(), s);
+        }
+        return out;
+    }
+}

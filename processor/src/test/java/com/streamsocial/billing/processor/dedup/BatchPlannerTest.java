@@ -1,0 +1,98 @@
+package com.streamsocial.billing.processor.dedup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.contract.PaymentStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class BatchPlannerTest {
+    private static InputRecord rec(int partition, long offset, String key, String hash) {
+        PaymentEvent e = new PaymentEvent(
+                PaymentIds.paymentId("t", key), "t", key, hash, 100, "USD", "c", "pm", "", Map.of(), 1);
+        return new InputRecord(partition, offset, e.paymentId(), e.toBytes(), e, null);
+    }
+
+    private static StoredPayment stored(InputRecord claimedBy, PaymentStatus status, String hash) {
+        PaymentEvent e = claimedBy.event();
+        return new StoredPayment(e.paymentId(), "t", e.idempotencyKey(), hash, 100, "USD", status,
+                claimedBy.partition(), claimedBy.offset(), null, null, 5);
+    }
+
+    @Test
+    void newPaymentsAreProcessed() {
+        InputRecord a = rec(0, 1, "a", "h1");
+        InputRecord b = rec(0, 2, "b", "h2");
+        Plan p = BatchPlanner.plan(List.of(a, b), Set.of(a.event().paymentId(), b.event().paymentId()), Map.of());
+        assertThat(p.toProcess()).containsExactly(a, b);
+        assertThat(p.toReEmit()).isEmpty();
+    }
+
+    @Test
+    void theSameRecordReplayedAfterACrashReEmitsTheStoredOutcome() {
+        InputRecord a = rec(1, 7, "a", "h1");
+        StoredPayment s = stored(a, PaymentStatus.SUCCEEDED, "h1");
+        Plan p = BatchPlanner.plan(List.of(a), Set.of(), Map.of(s.paymentId(), s));
+        assertThat(p.toReEmit()).containsExactly(s);
+        assertThat(p.toProcess()).isEmpty();
+    }
+
+    @Test
+    void theSameRecordReplayedBeforeItsOutcomeWasStoredIsProcessedAgain() {
+        InputRecord a = rec(1, 7, "a", "h1");
+        StoredPayment s = stored(a, PaymentStatus.CHARGING, "h1");
+        Plan p = BatchPlanner.plan(List.of(a), Set.of(), Map.of(s.paymentId(), s));
+        assertThat(p.toProcess()).containsExactly(a);
+    }
+
+    @Test
+    void anotherRecordOfAClaimedPaymentIsADuplicateAndEmitsNothing() {
+        InputRecord first = rec(1, 7, "a", "h1");
+        InputRecord second = rec(2, 9, "a", "h1");
+        StoredPayment s = stored(first, PaymentStatus.SUCCEEDED, "h1");
+        Plan p = BatchPlanner.plan(List.of(second), Set.of(), Map.of(s.paymentId(), s));
+        assertThat(p.duplicates()).containsExactly(second);
+        assertThat(p.toReEmit()).isEmpty();
+    }
+
+    @Test
+    void aDifferentRequestUnderAKnownKeyIsAConflict() {
+        InputRecord first = rec(1, 7, "a", "h1");
+        InputRecord other = rec(2, 9, "a", "h2");
+        StoredPayment s = stored(first, PaymentStatus.SUCCEEDED, "h1");
+        Plan p = BatchPlanner.plan(List.of(other), Set.of(), Map.of(s.paymentId(), s));
+        assertThat(p.conflicts()).extracting(Plan.Conflict::record).containsExactly(other);
+        assertThat(p.conflicts().get(0).storedHash()).isEqualTo("h1");
+    }
+
+    @Test
+    void repeatsInsideOneBatchAreDuplicatesOrConflictsOfTheFirst() {
+        InputRecord a = rec(0, 1, "a", "h1");
+        InputRecord again = rec(0, 2, "a", "h1");
+        InputRecord changed = rec(0, 3, "a", "h9");
+        assertThat(BatchPlanner.claimCandidates(List.of(a, again, changed))).containsExactly(a);
+        Plan p = BatchPlanner.plan(List.of(a, again, changed), Set.of(a.event().paymentId()), Map.of());
+        assertThat(p.toProcess()).containsExactly(a);
+        assertThat(p.duplicates()).containsExactly(again);
+        assertThat(p.conflicts()).extracting(Plan.Conflict::record).containsExactly(changed);
+    }
+
+    @Test
+    void unparseableRecordsAreDeadLettered() {
+        InputRecord bad = new InputRecord(0, 4, "k", new byte[] {1}, null, "not JSON");
+        Plan p = BatchPlanner.plan(List.of(bad), Set.of(), Map.of());
+        assertThat(p.deadLetters()).containsExactly(bad);
+    }
+
+    @Test
+    void aRecordNeitherInsertedNorFoundIsAProgrammerError() {
+        InputRecord a = rec(0, 1, "a", "h1");
+        assertThatThrownBy(() -> BatchPlanner.plan(List.of(a), Set.of(), Map.of()))
+                .isInstanceOf(IllegalStateException.class);
+    }
+}
