@@ -18,6 +18,8 @@ public record ProcessorConfig(
         int httpPort,
         String pgUri,
         int pgPoolSizeMax,
+        long faultStallOnBatch,
+        long faultStallMs,
         Map<String, Object> kafka) {
 
     public ProcessorConfig {
@@ -42,6 +44,8 @@ public record ProcessorConfig(
                 s.integer("processor.httpPort", 8081),
                 s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
                 s.integer("pg.poolSizeMax", 4),
+                s.integer("processor.faults.stallOnBatch", 0),
+                s.integer("processor.faults.stallMs", 0),
                 s.kafka());
     }
 }

@@ -54,10 +54,13 @@ public final class ProcessorVerticle extends VerticleBase {
         ledger = new LedgerStore(pool);
         Map<String, Object> consumerKafka = new HashMap<>(config.kafka());
         consumerKafka.putIfAbsent("max.poll.records", config.maxPollRecords());
+        // Static membership: a restarted instance takes its partitions back without a rebalance.
+        consumerKafka.putIfAbsent("group.instance.id", config.instanceId());
         loop = new TransactionalLoop(
                 KafkaSafety.readCommittedConsumer(consumerKafka, config.groupId()),
                 KafkaSafety.transactionalProducer(config.kafka(), "processor-" + config.instanceId(), config.transactionTimeoutMs()),
                 new TransactionalLoop.Limits(config.pollMs(), config.processTimeoutMs(), config.backoffInitialMs(), config.backoffMaxMs()),
+                new TransactionalLoop.Faults(config.faultStallOnBatch(), config.faultStallMs()),
                 this::processOnContext,
                 metrics);
         loopThread = new Thread(loop, "processor-kafka-loop");

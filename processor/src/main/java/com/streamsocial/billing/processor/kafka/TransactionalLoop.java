@@ -69,9 +69,20 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
+    /**
+     * A fault hook for the crash tests: on batch number {@code stallOnBatch} (1-based; 0 never), the
+     * loop holds its open transaction for {@code stallMs} after PostgreSQL has committed and the
+     * outputs are sent, and before the Kafka commit: the window a crash test kills the process in.
+     */
+    public record Faults(long stallOnBatch, long stallMs) {
+        public static final Faults NONE = new Faults(0, 0);
+    }
+
     private final Map<String, Object> consumerConfig;
     private final Map<String, Object> producerConfig;
     private final Limits limits;
+    private final Faults faults;
+    private long batchesHandled;
     private final Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process;
     private final Metrics metrics;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -87,11 +98,13 @@ public final class TransactionalLoop implements Runnable {
             Map<String, Object> consumerConfig,
             Map<String, Object> producerConfig,
             Limits limits,
+            Faults faults,
             Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
             Metrics metrics) {
         this.consumerConfig = Map.copyOf(consumerConfig);
         this.producerConfig = Map.copyOf(producerConfig);
         this.limits = limits;
+        this.faults = faults;
         this.process = process;
         this.metrics = metrics;
         this.backoffMs = limits.backoffInitialMs();
@@ -169,6 +182,7 @@ public final class TransactionalLoop implements Runnable {
                 producer.send(r);
             }
             producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
+            stallIfAsked();
             producer.commitTransaction();
             metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed").increment();
             metrics.counter("processor_records_total", "Billing records consumed and committed").add(batch.size());
@@ -179,6 +193,20 @@ public final class TransactionalLoop implements Runnable {
             recoverProducer(e);
             rewind(firstOffsets);
             backOff();
+        }
+    }
+
+    private void stallIfAsked() {
+        batchesHandled++;
+        if (faults.stallOnBatch() > 0 && batchesHandled == faults.stallOnBatch()) {
+            producer.flush();
+            System.out.println("FAULT: stalling batch " + batchesHandled + " before its Kafka commit for " + faults.stallMs() + " ms");
+            System.out.flush();
+            try {
+                Thread.sleep(faults.stallMs());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
