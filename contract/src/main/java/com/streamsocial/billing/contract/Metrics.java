@@ -37,8 +37,16 @@ public final class Metrics {
 
     public String render() {
         Map<String, StringBuilder> families = new TreeMap<>();
-        counters.forEach((name, adder) -> line(families, name, "counter").append(name).append(' ').append(adder.sum()).append('\n'));
-        gauges.forEach((name, g) -> line(families, name, "gauge").append(name).append(' ').append(g.getAsLong()).append('\n'));
+        counters.forEach((name, adder) -> line(families, name, "counter")
+                .append(name)
+                .append(' ')
+                .append(adder.sum())
+                .append('\n'));
+        gauges.forEach((name, g) -> line(families, name, "gauge")
+                .append(name)
+                .append(' ')
+                .append(g.getAsLong())
+                .append('\n'));
         StringBuilder out = new StringBuilder();
         families.values().forEach(out::append);
         return out.toString();
@@ -46,9 +54,19 @@ public final class Metrics {
 
     private StringBuilder line(Map<String, StringBuilder> families, String name, String type) {
         String base = baseName(name);
-        return families.computeIfAbsent(base, b -> new StringBuilder()
-                .append("# HELP ").append(b).append(' ').append(help.getOrDefault(b, b)).append('\n')
-                .append("# TYPE ").append(b).append(' ').append(type).append('\n'));
+        return families.computeIfAbsent(
+                base,
+                b -> new StringBuilder()
+                        .append("# HELP ")
+                        .append(b)
+                        .append(' ')
+                        .append(help.getOrDefault(b, b))
+                        .append('\n')
+                        .append("# TYPE ")
+                        .append(b)
+                        .append(' ')
+                        .append(type)
+                        .append('\n'));
     }
 
     private static String baseName(String name) {

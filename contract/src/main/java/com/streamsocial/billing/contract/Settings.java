@@ -32,7 +32,10 @@ public final class Settings {
         for (Map.Entry<String, String> e : System.getenv().entrySet()) {
             if (e.getKey().startsWith(ENV_PREFIX + "KAFKA_")) {
                 // Kafka keys are lower-case and dotted, so the mapping back is unambiguous.
-                String k = e.getKey().substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                String k = e.getKey()
+                        .substring(ENV_PREFIX.length())
+                        .toLowerCase(Locale.ROOT)
+                        .replace('_', '.');
                 v.put(k, e.getValue());
             } else if (e.getKey().startsWith(ENV_PREFIX)) {
                 v.put(envKey(e.getKey()), e.getValue());

@@ -30,12 +30,13 @@ public final class Migrations {
     public static Future<Integer> apply(Pool pool) {
         return pool.withTransaction(conn -> conn.query("SET LOCAL client_min_messages = warning")
                 .execute()
-                .compose(ignored -> conn.query("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")").execute())
-                .compose(ignored -> conn.query(
-                                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                        + "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+                .compose(ignored -> conn.query("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")")
                         .execute())
-                .compose(ignored -> conn.query("SELECT version FROM schema_migrations").execute())
+                .compose(ignored -> conn.query("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                + "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+                        .execute())
+                .compose(ignored ->
+                        conn.query("SELECT version FROM schema_migrations").execute())
                 .compose(rows -> {
                     Set<String> applied = new HashSet<>();
                     for (Row r : rows) {

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.contract.MetricsEvent;
 import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.contract.MetricsEvent;
 import com.streamsocial.billing.contract.PaymentEvent;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.gateway.batch.GroupCommitBatcher;
@@ -104,7 +104,8 @@ public final class CommitLane {
         Promise<Answer> promise = Promise.promise();
         Item item = new Item(request, promise);
         if (!batcher.offer(item, sizeBytes, nowMs())) {
-            metrics.counter("gateway_rejected_total{reason=\"queue_full\"}", "Requests shed with 503").increment();
+            metrics.counter("gateway_rejected_total{reason=\"queue_full\"}", "Requests shed with 503")
+                    .increment();
             return Future.succeededFuture(Answer.unavailable("queue_full"));
         }
         inLane.put(request.paymentId(), item);
@@ -144,8 +145,10 @@ public final class CommitLane {
     }
 
     private Future<Void> runBatch(List<Item> batch) {
-        metrics.counter("gateway_batches_total", "Batches drained for group commit").increment();
-        metrics.counter("gateway_batch_records_total", "Requests drained into batches").add(batch.size());
+        metrics.counter("gateway_batches_total", "Batches drained for group commit")
+                .increment();
+        metrics.counter("gateway_batch_records_total", "Requests drained into batches")
+                .add(batch.size());
         List<PaymentRequest> requests = batch.stream().map(Item::request).toList();
         return store.reserve(requests)
                 .compose(reservations -> decide(batch, reservations))
@@ -181,7 +184,8 @@ public final class CommitLane {
         return store.takeOver(staleIds, config.reservationTimeoutMs()).map(won -> {
             for (Item i : stale) {
                 if (won.contains(i.request().paymentId())) {
-                    metrics.counter("gateway_reservations_taken_over_total", "Abandoned reservations re-published").increment();
+                    metrics.counter("gateway_reservations_taken_over_total", "Abandoned reservations re-published")
+                            .increment();
                     toPublish.add(i);
                 } else {
                     i.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
@@ -201,7 +205,12 @@ public final class CommitLane {
             PaymentEvent event = i.request().toEvent(acceptedAtMs);
             records.add(new ProducerRecord<>(Topics.BILLING, event.paymentId(), event.toBytes()));
             MetricsEvent m = new MetricsEvent(
-                    MetricsEvent.ACCEPTED, event.paymentId(), event.tenant(), event.amount(), event.currency(), acceptedAtMs);
+                    MetricsEvent.ACCEPTED,
+                    event.paymentId(),
+                    event.tenant(),
+                    event.amount(),
+                    event.currency(),
+                    acceptedAtMs);
             records.add(new ProducerRecord<>(Topics.METRICS, event.paymentId(), m.toBytes()));
         }
         List<PaymentRequest> requests = items.stream().map(Item::request).toList();
@@ -210,18 +219,22 @@ public final class CommitLane {
         return Future.fromCompletionStage(publisher.publish(records, abort), context)
                 .compose(
                         committed -> {
-                            metrics.counter("gateway_transactions_committed_total", "Kafka transactions committed").increment();
-                            metrics.counter("gateway_payments_accepted_total", "Payments accepted (202)").add(items.size());
+                            metrics.counter("gateway_transactions_committed_total", "Kafka transactions committed")
+                                    .increment();
+                            metrics.counter("gateway_payments_accepted_total", "Payments accepted (202)")
+                                    .add(items.size());
                             // The Kafka commit is the acceptance point; a failed mark only delays replays.
                             return store.markAccepted(ids)
                                     .recover(e -> {
                                         log.warn("could not mark {} payments accepted: {}", ids.size(), e.toString());
                                         return Future.succeededFuture();
                                     })
-                                    .onComplete(ignored -> items.forEach(i -> i.answer().complete(Answer.of(Answer.Kind.ACCEPTED))));
+                                    .onComplete(ignored ->
+                                            items.forEach(i -> i.answer().complete(Answer.of(Answer.Kind.ACCEPTED))));
                         },
                         failed -> {
-                            metrics.counter("gateway_transactions_failed_total", "Kafka transactions aborted or failed").increment();
+                            metrics.counter("gateway_transactions_failed_total", "Kafka transactions aborted or failed")
+                                    .increment();
                             Throwable cause = ProducerErrors.unwrap(failed);
                             TransactionalPublisher.Outcome outcome =
                                     cause instanceof TransactionalPublisher.TransactionFailedException tfe

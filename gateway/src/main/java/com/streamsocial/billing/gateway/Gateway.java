@@ -55,7 +55,12 @@ public final class Gateway {
         }
         return chain.compose(v -> health.start(vertx, adminPool, PROBE_INTERVAL_MS))
                 .map(v -> {
-                    log.info("gateway {} listening on {}:{} with {} producer lanes", config.instanceId(), config.httpHost(), config.httpPort(), config.producers());
+                    log.info(
+                            "gateway {} listening on {}:{} with {} producer lanes",
+                            config.instanceId(),
+                            config.httpHost(),
+                            config.httpPort(),
+                            config.producers());
                     return new Gateway(vertx, adminPool, health, metrics, deployments);
                 })
                 .onFailure(e -> {

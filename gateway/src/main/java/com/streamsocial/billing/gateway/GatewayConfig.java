@@ -42,7 +42,9 @@ public record GatewayConfig(
                 s.integer("http.port", 8080),
                 s.string("gateway.instanceId", "gateway-1"),
                 "default",
-                s.integer("gateway.producers", Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()))),
+                s.integer(
+                        "gateway.producers",
+                        Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()))),
                 s.integer("gateway.batchRecordsMax", 500),
                 s.integer("gateway.batchBytesMax", 1024 * 1024),
                 s.integer("gateway.lingerMs", 2),

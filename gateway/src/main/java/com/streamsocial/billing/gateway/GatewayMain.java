@@ -15,16 +15,25 @@ public final class GatewayMain {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())));
         Gateway gateway = Gateway.deploy(vertx, config, BatchFaults.NONE).await();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                gateway.close().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
-                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                System.err.println("gateway did not stop cleanly: " + e);
-            } finally {
-                stopped.countDown();
-            }
-        }, "gateway-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                gateway.close()
+                                        .toCompletionStage()
+                                        .toCompletableFuture()
+                                        .get(15, TimeUnit.SECONDS);
+                                vertx.close()
+                                        .toCompletionStage()
+                                        .toCompletableFuture()
+                                        .get(5, TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                System.err.println("gateway did not stop cleanly: " + e);
+                            } finally {
+                                stopped.countDown();
+                            }
+                        },
+                        "gateway-shutdown"));
         stopped.await();
     }
 }

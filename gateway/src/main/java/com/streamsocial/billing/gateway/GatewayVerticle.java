@@ -52,7 +52,9 @@ public final class GatewayVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         pool = PgBuilder.pool()
-                .with(new PoolOptions().setMaxSize(Math.max(2, config.pgPoolSizeMax() / config.producers())).setMaxWaitQueueSize(1_000))
+                .with(new PoolOptions()
+                        .setMaxSize(Math.max(2, config.pgPoolSizeMax() / config.producers()))
+                        .setMaxWaitQueueSize(1_000))
                 .connectingTo(PgConnectOptions.fromUri(config.pgUri()).setPipeliningLimit(16))
                 .using(vertx)
                 .build();
@@ -61,7 +63,8 @@ public final class GatewayVerticle extends VerticleBase {
                 config.kafka(), config.instanceId() + "-lane-" + laneIndex, config.transactionTimeoutMs()));
         health.register(publisher);
         lane = new CommitLane(vertx, context, config, publisher, store, faults, metrics);
-        metrics.gauge("gateway_queue_records{lane=\"" + laneIndex + "\"}", "Requests waiting in a lane", lane::queuedRecords);
+        metrics.gauge(
+                "gateway_queue_records{lane=\"" + laneIndex + "\"}", "Requests waiting in a lane", lane::queuedRecords);
         return Future.fromCompletionStage(publisher.start(), context)
                 .compose(v -> vertx.createHttpServer(new HttpServerOptions()
                                 .setHost(config.httpHost())
@@ -81,15 +84,30 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(BodyHandler.create(false).setBodyLimit(RequestValidator.BODY_BYTES_MAX))
                 .handler(this::createPayment);
         router.get("/v1/payments/:id").handler(this::getPayment);
-        router.get("/health/live").handler(ctx -> ctx.response().putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
+        router.get("/health/live")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "application/json")
+                        .end("{\"status\":\"UP\"}"));
         router.get("/health/ready").handler(this::ready);
-        router.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                .end(metrics.render()));
+        router.get("/metrics")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(metrics.render()));
         router.errorHandler(413, ctx -> problem(ctx, RequestValidator.tooLarge()));
         router.errorHandler(404, ctx -> problem(ctx, Problem.of(404, "not-found", "Not found", "no such resource")));
-        router.errorHandler(405, ctx -> problem(ctx, Problem.of(405, "method-not-allowed", "Method not allowed", ctx.request().method() + " is not allowed here")));
-        router.errorHandler(500, ctx -> problem(ctx, Problem.of(500, "internal-error", "Internal error", "the request could not be handled")));
+        router.errorHandler(
+                405,
+                ctx -> problem(
+                        ctx,
+                        Problem.of(
+                                405,
+                                "method-not-allowed",
+                                "Method not allowed",
+                                ctx.request().method() + " is not allowed here")));
+        router.errorHandler(
+                500,
+                ctx -> problem(
+                        ctx, Problem.of(500, "internal-error", "Internal error", "the request could not be handled")));
         return router;
     }
 
@@ -110,14 +128,20 @@ public final class GatewayVerticle extends VerticleBase {
                 ctx.request().getHeader("Content-Type"),
                 ctx.body().buffer());
         if (result.problem() != null) {
-            metrics.counter("gateway_requests_invalid_total", "Requests refused as invalid (4xx)").increment();
+            metrics.counter("gateway_requests_invalid_total", "Requests refused as invalid (4xx)")
+                    .increment();
             problem(ctx, result.problem());
             return;
         }
         var request = result.request();
         lane.submit(request, request.canonical().length() * 3).onComplete(ar -> {
             if (ar.failed()) {
-                problem(ctx, Problem.unavailable("unavailable", "the payment was not accepted; retry with the same key", config.retryAfterS()));
+                problem(
+                        ctx,
+                        Problem.unavailable(
+                                "unavailable",
+                                "the payment was not accepted; retry with the same key",
+                                config.retryAfterS()));
                 return;
             }
             CommitLane.Answer a = ar.result();
@@ -125,19 +149,40 @@ public final class GatewayVerticle extends VerticleBase {
                 case ACCEPTED -> payment(ctx, 202, PaymentView.of(request, "pending", null), false);
                 case REPLAYED -> {
                     String status = PaymentView.publicStatus(a.ledgerStatus());
-                    payment(ctx, "pending".equals(status) ? 202 : 200, PaymentView.of(request, status, a.failureCode()), true);
+                    payment(
+                            ctx,
+                            "pending".equals(status) ? 202 : 200,
+                            PaymentView.of(request, status, a.failureCode()),
+                            true);
                 }
-                case IN_FLIGHT -> problem(ctx, new Problem(409, "request-in-flight",
-                        "A request with this key is in progress",
-                        "a request with the same Idempotency-Key is still being processed; retry later",
-                        List.of(), config.retryAfterS()));
-                case KEY_REUSED -> problem(ctx, new Problem(422, "idempotency-key-reused",
-                        "Idempotency-Key reused with a different request",
-                        "this Idempotency-Key was used with a different request body",
-                        List.of(new Problem.FieldError("Idempotency-Key", "reused with a different body")), null));
-                case UNAVAILABLE -> problem(ctx, Problem.unavailable(a.reason(),
-                        "the payment was not accepted (" + a.reason() + "); retrying with the same key is safe",
-                        config.retryAfterS()));
+                case IN_FLIGHT ->
+                    problem(
+                            ctx,
+                            new Problem(
+                                    409,
+                                    "request-in-flight",
+                                    "A request with this key is in progress",
+                                    "a request with the same Idempotency-Key is still being processed; retry later",
+                                    List.of(),
+                                    config.retryAfterS()));
+                case KEY_REUSED ->
+                    problem(
+                            ctx,
+                            new Problem(
+                                    422,
+                                    "idempotency-key-reused",
+                                    "Idempotency-Key reused with a different request",
+                                    "this Idempotency-Key was used with a different request body",
+                                    List.of(new Problem.FieldError("Idempotency-Key", "reused with a different body")),
+                                    null));
+                case UNAVAILABLE ->
+                    problem(
+                            ctx,
+                            Problem.unavailable(
+                                    a.reason(),
+                                    "the payment was not accepted (" + a.reason()
+                                            + "); retrying with the same key is safe",
+                                    config.retryAfterS()));
             }
         });
     }
@@ -150,12 +195,23 @@ public final class GatewayVerticle extends VerticleBase {
         }
         store.find(id).onComplete(ar -> {
             if (ar.failed()) {
-                problem(ctx, Problem.unavailable("store_unavailable", "the payment store is unreachable", config.retryAfterS()));
+                problem(
+                        ctx,
+                        Problem.unavailable(
+                                "store_unavailable", "the payment store is unreachable", config.retryAfterS()));
             } else if (ar.result().isEmpty()) {
                 problem(ctx, Problem.of(404, "payment-not-found", "Payment not found", "no payment has this id"));
             } else {
                 var p = ar.result().get();
-                payment(ctx, 200, PaymentView.of(id, PaymentView.publicStatus(p.ledgerStatus()), p.failureCode(), new JsonObject(p.request())), false);
+                payment(
+                        ctx,
+                        200,
+                        PaymentView.of(
+                                id,
+                                PaymentView.publicStatus(p.ledgerStatus()),
+                                p.failureCode(),
+                                new JsonObject(p.request())),
+                        false);
             }
         });
     }

@@ -42,12 +42,17 @@ public final class Health implements AutoCloseable {
     }
 
     private Future<Void> probe(Pool pool) {
-        Future<Void> pg = pool.query("SELECT 1").execute().onComplete(ar -> {
-            pgUp = ar.succeeded();
-            pgError = ar.succeeded() ? null : ar.cause().toString();
-        }).mapEmpty();
+        Future<Void> pg = pool.query("SELECT 1")
+                .execute()
+                .onComplete(ar -> {
+                    pgUp = ar.succeeded();
+                    pgError = ar.succeeded() ? null : ar.cause().toString();
+                })
+                .mapEmpty();
         Future<Void> kafka = Future.fromCompletionStage(
-                        admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000)).nodes().toCompletionStage())
+                        admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
+                                .nodes()
+                                .toCompletionStage())
                 .onComplete(ar -> {
                     kafkaUp = ar.succeeded() && !ar.result().isEmpty();
                     kafkaError = kafkaUp ? null : ar.failed() ? ar.cause().toString() : "no brokers";

@@ -33,17 +33,23 @@ public final class BillingStack implements AutoCloseable {
     }
 
     public static BillingStack start(Settings settings) throws Exception {
-        LocalInfra infra = LocalInfra.start(settings.integer("stack.kafkaPort", 9092), settings.integer("stack.pgPort", 5433));
+        LocalInfra infra =
+                LocalInfra.start(settings.integer("stack.kafkaPort", 9092), settings.integer("stack.pgPort", 5433));
         Map<String, String> wiring = new HashMap<>();
         wiring.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
         wiring.put("pg.uri", infra.pgUri());
         Settings s = settings.with(wiring);
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         try {
             Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
-                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
             Processor processor = Processor.deploy(vertx, ProcessorConfig.from(s), new ApproveAllProvider())
-                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
             return new BillingStack(infra, vertx, gateway, processor);
         } catch (Exception e) {
             vertx.close();
@@ -63,7 +69,8 @@ public final class BillingStack implements AutoCloseable {
         GatewayConfig g = GatewayConfig.from(settings);
         ProcessorConfig p = ProcessorConfig.from(settings);
         String pgPort = stack.infra.pgUri().replaceAll(".*:(\\d+)/.*", "$1");
-        System.out.printf("""
+        System.out.printf(
+                """
 
                 StreamSocial billing stack is up (%d ms). Ctrl-C stops it and deletes its data.
                   gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready, /metrics)
@@ -74,13 +81,21 @@ public final class BillingStack implements AutoCloseable {
                                 -d '{"amount":1999,"currency":"USD","customer_id":"cus_42","payment_method":"pm_card_visa"}'
 
                 """,
-                (System.nanoTime() - t0) / 1_000_000, g.httpPort(), p.httpPort(), stack.infra.kafkaBootstrap(),
-                stack.infra.kafkaBootstrap(), stack.infra.pgUri(), pgPort, g.httpPort());
-        Thread stopper = new Thread(() -> {
-            System.out.println("stopping the billing stack...");
-            stack.close();
-            System.out.println("stopped; nothing left behind");
-        }, "stack-stop");
+                (System.nanoTime() - t0) / 1_000_000,
+                g.httpPort(),
+                p.httpPort(),
+                stack.infra.kafkaBootstrap(),
+                stack.infra.kafkaBootstrap(),
+                stack.infra.pgUri(),
+                pgPort,
+                g.httpPort());
+        Thread stopper = new Thread(
+                () -> {
+                    System.out.println("stopping the billing stack...");
+                    stack.close();
+                    System.out.println("stopped; nothing left behind");
+                },
+                "stack-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
         Thread.currentThread().join();
     }

@@ -72,12 +72,27 @@ public final class LoadRunner {
             return String.format(
                     "%d payments in %d ms = %.0f payments/s; %d requests; %d accepted, %d replayed, %d x 409, %d x 503;"
                             + " latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; statuses %s; %d violations",
-                    payments, elapsedMs, paymentsPerSecond(), requests, accepted, replayed, inFlight409, unavailable503,
-                    p50Us / 1000.0, p99Us / 1000.0, maxUs / 1000.0, statusCounts, violations.size());
+                    payments,
+                    elapsedMs,
+                    paymentsPerSecond(),
+                    requests,
+                    accepted,
+                    replayed,
+                    inFlight409,
+                    unavailable503,
+                    p50Us / 1000.0,
+                    p99Us / 1000.0,
+                    maxUs / 1000.0,
+                    statusCounts,
+                    violations.size());
         }
     }
 
-    private enum Case { ORIGINAL, SEQUENTIAL_RETRY, CONCURRENT_RETRY }
+    private enum Case {
+        ORIGINAL,
+        SEQUENTIAL_RETRY,
+        CONCURRENT_RETRY
+    }
 
     private final Vertx vertx;
     private final Options o;
@@ -102,7 +117,10 @@ public final class LoadRunner {
         this.host = uri.getHost();
         this.port = uri.getPort();
         this.client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000).setIdleTimeout(30),
+                new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setConnectTimeout(5_000)
+                        .setIdleTimeout(30),
                 new PoolOptions().setHttp1MaxSize(o.concurrency()).setMaxWaitQueueSize(o.concurrency() * 4));
         int requestsMax = (o.payments() + o.sequentialRetries() + o.concurrentRetries()) * 4;
         this.latenciesUs = new long[requestsMax];
@@ -131,9 +149,11 @@ public final class LoadRunner {
             while (next.get() < o.payments() && next.get() - finished.get() < o.concurrency()) {
                 int i = next.getAndIncrement();
                 boolean concurrent = i % concurrentStride == 0 && concurrentLeft.getAndDecrement() > 0;
-                boolean sequential = (i + sequentialStride / 2) % sequentialStride == 0 && sequentialLeft.getAndDecrement() > 0;
+                boolean sequential =
+                        (i + sequentialStride / 2) % sequentialStride == 0 && sequentialLeft.getAndDecrement() > 0;
                 List<Future<Void>> parts = new ArrayList<>();
-                parts.add(send(i, Case.ORIGINAL, 0).compose(v -> sequential ? send(i, Case.SEQUENTIAL_RETRY, 0) : Future.succeededFuture()));
+                parts.add(send(i, Case.ORIGINAL, 0)
+                        .compose(v -> sequential ? send(i, Case.SEQUENTIAL_RETRY, 0) : Future.succeededFuture()));
                 if (concurrent) {
                     parts.add(send(i, Case.CONCURRENT_RETRY, 0));
                 }
@@ -180,16 +200,19 @@ public final class LoadRunner {
                 .compose(req -> req.send(body(i)))
                 .compose(resp -> resp.body().map(b -> {
                     record(System.nanoTime() - t0, resp.statusCode());
-                    return new Object[] {resp.statusCode(), resp.getHeader("Idempotent-Replayed"), resp.getHeader("Retry-After"), b};
+                    return new Object[] {
+                        resp.statusCode(), resp.getHeader("Idempotent-Replayed"), resp.getHeader("Retry-After"), b
+                    };
                 }))
-                .compose(r -> check(i, c, attempt, (Integer) r[0], (String) r[1], (String) r[2], (Buffer) r[3]),
-                        err -> {
+                .compose(
+                        r -> check(i, c, attempt, (Integer) r[0], (String) r[1], (String) r[2], (Buffer) r[3]), err -> {
                             violations.add(key(i) + " " + c + ": transport error " + err);
                             return Future.succeededFuture();
                         });
     }
 
-    private Future<Void> check(int i, Case c, int attempt, int status, String replayHeader, String retryAfter, Buffer body) {
+    private Future<Void> check(
+            int i, Case c, int attempt, int status, String replayHeader, String retryAfter, Buffer body) {
         boolean isReplay = "true".equals(replayHeader);
         String expectedId = PaymentIds.paymentId("default", key(i));
         if (status == 503) {

@@ -34,7 +34,10 @@ public final class Main {
                 s.string("load.paymentMethod", "pm_card_visa"));
         Vertx vertx = Vertx.vertx();
         try {
-            LoadRunner.Report r = LoadRunner.run(vertx, o).toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES);
+            LoadRunner.Report r = LoadRunner.run(vertx, o)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.MINUTES);
             System.out.println(r.summary());
             r.violations().stream().limit(20).forEach(v -> System.out.println("violation: " + v));
             System.exit(r.violations().isEmpty() ? 0 : 1);

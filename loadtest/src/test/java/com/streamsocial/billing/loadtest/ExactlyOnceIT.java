@@ -39,7 +39,9 @@ class ExactlyOnceIT {
     @BeforeAll
     static void start() throws Exception {
         infra = LocalInfra.start(0, 0);
-        vertx = Vertx.vertx(new VertxOptions().setMaxEventLoopExecuteTime(100).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+        vertx = Vertx.vertx(new VertxOptions()
+                .setMaxEventLoopExecuteTime(100)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
         port = FreePorts.pick();
         Settings s = Settings.of(Map.of(
                 "http.port", String.valueOf(port),
@@ -47,8 +49,14 @@ class ExactlyOnceIT {
                 "processor.httpPort", "-1",
                 "pg.uri", infra.pgUri(),
                 "kafka.bootstrap.servers", infra.kafkaBootstrap()));
-        gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        processor = Processor.deploy(vertx, ProcessorConfig.from(s), new ApproveAllProvider()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        processor = Processor.deploy(vertx, ProcessorConfig.from(s), new ApproveAllProvider())
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
     }
 
     @AfterAll
@@ -65,9 +73,13 @@ class ExactlyOnceIT {
 
     @Test
     void tenThousandPaymentsWithRetriesAreChargedRecordedAndPublishedOnce() throws Exception {
-        LoadRunner.Report report = LoadRunner.run(vertx, new LoadRunner.Options(
-                        "http://127.0.0.1:" + port, 10_000, 1_000, 1_000, 64, "eo-", "pm_card_visa"))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+        LoadRunner.Report report = LoadRunner.run(
+                        vertx,
+                        new LoadRunner.Options(
+                                "http://127.0.0.1:" + port, 10_000, 1_000, 1_000, 64, "eo-", "pm_card_visa"))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.MINUTES);
         System.out.println("ExactlyOnceIT load: " + report.summary());
         assertThat(report.violations()).isEmpty();
         assertThat(report.accepted()).isEqualTo(10_000);
@@ -82,16 +94,23 @@ class ExactlyOnceIT {
         // Once recorded, GET and a replay both report the final status.
         HttpClient http = HttpClient.newHttpClient();
         String id = report.ids().get(4_242);
-        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/payments/" + id)).build(),
+        HttpResponse<String> get = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/payments/" + id))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(new JsonObject(get.body()).getString("status")).isEqualTo("succeeded");
-        HttpResponse<String> replay = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/payments"))
+        HttpResponse<String> replay = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/payments"))
                         .header("Idempotency-Key", "eo-4242")
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
-                                .put("amount", 100 + 4242).put("currency", "USD").put("customer_id", "cus_242")
-                                .put("payment_method", "pm_card_visa").put("description", "load 4242")
-                                .put("metadata", new JsonObject().put("run", "eo-")).encode()))
+                                .put("amount", 100 + 4242)
+                                .put("currency", "USD")
+                                .put("customer_id", "cus_242")
+                                .put("payment_method", "pm_card_visa")
+                                .put("description", "load 4242")
+                                .put("metadata", new JsonObject().put("run", "eo-"))
+                                .encode()))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(replay.statusCode()).as(replay.body()).isEqualTo(200);

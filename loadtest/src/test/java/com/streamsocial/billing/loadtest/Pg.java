@@ -12,13 +12,21 @@ final class Pg implements AutoCloseable {
     private final Pool pool;
 
     Pg(Vertx vertx, String uri) {
-        pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(PgConnectOptions.fromUri(uri)).using(vertx).build();
+        pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(1))
+                .connectingTo(PgConnectOptions.fromUri(uri))
+                .using(vertx)
+                .build();
     }
 
     long count(String sql) {
         try {
-            return pool.query(sql).execute().map(rows -> rows.iterator().next().getLong(0))
-                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return pool.query(sql)
+                    .execute()
+                    .map(rows -> rows.iterator().next().getLong(0))
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(sql, e);
         }

@@ -25,16 +25,22 @@ final class PipelineAssertions {
         Set<String> expected = new HashSet<>(ids);
         assertThat(expected).hasSize(n);
 
-        long decided = pg.awaitCount("SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')", n, 180_000);
+        long decided =
+                pg.awaitCount("SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')", n, 180_000);
         assertThat(decided).as("decided payments in the ledger").isEqualTo(n);
         // Wait for the outcomes to be committed to Kafka too, then let anything extra show up.
         awaitTopicCount(bootstrap, Topics.RESULTS, n, 120_000);
         Thread.sleep(2_000);
 
         assertThat(pg.count("SELECT count(*) FROM payments")).as("ledger rows").isEqualTo(n);
-        assertThat(pg.count("SELECT count(*) FROM ledger_entries WHERE kind = 'charge'")).as("charge entries").isEqualTo(n);
-        assertThat(pg.count("SELECT count(DISTINCT payment_id) FROM ledger_entries")).isEqualTo(n);
-        assertThat(pg.count("SELECT count(*) FROM payment_intents WHERE state = 'accepted'")).as("accepted intents").isEqualTo(n);
+        assertThat(pg.count("SELECT count(*) FROM ledger_entries WHERE kind = 'charge'"))
+                .as("charge entries")
+                .isEqualTo(n);
+        assertThat(pg.count("SELECT count(DISTINCT payment_id) FROM ledger_entries"))
+                .isEqualTo(n);
+        assertThat(pg.count("SELECT count(*) FROM payment_intents WHERE state = 'accepted'"))
+                .as("accepted intents")
+                .isEqualTo(n);
 
         List<ConsumerRecord<String, byte[]>> billing = TopicReader.readAll(bootstrap, Topics.BILLING, true);
         assertThat(billing).as("billing events").hasSize(n);

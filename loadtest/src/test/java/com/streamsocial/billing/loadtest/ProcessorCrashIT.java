@@ -36,14 +36,19 @@ class ProcessorCrashIT {
     @BeforeAll
     static void start() throws Exception {
         infra = LocalInfra.start(0, 0);
-        vertx = Vertx.vertx(new VertxOptions().setMaxEventLoopExecuteTime(100).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+        vertx = Vertx.vertx(new VertxOptions()
+                .setMaxEventLoopExecuteTime(100)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
         port = FreePorts.pick();
         Settings s = Settings.of(Map.of(
                 "http.port", String.valueOf(port),
                 "http.host", "127.0.0.1",
                 "pg.uri", infra.pgUri(),
                 "kafka.bootstrap.servers", infra.kafkaBootstrap()));
-        gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
     }
 
     @AfterAll
@@ -74,9 +79,12 @@ class ProcessorCrashIT {
         ProcessorProcess first = ProcessorProcess.start(stalling);
         assertThat(first.awaitLine("processor crash-test ready", 60_000)).isTrue();
 
-        CompletableFuture<LoadRunner.Report> load = LoadRunner.run(vertx, new LoadRunner.Options(
-                        "http://127.0.0.1:" + port, 10_000, 1_000, 1_000, 32, "crash-", "pm_card_visa"))
-                .toCompletionStage().toCompletableFuture();
+        CompletableFuture<LoadRunner.Report> load = LoadRunner.run(
+                        vertx,
+                        new LoadRunner.Options(
+                                "http://127.0.0.1:" + port, 10_000, 1_000, 1_000, 32, "crash-", "pm_card_visa"))
+                .toCompletionStage()
+                .toCompletableFuture();
 
         // Kill 1: the processor has committed batch 5 to PostgreSQL and holds its Kafka transaction open.
         assertThat(first.awaitLine("FAULT: stalling batch 5", 120_000)).isTrue();
@@ -87,7 +95,9 @@ class ProcessorCrashIT {
         ProcessorProcess second = ProcessorProcess.start(processorProps(FreePorts.pick()));
         assertThat(second.awaitLine("processor crash-test ready", 60_000)).isTrue();
         Thread.sleep(1_500);
-        assertThat(load.isDone()).as("payments still flowing at the second kill").isFalse();
+        assertThat(load.isDone())
+                .as("payments still flowing at the second kill")
+                .isFalse();
         second.kill();
 
         int metricsPort = FreePorts.pick();
@@ -104,12 +114,16 @@ class ProcessorCrashIT {
             }
             // The batch held at kill 1 was stored in PostgreSQL but not committed to Kafka: its
             // outcomes must have been re-emitted from the ledger, not re-processed.
-            HttpResponse<String> metrics = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            long reEmitted = metrics.body().lines()
+            HttpResponse<String> metrics = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            long reEmitted = metrics.body()
+                    .lines()
                     .filter(l -> l.startsWith("processor_outcomes_reemitted_total "))
-                    .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim()))
+                    .mapToLong(
+                            l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim()))
                     .sum();
             assertThat(reEmitted).as("outcomes re-emitted after the kills").isPositive();
         } finally {

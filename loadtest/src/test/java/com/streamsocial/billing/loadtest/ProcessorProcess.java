@@ -21,23 +21,27 @@ final class ProcessorProcess {
 
     private ProcessorProcess(Process process) {
         this.process = process;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                    System.out.println("[processor " + process.pid() + "] " + line);
-                }
-            } catch (java.io.IOException ignored) {
-                // The process died: that is what these tests do to it.
-            }
-        }, "processor-output-" + process.pid());
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            lines.add(line);
+                            System.out.println("[processor " + process.pid() + "] " + line);
+                        }
+                    } catch (java.io.IOException ignored) {
+                        // The process died: that is what these tests do to it.
+                    }
+                },
+                "processor-output-" + process.pid());
         reader.setDaemon(true);
         reader.start();
     }
 
     static ProcessorProcess start(Map<String, String> properties) throws Exception {
-        Path jar = Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar")).toAbsolutePath();
+        Path jar = Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar"))
+                .toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException("build the processor jar first: " + jar);
         }
@@ -46,7 +50,8 @@ final class ProcessorProcess {
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
-        return new ProcessorProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        return new ProcessorProcess(
+                new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
 
     boolean awaitLine(String fragment, long timeoutMs) throws InterruptedException {

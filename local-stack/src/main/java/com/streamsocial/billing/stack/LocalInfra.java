@@ -55,7 +55,9 @@ public final class LocalInfra implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         long t0 = System.nanoTime();
         try (LocalInfra infra = start(0, 0)) {
-            System.out.printf("kafka %s pg %s up in %d ms%n", infra.kafkaBootstrap(), infra.pgUri(), (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf(
+                    "kafka %s pg %s up in %d ms%n",
+                    infra.kafkaBootstrap(), infra.pgUri(), (System.nanoTime() - t0) / 1_000_000);
         }
     }
 }

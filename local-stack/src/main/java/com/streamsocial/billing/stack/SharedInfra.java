@@ -18,13 +18,16 @@ public final class SharedInfra {
                 throw new IllegalStateException("could not start the embedded Kafka and PostgreSQL", e);
             }
             LocalInfra started = infra;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    started.close();
-                } catch (Exception ignored) {
-                    // The JVM is exiting; the temp directories are all that could be left.
-                }
-            }, "shared-infra-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                try {
+                                    started.close();
+                                } catch (Exception ignored) {
+                                    // The JVM is exiting; the temp directories are all that could be left.
+                                }
+                            },
+                            "shared-infra-stop"));
         }
         return infra;
     }

@@ -55,7 +55,8 @@ public final class TopicReader {
         }
     }
 
-    private static boolean reached(KafkaConsumer<String, byte[]> c, List<TopicPartition> parts, Map<TopicPartition, Long> end) {
+    private static boolean reached(
+            KafkaConsumer<String, byte[]> c, List<TopicPartition> parts, Map<TopicPartition, Long> end) {
         for (TopicPartition tp : parts) {
             if (c.position(tp) < end.get(tp)) {
                 return false;

@@ -24,9 +24,11 @@ public record ProcessorConfig(
 
     public ProcessorConfig {
         // A batch must be decided well inside its transaction's lifetime.
-        Check.argument(processTimeoutMs * 2 <= transactionTimeoutMs,
+        Check.argument(
+                processTimeoutMs * 2 <= transactionTimeoutMs,
                 "processor.processTimeoutMs (%d) must be at most half of processor.transactionTimeoutMs (%d)",
-                processTimeoutMs, transactionTimeoutMs);
+                processTimeoutMs,
+                transactionTimeoutMs);
         kafka = Map.copyOf(kafka);
     }
 

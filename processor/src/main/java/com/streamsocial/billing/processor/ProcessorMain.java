@@ -13,19 +13,30 @@ public final class ProcessorMain {
     public static void main(String[] args) throws Exception {
         ProcessorConfig config = ProcessorConfig.from(Settings.fromEnvironment());
         Vertx vertx = Vertx.vertx();
-        Processor processor = Processor.deploy(vertx, config, new ApproveAllProvider()).await();
+        Processor processor =
+                Processor.deploy(vertx, config, new ApproveAllProvider()).await();
         System.out.println("processor " + config.instanceId() + " ready");
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                processor.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                System.err.println("processor did not stop cleanly: " + e);
-            } finally {
-                stopped.countDown();
-            }
-        }, "processor-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                processor
+                                        .close()
+                                        .toCompletionStage()
+                                        .toCompletableFuture()
+                                        .get(30, TimeUnit.SECONDS);
+                                vertx.close()
+                                        .toCompletionStage()
+                                        .toCompletableFuture()
+                                        .get(5, TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                System.err.println("processor did not stop cleanly: " + e);
+                            } finally {
+                                stopped.countDown();
+                            }
+                        },
+                        "processor-shutdown"));
         stopped.await();
     }
 }

@@ -58,65 +58,99 @@ public final class ProcessorVerticle extends VerticleBase {
         consumerKafka.putIfAbsent("group.instance.id", config.instanceId());
         loop = new TransactionalLoop(
                 KafkaSafety.readCommittedConsumer(consumerKafka, config.groupId()),
-                KafkaSafety.transactionalProducer(config.kafka(), "processor-" + config.instanceId(), config.transactionTimeoutMs()),
-                new TransactionalLoop.Limits(config.pollMs(), config.processTimeoutMs(), config.backoffInitialMs(), config.backoffMaxMs()),
+                KafkaSafety.transactionalProducer(
+                        config.kafka(), "processor-" + config.instanceId(), config.transactionTimeoutMs()),
+                new TransactionalLoop.Limits(
+                        config.pollMs(), config.processTimeoutMs(), config.backoffInitialMs(), config.backoffMaxMs()),
                 new TransactionalLoop.Faults(config.faultStallOnBatch(), config.faultStallMs()),
                 this::processOnContext,
                 metrics);
         loopThread = new Thread(loop, "processor-kafka-loop");
         loopThread.setDaemon(true);
         loopThread.start();
-        metrics.gauge("processor_loop_state", "Ordinal of the loop state (FATAL=6)", () -> loop.state().ordinal());
+        metrics.gauge(
+                "processor_loop_state",
+                "Ordinal of the loop state (FATAL=6)",
+                () -> loop.state().ordinal());
         if (config.httpPort() < 0) {
             return Future.succeededFuture();
         }
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
         router.get("/health/ready").handler(ctx -> {
-            boolean ready = loop.state() != TransactionalLoop.State.FATAL && loop.state() != TransactionalLoop.State.STOPPED;
+            boolean ready =
+                    loop.state() != TransactionalLoop.State.FATAL && loop.state() != TransactionalLoop.State.STOPPED;
             ctx.response().setStatusCode(ready ? 200 : 503);
-            ctx.json(new JsonObject().put("ready", ready).put("loop", loop.state().name()));
+            ctx.json(new JsonObject()
+                    .put("ready", ready)
+                    .put("loop", loop.state().name()));
         });
-        router.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                .end(metrics.render()));
-        return vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.httpHost()).onSuccess(s -> server = s);
+        router.get("/metrics")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(metrics.render()));
+        return vertx.createHttpServer()
+                .requestHandler(router)
+                .listen(config.httpPort(), config.httpHost())
+                .onSuccess(s -> server = s);
     }
 
     /** Called on the loop thread; the work runs on this verticle's context. */
     private CompletableFuture<List<ProducerRecord<String, byte[]>>> processOnContext(List<InputRecord> batch) {
         CompletableFuture<List<ProducerRecord<String, byte[]>>> done = new CompletableFuture<>();
-        context.runOnContext(v -> ledger.process(batch, provider).map(this::outputs).onComplete(ar -> {
-            if (ar.succeeded()) {
-                done.complete(ar.result());
-            } else {
-                done.completeExceptionally(ar.cause());
-            }
-        }));
+        context.runOnContext(v -> ledger.process(batch, provider)
+                .map(this::outputs)
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        done.complete(ar.result());
+                    } else {
+                        done.completeExceptionally(ar.cause());
+                    }
+                }));
         return done;
     }
 
     private List<ProducerRecord<String, byte[]>> outputs(LedgerStore.Result result) {
-        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(result.outcomes().size() * 2 + result.plan().deadLetters().size());
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(
+                result.outcomes().size() * 2 + result.plan().deadLetters().size());
         for (StoredPayment p : result.outcomes()) {
-            OutcomeEvent o = new OutcomeEvent(p.paymentId(), p.tenant(), p.idempotencyKey(), p.status(), p.amount(),
-                    p.currency(), p.failureCode(), p.providerRef(), p.decidedAtMs());
+            OutcomeEvent o = new OutcomeEvent(
+                    p.paymentId(),
+                    p.tenant(),
+                    p.idempotencyKey(),
+                    p.status(),
+                    p.amount(),
+                    p.currency(),
+                    p.failureCode(),
+                    p.providerRef(),
+                    p.decidedAtMs());
             out.add(new ProducerRecord<>(Topics.RESULTS, p.paymentId(), o.toBytes()));
             String type = p.status() == PaymentStatus.SUCCEEDED ? MetricsEvent.SUCCEEDED : MetricsEvent.FAILED;
-            out.add(new ProducerRecord<>(Topics.METRICS, p.paymentId(),
-                    new MetricsEvent(type, p.paymentId(), p.tenant(), p.amount(), p.currency(), p.decidedAtMs()).toBytes()));
+            out.add(new ProducerRecord<>(
+                    Topics.METRICS,
+                    p.paymentId(),
+                    new MetricsEvent(type, p.paymentId(), p.tenant(), p.amount(), p.currency(), p.decidedAtMs())
+                            .toBytes()));
         }
         for (InputRecord r : result.plan().deadLetters()) {
             ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DLQ, r.key(), r.value());
             dlq.headers().add("error", r.parseError().getBytes(StandardCharsets.UTF_8));
-            dlq.headers().add("source", (Topics.BILLING + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
+            dlq.headers()
+                    .add(
+                            "source",
+                            (Topics.BILLING + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
             out.add(dlq);
         }
-        metrics.counter("processor_outcomes_emitted_total", "Outcomes written to payments.results").add(result.outcomes().size());
-        metrics.counter("processor_outcomes_reemitted_total", "Stored outcomes re-emitted on replay").add(result.plan().toReEmit().size());
-        metrics.counter("processor_duplicates_total", "Duplicate billing records (no second outcome)").add(result.plan().duplicates().size());
-        metrics.counter("processor_conflicts_total", "Known keys reused with a different request").add(result.plan().conflicts().size());
-        metrics.counter("processor_dead_letters_total", "Unparseable records sent to payments.dlq").add(result.plan().deadLetters().size());
+        metrics.counter("processor_outcomes_emitted_total", "Outcomes written to payments.results")
+                .add(result.outcomes().size());
+        metrics.counter("processor_outcomes_reemitted_total", "Stored outcomes re-emitted on replay")
+                .add(result.plan().toReEmit().size());
+        metrics.counter("processor_duplicates_total", "Duplicate billing records (no second outcome)")
+                .add(result.plan().duplicates().size());
+        metrics.counter("processor_conflicts_total", "Known keys reused with a different request")
+                .add(result.plan().conflicts().size());
+        metrics.counter("processor_dead_letters_total", "Unparseable records sent to payments.dlq")
+                .add(result.plan().deadLetters().size());
         return out;
     }
 

@@ -7,7 +7,8 @@ public final class PaymentView {
     private PaymentView() {}
 
     public static JsonObject of(String paymentId, String status, String failureCode, JsonObject canonicalRequest) {
-        JsonObject json = new JsonObject().put("id", paymentId).put("object", "payment").put("status", status);
+        JsonObject json =
+                new JsonObject().put("id", paymentId).put("object", "payment").put("status", status);
         canonicalRequest.forEach(e -> json.put(e.getKey(), e.getValue()));
         if (failureCode != null) {
             json.put("failure_code", failureCode);

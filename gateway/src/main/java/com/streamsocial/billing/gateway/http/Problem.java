@@ -8,7 +8,8 @@ import java.util.List;
  * An RFC 9457 problem detail. Every error the gateway sends is one of these, served as
  * {@code application/problem+json}; {@code errors} names each offending field.
  */
-public record Problem(int status, String slug, String title, String detail, List<FieldError> errors, Integer retryAfterS) {
+public record Problem(
+        int status, String slug, String title, String detail, List<FieldError> errors, Integer retryAfterS) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
     private static final String TYPE_PREFIX = "https://billing.streamsocial.dev/problems/";

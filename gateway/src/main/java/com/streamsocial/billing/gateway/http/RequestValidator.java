@@ -172,7 +172,8 @@ public final class RequestValidator {
         return code;
     }
 
-    private static String string(Object v, String field, boolean required, int lengthMax, List<Problem.FieldError> errors) {
+    private static String string(
+            Object v, String field, boolean required, int lengthMax, List<Problem.FieldError> errors) {
         if (v == null) {
             if (required) {
                 errors.add(new Problem.FieldError(field, "required"));
@@ -210,11 +211,13 @@ public final class RequestValidator {
             Object val = obj.getValue(k);
             String field = "metadata." + truncate(k);
             if (k.isEmpty() || k.length() > METADATA_KEY_LENGTH_MAX) {
-                errors.add(new Problem.FieldError(field, "keys must be 1 to " + METADATA_KEY_LENGTH_MAX + " characters"));
+                errors.add(
+                        new Problem.FieldError(field, "keys must be 1 to " + METADATA_KEY_LENGTH_MAX + " characters"));
             } else if (!(val instanceof String s) || s.indexOf('\u0000') >= 0 || k.indexOf('\u0000') >= 0) {
                 errors.add(new Problem.FieldError(field, "must be a string"));
             } else if (s.length() > METADATA_VALUE_LENGTH_MAX) {
-                errors.add(new Problem.FieldError(field, "must be at most " + METADATA_VALUE_LENGTH_MAX + " characters"));
+                errors.add(
+                        new Problem.FieldError(field, "must be at most " + METADATA_VALUE_LENGTH_MAX + " characters"));
             } else {
                 out.put(k, s);
             }

@@ -119,7 +119,8 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     private void runTransaction(List<ProducerRecord<String, byte[]>> records, boolean abortOnPurpose) {
         if (state != State.READY) {
-            throw new TransactionFailedException(Outcome.ABORTED, "producer " + transactionalId + " is " + state, fatalCause);
+            throw new TransactionFailedException(
+                    Outcome.ABORTED, "producer " + transactionalId + " is " + state, fatalCause);
         }
         try {
             transitionTo(State.IN_TRANSACTION);

@@ -62,7 +62,8 @@ public final class IntentStore {
             """;
 
     /** A payment as the gateway reports it. {@code ledgerStatus} is null until the processor records it. */
-    public record StoredPayment(String request, String intentState, String idempotencyKey, String ledgerStatus, String failureCode) {}
+    public record StoredPayment(
+            String request, String intentState, String idempotencyKey, String ledgerStatus, String failureCode) {}
 
     private final Pool pool;
 
@@ -72,7 +73,10 @@ public final class IntentStore {
 
     public Future<List<Reservation>> reserve(List<PaymentRequest> batch) {
         int n = batch.size();
-        String[] ids = new String[n], tenants = new String[n], keys = new String[n], hashes = new String[n],
+        String[] ids = new String[n],
+                tenants = new String[n],
+                keys = new String[n],
+                hashes = new String[n],
                 requests = new String[n];
         for (int i = 0; i < n; i++) {
             PaymentRequest r = batch.get(i);
@@ -133,7 +137,8 @@ public final class IntentStore {
                 return Optional.empty();
             }
             Row r = rows.iterator().next();
-            return Optional.of(new StoredPayment(r.getString(0), r.getString(1), r.getString(2), r.getString(4), r.getString(5)));
+            return Optional.of(
+                    new StoredPayment(r.getString(0), r.getString(1), r.getString(2), r.getString(4), r.getString(5)));
         });
     }
 

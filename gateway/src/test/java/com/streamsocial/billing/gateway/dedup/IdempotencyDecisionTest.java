@@ -14,7 +14,8 @@ class IdempotencyDecisionTest {
 
     @Test
     void aNewReservationPublishes() {
-        assertThat(IdempotencyDecision.decide("h", Reservation.fresh("pay_x"), TIMEOUT_MS)).isEqualTo(PUBLISH);
+        assertThat(IdempotencyDecision.decide("h", Reservation.fresh("pay_x"), TIMEOUT_MS))
+                .isEqualTo(PUBLISH);
     }
 
     @Test

@@ -51,15 +51,27 @@ class GatewayIT {
                 .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
         int port = FreePorts.pick();
         GatewayConfig config = GatewayConfig.from(Settings.of(Map.of(
-                "http.port", String.valueOf(port),
-                "http.host", "127.0.0.1",
-                "gateway.instanceId", "gateway-it",
-                "gateway.producers", "2",
-                "pg.uri", infra.pgUri(),
-                "kafka.bootstrap.servers", infra.kafkaBootstrap())));
-        gateway = Gateway.deploy(vertx, config, batch -> abortKeysPrefixedAbort.get()
-                        && batch.stream().anyMatch(r -> r.idempotencyKey().startsWith("abort-")))
-                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                "http.port",
+                String.valueOf(port),
+                "http.host",
+                "127.0.0.1",
+                "gateway.instanceId",
+                "gateway-it",
+                "gateway.producers",
+                "2",
+                "pg.uri",
+                infra.pgUri(),
+                "kafka.bootstrap.servers",
+                infra.kafkaBootstrap())));
+        gateway = Gateway.deploy(
+                        vertx,
+                        config,
+                        batch -> abortKeysPrefixedAbort.get()
+                                && batch.stream()
+                                        .anyMatch(r -> r.idempotencyKey().startsWith("abort-")))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
         base = "http://127.0.0.1:" + port;
     }
 
@@ -95,7 +107,8 @@ class GatewayIT {
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static void assertProblem(HttpResponse<String> r, int status, String field) {
@@ -141,12 +154,14 @@ class GatewayIT {
         HttpResponse<String> again = post(key, "application/json", " " + body(500, "eur") + "\n");
         assertThat(again.statusCode()).isEqualTo(202);
         assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-        assertThat(new JsonObject(again.body()).getString("id")).isEqualTo(new JsonObject(first.body()).getString("id"));
+        assertThat(new JsonObject(again.body()).getString("id"))
+                .isEqualTo(new JsonObject(first.body()).getString("id"));
 
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         HttpResponse<String> different = post(key, "application/json", body(501, "EUR"));
         assertProblem(different, 422, "Idempotency-Key");
-        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false)).isEmpty();
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false))
+                .isEmpty();
     }
 
     @Test
@@ -180,7 +195,8 @@ class GatewayIT {
         HttpResponse<String> settled = post(key, "application/json", body(700, "GBP"));
         assertThat(settled.statusCode()).isEqualTo(202);
         assertThat(settled.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-        List<ConsumerRecord<String, byte[]>> written = TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false);
+        List<ConsumerRecord<String, byte[]>> written =
+                TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false);
         assertThat(written).extracting(ConsumerRecord::key).containsExactly(PaymentIds.paymentId("default", key));
     }
 
@@ -196,14 +212,37 @@ class GatewayIT {
         assertProblem(post(k + "5", "application/json", body(10, "XYZ")), 400, "currency");
         assertProblem(post(k + "6", "application/json", body(0, "USD")), 400, "amount");
         assertProblem(post(k + "7", "application/json", body(100_000_000, "USD")), 400, "amount");
-        assertProblem(post(k + "8", "application/json", "{\"amount\":5,\"currency\":\"USD\",\"payment_method\":\"pm_card_visa\"}"), 400, "customer_id");
-        assertProblem(post(k + "9", "application/json", body(10, "USD").replace("\"description\"", "\"surprise\"")), 400, "surprise");
+        assertProblem(
+                post(
+                        k + "8",
+                        "application/json",
+                        "{\"amount\":5,\"currency\":\"USD\",\"payment_method\":\"pm_card_visa\"}"),
+                400,
+                "customer_id");
+        assertProblem(
+                post(k + "9", "application/json", body(10, "USD").replace("\"description\"", "\"surprise\"")),
+                400,
+                "surprise");
         JsonObject meta = new JsonObject();
         for (int i = 0; i < 21; i++) {
             meta.put("k" + i, "v");
         }
-        assertProblem(post(k + "10", "application/json", new JsonObject(body(10, "USD")).put("metadata", meta).encode()), 400, "metadata");
-        assertProblem(post(k + "11", "application/json", new JsonObject(body(10, "USD")).put("description", "x".repeat(17_000)).encode()), 413, "body");
+        assertProblem(
+                post(
+                        k + "10",
+                        "application/json",
+                        new JsonObject(body(10, "USD")).put("metadata", meta).encode()),
+                400,
+                "metadata");
+        assertProblem(
+                post(
+                        k + "11",
+                        "application/json",
+                        new JsonObject(body(10, "USD"))
+                                .put("description", "x".repeat(17_000))
+                                .encode()),
+                413,
+                "body");
         assertProblem(post(null, "application/json", body(10, "USD")), 400, "Idempotency-Key");
         assertProblem(post("", "application/json", body(10, "USD")), 400, "Idempotency-Key");
         assertProblem(post("k".repeat(256), "application/json", body(10, "USD")), 400, "Idempotency-Key");
@@ -242,24 +281,31 @@ class GatewayIT {
             abortKeysPrefixedAbort.set(false);
         }
         // The records were written, then aborted: read_uncommitted sees them, read_committed must not.
-        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, false))).containsAll(ids);
-        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, false))).containsAll(ids);
-        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true))).doesNotContainAnyElementsOf(ids);
-        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true))).doesNotContainAnyElementsOf(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, false)))
+                .containsAll(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, false)))
+                .containsAll(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true)))
+                .doesNotContainAnyElementsOf(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true)))
+                .doesNotContainAnyElementsOf(ids);
         for (String id : ids) {
             assertProblem(get("/v1/payments/" + id), 404, null);
         }
 
         // The aborted keys were released: a retry with the same key is accepted, and visible once.
         for (int i = 0; i < 10; i++) {
-            assertThat(post(run + i, "application/json", body(100 + i, "USD")).statusCode()).isEqualTo(202);
+            assertThat(post(run + i, "application/json", body(100 + i, "USD")).statusCode())
+                    .isEqualTo(202);
         }
-        List<ConsumerRecord<String, byte[]>> committed = TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true);
+        List<ConsumerRecord<String, byte[]>> committed =
+                TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true);
         assertThat(keys(committed)).containsExactlyInAnyOrderElementsOf(ids);
         for (ConsumerRecord<String, byte[]> rec : committed) {
             assertThat(PaymentEvent.parse(rec.value()).paymentId()).isEqualTo(rec.key());
         }
-        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true))).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true)))
+                .containsExactlyInAnyOrderElementsOf(ids);
     }
 
     @Test

@@ -1,9 +1,9 @@
 package com.streamsocial.billing.processor.kafka;
 
 import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.contract.EventFormatException;
 import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.EventFormatException;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.processor.dedup.InputRecord;
@@ -64,8 +64,12 @@ public final class TransactionalLoop implements Runnable {
     /** The settings of one loop; every wait is bounded. */
     public record Limits(long pollMs, long processTimeoutMs, long backoffInitialMs, long backoffMaxMs) {
         public Limits {
-            Check.argument(processTimeoutMs > 0 && backoffInitialMs > 0 && backoffMaxMs >= backoffInitialMs,
-                    "invalid loop limits %d/%d/%d", processTimeoutMs, backoffInitialMs, backoffMaxMs);
+            Check.argument(
+                    processTimeoutMs > 0 && backoffInitialMs > 0 && backoffMaxMs >= backoffInitialMs,
+                    "invalid loop limits %d/%d/%d",
+                    processTimeoutMs,
+                    backoffInitialMs,
+                    backoffMaxMs);
         }
     }
 
@@ -164,8 +168,14 @@ public final class TransactionalLoop implements Runnable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            metrics.counter("processor_batches_failed_total{stage=\"process\"}", "Batches that failed and will be read again").increment();
-            log.warn("processing a batch of {} failed, it will be read again: {}", batch.size(), ProducerErrors.unwrap(e).toString());
+            metrics.counter(
+                            "processor_batches_failed_total{stage=\"process\"}",
+                            "Batches that failed and will be read again")
+                    .increment();
+            log.warn(
+                    "processing a batch of {} failed, it will be read again: {}",
+                    batch.size(),
+                    ProducerErrors.unwrap(e).toString());
             rewind(firstOffsets);
             backOff();
             return;
@@ -184,12 +194,17 @@ public final class TransactionalLoop implements Runnable {
             producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
             stallIfAsked();
             producer.commitTransaction();
-            metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed").increment();
-            metrics.counter("processor_records_total", "Billing records consumed and committed").add(batch.size());
+            metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed")
+                    .increment();
+            metrics.counter("processor_records_total", "Billing records consumed and committed")
+                    .add(batch.size());
             backoffMs = limits.backoffInitialMs();
             transitionTo(State.POLLING);
         } catch (RuntimeException e) {
-            metrics.counter("processor_batches_failed_total{stage=\"transaction\"}", "Batches that failed and will be read again").increment();
+            metrics.counter(
+                            "processor_batches_failed_total{stage=\"transaction\"}",
+                            "Batches that failed and will be read again")
+                    .increment();
             recoverProducer(e);
             rewind(firstOffsets);
             backOff();
@@ -200,7 +215,8 @@ public final class TransactionalLoop implements Runnable {
         batchesHandled++;
         if (faults.stallOnBatch() > 0 && batchesHandled == faults.stallOnBatch()) {
             producer.flush();
-            System.out.println("FAULT: stalling batch " + batchesHandled + " before its Kafka commit for " + faults.stallMs() + " ms");
+            System.out.println("FAULT: stalling batch " + batchesHandled + " before its Kafka commit for "
+                    + faults.stallMs() + " ms");
             System.out.flush();
             try {
                 Thread.sleep(faults.stallMs());
@@ -311,7 +327,8 @@ public final class TransactionalLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             Check.state(state != State.IN_TRANSACTION, "partitions revoked while a transaction is open");
-            metrics.counter("processor_rebalances_total", "Partition revocations").increment();
+            metrics.counter("processor_rebalances_total", "Partition revocations")
+                    .increment();
         }
 
         @Override

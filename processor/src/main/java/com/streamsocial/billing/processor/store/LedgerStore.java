@@ -95,8 +95,12 @@ public final class LedgerStore {
                 return Future.succeededFuture(new Result(plan, plan.toReEmit()));
             }
             List<PaymentProvider.Charge> charges = plan.toProcess().stream()
-                    .map(r -> new PaymentProvider.Charge(r.event().paymentId(), r.event().amount(), r.event().currency(),
-                            r.event().customerId(), r.event().paymentMethod()))
+                    .map(r -> new PaymentProvider.Charge(
+                            r.event().paymentId(),
+                            r.event().amount(),
+                            r.event().currency(),
+                            r.event().customerId(),
+                            r.event().paymentMethod()))
                     .toList();
             return provider.charge(charges)
                     .compose(results -> pool.withTransaction(conn -> recordOutcomes(conn, results)))
@@ -122,10 +126,14 @@ public final class LedgerStore {
                     .toList();
             Future<Map<String, StoredPayment>> existing = others.isEmpty()
                     ? Future.succeededFuture(Map.of())
-                    : conn.preparedQuery(LOAD).execute(Tuple.of((Object) others.toArray(String[]::new))).map(LedgerStore::byId);
+                    : conn.preparedQuery(LOAD)
+                            .execute(Tuple.of((Object) others.toArray(String[]::new)))
+                            .map(LedgerStore::byId);
             return existing.compose(rows -> {
                 Plan plan = BatchPlanner.plan(batch, insertedIds, rows);
-                return markCharging(conn, plan).compose(v -> recordConflicts(conn, plan)).map(plan);
+                return markCharging(conn, plan)
+                        .compose(v -> recordConflicts(conn, plan))
+                        .map(plan);
             });
         });
     }
@@ -143,7 +151,11 @@ public final class LedgerStore {
             return Future.succeededFuture();
         }
         int n = plan.conflicts().size();
-        String[] tenants = new String[n], keys = new String[n], ids = new String[n], stored = new String[n], seen = new String[n];
+        String[] tenants = new String[n],
+                keys = new String[n],
+                ids = new String[n],
+                stored = new String[n],
+                seen = new String[n];
         Integer[] parts = new Integer[n];
         Long[] offsets = new Long[n];
         for (int i = 0; i < n; i++) {
@@ -161,7 +173,8 @@ public final class LedgerStore {
                 .mapEmpty();
     }
 
-    private static Future<List<StoredPayment>> recordOutcomes(SqlConnection conn, List<PaymentProvider.ChargeResult> results) {
+    private static Future<List<StoredPayment>> recordOutcomes(
+            SqlConnection conn, List<PaymentProvider.ChargeResult> results) {
         int n = results.size();
         String[] ids = new String[n], statuses = new String[n], refs = new String[n], codes = new String[n];
         for (int i = 0; i < n; i++) {
@@ -180,8 +193,13 @@ public final class LedgerStore {
 
     private static Tuple claimTuple(List<InputRecord> candidates) {
         int n = candidates.size();
-        String[] tenants = new String[n], keys = new String[n], ids = new String[n], hashes = new String[n],
-                currencies = new String[n], customers = new String[n], methods = new String[n];
+        String[] tenants = new String[n],
+                keys = new String[n],
+                ids = new String[n],
+                hashes = new String[n],
+                currencies = new String[n],
+                customers = new String[n],
+                methods = new String[n];
         Long[] amounts = new Long[n], offsets = new Long[n], accepted = new Long[n];
         Integer[] parts = new Integer[n];
         for (int i = 0; i < n; i++) {
@@ -198,7 +216,9 @@ public final class LedgerStore {
             offsets[i] = r.offset();
             accepted[i] = r.event().acceptedAtMs();
         }
-        return Tuple.wrap(new Object[] {tenants, keys, ids, hashes, amounts, currencies, customers, methods, parts, offsets, accepted});
+        return Tuple.wrap(new Object[] {
+            tenants, keys, ids, hashes, amounts, currencies, customers, methods, parts, offsets, accepted
+        });
     }
 
     private static Map<String, StoredPayment> byId(RowSet<Row> rows) {

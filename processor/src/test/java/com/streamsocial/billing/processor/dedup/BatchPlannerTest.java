@@ -20,15 +20,27 @@ class BatchPlannerTest {
 
     private static StoredPayment stored(InputRecord claimedBy, PaymentStatus status, String hash) {
         PaymentEvent e = claimedBy.event();
-        return new StoredPayment(e.paymentId(), "t", e.idempotencyKey(), hash, 100, "USD", status,
-                claimedBy.partition(), claimedBy.offset(), null, null, 5);
+        return new StoredPayment(
+                e.paymentId(),
+                "t",
+                e.idempotencyKey(),
+                hash,
+                100,
+                "USD",
+                status,
+                claimedBy.partition(),
+                claimedBy.offset(),
+                null,
+                null,
+                5);
     }
 
     @Test
     void newPaymentsAreProcessed() {
         InputRecord a = rec(0, 1, "a", "h1");
         InputRecord b = rec(0, 2, "b", "h2");
-        Plan p = BatchPlanner.plan(List.of(a, b), Set.of(a.event().paymentId(), b.event().paymentId()), Map.of());
+        Plan p = BatchPlanner.plan(
+                List.of(a, b), Set.of(a.event().paymentId(), b.event().paymentId()), Map.of());
         assertThat(p.toProcess()).containsExactly(a, b);
         assertThat(p.toReEmit()).isEmpty();
     }
