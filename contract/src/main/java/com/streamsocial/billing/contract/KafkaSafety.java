@@ -20,6 +20,10 @@ public final class KafkaSafety {
         c.put("delivery.timeout.ms", 9_000);
         c.put("linger.ms", 0);
         c.put("compression.type", "lz4");
+        // A transaction that starts right after the previous commit often meets its commit markers
+        // still being written (CONCURRENT_TRANSACTIONS): retry in milliseconds, not the 100 ms default.
+        c.put("retry.backoff.ms", 5);
+        c.put("retry.backoff.max.ms", 100);
         c.putAll(passThrough);
         c.put("bootstrap.servers", passThrough.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
         c.put("acks", "all");

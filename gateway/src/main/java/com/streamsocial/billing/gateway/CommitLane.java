@@ -150,7 +150,9 @@ public final class CommitLane {
         metrics.counter("gateway_batch_records_total", "Requests drained into batches")
                 .add(batch.size());
         List<PaymentRequest> requests = batch.stream().map(Item::request).toList();
+        long t0 = System.nanoTime();
         return store.reserve(requests)
+                .onComplete(ignored -> stageTime("reserve", t0))
                 .compose(reservations -> decide(batch, reservations))
                 .compose(this::publish)
                 .recover(e -> {
@@ -216,7 +218,9 @@ public final class CommitLane {
         List<PaymentRequest> requests = items.stream().map(Item::request).toList();
         List<String> ids = requests.stream().map(PaymentRequest::paymentId).toList();
         boolean abort = faults.abortAfterSend(requests);
+        long t0 = System.nanoTime();
         return Future.fromCompletionStage(publisher.publish(records, abort), context)
+                .onComplete(ignored -> stageTime("kafka_transaction", t0))
                 .compose(
                         committed -> {
                             metrics.counter("gateway_transactions_committed_total", "Kafka transactions committed")
@@ -224,7 +228,9 @@ public final class CommitLane {
                             metrics.counter("gateway_payments_accepted_total", "Payments accepted (202)")
                                     .add(items.size());
                             // The Kafka commit is the acceptance point; a failed mark only delays replays.
+                            long t1 = System.nanoTime();
                             return store.markAccepted(ids)
+                                    .onComplete(ignored -> stageTime("mark_accepted", t1))
                                     .recover(e -> {
                                         log.warn("could not mark {} payments accepted: {}", ids.size(), e.toString());
                                         return Future.succeededFuture();
@@ -248,6 +254,11 @@ public final class CommitLane {
                             return release.onComplete(ignored ->
                                     items.forEach(i -> i.answer().complete(Answer.unavailable("transaction_failed"))));
                         });
+    }
+
+    private void stageTime(String stage, long startNanos) {
+        metrics.counter("gateway_batch_stage_micros_total{stage=\"" + stage + "\"}", "Time batches spent per stage")
+                .add((System.nanoTime() - startNanos) / 1_000);
     }
 
     private static long nowMs() {
