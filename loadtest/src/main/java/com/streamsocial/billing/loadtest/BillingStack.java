@@ -6,8 +6,9 @@ import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
-import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.HashMap;
@@ -24,12 +25,15 @@ public final class BillingStack implements AutoCloseable {
     private final Vertx vertx;
     private final Gateway gateway;
     private final Processor processor;
+    private final String sandboxDeployment;
 
-    private BillingStack(LocalInfra infra, Vertx vertx, Gateway gateway, Processor processor) {
+    private BillingStack(
+            LocalInfra infra, Vertx vertx, Gateway gateway, Processor processor, String sandboxDeployment) {
         this.infra = infra;
         this.vertx = vertx;
         this.gateway = gateway;
         this.processor = processor;
+        this.sandboxDeployment = sandboxDeployment;
     }
 
     public static BillingStack start(Settings settings) throws Exception {
@@ -42,15 +46,26 @@ public final class BillingStack implements AutoCloseable {
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         try {
+            ProcessorConfig pc = ProcessorConfig.from(s);
+            SandboxProvider sandbox = new SandboxProvider(
+                    "127.0.0.1",
+                    settings.integer("stack.sandboxPort", 8090),
+                    infra.pgUri(),
+                    pc.providerSecretKey(),
+                    SandboxFaults.NONE);
+            String sandboxId = vertx.deployVerticle(sandbox)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
             Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
-            Processor processor = Processor.deploy(vertx, ProcessorConfig.from(s), new ApproveAllProvider())
+            Processor processor = Processor.deploy(vertx, pc)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
-            return new BillingStack(infra, vertx, gateway, processor);
+            return new BillingStack(infra, vertx, gateway, processor, sandboxId);
         } catch (Exception e) {
             vertx.close();
             infra.close();
@@ -75,6 +90,7 @@ public final class BillingStack implements AutoCloseable {
                 StreamSocial billing stack is up (%d ms). Ctrl-C stops it and deletes its data.
                   gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready, /metrics)
                   processor   http://localhost:%d   (/health/ready, /metrics)
+                  sandbox     http://localhost:%d   (Stripe subset: /v1/payment_intents, /v1/refunds, /v1/balance_transactions; /sandbox/faults)
                   kafka       %s   e.g. kcat -b %s -C -t payments.results -X isolation.level=read_committed
                   postgresql  %s   e.g. psql -h 127.0.0.1 -p %s -U postgres -c 'select status, count(*) from payments group by 1'
                   try:        curl -i -X POST localhost:%d/v1/payments -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' \\
@@ -105,6 +121,10 @@ public final class BillingStack implements AutoCloseable {
         try {
             gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             processor.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            vertx.undeploy(sandboxDeployment)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("services did not stop cleanly: " + e);

@@ -1,7 +1,9 @@
 package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.psp.StripeProvider;
 import com.streamsocial.billing.schema.Migrations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,6 +30,12 @@ public final class Processor {
         this.metrics = metrics;
     }
 
+    /** With the provider the configuration names: Stripe's API (or the sandbox), or approve-all. */
+    public static Future<Processor> deploy(Vertx vertx, ProcessorConfig config) {
+        return deploy(vertx, config, null);
+    }
+
+    /** With {@code provider}, or the configured one when it is null. */
     public static Future<Processor> deploy(Vertx vertx, ProcessorConfig config, PaymentProvider provider) {
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(config.pgPoolSizeMax()).setMaxWaitQueueSize(100))
@@ -35,13 +43,31 @@ public final class Processor {
                 .using(vertx)
                 .build();
         Metrics metrics = new Metrics();
+        PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics);
         return Migrations.apply(pool)
-                .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, provider, metrics)))
+                .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, chosen, metrics)))
                 .map(id -> {
                     log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
                     return new Processor(vertx, pool, id, metrics);
                 })
                 .onFailure(e -> pool.close());
+    }
+
+    private static PaymentProvider configured(Vertx vertx, ProcessorConfig c, Metrics metrics) {
+        if (c.providerKind().equals("approve-all")) {
+            return new ApproveAllProvider();
+        }
+        return new StripeProvider(
+                vertx,
+                new StripeProvider.Options(
+                        c.providerBaseUrl(),
+                        c.providerSecretKey(),
+                        c.providerInFlightMax(),
+                        c.providerCallTimeoutMs(),
+                        c.providerRetryInitialMs(),
+                        c.providerRetryMaxMs(),
+                        c.providerDeadlineMs()),
+                metrics);
     }
 
     public Metrics metrics() {

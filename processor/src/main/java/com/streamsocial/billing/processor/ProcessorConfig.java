@@ -20,6 +20,13 @@ public record ProcessorConfig(
         int pgPoolSizeMax,
         long faultStallOnBatch,
         long faultStallMs,
+        String providerKind,
+        String providerBaseUrl,
+        String providerSecretKey,
+        int providerInFlightMax,
+        long providerCallTimeoutMs,
+        long providerRetryInitialMs,
+        long providerRetryMaxMs,
         Map<String, Object> kafka) {
 
     public ProcessorConfig {
@@ -29,7 +36,21 @@ public record ProcessorConfig(
                 "processor.processTimeoutMs (%d) must be at most half of processor.transactionTimeoutMs (%d)",
                 processTimeoutMs,
                 transactionTimeoutMs);
+        Check.argument(
+                providerKind.equals("stripe") || providerKind.equals("approve-all"),
+                "provider.kind must be stripe or approve-all, got %s",
+                providerKind);
+        Check.argument(
+                providerCallTimeoutMs * 2 < processTimeoutMs,
+                "provider.callTimeoutMs (%d) must be less than half of processor.processTimeoutMs (%d)",
+                providerCallTimeoutMs,
+                processTimeoutMs);
         kafka = Map.copyOf(kafka);
+    }
+
+    /** The provider gives up on a batch here, leaving time to record outcomes and commit. */
+    public long providerDeadlineMs() {
+        return processTimeoutMs * 3 / 4;
     }
 
     public static ProcessorConfig from(Settings s) {
@@ -48,6 +69,13 @@ public record ProcessorConfig(
                 s.integer("pg.poolSizeMax", 4),
                 s.integer("processor.faults.stallOnBatch", 0),
                 s.integer("processor.faults.stallMs", 0),
+                s.string("provider.kind", "stripe"),
+                s.string("provider.baseUrl", "http://127.0.0.1:8090"),
+                s.string("provider.secretKey", "sk_test_sandbox"),
+                s.integer("provider.inFlightMax", 64),
+                s.integer("provider.callTimeoutMs", 2_000),
+                s.integer("provider.retryInitialMs", 50),
+                s.integer("provider.retryMaxMs", 2_000),
                 s.kafka());
     }
 }

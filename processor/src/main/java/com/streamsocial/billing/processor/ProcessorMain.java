@@ -1,7 +1,6 @@
 package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Settings;
-import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +12,7 @@ public final class ProcessorMain {
     public static void main(String[] args) throws Exception {
         ProcessorConfig config = ProcessorConfig.from(Settings.fromEnvironment());
         Vertx vertx = Vertx.vertx();
-        Processor processor =
-                Processor.deploy(vertx, config, new ApproveAllProvider()).await();
+        Processor processor = Processor.deploy(vertx, config).await();
         System.out.println("processor " + config.instanceId() + " ready");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

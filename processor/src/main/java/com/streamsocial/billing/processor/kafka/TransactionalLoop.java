@@ -55,7 +55,7 @@ public final class TransactionalLoop implements Runnable {
                 case POLLING -> next == PROCESSING || next == POLLING || next == STOPPED || next == FATAL;
                 case PROCESSING -> next == IN_TRANSACTION || next == BACKING_OFF || next == STOPPED || next == FATAL;
                 case IN_TRANSACTION -> next == POLLING || next == BACKING_OFF || next == STOPPED || next == FATAL;
-                case BACKING_OFF -> next == POLLING || next == STOPPED || next == FATAL;
+                case BACKING_OFF -> next == POLLING || next == PROCESSING || next == STOPPED || next == FATAL;
                 case STOPPED, FATAL -> false;
             };
         }
@@ -97,6 +97,9 @@ public final class TransactionalLoop implements Runnable {
     private KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> producer;
     private long backoffMs;
+    private long resumeAtMs = -1;
+    private volatile int consecutiveFailures;
+    private volatile String lastFailure;
 
     public TransactionalLoop(
             Map<String, Object> consumerConfig,
@@ -122,6 +125,15 @@ public final class TransactionalLoop implements Runnable {
         return fatalCause;
     }
 
+    /** Batches that failed in a row; zero once one commits. */
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    public String lastFailure() {
+        return lastFailure;
+    }
+
     @Override
     public void run() {
         try {
@@ -131,6 +143,7 @@ public final class TransactionalLoop implements Runnable {
             consumer.subscribe(List.of(Topics.BILLING), new Rebalance());
             transitionTo(State.POLLING);
             while (running) {
+                resumeIfDue();
                 ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(limits.pollMs()));
                 if (!polled.isEmpty() && running) {
                     handle(polled);
@@ -199,12 +212,15 @@ public final class TransactionalLoop implements Runnable {
             metrics.counter("processor_records_total", "Billing records consumed and committed")
                     .add(batch.size());
             backoffMs = limits.backoffInitialMs();
+            consecutiveFailures = 0;
+            lastFailure = null;
             transitionTo(State.POLLING);
         } catch (RuntimeException e) {
             metrics.counter(
                             "processor_batches_failed_total{stage=\"transaction\"}",
                             "Batches that failed and will be read again")
                     .increment();
+            failed(e);
             recoverProducer(e);
             rewind(firstOffsets);
             backOff();
@@ -271,17 +287,26 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
+    private void failed(Throwable e) {
+        consecutiveFailures++;
+        lastFailure = e.toString();
+    }
+
+    /**
+     * Pauses every assigned partition for the back-off and keeps polling meanwhile, so the group
+     * keeps this member; the batch is read again from its first offsets on resume.
+     */
     private void backOff() {
         transitionTo(State.BACKING_OFF);
-        long sleepMs = backoffMs;
+        resumeAtMs = System.currentTimeMillis() + backoffMs;
         backoffMs = Math.min(limits.backoffMaxMs(), backoffMs * 2);
-        try {
-            Thread.sleep(sleepMs);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-        if (running) {
+        consumer.pause(consumer.assignment());
+    }
+
+    private void resumeIfDue() {
+        if (resumeAtMs >= 0 && System.currentTimeMillis() >= resumeAtMs) {
+            resumeAtMs = -1;
+            consumer.resume(consumer.paused());
             transitionTo(State.POLLING);
         }
     }

@@ -1,0 +1,549 @@
+package com.streamsocial.billing.stack.sandbox;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Our sandbox payment provider: an HTTP server that answers the subset of Stripe's API the processor
+ * uses, with Stripe's shapes and idempotency rules, and fault injection. Every charge it makes is
+ * kept durably in PostgreSQL (schema {@code sandbox}), and listed as Stripe lists balance
+ * transactions, which is the settlement report reconciliation reads.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/payment_intents} (form: amount, currency, customer, payment_method,
+ *       confirm=true, metadata[...]); {@code pm_card_visa} succeeds, {@code pm_card_chargeDeclined}
+ *       and {@code pm_card_chargeDeclinedInsufficientFunds} decline with 402.
+ *   <li>{@code POST /v1/refunds} (form: charge, metadata[...]).
+ *   <li>{@code GET /v1/balance_transactions?created[gte]&created[lte]&limit&starting_after&expand[]=data.source}.
+ *   <li>{@code GET|POST /sandbox/faults}; {@code GET /sandbox/charges/stats}: charges per idempotency key.
+ * </ul>
+ *
+ * Idempotency as Stripe's: the first answer under a key, errors included, is stored and replayed for
+ * 24 h; other parameters under the same key get 400; the same key while the first is running, 409.
+ */
+public final class SandboxProvider extends VerticleBase {
+    /** The page size Stripe allows at most on list endpoints. */
+    public static final int LIST_LIMIT_MAX = 100;
+
+    private static final long KEY_TTL_S = 24 * 3600;
+    /** A key left in progress this long (the sandbox died mid-request) may be used again. */
+    private static final long IN_PROGRESS_ABANDONED_S = 60;
+
+    private static final String SCHEMA = """
+            CREATE SCHEMA IF NOT EXISTS sandbox;
+            CREATE TABLE IF NOT EXISTS sandbox.idempotency (
+                key          text PRIMARY KEY,
+                request_hash text NOT NULL,
+                state        text NOT NULL,
+                status       integer,
+                body         text,
+                created_at   timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE IF NOT EXISTS sandbox.charges (
+                id              text PRIMARY KEY,
+                payment_intent  text NOT NULL,
+                idempotency_key text,
+                amount          bigint NOT NULL,
+                currency        text NOT NULL,
+                customer        text,
+                payment_method  text,
+                payment_id      text,
+                refunded        boolean NOT NULL DEFAULT false,
+                created_s       bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS charges_by_key ON sandbox.charges (idempotency_key);
+            CREATE TABLE IF NOT EXISTS sandbox.balance_transactions (
+                seq        bigserial PRIMARY KEY,
+                id         text NOT NULL UNIQUE,
+                type       text NOT NULL,
+                source     text NOT NULL,
+                charge     text NOT NULL,
+                amount     bigint NOT NULL,
+                currency   text NOT NULL,
+                payment_id text,
+                created_s  bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS balance_by_created ON sandbox.balance_transactions (created_s, seq);
+            """;
+
+    private final int port;
+    private final String host;
+    private final String pgUri;
+    private final String secretKey;
+    private volatile SandboxFaults faults;
+    private Pool pool;
+    private HttpServer server;
+
+    public SandboxProvider(String host, int port, String pgUri, String secretKey, SandboxFaults faults) {
+        this.host = host;
+        this.port = port;
+        this.pgUri = pgUri;
+        this.secretKey = secretKey;
+        this.faults = faults;
+    }
+
+    public int port() {
+        return server == null ? port : server.actualPort();
+    }
+
+    public void setFaults(SandboxFaults faults) {
+        this.faults = faults;
+    }
+
+    @Override
+    public Future<?> start() {
+        pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(8).setMaxWaitQueueSize(2_000))
+                .connectingTo(PgConnectOptions.fromUri(pgUri))
+                .using(vertx)
+                .build();
+        Router router = Router.router(vertx);
+        router.route().handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
+        router.post("/v1/payment_intents").handler(this::authorised).handler(this::createPaymentIntent);
+        router.post("/v1/refunds").handler(this::authorised).handler(this::createRefund);
+        router.get("/v1/balance_transactions").handler(this::authorised).handler(this::listBalanceTransactions);
+        router.get("/sandbox/faults").handler(ctx -> ctx.json(faults.toJson()));
+        router.post("/sandbox/faults").handler(ctx -> {
+            try {
+                faults = SandboxFaults.fromJson(ctx.body().asJsonObject());
+                ctx.json(faults.toJson());
+            } catch (RuntimeException e) {
+                ctx.response().setStatusCode(400).end(e.getMessage());
+            }
+        });
+        router.get("/sandbox/charges/stats").handler(this::chargeStats);
+        return pool.query(SCHEMA)
+                .execute()
+                .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
+                .onSuccess(s -> server = s);
+    }
+
+    @Override
+    public Future<?> stop() {
+        return (server == null ? Future.succeededFuture() : server.close()).eventually(() -> pool.close());
+    }
+
+    private void authorised(RoutingContext ctx) {
+        String auth = ctx.request().getHeader("Authorization");
+        if (!("Bearer " + secretKey).equals(auth)) {
+            error(ctx, 401, "invalid_request_error", null, "Invalid API Key provided.");
+            return;
+        }
+        ctx.next();
+    }
+
+    /** Injected failures that happen before the request has any effect. */
+    private boolean injectedFailure(RoutingContext ctx) {
+        SandboxFaults f = faults;
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        if (rnd.nextDouble() < f.tooManyRequestsRate()) {
+            error(ctx, 429, "invalid_request_error", "rate_limit", "Too many requests hit the API too quickly.");
+            return true;
+        }
+        if (rnd.nextDouble() < f.errorRate()) {
+            int status = rnd.nextBoolean() ? 500 : 503;
+            error(ctx, status, "api_error", null, "An error occurred with our connection to the sandbox.");
+            return true;
+        }
+        return false;
+    }
+
+    private Future<Void> latency() {
+        SandboxFaults f = faults;
+        long ms = f.latencyMsMax() == 0
+                ? 0
+                : ThreadLocalRandom.current().nextLong(f.latencyMsMin(), f.latencyMsMax() + 1);
+        if (ms == 0) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> p = Promise.promise();
+        vertx.setTimer(ms, t -> p.complete());
+        return p.future();
+    }
+
+    private record Answer(int status, JsonObject body) {}
+
+    private void createPaymentIntent(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        MultiMap form = ctx.request().formAttributes();
+        String key = ctx.request().getHeader("Idempotency-Key");
+        idempotent(ctx, key, form, () -> latency().compose(v -> charge(form, key)));
+    }
+
+    private void createRefund(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        MultiMap form = ctx.request().formAttributes();
+        idempotent(ctx, ctx.request().getHeader("Idempotency-Key"), form, () -> refund(form));
+    }
+
+    /** Runs {@code work} once per key and replays its first answer; drops answers when told to. */
+    private void idempotent(
+            RoutingContext ctx, String key, MultiMap form, java.util.function.Supplier<Future<Answer>> work) {
+        if (key == null || key.isEmpty()) {
+            work.get().onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+            return;
+        }
+        String hash = hash(form);
+        // An answer older than 24 h, or a request abandoned in progress, frees its key.
+        pool.preparedQuery("""
+                        DELETE FROM sandbox.idempotency WHERE key = $1
+                          AND (created_at < now() - make_interval(secs => $2)
+                               OR (state = 'in_progress' AND created_at < now() - make_interval(secs => $3)))""")
+                .execute(Tuple.of(key, (double) KEY_TTL_S, (double) IN_PROGRESS_ABANDONED_S))
+                .compose(v -> pool.preparedQuery("""
+                                INSERT INTO sandbox.idempotency (key, request_hash, state) VALUES ($1, $2, 'in_progress')
+                                ON CONFLICT (key) DO NOTHING RETURNING key""").execute(Tuple.of(key, hash)))
+                .compose(inserted -> {
+                    if (inserted.size() == 1) {
+                        return work.get()
+                                .recover(e -> Future.succeededFuture(internal(e)))
+                                .compose(answer -> pool.preparedQuery(
+                                                "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3 WHERE key = $1")
+                                        .execute(Tuple.of(
+                                                key,
+                                                answer.status(),
+                                                answer.body().encode()))
+                                        .map(answer))
+                                .map(answer -> {
+                                    boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
+                                    send(ctx, answer, false, drop);
+                                    return null;
+                                });
+                    }
+                    return pool.preparedQuery(
+                                    "SELECT request_hash, state, status, body FROM sandbox.idempotency WHERE key = $1")
+                            .execute(Tuple.of(key))
+                            .map(rows -> {
+                                if (rows.size() == 0) {
+                                    send(ctx, conflict(), false, false);
+                                    return null;
+                                }
+                                Row r = rows.iterator().next();
+                                if (!hash.equals(r.getString(0))) {
+                                    send(
+                                            ctx,
+                                            new Answer(
+                                                    400,
+                                                    errorBody(
+                                                            "idempotency_error",
+                                                            null,
+                                                            "Keys for idempotent requests can only be used with the same parameters they were first used with.")),
+                                            false,
+                                            false);
+                                } else if (!"done".equals(r.getString(1))) {
+                                    send(ctx, conflict(), false, false);
+                                } else {
+                                    send(ctx, new Answer(r.getInteger(2), new JsonObject(r.getString(3))), true, false);
+                                }
+                                return null;
+                            });
+                })
+                .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    private Future<Answer> charge(MultiMap form, String key) {
+        String amountText = form.get("amount");
+        String currency = form.get("currency");
+        String method = form.get("payment_method");
+        long amount;
+        try {
+            amount = Long.parseLong(amountText == null ? "" : amountText);
+        } catch (NumberFormatException e) {
+            return Future.succeededFuture(new Answer(
+                    400, errorBody("invalid_request_error", "parameter_invalid_integer", "amount must be an integer")));
+        }
+        if (amount <= 0 || currency == null || currency.length() != 3 || method == null) {
+            return Future.succeededFuture(new Answer(
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            "parameter_missing",
+                            "amount, currency and payment_method are required")));
+        }
+        if (!"true".equals(form.get("confirm"))) {
+            return Future.succeededFuture(new Answer(
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            "parameter_invalid",
+                            "this sandbox only confirms at creation: send confirm=true")));
+        }
+        String paymentId = form.get("metadata[payment_id]");
+        String pi = "pi_" + randomId();
+        String ch = "ch_" + randomId();
+        long created = System.currentTimeMillis() / 1000;
+        JsonObject metadata = metadata(form);
+        JsonObject intent = new JsonObject()
+                .put("id", pi)
+                .put("object", "payment_intent")
+                .put("amount", amount)
+                .put("currency", currency.toLowerCase())
+                .put("customer", form.get("customer"))
+                .put("payment_method", method)
+                .put("created", created)
+                .put("metadata", metadata);
+        String decline = switch (method) {
+            case "pm_card_chargeDeclined" -> "generic_decline";
+            case "pm_card_chargeDeclinedInsufficientFunds" -> "insufficient_funds";
+            default -> null;
+        };
+        if (decline != null) {
+            intent.put("status", "requires_payment_method").put("amount_received", 0);
+            JsonObject err = errorBody("card_error", "card_declined", "Your card was declined.");
+            err.getJsonObject("error").put("decline_code", decline).put("payment_intent", intent);
+            return Future.succeededFuture(new Answer(402, err));
+        }
+        if (!method.startsWith("pm_card_")) {
+            return Future.succeededFuture(new Answer(
+                    400,
+                    errorBody("invalid_request_error", "resource_missing", "No such PaymentMethod: '" + method + "'")));
+        }
+        intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", ch);
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                                INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
+                                                             payment_method, payment_id, created_s)
+                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""")
+                        .execute(Tuple.wrap(new Object[] {
+                            ch,
+                            pi,
+                            key,
+                            amount,
+                            currency.toLowerCase(),
+                            form.get("customer"),
+                            method,
+                            paymentId,
+                            created
+                        }))
+                        .compose(v -> conn.preparedQuery("""
+                                        INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
+                                        VALUES ('txn_' || $1, 'charge', $1, $1, $2, $3, $4, $5)""")
+                                .execute(Tuple.of(ch, amount, currency.toLowerCase(), paymentId, created))))
+                .map(v -> new Answer(200, intent));
+    }
+
+    private Future<Answer> refund(MultiMap form) {
+        String charge = form.get("charge");
+        if (charge == null) {
+            return Future.succeededFuture(
+                    new Answer(400, errorBody("invalid_request_error", "parameter_missing", "charge is required")));
+        }
+        String re = "re_" + randomId();
+        long created = System.currentTimeMillis() / 1000;
+        return pool.withTransaction(conn -> conn.preparedQuery(
+                        "UPDATE sandbox.charges SET refunded = true WHERE id = $1 AND NOT refunded RETURNING amount, currency, payment_id")
+                .execute(Tuple.of(charge))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return Future.succeededFuture(new Answer(
+                                400,
+                                errorBody(
+                                        "invalid_request_error",
+                                        "charge_already_refunded",
+                                        "Charge " + charge + " does not exist or has already been refunded.")));
+                    }
+                    Row r = rows.iterator().next();
+                    long amount = r.getLong(0);
+                    return conn.preparedQuery("""
+                                            INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
+                                            VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6)""")
+                            .execute(Tuple.wrap(
+                                    new Object[] {re, charge, -amount, r.getString(1), r.getString(2), created}))
+                            .map(v -> new Answer(
+                                    200,
+                                    new JsonObject()
+                                            .put("id", re)
+                                            .put("object", "refund")
+                                            .put("charge", charge)
+                                            .put("amount", amount)
+                                            .put("currency", r.getString(1))
+                                            .put("status", "succeeded")
+                                            .put("created", created)
+                                            .put("metadata", metadata(form))));
+                }));
+    }
+
+    private void listBalanceTransactions(RoutingContext ctx) {
+        MultiMap q = ctx.queryParams();
+        long gte = parseLong(q.get("created[gte]"), 0);
+        long lte = parseLong(q.get("created[lte]"), Long.MAX_VALUE);
+        int limit = (int) Math.max(1, Math.min(LIST_LIMIT_MAX, parseLong(q.get("limit"), 10)));
+        String after = q.get("starting_after");
+        boolean expand = q.getAll("expand[]").contains("data.source");
+        // Newest first, as Stripe lists; starting_after is the last id of the previous page.
+        pool.preparedQuery("""
+                        SELECT b.id, b.type, b.source, b.charge, b.amount, b.currency, b.payment_id, b.created_s, c.payment_intent, c.refunded
+                        FROM sandbox.balance_transactions b JOIN sandbox.charges c ON c.id = b.charge
+                        WHERE b.created_s >= $1 AND b.created_s <= $2
+                          AND ($3::text IS NULL OR b.seq < (SELECT seq FROM sandbox.balance_transactions WHERE id = $3))
+                        ORDER BY b.seq DESC LIMIT $4""")
+                .execute(Tuple.of(gte, lte, after, limit + 1))
+                .onSuccess(rows -> {
+                    JsonArray data = new JsonArray();
+                    int n = 0;
+                    for (Row r : rows) {
+                        if (n++ == limit) {
+                            break;
+                        }
+                        JsonObject txn = new JsonObject()
+                                .put("id", r.getString(0))
+                                .put("object", "balance_transaction")
+                                .put("type", r.getString(1))
+                                .put("amount", r.getLong(4))
+                                .put("currency", r.getString(5))
+                                .put("created", r.getLong(7))
+                                .put("fee", 0)
+                                .put("net", r.getLong(4))
+                                .put("status", "available");
+                        JsonObject meta = new JsonObject();
+                        if (r.getString(6) != null) {
+                            meta.put("payment_id", r.getString(6));
+                        }
+                        if (!expand) {
+                            txn.put("source", r.getString(2));
+                        } else if ("charge".equals(r.getString(1))) {
+                            txn.put(
+                                    "source",
+                                    new JsonObject()
+                                            .put("id", r.getString(3))
+                                            .put("object", "charge")
+                                            .put("amount", r.getLong(4))
+                                            .put("currency", r.getString(5))
+                                            .put("payment_intent", r.getString(8))
+                                            .put("refunded", r.getBoolean(9))
+                                            .put("metadata", meta));
+                        } else {
+                            txn.put(
+                                    "source",
+                                    new JsonObject()
+                                            .put("id", r.getString(2))
+                                            .put("object", "refund")
+                                            .put("charge", r.getString(3))
+                                            .put("amount", -r.getLong(4))
+                                            .put("currency", r.getString(5))
+                                            .put("metadata", meta));
+                        }
+                        data.add(txn);
+                    }
+                    ctx.json(new JsonObject()
+                            .put("object", "list")
+                            .put("url", "/v1/balance_transactions")
+                            .put("has_more", rows.size() > limit)
+                            .put("data", data));
+                })
+                .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    private void chargeStats(RoutingContext ctx) {
+        pool.query("""
+                        SELECT count(*), count(DISTINCT idempotency_key), coalesce(max(n), 0),
+                               coalesce(json_agg(idempotency_key) FILTER (WHERE n > 1), '[]')::text
+                        FROM (SELECT idempotency_key, count(*) AS n FROM sandbox.charges GROUP BY 1) k""")
+                .execute()
+                .onSuccess(rows -> {
+                    Row r = rows.iterator().next();
+                    ctx.json(new JsonObject()
+                            .put("charges", r.getLong(0))
+                            .put("keys", r.getLong(1))
+                            .put("max_charges_per_key", r.getLong(2))
+                            .put("keys_with_more_than_one_charge", new JsonArray(r.getString(3))));
+                })
+                .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    private static Answer conflict() {
+        return new Answer(
+                409,
+                errorBody(
+                        "invalid_request_error",
+                        "idempotency_key_in_use",
+                        "There is currently another in-progress request using this Idempotent Key. Please try again later."));
+    }
+
+    private static Answer internal(Throwable e) {
+        return new Answer(500, errorBody("api_error", null, "sandbox failure: " + e.getMessage()));
+    }
+
+    private static void send(RoutingContext ctx, Answer a, boolean replayed, boolean drop) {
+        if (drop) {
+            // The effect is stored; the client never hears of it.
+            ctx.request().connection().close();
+            return;
+        }
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(a.status()).putHeader("content-type", "application/json");
+        if (replayed) {
+            ctx.response().putHeader("Idempotent-Replayed", "true");
+        }
+        ctx.response().end(a.body().encode());
+    }
+
+    private static void error(RoutingContext ctx, int status, String type, String code, String message) {
+        send(ctx, new Answer(status, errorBody(type, code, message)), false, false);
+    }
+
+    private static JsonObject errorBody(String type, String code, String message) {
+        JsonObject e = new JsonObject().put("type", type).put("message", message);
+        if (code != null) {
+            e.put("code", code);
+        }
+        return new JsonObject().put("error", e);
+    }
+
+    private static JsonObject metadata(MultiMap form) {
+        JsonObject m = new JsonObject();
+        for (Map.Entry<String, String> e : form) {
+            if (e.getKey().startsWith("metadata[") && e.getKey().endsWith("]")) {
+                m.put(e.getKey().substring(9, e.getKey().length() - 1), e.getValue());
+            }
+        }
+        return m;
+    }
+
+    private static String hash(MultiMap form) {
+        Map<String, String> sorted = new TreeMap<>();
+        form.forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(sorted.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String randomId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return Long.toString(r.nextLong() & Long.MAX_VALUE, 36) + Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
+    }
+
+    private static long parseLong(String s, long dflt) {
+        try {
+            return s == null ? dflt : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+}
