@@ -32,6 +32,19 @@ final class Pg implements AutoCloseable {
         }
     }
 
+    String text(String sql) {
+        try {
+            return pool.query(sql)
+                    .execute()
+                    .map(rows -> rows.iterator().next().getString(0))
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /** Waits until {@code sql} counts at least {@code expected}, and returns the final count. */
     long awaitCount(String sql, long expected, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;

@@ -68,6 +68,7 @@ class ProcessorCrashIT {
         p.put("processor.httpPort", String.valueOf(httpPort));
         p.put("processor.httpHost", "127.0.0.1");
         p.put("processor.maxPollRecords", "200");
+        p.put("provider.kind", "approve-all");
         return p;
     }
 

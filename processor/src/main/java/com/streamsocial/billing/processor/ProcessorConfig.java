@@ -27,6 +27,10 @@ public record ProcessorConfig(
         long providerCallTimeoutMs,
         long providerRetryInitialMs,
         long providerRetryMaxMs,
+        long reconcileIntervalMs,
+        long reconcileWindowMs,
+        long reconcileGraceMs,
+        long reconcileStuckAfterMs,
         Map<String, Object> kafka) {
 
     public ProcessorConfig {
@@ -76,6 +80,10 @@ public record ProcessorConfig(
                 s.integer("provider.callTimeoutMs", 2_000),
                 s.integer("provider.retryInitialMs", 50),
                 s.integer("provider.retryMaxMs", 2_000),
+                s.integer("reconcile.intervalMs", 900_000),
+                s.integer("reconcile.windowMs", 3_600_000),
+                s.integer("reconcile.graceMs", 60_000),
+                s.integer("reconcile.stuckAfterMs", 300_000),
                 s.kafka());
     }
 }

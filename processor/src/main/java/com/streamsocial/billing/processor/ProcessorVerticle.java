@@ -10,6 +10,8 @@ import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.reconcile.ReconcileJob;
+import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.store.LedgerStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -41,6 +43,7 @@ public final class ProcessorVerticle extends VerticleBase {
     private TransactionalLoop loop;
     private Thread loopThread;
     private HttpServer server;
+    private ReconcileJob reconcileJob;
 
     public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, Metrics metrics) {
         this.config = config;
@@ -72,6 +75,27 @@ public final class ProcessorVerticle extends VerticleBase {
                 "processor_loop_state",
                 "Ordinal of the loop state (FATAL=6)",
                 () -> loop.state().ordinal());
+        if (config.reconcileIntervalMs() > 0 && config.providerKind().equals("stripe")) {
+            reconcileJob = new ReconcileJob(
+                    vertx,
+                    metrics,
+                    config.reconcileIntervalMs(),
+                    now -> new ReconcileOptions(
+                            now - config.reconcileWindowMs(),
+                            now,
+                            config.reconcileGraceMs(),
+                            config.reconcileStuckAfterMs(),
+                            false,
+                            java.nio.file.Path.of(
+                                    System.getProperty("java.io.tmpdir"),
+                                    "reconciliation-" + config.instanceId() + ".json"),
+                            config.pgUri(),
+                            config.kafka(),
+                            config.providerBaseUrl(),
+                            config.providerSecretKey(),
+                            5_000,
+                            1_000));
+        }
         if (config.httpPort() < 0) {
             return Future.succeededFuture();
         }
@@ -160,6 +184,9 @@ public final class ProcessorVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (reconcileJob != null) {
+            reconcileJob.close();
+        }
         Future<Void> http = server == null ? Future.succeededFuture() : server.close();
         return http.compose(v -> vertx.executeBlocking(() -> {
             loop.stop(Duration.ofSeconds(20));

@@ -12,10 +12,19 @@ import io.vertx.core.json.JsonObject;
  * @param errorRate share of requests answered 500 or 503 (half each) before anything happens
  * @param dropResponseRate share of charges made and stored whose answer is then lost (connection reset)
  * @param tooManyRequestsRate share of requests answered 429 before anything happens
+ * @param errorStatus 500 or 503 to inject only that status; 0 for half of each
  */
 public record SandboxFaults(
-        long latencyMsMin, long latencyMsMax, double errorRate, double dropResponseRate, double tooManyRequestsRate) {
-    public static final SandboxFaults NONE = new SandboxFaults(0, 0, 0, 0, 0);
+        long latencyMsMin,
+        long latencyMsMax,
+        double errorRate,
+        double dropResponseRate,
+        double tooManyRequestsRate,
+        int errorStatus) {
+    public static final SandboxFaults NONE = new SandboxFaults(0, 0, 0, 0, 0, 0);
+
+    /** Every call answered 503, as in a provider outage. */
+    public static final SandboxFaults OUTAGE = new SandboxFaults(0, 0, 1, 0, 0, 503);
 
     public SandboxFaults {
         Check.argument(
@@ -23,6 +32,8 @@ public record SandboxFaults(
                 "latency must satisfy 0 <= min <= max <= 60000, got %d..%d",
                 latencyMsMin,
                 latencyMsMax);
+        Check.argument(
+                errorStatus == 0 || errorStatus == 500 || errorStatus == 503, "errorStatus must be 0, 500 or 503");
         for (double r : new double[] {errorRate, dropResponseRate, tooManyRequestsRate}) {
             Check.argument(r >= 0 && r <= 1, "rates must be within 0..1, got %s", r);
         }
@@ -34,7 +45,8 @@ public record SandboxFaults(
                 j.getLong("latency_ms_max", j.getLong("latency_ms_min", 0L)),
                 j.getDouble("error_rate", 0.0),
                 j.getDouble("drop_response_rate", 0.0),
-                j.getDouble("too_many_requests_rate", 0.0));
+                j.getDouble("too_many_requests_rate", 0.0),
+                j.getInteger("error_status", 0));
     }
 
     public JsonObject toJson() {
@@ -43,6 +55,7 @@ public record SandboxFaults(
                 .put("latency_ms_max", latencyMsMax)
                 .put("error_rate", errorRate)
                 .put("drop_response_rate", dropResponseRate)
-                .put("too_many_requests_rate", tooManyRequestsRate);
+                .put("too_many_requests_rate", tooManyRequestsRate)
+                .put("error_status", errorStatus);
     }
 }

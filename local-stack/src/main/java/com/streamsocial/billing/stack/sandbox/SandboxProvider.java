@@ -158,7 +158,7 @@ public final class SandboxProvider extends VerticleBase {
             return true;
         }
         if (rnd.nextDouble() < f.errorRate()) {
-            int status = rnd.nextBoolean() ? 500 : 503;
+            int status = f.errorStatus() != 0 ? f.errorStatus() : rnd.nextBoolean() ? 500 : 503;
             error(ctx, status, "api_error", null, "An error occurred with our connection to the sandbox.");
             return true;
         }

@@ -15,7 +15,8 @@ import java.util.Set;
  *
  * <p>The rule that keeps outcomes exactly-once: a stored row remembers the record (partition, offset)
  * that claimed it. Only that same record, replayed after a crash, may emit the row's outcome again;
- * any other record for the same payment is a duplicate and emits nothing.
+ * any other record for the same payment is a duplicate and emits nothing, unless reconciliation
+ * re-drove it to repair a missing outcome or a stuck payment.
  */
 public final class BatchPlanner {
     private BatchPlanner() {}
@@ -68,7 +69,7 @@ public final class BatchPlanner {
             ownerHash.put(id, stored.requestHash());
             if (!stored.requestHash().equals(hash)) {
                 conflicts.add(new Plan.Conflict(r, stored.requestHash()));
-            } else if (!stored.claimedBy(r)) {
+            } else if (!stored.claimedBy(r) && !r.redrive()) {
                 duplicates.add(r);
             } else if (stored.status().isFinal()) {
                 toReEmit.add(stored);

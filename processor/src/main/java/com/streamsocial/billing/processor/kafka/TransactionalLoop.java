@@ -250,9 +250,10 @@ public final class TransactionalLoop implements Runnable {
                 if (r.key() != null && !r.key().equals(e.paymentId())) {
                     throw new EventFormatException("record key " + r.key() + " is not the payment id " + e.paymentId());
                 }
-                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), e, null));
+                boolean redrive = r.headers().lastHeader(InputRecord.REDRIVE_HEADER) != null;
+                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), e, null, redrive));
             } catch (EventFormatException ex) {
-                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), null, ex.getMessage()));
+                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), null, ex.getMessage(), false));
             }
         }
         return batch;

@@ -15,7 +15,7 @@ class BatchPlannerTest {
     private static InputRecord rec(int partition, long offset, String key, String hash) {
         PaymentEvent e = new PaymentEvent(
                 PaymentIds.paymentId("t", key), "t", key, hash, 100, "USD", "c", "pm", "", Map.of(), 1);
-        return new InputRecord(partition, offset, e.paymentId(), e.toBytes(), e, null);
+        return new InputRecord(partition, offset, e.paymentId(), e.toBytes(), e, null, false);
     }
 
     private static StoredPayment stored(InputRecord claimedBy, PaymentStatus status, String hash) {
@@ -73,6 +73,20 @@ class BatchPlannerTest {
     }
 
     @Test
+    void aReDrivenRecordReEmitsAFinalOutcomeAndResumesAnUnfinishedOne() {
+        InputRecord first = rec(1, 7, "a", "h1");
+        InputRecord redrive = new InputRecord(0, 99, first.key(), first.value(), first.event(), null, true);
+        StoredPayment done = stored(first, PaymentStatus.SUCCEEDED, "h1");
+        assertThat(BatchPlanner.plan(List.of(redrive), Set.of(), Map.of(done.paymentId(), done))
+                        .toReEmit())
+                .containsExactly(done);
+        StoredPayment stuck = stored(first, PaymentStatus.CHARGING, "h1");
+        assertThat(BatchPlanner.plan(List.of(redrive), Set.of(), Map.of(stuck.paymentId(), stuck))
+                        .toProcess())
+                .containsExactly(redrive);
+    }
+
+    @Test
     void aDifferentRequestUnderAKnownKeyIsAConflict() {
         InputRecord first = rec(1, 7, "a", "h1");
         InputRecord other = rec(2, 9, "a", "h2");
@@ -96,7 +110,7 @@ class BatchPlannerTest {
 
     @Test
     void unparseableRecordsAreDeadLettered() {
-        InputRecord bad = new InputRecord(0, 4, "k", new byte[] {1}, null, "not JSON");
+        InputRecord bad = new InputRecord(0, 4, "k", new byte[] {1}, null, "not JSON", false);
         Plan p = BatchPlanner.plan(List.of(bad), Set.of(), Map.of());
         assertThat(p.deadLetters()).containsExactly(bad);
     }

@@ -1,0 +1,176 @@
+package com.streamsocial.billing.loadtest;
+
+import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.gateway.BatchFaults;
+import com.streamsocial.billing.gateway.Gateway;
+import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.ProcessorConfig;
+import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
+import com.streamsocial.billing.processor.reconcile.ReconcileReport;
+import com.streamsocial.billing.processor.reconcile.Reconciler;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxProvider;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Test support: a fresh broker and database, the sandbox provider and a gateway, all real, in this
+ * JVM; the processor in this JVM or as its own process, talking to the sandbox over HTTP.
+ */
+final class ProviderStack implements AutoCloseable {
+    static final String SECRET = "sk_test_it";
+
+    final LocalInfra infra;
+    final Vertx vertx;
+    final SandboxProvider sandbox;
+    final Gateway gateway;
+    final int gatewayPort;
+    final int sandboxPort;
+    final Pg pg;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private ProviderStack(
+            LocalInfra infra, Vertx vertx, SandboxProvider sandbox, Gateway gateway, int gatewayPort, int sandboxPort) {
+        this.infra = infra;
+        this.vertx = vertx;
+        this.sandbox = sandbox;
+        this.gateway = gateway;
+        this.gatewayPort = gatewayPort;
+        this.sandboxPort = sandboxPort;
+        this.pg = new Pg(vertx, infra.pgUri());
+    }
+
+    static ProviderStack start(SandboxFaults faults) throws Exception {
+        LocalInfra infra = LocalInfra.start(0, 0);
+        Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setMaxEventLoopExecuteTime(100)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+        int sandboxPort = FreePorts.pick();
+        SandboxProvider sandbox = new SandboxProvider("127.0.0.1", sandboxPort, infra.pgUri(), SECRET, faults);
+        await(vertx.deployVerticle(sandbox));
+        int gatewayPort = FreePorts.pick();
+        Gateway gateway = await(Gateway.deploy(
+                vertx,
+                GatewayConfig.from(Settings.of(Map.of(
+                        "http.port", String.valueOf(gatewayPort),
+                        "http.host", "127.0.0.1",
+                        "pg.uri", infra.pgUri(),
+                        "kafka.bootstrap.servers", infra.kafkaBootstrap()))),
+                BatchFaults.NONE));
+        return new ProviderStack(infra, vertx, sandbox, gateway, gatewayPort, sandboxPort);
+    }
+
+    /** Processor settings pointing at this stack; {@code overrides} on top. */
+    Map<String, String> processorSettings(Map<String, String> overrides) {
+        Map<String, String> p = new HashMap<>();
+        p.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
+        p.put("pg.uri", infra.pgUri());
+        p.put("provider.kind", "stripe");
+        p.put("provider.baseUrl", "http://127.0.0.1:" + sandboxPort);
+        p.put("provider.secretKey", SECRET);
+        p.put("processor.httpHost", "127.0.0.1");
+        p.put("processor.httpPort", String.valueOf(FreePorts.pick()));
+        p.put("reconcile.intervalMs", "0");
+        p.putAll(overrides);
+        return p;
+    }
+
+    Processor startProcessor(Map<String, String> overrides) throws Exception {
+        return await(Processor.deploy(vertx, ProcessorConfig.from(Settings.of(processorSettings(overrides)))));
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + gatewayPort;
+    }
+
+    String sandboxUrl() {
+        return "http://127.0.0.1:" + sandboxPort;
+    }
+
+    HttpResponse<String> pay(String key, long amount, String method) throws Exception {
+        String body = new JsonObject()
+                .put("amount", amount)
+                .put("currency", "USD")
+                .put("customer_id", "cus_1")
+                .put("payment_method", method)
+                .encode();
+        return http.send(
+                HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/payments"))
+                        .header("Idempotency-Key", key)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonObject get(String url) throws Exception {
+        return new JsonObject(
+                http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+                        .body());
+    }
+
+    int status(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    /** A call to the sandbox's Stripe API, as a client other than our processor. */
+    HttpResponse<String> stripe(String path, String key, String form) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(sandboxUrl() + path))
+                        .header("Authorization", "Bearer " + SECRET)
+                        .header("Idempotency-Key", key)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonObject sandboxStats() throws Exception {
+        return get(sandboxUrl() + "/sandbox/charges/stats");
+    }
+
+    ReconcileReport reconcile(boolean repair, long graceMs) throws Exception {
+        long now = System.currentTimeMillis();
+        Map<String, Object> kafka = Map.of("bootstrap.servers", infra.kafkaBootstrap());
+        ReconcileOptions o = new ReconcileOptions(
+                now - 3_600_000,
+                now,
+                graceMs,
+                60_000,
+                repair,
+                Files.createTempFile("reconcile", ".json"),
+                infra.pgUri(),
+                kafka,
+                sandboxUrl(),
+                SECRET,
+                1_000,
+                10_000);
+        return new Reconciler(vertx, o).run();
+    }
+
+    static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        pg.close();
+        await(gateway.close());
+        await(vertx.close());
+        infra.close();
+    }
+}

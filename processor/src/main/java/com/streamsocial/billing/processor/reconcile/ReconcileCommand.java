@@ -1,0 +1,108 @@
+package com.streamsocial.billing.processor.reconcile;
+
+import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.processor.ProcessorConfig;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code java -jar processor.jar reconcile [flags]}: one reconciliation run, a dry run unless
+ * {@code --repair}. Prints a summary table, writes the JSON report, and exits 0 only when it found no
+ * break. Defaults: the local stack's addresses (or the processor's settings) and the last 24 hours.
+ */
+public final class ReconcileCommand {
+    static final String USAGE = """
+            usage: java -jar processor.jar reconcile [--hours N | --from T [--to T]] [--repair] [--report FILE]
+                   [--kafka HOST:PORT] [--pg URI] [--provider URL] [--provider-key KEY]
+                   [--grace-ms MS] [--stuck-after-ms MS]
+              T is an ISO-8601 instant (2026-11-27T08:00:00Z) or epoch milliseconds.
+              Exit status: 0 no breaks, 1 breaks found (repaired with --repair), 2 usage or run error.""";
+
+    private ReconcileCommand() {}
+
+    public static int run(String[] args) {
+        try {
+            ReconcileOptions o = parse(args, Settings.fromEnvironment(), System.currentTimeMillis());
+            Vertx vertx = Vertx.vertx();
+            try {
+                ReconcileReport report = new Reconciler(vertx, o).run();
+                Files.writeString(
+                        o.reportFile(),
+                        report.toJson(o.fromMs(), o.toMs(), o.repair()).encodePrettily());
+                System.out.printf(
+                        "reconciliation %s .. %s%s%n",
+                        Instant.ofEpochMilli(o.fromMs()),
+                        Instant.ofEpochMilli(o.toMs()),
+                        o.repair() ? " (repair)" : " (dry run)");
+                System.out.print(report.table());
+                System.out.println("report: " + o.reportFile().toAbsolutePath());
+                return report.total() == 0 ? 0 : 1;
+            } finally {
+                vertx.close();
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(USAGE);
+            return 2;
+        } catch (Exception e) {
+            System.err.println("reconciliation failed: " + e);
+            return 2;
+        }
+    }
+
+    static ReconcileOptions parse(String[] args, Settings settings, long nowMs) {
+        ProcessorConfig pc = ProcessorConfig.from(settings);
+        Map<String, Object> kafka = new HashMap<>(pc.kafka());
+        String pg = pc.pgUri();
+        String provider = pc.providerBaseUrl();
+        String key = pc.providerSecretKey();
+        long to = nowMs;
+        Long from = null;
+        long hours = 24;
+        long graceMs = 60_000;
+        long stuckMs = 300_000;
+        boolean repair = false;
+        Path report = Path.of("reconciliation-report.json");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--repair" -> repair = true;
+                case "--hours" -> hours = Long.parseLong(value(args, ++i, a));
+                case "--from" -> from = instant(value(args, ++i, a));
+                case "--to" -> to = instant(value(args, ++i, a));
+                case "--report" -> report = Path.of(value(args, ++i, a));
+                case "--kafka" -> kafka.put("bootstrap.servers", value(args, ++i, a));
+                case "--pg" -> pg = value(args, ++i, a);
+                case "--provider" -> provider = value(args, ++i, a);
+                case "--provider-key" -> key = value(args, ++i, a);
+                case "--grace-ms" -> graceMs = Long.parseLong(value(args, ++i, a));
+                case "--stuck-after-ms" -> stuckMs = Long.parseLong(value(args, ++i, a));
+                default -> throw new IllegalArgumentException("unknown flag " + a);
+            }
+        }
+        long fromMs = from != null ? from : to - hours * 3_600_000L;
+        return new ReconcileOptions(
+                fromMs, to, graceMs, stuckMs, repair, report, pg, kafka, provider, key, 5_000, 10_000);
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static long instant(String s) {
+        try {
+            return s.chars().allMatch(Character::isDigit)
+                    ? Long.parseLong(s)
+                    : Instant.parse(s).toEpochMilli();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not an instant: " + s);
+        }
+    }
+}

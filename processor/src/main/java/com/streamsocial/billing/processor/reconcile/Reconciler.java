@@ -1,0 +1,547 @@
+package com.streamsocial.billing.processor.reconcile;
+
+import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.contract.OutcomeEvent;
+import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.dedup.InputRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Compares, for a window of acceptance times, the accepted payments on {@code payments.billing}
+ * (read_committed), the ledger, the outcomes on {@code payments.results} and the provider's
+ * settlement report, and reports every {@link BreakClass} with the ids involved; with repair, fixes
+ * each break with an idempotent action.
+ *
+ * <p>Memory stays bounded whatever the window: each source is streamed page by page into temporary
+ * tables of one PostgreSQL session, and the comparison runs there as SQL. Blocking: run it on a
+ * thread of its own (the command's main thread, or the processor's reconciliation thread).
+ */
+public final class Reconciler {
+    private static final long AWAIT_S = 600;
+    /** Charges can settle a while after acceptance; read the report from this long before the window. */
+    private static final long PROVIDER_SLACK_S = 3_600;
+
+    private final Vertx vertx;
+    private final ReconcileOptions o;
+
+    public Reconciler(Vertx vertx, ReconcileOptions options) {
+        this.vertx = vertx;
+        this.o = options;
+    }
+
+    public ReconcileReport run() throws Exception {
+        long t0 = System.nanoTime();
+        ReconcileReport report = new ReconcileReport();
+        Pool pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(1))
+                .connectingTo(PgConnectOptions.fromUri(o.pgUri()))
+                .using(vertx)
+                .build();
+        WebClient web = WebClient.create(vertx);
+        try {
+            SqlConnection conn = await(pool.getConnection());
+            try {
+                stage(conn);
+                report.source("billing", loadTopic(conn, Topics.BILLING, this::billingRow, "rec_billing", 4));
+                report.source("results", loadTopic(conn, Topics.RESULTS, this::resultRow, "rec_results", 3));
+                report.source("provider", loadProvider(conn, web));
+                report.source(
+                        "ledger",
+                        await(conn.preparedQuery(
+                                                "SELECT count(*) FROM payments WHERE accepted_at BETWEEN to_timestamp($1 / 1000.0) AND to_timestamp($2 / 1000.0)")
+                                        .execute(Tuple.of(o.fromMs(), o.toMs())))
+                                .iterator()
+                                .next()
+                                .getLong(0));
+                exec(
+                        conn,
+                        "CREATE INDEX ON rec_billing (payment_id); CREATE INDEX ON rec_results (payment_id);"
+                                + " CREATE INDEX ON rec_provider (payment_id); CREATE INDEX ON rec_provider (charge_id);"
+                                + " ANALYZE rec_billing; ANALYZE rec_results; ANALYZE rec_provider;");
+                Map<BreakClass, List<Row>> found = compare(conn, report);
+                if (o.repair()) {
+                    repair(conn, web, found, report);
+                }
+            } finally {
+                conn.close();
+            }
+        } finally {
+            web.close();
+            pool.close();
+        }
+        report.elapsedMs((System.nanoTime() - t0) / 1_000_000);
+        return report;
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    private void stage(SqlConnection conn) throws Exception {
+        exec(conn, """
+                SET client_min_messages = warning;
+                DROP TABLE IF EXISTS rec_billing, rec_results, rec_provider;
+                CREATE TEMP TABLE rec_billing (payment_id text, amount bigint, currency text, accepted_ms bigint);
+                CREATE TEMP TABLE rec_results (payment_id text, status text, source_offset bigint);
+                CREATE TEMP TABLE rec_provider (txn_id text, type text, charge_id text, payment_id text,
+                                                amount bigint, currency text, created_s bigint);
+                """);
+    }
+
+    private Object[] billingRow(ConsumerRecord<String, byte[]> r) {
+        try {
+            PaymentEvent e = PaymentEvent.parse(r.value());
+            if (e.acceptedAtMs() < o.fromMs() || e.acceptedAtMs() > o.toMs()) {
+                return null;
+            }
+            return new Object[] {e.paymentId(), e.amount(), e.currency(), e.acceptedAtMs()};
+        } catch (RuntimeException bad) {
+            return null; // the processor dead-letters these; they are not payments
+        }
+    }
+
+    private Object[] resultRow(ConsumerRecord<String, byte[]> r) {
+        try {
+            OutcomeEvent e = OutcomeEvent.parse(r.value());
+            return new Object[] {e.paymentId(), e.status().wire(), r.offset()};
+        } catch (RuntimeException bad) {
+            return null;
+        }
+    }
+
+    /** Streams a topic from the window's start to its current end, page by page into a table. */
+    private long loadTopic(
+            SqlConnection conn,
+            String topic,
+            java.util.function.Function<ConsumerRecord<String, byte[]>, Object[]> row,
+            String table,
+            int columns)
+            throws Exception {
+        Map<String, Object> pass = new HashMap<>(o.kafka());
+        pass.put("max.poll.records", o.pageRecordsMax());
+        long loaded = 0;
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(pass, null))) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(topic, p.partition()));
+            }
+            c.assign(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            Map<TopicPartition, Long> ts = new HashMap<>();
+            // Records are stamped when the gateway sends them, just after acceptance: start a minute early.
+            parts.forEach(tp -> ts.put(tp, Math.max(0, o.fromMs() - 60_000)));
+            Map<TopicPartition, OffsetAndTimestamp> start = c.offsetsForTimes(ts);
+            for (TopicPartition tp : parts) {
+                OffsetAndTimestamp s = start.get(tp);
+                c.seek(tp, s == null ? end.get(tp) : s.offset());
+            }
+            List<Object[]> page = new ArrayList<>(o.pageRecordsMax());
+            long deadline = System.currentTimeMillis() + AWAIT_S * 1000;
+            while (!reached(c, parts, end)) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("could not read " + topic + " to its end");
+                }
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    Object[] values = row.apply(r);
+                    if (values != null) {
+                        page.add(values);
+                    }
+                    if (page.size() >= o.pageRecordsMax()) {
+                        loaded += flush(conn, table, columns, page);
+                    }
+                }
+            }
+            loaded += flush(conn, table, columns, page);
+        }
+        return loaded;
+    }
+
+    private static boolean reached(
+            KafkaConsumer<String, byte[]> c, List<TopicPartition> parts, Map<TopicPartition, Long> end) {
+        for (TopicPartition tp : parts) {
+            if (c.position(tp) < end.get(tp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Pages through the provider's balance transactions (newest first, as Stripe lists them). */
+    private long loadProvider(SqlConnection conn, WebClient web) throws Exception {
+        URI base = URI.create(o.providerBaseUrl());
+        int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
+        String after = null;
+        long loaded = 0;
+        List<Object[]> page = new ArrayList<>();
+        while (true) {
+            var req = web.get(port, base.getHost(), "/v1/balance_transactions")
+                    .ssl("https".equals(base.getScheme()))
+                    .timeout(30_000)
+                    .putHeader("Authorization", "Bearer " + o.providerSecretKey())
+                    .addQueryParam("created[gte]", String.valueOf(o.fromMs() / 1000 - PROVIDER_SLACK_S))
+                    .addQueryParam("limit", "100")
+                    .addQueryParam("expand[]", "data.source");
+            if (after != null) {
+                req.addQueryParam("starting_after", after);
+            }
+            HttpResponse<Buffer> resp = await(req.send());
+            if (resp.statusCode() != 200) {
+                throw new IllegalStateException(
+                        "settlement report answered " + resp.statusCode() + ": " + resp.bodyAsString());
+            }
+            JsonObject list = resp.bodyAsJsonObject();
+            JsonArray data = list.getJsonArray("data");
+            for (int i = 0; i < data.size(); i++) {
+                JsonObject t = data.getJsonObject(i);
+                JsonObject src = t.getJsonObject("source");
+                String type = t.getString("type");
+                String chargeId = "refund".equals(type) ? src.getString("charge") : src.getString("id");
+                String paymentId =
+                        src.getJsonObject("metadata", new JsonObject()).getString("payment_id");
+                page.add(new Object[] {
+                    t.getString("id"),
+                    type,
+                    chargeId,
+                    paymentId,
+                    t.getLong("amount"),
+                    t.getString("currency").toUpperCase(java.util.Locale.ROOT),
+                    t.getLong("created")
+                });
+                after = t.getString("id");
+            }
+            if (page.size() >= o.pageRecordsMax()) {
+                loaded += flush(conn, "rec_provider", 7, page);
+            }
+            if (!list.getBoolean("has_more", false) || data.isEmpty()) {
+                break;
+            }
+        }
+        return loaded + flush(conn, "rec_provider", 7, page);
+    }
+
+    private long flush(SqlConnection conn, String table, int columns, List<Object[]> page) throws Exception {
+        if (page.isEmpty()) {
+            return 0;
+        }
+        int n = page.size();
+        Object[] arrays = new Object[columns];
+        for (int col = 0; col < columns; col++) {
+            Object sample = page.get(0)[col];
+            Object[] a = sample instanceof Long ? new Long[n] : new String[n];
+            for (int i = 0; i < n; i++) {
+                Object v = page.get(i)[col];
+                a[i] = a instanceof Long[]
+                        ? (v == null ? null : ((Number) v).longValue())
+                        : (v == null ? null : v.toString());
+            }
+            arrays[col] = a;
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" SELECT * FROM unnest(");
+        for (int col = 0; col < columns; col++) {
+            sql.append(col == 0 ? "" : ", ")
+                    .append('$')
+                    .append(col + 1)
+                    .append(arrays[col] instanceof Long[] ? "::bigint[]" : "::text[]");
+        }
+        sql.append(')');
+        await(conn.preparedQuery(sql.toString()).execute(Tuple.wrap(arrays)));
+        page.clear();
+        return n;
+    }
+
+    // ---------------------------------------------------------------- comparing
+
+    /** The queries, one per class; each returns (id, payment_id, details...). */
+    private Map<BreakClass, String> queries() {
+        // Spaces around: text blocks drop the trailing space of the line this is appended to.
+        String window = " p.accepted_at BETWEEN to_timestamp($1 / 1000.0) AND to_timestamp($2 / 1000.0) ";
+        String live = """
+                live AS (
+                    SELECT c.* FROM rec_provider c
+                    WHERE c.type = 'charge'
+                      AND NOT EXISTS (SELECT 1 FROM rec_provider r WHERE r.type = 'refund' AND r.charge_id = c.charge_id))""";
+        String effective = """
+                coalesce((SELECT substring(e.note FROM 8) FROM ledger_entries e
+                          WHERE e.payment_id = p.payment_id AND e.kind = 'compensation' AND e.note LIKE 'status:%'
+                          ORDER BY e.entry_id DESC LIMIT 1), p.status)""";
+        Map<BreakClass, String> q = new java.util.EnumMap<>(BreakClass.class);
+        q.put(BreakClass.MISSING_IN_LEDGER, """
+                SELECT b.payment_id, b.payment_id FROM rec_billing b
+                WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = b.payment_id)
+                  AND b.accepted_ms BETWEEN $1 AND $2 AND b.accepted_ms < $3""");
+        q.put(BreakClass.MISSING_OUTCOME, "SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window + """
+                  AND p.status IN ('succeeded', 'failed') AND p.decided_at < to_timestamp($3 / 1000.0)
+                  AND NOT EXISTS (SELECT 1 FROM rec_results r WHERE r.payment_id = p.payment_id)""");
+        q.put(BreakClass.STUCK, "SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window + """
+                  AND p.status IN ('claimed', 'charging')
+                  AND coalesce(p.last_attempt_at, p.created_at) < now() - make_interval(secs => $4 / 1000.0)""");
+        q.put(BreakClass.DUPLICATE_CHARGE, "WITH " + live + """
+                SELECT live.payment_id, live.payment_id FROM live
+                WHERE live.payment_id IN (SELECT p.payment_id FROM payments p)
+                GROUP BY live.payment_id HAVING count(*) > 1""");
+        q.put(BreakClass.ORPHAN_CHARGE, "WITH " + live + """
+                SELECT live.charge_id, live.payment_id FROM live
+                WHERE live.created_s * 1000 < $3
+                  AND (live.payment_id IS NULL
+                       OR (NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = live.payment_id)
+                           AND NOT EXISTS (SELECT 1 FROM rec_billing b WHERE b.payment_id = live.payment_id)))""");
+        q.put(
+                BreakClass.MISSING_AT_PROVIDER,
+                "WITH " + live + " SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window
+                        + " AND " + effective + " = 'succeeded' AND p.decided_at < to_timestamp($3 / 1000.0)"
+                        + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.payment_id = p.payment_id)");
+        q.put(
+                BreakClass.STATUS_MISMATCH,
+                "WITH " + live + " SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window
+                        + " AND " + effective + " = 'failed'"
+                        + " AND EXISTS (SELECT 1 FROM live WHERE live.payment_id = p.payment_id)");
+        // Money per payment and currency on each side, for payments with exactly one live charge.
+        String money = "WITH " + live + """
+                , one AS (
+                    SELECT payment_id FROM live WHERE payment_id IS NOT NULL GROUP BY payment_id HAVING count(*) = 1
+                ), ledger AS (
+                    SELECT e.payment_id, string_agg(e.currency, ',' ORDER BY e.currency) AS currencies,
+                           string_agg(e.net::text, ',' ORDER BY e.currency) AS nets
+                    FROM (SELECT payment_id, currency, sum(amount) AS net FROM ledger_entries
+                          WHERE payment_id IN (SELECT payment_id FROM one) GROUP BY 1, 2 HAVING sum(amount) <> 0) e
+                    GROUP BY e.payment_id
+                ), provider AS (
+                    SELECT r.payment_id, string_agg(r.currency, ',' ORDER BY r.currency) AS currencies,
+                           string_agg(r.net::text, ',' ORDER BY r.currency) AS nets
+                    FROM (SELECT payment_id, currency, sum(amount) AS net FROM rec_provider
+                          WHERE payment_id IN (SELECT payment_id FROM one) GROUP BY 1, 2 HAVING sum(amount) <> 0) r
+                    GROUP BY r.payment_id
+                )
+                SELECT p.payment_id, p.payment_id, l.currencies, l.nets, v.currencies, v.nets
+                FROM payments p JOIN ledger l ON l.payment_id = p.payment_id JOIN provider v ON v.payment_id = p.payment_id
+                WHERE """ + window + " AND ";
+        q.put(BreakClass.CURRENCY_MISMATCH, money + "l.currencies <> v.currencies");
+        q.put(BreakClass.AMOUNT_MISMATCH, money + "l.currencies = v.currencies AND l.nets <> v.nets");
+        return q;
+    }
+
+    private Map<BreakClass, List<Row>> compare(SqlConnection conn, ReconcileReport report) throws Exception {
+        long settledBeforeMs = System.currentTimeMillis() - o.graceMs();
+        Tuple args = Tuple.of(o.fromMs(), o.toMs(), settledBeforeMs, (double) o.stuckAfterMs());
+        Map<BreakClass, List<Row>> found = new java.util.EnumMap<>(BreakClass.class);
+        for (Map.Entry<BreakClass, String> q : queries().entrySet()) {
+            // Every query gets the same four parameters; PostgreSQL needs each one used, so pad.
+            String typed = q.getValue()
+                    .replace("$1", "$1::bigint")
+                    .replace("$2", "$2::bigint")
+                    .replace("$3", "$3::bigint")
+                    .replace("$4", "$4::float8");
+            String sql = "SELECT * FROM (" + typed + ") x WHERE $1::bigint IS NOT NULL AND $2::bigint IS NOT NULL"
+                    + " AND $3::bigint IS NOT NULL AND $4::double precision IS NOT NULL";
+            RowSet<Row> rows = await(conn.preparedQuery(sql).execute(args));
+            List<Row> list = new ArrayList<>();
+            for (Row r : rows) {
+                list.add(r);
+                report.add(q.getKey(), r.getString(0), o.idsPerClassMax());
+            }
+            found.put(q.getKey(), list);
+        }
+        return found;
+    }
+
+    // ---------------------------------------------------------------- repairing
+
+    private void repair(SqlConnection conn, WebClient web, Map<BreakClass, List<Row>> found, ReconcileReport report)
+            throws Exception {
+        List<String> redrive = new ArrayList<>();
+        for (BreakClass c : List.of(BreakClass.MISSING_IN_LEDGER, BreakClass.MISSING_OUTCOME, BreakClass.STUCK)) {
+            found.get(c).forEach(r -> redrive.add(r.getString(1)));
+            report.repaired(c, found.get(c).size());
+        }
+        if (!redrive.isEmpty()) {
+            redrive(conn, redrive);
+        }
+        for (Row r : found.get(BreakClass.ORPHAN_CHARGE)) {
+            refund(web, r.getString(0), "orphan");
+            report.repaired(BreakClass.ORPHAN_CHARGE, 1);
+        }
+        for (Row r : found.get(BreakClass.DUPLICATE_CHARGE)) {
+            // Keep the charge the ledger knows (or the oldest); refund the others.
+            RowSet<Row> extra = await(conn.preparedQuery("""
+                            SELECT c.charge_id FROM rec_provider c
+                            WHERE c.type = 'charge' AND c.payment_id = $1
+                              AND NOT EXISTS (SELECT 1 FROM rec_provider x WHERE x.type = 'refund' AND x.charge_id = c.charge_id)
+                            ORDER BY (c.charge_id = (SELECT provider_ref FROM payments WHERE payment_id = $1)) DESC NULLS LAST,
+                                     c.created_s, c.charge_id
+                            OFFSET 1""").execute(Tuple.of(r.getString(1))));
+            for (Row e : extra) {
+                refund(web, e.getString(0), "duplicate");
+            }
+            report.repaired(BreakClass.DUPLICATE_CHARGE, 1);
+        }
+        for (Row r : found.get(BreakClass.STATUS_MISMATCH)) {
+            // The provider charged: the entry brings the ledger to the provider's money and status.
+            compensate(conn, r.getString(1), "status:succeeded");
+            report.repaired(BreakClass.STATUS_MISMATCH, 1);
+        }
+        for (Row r : found.get(BreakClass.MISSING_AT_PROVIDER)) {
+            // The provider holds nothing: the entry reverses the ledger's money and marks it failed.
+            compensate(conn, r.getString(1), "status:failed");
+            report.repaired(BreakClass.MISSING_AT_PROVIDER, 1);
+        }
+        for (Row r : found.get(BreakClass.AMOUNT_MISMATCH)) {
+            await(conn.preparedQuery("""
+                            INSERT INTO ledger_entries (payment_id, kind, amount, currency, note)
+                            SELECT $1, 'compensation',
+                                   (SELECT sum(amount) FROM rec_provider WHERE payment_id = $1)
+                                 - (SELECT sum(amount) FROM ledger_entries WHERE payment_id = $1),
+                                   (SELECT min(currency) FROM rec_provider WHERE payment_id = $1), 'amount:provider'""").execute(Tuple.of(r.getString(1))));
+            report.repaired(BreakClass.AMOUNT_MISMATCH, 1);
+        }
+        for (Row r : found.get(BreakClass.CURRENCY_MISMATCH)) {
+            await(conn.preparedQuery("""
+                            INSERT INTO ledger_entries (payment_id, kind, amount, currency, note)
+                            SELECT payment_id, 'compensation', -sum(amount), currency, 'currency:reverse'
+                            FROM ledger_entries WHERE payment_id = $1 GROUP BY payment_id, currency HAVING sum(amount) <> 0
+                            UNION ALL
+                            SELECT payment_id, 'compensation', sum(amount), currency, 'currency:provider'
+                            FROM rec_provider WHERE payment_id = $1 GROUP BY payment_id, currency HAVING sum(amount) <> 0""").execute(Tuple.of(r.getString(1))));
+            report.repaired(BreakClass.CURRENCY_MISMATCH, 1);
+        }
+    }
+
+    /** Appends an entry of (provider net - ledger net) in the provider's currency, with {@code note}. */
+    private static void compensate(SqlConnection conn, String paymentId, String note) throws Exception {
+        await(conn.preparedQuery("""
+                        INSERT INTO ledger_entries (payment_id, kind, amount, currency, note)
+                        SELECT $1, 'compensation',
+                               coalesce((SELECT sum(amount) FROM rec_provider WHERE payment_id = $1), 0)
+                             - coalesce((SELECT sum(amount) FROM ledger_entries WHERE payment_id = $1), 0),
+                               coalesce((SELECT min(currency) FROM rec_provider WHERE payment_id = $1),
+                                        (SELECT currency FROM payments WHERE payment_id = $1)),
+                               $2""").execute(Tuple.of(paymentId, note)));
+    }
+
+    /** Sends the payments through the normal path again, with the same ids, marked as re-driven. */
+    private void redrive(SqlConnection conn, List<String> paymentIds) throws Exception {
+        Map<String, Object> cfg = new HashMap<>(o.kafka());
+        cfg.put("bootstrap.servers", o.kafka().getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
+        cfg.put("acks", "all");
+        cfg.put("enable.idempotence", true);
+        cfg.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+        cfg.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cfg)) {
+            RowSet<Row> rows =
+                    await(conn.preparedQuery("""
+                            SELECT p.payment_id, p.tenant, p.idempotency_key, p.request_hash, p.amount, p.currency,
+                                   p.customer_id, p.payment_method, (extract(epoch FROM p.accepted_at) * 1000)::bigint
+                            FROM payments p WHERE p.payment_id = ANY($1::text[])""").execute(Tuple.of((Object) paymentIds.toArray(String[]::new))));
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            java.util.Set<String> fromLedger = new java.util.HashSet<>();
+            for (Row r : rows) {
+                PaymentEvent e = new PaymentEvent(
+                        r.getString(0),
+                        r.getString(1),
+                        r.getString(2),
+                        r.getString(3),
+                        r.getLong(4),
+                        r.getString(5).trim(),
+                        r.getString(6),
+                        r.getString(7),
+                        "",
+                        Map.of(),
+                        r.getLong(8));
+                sent.add(producer.send(redriven(e.paymentId(), e.toBytes())));
+                fromLedger.add(e.paymentId());
+            }
+            // Missing in the ledger: the accepted event itself, read back from payments.billing.
+            List<String> fromLog =
+                    paymentIds.stream().filter(id -> !fromLedger.contains(id)).toList();
+            if (!fromLog.isEmpty()) {
+                java.util.Set<String> wanted = new java.util.HashSet<>(fromLog);
+                scanBilling(r -> {
+                    if (r.key() != null && wanted.remove(r.key())) {
+                        sent.add(producer.send(redriven(r.key(), r.value())));
+                    }
+                });
+            }
+            producer.flush();
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private void scanBilling(Consumer<ConsumerRecord<String, byte[]>> each) {
+        Map<String, Object> pass = new HashMap<>(o.kafka());
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(pass, null))) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (PartitionInfo p : c.partitionsFor(Topics.BILLING, Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(Topics.BILLING, p.partition()));
+            }
+            c.assign(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            Map<TopicPartition, Long> ts = new HashMap<>();
+            parts.forEach(tp -> ts.put(tp, Math.max(0, o.fromMs() - 60_000)));
+            c.offsetsForTimes(ts).forEach((tp, s) -> c.seek(tp, s == null ? end.get(tp) : s.offset()));
+            while (!reached(c, parts, end)) {
+                c.poll(Duration.ofMillis(500)).forEach(each);
+            }
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> redriven(String key, byte[] value) {
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.BILLING, key, value);
+        r.headers().add(InputRecord.REDRIVE_HEADER, "reconciliation".getBytes(StandardCharsets.UTF_8));
+        return r;
+    }
+
+    private void refund(WebClient web, String chargeId, String why) throws Exception {
+        URI base = URI.create(o.providerBaseUrl());
+        int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
+        HttpResponse<Buffer> r = await(web.post(port, base.getHost(), "/v1/refunds")
+                .ssl("https".equals(base.getScheme()))
+                .timeout(30_000)
+                .putHeader("Authorization", "Bearer " + o.providerSecretKey())
+                .putHeader("Idempotency-Key", "refund:" + chargeId)
+                .putHeader("Content-Type", "application/x-www-form-urlencoded")
+                .sendBuffer(Buffer.buffer("charge=" + chargeId + "&metadata%5Breason%5D=" + why)));
+        // A replayed answer, or an already refunded charge, means the refund exists: idempotent.
+        if (r.statusCode() != 200 && !r.bodyAsString().contains("charge_already_refunded")) {
+            throw new IllegalStateException(
+                    "refund of " + chargeId + " answered " + r.statusCode() + ": " + r.bodyAsString());
+        }
+    }
+
+    private static void exec(SqlConnection conn, String sql) throws Exception {
+        await(conn.query(sql).execute());
+    }
+
+    private static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(AWAIT_S, TimeUnit.SECONDS);
+    }
+}
