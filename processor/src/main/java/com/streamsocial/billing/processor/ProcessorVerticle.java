@@ -102,12 +102,16 @@ public final class ProcessorVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
         router.get("/health/ready").handler(ctx -> {
-            boolean ready =
+            boolean running =
                     loop.state() != TransactionalLoop.State.FATAL && loop.state() != TransactionalLoop.State.STOPPED;
-            ctx.response().setStatusCode(ready ? 200 : 503);
+            // Batches failing in a row (provider or PostgreSQL unavailable): not ready, and say why.
+            boolean degraded = loop.consecutiveFailures() > 0;
+            ctx.response().setStatusCode(running && !degraded ? 200 : 503);
             ctx.json(new JsonObject()
-                    .put("ready", ready)
-                    .put("loop", loop.state().name()));
+                    .put("ready", running && !degraded)
+                    .put("loop", loop.state().name())
+                    .put("consecutive_failed_batches", loop.consecutiveFailures())
+                    .put("last_failure", loop.lastFailure()));
         });
         router.get("/metrics")
                 .handler(ctx -> ctx.response()

@@ -189,6 +189,7 @@ public final class TransactionalLoop implements Runnable {
                     "processing a batch of {} failed, it will be read again: {}",
                     batch.size(),
                     ProducerErrors.unwrap(e).toString());
+            failed(ProducerErrors.unwrap(e));
             rewind(firstOffsets);
             backOff();
             return;
