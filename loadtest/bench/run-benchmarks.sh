@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the pipeline beside Kafka's and PostgreSQL's own tools, on this machine, in one session:
-#   1. starts the local stack (real Kafka and PostgreSQL, gateway, processor),
+#   1. starts the local stack (real Kafka and PostgreSQL, the sandbox provider, gateway, processor),
 #   2. one warm-up run, then RUNS runs of the load harness (PAYMENTS payments each),
 #   3. kafka-producer-perf-test (Kafka's ProducerPerformance) against the same broker, plain and
 #      transactional, RUNS times each,
@@ -62,7 +62,8 @@ done
 
 echo
 echo "== medians of $RUNS runs"
-echo "pipeline payments/s:        $(grep -oE '= [0-9]+ payments/s' "$OUT/pipeline.txt" | grep -oE '[0-9]+' | median)"
+echo "pipeline accepted/s (202):  $(grep -oE '= [0-9]+ payments/s;' "$OUT/pipeline.txt" | grep -oE '[0-9]+' | median)"
+echo "pipeline processed/s (e2e): $(grep -oE '= [0-9]+ payments/s end to end' "$OUT/pipeline.txt" | grep -oE '[0-9]+' | median)"
 echo "pipeline p50 latency ms:    $(grep -oE 'p50 [0-9.]+' "$OUT/pipeline.txt" | awk '{print $2}' | median)"
 echo "pipeline p99 latency ms:    $(grep -oE 'p99 [0-9.]+' "$OUT/pipeline.txt" | awk '{print $2}' | median)"
 echo "kafka plain records/s:      $(grep -oE '[0-9.]+ records/sec' "$OUT/kafka-plain.txt" | grep -oE '^[0-9.]+' | median)"
