@@ -76,19 +76,13 @@ public final class Reconciler {
                 report.source("billing", loadTopic(conn, Topics.BILLING, this::billingRow, "rec_billing", 4));
                 report.source("results", loadTopic(conn, Topics.RESULTS, this::resultRow, "rec_results", 3));
                 report.source("provider", loadProvider(conn, web));
+                exec(conn, derivedTables());
                 report.source(
                         "ledger",
-                        await(conn.preparedQuery(
-                                                "SELECT count(*) FROM payments WHERE accepted_at BETWEEN to_timestamp($1 / 1000.0) AND to_timestamp($2 / 1000.0)")
-                                        .execute(Tuple.of(o.fromMs(), o.toMs())))
+                        await(conn.query("SELECT count(*) FROM rec_payments").execute())
                                 .iterator()
                                 .next()
                                 .getLong(0));
-                exec(
-                        conn,
-                        "CREATE INDEX ON rec_billing (payment_id); CREATE INDEX ON rec_results (payment_id);"
-                                + " CREATE INDEX ON rec_provider (payment_id); CREATE INDEX ON rec_provider (charge_id);"
-                                + " ANALYZE rec_billing; ANALYZE rec_results; ANALYZE rec_provider;");
                 Map<BreakClass, List<Row>> found = compare(conn, report);
                 if (o.repair()) {
                     repair(conn, web, found, report);
@@ -109,7 +103,8 @@ public final class Reconciler {
     private void stage(SqlConnection conn) throws Exception {
         exec(conn, """
                 SET client_min_messages = warning;
-                DROP TABLE IF EXISTS rec_billing, rec_results, rec_provider;
+                DROP TABLE IF EXISTS rec_billing, rec_results, rec_provider, rec_live, rec_payments, rec_effective,
+                                     rec_ledger_net;
                 CREATE TEMP TABLE rec_billing (payment_id text, amount bigint, currency text, accepted_ms bigint);
                 CREATE TEMP TABLE rec_results (payment_id text, status text, source_offset bigint);
                 CREATE TEMP TABLE rec_provider (txn_id text, type text, charge_id text, payment_id text,
@@ -280,72 +275,101 @@ public final class Reconciler {
 
     // ---------------------------------------------------------------- comparing
 
-    /** The queries, one per class; each returns (id, payment_id, details...). */
-    private Map<BreakClass, String> queries() {
-        // Spaces around: text blocks drop the trailing space of the line this is appended to.
-        String window = " p.accepted_at BETWEEN to_timestamp($1 / 1000.0) AND to_timestamp($2 / 1000.0) ";
-        String live = """
-                live AS (
+    /**
+     * Everything the comparisons join on, computed once and indexed: the live (unrefunded) charges,
+     * the window's ledger rows, effective statuses after compensations, and ledger money per
+     * currency. Each comparison is then a join on indexed temporary tables, never a correlated scan.
+     */
+    private String derivedTables() {
+        // Literals, not parameters: utility statements take none, and these are our own longs.
+        String window = "accepted_at BETWEEN to_timestamp(" + o.fromMs() + " / 1000.0) AND to_timestamp(" + o.toMs()
+                + " / 1000.0)";
+        return """
+                CREATE INDEX ON rec_billing (payment_id);
+                CREATE INDEX ON rec_results (payment_id);
+                CREATE INDEX ON rec_provider (payment_id);
+                CREATE INDEX ON rec_provider (charge_id);
+                ANALYZE rec_billing; ANALYZE rec_results; ANALYZE rec_provider;
+                CREATE TEMP TABLE rec_live AS
                     SELECT c.* FROM rec_provider c
                     WHERE c.type = 'charge'
-                      AND NOT EXISTS (SELECT 1 FROM rec_provider r WHERE r.type = 'refund' AND r.charge_id = c.charge_id))""";
-        String effective = """
-                coalesce((SELECT substring(e.note FROM 8) FROM ledger_entries e
-                          WHERE e.payment_id = p.payment_id AND e.kind = 'compensation' AND e.note LIKE 'status:%'
-                          ORDER BY e.entry_id DESC LIMIT 1), p.status)""";
+                      AND NOT EXISTS (SELECT 1 FROM rec_provider r WHERE r.type = 'refund' AND r.charge_id = c.charge_id);
+                CREATE INDEX ON rec_live (payment_id);
+                CREATE TEMP TABLE rec_payments AS
+                    SELECT payment_id, status, decided_at, coalesce(last_attempt_at, created_at) AS last_touched_at
+                    FROM payments WHERE %s;
+                CREATE UNIQUE INDEX ON rec_payments (payment_id);
+                CREATE TEMP TABLE rec_effective AS
+                    SELECT p.payment_id, coalesce(c.status, p.status) AS status
+                    FROM rec_payments p
+                    LEFT JOIN (SELECT DISTINCT ON (payment_id) payment_id, substring(note FROM 8) AS status
+                               FROM ledger_entries WHERE kind = 'compensation' AND note LIKE 'status:%%'
+                               ORDER BY payment_id, entry_id DESC) c ON c.payment_id = p.payment_id;
+                CREATE UNIQUE INDEX ON rec_effective (payment_id);
+                CREATE TEMP TABLE rec_ledger_net AS
+                    SELECT e.payment_id, e.currency::text AS currency, sum(e.amount) AS net
+                    FROM ledger_entries e JOIN rec_payments p ON p.payment_id = e.payment_id
+                    GROUP BY 1, 2 HAVING sum(e.amount) <> 0;
+                CREATE INDEX ON rec_ledger_net (payment_id);
+                ANALYZE rec_live; ANALYZE rec_payments; ANALYZE rec_effective; ANALYZE rec_ledger_net;
+                """.formatted(window);
+    }
+
+    /** The queries, one per class; each returns (id, payment_id, details...). */
+    private static Map<BreakClass, String> queries() {
         Map<BreakClass, String> q = new java.util.EnumMap<>(BreakClass.class);
         q.put(BreakClass.MISSING_IN_LEDGER, """
                 SELECT b.payment_id, b.payment_id FROM rec_billing b
-                WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = b.payment_id)
-                  AND b.accepted_ms BETWEEN $1 AND $2 AND b.accepted_ms < $3""");
-        q.put(BreakClass.MISSING_OUTCOME, "SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window + """
-                  AND p.status IN ('succeeded', 'failed') AND p.decided_at < to_timestamp($3 / 1000.0)
+                WHERE b.accepted_ms BETWEEN $1 AND $2 AND b.accepted_ms < $3
+                  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = b.payment_id)""");
+        q.put(BreakClass.MISSING_OUTCOME, """
+                SELECT p.payment_id, p.payment_id FROM rec_payments p
+                WHERE p.status IN ('succeeded', 'failed') AND p.decided_at < to_timestamp($3 / 1000.0)
                   AND NOT EXISTS (SELECT 1 FROM rec_results r WHERE r.payment_id = p.payment_id)""");
-        q.put(BreakClass.STUCK, "SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window + """
-                  AND p.status IN ('claimed', 'charging')
-                  AND coalesce(p.last_attempt_at, p.created_at) < now() - make_interval(secs => $4 / 1000.0)""");
-        q.put(BreakClass.DUPLICATE_CHARGE, "WITH " + live + """
-                SELECT live.payment_id, live.payment_id FROM live
-                WHERE live.payment_id IN (SELECT p.payment_id FROM payments p)
-                GROUP BY live.payment_id HAVING count(*) > 1""");
-        q.put(BreakClass.ORPHAN_CHARGE, "WITH " + live + """
-                SELECT live.charge_id, live.payment_id FROM live
-                WHERE live.created_s * 1000 < $3
-                  AND (live.payment_id IS NULL
-                       OR (NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = live.payment_id)
-                           AND NOT EXISTS (SELECT 1 FROM rec_billing b WHERE b.payment_id = live.payment_id)))""");
-        q.put(
-                BreakClass.MISSING_AT_PROVIDER,
-                "WITH " + live + " SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window
-                        + " AND " + effective + " = 'succeeded' AND p.decided_at < to_timestamp($3 / 1000.0)"
-                        + " AND NOT EXISTS (SELECT 1 FROM live WHERE live.payment_id = p.payment_id)");
-        q.put(
-                BreakClass.STATUS_MISMATCH,
-                "WITH " + live + " SELECT p.payment_id, p.payment_id FROM payments p WHERE " + window
-                        + " AND " + effective + " = 'failed'"
-                        + " AND EXISTS (SELECT 1 FROM live WHERE live.payment_id = p.payment_id)");
+        q.put(BreakClass.STUCK, """
+                SELECT p.payment_id, p.payment_id FROM rec_payments p
+                WHERE p.status IN ('claimed', 'charging')
+                  AND p.last_touched_at < now() - make_interval(secs => $4 / 1000.0)""");
+        q.put(BreakClass.DUPLICATE_CHARGE, """
+                SELECT l.payment_id, l.payment_id FROM rec_live l
+                WHERE EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = l.payment_id)
+                GROUP BY l.payment_id HAVING count(*) > 1""");
+        q.put(BreakClass.ORPHAN_CHARGE, """
+                SELECT l.charge_id, l.payment_id FROM rec_live l
+                WHERE l.created_s * 1000 < $3
+                  AND (l.payment_id IS NULL
+                       OR (NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = l.payment_id)
+                           AND NOT EXISTS (SELECT 1 FROM rec_billing b WHERE b.payment_id = l.payment_id)))""");
+        q.put(BreakClass.MISSING_AT_PROVIDER, """
+                SELECT p.payment_id, p.payment_id FROM rec_payments p JOIN rec_effective e ON e.payment_id = p.payment_id
+                WHERE e.status = 'succeeded' AND p.decided_at < to_timestamp($3 / 1000.0)
+                  AND NOT EXISTS (SELECT 1 FROM rec_live l WHERE l.payment_id = p.payment_id)""");
+        q.put(BreakClass.STATUS_MISMATCH, """
+                SELECT e.payment_id, e.payment_id FROM rec_effective e
+                WHERE e.status = 'failed' AND EXISTS (SELECT 1 FROM rec_live l WHERE l.payment_id = e.payment_id)""");
         // Money per payment and currency on each side, for payments with exactly one live charge.
-        String money = "WITH " + live + """
-                , one AS (
-                    SELECT payment_id FROM live WHERE payment_id IS NOT NULL GROUP BY payment_id HAVING count(*) = 1
+        String money = """
+                WITH one AS (
+                    SELECT l.payment_id FROM rec_live l JOIN rec_payments p ON p.payment_id = l.payment_id
+                    GROUP BY l.payment_id HAVING count(*) = 1
                 ), ledger AS (
-                    SELECT e.payment_id, string_agg(e.currency, ',' ORDER BY e.currency) AS currencies,
-                           string_agg(e.net::text, ',' ORDER BY e.currency) AS nets
-                    FROM (SELECT payment_id, currency, sum(amount) AS net FROM ledger_entries
-                          WHERE payment_id IN (SELECT payment_id FROM one) GROUP BY 1, 2 HAVING sum(amount) <> 0) e
-                    GROUP BY e.payment_id
+                    SELECT n.payment_id, string_agg(n.currency, ',' ORDER BY n.currency) AS currencies,
+                           string_agg(n.net::text, ',' ORDER BY n.currency) AS nets
+                    FROM rec_ledger_net n JOIN one ON one.payment_id = n.payment_id
+                    GROUP BY n.payment_id
                 ), provider AS (
                     SELECT r.payment_id, string_agg(r.currency, ',' ORDER BY r.currency) AS currencies,
                            string_agg(r.net::text, ',' ORDER BY r.currency) AS nets
-                    FROM (SELECT payment_id, currency, sum(amount) AS net FROM rec_provider
-                          WHERE payment_id IN (SELECT payment_id FROM one) GROUP BY 1, 2 HAVING sum(amount) <> 0) r
+                    FROM (SELECT c.payment_id, c.currency, sum(c.amount) AS net
+                          FROM rec_provider c JOIN one ON one.payment_id = c.payment_id
+                          GROUP BY 1, 2 HAVING sum(c.amount) <> 0) r
                     GROUP BY r.payment_id
                 )
-                SELECT p.payment_id, p.payment_id, l.currencies, l.nets, v.currencies, v.nets
-                FROM payments p JOIN ledger l ON l.payment_id = p.payment_id JOIN provider v ON v.payment_id = p.payment_id
-                WHERE """ + window + " AND ";
-        q.put(BreakClass.CURRENCY_MISMATCH, money + "l.currencies <> v.currencies");
-        q.put(BreakClass.AMOUNT_MISMATCH, money + "l.currencies = v.currencies AND l.nets <> v.nets");
+                SELECT l.payment_id, l.payment_id, l.currencies, l.nets, v.currencies, v.nets
+                FROM ledger l JOIN provider v ON v.payment_id = l.payment_id
+                WHERE """;
+        q.put(BreakClass.CURRENCY_MISMATCH, money + " l.currencies <> v.currencies");
+        q.put(BreakClass.AMOUNT_MISMATCH, money + " l.currencies = v.currencies AND l.nets <> v.nets");
         return q;
     }
 
