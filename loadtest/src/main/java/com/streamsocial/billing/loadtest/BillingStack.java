@@ -7,7 +7,7 @@ import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.stack.LocalInfra;
-import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxMain;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -52,7 +52,7 @@ public final class BillingStack implements AutoCloseable {
                     settings.integer("stack.sandboxPort", 8090),
                     infra.pgUri(),
                     pc.providerSecretKey(),
-                    SandboxFaults.NONE);
+                    SandboxMain.faults(settings));
             String sandboxId = vertx.deployVerticle(sandbox)
                     .toCompletionStage()
                     .toCompletableFuture()

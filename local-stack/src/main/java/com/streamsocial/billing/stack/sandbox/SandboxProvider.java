@@ -129,6 +129,13 @@ public final class SandboxProvider extends VerticleBase {
             }
         });
         router.get("/sandbox/charges/stats").handler(this::chargeStats);
+        router.get("/sandbox/charges/count")
+                .handler(ctx -> pool.preparedQuery("SELECT count(*) FROM sandbox.charges WHERE idempotency_key = $1")
+                        .execute(Tuple.of(ctx.queryParams().get("idempotency_key")))
+                        .onSuccess(rows -> ctx.json(new JsonObject()
+                                .put("idempotency_key", ctx.queryParams().get("idempotency_key"))
+                                .put("charges", rows.iterator().next().getLong(0))))
+                        .onFailure(e -> send(ctx, internal(e), false, false)));
         return pool.query(SCHEMA)
                 .execute()
                 .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))

@@ -1,0 +1,34 @@
+package com.streamsocial.billing.stack.sandbox;
+
+import com.streamsocial.billing.contract.Settings;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Runs the sandbox provider on its own: {@code sandbox.host} (127.0.0.1), {@code sandbox.port}
+ * (8090), {@code sandbox.secretKey} (sk_test_sandbox), {@code pg.uri} for its durable record, and
+ * {@code sandbox.faults} as the JSON that {@code POST /sandbox/faults} takes.
+ */
+public final class SandboxMain {
+    private SandboxMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Settings s = Settings.fromEnvironment();
+        SandboxProvider sandbox = new SandboxProvider(
+                s.string("sandbox.host", "127.0.0.1"),
+                s.integer("sandbox.port", 8090),
+                s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
+                s.string("sandbox.secretKey", "sk_test_sandbox"),
+                faults(s));
+        Vertx vertx = Vertx.vertx();
+        vertx.deployVerticle(sandbox).await();
+        System.out.println("sandbox provider on port " + sandbox.port());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await(), "sandbox-stop"));
+        Thread.currentThread().join();
+    }
+
+    public static SandboxFaults faults(Settings s) {
+        String json = s.string("sandbox.faults", "");
+        return json.isEmpty() ? SandboxFaults.NONE : SandboxFaults.fromJson(new JsonObject(json));
+    }
+}
