@@ -6,6 +6,7 @@ import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
+import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.sandbox.SandboxMain;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
@@ -26,33 +27,42 @@ public final class BillingStack implements AutoCloseable {
     private final Gateway gateway;
     private final Processor processor;
     private final String sandboxDeployment;
+    private final int sandboxPort;
 
     private BillingStack(
-            LocalInfra infra, Vertx vertx, Gateway gateway, Processor processor, String sandboxDeployment) {
+            LocalInfra infra,
+            Vertx vertx,
+            Gateway gateway,
+            Processor processor,
+            String sandboxDeployment,
+            int sandboxPort) {
         this.infra = infra;
         this.vertx = vertx;
         this.gateway = gateway;
         this.processor = processor;
         this.sandboxDeployment = sandboxDeployment;
+        this.sandboxPort = sandboxPort;
     }
 
     public static BillingStack start(Settings settings) throws Exception {
         LocalInfra infra =
                 LocalInfra.start(settings.integer("stack.kafkaPort", 9092), settings.integer("stack.pgPort", 5433));
+        int sandboxPort = settings.integer("stack.sandboxPort", 8090);
+        if (sandboxPort == 0) {
+            sandboxPort = FreePorts.pick();
+        }
         Map<String, String> wiring = new HashMap<>();
         wiring.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
         wiring.put("pg.uri", infra.pgUri());
+        // The processor charges through the stack's own sandbox unless told otherwise.
+        wiring.put("provider.baseUrl", settings.string("provider.baseUrl", "http://127.0.0.1:" + sandboxPort));
         Settings s = settings.with(wiring);
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         try {
             ProcessorConfig pc = ProcessorConfig.from(s);
             SandboxProvider sandbox = new SandboxProvider(
-                    "127.0.0.1",
-                    settings.integer("stack.sandboxPort", 8090),
-                    infra.pgUri(),
-                    pc.providerSecretKey(),
-                    SandboxMain.faults(settings));
+                    "127.0.0.1", sandboxPort, infra.pgUri(), pc.providerSecretKey(), SandboxMain.faults(settings));
             String sandboxId = vertx.deployVerticle(sandbox)
                     .toCompletionStage()
                     .toCompletableFuture()
@@ -65,7 +75,7 @@ public final class BillingStack implements AutoCloseable {
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
-            return new BillingStack(infra, vertx, gateway, processor, sandboxId);
+            return new BillingStack(infra, vertx, gateway, processor, sandboxId, sandboxPort);
         } catch (Exception e) {
             vertx.close();
             infra.close();
@@ -100,6 +110,7 @@ public final class BillingStack implements AutoCloseable {
                 (System.nanoTime() - t0) / 1_000_000,
                 g.httpPort(),
                 p.httpPort(),
+                stack.sandboxPort,
                 stack.infra.kafkaBootstrap(),
                 stack.infra.kafkaBootstrap(),
                 stack.infra.pgUri(),

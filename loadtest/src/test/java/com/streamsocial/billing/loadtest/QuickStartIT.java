@@ -1,0 +1,113 @@
+package com.streamsocial.billing.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.stack.FreePorts;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, as a user runs it: {@code java -jar loadtest.jar stack} starts
+ * everything, serves payments end to end, and on SIGTERM (Ctrl-C) stops and leaves nothing behind.
+ * Ports are free ones here instead of the defaults, so the test never collides with a running stack.
+ */
+class QuickStartIT {
+    @Test
+    void theStackServesAPaymentEndToEndAndStopsCleanly() throws Exception {
+        Set<String> before = scratchDirs();
+        int gatewayPort = FreePorts.pick();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path jar = Path.of(System.getProperty("loadtest.jar", "target/loadtest.jar"))
+                .toAbsolutePath();
+        // Output to a file: reading a pipe races with the JVM closing it when the process exits.
+        Path out = Files.createTempFile("quick-start", ".log");
+        Process stack = new ProcessBuilder(
+                        java,
+                        "-Xmx1g",
+                        "-Dstack.kafkaPort=0",
+                        "-Dstack.pgPort=0",
+                        "-Dstack.sandboxPort=0",
+                        "-Dhttp.port=" + gatewayPort,
+                        "-Dprocessor.httpPort=" + FreePorts.pick(),
+                        "-jar",
+                        jar.toString(),
+                        "stack")
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
+        java.util.function.Supplier<List<String>> lines = () -> {
+            try {
+                return Files.readAllLines(out, StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        try {
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (lines.get().stream().noneMatch(l -> l.contains("stack is up"))
+                    && System.currentTimeMillis() < deadline) {
+                assertThat(stack.isAlive()).as(String.join("\n", lines.get())).isTrue();
+                Thread.sleep(200);
+            }
+            assertThat(lines.get()).anyMatch(l -> l.contains("stack is up"));
+            assertThat(lines.get()).anyMatch(l -> l.contains("psql -h 127.0.0.1"));
+            assertThat(lines.get()).anyMatch(l -> l.contains("kcat -b 127.0.0.1"));
+
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> accepted = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/v1/payments"))
+                            .header("Idempotency-Key", "quick-start-1")
+                            .header("Content-Type", "application/json")
+                            .POST(
+                                    HttpRequest.BodyPublishers.ofString(
+                                            "{\"amount\":1999,\"currency\":\"USD\",\"customer_id\":\"cus_42\",\"payment_method\":\"pm_card_visa\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(accepted.statusCode()).isEqualTo(202);
+            String location = accepted.headers().firstValue("Location").orElseThrow();
+            String status = "pending";
+            long until = System.currentTimeMillis() + 60_000;
+            while (!status.equals("succeeded") && System.currentTimeMillis() < until) {
+                Thread.sleep(200);
+                status = new JsonObject(http.send(
+                                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + location))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .body())
+                        .getString("status");
+            }
+            assertThat(status)
+                    .as("charged through the stack's sandbox and recorded")
+                    .isEqualTo("succeeded");
+        } finally {
+            stack.destroy(); // SIGTERM, as Ctrl-C
+            assertThat(stack.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(lines.get()).anyMatch(l -> l.contains("nothing left behind"));
+        Set<String> left = scratchDirs();
+        left.removeAll(before);
+        assertThat(left)
+                .as("the broker's and the database's data directories are deleted")
+                .isEmpty();
+    }
+
+    private static Set<String> scratchDirs() throws java.io.IOException {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("billing-kafka-") || n.startsWith("billing-pg-"))
+                    .collect(Collectors.toSet());
+        }
+    }
+}
