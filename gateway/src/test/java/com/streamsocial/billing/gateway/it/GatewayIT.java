@@ -41,6 +41,8 @@ class GatewayIT {
     private static Vertx vertx;
     private static Gateway gateway;
     private static String base;
+    private static Gateway other;
+    private static String otherBase;
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,12 +75,37 @@ class GatewayIT {
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         base = "http://127.0.0.1:" + port;
+        // A second gateway instance on the same Kafka and PostgreSQL, as in a scaled-out deployment.
+        int otherPort = FreePorts.pick();
+        other = Gateway.deploy(
+                        vertx,
+                        GatewayConfig.from(Settings.of(Map.of(
+                                "http.port",
+                                String.valueOf(otherPort),
+                                "http.host",
+                                "127.0.0.1",
+                                "gateway.instanceId",
+                                "gateway-it-b",
+                                "gateway.producers",
+                                "1",
+                                "pg.uri",
+                                infra.pgUri(),
+                                "kafka.bootstrap.servers",
+                                infra.kafkaBootstrap()))),
+                        com.streamsocial.billing.gateway.BatchFaults.NONE)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        otherBase = "http://127.0.0.1:" + otherPort;
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (gateway != null) {
             gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        if (other != null) {
+            other.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
@@ -104,6 +131,63 @@ class GatewayIT {
             b.header("Content-Type", contentType);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpRequest postTo(String to, String key, String body) {
+        return HttpRequest.newBuilder(URI.create(to + "/v1/payments"))
+                .header("Idempotency-Key", key)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+    }
+
+    @Test
+    void anotherInstanceSeesAPendingPaymentAndReplaysIt() throws Exception {
+        String key = "instances-" + System.nanoTime();
+        HttpResponse<String> first = post(key, "application/json", body(1234, "USD"));
+        assertThat(first.statusCode()).isEqualTo(202);
+        String id = new JsonObject(first.body()).getString("id");
+        HttpResponse<String> seen = http.send(
+                HttpRequest.newBuilder(URI.create(otherBase + "/v1/payments/" + id))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(seen.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(seen.body()).getString("status")).isEqualTo("pending");
+        HttpResponse<String> retry =
+                http.send(postTo(otherBase, key, body(1234, "USD")), HttpResponse.BodyHandlers.ofString());
+        assertThat(retry.statusCode()).isEqualTo(202);
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(new JsonObject(retry.body()).getString("id")).isEqualTo(id);
+        assertProblem(
+                http.send(postTo(otherBase, key, body(4321, "USD")), HttpResponse.BodyHandlers.ofString()),
+                422,
+                "Idempotency-Key");
+    }
+
+    @Test
+    void concurrentRetriesOnTwoInstancesPublishItOnce() throws Exception {
+        String key = "two-instances-" + System.nanoTime();
+        Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(HttpClient.newHttpClient()
+                    .sendAsync(
+                            postTo(i % 2 == 0 ? base : otherBase, key, body(99, "EUR")),
+                            HttpResponse.BodyHandlers.ofString()));
+        }
+        int accepted = 0;
+        for (CompletableFuture<HttpResponse<String>> c : calls) {
+            HttpResponse<String> r = c.get(30, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as(r.body()).isIn(202, 409);
+            if (r.statusCode() == 202
+                    && r.headers().firstValue("Idempotent-Replayed").isEmpty()) {
+                accepted++;
+            }
+        }
+        assertThat(accepted).isEqualTo(1);
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false))
+                .extracting(ConsumerRecord::key)
+                .containsExactly(PaymentIds.paymentId("default", key));
     }
 
     static HttpResponse<String> get(String path) throws Exception {
