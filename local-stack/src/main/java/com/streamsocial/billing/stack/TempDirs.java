@@ -14,7 +14,27 @@ final class TempDirs {
         return Files.createTempDirectory(prefix);
     }
 
+    /** Deletes {@code dir} and everything in it; retried, as a stopping broker may still close files. */
     static void delete(Path dir) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                deleteOnce(dir);
+                return;
+            } catch (IOException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void deleteOnce(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
