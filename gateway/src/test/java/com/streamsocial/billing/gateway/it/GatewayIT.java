@@ -190,6 +190,62 @@ class GatewayIT {
                 .containsExactly(PaymentIds.paymentId("default", key));
     }
 
+    @Test
+    void overloadIsShedWithA503RetryAfterAndACounterAndRetriesLoseNothing() throws Exception {
+        // A deliberately tiny gateway: one lane, two queued requests at most.
+        int port = FreePorts.pick();
+        Gateway tiny = Gateway.deploy(
+                        vertx,
+                        GatewayConfig.from(Settings.of(Map.of(
+                                "http.port", String.valueOf(port),
+                                "http.host", "127.0.0.1",
+                                "gateway.instanceId", "gateway-it-tiny",
+                                "gateway.producers", "1",
+                                "gateway.batchRecordsMax", "2",
+                                "gateway.queueRecordsMax", "2",
+                                "pg.uri", infra.pgUri(),
+                                "kafka.bootstrap.servers", infra.kafkaBootstrap()))),
+                        com.streamsocial.billing.gateway.BatchFaults.NONE)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        try {
+            String run = "shed-" + System.nanoTime() + "-";
+            String to = "http://127.0.0.1:" + port;
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            HttpClient client = HttpClient.newHttpClient();
+            for (int i = 0; i < 100; i++) {
+                calls.add(client.sendAsync(
+                        postTo(to, run + i, body(10 + i, "USD")), HttpResponse.BodyHandlers.ofString()));
+            }
+            List<Integer> shed = new ArrayList<>();
+            for (int i = 0; i < calls.size(); i++) {
+                HttpResponse<String> r = calls.get(i).get(30, TimeUnit.SECONDS);
+                if (r.statusCode() == 503) {
+                    assertProblem(r, 503, null);
+                    assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+                    shed.add(i);
+                } else {
+                    assertThat(r.statusCode()).isEqualTo(202);
+                }
+            }
+            assertThat(shed)
+                    .as("a queue of two cannot hold 100 concurrent requests")
+                    .isNotEmpty();
+            assertThat(tiny.metrics().value("gateway_rejected_total{reason=\"queue_full\"}"))
+                    .isEqualTo(shed.size());
+            // A shed request wrote nothing: its retry with the same key is a first acceptance.
+            for (int i : shed) {
+                HttpResponse<String> retry =
+                        client.send(postTo(to, run + i, body(10 + i, "USD")), HttpResponse.BodyHandlers.ofString());
+                assertThat(retry.statusCode()).isEqualTo(202);
+                assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+            }
+        } finally {
+            tiny.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     static HttpResponse<String> get(String path) throws Exception {
         return http.send(
                 HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
