@@ -67,14 +67,7 @@ public final class CommitLane {
     /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
     private final Map<String, Item> inLane = new HashMap<>();
 
-    /** Batches between drain and answer: one reserving in PostgreSQL while one commits in Kafka. */
-    static final int BATCHES_IN_FLIGHT_MAX = 2;
-
-    private boolean reserving;
-    private int batchesInFlight;
-    /** The Kafka stage of the last batch; the next one starts after it. Never failed. */
-    private Future<Void> publishing = Future.succeededFuture();
-
+    private boolean batchInFlight;
     private long timerId = -1;
     private long timerDeadlineMs = Long.MAX_VALUE;
 
@@ -121,31 +114,15 @@ public final class CommitLane {
     }
 
     private void maybeDrain() {
-        if (reserving || batchesInFlight >= BATCHES_IN_FLIGHT_MAX) {
-            return; // a finishing stage calls back here
+        if (batchInFlight) {
+            return; // the batch in flight calls back here when it is done
         }
         long now = nowMs();
         if (batcher.needsDrain(now)) {
             List<Item> batch = batcher.drain();
-            reserving = true;
-            batchesInFlight++;
-            Future<List<Item>> reserved = reserve(batch).onComplete(ignored -> {
-                reserving = false;
-                maybeDrain();
-            });
-            // The Kafka stage takes one batch at a time, in drain order: one producer, one open
-            // transaction. The next batch's reservation overlaps with this one's transaction.
-            Future<Void> published = publishing
-                    .transform(ignored -> reserved)
-                    .compose(this::publish)
-                    .recover(e -> {
-                        log.error("batch of {} failed unexpectedly", batch.size(), e);
-                        batch.forEach(i -> i.answer().tryComplete(Answer.unavailable("internal_error")));
-                        return Future.succeededFuture();
-                    });
-            publishing = published;
-            published.onComplete(ignored -> {
-                batchesInFlight--;
+            batchInFlight = true;
+            runBatch(batch).onComplete(ignored -> {
+                batchInFlight = false;
                 for (Item i : batch) {
                     inLane.remove(i.request().paymentId());
                 }
@@ -167,8 +144,7 @@ public final class CommitLane {
         }
     }
 
-    /** The PostgreSQL stage: reserve and decide; on failure every request is answered 503 here. */
-    private Future<List<Item>> reserve(List<Item> batch) {
+    private Future<Void> runBatch(List<Item> batch) {
         metrics.counter("gateway_batches_total", "Batches drained for group commit")
                 .increment();
         metrics.counter("gateway_batch_records_total", "Requests drained into batches")
@@ -178,12 +154,13 @@ public final class CommitLane {
         return store.reserve(requests)
                 .onComplete(ignored -> stageTime("reserve", t0))
                 .compose(reservations -> decide(batch, reservations))
+                .compose(this::publish)
                 .recover(e -> {
                     log.warn("batch of {} failed before Kafka: {}", batch.size(), e.toString());
                     for (Item i : batch) {
                         i.answer().tryComplete(Answer.unavailable("store_unavailable"));
                     }
-                    return Future.succeededFuture(List.of());
+                    return Future.succeededFuture();
                 });
     }
 
