@@ -134,7 +134,7 @@ public final class GatewayVerticle extends VerticleBase {
             return;
         }
         var request = result.request();
-        lane.submit(request, request.canonical().length() * 3).onComplete(ar -> {
+        lane.submit(request, recordBytes(request)).onComplete(ar -> {
             if (ar.failed()) {
                 problem(
                         ctx,
@@ -185,6 +185,15 @@ public final class GatewayVerticle extends VerticleBase {
                                     config.retryAfterS()));
             }
         });
+    }
+
+    /**
+     * What a request adds to its batch's transaction, for {@code gateway.batchBytesMax}: the billing
+     * event (the request plus ids and keys) and the metrics event, both JSON, bounded by three times
+     * the canonical request, which is itself at most the 16 KiB body.
+     */
+    private static int recordBytes(com.streamsocial.billing.gateway.http.PaymentRequest request) {
+        return 3 * request.canonical().length() + 2 * request.idempotencyKey().length();
     }
 
     private void getPayment(RoutingContext ctx) {
