@@ -27,7 +27,11 @@ public record GatewayConfig(
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
+        // The largest request (a 16 KiB body, estimated at three times that in records) must fit a batch.
+        Check.argument(
+                batchBytesMax >= 64 * 1024, "gateway.batchBytesMax must be at least 65536, got %d", batchBytesMax);
         // A reservation may only be taken over once its transaction can no longer commit.
+
         Check.argument(
                 reservationTimeoutMs > 2L * transactionTimeoutMs,
                 "gateway.reservationTimeoutMs (%d) must exceed twice gateway.transactionTimeoutMs (%d)",
