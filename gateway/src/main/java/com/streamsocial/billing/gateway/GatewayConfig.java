@@ -31,7 +31,6 @@ public record GatewayConfig(
         Check.argument(
                 batchBytesMax >= 64 * 1024, "gateway.batchBytesMax must be at least 65536, got %d", batchBytesMax);
         // A reservation may only be taken over once its transaction can no longer commit.
-
         Check.argument(
                 reservationTimeoutMs > 2L * transactionTimeoutMs,
                 "gateway.reservationTimeoutMs (%d) must exceed twice gateway.transactionTimeoutMs (%d)",
