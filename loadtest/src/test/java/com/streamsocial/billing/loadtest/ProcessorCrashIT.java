@@ -2,19 +2,12 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.Settings;
-import com.streamsocial.billing.gateway.BatchFaults;
-import com.streamsocial.billing.gateway.Gateway;
-import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.stack.FreePorts;
-import com.streamsocial.billing.stack.LocalInfra;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,48 +21,24 @@ import org.junit.jupiter.api.Test;
  * an arbitrary moment. After restarts, the exactly-once counts must hold as if nothing happened.
  */
 class ProcessorCrashIT {
-    private static LocalInfra infra;
-    private static Vertx vertx;
-    private static Gateway gateway;
-    private static int port;
+    private static ProviderStack stack;
 
     @BeforeAll
     static void start() throws Exception {
-        infra = LocalInfra.start(0, 0);
-        vertx = Vertx.vertx(new VertxOptions()
-                .setMaxEventLoopExecuteTime(100)
-                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
-        port = FreePorts.pick();
-        Settings s = Settings.of(Map.of(
-                "http.port", String.valueOf(port),
-                "http.host", "127.0.0.1",
-                "pg.uri", infra.pgUri(),
-                "kafka.bootstrap.servers", infra.kafkaBootstrap()));
-        gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(60, TimeUnit.SECONDS);
+        stack = ProviderStack.start(SandboxFaults.NONE);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
-        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        infra.close();
+        stack.close();
     }
 
     private static Map<String, String> processorProps(int httpPort) {
-        Map<String, String> p = new HashMap<>();
-        p.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        p.put("pg.uri", infra.pgUri());
-        p.put("processor.instanceId", "crash-test");
-        p.put("processor.httpPort", String.valueOf(httpPort));
-        p.put("processor.httpHost", "127.0.0.1");
-        p.put("processor.maxPollRecords", "200");
-        p.put("provider.kind", "approve-all");
-        return p;
+        return stack.processorSettings(Map.of(
+                "processor.instanceId", "crash-test",
+                "processor.httpPort", String.valueOf(httpPort),
+                "processor.maxPollRecords", "200",
+                "provider.kind", "approve-all"));
     }
 
     @Test
@@ -81,9 +50,8 @@ class ProcessorCrashIT {
         assertThat(first.awaitLine("processor crash-test ready", 60_000)).isTrue();
 
         CompletableFuture<LoadRunner.Report> load = LoadRunner.run(
-                        vertx,
-                        new LoadRunner.Options(
-                                "http://127.0.0.1:" + port, 10_000, 1_000, 1_000, 32, "crash-", "pm_card_visa"))
+                        stack.vertx,
+                        new LoadRunner.Options(stack.baseUrl(), 10_000, 1_000, 1_000, 32, "crash-", "pm_card_visa"))
                 .toCompletionStage()
                 .toCompletableFuture();
 
@@ -110,9 +78,7 @@ class ProcessorCrashIT {
             assertThat(report.violations()).isEmpty();
             assertThat(report.accepted()).isEqualTo(10_000);
 
-            try (Pg pg = new Pg(vertx, infra.pgUri())) {
-                PipelineAssertions.assertExactlyOnce(pg, infra.kafkaBootstrap(), report.ids());
-            }
+            PipelineAssertions.assertExactlyOnce(stack.pg, stack.infra.kafkaBootstrap(), report.ids());
             // The batch held at kill 1 was stored in PostgreSQL but not committed to Kafka: its
             // outcomes must have been re-emitted from the ledger, not re-processed.
             HttpResponse<String> metrics = HttpClient.newHttpClient()

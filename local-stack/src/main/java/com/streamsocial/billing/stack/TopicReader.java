@@ -1,6 +1,7 @@
 package com.streamsocial.billing.stack;
 
 import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.kafka.TopicScan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,32 +38,14 @@ public final class TopicReader {
     public static List<ConsumerRecord<String, byte[]>> readFrom(
             String bootstrap, String topic, Map<TopicPartition, Long> from, boolean committedOnly) {
         try (KafkaConsumer<String, byte[]> c = consumer(bootstrap, committedOnly)) {
-            List<TopicPartition> parts = partitions(c, topic);
-            c.assign(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            for (TopicPartition tp : parts) {
-                c.seek(tp, from.getOrDefault(tp, 0L));
-            }
             List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!reached(c, parts, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end in 60 s");
-                }
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
+            TopicScan.readToEnd(c, topic, TopicScan.StartAt.offsets(from), Duration.ofSeconds(60), out::add);
             return out;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-    }
-
-    private static boolean reached(
-            KafkaConsumer<String, byte[]> c, List<TopicPartition> parts, Map<TopicPartition, Long> end) {
-        for (TopicPartition tp : parts) {
-            if (c.position(tp) < end.get(tp)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {

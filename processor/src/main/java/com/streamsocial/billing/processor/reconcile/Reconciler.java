@@ -4,6 +4,7 @@ import com.streamsocial.billing.contract.KafkaSafety;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentEvent;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.kafka.TopicScan;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,14 +29,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Compares, for a window of acceptance times, the accepted payments on {@code payments.billing}
@@ -143,51 +140,22 @@ public final class Reconciler {
             throws Exception {
         Map<String, Object> pass = new HashMap<>(o.kafka());
         pass.put("max.poll.records", o.pageRecordsMax());
-        long loaded = 0;
+        List<Object[]> page = new ArrayList<>(o.pageRecordsMax());
+        long[] loaded = {0};
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(pass, null))) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(30))) {
-                parts.add(new TopicPartition(topic, p.partition()));
-            }
-            c.assign(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            Map<TopicPartition, Long> ts = new HashMap<>();
             // Records are stamped when the gateway sends them, just after acceptance: start a minute early.
-            parts.forEach(tp -> ts.put(tp, Math.max(0, o.fromMs() - 60_000)));
-            Map<TopicPartition, OffsetAndTimestamp> start = c.offsetsForTimes(ts);
-            for (TopicPartition tp : parts) {
-                OffsetAndTimestamp s = start.get(tp);
-                c.seek(tp, s == null ? end.get(tp) : s.offset());
-            }
-            List<Object[]> page = new ArrayList<>(o.pageRecordsMax());
-            long deadline = System.currentTimeMillis() + AWAIT_S * 1000;
-            while (!reached(c, parts, end)) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end");
-                }
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    Object[] values = row.apply(r);
-                    if (values != null) {
-                        page.add(values);
-                    }
-                    if (page.size() >= o.pageRecordsMax()) {
-                        loaded += flush(conn, table, columns, page);
-                    }
-                }
-            }
-            loaded += flush(conn, table, columns, page);
+            TopicScan.readToEnd(
+                    c, topic, TopicScan.StartAt.timestamp(o.fromMs() - 60_000), Duration.ofSeconds(AWAIT_S), r -> {
+                        Object[] values = row.apply(r);
+                        if (values != null) {
+                            page.add(values);
+                        }
+                        if (page.size() >= o.pageRecordsMax()) {
+                            loaded[0] += flush(conn, table, columns, page);
+                        }
+                    });
         }
-        return loaded;
-    }
-
-    private static boolean reached(
-            KafkaConsumer<String, byte[]> c, List<TopicPartition> parts, Map<TopicPartition, Long> end) {
-        for (TopicPartition tp : parts) {
-            if (c.position(tp) < end.get(tp)) {
-                return false;
-            }
-        }
-        return true;
+        return loaded[0] + flush(conn, table, columns, page);
     }
 
     /** Pages through the provider's balance transactions (newest first, as Stripe lists them). */
@@ -520,21 +488,15 @@ public final class Reconciler {
         }
     }
 
-    private void scanBilling(Consumer<ConsumerRecord<String, byte[]>> each) {
-        Map<String, Object> pass = new HashMap<>(o.kafka());
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(pass, null))) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (PartitionInfo p : c.partitionsFor(Topics.BILLING, Duration.ofSeconds(30))) {
-                parts.add(new TopicPartition(Topics.BILLING, p.partition()));
-            }
-            c.assign(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            Map<TopicPartition, Long> ts = new HashMap<>();
-            parts.forEach(tp -> ts.put(tp, Math.max(0, o.fromMs() - 60_000)));
-            c.offsetsForTimes(ts).forEach((tp, s) -> c.seek(tp, s == null ? end.get(tp) : s.offset()));
-            while (!reached(c, parts, end)) {
-                c.poll(Duration.ofMillis(500)).forEach(each);
-            }
+    private void scanBilling(TopicScan.Handler each) throws Exception {
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(new HashMap<>(o.kafka()), null))) {
+            TopicScan.readToEnd(
+                    c,
+                    Topics.BILLING,
+                    TopicScan.StartAt.timestamp(o.fromMs() - 60_000),
+                    Duration.ofSeconds(AWAIT_S),
+                    each);
         }
     }
 
