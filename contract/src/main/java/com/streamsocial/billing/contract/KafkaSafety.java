@@ -14,6 +14,14 @@ public final class KafkaSafety {
     /** A transactional producer: idempotent, acks from all in-sync replicas, bounded blocking. */
     public static Map<String, Object> transactionalProducer(
             Map<String, Object> passThrough, String transactionalId, int transactionTimeoutMs) {
+        Map<String, Object> c = idempotentProducer(passThrough);
+        c.put("transactional.id", transactionalId);
+        c.put("transaction.timeout.ms", transactionTimeoutMs);
+        return c;
+    }
+
+    /** An idempotent producer with acks from all in-sync replicas, outside any transaction. */
+    public static Map<String, Object> idempotentProducer(Map<String, Object> passThrough) {
         Map<String, Object> c = new HashMap<>();
         c.put("max.block.ms", 5_000);
         c.put("request.timeout.ms", 5_000);
@@ -29,8 +37,6 @@ public final class KafkaSafety {
         c.put("acks", "all");
         c.put("enable.idempotence", true);
         c.put("max.in.flight.requests.per.connection", 5);
-        c.put("transactional.id", transactionalId);
-        c.put("transaction.timeout.ms", transactionTimeoutMs);
         c.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
         c.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
         return c;

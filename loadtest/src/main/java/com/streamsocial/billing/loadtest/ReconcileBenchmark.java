@@ -123,9 +123,7 @@ public final class ReconcileBenchmark {
 
     /** One billing event and one outcome per payment, as the gateway and processor write them. */
     private static void seedTopics(String bootstrap, int n, long fromMs) throws Exception {
-        Map<String, Object> cfg =
-                new HashMap<>(KafkaSafety.transactionalProducer(Map.of("bootstrap.servers", bootstrap), "x", 60_000));
-        cfg.remove("transactional.id");
+        Map<String, Object> cfg = new HashMap<>(KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", bootstrap)));
         cfg.put("linger.ms", 20);
         cfg.put("batch.size", 262_144);
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(cfg)) {

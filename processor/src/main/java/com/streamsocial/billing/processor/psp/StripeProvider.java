@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,10 +53,10 @@ public final class StripeProvider implements PaymentProvider {
         this.vertx = vertx;
         this.o = options;
         this.metrics = metrics;
-        URI uri = URI.create(options.baseUrl());
-        this.ssl = "https".equals(uri.getScheme());
-        this.host = uri.getHost();
-        this.port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
+        ProviderAddress address = ProviderAddress.of(options.baseUrl());
+        this.ssl = address.ssl();
+        this.host = address.host();
+        this.port = address.port();
         this.client = WebClient.create(
                 vertx,
                 new WebClientOptions().setSsl(ssl).setKeepAlive(true).setConnectTimeout((int)

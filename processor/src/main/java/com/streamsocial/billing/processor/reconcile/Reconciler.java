@@ -6,6 +6,7 @@ import com.streamsocial.billing.contract.PaymentEvent;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.kafka.TopicScan;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.psp.ProviderAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -21,7 +22,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,10 +51,12 @@ public final class Reconciler {
 
     private final Vertx vertx;
     private final ReconcileOptions o;
+    private final ProviderAddress provider;
 
     public Reconciler(Vertx vertx, ReconcileOptions options) {
         this.vertx = vertx;
         this.o = options;
+        this.provider = ProviderAddress.of(options.providerBaseUrl());
     }
 
     public ReconcileReport run() throws Exception {
@@ -160,14 +162,12 @@ public final class Reconciler {
 
     /** Pages through the provider's balance transactions (newest first, as Stripe lists them). */
     private long loadProvider(SqlConnection conn, WebClient web) throws Exception {
-        URI base = URI.create(o.providerBaseUrl());
-        int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
         String after = null;
         long loaded = 0;
         List<Object[]> page = new ArrayList<>();
         while (true) {
-            var req = web.get(port, base.getHost(), "/v1/balance_transactions")
-                    .ssl("https".equals(base.getScheme()))
+            var req = web.get(provider.port(), provider.host(), "/v1/balance_transactions")
+                    .ssl(provider.ssl())
                     .timeout(30_000)
                     .putHeader("Authorization", "Bearer " + o.providerSecretKey())
                     .addQueryParam("created[gte]", String.valueOf(o.fromMs() / 1000 - PROVIDER_SLACK_S))
@@ -440,13 +440,7 @@ public final class Reconciler {
 
     /** Sends the payments through the normal path again, with the same ids, marked as re-driven. */
     private void redrive(SqlConnection conn, List<String> paymentIds) throws Exception {
-        Map<String, Object> cfg = new HashMap<>(o.kafka());
-        cfg.put("bootstrap.servers", o.kafka().getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
-        cfg.put("acks", "all");
-        cfg.put("enable.idempotence", true);
-        cfg.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
-        cfg.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cfg)) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaSafety.idempotentProducer(o.kafka()))) {
             RowSet<Row> rows =
                     await(conn.preparedQuery("""
                             SELECT p.payment_id, p.tenant, p.idempotency_key, p.request_hash, p.amount, p.currency,
@@ -507,10 +501,8 @@ public final class Reconciler {
     }
 
     private void refund(WebClient web, String chargeId, String why) throws Exception {
-        URI base = URI.create(o.providerBaseUrl());
-        int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
-        HttpResponse<Buffer> r = await(web.post(port, base.getHost(), "/v1/refunds")
-                .ssl("https".equals(base.getScheme()))
+        HttpResponse<Buffer> r = await(web.post(provider.port(), provider.host(), "/v1/refunds")
+                .ssl(provider.ssl())
                 .timeout(30_000)
                 .putHeader("Authorization", "Bearer " + o.providerSecretKey())
                 .putHeader("Idempotency-Key", "refund:" + chargeId)
