@@ -1,19 +1,64 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.lease.LeaseHeldException;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** {@code java -jar gateway.jar}: runs one gateway process against the configured Kafka and PostgreSQL. */
+/**
+ * {@code java -jar gateway.jar}: runs one gateway process against the configured Kafka and PostgreSQL.
+ * It takes no arguments; anything else is refused with its usage and exit status 2, before it
+ * connects anywhere.
+ */
 public final class GatewayMain {
+    static final String USAGE = """
+            usage: java [-D<setting>=<value> ...] -jar gateway.jar [--help]
+              Runs one gateway against the configured Kafka and PostgreSQL. It takes no arguments:
+              settings are system properties or BILLING_* environment variables (README, Configuration),
+              for example -Dgateway.instanceId=gateway-2 -Dhttp.port=8082.
+              Exit status: 2 usage error, 3 gateway.instanceId held by another live process,
+              4 instance lease lost while running (the gateway stopped serving).""";
+
+    /** Exit statuses, as in {@link #USAGE}. */
+    static final int EXIT_USAGE = 2;
+
+    static final int EXIT_INSTANCE_HELD = 3;
+    static final int EXIT_LEASE_LOST = 4;
+
     private GatewayMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
+        }
+        if (args.length > 0) {
+            System.err.println("gateway.jar takes no arguments, got: " + String.join(" ", args));
+            System.err.println(USAGE);
+            System.exit(EXIT_USAGE);
+        }
         GatewayConfig config = GatewayConfig.from(Settings.fromEnvironment());
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())));
-        Gateway gateway = Gateway.deploy(vertx, config, BatchFaults.NONE).await();
+        Gateway gateway;
+        try {
+            gateway = Gateway.deploy(vertx, config, BatchFaults.NONE).await();
+        } catch (Throwable e) {
+            LeaseHeldException held = LeaseHeldException.in(e);
+            if (held == null) {
+                throw e;
+            }
+            // Nothing was started: no producer (so nothing fenced), no listener.
+            System.err.println("gateway refused to start: " + held.getMessage());
+            System.exit(EXIT_INSTANCE_HELD);
+            return;
+        }
+        gateway.lease().onLost(e -> {
+            System.err.println("gateway " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
+            // Not on this event loop: exiting waits for the shutdown hook, which needs the event loops.
+            new Thread(() -> System.exit(EXIT_LEASE_LOST), "gateway-lease-lost").start();
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

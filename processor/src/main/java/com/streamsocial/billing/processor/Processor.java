@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.StripeProvider;
@@ -14,7 +15,10 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running processor: schema migrated, pool open, one {@link ProcessorVerticle}. */
+/**
+ * A running processor: its instance id leased, schema migrated, pool open, one {@link
+ * ProcessorVerticle}. It stops consuming when it loses its lease.
+ */
 public final class Processor {
     private static final Logger log = LoggerFactory.getLogger(Processor.class);
 
@@ -22,12 +26,15 @@ public final class Processor {
     private final Pool pool;
     private final String deployment;
     private final Metrics metrics;
+    private final InstanceLease lease;
+    private Future<Void> closed;
 
-    private Processor(Vertx vertx, Pool pool, String deployment, Metrics metrics) {
+    private Processor(Vertx vertx, Pool pool, String deployment, Metrics metrics, InstanceLease lease) {
         this.vertx = vertx;
         this.pool = pool;
         this.deployment = deployment;
         this.metrics = metrics;
+        this.lease = lease;
     }
 
     /** With the provider the configuration names: Stripe's API (or the sandbox), or approve-all. */
@@ -44,13 +51,28 @@ public final class Processor {
                 .build();
         Metrics metrics = new Metrics();
         PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics);
-        return Migrations.apply(pool)
+        InstanceLease[] lease = new InstanceLease[1];
+        // The lease comes before the producer's initTransactions and the consumer's join with
+        // group.instance.id: a refused start must fence nothing of a live instance.
+        return InstanceLease.acquire(vertx, config.pgUri(), "processor", config.instanceId())
+                .compose(l -> {
+                    lease[0] = l;
+                    return Migrations.apply(pool);
+                })
                 .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, chosen, metrics)))
                 .map(id -> {
                     log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
-                    return new Processor(vertx, pool, id, metrics);
+                    Processor processor = new Processor(vertx, pool, id, metrics, lease[0]);
+                    // A processor without its lease may be a zombie: it stops consuming.
+                    lease[0].onLost(e -> processor.close());
+                    return processor;
                 })
-                .onFailure(e -> pool.close());
+                .onFailure(e -> {
+                    pool.close();
+                    if (lease[0] != null) {
+                        lease[0].release();
+                    }
+                });
     }
 
     private static PaymentProvider configured(Vertx vertx, ProcessorConfig c, Metrics metrics) {
@@ -74,7 +96,16 @@ public final class Processor {
         return metrics;
     }
 
-    public Future<Void> close() {
-        return vertx.undeploy(deployment).eventually(pool::close);
+    /** The instance lease: {@link ProcessorMain} exits when it is lost. */
+    public InstanceLease lease() {
+        return lease;
+    }
+
+    /** Stops consuming, then lets the lease go, so that a successor never overlaps with this one. */
+    public synchronized Future<Void> close() {
+        if (closed == null) {
+            closed = vertx.undeploy(deployment).eventually(pool::close).eventually(lease::release);
+        }
+        return closed;
     }
 }

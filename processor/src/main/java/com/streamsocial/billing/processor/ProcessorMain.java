@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.lease.LeaseHeldException;
 import com.streamsocial.billing.processor.reconcile.ReconcileCommand;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CountDownLatch;
@@ -9,17 +10,60 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code java -jar processor.jar}: runs one processor against the configured Kafka and PostgreSQL;
  * {@code java -jar processor.jar reconcile ...}: one reconciliation run (see {@link ReconcileCommand}).
+ * Any other argument is refused with the usage and exit status 2, before it connects anywhere.
  */
 public final class ProcessorMain {
+    static final String USAGE = """
+            usage: java [-D<setting>=<value> ...] -jar processor.jar [--help]
+                   java [-D<setting>=<value> ...] -jar processor.jar reconcile [options]   (reconcile --help)
+              Without arguments, runs one processor against the configured Kafka and PostgreSQL.
+              Settings are system properties or BILLING_* environment variables (README, Configuration),
+              for example -Dprocessor.instanceId=processor-2 -Dprocessor.httpPort=8082.
+              Exit status: 2 usage error, 3 processor.instanceId held by another live process,
+              4 instance lease lost while running (the processor stopped consuming).""";
+
+    /** Exit statuses, as in {@link #USAGE}. */
+    static final int EXIT_USAGE = 2;
+
+    static final int EXIT_INSTANCE_HELD = 3;
+    static final int EXIT_LEASE_LOST = 4;
+
     private ProcessorMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("reconcile")) {
             System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
+        }
+        if (args.length > 0) {
+            System.err.println("processor.jar: unknown command: " + String.join(" ", args));
+            System.err.println(USAGE);
+            System.exit(EXIT_USAGE);
+        }
         ProcessorConfig config = ProcessorConfig.from(Settings.fromEnvironment());
         Vertx vertx = Vertx.vertx();
-        Processor processor = Processor.deploy(vertx, config).await();
+        Processor processor;
+        try {
+            processor = Processor.deploy(vertx, config).await();
+        } catch (Throwable e) {
+            LeaseHeldException held = LeaseHeldException.in(e);
+            if (held == null) {
+                throw e;
+            }
+            // Nothing was started: no producer, no consumer (so nothing fenced), no listener.
+            System.err.println("processor refused to start: " + held.getMessage());
+            System.exit(EXIT_INSTANCE_HELD);
+            return;
+        }
+        processor.lease().onLost(e -> {
+            System.err.println(
+                    "processor " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
+            // Not on this event loop: exiting waits for the shutdown hook, which needs the event loop.
+            new Thread(() -> System.exit(EXIT_LEASE_LOST), "processor-lease-lost").start();
+        });
         System.out.println("processor " + config.instanceId() + " ready");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public final class ReconcileCommand {
     static final String USAGE = """
-            usage: java -jar processor.jar reconcile [--hours N | --from T [--to T]] [--repair] [--report FILE]
+            usage: java -jar processor.jar reconcile [--help] [--hours N | --from T [--to T]] [--repair] [--report FILE]
                    [--kafka HOST:PORT] [--pg URI] [--provider URL] [--provider-key KEY]
                    [--grace-ms MS] [--stuck-after-ms MS]
               T is an ISO-8601 instant (2026-11-27T08:00:00Z) or epoch milliseconds.
@@ -25,6 +25,10 @@ public final class ReconcileCommand {
     private ReconcileCommand() {}
 
     public static int run(String[] args) {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return 0;
+        }
         try {
             ReconcileOptions o = parse(args, Settings.fromEnvironment(), System.currentTimeMillis());
             Vertx vertx = Vertx.vertx();

@@ -1,0 +1,268 @@
+package com.streamsocial.billing.lease;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The exclusive right of one live process to run as one instance id ({@code gateway}/{@code
+ * gateway-1}): a PostgreSQL session-level advisory lock, held on a dedicated connection for the life
+ * of the process. Taken before anything that could fence another process (Kafka's
+ * {@code initTransactions}, a consumer's {@code group.instance.id}), so a mistaken second start is
+ * refused instead of taking over a live instance.
+ *
+ * <p>The lock lapses when its session ends: at once when the holder dies on its host (the kernel
+ * closes the socket, the backend sees end-of-file and exits), within {@link #SERVER_LAPSE_MAX_S} when
+ * the holder's host or network dies (server-side TCP keepalives and {@code tcp_user_timeout}, set on
+ * the session). The holder checks every {@link #HEARTBEAT_INTERVAL_MS} that its session still holds
+ * the lock; on any failure, or when the connection closes, the lease is {@link State#LOST} and the
+ * {@link #onLost} handlers run, well before the server would let another process take it.
+ *
+ * <p>A plain vertx-pg-client connection, not the pools: the lock belongs to one session, and a pool
+ * would recycle it. It needs a direct session (no transaction-mode PgBouncer in between).
+ */
+public final class InstanceLease {
+    private static final Logger log = LoggerFactory.getLogger(InstanceLease.class);
+
+    /** How long a start waits for the lock: covers a killed holder whose backend has not exited yet. */
+    public static final long ACQUIRE_WAIT_MS = 5_000;
+
+    private static final long ACQUIRE_RETRY_MS = 250;
+    public static final long HEARTBEAT_INTERVAL_MS = 2_000;
+    public static final long HEARTBEAT_TIMEOUT_MS = 5_000;
+
+    /** Server side, per session: first keepalive after this idle time, then one per interval. */
+    static final int SERVER_KEEPALIVE_IDLE_S = 10;
+
+    static final int SERVER_KEEPALIVE_INTERVAL_S = 5;
+    static final int SERVER_KEEPALIVE_COUNT = 3;
+
+    /** Unacknowledged data (an answer to a dead host) also ends the session after this long. */
+    static final int SERVER_TCP_USER_TIMEOUT_MS = 25_000;
+
+    /**
+     * The longest the server keeps the lock of a holder whose host or network died: idle plus
+     * count times interval, and at least the user timeout. A holder loses its lease (and stops) after
+     * at most {@code HEARTBEAT_INTERVAL_MS + HEARTBEAT_TIMEOUT_MS}, before that.
+     */
+    public static final int SERVER_LAPSE_MAX_S = Math.max(
+            SERVER_KEEPALIVE_IDLE_S + SERVER_KEEPALIVE_COUNT * SERVER_KEEPALIVE_INTERVAL_S,
+            SERVER_TCP_USER_TIMEOUT_MS / 1_000);
+
+    /** HELD until released or lost; a lease never comes back (a new start takes a new one). */
+    public enum State {
+        HELD,
+        LOST,
+        RELEASED
+    }
+
+    private final Vertx vertx;
+    private final PgConnection conn;
+    private final String name;
+    private final long key;
+    private final List<Handler<Throwable>> lostHandlers = new ArrayList<>();
+    private volatile State state = State.HELD;
+    private Throwable lostCause;
+    private long timerId = -1;
+    private boolean heartbeatInFlight;
+
+    private InstanceLease(Vertx vertx, PgConnection conn, String name, long key) {
+        this.vertx = vertx;
+        this.conn = conn;
+        this.name = name;
+        this.key = key;
+    }
+
+    /**
+     * Takes the lease of {@code role}/{@code instanceId}, or fails with {@link LeaseHeldException}
+     * when another live session holds it after {@link #ACQUIRE_WAIT_MS}.
+     */
+    public static Future<InstanceLease> acquire(Vertx vertx, String pgUri, String role, String instanceId) {
+        String name = role + ".instanceId=" + instanceId;
+        long key = key(role, instanceId);
+        return vertx.executeBlocking(InstanceLease::hostName)
+                .compose(host -> {
+                    // Shown to a refused second start through pg_stat_activity (truncated at 63 bytes).
+                    String label = "billing " + role + " " + instanceId + " pid "
+                            + ProcessHandle.current().pid() + "@" + host;
+                    return PgConnection.connect(
+                            vertx, PgConnectOptions.fromUri(pgUri).addProperty("application_name", label));
+                })
+                .compose(conn -> conn.query("SET tcp_keepalives_idle = " + SERVER_KEEPALIVE_IDLE_S
+                                + "; SET tcp_keepalives_interval = " + SERVER_KEEPALIVE_INTERVAL_S
+                                + "; SET tcp_keepalives_count = " + SERVER_KEEPALIVE_COUNT
+                                + "; SET tcp_user_timeout = " + SERVER_TCP_USER_TIMEOUT_MS)
+                        .execute()
+                        .compose(ignored -> tryLock(vertx, conn, key, System.currentTimeMillis() + ACQUIRE_WAIT_MS))
+                        .compose(
+                                locked -> locked
+                                        ? Future.succeededFuture(new InstanceLease(vertx, conn, name, key).start())
+                                        : holder(conn, key)
+                                                .eventually(conn::close)
+                                                .compose(h -> Future.failedFuture(new LeaseHeldException(name, h))),
+                                e -> conn.close().transform(ignored -> Future.failedFuture(e))));
+    }
+
+    /** A 64-bit advisory-lock key for ({@code role}, {@code instanceId}): SHA-256, first 8 bytes. */
+    public static long key(String role, String instanceId) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(("streamsocial-billing/" + role + "/" + instanceId).getBytes(StandardCharsets.UTF_8));
+            long k = 0;
+            for (int i = 0; i < 8; i++) {
+                k = (k << 8) | (d[i] & 0xff);
+            }
+            return k;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    private static Future<Boolean> tryLock(Vertx vertx, PgConnection conn, long key, long deadlineMs) {
+        return conn.preparedQuery("SELECT pg_try_advisory_lock($1)")
+                .execute(Tuple.of(key))
+                .compose(rows -> {
+                    if (rows.iterator().next().getBoolean(0)) {
+                        return Future.succeededFuture(true);
+                    }
+                    if (System.currentTimeMillis() >= deadlineMs) {
+                        return Future.succeededFuture(false);
+                    }
+                    Promise<Boolean> later = Promise.promise();
+                    vertx.setTimer(
+                            ACQUIRE_RETRY_MS,
+                            id -> tryLock(vertx, conn, key, deadlineMs).onComplete(later));
+                    return later.future();
+                });
+    }
+
+    /** Who holds the lock, as far as PostgreSQL shows it; best effort. */
+    private static Future<String> holder(PgConnection conn, long key) {
+        return conn.preparedQuery("SELECT a.application_name, host(a.client_addr), a.backend_start::text"
+                        + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                        + " AND l.classid::bigint = $1 AND l.objid::bigint = $2")
+                .execute(Tuple.of(key >>> 32, key & 0xffff_ffffL))
+                .map(InstanceLease::describeHolder)
+                .otherwise(e -> "unknown (" + e.getMessage() + ")");
+    }
+
+    private static String describeHolder(RowSet<Row> rows) {
+        if (rows.size() == 0) {
+            return "unknown (it just let go: retry)";
+        }
+        Row r = rows.iterator().next();
+        return "'" + r.getString(0) + "' connected from " + r.getString(1) + " since " + r.getString(2);
+    }
+
+    private InstanceLease start() {
+        conn.closeHandler(v -> lose(new IllegalStateException("the lease connection closed")));
+        conn.exceptionHandler(e -> log.warn("lease connection of {}: {}", name, e.toString()));
+        timerId = vertx.setPeriodic(HEARTBEAT_INTERVAL_MS, id -> heartbeat());
+        log.info("{} leased (advisory lock {})", name, key);
+        return this;
+    }
+
+    /** Asks the session whether it still holds the lock, bounded by {@link #HEARTBEAT_TIMEOUT_MS}. */
+    private void heartbeat() {
+        if (state != State.HELD || heartbeatInFlight) {
+            return;
+        }
+        heartbeatInFlight = true;
+        conn.preparedQuery("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"
+                        + " AND granted AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2")
+                .execute(Tuple.of(key >>> 32, key & 0xffff_ffffL))
+                .timeout(HEARTBEAT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .onComplete(ar -> {
+                    heartbeatInFlight = false;
+                    if (ar.failed()) {
+                        lose(ar.cause());
+                    } else if (ar.result().iterator().next().getLong(0) != 1L) {
+                        lose(new IllegalStateException("the session no longer holds the lock"));
+                    }
+                });
+    }
+
+    private void lose(Throwable cause) {
+        List<Handler<Throwable>> handlers;
+        synchronized (this) {
+            if (state != State.HELD) {
+                return; // already released or lost: closing the connection ends here too
+            }
+            lostCause = cause;
+            transitionTo(State.LOST);
+            handlers = List.copyOf(lostHandlers);
+            lostHandlers.clear();
+        }
+        vertx.cancelTimer(timerId);
+        log.error("{} lease LOST: {}; this process must stop", name, cause.toString());
+        conn.close();
+        handlers.forEach(h -> h.handle(cause));
+    }
+
+    private synchronized void transitionTo(State next) {
+        boolean valid = state == State.HELD && (next == State.LOST || next == State.RELEASED)
+                || state == State.LOST && next == State.RELEASED;
+        if (!valid) {
+            throw new IllegalStateException("lease " + name + ": " + state + " -> " + next);
+        }
+        state = next;
+    }
+
+    /** Runs {@code handler} when the lease is lost; at once if it already is. */
+    public void onLost(Handler<Throwable> handler) {
+        Throwable cause;
+        synchronized (this) {
+            cause = lostCause;
+            if (cause == null) {
+                lostHandlers.add(handler);
+                return;
+            }
+        }
+        handler.handle(cause);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** {@code gateway.instanceId=gateway-1}. */
+    public String name() {
+        return name;
+    }
+
+    /** Lets go: closing the session releases the lock. Call after everything it guards has stopped. */
+    public Future<Void> release() {
+        synchronized (this) {
+            if (state == State.RELEASED) {
+                return Future.succeededFuture();
+            }
+            transitionTo(State.RELEASED);
+        }
+        vertx.cancelTimer(timerId);
+        return conn.close().otherwiseEmpty();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "unknown-host";
+        }
+    }
+}
