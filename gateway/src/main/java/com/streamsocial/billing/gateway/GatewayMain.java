@@ -18,7 +18,7 @@ public final class GatewayMain {
               Runs one gateway against the configured Kafka and PostgreSQL. It takes no arguments:
               settings are system properties or BILLING_* environment variables (README, Configuration),
               for example -Dgateway.instanceId=gateway-2 -Dhttp.port=8082.
-              Exit status: 2 usage error, 3 gateway.instanceId held by another live process,
+              Exit status: 1 start-up failure, 2 usage error, 3 gateway.instanceId held by another live process,
               4 instance lease lost while running (the gateway stopped serving).""";
 
     /** Exit statuses, as in {@link #USAGE}. */
@@ -47,7 +47,11 @@ public final class GatewayMain {
         } catch (Throwable e) {
             LeaseHeldException held = LeaseHeldException.in(e);
             if (held == null) {
-                throw e;
+                // Exit instead of leaving the JVM up on Vert.x's threads with nothing deployed.
+                System.err.println("gateway failed to start: " + e);
+                e.printStackTrace();
+                System.exit(1);
+                return;
             }
             // Nothing was started: no producer (so nothing fenced), no listener.
             System.err.println("gateway refused to start: " + held.getMessage());

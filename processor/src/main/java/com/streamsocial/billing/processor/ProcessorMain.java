@@ -19,7 +19,7 @@ public final class ProcessorMain {
               Without arguments, runs one processor against the configured Kafka and PostgreSQL.
               Settings are system properties or BILLING_* environment variables (README, Configuration),
               for example -Dprocessor.instanceId=processor-2 -Dprocessor.httpPort=8082.
-              Exit status: 2 usage error, 3 processor.instanceId held by another live process,
+              Exit status: 1 start-up failure, 2 usage error, 3 processor.instanceId held by another live process,
               4 instance lease lost while running (the processor stopped consuming).""";
 
     /** Exit statuses, as in {@link #USAGE}. */
@@ -51,7 +51,11 @@ public final class ProcessorMain {
         } catch (Throwable e) {
             LeaseHeldException held = LeaseHeldException.in(e);
             if (held == null) {
-                throw e;
+                // Exit instead of leaving the JVM up on Vert.x's threads with nothing deployed.
+                System.err.println("processor failed to start: " + e);
+                e.printStackTrace();
+                System.exit(1);
+                return;
             }
             // Nothing was started: no producer, no consumer (so nothing fenced), no listener.
             System.err.println("processor refused to start: " + held.getMessage());
