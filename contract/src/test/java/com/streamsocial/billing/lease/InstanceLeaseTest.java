@@ -11,8 +11,7 @@ class InstanceLeaseTest {
         assertThat(InstanceLease.key("gateway", "gateway-1")).isEqualTo(-9078147957200838434L);
         assertThat(InstanceLease.key("gateway", "gateway-1")).isEqualTo(InstanceLease.key("gateway", "gateway-1"));
         assertThat(InstanceLease.key("gateway", "gateway-2")).isNotEqualTo(InstanceLease.key("gateway", "gateway-1"));
-        assertThat(InstanceLease.key("processor", "gateway-1"))
-                .isNotEqualTo(InstanceLease.key("gateway", "gateway-1"));
+        assertThat(InstanceLease.key("processor", "gateway-1")).isNotEqualTo(InstanceLease.key("gateway", "gateway-1"));
     }
 
     @Test

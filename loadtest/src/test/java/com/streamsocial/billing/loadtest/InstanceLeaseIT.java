@@ -62,7 +62,8 @@ class InstanceLeaseIT {
                     .contains("gateway.instanceId=lease-gw is held by another live process")
                     .contains("pid " + first.pid() + "@");
             assertThat(second.stdout()).doesNotContain("listening");
-            System.out.println("InstanceLeaseIT: second gateway: " + second.stderr().strip());
+            System.out.println(
+                    "InstanceLeaseIT: second gateway: " + second.stderr().strip());
 
             // The live gateway's lane producer was not fenced: its next transaction commits.
             HttpResponse<String> after = pay(port, "lease-gw-2");
@@ -117,7 +118,8 @@ class InstanceLeaseIT {
                     .contains("processor.instanceId=lease-proc is held by another live process")
                     .contains("pid " + first.pid() + "@");
             assertThat(second.stdout()).doesNotContain("ready");
-            System.out.println("InstanceLeaseIT: second processor: " + second.stderr().strip());
+            System.out.println(
+                    "InstanceLeaseIT: second processor: " + second.stderr().strip());
 
             // The live processor still owns its partitions and its producer: it charges a new payment.
             long emittedBefore = counter(firstPort, "processor_outcomes_emitted_total");
@@ -164,9 +166,12 @@ class InstanceLeaseIT {
 
     private static Map<String, String> processor(String id, int httpPort) {
         return stack.processorSettings(Map.of(
-                "processor.instanceId", id,
-                "processor.httpPort", String.valueOf(httpPort),
-                "provider.kind", "approve-all"));
+                "processor.instanceId",
+                id,
+                "processor.httpPort",
+                String.valueOf(httpPort),
+                "provider.kind",
+                "approve-all"));
     }
 
     private static HttpResponse<String> pay(int port, String key) throws Exception {
@@ -174,8 +179,9 @@ class InstanceLeaseIT {
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/payments"))
                         .header("Idempotency-Key", key)
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"amount\":1000,\"currency\":\"USD\",\"customer_id\":\"cus_1\",\"payment_method\":\"pm_card_visa\"}"))
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"amount\":1000,\"currency\":\"USD\",\"customer_id\":\"cus_1\",\"payment_method\":\"pm_card_visa\"}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -189,8 +195,7 @@ class InstanceLeaseIT {
     }
 
     private static long counter(int port, String name) throws Exception {
-        return HTTP
-                .send(
+        return HTTP.send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())

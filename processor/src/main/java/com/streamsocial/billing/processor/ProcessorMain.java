@@ -63,8 +63,7 @@ public final class ProcessorMain {
             return;
         }
         processor.lease().onLost(e -> {
-            System.err.println(
-                    "processor " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
+            System.err.println("processor " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
             // Not on this event loop: exiting waits for the shutdown hook, which needs the event loop.
             new Thread(() -> System.exit(EXIT_LEASE_LOST), "processor-lease-lost").start();
         });
