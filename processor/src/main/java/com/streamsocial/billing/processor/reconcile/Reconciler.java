@@ -80,7 +80,7 @@ public final class Reconciler {
                 report.source("results", loadTopic(conn, Topics.RESULTS, this::resultRow, "rec_results", 3));
                 report.source("provider", loadProvider(conn, web));
                 // After the billing scan: every record it saw is at or below these offsets' reach.
-                report.source("processor_partitions", loadCommittedOffsets(conn));
+                report.source("group_offsets", loadCommittedOffsets(conn));
                 exec(conn, derivedTables());
                 report.source(
                         "ledger",
@@ -377,8 +377,8 @@ public final class Reconciler {
                            AND NOT EXISTS (SELECT 1 FROM rec_billing b WHERE b.payment_id = l.payment_id)))
                   AND """;
         String ours = "(l.marker = '" + StripeProvider.CHARGE_SOURCE + "' AND l.tenant IS NOT NULL)";
-        q.put(BreakClass.ORPHAN_CHARGE, unknownCharge + ours);
-        q.put(BreakClass.FOREIGN_CHARGE, unknownCharge + "NOT coalesce(" + ours + ", false)");
+        q.put(BreakClass.ORPHAN_CHARGE, unknownCharge + " " + ours);
+        q.put(BreakClass.FOREIGN_CHARGE, unknownCharge + " NOT coalesce(" + ours + ", false)");
         q.put(BreakClass.MISSING_AT_PROVIDER, """
                 SELECT p.payment_id, p.payment_id FROM rec_payments p JOIN rec_effective e ON e.payment_id = p.payment_id
                 WHERE e.status = 'succeeded' AND p.decided_at < to_timestamp($3 / 1000.0)
