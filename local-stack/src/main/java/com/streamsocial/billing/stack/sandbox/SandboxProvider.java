@@ -442,7 +442,9 @@ public final class SandboxProvider extends VerticleBase {
                                             .put("currency", r.getString(5))
                                             .put("payment_intent", r.getString(8))
                                             .put("refunded", r.getBoolean(9))
-                                            .put("metadata", r.getString(10) == null ? meta : new JsonObject(r.getString(10))));
+                                            .put(
+                                                    "metadata",
+                                                    r.getString(10) == null ? meta : new JsonObject(r.getString(10))));
                         } else {
                             txn.put(
                                     "source",

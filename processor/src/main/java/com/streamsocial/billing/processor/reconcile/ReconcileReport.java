@@ -15,6 +15,7 @@ public final class ReconcileReport {
     private final Map<String, Long> sourceRecords = new java.util.LinkedHashMap<>();
     /** Lagging payments by the class they would be in once the processor has passed them. */
     private final Map<String, Long> laggingOf = new java.util.TreeMap<>();
+
     private long elapsedMs;
 
     public ReconcileReport() {
@@ -97,9 +98,7 @@ public final class ReconcileReport {
         for (BreakClass c : BreakClass.values()) {
             b.append(String.format(
                     "%-22s %10d %10d  %s%n",
-                    c == BreakClass.LAGGING
-                            ? "lagging (not repaired)"
-                            : c.counted() ? c.wire() : c.wire() + " (info)",
+                    c == BreakClass.LAGGING ? "lagging (not repaired)" : c.counted() ? c.wire() : c.wire() + " (info)",
                     counts.get(c),
                     repaired.get(c),
                     String.join(

@@ -32,8 +32,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -336,8 +336,7 @@ public final class Reconciler {
                          WHERE b.payment_id = %1$s AND (k.committed IS NULL OR k.committed <= b.src_offset))
                  OR EXISTS (SELECT 1 FROM payments s LEFT JOIN rec_committed k ON k.src_partition = s.source_partition
                             WHERE s.payment_id = %1$s AND s.source_partition >= 0
-                              AND (k.committed IS NULL OR k.committed <= s.source_offset)))"""
-                .formatted(paymentId);
+                              AND (k.committed IS NULL OR k.committed <= s.source_offset)))""".formatted(paymentId);
     }
 
     /** The queries, one per class; each returns (id, payment_id, details...). */
