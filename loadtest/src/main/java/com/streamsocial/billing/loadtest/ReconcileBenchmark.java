@@ -74,6 +74,7 @@ public final class ReconcileBenchmark {
                     Files.createTempFile("reconcile-bench", ".json"),
                     infra.pgUri(),
                     Map.of("bootstrap.servers", infra.kafkaBootstrap()),
+                    "billing-processor",
                     "http://127.0.0.1:" + sandbox.port(),
                     "sk_bench",
                     5_000,

@@ -155,6 +155,7 @@ final class ProviderStack implements AutoCloseable {
                 Files.createTempFile("reconcile", ".json"),
                 infra.pgUri(),
                 kafka,
+                "billing-processor",
                 sandboxUrl(),
                 SECRET,
                 1_000,

@@ -53,9 +53,14 @@ class ReconciliationIT {
         stack.close();
     }
 
-    private static boolean allGaugesAreOne() {
+    /** Each class seeded once; nothing lags, the processor having passed every record. */
+    private static long seeded(BreakClass c) {
+        return c == BreakClass.LAGGING ? 0 : 1;
+    }
+
+    private static boolean allGaugesAreSeeded() {
         for (BreakClass c : BreakClass.values()) {
-            if (processor.metrics().value("reconciliation_breaks{class=\"" + c.wire() + "\"}") != 1) {
+            if (processor.metrics().value("reconciliation_breaks{class=\"" + c.wire() + "\"}") != seeded(c)) {
                 return false;
             }
         }
@@ -83,12 +88,24 @@ class ReconciliationIT {
         assertThat(stack.stripe("/v1/refunds", "seed-refund", "charge=" + charge1)
                         .statusCode())
                 .isEqualTo(200);
-        // orphan_charge: a charge for no payment of ours.
+        // Every charge the processor makes carries our marker.
+        assertThat(new JsonObject(stack.pg.text(
+                                "SELECT metadata FROM sandbox.charges WHERE payment_id = '" + ids.get(11) + "'"))
+                        .getMap())
+                .isEqualTo(Map.of("payment_id", ids.get(11), "source", "streamsocial-billing", "tenant", "default"));
+        // orphan_charge: a charge of ours (it carries our marker) for no payment of ours.
         HttpResponse<String> orphan = stack.stripe(
                 "/v1/payment_intents",
                 "seed-orphan",
-                "amount=500&currency=usd&customer=cus_x&payment_method=pm_card_visa&confirm=true&metadata%5Bpayment_id%5D=pay_00000000000000000000000000000000");
+                "amount=500&currency=usd&customer=cus_x&payment_method=pm_card_visa&confirm=true&metadata%5Bpayment_id%5D=pay_00000000000000000000000000000000"
+                        + "&metadata%5Bsource%5D=streamsocial-billing&metadata%5Btenant%5D=default");
         String orphanCharge = new JsonObject(orphan.body()).getString("latest_charge");
+        // foreign_charge: another system's charge on the shared account, without our marker.
+        HttpResponse<String> foreign = stack.stripe(
+                "/v1/payment_intents",
+                "seed-foreign",
+                "amount=900&currency=usd&customer=cus_other&payment_method=pm_card_visa&confirm=true&metadata%5Border_id%5D=ord_42");
+        String foreignCharge = new JsonObject(foreign.body()).getString("latest_charge");
         // duplicate_charge: a second charge for a real payment, under another key.
         String duplicate = ids.get(2);
         assertThat(stack.stripe(
@@ -141,20 +158,22 @@ class ReconciliationIT {
         assertThat(dry.ids(BreakClass.STATUS_MISMATCH)).containsExactly(status);
         assertThat(dry.ids(BreakClass.STUCK)).containsExactly(stuck);
         assertThat(dry.ids(BreakClass.MISSING_OUTCOME)).containsExactly(missingOutcome);
-        assertThat(dry.total()).isEqualTo(9);
+        assertThat(dry.ids(BreakClass.FOREIGN_CHARGE)).containsExactly(foreignCharge);
+        assertThat(dry.ids(BreakClass.LAGGING)).isEmpty();
+        assertThat(dry.total()).as("a foreign charge is not counted").isEqualTo(9);
         // A dry run changes nothing.
         assertThat(stack.reconcile(false, 0).total()).isEqualTo(9);
 
         // The periodic job in the processor publishes the same classes as gauges.
         // (A run that straddled the seeding may show part of it: wait for one that saw all.)
         long deadline = System.currentTimeMillis() + 30_000;
-        while (!allGaugesAreOne() && System.currentTimeMillis() < deadline) {
+        while (!allGaugesAreSeeded() && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);
         }
         for (BreakClass c : BreakClass.values()) {
             assertThat(processor.metrics().value("reconciliation_breaks{class=\"" + c.wire() + "\"}"))
                     .as(c.wire())
-                    .isEqualTo(1);
+                    .isEqualTo(seeded(c));
         }
 
         ReconcileReport repaired = stack.reconcile(true, 0);
@@ -164,7 +183,7 @@ class ReconciliationIT {
                             .getJsonObject(c.wire())
                             .getLong("repaired"))
                     .as(c.wire())
-                    .isEqualTo(1);
+                    .isEqualTo(c == BreakClass.FOREIGN_CHARGE ? 0 : seeded(c));
         }
         // Re-driven payments go through the processor again: give it a moment, then the command.
         long until = System.currentTimeMillis() + 60_000;
@@ -199,12 +218,16 @@ class ReconciliationIT {
                 .inheritIO()
                 .start();
         assertThat(cmd.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        assertThat(cmd.exitValue()).as("reconcile exit status after repair").isZero();
-        assertThat(new JsonObject(Files.readString(report)).getLong("total_breaks"))
+        assertThat(cmd.exitValue())
+                .as("reconcile exit status after repair, with a foreign charge left")
                 .isZero();
+        JsonObject after = new JsonObject(Files.readString(report));
+        assertThat(after.getLong("total_breaks")).isZero();
+        assertThat(after.getJsonObject("breaks").getJsonObject("foreign_charge").getLong("count"))
+                .isEqualTo(1);
 
         // The repairs are what they should be: refunds at the provider, compensations in the ledger.
-        assertThat(stack.sandboxStats().getLong("charges")).isEqualTo(12 + 3);
+        assertThat(stack.sandboxStats().getLong("charges")).isEqualTo(12 + 4);
         assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE kind = 'compensation'"))
                 .isEqualTo(4 + 1);
         assertThat(stack.pg.text("SELECT status FROM payments WHERE payment_id = '" + stuck + "'"))
@@ -213,5 +236,11 @@ class ReconciliationIT {
                 .isEqualTo("succeeded");
         assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE refunded"))
                 .isEqualTo(3);
+        assertThat(stack.pg.text("SELECT refunded::text FROM sandbox.charges WHERE id = '" + orphanCharge + "'"))
+                .as("our orphan refunded")
+                .isEqualTo("true");
+        assertThat(stack.pg.text("SELECT refunded::text FROM sandbox.charges WHERE id = '" + foreignCharge + "'"))
+                .as("the foreign charge untouched")
+                .isEqualTo("false");
     }
 }

@@ -91,6 +91,7 @@ public final class ProcessorVerticle extends VerticleBase {
                                     "reconciliation-" + config.instanceId() + ".json"),
                             config.pgUri(),
                             config.kafka(),
+                            config.groupId(),
                             config.providerBaseUrl(),
                             config.providerSecretKey(),
                             5_000,

@@ -69,6 +69,8 @@ public final class SandboxProvider extends VerticleBase {
                 payment_id      text,
                 refunded        boolean NOT NULL DEFAULT false,
                 created_s       bigint NOT NULL);
+            -- The charge's whole metadata (JSON), as Stripe keeps it; older sandbox databases gain it.
+            ALTER TABLE sandbox.charges ADD COLUMN IF NOT EXISTS metadata text;
             CREATE INDEX IF NOT EXISTS charges_by_key ON sandbox.charges (idempotency_key);
             CREATE TABLE IF NOT EXISTS sandbox.balance_transactions (
                 seq        bigserial PRIMARY KEY,
@@ -329,8 +331,8 @@ public final class SandboxProvider extends VerticleBase {
         intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", ch);
         return pool.withTransaction(conn -> conn.preparedQuery("""
                                 INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
-                                                             payment_method, payment_id, created_s)
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""")
+                                                             payment_method, payment_id, created_s, metadata)
+                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""")
                         .execute(Tuple.wrap(new Object[] {
                             ch,
                             pi,
@@ -340,7 +342,8 @@ public final class SandboxProvider extends VerticleBase {
                             form.get("customer"),
                             method,
                             paymentId,
-                            created
+                            created,
+                            metadata.encode()
                         }))
                         .compose(v -> conn.preparedQuery("""
                                         INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
@@ -399,7 +402,8 @@ public final class SandboxProvider extends VerticleBase {
         boolean expand = q.getAll("expand[]").contains("data.source");
         // Newest first, as Stripe lists; starting_after is the last id of the previous page.
         pool.preparedQuery("""
-                        SELECT b.id, b.type, b.source, b.charge, b.amount, b.currency, b.payment_id, b.created_s, c.payment_intent, c.refunded
+                        SELECT b.id, b.type, b.source, b.charge, b.amount, b.currency, b.payment_id, b.created_s, c.payment_intent, c.refunded,
+                               c.metadata
                         FROM sandbox.balance_transactions b JOIN sandbox.charges c ON c.id = b.charge
                         WHERE b.created_s >= $1 AND b.created_s <= $2
                           AND ($3::text IS NULL OR b.seq < (SELECT seq FROM sandbox.balance_transactions WHERE id = $3))
@@ -438,7 +442,9 @@ public final class SandboxProvider extends VerticleBase {
                                             .put("currency", r.getString(5))
                                             .put("payment_intent", r.getString(8))
                                             .put("refunded", r.getBoolean(9))
-                                            .put("metadata", meta));
+                                            .put(
+                                                    "metadata",
+                                                    r.getString(10) == null ? meta : new JsonObject(r.getString(10))));
                         } else {
                             txn.put(
                                     "source",

@@ -9,7 +9,9 @@ import java.util.List;
  */
 public interface PaymentProvider {
 
-    record Charge(String paymentId, long amount, String currency, String customerId, String paymentMethod) {}
+    /** One charge to make; {@code tenant} goes with it so the provider's record names whose it is. */
+    record Charge(
+            String paymentId, long amount, String currency, String customerId, String paymentMethod, String tenant) {}
 
     /** A decided charge; {@code succeeded == false} is a decline, with its code. */
     record ChargeResult(String paymentId, boolean succeeded, String providerRef, String failureCode) {}

@@ -29,6 +29,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * 4xx is an outcome, {@code failed} with its code, and is never retried.
  */
 public final class StripeProvider implements PaymentProvider {
+    /** {@code metadata[source]} of every charge this system makes; {@code metadata[tenant]} goes with it. */
+    public static final String CHARGE_SOURCE = "streamsocial-billing";
 
     /** Settings of the adapter; each wait and each count is bounded. */
     public record Options(
@@ -170,7 +172,10 @@ public final class StripeProvider implements PaymentProvider {
                 + "&customer=" + enc(c.customerId())
                 + "&payment_method=" + enc(c.paymentMethod())
                 + "&confirm=true"
-                + "&metadata%5Bpayment_id%5D=" + enc(c.paymentId());
+                + "&metadata%5Bpayment_id%5D=" + enc(c.paymentId())
+                // Our marker: on a shared account, reconciliation refunds an orphan only if it carries it.
+                + "&metadata%5Bsource%5D=" + enc(CHARGE_SOURCE)
+                + "&metadata%5Btenant%5D=" + enc(c.tenant());
     }
 
     private static String enc(String s) {

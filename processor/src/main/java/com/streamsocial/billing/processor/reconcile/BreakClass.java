@@ -1,15 +1,27 @@
 package com.streamsocial.billing.processor.reconcile;
 
-/** The kinds of disagreement reconciliation finds between the log, the ledger and the provider. */
+/**
+ * The kinds of disagreement reconciliation finds between the log, the ledger and the provider. A
+ * class that is not {@link #counted()} is reported for information only: it is not a break of ours,
+ * does not count in the total and does not make the command's exit status non-zero.
+ */
 public enum BreakClass {
-    /** Accepted on payments.billing, with no ledger row after the grace period. */
+    /**
+     * Accepted on payments.billing, with no ledger row after the grace period, though the processor
+     * group has committed past its billing records.
+     */
     MISSING_IN_LEDGER("missing_in_ledger"),
-    /** Decided in the ledger, with no outcome on payments.results. */
+    /** Decided in the ledger, with no outcome on payments.results, the processor past its records. */
     MISSING_OUTCOME("missing_outcome"),
     /** The ledger says succeeded; the provider holds no live charge for it. */
     MISSING_AT_PROVIDER("missing_at_provider"),
-    /** A live charge at the provider for no known payment. */
+    /** A live charge at the provider for no known payment, carrying this system's marker. */
     ORPHAN_CHARGE("orphan_charge"),
+    /**
+     * A live charge for no known payment without this system's marker: another system's charge on a
+     * shared account. Informational; never repaired.
+     */
+    FOREIGN_CHARGE("foreign_charge", false),
     /** More than one live charge for one payment. */
     DUPLICATE_CHARGE("duplicate_charge"),
     /** Ledger and provider agree on the currency, not on the amount. */
@@ -18,16 +30,34 @@ public enum BreakClass {
     CURRENCY_MISMATCH("currency_mismatch"),
     /** The ledger says failed while the provider charged. */
     STATUS_MISMATCH("status_mismatch"),
-    /** Claimed or charging for longer than the threshold. */
-    STUCK("stuck");
+    /** Claimed or charging for longer than the threshold, the processor past its records. */
+    STUCK("stuck"),
+    /**
+     * Would be missing_in_ledger, missing_outcome or stuck, but the processor group has not yet
+     * committed past one of the payment's billing records: that record will still emit an outcome,
+     * so a re-drive would emit a second. Never repaired; counted, because the processor is behind by
+     * more than the grace period.
+     */
+    LAGGING("lagging");
 
     private final String wire;
+    private final boolean counted;
 
     BreakClass(String wire) {
+        this(wire, true);
+    }
+
+    BreakClass(String wire, boolean counted) {
         this.wire = wire;
+        this.counted = counted;
     }
 
     public String wire() {
         return wire;
+    }
+
+    /** Whether it counts in the total of breaks and in the command's exit status. */
+    public boolean counted() {
+        return counted;
     }
 }

@@ -18,9 +18,10 @@ public final class ReconcileCommand {
     static final String USAGE = """
             usage: java -jar processor.jar reconcile [--help] [--hours N | --from T [--to T]] [--repair] [--report FILE]
                    [--kafka HOST:PORT] [--pg URI] [--provider URL] [--provider-key KEY]
-                   [--grace-ms MS] [--stuck-after-ms MS]
+                   [--grace-ms MS] [--stuck-after-ms MS] [--group PROCESSOR_GROUP_ID]
               T is an ISO-8601 instant (2026-11-27T08:00:00Z) or epoch milliseconds.
-              Exit status: 0 no breaks, 1 breaks found (repaired with --repair), 2 usage or run error.""";
+              Exit status: 0 no breaks, 1 breaks found (repaired with --repair; lagging ones never are),
+              2 usage or run error. foreign_charge (another system's charge) is reported, never counted.""";
 
     private ReconcileCommand() {}
 
@@ -64,6 +65,7 @@ public final class ReconcileCommand {
         String pg = pc.pgUri();
         String provider = pc.providerBaseUrl();
         String key = pc.providerSecretKey();
+        String group = pc.groupId();
         long to = nowMs;
         Long from = null;
         long hours = 24;
@@ -83,6 +85,7 @@ public final class ReconcileCommand {
                 case "--pg" -> pg = value(args, ++i, a);
                 case "--provider" -> provider = value(args, ++i, a);
                 case "--provider-key" -> key = value(args, ++i, a);
+                case "--group" -> group = value(args, ++i, a);
                 case "--grace-ms" -> graceMs = Long.parseLong(value(args, ++i, a));
                 case "--stuck-after-ms" -> stuckMs = Long.parseLong(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown flag " + a);
@@ -90,7 +93,7 @@ public final class ReconcileCommand {
         }
         long fromMs = from != null ? from : to - hours * 3_600_000L;
         return new ReconcileOptions(
-                fromMs, to, graceMs, stuckMs, repair, report, pg, kafka, provider, key, 5_000, 10_000);
+                fromMs, to, graceMs, stuckMs, repair, report, pg, kafka, group, provider, key, 5_000, 10_000);
     }
 
     private static String value(String[] args, int i, String flag) {

@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * One reconciliation run: the window of acceptance times, the grace period before a missing row or
  * outcome counts as a break, the age at which charging counts as stuck, and where to reach the
- * sources. Without {@code repair} it is a dry run.
+ * sources, including the processor's consumer group, whose committed offsets tell a lagging
+ * processor from a lost payment. Without {@code repair} it is a dry run.
  */
 public record ReconcileOptions(
         long fromMs,
@@ -18,6 +19,7 @@ public record ReconcileOptions(
         Path reportFile,
         String pgUri,
         Map<String, Object> kafka,
+        String processorGroupId,
         String providerBaseUrl,
         String providerSecretKey,
         int pageRecordsMax,
@@ -26,6 +28,7 @@ public record ReconcileOptions(
     public ReconcileOptions {
         Check.argument(fromMs <= toMs, "the window starts after it ends: %d > %d", fromMs, toMs);
         Check.argument(pageRecordsMax > 0 && pageRecordsMax <= 100_000, "pageRecordsMax must be 1..100000");
+        Check.argument(processorGroupId != null && !processorGroupId.isEmpty(), "processorGroupId must be set");
         kafka = Map.copyOf(kafka);
     }
 }

@@ -13,6 +13,9 @@ public final class ReconcileReport {
     private final Map<BreakClass, List<String>> ids = new EnumMap<>(BreakClass.class);
     private final Map<BreakClass, Long> repaired = new EnumMap<>(BreakClass.class);
     private final Map<String, Long> sourceRecords = new java.util.LinkedHashMap<>();
+    /** Lagging payments by the class they would be in once the processor has passed them. */
+    private final Map<String, Long> laggingOf = new java.util.TreeMap<>();
+
     private long elapsedMs;
 
     public ReconcileReport() {
@@ -28,6 +31,10 @@ public final class ReconcileReport {
         if (ids.get(c).size() < idsMax) {
             ids.get(c).add(id);
         }
+    }
+
+    void lagging(String wouldBe) {
+        laggingOf.merge(wouldBe, 1L, Long::sum);
     }
 
     void repaired(BreakClass c, long n) {
@@ -50,8 +57,12 @@ public final class ReconcileReport {
         return List.copyOf(ids.get(c));
     }
 
+    /** Breaks of the counted classes; informational ones (foreign charges) are left out. */
     public long total() {
-        return counts.values().stream().mapToLong(Long::longValue).sum();
+        return counts.entrySet().stream()
+                .filter(e -> e.getKey().counted())
+                .mapToLong(Map.Entry::getValue)
+                .sum();
     }
 
     public long elapsedMs() {
@@ -67,8 +78,11 @@ public final class ReconcileReport {
                             .put("count", counts.get(c))
                             .put("ids", new JsonArray(new ArrayList<>(ids.get(c))))
                             .put("ids_truncated", ids.get(c).size() < counts.get(c))
-                            .put("repaired", repaired.get(c)));
+                            .put("repaired", repaired.get(c))
+                            .put("counted", c.counted()));
         }
+        breaks.getJsonObject(BreakClass.LAGGING.wire())
+                .put("would_be", new JsonObject(new java.util.LinkedHashMap<>(laggingOf)));
         return new JsonObject()
                 .put("window", new JsonObject().put("from_ms", fromMs).put("to_ms", toMs))
                 .put("repair", repair)
@@ -84,13 +98,18 @@ public final class ReconcileReport {
         for (BreakClass c : BreakClass.values()) {
             b.append(String.format(
                     "%-22s %10d %10d  %s%n",
-                    c.wire(),
+                    c == BreakClass.LAGGING ? "lagging (not repaired)" : c.counted() ? c.wire() : c.wire() + " (info)",
                     counts.get(c),
                     repaired.get(c),
                     String.join(
                             " ", ids.get(c).subList(0, Math.min(5, ids.get(c).size())))));
         }
         b.append(String.format("%-22s %10d%n", "total", total()));
+        if (!laggingOf.isEmpty()) {
+            b.append("lagging: the processor has not yet passed these payments' billing records; would be ")
+                    .append(laggingOf)
+                    .append(System.lineSeparator());
+        }
         sourceRecords.forEach((k, v) -> b.append(String.format("source %-15s %10d records%n", k, v)));
         b.append(String.format("elapsed %d ms%n", elapsedMs));
         return b.toString();

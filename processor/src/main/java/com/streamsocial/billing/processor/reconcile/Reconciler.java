@@ -7,6 +7,7 @@ import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.kafka.TopicScan;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.psp.ProviderAddress;
+import com.streamsocial.billing.processor.psp.StripeProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,10 +30,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Compares, for a window of acceptance times, the accepted payments on {@code payments.billing}
@@ -72,9 +76,11 @@ public final class Reconciler {
             SqlConnection conn = await(pool.getConnection());
             try {
                 stage(conn);
-                report.source("billing", loadTopic(conn, Topics.BILLING, this::billingRow, "rec_billing", 4));
+                report.source("billing", loadTopic(conn, Topics.BILLING, this::billingRow, "rec_billing", 6));
                 report.source("results", loadTopic(conn, Topics.RESULTS, this::resultRow, "rec_results", 3));
                 report.source("provider", loadProvider(conn, web));
+                // After the billing scan: every record it saw is at or below these offsets' reach.
+                report.source("group_offsets", loadCommittedOffsets(conn));
                 exec(conn, derivedTables());
                 report.source(
                         "ledger",
@@ -103,11 +109,15 @@ public final class Reconciler {
         exec(conn, """
                 SET client_min_messages = warning;
                 DROP TABLE IF EXISTS rec_billing, rec_results, rec_provider, rec_live, rec_payments, rec_effective,
-                                     rec_ledger_net;
-                CREATE TEMP TABLE rec_billing (payment_id text, amount bigint, currency text, accepted_ms bigint);
+                                     rec_ledger_net, rec_committed;
+                CREATE TEMP TABLE rec_billing (payment_id text, amount bigint, currency text, accepted_ms bigint,
+                                               src_partition bigint, src_offset bigint);
                 CREATE TEMP TABLE rec_results (payment_id text, status text, source_offset bigint);
                 CREATE TEMP TABLE rec_provider (txn_id text, type text, charge_id text, payment_id text,
-                                                amount bigint, currency text, created_s bigint);
+                                                amount bigint, currency text, created_s bigint,
+                                                marker text, tenant text);
+                -- The processor group's committed offset per billing partition: the next record it will read.
+                CREATE TEMP TABLE rec_committed (src_partition bigint PRIMARY KEY, committed bigint NOT NULL);
                 """);
     }
 
@@ -117,7 +127,9 @@ public final class Reconciler {
             if (e.acceptedAtMs() < o.fromMs() || e.acceptedAtMs() > o.toMs()) {
                 return null;
             }
-            return new Object[] {e.paymentId(), e.amount(), e.currency(), e.acceptedAtMs()};
+            return new Object[] {
+                e.paymentId(), e.amount(), e.currency(), e.acceptedAtMs(), (long) r.partition(), r.offset()
+            };
         } catch (RuntimeException bad) {
             return null; // the processor dead-letters these; they are not payments
         }
@@ -188,8 +200,8 @@ public final class Reconciler {
                 JsonObject src = t.getJsonObject("source");
                 String type = t.getString("type");
                 String chargeId = "refund".equals(type) ? src.getString("charge") : src.getString("id");
-                String paymentId =
-                        src.getJsonObject("metadata", new JsonObject()).getString("payment_id");
+                JsonObject metadata = src.getJsonObject("metadata", new JsonObject());
+                String paymentId = metadata.getString("payment_id");
                 page.add(new Object[] {
                     t.getString("id"),
                     type,
@@ -197,18 +209,46 @@ public final class Reconciler {
                     paymentId,
                     t.getLong("amount"),
                     t.getString("currency").toUpperCase(java.util.Locale.ROOT),
-                    t.getLong("created")
+                    t.getLong("created"),
+                    metadata.getString("source"),
+                    metadata.getString("tenant")
                 });
                 after = t.getString("id");
             }
             if (page.size() >= o.pageRecordsMax()) {
-                loaded += flush(conn, "rec_provider", 7, page);
+                loaded += flush(conn, "rec_provider", 9, page);
             }
             if (!list.getBoolean("has_more", false) || data.isEmpty()) {
                 break;
             }
         }
-        return loaded + flush(conn, "rec_provider", 7, page);
+        return loaded + flush(conn, "rec_provider", 9, page);
+    }
+
+    /**
+     * The processor group's committed offsets on {@code payments.billing}. A billing record below its
+     * partition's committed offset has been processed and its outcome, if any, committed with it; one
+     * at or above it may still produce an outcome, so it must not be re-driven. A partition the group
+     * never committed has no row: everything in it counts as not yet processed.
+     */
+    private long loadCommittedOffsets(SqlConnection conn) throws Exception {
+        Map<String, Object> config = new HashMap<>(o.kafka());
+        config.putIfAbsent("bootstrap.servers", "127.0.0.1:9092");
+        config.putIfAbsent("request.timeout.ms", 30_000);
+        config.putIfAbsent("default.api.timeout.ms", 60_000);
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try (Admin admin = Admin.create(config)) {
+            committed = admin.listConsumerGroupOffsets(o.processorGroupId())
+                    .partitionsToOffsetAndMetadata()
+                    .get(AWAIT_S, TimeUnit.SECONDS);
+        }
+        List<Object[]> page = new ArrayList<>();
+        committed.forEach((tp, om) -> {
+            if (om != null && tp.topic().equals(Topics.BILLING)) {
+                page.add(new Object[] {(long) tp.partition(), om.offset()});
+            }
+        });
+        return flush(conn, "rec_committed", 2, page);
     }
 
     private long flush(SqlConnection conn, String table, int columns, List<Object[]> page) throws Exception {
@@ -263,6 +303,7 @@ public final class Reconciler {
                     WHERE c.type = 'charge'
                       AND NOT EXISTS (SELECT 1 FROM rec_provider r WHERE r.type = 'refund' AND r.charge_id = c.charge_id);
                 CREATE INDEX ON rec_live (payment_id);
+                ANALYZE rec_committed;
                 CREATE TEMP TABLE rec_payments AS
                     SELECT payment_id, status, decided_at, coalesce(last_attempt_at, created_at) AS last_touched_at
                     FROM payments WHERE %s;
@@ -283,31 +324,60 @@ public final class Reconciler {
                 """.formatted(window);
     }
 
+    /**
+     * Whether the processor group has not yet committed past some billing record of {@code paymentId}
+     * (any record in the scan, or the one that claimed the ledger row). Such a record will still be
+     * processed and emit an outcome, so a re-drive now would emit a second one. Index lookups per
+     * candidate row only: the candidates are the few breaks, never the whole window.
+     */
+    private static String notYetProcessed(String paymentId) {
+        return """
+                (EXISTS (SELECT 1 FROM rec_billing b LEFT JOIN rec_committed k ON k.src_partition = b.src_partition
+                         WHERE b.payment_id = %1$s AND (k.committed IS NULL OR k.committed <= b.src_offset))
+                 OR EXISTS (SELECT 1 FROM payments s LEFT JOIN rec_committed k ON k.src_partition = s.source_partition
+                            WHERE s.payment_id = %1$s AND s.source_partition >= 0
+                              AND (k.committed IS NULL OR k.committed <= s.source_offset)))""".formatted(paymentId);
+    }
+
     /** The queries, one per class; each returns (id, payment_id, details...). */
     private static Map<BreakClass, String> queries() {
         Map<BreakClass, String> q = new java.util.EnumMap<>(BreakClass.class);
-        q.put(BreakClass.MISSING_IN_LEDGER, """
-                SELECT b.payment_id, b.payment_id FROM rec_billing b
+        // The three classes repaired by a re-drive: each candidate is a break only once the processor
+        // has passed all its billing records; before that it is lagging (reported, never re-driven).
+        String missingInLedger = """
+                SELECT DISTINCT b.payment_id AS payment_id, 'missing_in_ledger' AS would_be FROM rec_billing b
                 WHERE b.accepted_ms BETWEEN $1 AND $2 AND b.accepted_ms < $3
-                  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = b.payment_id)""");
-        q.put(BreakClass.MISSING_OUTCOME, """
-                SELECT p.payment_id, p.payment_id FROM rec_payments p
+                  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = b.payment_id)""";
+        String missingOutcome = """
+                SELECT p.payment_id AS payment_id, 'missing_outcome' AS would_be FROM rec_payments p
                 WHERE p.status IN ('succeeded', 'failed') AND p.decided_at < to_timestamp($3 / 1000.0)
-                  AND NOT EXISTS (SELECT 1 FROM rec_results r WHERE r.payment_id = p.payment_id)""");
-        q.put(BreakClass.STUCK, """
-                SELECT p.payment_id, p.payment_id FROM rec_payments p
+                  AND NOT EXISTS (SELECT 1 FROM rec_results r WHERE r.payment_id = p.payment_id)""";
+        String stuck = """
+                SELECT p.payment_id AS payment_id, 'stuck' AS would_be FROM rec_payments p
                 WHERE p.status IN ('claimed', 'charging')
-                  AND p.last_touched_at < now() - make_interval(secs => $4 / 1000.0)""");
+                  AND p.last_touched_at < now() - make_interval(secs => $4 / 1000.0)""";
+        q.put(BreakClass.MISSING_IN_LEDGER, passed(missingInLedger, true));
+        q.put(BreakClass.MISSING_OUTCOME, passed(missingOutcome, true));
+        q.put(BreakClass.STUCK, passed(stuck, true));
+        q.put(
+                BreakClass.LAGGING,
+                passed(missingInLedger + "\nUNION ALL\n" + missingOutcome + "\nUNION ALL\n" + stuck, false));
         q.put(BreakClass.DUPLICATE_CHARGE, """
                 SELECT l.payment_id, l.payment_id FROM rec_live l
                 WHERE EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = l.payment_id)
                 GROUP BY l.payment_id HAVING count(*) > 1""");
-        q.put(BreakClass.ORPHAN_CHARGE, """
-                SELECT l.charge_id, l.payment_id FROM rec_live l
+        // A live charge for no payment we know: ours (it carries our marker) is an orphan to refund;
+        // anyone else's, on a shared account, is foreign and never touched.
+        String unknownCharge = """
+                SELECT l.charge_id, l.payment_id, l.tenant FROM rec_live l
                 WHERE l.created_s * 1000 < $3
                   AND (l.payment_id IS NULL
                        OR (NOT EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = l.payment_id)
-                           AND NOT EXISTS (SELECT 1 FROM rec_billing b WHERE b.payment_id = l.payment_id)))""");
+                           AND NOT EXISTS (SELECT 1 FROM rec_billing b WHERE b.payment_id = l.payment_id)))
+                  AND """;
+        String ours = "(l.marker = '" + StripeProvider.CHARGE_SOURCE + "' AND l.tenant IS NOT NULL)";
+        q.put(BreakClass.ORPHAN_CHARGE, unknownCharge + " " + ours);
+        q.put(BreakClass.FOREIGN_CHARGE, unknownCharge + " NOT coalesce(" + ours + ", false)");
         q.put(BreakClass.MISSING_AT_PROVIDER, """
                 SELECT p.payment_id, p.payment_id FROM rec_payments p JOIN rec_effective e ON e.payment_id = p.payment_id
                 WHERE e.status = 'succeeded' AND p.decided_at < to_timestamp($3 / 1000.0)
@@ -341,6 +411,12 @@ public final class Reconciler {
         return q;
     }
 
+    /** (payment_id, payment_id, would_be) of {@code candidates} the processor has / has not passed. */
+    private static String passed(String candidates, boolean passed) {
+        return "SELECT c.payment_id, c.payment_id, c.would_be FROM (" + candidates + ") c WHERE "
+                + (passed ? "NOT " : "") + notYetProcessed("c.payment_id");
+    }
+
     private Map<BreakClass, List<Row>> compare(SqlConnection conn, ReconcileReport report) throws Exception {
         long settledBeforeMs = System.currentTimeMillis() - o.graceMs();
         Tuple args = Tuple.of(o.fromMs(), o.toMs(), settledBeforeMs, (double) o.stuckAfterMs());
@@ -359,6 +435,9 @@ public final class Reconciler {
             for (Row r : rows) {
                 list.add(r);
                 report.add(q.getKey(), r.getString(0), o.idsPerClassMax());
+                if (q.getKey() == BreakClass.LAGGING) {
+                    report.lagging(r.getString(2));
+                }
             }
             found.put(q.getKey(), list);
         }

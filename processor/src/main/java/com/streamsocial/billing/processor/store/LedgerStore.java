@@ -100,7 +100,8 @@ public final class LedgerStore {
                             r.event().amount(),
                             r.event().currency(),
                             r.event().customerId(),
-                            r.event().paymentMethod()))
+                            r.event().paymentMethod(),
+                            r.event().tenant()))
                     .toList();
             return provider.charge(charges)
                     .compose(results -> pool.withTransaction(conn -> recordOutcomes(conn, results)))
