@@ -180,7 +180,7 @@ public final class TransactionalLoop implements Runnable {
     public void run() {
         try {
             producer = new KafkaProducer<>(producerConfig);
-            producer.initTransactions();
+            initTransactions();
             consumer = new KafkaConsumer<>(consumerConfig);
             consumer.subscribe(List.of(Topics.BILLING), new Rebalance());
             transitionTo(State.POLLING);
@@ -405,6 +405,10 @@ public final class TransactionalLoop implements Runnable {
     private void recreateProducer() {
         producer.close(Duration.ZERO);
         producer = new KafkaProducer<>(producerConfig);
+        initTransactions();
+    }
+
+    private void initTransactions() {
         for (int attempt = 1; ; attempt++) {
             try {
                 producer.initTransactions();
