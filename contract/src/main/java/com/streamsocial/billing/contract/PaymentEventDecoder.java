@@ -218,10 +218,12 @@ public final class PaymentEventDecoder {
         long acceptedAtMs = (Long) required(f, "accepted_at_ms");
         if (acceptedAtMs < 1 || acceptedAtMs > ACCEPTED_AT_MS_MAX) {
             throw new Refused(
-                    DecodeError.Code.OUT_OF_RANGE, "accepted_at_ms " + acceptedAtMs + " is outside 1 to " + ACCEPTED_AT_MS_MAX);
+                    DecodeError.Code.OUT_OF_RANGE,
+                    "accepted_at_ms " + acceptedAtMs + " is outside 1 to " + ACCEPTED_AT_MS_MAX);
         }
         if (!paymentId.equals(PaymentIds.paymentId(tenant, key))) {
-            throw new Refused(DecodeError.Code.INVALID_FIELD, "payment_id does not derive from tenant and idempotency_key");
+            throw new Refused(
+                    DecodeError.Code.INVALID_FIELD, "payment_id does not derive from tenant and idempotency_key");
         }
         return new PaymentEvent(
                 paymentId,

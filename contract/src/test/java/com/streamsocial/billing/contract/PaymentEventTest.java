@@ -59,11 +59,18 @@ class PaymentEventTest {
                 Arguments.of("not JSON", bytes("not json"), Code.UNPARSEABLE),
                 Arguments.of("empty", new byte[0], Code.UNPARSEABLE),
                 Arguments.of("truncated", bytes("{\"type\":\"payment.accepted\""), Code.UNPARSEABLE),
-                Arguments.of("bad UTF-8", new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'}, Code.UNPARSEABLE),
+                Arguments.of(
+                        "bad UTF-8",
+                        new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'},
+                        Code.UNPARSEABLE),
                 Arguments.of("trailing data", bytes(good().encode() + "{}"), Code.UNPARSEABLE),
-                Arguments.of("duplicate key", bytes("{\"amount\":1," + good().encode().substring(1)), Code.UNPARSEABLE),
+                Arguments.of(
+                        "duplicate key",
+                        bytes("{\"amount\":1," + good().encode().substring(1)),
+                        Code.UNPARSEABLE),
                 Arguments.of("comment", bytes("/*x*/" + good().encode()), Code.UNPARSEABLE),
-                Arguments.of("NaN", bytes(good().encode().replace("\"amount\":100", "\"amount\":NaN")), Code.UNPARSEABLE),
+                Arguments.of(
+                        "NaN", bytes(good().encode().replace("\"amount\":100", "\"amount\":NaN")), Code.UNPARSEABLE),
                 Arguments.of("array", bytes("[1,2]"), Code.NOT_AN_OBJECT),
                 Arguments.of("string", bytes("\"x\""), Code.NOT_AN_OBJECT),
                 Arguments.of("JSON null", bytes("null"), Code.NOT_AN_OBJECT),
@@ -74,15 +81,22 @@ class PaymentEventTest {
                 Arguments.of("null description", with("description", null), Code.NULL_FIELD),
                 Arguments.of("amount as string", with("amount", "100"), Code.WRONG_TYPE),
                 Arguments.of("amount as fraction", with("amount", 19.99), Code.WRONG_TYPE),
-                Arguments.of("amount as exponent", bytes(good().encode().replace("\"amount\":100", "\"amount\":1e2")), Code.WRONG_TYPE),
+                Arguments.of(
+                        "amount as exponent",
+                        bytes(good().encode().replace("\"amount\":100", "\"amount\":1e2")),
+                        Code.WRONG_TYPE),
                 Arguments.of("amount as boolean", with("amount", true), Code.WRONG_TYPE),
                 Arguments.of("tenant as number", with("tenant", 7), Code.WRONG_TYPE),
                 Arguments.of("metadata as array", with("metadata", new JsonArray().add("a")), Code.WRONG_TYPE),
-                Arguments.of("metadata value as number", with("metadata", new JsonObject().put("a", 1)), Code.WRONG_TYPE),
+                Arguments.of(
+                        "metadata value as number", with("metadata", new JsonObject().put("a", 1)), Code.WRONG_TYPE),
                 Arguments.of("nested object", with("customer_id", new JsonObject().put("a", "b")), Code.WRONG_TYPE),
                 Arguments.of("unknown type", with("type", "payment.refunded"), Code.UNKNOWN_TYPE),
                 Arguments.of("unknown field", with("amount_override", 1), Code.UNKNOWN_FIELD),
-                Arguments.of("oversize value", with("description", "d".repeat(PaymentEventDecoder.VALUE_BYTES_MAX)), Code.OVERSIZE),
+                Arguments.of(
+                        "oversize value",
+                        with("description", "d".repeat(PaymentEventDecoder.VALUE_BYTES_MAX)),
+                        Code.OVERSIZE),
                 Arguments.of("oversize description", with("description", "d".repeat(1_001)), Code.OVERSIZE),
                 Arguments.of("oversize key", with("idempotency_key", longKey), Code.OVERSIZE),
                 Arguments.of("too many metadata pairs", with("metadata", manyPairs(21)), Code.OVERSIZE),
@@ -102,9 +116,13 @@ class PaymentEventTest {
                 Arguments.of("amount zero", with("amount", 0), Code.OUT_OF_RANGE),
                 Arguments.of("amount negative", with("amount", -5), Code.OUT_OF_RANGE),
                 Arguments.of("amount too large", with("amount", 100_000_000), Code.OUT_OF_RANGE),
-                Arguments.of("amount beyond 64 bits", bytes(good().encode().replace("\"amount\":100", "\"amount\":99999999999999999999")), Code.OUT_OF_RANGE),
+                Arguments.of(
+                        "amount beyond 64 bits",
+                        bytes(good().encode().replace("\"amount\":100", "\"amount\":99999999999999999999")),
+                        Code.OUT_OF_RANGE),
                 Arguments.of("accepted_at_ms zero", with("accepted_at_ms", 0), Code.OUT_OF_RANGE),
-                Arguments.of("accepted_at_ms past year 9999", with("accepted_at_ms", Long.MAX_VALUE), Code.OUT_OF_RANGE),
+                Arguments.of(
+                        "accepted_at_ms past year 9999", with("accepted_at_ms", Long.MAX_VALUE), Code.OUT_OF_RANGE),
                 Arguments.of(
                         "the poison record of issue 6",
                         bytes("{\"type\":\"payment.accepted\",\"payment_id\":\"pay_poison\",\"tenant\":\"default\","

@@ -2,11 +2,11 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.stack.FreePorts;
-import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.TopicReader;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -72,7 +72,8 @@ class ProcessorCrashIT {
             decidedAtKill1.put(f[0], Long.parseLong(f[1]));
         }
         Set<String> stranded = new HashSet<>(decidedAtKill1.keySet());
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
             stranded.remove(OutcomeEvent.parse(r.value()).paymentId());
         }
         assertThat(stranded)
@@ -104,7 +105,9 @@ class ProcessorCrashIT {
             for (ConsumerRecord<String, byte[]> r :
                     TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
                 OutcomeEvent o = OutcomeEvent.parse(r.value());
-                outcomeTimes.computeIfAbsent(o.paymentId(), k -> new ArrayList<>()).add(o.decidedAtMs());
+                outcomeTimes
+                        .computeIfAbsent(o.paymentId(), k -> new ArrayList<>())
+                        .add(o.decidedAtMs());
             }
             for (String id : stranded) {
                 assertThat(outcomeTimes.get(id))

@@ -115,7 +115,9 @@ public final class ProcessorVerticle extends VerticleBase {
         router.get("/health/live").handler(ctx -> {
             boolean dead = loop.deadButRestartable();
             ctx.response().setStatusCode(dead ? 503 : 200);
-            JsonObject body = new JsonObject().put("status", dead ? "DOWN" : "UP").put("loop", loop.state().name());
+            JsonObject body = new JsonObject()
+                    .put("status", dead ? "DOWN" : "UP")
+                    .put("loop", loop.state().name());
             if (dead) {
                 body.put("cause", String.valueOf(loop.fatalCause()));
             }
@@ -183,7 +185,8 @@ public final class ProcessorVerticle extends VerticleBase {
         for (Plan.DeadLetter d : result.plan().deadLetters()) {
             out.add(deadLetter(d));
             metrics.counter(
-                            "processor_dead_letters_total{code=\"" + d.error().code().wire() + "\"}",
+                            "processor_dead_letters_total{code=\""
+                                    + d.error().code().wire() + "\"}",
                             "Billing records that cannot be processed, sent to payments.dlq")
                     .increment();
         }

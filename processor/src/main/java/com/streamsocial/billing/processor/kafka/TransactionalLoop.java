@@ -61,11 +61,8 @@ public final class TransactionalLoop implements Runnable {
                 case STARTING -> next == POLLING || next == FATAL || next == STOPPED;
                 case POLLING -> next == PROCESSING || next == POLLING || next == STOPPED || next == FATAL;
                 case PROCESSING -> next == IN_TRANSACTION || next == BACKING_OFF || next == STOPPED || next == FATAL;
-                case IN_TRANSACTION -> next == POLLING
-                        || next == RESOLVING
-                        || next == BACKING_OFF
-                        || next == STOPPED
-                        || next == FATAL;
+                case IN_TRANSACTION ->
+                    next == POLLING || next == RESOLVING || next == BACKING_OFF || next == STOPPED || next == FATAL;
                 case RESOLVING -> next == POLLING || next == BACKING_OFF || next == STOPPED || next == FATAL;
                 case BACKING_OFF -> next == POLLING || next == PROCESSING || next == STOPPED || next == FATAL;
                 case STOPPED, FATAL -> false;
@@ -172,8 +169,7 @@ public final class TransactionalLoop implements Runnable {
      * would die the same way, and readiness already reports it.
      */
     static boolean deadButRestartable(State state, Throwable cause) {
-        return state == State.FATAL
-                && (cause == null || ProducerErrors.classify(cause) != ProducerErrors.Action.FATAL);
+        return state == State.FATAL && (cause == null || ProducerErrors.classify(cause) != ProducerErrors.Action.FATAL);
     }
 
     @Override

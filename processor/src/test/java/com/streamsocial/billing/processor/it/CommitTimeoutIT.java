@@ -133,8 +133,8 @@ class CommitTimeoutIT {
 
     private static List<String> produce(String prefix, int n) throws Exception {
         List<String> ids = new ArrayList<>();
-        try (KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", kafka.bootstrapServers())))) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", kafka.bootstrapServers())))) {
             for (int i = 0; i < n; i++) {
                 String key = prefix + "-" + i;
                 PaymentEvent e = new PaymentEvent(

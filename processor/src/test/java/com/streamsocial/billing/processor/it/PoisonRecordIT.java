@@ -137,7 +137,9 @@ class PoisonRecordIT {
         bad.put("invalid field", new Bad(null, with("currency", "XYZ"), "invalid_field"));
         bad.put("tenant out of range", new Bad(null, with("tenant", "t".repeat(65)), "oversize"));
         bad.put("amount out of range", new Bad(null, with("amount", 100_000_000), "out_of_range"));
-        bad.put("key is not the payment id", new Bad(utf8("someone-else"), event("wrong-key").toBytes(), "key_mismatch"));
+        bad.put(
+                "key is not the payment id",
+                new Bad(utf8("someone-else"), event("wrong-key").toBytes(), "key_mismatch"));
         return bad;
     }
 
@@ -146,32 +148,39 @@ class PoisonRecordIT {
         Map<String, Bad> bad = badRecords();
         Map<Long, String> caseAtOffset = new HashMap<>();
         Map<String, String> goodIdOf = new LinkedHashMap<>();
-        Map<String, Object> config = KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", infra.kafkaBootstrap()));
+        Map<String, Object> config =
+                KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", infra.kafkaBootstrap()));
         config.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
         config.put("max.request.size", 1_048_576);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
             int n = 0;
             for (Map.Entry<String, Bad> c : bad.entrySet()) {
                 long offset = producer.send(new ProducerRecord<>(
-                                Topics.BILLING, PARTITION, c.getValue().key(), c.getValue().value()))
+                                Topics.BILLING,
+                                PARTITION,
+                                c.getValue().key(),
+                                c.getValue().value()))
                         .get(30, TimeUnit.SECONDS)
                         .offset();
                 caseAtOffset.put(offset, c.getKey());
                 PaymentEvent good = event("good-after-" + n++ + "-" + System.nanoTime());
-                producer.send(new ProducerRecord<>(
-                                Topics.BILLING, PARTITION, utf8(good.paymentId()), good.toBytes()))
+                producer.send(new ProducerRecord<>(Topics.BILLING, PARTITION, utf8(good.paymentId()), good.toBytes()))
                         .get(30, TimeUnit.SECONDS);
                 goodIdOf.put(c.getKey(), good.paymentId());
             }
         }
 
-        List<ConsumerRecord<String, byte[]>> dlq = awaitRecords(Topics.DLQ, r -> {
-            String source = header(r, DeadLetterHeaders.SOURCE_OFFSET);
-            return source != null && caseAtOffset.containsKey(Long.parseLong(source));
-        }, bad.size());
+        List<ConsumerRecord<String, byte[]>> dlq = awaitRecords(
+                Topics.DLQ,
+                r -> {
+                    String source = header(r, DeadLetterHeaders.SOURCE_OFFSET);
+                    return source != null && caseAtOffset.containsKey(Long.parseLong(source));
+                },
+                bad.size());
         Set<String> resultIds = awaitRecords(
                         Topics.RESULTS,
-                        r -> goodIdOf.containsValue(OutcomeEvent.parse(r.value()).paymentId()),
+                        r -> goodIdOf.containsValue(
+                                OutcomeEvent.parse(r.value()).paymentId()),
                         goodIdOf.size())
                 .stream()
                 .map(r -> OutcomeEvent.parse(r.value()).paymentId())
@@ -186,7 +195,9 @@ class PoisonRecordIT {
             String name = c.getKey();
             ConsumerRecord<String, byte[]> r = dlqByCase.get(name);
             assertThat(r).as("dead letter for " + name).isNotNull();
-            assertThat(header(r, DeadLetterHeaders.ERROR_CODE)).as(name).isEqualTo(c.getValue().code());
+            assertThat(header(r, DeadLetterHeaders.ERROR_CODE))
+                    .as(name)
+                    .isEqualTo(c.getValue().code());
             assertThat(header(r, DeadLetterHeaders.ERROR_MESSAGE)).as(name).isNotBlank();
             assertThat(header(r, DeadLetterHeaders.SOURCE_TOPIC)).as(name).isEqualTo(Topics.BILLING);
             assertThat(header(r, DeadLetterHeaders.SOURCE_PARTITION)).as(name).isEqualTo(String.valueOf(PARTITION));
@@ -196,14 +207,17 @@ class PoisonRecordIT {
             } else {
                 assertThat(key.value()).as(name).isEqualTo(c.getValue().key());
             }
-            assertThat(r.value()).as(name + ": the original value").isEqualTo(c.getValue().value());
+            assertThat(r.value())
+                    .as(name + ": the original value")
+                    .isEqualTo(c.getValue().value());
             assertThat(resultIds).as("the good record after " + name).contains(goodIdOf.get(name));
         }
 
         HttpClient http = HttpClient.newHttpClient();
         for (String path : List.of("/health/live", "/health/ready")) {
             HttpResponse<String> h = http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(h.statusCode()).as(path + " " + h.body()).isEqualTo(200);
         }

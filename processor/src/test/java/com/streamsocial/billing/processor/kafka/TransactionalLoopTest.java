@@ -21,7 +21,9 @@ class TransactionalLoopTest {
                 .isFalse();
         for (State s : State.values()) {
             if (s != State.FATAL) {
-                assertThat(TransactionalLoop.deadButRestartable(s, null)).as(s.name()).isFalse();
+                assertThat(TransactionalLoop.deadButRestartable(s, null))
+                        .as(s.name())
+                        .isFalse();
             }
         }
     }
