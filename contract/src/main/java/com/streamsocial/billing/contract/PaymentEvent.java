@@ -1,6 +1,5 @@
 package com.streamsocial.billing.contract;
 
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,62 +47,16 @@ public record PaymentEvent(
         return toJson().toBuffer().getBytes();
     }
 
-    /** Parses and validates a record value; anything off-contract throws {@link EventFormatException}. */
+    /** Parses and validates a trusted record value (tests, tools); throws {@link EventFormatException} only. */
     public static PaymentEvent parse(byte[] value) {
-        if (value == null) {
-            throw new EventFormatException("record has no value");
-        }
-        JsonObject json;
-        try {
-            json = new JsonObject(io.vertx.core.buffer.Buffer.buffer(value));
-        } catch (DecodeException | ClassCastException e) {
-            throw new EventFormatException("value is not a JSON object", e);
-        }
-        try {
-            if (!TYPE.equals(json.getString("type"))) {
-                throw new EventFormatException("type must be " + TYPE);
-            }
-            Map<String, String> metadata = new TreeMap<>();
-            JsonObject meta = json.getJsonObject("metadata", new JsonObject());
-            for (String k : meta.fieldNames()) {
-                metadata.put(k, meta.getString(k));
-            }
-            PaymentEvent event = new PaymentEvent(
-                    required(json, "payment_id"),
-                    required(json, "tenant"),
-                    required(json, "idempotency_key"),
-                    required(json, "request_hash"),
-                    json.getLong("amount", -1L),
-                    required(json, "currency"),
-                    required(json, "customer_id"),
-                    required(json, "payment_method"),
-                    json.getString("description", ""),
-                    metadata,
-                    json.getLong("accepted_at_ms", 0L));
-            if (!Currencies.isActive(event.currency())) {
-                throw new EventFormatException("currency " + event.currency() + " is not an active ISO 4217 code");
-            }
-            if (json.encode().contains("\\u0000")) {
-                // PostgreSQL text cannot hold NUL: such a record could never be stored.
-                throw new EventFormatException("a field contains a NUL character");
-            }
-            if (event.amount() <= 0) {
-                throw new EventFormatException("amount must be positive");
-            }
-            if (!event.paymentId().equals(PaymentIds.paymentId(event.tenant(), event.idempotencyKey()))) {
-                throw new EventFormatException("payment_id does not derive from tenant and idempotency_key");
-            }
-            return event;
-        } catch (ClassCastException e) {
-            throw new EventFormatException("field of the wrong type: " + e.getMessage(), e);
-        }
+        return decode(value).orElseThrow();
     }
 
-    private static String required(JsonObject json, String field) {
-        String v = json.getString(field);
-        if (v == null || v.isEmpty()) {
-            throw new EventFormatException("missing field " + field);
-        }
-        return v;
+    /**
+     * Decodes and validates an untrusted record value. Total: every input, null included, gives the
+     * event or a {@link DecodeError}; nothing is thrown. See {@link PaymentEventDecoder} for the rules.
+     */
+    public static Decoded<PaymentEvent> decode(byte[] value) {
+        return PaymentEventDecoder.decode(value);
     }
 }

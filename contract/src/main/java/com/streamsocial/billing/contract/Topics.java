@@ -12,7 +12,7 @@ public final class Topics {
     public static final String METRICS = "payments.metrics";
     /** One outcome per payment, keyed by payment id; written by the processor in transactions. */
     public static final String RESULTS = "payments.results";
-    /** Records the processor could not parse, with the reason in a header. */
+    /** Records the processor cannot process, value unchanged, with the error and source in headers ({@link DeadLetterHeaders}). */
     public static final String DLQ = "payments.dlq";
 
     public static final List<String> ALL = List.of(BILLING, METRICS, RESULTS, DLQ);

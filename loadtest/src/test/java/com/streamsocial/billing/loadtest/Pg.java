@@ -45,6 +45,24 @@ final class Pg implements AutoCloseable {
         }
     }
 
+    /** The first column of every row, as text. */
+    java.util.List<String> strings(String sql) {
+        try {
+            return pool.query(sql)
+                    .execute()
+                    .map(rows -> {
+                        java.util.List<String> out = new java.util.ArrayList<>();
+                        rows.forEach(r -> out.add(r.getString(0)));
+                        return out;
+                    })
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /** Waits until {@code sql} counts at least {@code expected}, and returns the final count. */
     long awaitCount(String sql, long expected, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;

@@ -39,16 +39,43 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Starts a broker on 127.0.0.1:{@code port}; {@code port} 0 picks a free one. */
     public static EmbeddedKafka start(int port) throws Exception {
         int brokerPort = port == 0 ? FreePorts.pick() : port;
+        return start(brokerPort, brokerPort);
+    }
+
+    /**
+     * Test support: a broker listening on {@code brokerPort} that tells clients to connect to
+     * {@code advertisedPort} instead, where a test runs a proxy in front of it (to delay responses).
+     * The proxy must forward to {@code brokerPort} before this is called. Replication between its own
+     * listeners stays direct, on a separate inter-broker listener.
+     */
+    public static EmbeddedKafka startBehindProxy(int brokerPort, int advertisedPort) throws Exception {
+        return start(brokerPort, advertisedPort);
+    }
+
+    private static EmbeddedKafka start(int brokerPort, int advertisedPort) throws Exception {
         int controllerPort = FreePorts.pick();
+        int internalPort = advertisedPort == brokerPort ? -1 : FreePorts.pick();
         Path logDir = TempDirs.create("billing-kafka-");
         Properties p = new Properties();
         p.put("node.id", "1");
         p.put("process.roles", "broker,controller");
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (internalPort < 0) {
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("inter.broker.listener.name", "PLAINTEXT");
+        } else {
+            p.put(
+                    "listeners",
+                    "PLAINTEXT://127.0.0.1:" + brokerPort + ",INTERNAL://127.0.0.1:" + internalPort
+                            + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put(
+                    "advertised.listeners",
+                    "PLAINTEXT://127.0.0.1:" + advertisedPort + ",INTERNAL://127.0.0.1:" + internalPort);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("inter.broker.listener.name", "INTERNAL");
+        }
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         p.put("log.dirs", logDir.toString());
         // Single node: the internal topics cannot be replicated.

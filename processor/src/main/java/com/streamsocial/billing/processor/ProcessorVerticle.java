@@ -1,5 +1,6 @@
 package com.streamsocial.billing.processor;
 
+import com.streamsocial.billing.contract.DeadLetterHeaders;
 import com.streamsocial.billing.contract.KafkaSafety;
 import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.MetricsEvent;
@@ -7,6 +8,7 @@ import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.dedup.Plan;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
@@ -59,12 +61,19 @@ public final class ProcessorVerticle extends VerticleBase {
         consumerKafka.putIfAbsent("max.poll.records", config.maxPollRecords());
         // Static membership: a restarted instance takes its partitions back without a rebalance.
         consumerKafka.putIfAbsent("group.instance.id", config.instanceId());
+        Map<String, Object> consumerConfig = KafkaSafety.readCommittedConsumer(consumerKafka, config.groupId());
+        // Keys as bytes: a dead letter keeps the original key exactly, whatever its encoding.
+        consumerConfig.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
         loop = new TransactionalLoop(
-                KafkaSafety.readCommittedConsumer(consumerKafka, config.groupId()),
+                consumerConfig,
                 KafkaSafety.transactionalProducer(
                         config.kafka(), "processor-" + config.instanceId(), config.transactionTimeoutMs()),
                 new TransactionalLoop.Limits(
-                        config.pollMs(), config.processTimeoutMs(), config.backoffInitialMs(), config.backoffMaxMs()),
+                        config.pollMs(),
+                        config.processTimeoutMs(),
+                        config.backoffInitialMs(),
+                        config.backoffMaxMs(),
+                        TransactionalLoop.COMMIT_ATTEMPTS_MAX),
                 new TransactionalLoop.Faults(config.faultStallOnBatch(), config.faultStallMs()),
                 this::processOnContext,
                 metrics);
@@ -101,7 +110,20 @@ public final class ProcessorVerticle extends VerticleBase {
             return Future.succeededFuture();
         }
         Router router = Router.router(vertx);
-        router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+        // Live unless the loop is dead for a reason a restart could fix: then the orchestrator restarts
+        // the process. A loop dead for a configuration reason stays live (a restart would die the same
+        // way) and is reported by readiness.
+        router.get("/health/live").handler(ctx -> {
+            boolean dead = loop.deadButRestartable();
+            ctx.response().setStatusCode(dead ? 503 : 200);
+            JsonObject body = new JsonObject()
+                    .put("status", dead ? "DOWN" : "UP")
+                    .put("loop", loop.state().name());
+            if (dead) {
+                body.put("cause", String.valueOf(loop.fatalCause()));
+            }
+            ctx.json(body);
+        });
         router.get("/health/ready").handler(ctx -> {
             boolean running =
                     loop.state() != TransactionalLoop.State.FATAL && loop.state() != TransactionalLoop.State.STOPPED;
@@ -161,14 +183,13 @@ public final class ProcessorVerticle extends VerticleBase {
                     new MetricsEvent(type, p.paymentId(), p.tenant(), p.amount(), p.currency(), p.decidedAtMs())
                             .toBytes()));
         }
-        for (InputRecord r : result.plan().deadLetters()) {
-            ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DLQ, r.key(), r.value());
-            dlq.headers().add("error", r.parseError().getBytes(StandardCharsets.UTF_8));
-            dlq.headers()
-                    .add(
-                            "source",
-                            (Topics.BILLING + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
-            out.add(dlq);
+        for (Plan.DeadLetter d : result.plan().deadLetters()) {
+            out.add(deadLetter(d));
+            metrics.counter(
+                            "processor_dead_letters_total{code=\""
+                                    + d.error().code().wire() + "\"}",
+                            "Billing records that cannot be processed, sent to payments.dlq")
+                    .increment();
         }
         metrics.counter("processor_outcomes_emitted_total", "Outcomes written to payments.results")
                 .add(result.outcomes().size());
@@ -178,9 +199,35 @@ public final class ProcessorVerticle extends VerticleBase {
                 .add(result.plan().duplicates().size());
         metrics.counter("processor_conflicts_total", "Known keys reused with a different request")
                 .add(result.plan().conflicts().size());
-        metrics.counter("processor_dead_letters_total", "Unparseable records sent to payments.dlq")
-                .add(result.plan().deadLetters().size());
         return out;
+    }
+
+    /**
+     * The original record, value and key unchanged, with the error and its source in headers (see
+     * {@link DeadLetterHeaders}); written in the batch's transaction, so it is there exactly when the
+     * batch's offsets are committed.
+     */
+    private static ProducerRecord<String, byte[]> deadLetter(Plan.DeadLetter d) {
+        InputRecord r = d.record();
+        ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DLQ, r.key(), r.value());
+        String message = d.error().message();
+        if (message.length() > DeadLetterHeaders.MESSAGE_CHARS_MAX) {
+            message = message.substring(0, DeadLetterHeaders.MESSAGE_CHARS_MAX);
+        }
+        dlq.headers()
+                .add(DeadLetterHeaders.ERROR_CODE, utf8(d.error().code().wire()))
+                .add(DeadLetterHeaders.ERROR_MESSAGE, utf8(message))
+                .add(DeadLetterHeaders.SOURCE_TOPIC, utf8(Topics.BILLING))
+                .add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(r.partition())))
+                .add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
+        if (r.rawKey() != null) {
+            dlq.headers().add(DeadLetterHeaders.SOURCE_KEY, r.rawKey());
+        }
+        return dlq;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     public TransactionalLoop loop() {

@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor.dedup;
 
 import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.contract.DecodeError;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -38,13 +39,13 @@ public final class BatchPlanner {
         List<StoredPayment> toReEmit = new ArrayList<>();
         List<InputRecord> duplicates = new ArrayList<>();
         List<Plan.Conflict> conflicts = new ArrayList<>();
-        List<InputRecord> deadLetters = new ArrayList<>();
+        List<Plan.DeadLetter> deadLetters = new ArrayList<>();
         // The hash that owns each id in this batch: the stored one, or the one this batch inserted.
         Map<String, String> ownerHash = new HashMap<>();
         Set<String> decided = new HashSet<>();
         for (InputRecord r : batch) {
             if (!r.parsed()) {
-                deadLetters.add(r);
+                deadLetters.add(new Plan.DeadLetter(r, r.error()));
                 continue;
             }
             String id = r.event().paymentId();
@@ -65,7 +66,18 @@ public final class BatchPlanner {
                 continue;
             }
             StoredPayment stored = existing.get(id);
-            Check.state(stored != null, "payment %s was neither inserted nor found", id);
+            if (stored == null) {
+                // Neither claimed nor found: a row under this (tenant, key) with another payment id,
+                // which only a hand edit of the table makes. This record alone cannot be planned; it
+                // must not stop the batch.
+                decided.remove(id);
+                deadLetters.add(new Plan.DeadLetter(
+                        r,
+                        new DecodeError(
+                                DecodeError.Code.UNPLANNABLE,
+                                "payment " + id + " was neither claimed nor found in the ledger")));
+                continue;
+            }
             ownerHash.put(id, stored.requestHash());
             if (!stored.requestHash().equals(hash)) {
                 conflicts.add(new Plan.Conflict(r, stored.requestHash()));

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.processor.dedup;
 
+import com.streamsocial.billing.contract.DecodeError;
 import java.util.List;
 
 /**
@@ -15,10 +16,12 @@ public record Plan(
         List<InputRecord> duplicates,
         /** The same (tenant, key) with a different request: recorded as a conflict, no outcome. */
         List<Conflict> conflicts,
-        /** Not parseable: to the dead-letter topic. */
-        List<InputRecord> deadLetters) {
+        /** Cannot be processed (not a valid event, or not plannable): to the dead-letter topic. */
+        List<DeadLetter> deadLetters) {
 
     public record Conflict(InputRecord record, String storedHash) {}
+
+    public record DeadLetter(InputRecord record, DecodeError error) {}
 
     public int size() {
         return toProcess.size() + toReEmit.size() + duplicates.size() + conflicts.size() + deadLetters.size();

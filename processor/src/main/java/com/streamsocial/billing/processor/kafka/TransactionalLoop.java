@@ -1,9 +1,7 @@
 package com.streamsocial.billing.processor.kafka;
 
 import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.EventFormatException;
 import com.streamsocial.billing.contract.Metrics;
-import com.streamsocial.billing.contract.PaymentEvent;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.processor.dedup.InputRecord;
@@ -25,6 +23,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +33,14 @@ import org.slf4j.LoggerFactory;
  * producer (kafka-clients, because the Vert.x client has no {@code sendOffsetsToTransaction}). Per
  * polled batch: hand the records to the {@code process} function (which runs on Vert.x and returns
  * the records to write), then in one Kafka transaction write them and the consumer offsets with the
- * group metadata (KIP-447). If anything fails, the transaction is aborted and the consumer rewinds to
- * the batch's first offsets, so the batch is read again.
+ * group metadata (KIP-447). If anything fails before the commit, the transaction is aborted and the
+ * consumer rewinds to the batch's first offsets, so the batch is read again. A commit whose outcome is
+ * unknown (it timed out, perhaps after the broker committed) is never rewound blindly: the commit is
+ * retried, and if that does not settle it, a new producer's {@code initTransactions} resolves it and
+ * the consumer seeks to the group's committed offsets, which then say whether the batch committed.
+ *
+ * <p>Records are decoded totally ({@link InputRecord#decode}): a record that is not a valid event
+ * goes to the dead-letter topic in the batch's transaction and never stops the loop.
  */
 public final class TransactionalLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(TransactionalLoop.class);
@@ -45,6 +50,8 @@ public final class TransactionalLoop implements Runnable {
         POLLING,
         PROCESSING,
         IN_TRANSACTION,
+        /** A commit's outcome is unknown: retrying it, or re-initialising the producer to resolve it. */
+        RESOLVING,
         BACKING_OFF,
         STOPPED,
         FATAL;
@@ -54,22 +61,39 @@ public final class TransactionalLoop implements Runnable {
                 case STARTING -> next == POLLING || next == FATAL || next == STOPPED;
                 case POLLING -> next == PROCESSING || next == POLLING || next == STOPPED || next == FATAL;
                 case PROCESSING -> next == IN_TRANSACTION || next == BACKING_OFF || next == STOPPED || next == FATAL;
-                case IN_TRANSACTION -> next == POLLING || next == BACKING_OFF || next == STOPPED || next == FATAL;
+                case IN_TRANSACTION ->
+                    next == POLLING || next == RESOLVING || next == BACKING_OFF || next == STOPPED || next == FATAL;
+                case RESOLVING -> next == POLLING || next == BACKING_OFF || next == STOPPED || next == FATAL;
                 case BACKING_OFF -> next == POLLING || next == PROCESSING || next == STOPPED || next == FATAL;
                 case STOPPED, FATAL -> false;
             };
         }
     }
 
+    /**
+     * Calls of {@code commitTransaction} (and of {@code initTransactions} on a new producer) per batch
+     * before the outcome counts as unresolvable here; each call is bounded by the producer's
+     * {@code max.block.ms}.
+     */
+    public static final int COMMIT_ATTEMPTS_MAX = 3;
+
+    /** Longest wait for the group's committed offsets after an unresolved commit. */
+    public static final long COMMITTED_LOOKUP_MS = 30_000;
+
     /** The settings of one loop; every wait is bounded. */
-    public record Limits(long pollMs, long processTimeoutMs, long backoffInitialMs, long backoffMaxMs) {
+    public record Limits(
+            long pollMs, long processTimeoutMs, long backoffInitialMs, long backoffMaxMs, int commitAttemptsMax) {
         public Limits {
             Check.argument(
-                    processTimeoutMs > 0 && backoffInitialMs > 0 && backoffMaxMs >= backoffInitialMs,
-                    "invalid loop limits %d/%d/%d",
+                    processTimeoutMs > 0
+                            && backoffInitialMs > 0
+                            && backoffMaxMs >= backoffInitialMs
+                            && commitAttemptsMax >= 1,
+                    "invalid loop limits %d/%d/%d/%d",
                     processTimeoutMs,
                     backoffInitialMs,
-                    backoffMaxMs);
+                    backoffMaxMs,
+                    commitAttemptsMax);
         }
     }
 
@@ -94,7 +118,7 @@ public final class TransactionalLoop implements Runnable {
     private volatile boolean running = true;
     private volatile State state = State.STARTING;
     private volatile Throwable fatalCause;
-    private KafkaConsumer<String, byte[]> consumer;
+    private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<String, byte[]> producer;
     private long backoffMs;
     private long resumeAtMs = -1;
@@ -134,28 +158,47 @@ public final class TransactionalLoop implements Runnable {
         return lastFailure;
     }
 
+    /** The loop is dead for a reason a new process could fix: liveness should fail. */
+    public boolean deadButRestartable() {
+        return deadButRestartable(state, fatalCause);
+    }
+
+    /**
+     * Dead is FATAL (an unexpected exit counts as FATAL too). Restartable unless the cause is one that
+     * only configuration can fix (authorisation, unsupported version, invalid configuration): a restart
+     * would die the same way, and readiness already reports it.
+     */
+    static boolean deadButRestartable(State state, Throwable cause) {
+        return state == State.FATAL && (cause == null || ProducerErrors.classify(cause) != ProducerErrors.Action.FATAL);
+    }
+
     @Override
     public void run() {
         try {
             producer = new KafkaProducer<>(producerConfig);
-            producer.initTransactions();
+            initTransactions();
             consumer = new KafkaConsumer<>(consumerConfig);
             consumer.subscribe(List.of(Topics.BILLING), new Rebalance());
             transitionTo(State.POLLING);
             while (running) {
                 resumeIfDue();
-                ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(limits.pollMs()));
+                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(limits.pollMs()));
                 if (!polled.isEmpty() && running) {
                     handle(polled);
                 }
             }
         } catch (WakeupException e) {
             // stop() woke the consumer up: a normal way out.
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             fatalCause = e;
             forceState(State.FATAL);
             log.error("processor loop failed fatally", e);
         } finally {
+            if (state != State.FATAL && running) {
+                // Out of the loop without stop(): nothing consumes any more, whatever the reason.
+                fatalCause = new IllegalStateException("processor loop exited without being stopped");
+                forceState(State.FATAL);
+            }
             closeClients();
             if (state != State.FATAL) {
                 forceState(State.STOPPED);
@@ -164,12 +207,12 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
-    private void handle(ConsumerRecords<String, byte[]> polled) {
-        List<InputRecord> batch = parse(polled);
+    private void handle(ConsumerRecords<byte[], byte[]> polled) {
+        List<InputRecord> batch = decode(polled);
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
         for (TopicPartition tp : polled.partitions()) {
-            List<ConsumerRecord<String, byte[]>> recs = polled.records(tp);
+            List<ConsumerRecord<byte[], byte[]>> recs = polled.records(tp);
             firstOffsets.put(tp, recs.get(0).offset());
             nextOffsets.put(tp, new OffsetAndMetadata(recs.get(recs.size() - 1).offset() + 1));
         }
@@ -207,7 +250,15 @@ public final class TransactionalLoop implements Runnable {
             }
             producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
             stallIfAsked();
-            producer.commitTransaction();
+        } catch (RuntimeException e) {
+            // No commit was asked for: the transaction aborts, and the batch is read again.
+            transactionFailed(e);
+            recoverProducer(e);
+            rewind(firstOffsets);
+            backOff();
+            return;
+        }
+        if (commit()) {
             metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed")
                     .increment();
             metrics.counter("processor_records_total", "Billing records consumed and committed")
@@ -216,15 +267,87 @@ public final class TransactionalLoop implements Runnable {
             consecutiveFailures = 0;
             lastFailure = null;
             transitionTo(State.POLLING);
-        } catch (RuntimeException e) {
-            metrics.counter(
-                            "processor_batches_failed_total{stage=\"transaction\"}",
-                            "Batches that failed and will be read again")
-                    .increment();
-            failed(e);
-            recoverProducer(e);
-            rewind(firstOffsets);
-            backOff();
+            return;
+        }
+        // The commit's outcome is unknown. A new producer with the same transactional.id fences this one
+        // and completes or aborts its transaction; the group's committed offsets then tell which.
+        metrics.counter(
+                        "processor_commits_unresolved_total",
+                        "Commits whose outcome was settled by re-initialising the producer")
+                .increment();
+        recreateProducer();
+        seekToCommitted(firstOffsets);
+        backOff();
+    }
+
+    /**
+     * Commits the open transaction. A commit that times out may have been committed by the broker
+     * already; Kafka allows calling {@code commitTransaction} again, which waits for the same result,
+     * so it is retried up to {@link Limits#commitAttemptsMax()} times. Returns false when the outcome
+     * stays unknown (still timing out, or another error after the commit was sent).
+     */
+    private boolean commit() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commitTransaction();
+                return true;
+            } catch (TimeoutException e) {
+                metrics.counter(
+                                "processor_commit_timeouts_total",
+                                "commitTransaction calls that timed out (outcome unknown until resolved)")
+                        .increment();
+                if (state == State.IN_TRANSACTION) {
+                    transitionTo(State.RESOLVING);
+                }
+                if (attempt >= limits.commitAttemptsMax()) {
+                    log.warn("commit still unresolved after {} attempts: {}", attempt, e.toString());
+                    failed(e);
+                    return false;
+                }
+                log.warn("commit timed out (attempt {}), waiting for its outcome again: {}", attempt, e.toString());
+            } catch (RuntimeException e) {
+                if (ProducerErrors.classify(e) == ProducerErrors.Action.FATAL) {
+                    throw e;
+                }
+                metrics.counter(
+                                "processor_batches_failed_total{stage=\"commit\"}",
+                                "Batches that failed and will be read again")
+                        .increment();
+                log.warn("commit failed, resolving its outcome: {}", e.toString());
+                failed(e);
+                if (state == State.IN_TRANSACTION) {
+                    transitionTo(State.RESOLVING);
+                }
+                return false;
+            }
+        }
+    }
+
+    private void transactionFailed(RuntimeException e) {
+        metrics.counter(
+                        "processor_batches_failed_total{stage=\"transaction\"}",
+                        "Batches that failed and will be read again")
+                .increment();
+        failed(e);
+    }
+
+    /**
+     * Seeks the batch's partitions to the group's committed offsets: after the producer was
+     * re-initialised, they include this batch's offsets exactly when its transaction committed.
+     * read_committed makes the lookup wait for pending transactional offsets (KIP-447).
+     */
+    private void seekToCommitted(Map<TopicPartition, Long> firstOffsets) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+                consumer.committed(firstOffsets.keySet(), Duration.ofMillis(COMMITTED_LOOKUP_MS));
+        for (Map.Entry<TopicPartition, Long> e : firstOffsets.entrySet()) {
+            if (!consumer.assignment().contains(e.getKey())) {
+                continue;
+            }
+            OffsetAndMetadata c = committed.get(e.getKey());
+            // No committed offset at all: this batch did not commit either.
+            long to = c != null ? c.offset() : e.getValue();
+            log.info("resolved commit: {} resumes at {} (batch started at {})", e.getKey(), to, e.getValue());
+            consumer.seek(e.getKey(), to);
         }
     }
 
@@ -243,19 +366,11 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
-    private List<InputRecord> parse(ConsumerRecords<String, byte[]> polled) {
+    private List<InputRecord> decode(ConsumerRecords<byte[], byte[]> polled) {
         List<InputRecord> batch = new ArrayList<>(polled.count());
-        for (ConsumerRecord<String, byte[]> r : polled) {
-            try {
-                PaymentEvent e = PaymentEvent.parse(r.value());
-                if (r.key() != null && !r.key().equals(e.paymentId())) {
-                    throw new EventFormatException("record key " + r.key() + " is not the payment id " + e.paymentId());
-                }
-                boolean redrive = r.headers().lastHeader(InputRecord.REDRIVE_HEADER) != null;
-                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), e, null, redrive));
-            } catch (EventFormatException ex) {
-                batch.add(new InputRecord(r.partition(), r.offset(), r.key(), r.value(), null, ex.getMessage(), false));
-            }
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+            boolean redrive = r.headers().lastHeader(InputRecord.REDRIVE_HEADER) != null;
+            batch.add(InputRecord.decode(r.partition(), r.offset(), r.key(), r.value(), redrive));
         }
         return batch;
     }
@@ -274,10 +389,33 @@ public final class TransactionalLoop implements Runnable {
                 log.warn("abort failed, recreating the producer: {}", abortFailed.toString());
             }
         }
-        // A new producer with the same transactional.id fences the old one and resolves its transaction.
+        recreateProducer();
+    }
+
+    /**
+     * A new producer with the same transactional.id fences the old one and resolves its transaction
+     * (completes a commit the broker had begun, aborts anything else). {@code initTransactions} may
+     * time out and is then retried, up to {@link Limits#commitAttemptsMax()} calls; past that the loop
+     * fails (FATAL, restartable: liveness fails and a restart resolves it the same way).
+     */
+    private void recreateProducer() {
         producer.close(Duration.ZERO);
         producer = new KafkaProducer<>(producerConfig);
-        producer.initTransactions();
+        initTransactions();
+    }
+
+    private void initTransactions() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.initTransactions();
+                return;
+            } catch (TimeoutException e) {
+                if (attempt >= limits.commitAttemptsMax()) {
+                    throw e;
+                }
+                log.warn("initTransactions timed out (attempt {}), retrying: {}", attempt, e.toString());
+            }
+        }
     }
 
     /** Reads the batch again from its first offsets: its transaction did not commit. */

@@ -1,11 +1,12 @@
 package com.streamsocial.billing.processor.dedup;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.streamsocial.billing.contract.DecodeError;
 import com.streamsocial.billing.contract.PaymentEvent;
 import com.streamsocial.billing.contract.PaymentIds;
 import com.streamsocial.billing.contract.PaymentStatus;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +16,7 @@ class BatchPlannerTest {
     private static InputRecord rec(int partition, long offset, String key, String hash) {
         PaymentEvent e = new PaymentEvent(
                 PaymentIds.paymentId("t", key), "t", key, hash, 100, "USD", "c", "pm", "", Map.of(), 1);
-        return new InputRecord(partition, offset, e.paymentId(), e.toBytes(), e, null, false);
+        return InputRecord.of(partition, offset, e, false);
     }
 
     private static StoredPayment stored(InputRecord claimedBy, PaymentStatus status, String hash) {
@@ -75,7 +76,7 @@ class BatchPlannerTest {
     @Test
     void aReDrivenRecordReEmitsAFinalOutcomeAndResumesAnUnfinishedOne() {
         InputRecord first = rec(1, 7, "a", "h1");
-        InputRecord redrive = new InputRecord(0, 99, first.key(), first.value(), first.event(), null, true);
+        InputRecord redrive = InputRecord.of(0, 99, first.event(), true);
         StoredPayment done = stored(first, PaymentStatus.SUCCEEDED, "h1");
         assertThat(BatchPlanner.plan(List.of(redrive), Set.of(), Map.of(done.paymentId(), done))
                         .toReEmit())
@@ -109,16 +110,35 @@ class BatchPlannerTest {
     }
 
     @Test
-    void unparseableRecordsAreDeadLettered() {
-        InputRecord bad = new InputRecord(0, 4, "k", new byte[] {1}, null, "not JSON", false);
-        Plan p = BatchPlanner.plan(List.of(bad), Set.of(), Map.of());
-        assertThat(p.deadLetters()).containsExactly(bad);
+    void unparseableRecordsAreDeadLetteredWithTheirError() {
+        InputRecord bad = InputRecord.decode(0, 4, "k".getBytes(StandardCharsets.UTF_8), new byte[] {1}, false);
+        InputRecord good = rec(0, 5, "a", "h1");
+        Plan p = BatchPlanner.plan(List.of(bad, good), Set.of(good.event().paymentId()), Map.of());
+        assertThat(p.deadLetters()).extracting(Plan.DeadLetter::record).containsExactly(bad);
+        assertThat(p.deadLetters().get(0).error().code()).isEqualTo(DecodeError.Code.UNPARSEABLE);
+        assertThat(p.toProcess()).containsExactly(good);
     }
 
     @Test
-    void aRecordNeitherInsertedNorFoundIsAProgrammerError() {
+    void aRecordKeyedByAnotherIdIsNotAnEvent() {
+        PaymentEvent e = rec(0, 1, "a", "h1").event();
+        InputRecord wrongKey = InputRecord.decode(0, 1, "k".getBytes(StandardCharsets.UTF_8), e.toBytes(), false);
+        assertThat(wrongKey.parsed()).isFalse();
+        assertThat(wrongKey.error().code()).isEqualTo(DecodeError.Code.KEY_MISMATCH);
+        assertThat(InputRecord.decode(0, 1, null, e.toBytes(), true).event()).isEqualTo(e);
+        assertThat(InputRecord.decode(0, 1, e.paymentId().getBytes(StandardCharsets.UTF_8), null, false)
+                        .error()
+                        .code())
+                .isEqualTo(DecodeError.Code.NO_VALUE);
+    }
+
+    @Test
+    void aRecordNeitherInsertedNorFoundIsDeadLetteredAndTheRestOfTheBatchGoesOn() {
         InputRecord a = rec(0, 1, "a", "h1");
-        assertThatThrownBy(() -> BatchPlanner.plan(List.of(a), Set.of(), Map.of()))
-                .isInstanceOf(IllegalStateException.class);
+        InputRecord b = rec(0, 2, "b", "h2");
+        Plan p = BatchPlanner.plan(List.of(a, b), Set.of(b.event().paymentId()), Map.of());
+        assertThat(p.deadLetters()).extracting(Plan.DeadLetter::record).containsExactly(a);
+        assertThat(p.deadLetters().get(0).error().code()).isEqualTo(DecodeError.Code.UNPLANNABLE);
+        assertThat(p.toProcess()).containsExactly(b);
     }
 }

@@ -1,0 +1,173 @@
+package com.streamsocial.billing.processor.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.contract.OutcomeEvent;
+import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.ProcessorConfig;
+import com.streamsocial.billing.processor.kafka.TransactionalLoop;
+import com.streamsocial.billing.processor.psp.ApproveAllProvider;
+import com.streamsocial.billing.stack.EmbeddedKafka;
+import com.streamsocial.billing.stack.EmbeddedPg;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.TopicReader;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 6, item 2: the processor's {@code commitTransaction} times out after the broker committed
+ * (a proxy holds the EndTxn response longer than the producer's {@code max.block.ms}). Each payment
+ * must still have exactly one outcome on payments.results under read_committed: the unknown outcome
+ * is resolved (by retrying the commit, or by re-initialising the producer and seeking to the group's
+ * committed offsets), never by re-reading a batch that did commit.
+ */
+class CommitTimeoutIT {
+    private static final long MAX_BLOCK_MS = 1_000;
+    private static EmbeddedPg pg;
+    private static StallingKafkaProxy proxy;
+    private static EmbeddedKafka kafka;
+    private static Vertx vertx;
+    private static Processor processor;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = EmbeddedPg.start(0);
+        int brokerPort = FreePorts.pick();
+        int proxyPort = FreePorts.pick();
+        proxy = new StallingKafkaProxy(proxyPort, brokerPort);
+        kafka = EmbeddedKafka.startBehindProxy(brokerPort, proxyPort);
+        kafka.createTopics(Topics.ALL, 1);
+        vertx = Vertx.vertx();
+        Map<String, String> s = new HashMap<>();
+        s.put("kafka.bootstrap.servers", "127.0.0.1:" + proxyPort);
+        // A commit times out after 1 s; a request only after 30 s, so the producer does not resend the
+        // EndTxn on a new connection while the proxy holds its answer.
+        s.put("kafka.max.block.ms", String.valueOf(MAX_BLOCK_MS));
+        s.put("kafka.request.timeout.ms", "30000");
+        s.put("kafka.delivery.timeout.ms", "31000");
+        s.put("pg.uri", pg.uri());
+        s.put("provider.kind", "approve-all");
+        s.put("processor.instanceId", "commit-timeout-it");
+        s.put("processor.httpPort", "-1");
+        s.put("reconcile.intervalMs", "0");
+        processor = Processor.deploy(vertx, ProcessorConfig.from(Settings.of(s)), new ApproveAllProvider())
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(120, TimeUnit.SECONDS);
+        // The first transaction also loads the coordinator: let it happen before any hold.
+        List<String> warm = produce("warm", 1);
+        awaitOutcomes(warm);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (processor != null) {
+            processor.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        kafka.close();
+        proxy.close();
+        pg.close();
+    }
+
+    @Test
+    void aCommitThatTimesOutOnceIsRetriedAndEmitsEachOutcomeOnce() throws Exception {
+        long unresolvedBefore = processor.metrics().value("processor_commits_unresolved_total");
+        runWithHeldCommit("retry", MAX_BLOCK_MS * 3 / 2);
+        assertThat(processor.metrics().value("processor_commits_unresolved_total"))
+                .as("settled by retrying the commit, without re-initialising")
+                .isEqualTo(unresolvedBefore);
+    }
+
+    @Test
+    void aCommitThatStaysUnknownIsResolvedFromTheGroupsCommittedOffsets() throws Exception {
+        long unresolvedBefore = processor.metrics().value("processor_commits_unresolved_total");
+        // Longer than every commit attempt together: only re-initialising can settle it.
+        runWithHeldCommit("reinit", MAX_BLOCK_MS * (TransactionalLoop.COMMIT_ATTEMPTS_MAX + 5));
+        assertThat(processor.metrics().value("processor_commits_unresolved_total"))
+                .as("settled by re-initialising the producer")
+                .isGreaterThan(unresolvedBefore);
+    }
+
+    private static void runWithHeldCommit(String prefix, long holdMs) throws Exception {
+        long timeoutsBefore = processor.metrics().value("processor_commit_timeouts_total");
+        int heldBefore = proxy.held();
+        proxy.holdNextEndTxnResponses(1, holdMs);
+        List<String> ids = new ArrayList<>(produce(prefix, 50));
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (proxy.held() == heldBefore && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(proxy.held()).as("an EndTxn response was held").isEqualTo(heldBefore + 1);
+        // The loop goes on after the resolution.
+        ids.addAll(produce(prefix + "-after", 10));
+        awaitOutcomes(ids);
+        Thread.sleep(3_000); // time for a duplicate to show up
+
+        Map<String, Integer> outcomes = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(kafka.bootstrapServers(), Topics.RESULTS, true)) {
+            outcomes.merge(OutcomeEvent.parse(r.value()).paymentId(), 1, Integer::sum);
+        }
+        for (String id : ids) {
+            assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1);
+        }
+        assertThat(processor.metrics().value("processor_commit_timeouts_total"))
+                .as("the commit did time out")
+                .isGreaterThan(timeoutsBefore);
+    }
+
+    private static List<String> produce(String prefix, int n) throws Exception {
+        List<String> ids = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", kafka.bootstrapServers())))) {
+            for (int i = 0; i < n; i++) {
+                String key = prefix + "-" + i;
+                PaymentEvent e = new PaymentEvent(
+                        PaymentIds.paymentId("default", key),
+                        "default",
+                        key,
+                        "h",
+                        100 + i,
+                        "USD",
+                        "cus_1",
+                        "pm_card_visa",
+                        "",
+                        Map.of(),
+                        System.currentTimeMillis());
+                producer.send(new ProducerRecord<>(Topics.BILLING, e.paymentId(), e.toBytes()));
+                ids.add(e.paymentId());
+            }
+            producer.flush();
+        }
+        return ids;
+    }
+
+    private static void awaitOutcomes(List<String> ids) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            List<String> seen = TopicReader.readAll(kafka.bootstrapServers(), Topics.RESULTS, true).stream()
+                    .map(r -> OutcomeEvent.parse(r.value()).paymentId())
+                    .toList();
+            if (seen.containsAll(ids)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("outcomes did not all arrive within 120 s");
+    }
+}
