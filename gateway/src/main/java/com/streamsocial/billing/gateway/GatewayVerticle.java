@@ -72,6 +72,7 @@ public final class GatewayVerticle extends VerticleBase {
                                 .setMaxInitialLineLength(4096)
                                 .setMaxHeaderSize(8192))
                         .requestHandler(router())
+                        .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
                 .onSuccess(s -> server = s);
     }
@@ -109,6 +110,49 @@ public final class GatewayVerticle extends VerticleBase {
                 ctx -> problem(
                         ctx, Problem.of(500, "internal-error", "Internal error", "the request could not be handled")));
         return router;
+    }
+
+    /**
+     * A request the HTTP codec could not decode (a control character in a header value, a line or
+     * header block over its limit) still gets a problem+json answer, then the connection closes, as
+     * the codec cannot tell where the next request starts. The codec has dropped the headers by now,
+     * so the field named is {@code headers} (or {@code request-line}).
+     */
+    private static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        Problem p;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            p = new Problem(
+                    414,
+                    "request-line-too-long",
+                    "The request line is too long",
+                    "the request line is over its limit",
+                    List.of(new Problem.FieldError("request-line", "too long")),
+                    null);
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            p = new Problem(
+                    431,
+                    "headers-too-large",
+                    "The request headers are too large",
+                    "the request headers are over their limit",
+                    List.of(new Problem.FieldError("headers", "too large")),
+                    null);
+        } else {
+            String why = cause == null || cause.getMessage() == null ? "not valid HTTP" : cause.getMessage();
+            p = new Problem(
+                    400,
+                    "malformed-request",
+                    "The request is not valid HTTP",
+                    "a header or the request line holds a character HTTP does not allow: " + why,
+                    List.of(new Problem.FieldError("headers", why)),
+                    null);
+        }
+        request.response()
+                .setStatusCode(p.status())
+                .putHeader("content-type", Problem.MEDIA_TYPE)
+                .putHeader("connection", "close")
+                .end(p.toJson(null).encode())
+                .onComplete(ignored -> request.connection().close());
     }
 
     /** Refuses a request without a valid key before its body is read. */

@@ -21,11 +21,7 @@ class HealthTest {
         Map<String, Object> admin = Health.adminConfig(kafka);
         Map<String, Object> producer = KafkaSafety.transactionalProducer(kafka, "t", 10_000);
         for (String key : new String[] {
-            "bootstrap.servers",
-            "security.protocol",
-            "sasl.mechanism",
-            "sasl.jaas.config",
-            "ssl.truststore.location"
+            "bootstrap.servers", "security.protocol", "sasl.mechanism", "sasl.jaas.config", "ssl.truststore.location"
         }) {
             assertThat(admin.get(key)).as(key).isNotNull().isEqualTo(producer.get(key));
         }

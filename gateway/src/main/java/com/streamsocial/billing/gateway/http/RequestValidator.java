@@ -169,7 +169,8 @@ public final class RequestValidator {
         }
         String code = s.toUpperCase(Locale.ROOT);
         if (!Currencies.isActive(code)) {
-            errors.add(new Problem.FieldError("currency", "'" + printable(truncate(s)) + "' is not an active ISO 4217 code"));
+            errors.add(new Problem.FieldError(
+                    "currency", "'" + printable(truncate(s)) + "' is not an active ISO 4217 code"));
             return null;
         }
         return code;
@@ -266,9 +267,8 @@ public final class RequestValidator {
         StringBuilder b = new StringBuilder(s.length() + 16);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean pair = Character.isHighSurrogate(c)
-                    && i + 1 < s.length()
-                    && Character.isLowSurrogate(s.charAt(i + 1));
+            boolean pair =
+                    Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
             if (pair) {
                 b.append(c).append(s.charAt(++i));
             } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
