@@ -31,6 +31,7 @@ import java.util.List;
 public final class GatewayVerticle extends VerticleBase {
     private final GatewayConfig config;
     private final int laneIndex;
+    private final String run;
     private final BatchFaults faults;
     private final Metrics metrics;
     private final Health health;
@@ -41,9 +42,11 @@ public final class GatewayVerticle extends VerticleBase {
     private CommitLane lane;
     private HttpServer server;
 
-    public GatewayVerticle(GatewayConfig config, int laneIndex, BatchFaults faults, Metrics metrics, Health health) {
+    public GatewayVerticle(
+            GatewayConfig config, int laneIndex, String run, BatchFaults faults, Metrics metrics, Health health) {
         this.config = config;
         this.laneIndex = laneIndex;
+        this.run = run;
         this.faults = faults;
         this.metrics = metrics;
         this.health = health;
@@ -58,9 +61,10 @@ public final class GatewayVerticle extends VerticleBase {
                 .connectingTo(PgConnectOptions.fromUri(config.pgUri()).setPipeliningLimit(16))
                 .using(vertx)
                 .build();
-        store = new IntentStore(pool);
-        publisher = new TransactionalPublisher(KafkaSafety.transactionalProducer(
-                config.kafka(), config.instanceId() + "-lane-" + laneIndex, config.transactionTimeoutMs()));
+        String transactionalId = config.instanceId() + "-lane-" + laneIndex;
+        store = new IntentStore(pool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
+        publisher = new TransactionalPublisher(
+                KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()));
         health.register(publisher);
         lane = new CommitLane(vertx, context, config, publisher, store, faults, metrics);
         metrics.gauge(

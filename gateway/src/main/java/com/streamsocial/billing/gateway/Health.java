@@ -34,7 +34,7 @@ public final class Health implements AutoCloseable {
      * producers get (security.protocol, sasl.*, ssl.* and the rest), so the probe reaches a secured
      * cluster the same way the producers do.
      */
-    static Map<String, Object> adminConfig(Map<String, Object> kafka) {
+    public static Map<String, Object> adminConfig(Map<String, Object> kafka) {
         Map<String, Object> c = new HashMap<>();
         c.put("request.timeout.ms", 3_000);
         c.put("default.api.timeout.ms", 3_000);

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 class GatewayIT {
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final AtomicBoolean abortKeysPrefixedAbort = new AtomicBoolean();
+    private static final AtomicBoolean failKeysPrefixedPrefail = new AtomicBoolean();
     private static LocalInfra infra;
     private static Vertx vertx;
     private static Gateway gateway;
@@ -66,12 +67,19 @@ class GatewayIT {
                 infra.pgUri(),
                 "kafka.bootstrap.servers",
                 infra.kafkaBootstrap())));
-        gateway = Gateway.deploy(
-                        vertx,
-                        config,
-                        batch -> abortKeysPrefixedAbort.get()
-                                && batch.stream()
-                                        .anyMatch(r -> r.idempotencyKey().startsWith("abort-")))
+        gateway = Gateway.deploy(vertx, config, new com.streamsocial.billing.gateway.BatchFaults() {
+                    @Override
+                    public boolean abortAfterSend(List<com.streamsocial.billing.gateway.http.PaymentRequest> b) {
+                        return abortKeysPrefixedAbort.get()
+                                && b.stream().anyMatch(r -> r.idempotencyKey().startsWith("abort-"));
+                    }
+
+                    @Override
+                    public boolean failBeforeSend(List<com.streamsocial.billing.gateway.http.PaymentRequest> b) {
+                        return failKeysPrefixedPrefail.get()
+                                && b.stream().anyMatch(r -> r.idempotencyKey().startsWith("prefail-"));
+                    }
+                })
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
@@ -558,6 +566,33 @@ class GatewayIT {
         }
         assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true)))
                 .containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void aBatchThatFailsAfterReservingGivesItsKeysBack() throws Exception {
+        Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        String run = "prefail-" + System.nanoTime() + "-";
+        failKeysPrefixedPrefail.set(true);
+        try {
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> r = post(run + i, "application/json", body(200 + i, "USD"));
+                assertProblem(r, 503, null);
+                assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            }
+        } finally {
+            failKeysPrefixedPrefail.set(false);
+        }
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, false))
+                .isEmpty();
+        // Released, not left reserved: the retry is a first acceptance at once, not a 409 until the
+        // reservation times out.
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> retry = post(run + i, "application/json", body(200 + i, "USD"));
+            assertThat(retry.statusCode()).as(retry.body()).isEqualTo(202);
+            assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        }
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true)))
+                .hasSize(5);
     }
 
     @Test
