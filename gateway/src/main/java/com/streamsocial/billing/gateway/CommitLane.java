@@ -150,22 +150,45 @@ public final class CommitLane {
         metrics.counter("gateway_batch_records_total", "Requests drained into batches")
                 .add(batch.size());
         List<PaymentRequest> requests = batch.stream().map(Item::request).toList();
+        // Ids this batch reserved or took over: until the transaction is handed to Kafka, they are
+        // known not to be published, so a failure before then gives them back.
+        List<String> held = new ArrayList<>(batch.size());
         long t0 = System.nanoTime();
         return store.reserve(requests)
                 .onComplete(ignored -> stageTime("reserve", t0))
-                .compose(reservations -> decide(batch, reservations))
+                .compose(reservations -> {
+                    for (Reservation r : reservations) {
+                        if (r.inserted()) {
+                            held.add(r.paymentId());
+                        }
+                    }
+                    return decide(batch, reservations, held);
+                })
                 .compose(this::publish)
                 .recover(e -> {
-                    log.warn("batch of {} failed before Kafka: {}", batch.size(), e.toString());
-                    for (Item i : batch) {
-                        i.answer().tryComplete(Answer.unavailable("store_unavailable"));
-                    }
-                    return Future.succeededFuture();
+                    log.warn(
+                            "batch of {} failed before Kafka, releasing {}: {}",
+                            batch.size(),
+                            held.size(),
+                            e.toString());
+                    Future<Void> release = held.isEmpty()
+                            ? Future.succeededFuture()
+                            : store.release(held).recover(releaseFailed -> {
+                                // Left reserved: the restart settlement or the reservation timeout frees them.
+                                log.warn(
+                                        "could not release {} reservations: {}", held.size(), releaseFailed.toString());
+                                return Future.succeededFuture();
+                            });
+                    return release.onComplete(ignored -> {
+                        for (Item i : batch) {
+                            i.answer().tryComplete(Answer.unavailable("store_unavailable"));
+                        }
+                    });
                 });
     }
 
     /** Answers what the reservation settles, and returns the items to publish. */
-    private Future<List<Item>> decide(List<Item> batch, List<Reservation> reservations) {
+    private Future<List<Item>> decide(List<Item> batch, List<Reservation> reservations, List<String> held) {
         List<Item> toPublish = new ArrayList<>(batch.size());
         List<Item> stale = new ArrayList<>();
         for (int k = 0; k < batch.size(); k++) {
@@ -186,6 +209,7 @@ public final class CommitLane {
         return store.takeOver(staleIds, config.reservationTimeoutMs()).map(won -> {
             for (Item i : stale) {
                 if (won.contains(i.request().paymentId())) {
+                    held.add(i.request().paymentId());
                     metrics.counter("gateway_reservations_taken_over_total", "Abandoned reservations re-published")
                             .increment();
                     toPublish.add(i);
@@ -200,6 +224,9 @@ public final class CommitLane {
     private Future<Void> publish(List<Item> items) {
         if (items.isEmpty()) {
             return Future.succeededFuture();
+        }
+        if (faults.failBeforeSend(items.stream().map(Item::request).toList())) {
+            throw new IllegalStateException("batch failed on purpose before Kafka");
         }
         long acceptedAtMs = System.currentTimeMillis();
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>(items.size() * 2);

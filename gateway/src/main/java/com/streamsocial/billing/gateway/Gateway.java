@@ -1,16 +1,20 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.gateway.recovery.RestartSettlement;
+import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.schema.Migrations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
     private static final long PROBE_INTERVAL_MS = 2_000;
+    /** How long a failed settlement of earlier runs' reservations waits before it tries again. */
+    private static final long SETTLEMENT_RETRY_MS = 5_000;
 
     private final Vertx vertx;
     private final Pool adminPool;
@@ -29,7 +35,8 @@ public final class Gateway {
     private final Metrics metrics;
     private final List<String> deployments;
     private final InstanceLease lease;
-    private Future<Void> closed;
+    private final WorkerExecutor settlementWorker;
+    private volatile Future<Void> closed;
 
     private Gateway(
             Vertx vertx,
@@ -37,13 +44,15 @@ public final class Gateway {
             Health health,
             Metrics metrics,
             List<String> deployments,
-            InstanceLease lease) {
+            InstanceLease lease,
+            WorkerExecutor settlementWorker) {
         this.vertx = vertx;
         this.adminPool = adminPool;
         this.health = health;
         this.metrics = metrics;
         this.deployments = deployments;
         this.lease = lease;
+        this.settlementWorker = settlementWorker;
     }
 
     public static Future<Gateway> deploy(Vertx vertx, GatewayConfig config, BatchFaults faults) {
@@ -56,6 +65,9 @@ public final class Gateway {
         Health health = new Health(config.kafka());
         List<String> deployments = new ArrayList<>();
         InstanceLease[] lease = new InstanceLease[1];
+        // Reservations record the run that made them, so a restart can tell its own from the last run's.
+        String run = UUID.randomUUID().toString();
+        WorkerExecutor settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
         // The lease comes before any producer exists: a refused start must not fence a live instance.
         Future<Void> chain = InstanceLease.acquire(vertx, config.pgUri(), "gateway", config.instanceId())
                 .compose(l -> {
@@ -65,32 +77,63 @@ public final class Gateway {
                 .mapEmpty();
         for (int i = 0; i < config.producers(); i++) {
             int lane = i;
-            chain = chain.compose(v -> vertx.deployVerticle(new GatewayVerticle(config, lane, faults, metrics, health)))
+            chain = chain.compose(
+                            v -> vertx.deployVerticle(new GatewayVerticle(config, lane, run, faults, metrics, health)))
                     .map(id -> {
                         deployments.add(id);
                         return null;
                     });
         }
         return chain.compose(v -> health.start(vertx, adminPool, PROBE_INTERVAL_MS))
-                .map(v -> {
+                .map(v -> new Gateway(vertx, adminPool, health, metrics, deployments, lease[0], settlementWorker))
+                // Every lane has passed initTransactions by now, so the earlier runs' transactions are
+                // decided and their open reservations can be settled.
+                .compose(g -> g.settle(config, run).map(g))
+                .map(gateway -> {
                     log.info(
                             "gateway {} listening on {}:{} with {} producer lanes",
                             config.instanceId(),
                             config.httpHost(),
                             config.httpPort(),
                             config.producers());
-                    Gateway gateway = new Gateway(vertx, adminPool, health, metrics, deployments, lease[0]);
                     // A gateway without its lease may be a zombie: it stops taking requests.
                     lease[0].onLost(e -> gateway.close());
                     return gateway;
                 })
                 .onFailure(e -> {
+                    settlementWorker.close();
                     health.close();
                     adminPool.close();
                     if (lease[0] != null) {
                         lease[0].release();
                     }
                 });
+    }
+
+    /** Settles the earlier runs' open reservations; on failure, logs and tries again in the background. */
+    private Future<Void> settle(GatewayConfig config, String run) {
+        RestartSettlement settlement = new RestartSettlement(
+                new IntentStore(adminPool, new IntentStore.Owner(config.instanceId(), null, run)),
+                settlementWorker,
+                config.kafka(),
+                config.transactionTimeoutMs(),
+                metrics);
+        return settlement.run().<Void>mapEmpty().recover(e -> {
+            log.warn("could not settle the reservations of earlier runs yet: {}", e.toString());
+            retrySettlement(settlement);
+            return Future.succeededFuture();
+        });
+    }
+
+    private void retrySettlement(RestartSettlement settlement) {
+        vertx.setTimer(SETTLEMENT_RETRY_MS, id -> {
+            if (closed == null) {
+                settlement.run().onFailure(e -> {
+                    log.warn("could not settle the reservations of earlier runs yet: {}", e.toString());
+                    retrySettlement(settlement);
+                });
+            }
+        });
     }
 
     public Metrics metrics() {
@@ -112,6 +155,7 @@ public final class Gateway {
             chain = chain.compose(v -> vertx.undeploy(id));
         }
         closed = chain.eventually(() -> {
+                    settlementWorker.close();
                     health.close();
                     return adminPool.close();
                 })

@@ -31,6 +31,7 @@ import java.util.List;
 public final class GatewayVerticle extends VerticleBase {
     private final GatewayConfig config;
     private final int laneIndex;
+    private final String run;
     private final BatchFaults faults;
     private final Metrics metrics;
     private final Health health;
@@ -41,9 +42,11 @@ public final class GatewayVerticle extends VerticleBase {
     private CommitLane lane;
     private HttpServer server;
 
-    public GatewayVerticle(GatewayConfig config, int laneIndex, BatchFaults faults, Metrics metrics, Health health) {
+    public GatewayVerticle(
+            GatewayConfig config, int laneIndex, String run, BatchFaults faults, Metrics metrics, Health health) {
         this.config = config;
         this.laneIndex = laneIndex;
+        this.run = run;
         this.faults = faults;
         this.metrics = metrics;
         this.health = health;
@@ -58,9 +61,10 @@ public final class GatewayVerticle extends VerticleBase {
                 .connectingTo(PgConnectOptions.fromUri(config.pgUri()).setPipeliningLimit(16))
                 .using(vertx)
                 .build();
-        store = new IntentStore(pool);
-        publisher = new TransactionalPublisher(KafkaSafety.transactionalProducer(
-                config.kafka(), config.instanceId() + "-lane-" + laneIndex, config.transactionTimeoutMs()));
+        String transactionalId = config.instanceId() + "-lane-" + laneIndex;
+        store = new IntentStore(pool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
+        publisher = new TransactionalPublisher(
+                KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()));
         health.register(publisher);
         lane = new CommitLane(vertx, context, config, publisher, store, faults, metrics);
         metrics.gauge(
@@ -72,6 +76,7 @@ public final class GatewayVerticle extends VerticleBase {
                                 .setMaxInitialLineLength(4096)
                                 .setMaxHeaderSize(8192))
                         .requestHandler(router())
+                        .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
                 .onSuccess(s -> server = s);
     }
@@ -109,6 +114,49 @@ public final class GatewayVerticle extends VerticleBase {
                 ctx -> problem(
                         ctx, Problem.of(500, "internal-error", "Internal error", "the request could not be handled")));
         return router;
+    }
+
+    /**
+     * A request the HTTP codec could not decode (a control character in a header value, a line or
+     * header block over its limit) still gets a problem+json answer, then the connection closes, as
+     * the codec cannot tell where the next request starts. The codec has dropped the headers by now,
+     * so the field named is {@code headers} (or {@code request-line}).
+     */
+    private static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        Problem p;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            p = new Problem(
+                    414,
+                    "request-line-too-long",
+                    "The request line is too long",
+                    "the request line is over its limit",
+                    List.of(new Problem.FieldError("request-line", "too long")),
+                    null);
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            p = new Problem(
+                    431,
+                    "headers-too-large",
+                    "The request headers are too large",
+                    "the request headers are over their limit",
+                    List.of(new Problem.FieldError("headers", "too large")),
+                    null);
+        } else {
+            String why = cause == null || cause.getMessage() == null ? "not valid HTTP" : cause.getMessage();
+            p = new Problem(
+                    400,
+                    "malformed-request",
+                    "The request is not valid HTTP",
+                    "a header or the request line holds a character HTTP does not allow: " + why,
+                    List.of(new Problem.FieldError("headers", why)),
+                    null);
+        }
+        request.response()
+                .setStatusCode(p.status())
+                .putHeader("content-type", Problem.MEDIA_TYPE)
+                .putHeader("connection", "close")
+                .end(p.toJson(null).encode())
+                .onComplete(ignored -> request.connection().close());
     }
 
     /** Refuses a request without a valid key before its body is read. */

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,10 +26,21 @@ public final class Health implements AutoCloseable {
     private volatile String kafkaError = "not probed yet";
 
     public Health(Map<String, Object> kafka) {
-        this.admin = Admin.create(Map.of(
-                "bootstrap.servers", kafka.getOrDefault("bootstrap.servers", "127.0.0.1:9092"),
-                "request.timeout.ms", 3_000,
-                "default.api.timeout.ms", 3_000));
+        this.admin = Admin.create(adminConfig(kafka));
+    }
+
+    /**
+     * The probe's client settings: short timeouts, then every {@code kafka.*} pass-through setting the
+     * producers get (security.protocol, sasl.*, ssl.* and the rest), so the probe reaches a secured
+     * cluster the same way the producers do.
+     */
+    public static Map<String, Object> adminConfig(Map<String, Object> kafka) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("request.timeout.ms", 3_000);
+        c.put("default.api.timeout.ms", 3_000);
+        c.putAll(kafka);
+        c.put("bootstrap.servers", kafka.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
+        return c;
     }
 
     void register(TransactionalPublisher publisher) {

@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway.http;
 
 import com.streamsocial.billing.contract.Currencies;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +13,9 @@ import java.util.Set;
 /**
  * Validates a {@code POST /v1/payments} request: the Idempotency-Key header, the media type and the
  * JSON body. It reports every offending field at once, and it accepts nothing it does not know:
- * unknown fields are errors, as Stripe treats unknown parameters.
+ * unknown fields are errors, as Stripe treats unknown parameters. Input is taken strictly, never
+ * altered: duplicate JSON keys, lone UTF-16 surrogates and C0/C1 control characters in any string
+ * (metadata keys and values included) are refused with the field named.
  */
 public final class RequestValidator {
     public static final int BODY_BYTES_MAX = 16 * 1024;
@@ -90,24 +91,26 @@ public final class RequestValidator {
         if (body.length() > BODY_BYTES_MAX) {
             return new Result(null, tooLarge());
         }
-        JsonObject json;
-        try {
-            json = new JsonObject(body);
-        } catch (DecodeException | ClassCastException e) {
-            return new Result(
-                    null,
-                    new Problem(
-                            400,
-                            "malformed-json",
-                            "The body is not valid JSON",
-                            "the body must be one JSON object",
-                            List.of(new Problem.FieldError("body", "not a JSON object")),
-                            null));
+        StrictJson.Parsed parsed = StrictJson.parseObject(body.getBytes());
+        if (parsed.error() != null) {
+            if ("body".equals(parsed.error().field())) {
+                return new Result(
+                        null,
+                        new Problem(
+                                400,
+                                "malformed-json",
+                                "The body is not valid JSON",
+                                "the body must be one JSON object",
+                                List.of(parsed.error()),
+                                null));
+            }
+            return new Result(null, Problem.invalid(List.of(parsed.error())));
         }
+        JsonObject json = new JsonObject(parsed.object());
         List<Problem.FieldError> errors = new ArrayList<>();
         for (String f : json.fieldNames()) {
             if (!FIELDS.contains(f)) {
-                errors.add(new Problem.FieldError(f, "unknown field"));
+                errors.add(new Problem.FieldError(printable(f), "unknown field"));
             }
         }
         long amount = amount(json.getValue("amount"), errors);
@@ -166,7 +169,8 @@ public final class RequestValidator {
         }
         String code = s.toUpperCase(Locale.ROOT);
         if (!Currencies.isActive(code)) {
-            errors.add(new Problem.FieldError("currency", "'" + truncate(s) + "' is not an active ISO 4217 code"));
+            errors.add(new Problem.FieldError(
+                    "currency", "'" + printable(truncate(s)) + "' is not an active ISO 4217 code"));
             return null;
         }
         return code;
@@ -184,8 +188,9 @@ public final class RequestValidator {
             errors.add(new Problem.FieldError(field, "must be a string"));
             return "";
         }
-        if (s.indexOf('\u0000') >= 0) {
-            errors.add(new Problem.FieldError(field, "must not contain NUL characters"));
+        String textProblem = textProblem(s);
+        if (textProblem != null) {
+            errors.add(new Problem.FieldError(field, textProblem));
         } else if (required && s.isBlank()) {
             errors.add(new Problem.FieldError(field, "must not be empty"));
         } else if (s.length() > lengthMax) {
@@ -209,12 +214,17 @@ public final class RequestValidator {
         }
         for (String k : obj.fieldNames()) {
             Object val = obj.getValue(k);
-            String field = "metadata." + truncate(k);
+            String field = "metadata." + printable(truncate(k));
+            String keyProblem = textProblem(k);
             if (k.isEmpty() || k.length() > METADATA_KEY_LENGTH_MAX) {
                 errors.add(
                         new Problem.FieldError(field, "keys must be 1 to " + METADATA_KEY_LENGTH_MAX + " characters"));
-            } else if (!(val instanceof String s) || s.indexOf('\u0000') >= 0 || k.indexOf('\u0000') >= 0) {
+            } else if (keyProblem != null) {
+                errors.add(new Problem.FieldError(field, "key " + keyProblem));
+            } else if (!(val instanceof String s)) {
                 errors.add(new Problem.FieldError(field, "must be a string"));
+            } else if (textProblem(s) != null) {
+                errors.add(new Problem.FieldError(field, textProblem(s)));
             } else if (s.length() > METADATA_VALUE_LENGTH_MAX) {
                 errors.add(
                         new Problem.FieldError(field, "must be at most " + METADATA_VALUE_LENGTH_MAX + " characters"));
@@ -223,6 +233,51 @@ public final class RequestValidator {
             }
         }
         return out;
+    }
+
+    /**
+     * Why a string may not be stored as sent, or null if it may: a C0 or C1 control character
+     * (including NUL and DEL), or a lone UTF-16 surrogate, which no UTF-8 encoder can keep and would
+     * turn into {@code ?}, altering the data.
+     */
+    static String textProblem(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\u0000') {
+                return "must not contain NUL characters";
+            }
+            if (Character.isISOControl(c)) {
+                return "must not contain control characters (character " + i + " is U+"
+                        + String.format(Locale.ROOT, "%04X", (int) c) + ")";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++; // a valid pair: one supplementary character
+            } else if (Character.isSurrogate(c)) {
+                return "must be valid Unicode (character " + i + " is a lone surrogate)";
+            }
+        }
+        return null;
+    }
+
+    /** A field name safe to echo back: controls and lone surrogates escaped as {@code \\uXXXX}. */
+    static String printable(String s) {
+        if (textProblem(s) == null) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair =
+                    Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                b.append(c).append(s.charAt(++i));
+            } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String truncate(String s) {

@@ -28,6 +28,13 @@ public final class TransactionalPublisher implements AutoCloseable {
     /** The gateway keeps one batch in flight per publisher; a little slack covers close and probes. */
     public static final int QUEUED_CALLS_MAX = 4;
 
+    /**
+     * How often a commit that timed out is tried again before its outcome is left unknown. Kafka
+     * documents {@code commitTransaction} as retriable after a {@code TimeoutException}: the retry
+     * waits for the same commit, it never commits twice. Each try blocks up to {@code max.block.ms}.
+     */
+    public static final int COMMIT_TIMEOUT_RETRIES_MAX = 3;
+
     public enum State {
         NEW,
         READY,
@@ -78,6 +85,7 @@ public final class TransactionalPublisher implements AutoCloseable {
     private Producer<String, byte[]> producer; // touched on the dedicated thread only
     private volatile State state = State.NEW;
     private volatile Throwable fatalCause;
+    private final java.util.concurrent.atomic.AtomicLong commitRetries = new java.util.concurrent.atomic.AtomicLong();
 
     public TransactionalPublisher(Map<String, Object> producerConfig) {
         this.config = Map.copyOf(producerConfig);
@@ -136,13 +144,40 @@ public final class TransactionalPublisher implements AutoCloseable {
                 throw new TransactionFailedException(Outcome.ABORTED, "transaction aborted on purpose", null);
             }
             transitionTo(State.COMMITTING);
-            producer.commitTransaction();
+            commitResolvingTimeouts();
             transitionTo(State.READY);
         } catch (TransactionFailedException e) {
             throw e;
         } catch (RuntimeException e) {
             throw recover(e);
         }
+    }
+
+    /**
+     * Commits; a timeout leaves the outcome unknown, so the commit is tried again (at most
+     * {@link #COMMIT_TIMEOUT_RETRIES_MAX} times) until the coordinator answers. Only a commit still
+     * unknown after that goes to {@link #recover}, and its keys stay reserved for the restart
+     * settlement or the reservation timeout.
+     */
+    private void commitResolvingTimeouts() {
+        for (int retries = 0; ; retries++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (retries >= COMMIT_TIMEOUT_RETRIES_MAX) {
+                    throw e;
+                }
+                commitRetries.incrementAndGet();
+                log.warn(
+                        "commit of {} timed out, trying it again ({}): {}", transactionalId, retries + 1, e.toString());
+            }
+        }
+    }
+
+    /** Commits tried again after a timeout, since start. */
+    public long commitRetries() {
+        return commitRetries.get();
     }
 
     /** Brings the producer back to READY (or FATAL) and says what became of the transaction. */

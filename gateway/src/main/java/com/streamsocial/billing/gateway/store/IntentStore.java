@@ -23,8 +23,10 @@ public final class IntentStore {
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
                     AS t(payment_id, tenant, idempotency_key, request_hash, request)
             ), ins AS (
-                INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at)
-                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now() FROM input
+                INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at,
+                                             owner_instance, owner_lane, owner_run)
+                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now(), $6, $7, $8
+                FROM input
                 ON CONFLICT (payment_id) DO NOTHING
                 RETURNING payment_id
             )
@@ -41,7 +43,7 @@ public final class IntentStore {
 
     /** Takes over reservations abandoned longer than the timeout; the age check makes one taker win. */
     private static final String TAKE_OVER = """
-            UPDATE payment_intents SET reserved_at = now()
+            UPDATE payment_intents SET reserved_at = now(), owner_instance = $3, owner_lane = $4, owner_run = $5
             WHERE payment_id = ANY($1::text[]) AND state = 'reserved'
               AND reserved_at <= now() - make_interval(secs => $2::double precision / 1000)
             RETURNING payment_id
@@ -52,8 +54,30 @@ public final class IntentStore {
             WHERE payment_id = ANY($1::text[]) AND state = 'reserved'
             """;
 
-    private static final String RELEASE =
-            "DELETE FROM payment_intents WHERE payment_id = ANY($1::text[]) AND state = 'reserved'";
+    /** Only reservations this lane of this run still holds: never another holder's, after a takeover. */
+    private static final String RELEASE = """
+            DELETE FROM payment_intents
+            WHERE payment_id = ANY($1::text[]) AND state = 'reserved' AND owner_lane = $2 AND owner_run = $3
+            """;
+
+    /** Open reservations left by earlier runs of an instance, oldest first. */
+    private static final String OPEN_OF_EARLIER_RUNS = """
+            SELECT payment_id, (extract(epoch FROM reserved_at) * 1000)::bigint
+            FROM payment_intents
+            WHERE state = 'reserved' AND owner_instance = $1 AND owner_run <> $2
+            ORDER BY reserved_at
+            LIMIT $3
+            """;
+
+    private static final String SETTLE_ACCEPTED = """
+            UPDATE payment_intents SET state = 'accepted', accepted_at = now()
+            WHERE payment_id = ANY($1::text[]) AND state = 'reserved' AND owner_instance = $2 AND owner_run <> $3
+            """;
+
+    private static final String SETTLE_RELEASED = """
+            DELETE FROM payment_intents
+            WHERE payment_id = ANY($1::text[]) AND state = 'reserved' AND owner_instance = $2 AND owner_run <> $3
+            """;
 
     private static final String FIND = """
             SELECT i.request, i.state, i.idempotency_key, i.reserved_at, p.status, p.failure_code
@@ -65,10 +89,21 @@ public final class IntentStore {
     public record StoredPayment(
             String request, String intentState, String idempotencyKey, String ledgerStatus, String failureCode) {}
 
-    private final Pool pool;
+    /**
+     * Who reserves through this store: the instance, the lane's transactional id and this process's
+     * run id. A restarted instance settles what its earlier runs left open; see {@link #openOfEarlierRuns}.
+     */
+    public record Owner(String instance, String lane, String run) {}
 
-    public IntentStore(Pool pool) {
+    /** A reservation left open by an earlier run, with when it was reserved (epoch ms, PostgreSQL clock). */
+    public record OpenReservation(String paymentId, long reservedAtMs) {}
+
+    private final Pool pool;
+    private final Owner owner;
+
+    public IntentStore(Pool pool, Owner owner) {
         this.pool = pool;
+        this.owner = owner;
     }
 
     public Future<List<Reservation>> reserve(List<PaymentRequest> batch) {
@@ -87,7 +122,8 @@ public final class IntentStore {
             requests[i] = r.canonical();
         }
         return pool.preparedQuery(RESERVE)
-                .execute(Tuple.of(ids, tenants, keys, hashes, requests))
+                .execute(Tuple.from(List.<Object>of(
+                        ids, tenants, keys, hashes, requests, owner.instance(), owner.lane(), owner.run())))
                 .map(rows -> {
                     Map<String, Reservation> byId = new HashMap<>(n * 2);
                     for (Row row : rows) {
@@ -111,7 +147,12 @@ public final class IntentStore {
 
     public Future<List<String>> takeOver(List<String> paymentIds, long reservationTimeoutMs) {
         return pool.preparedQuery(TAKE_OVER)
-                .execute(Tuple.of(paymentIds.toArray(String[]::new), (double) reservationTimeoutMs))
+                .execute(Tuple.of(
+                        paymentIds.toArray(String[]::new),
+                        (double) reservationTimeoutMs,
+                        owner.instance(),
+                        owner.lane(),
+                        owner.run()))
                 .map(rows -> {
                     List<String> won = new ArrayList<>();
                     rows.forEach(r -> won.add(r.getString(0)));
@@ -125,10 +166,35 @@ public final class IntentStore {
                 .mapEmpty();
     }
 
+    /** Gives back reservations this lane holds and knows were never published. */
     public Future<Void> release(List<String> paymentIds) {
         return pool.preparedQuery(RELEASE)
-                .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
+                .execute(Tuple.of(paymentIds.toArray(String[]::new), owner.lane(), owner.run()))
                 .mapEmpty();
+    }
+
+    /** At most {@code limit} open reservations of this instance's earlier runs, oldest first. */
+    public Future<List<OpenReservation>> openOfEarlierRuns(int limit) {
+        return pool.preparedQuery(OPEN_OF_EARLIER_RUNS)
+                .execute(Tuple.of(owner.instance(), owner.run(), limit))
+                .map(rows -> {
+                    List<OpenReservation> out = new ArrayList<>(rows.size());
+                    rows.forEach(r -> out.add(new OpenReservation(r.getString(0), r.getLong(1))));
+                    return out;
+                });
+    }
+
+    /**
+     * Settles reservations of earlier runs in one transaction: {@code published} ones are marked
+     * accepted, {@code unpublished} ones deleted. A row another instance took over meanwhile no longer
+     * matches the owner and is left alone.
+     */
+    public Future<Void> settleEarlierRuns(List<String> published, List<String> unpublished) {
+        return pool.withTransaction(conn -> conn.preparedQuery(SETTLE_ACCEPTED)
+                .execute(Tuple.of(published.toArray(String[]::new), owner.instance(), owner.run()))
+                .compose(ignored -> conn.preparedQuery(SETTLE_RELEASED)
+                        .execute(Tuple.of(unpublished.toArray(String[]::new), owner.instance(), owner.run())))
+                .mapEmpty());
     }
 
     public Future<Optional<StoredPayment>> find(String paymentId) {

@@ -8,6 +8,7 @@ import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.gateway.http.RequestValidator;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
 class GatewayIT {
     private static final HttpClient http = HttpClient.newHttpClient();
     private static final AtomicBoolean abortKeysPrefixedAbort = new AtomicBoolean();
+    private static final AtomicBoolean failKeysPrefixedPrefail = new AtomicBoolean();
     private static LocalInfra infra;
     private static Vertx vertx;
     private static Gateway gateway;
@@ -65,12 +67,19 @@ class GatewayIT {
                 infra.pgUri(),
                 "kafka.bootstrap.servers",
                 infra.kafkaBootstrap())));
-        gateway = Gateway.deploy(
-                        vertx,
-                        config,
-                        batch -> abortKeysPrefixedAbort.get()
-                                && batch.stream()
-                                        .anyMatch(r -> r.idempotencyKey().startsWith("abort-")))
+        gateway = Gateway.deploy(vertx, config, new com.streamsocial.billing.gateway.BatchFaults() {
+                    @Override
+                    public boolean abortAfterSend(List<com.streamsocial.billing.gateway.http.PaymentRequest> b) {
+                        return abortKeysPrefixedAbort.get()
+                                && b.stream().anyMatch(r -> r.idempotencyKey().startsWith("abort-"));
+                    }
+
+                    @Override
+                    public boolean failBeforeSend(List<com.streamsocial.billing.gateway.http.PaymentRequest> b) {
+                        return failKeysPrefixedPrefail.get()
+                                && b.stream().anyMatch(r -> r.idempotencyKey().startsWith("prefail-"));
+                    }
+                })
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
@@ -259,7 +268,11 @@ class GatewayIT {
         assertThat(p.getString("type")).startsWith("https://");
         assertThat(p.getString("title")).isNotBlank();
         if (field != null) {
-            assertThat(p.getJsonArray("errors").encode()).contains("\"field\":\"" + field + "\"");
+            assertThat(p.getJsonArray("errors").stream()
+                            .map(e -> ((JsonObject) e).getString("field"))
+                            .toList())
+                    .as(r.body())
+                    .contains(field);
         }
     }
 
@@ -340,67 +353,174 @@ class GatewayIT {
         assertThat(written).extracting(ConsumerRecord::key).containsExactly(PaymentIds.paymentId("default", key));
     }
 
+    /** A body at every length limit: the good request of the bad-input test, so each limit is exact. */
+    static JsonObject atEveryLimit() {
+        JsonObject meta = new JsonObject();
+        for (int i = 0; i < RequestValidator.METADATA_PAIRS_MAX; i++) {
+            String key = String.format("k%02d", i) + "x".repeat(RequestValidator.METADATA_KEY_LENGTH_MAX - 3);
+            meta.put(key, "v".repeat(RequestValidator.METADATA_VALUE_LENGTH_MAX));
+        }
+        return new JsonObject()
+                .put("amount", 10)
+                .put("currency", "USD")
+                .put("customer_id", "c".repeat(RequestValidator.ID_LENGTH_MAX))
+                .put("payment_method", "p".repeat(RequestValidator.ID_LENGTH_MAX))
+                .put("description", "d".repeat(RequestValidator.DESCRIPTION_LENGTH_MAX))
+                .put("metadata", meta);
+    }
+
+    /** One bad request: its status, the field its problem names, and its key for the Kafka check. */
+    private static void refused(List<String> keys, String key, String body, int status, String field) throws Exception {
+        keys.add(key);
+        assertProblem(post(key, "application/json", body), status, field);
+    }
+
     @Test
     void badInputGetsAProblemAndWritesNothing() throws Exception {
         Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         Map<TopicPartition, Long> metrics = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.METRICS);
-        String k = "bad-" + System.nanoTime();
-        assertProblem(post(k + "1", "application/json", "{\"amount\": 10,"), 400, "body");
-        assertProblem(post(k + "2", "application/json", "[1,2]"), 400, "body");
-        assertProblem(post(k + "3", "application/json", body(1, "USD").replace("1,", "\"1\",")), 400, "amount");
-        assertProblem(post(k + "4", "application/json", body(10, "USD").replace("10,", "10.5,")), 400, "amount");
-        assertProblem(post(k + "5", "application/json", body(10, "XYZ")), 400, "currency");
-        assertProblem(post(k + "6", "application/json", body(0, "USD")), 400, "amount");
-        assertProblem(post(k + "7", "application/json", body(100_000_000, "USD")), 400, "amount");
-        assertProblem(
-                post(
-                        k + "8",
-                        "application/json",
-                        "{\"amount\":5,\"currency\":\"USD\",\"payment_method\":\"pm_card_visa\"}"),
+        String k = "bad-" + System.nanoTime() + "-";
+        List<String> keys = new ArrayList<>();
+        String good = atEveryLimit().encode();
+        assertThat(good.length()).isLessThan(RequestValidator.BODY_BYTES_MAX);
+        refused(keys, k + "truncated", "{\"amount\": 10,", 400, "body");
+        refused(keys, k + "array", "[1,2]", 400, "body");
+        refused(keys, k + "string-amount", body(1, "USD").replace("1,", "\"1\","), 400, "amount");
+        refused(keys, k + "fraction", body(10, "USD").replace("10,", "10.5,"), 400, "amount");
+        refused(keys, k + "exponent", body(10, "USD").replace("10,", "1e3,"), 400, "amount");
+        refused(keys, k + "currency", body(10, "XYZ"), 400, "currency");
+        refused(keys, k + "zero", body(0, "USD"), 400, "amount");
+        refused(keys, k + "too-much", body(100_000_000, "USD"), 400, "amount");
+        refused(
+                keys,
+                k + "missing",
+                "{\"amount\":5,\"currency\":\"USD\",\"payment_method\":\"pm_card_visa\"}",
                 400,
                 "customer_id");
-        assertProblem(
-                post(k + "9", "application/json", body(10, "USD").replace("\"description\"", "\"surprise\"")),
+        refused(keys, k + "unknown", body(10, "USD").replace("\"description\"", "\"surprise\""), 400, "surprise");
+        refused(keys, k + "nul", body(10, "USD").replace("cus_42", "cus\\u0000"), 400, "customer_id");
+        // Each length limit, one past it (the good request below sits exactly on every one).
+        refused(
+                keys,
+                k + "customer-long",
+                atEveryLimit().put("customer_id", "c".repeat(256)).encode(),
                 400,
-                "surprise");
-        JsonObject meta = new JsonObject();
-        for (int i = 0; i < 21; i++) {
-            meta.put("k" + i, "v");
-        }
-        assertProblem(
-                post(
-                        k + "10",
-                        "application/json",
-                        new JsonObject(body(10, "USD")).put("metadata", meta).encode()),
+                "customer_id");
+        refused(
+                keys,
+                k + "method-long",
+                atEveryLimit().put("payment_method", "p".repeat(256)).encode(),
                 400,
-                "metadata");
-        assertProblem(
-                post(
-                        k + "11",
-                        "application/json",
-                        new JsonObject(body(10, "USD"))
-                                .put("description", "x".repeat(17_000))
-                                .encode()),
+                "payment_method");
+        refused(
+                keys,
+                k + "description-long",
+                atEveryLimit().put("description", "d".repeat(1_001)).encode(),
+                400,
+                "description");
+        JsonObject tooMany = atEveryLimit();
+        tooMany.getJsonObject("metadata").put("one-more", "v");
+        refused(keys, k + "metadata-count", tooMany.encode(), 400, "metadata");
+        String longKey = "m".repeat(41);
+        refused(
+                keys,
+                k + "metadata-key-long",
+                new JsonObject(body(10, "USD"))
+                        .put("metadata", new JsonObject().put(longKey, "v"))
+                        .encode(),
+                400,
+                "metadata." + longKey.substring(0, 40) + "...");
+        refused(
+                keys,
+                k + "metadata-value-long",
+                new JsonObject(body(10, "USD"))
+                        .put("metadata", new JsonObject().put("order", "v".repeat(501)))
+                        .encode(),
+                400,
+                "metadata.order");
+        // Strict input: nothing is altered on the way in.
+        refused(
+                keys,
+                k + "duplicate",
+                body(10, "USD").replace("{\"amount\":10,", "{\"amount\":1,\"amount\":99999,"),
+                400,
+                "amount");
+        refused(keys, k + "surrogate", body(10, "USD").replace("cus_42", "cus\\ud800"), 400, "customer_id");
+        refused(keys, k + "bell", body(10, "USD").replace("\"it\"", "\"it\\u0007\""), 400, "description");
+        refused(keys, k + "escape", body(10, "USD").replace("cus_42", "cus\\u001b"), 400, "customer_id");
+        refused(keys, k + "c1", body(10, "USD").replace("pm_card_visa", "pm\\u0085"), 400, "payment_method");
+        refused(keys, k + "meta-value-control", body(10, "USD").replace("o-1", "o\\u009f"), 400, "metadata.order");
+        refused(
+                keys,
+                k + "meta-key-control",
+                body(10, "USD").replace("\"order\"", "\"ord\\u0007\""),
+                400,
+                "metadata.ord\\u0007");
+        // A body over 16 KiB is refused for its size, before any field rule.
+        refused(
+                keys,
+                k + "body-size",
+                new JsonObject(body(10, "USD"))
+                        .put("description", "x".repeat(17_000))
+                        .encode(),
                 413,
                 "body");
         assertProblem(post(null, "application/json", body(10, "USD")), 400, "Idempotency-Key");
         assertProblem(post("", "application/json", body(10, "USD")), 400, "Idempotency-Key");
         assertProblem(post("k".repeat(256), "application/json", body(10, "USD")), 400, "Idempotency-Key");
         assertProblem(post(k + "\u00e9", "application/json", body(10, "USD")), 400, "Idempotency-Key");
-        HttpResponse<String> media = post(k + "12", "text/plain", body(10, "USD"));
+        // C0 controls in a header are refused by the HTTP codec itself, which has dropped the headers
+        // by then (field "headers"); a C1 control reaches the key rule.
+        for (String control : new String[] {"\u0007", "\u001b"}) {
+            assertThat(rawPostStatusAndBody(k + control, body(10, "USD")))
+                    .startsWith("400 ")
+                    .contains("application/problem+json")
+                    .contains("\"field\":\"headers\"");
+        }
+        assertThat(rawPostStatusAndBody(k + "\u0085", body(10, "USD")))
+                .startsWith("400 ")
+                .contains("application/problem+json")
+                .contains("\"field\":\"Idempotency-Key\"");
+        HttpResponse<String> media = post(k + "media", "text/plain", body(10, "USD"));
         assertThat(media.statusCode()).isEqualTo(415);
         assertThat(media.headers().firstValue("content-type")).hasValue("application/problem+json");
 
-        // One good request after the bad ones: once it is answered, every earlier one is settled.
-        String good = k + "-good";
-        assertThat(post(good, "application/json", body(10, "USD")).statusCode()).isEqualTo(202);
-        String goodId = PaymentIds.paymentId("default", good);
+        // One good request after the bad ones, on every limit: once it is answered, every earlier one
+        // is settled, and only it reached Kafka.
+        String goodKey = k + "good";
+        HttpResponse<String> accepted = post(goodKey, "application/json", good);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String goodId = PaymentIds.paymentId("default", goodKey);
         assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, false))
                 .extracting(ConsumerRecord::key)
                 .containsExactly(goodId);
         assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, false))
                 .extracting(ConsumerRecord::key)
                 .containsExactly(goodId);
+        for (String key : keys) {
+            assertProblem(get("/v1/payments/" + PaymentIds.paymentId("default", key)), 404, null);
+        }
+    }
+
+    /**
+     * Sends a header the JDK client refuses to send (a control character in the key) over a raw
+     * socket; returns the status code and reason, then the response headers and body.
+     */
+    private static String rawPostStatusAndBody(String key, String body) throws Exception {
+        URI uri = URI.create(base);
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            s.setSoTimeout(10_000);
+            String head = "POST /v1/payments HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nIdempotency-Key: " + key
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
+                    + "\r\nConnection: close\r\n\r\n";
+            s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            s.getOutputStream().write(bytes);
+            s.getOutputStream().flush();
+            String response = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String statusLine = response.substring(0, response.indexOf("\r\n"));
+            return statusLine.substring("HTTP/1.1 ".length()) + " " + response.substring(response.indexOf("\r\n") + 2);
+        }
     }
 
     @Test
@@ -446,6 +566,33 @@ class GatewayIT {
         }
         assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.METRICS, metrics, true)))
                 .containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void aBatchThatFailsAfterReservingGivesItsKeysBack() throws Exception {
+        Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        String run = "prefail-" + System.nanoTime() + "-";
+        failKeysPrefixedPrefail.set(true);
+        try {
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> r = post(run + i, "application/json", body(200 + i, "USD"));
+                assertProblem(r, 503, null);
+                assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            }
+        } finally {
+            failKeysPrefixedPrefail.set(false);
+        }
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, false))
+                .isEmpty();
+        // Released, not left reserved: the retry is a first acceptance at once, not a 409 until the
+        // reservation times out.
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> retry = post(run + i, "application/json", body(200 + i, "USD"));
+            assertThat(retry.statusCode()).as(retry.body()).isEqualTo(202);
+            assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        }
+        assertThat(keys(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, billing, true)))
+                .hasSize(5);
     }
 
     @Test

@@ -1,0 +1,37 @@
+package com.streamsocial.billing.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.contract.Settings;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class HealthTest {
+    @Test
+    void theProbeGetsTheSameSecuritySettingsAsTheProducers() {
+        Map<String, Object> kafka = Settings.of(Map.of(
+                        "kafka.bootstrap.servers", "broker-1:9093",
+                        "kafka.security.protocol", "SASL_SSL",
+                        "kafka.sasl.mechanism", "SCRAM-SHA-512",
+                        "kafka.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                        "kafka.ssl.truststore.location", "/etc/kafka/truststore.p12",
+                        "gateway.lingerMs", "5"))
+                .kafka();
+        Map<String, Object> admin = Health.adminConfig(kafka);
+        Map<String, Object> producer = KafkaSafety.transactionalProducer(kafka, "t", 10_000);
+        for (String key : new String[] {
+            "bootstrap.servers", "security.protocol", "sasl.mechanism", "sasl.jaas.config", "ssl.truststore.location"
+        }) {
+            assertThat(admin.get(key)).as(key).isNotNull().isEqualTo(producer.get(key));
+        }
+        assertThat(admin).containsEntry("security.protocol", "SASL_SSL").doesNotContainKey("gateway.lingerMs");
+    }
+
+    @Test
+    void withoutSettingsTheProbeUsesTheDefaultBroker() {
+        assertThat(Health.adminConfig(Map.of()))
+                .containsEntry("bootstrap.servers", "127.0.0.1:9092")
+                .containsEntry("request.timeout.ms", 3_000);
+    }
+}

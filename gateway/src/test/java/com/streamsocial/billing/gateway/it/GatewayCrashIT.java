@@ -1,0 +1,159 @@
+package com.streamsocial.billing.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.SharedInfra;
+import com.streamsocial.billing.stack.TopicReader;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway in its own JVM, SIGKILLed several times while clients send payments and retry each one
+ * with its key until it is accepted, then restarted with the same instance id. The reservation
+ * timeout is ten minutes, so a key the dead run left reserved can only be accepted in this test if
+ * the restarted instance settles it: every key must end accepted, with exactly one billing event.
+ *
+ * <p>Prints the longest time from a key's first try to its 202 ({@code -Dcrash.reservationTimeoutMs}
+ * sets the timeout, to measure without settlement).
+ */
+class GatewayCrashIT {
+    private static final int KEYS = 1_200;
+    private static final int CLIENTS = 12;
+    private static final int KILLS = 4;
+    private static final long CLIENT_GIVES_UP_MS = 300_000;
+
+    @Test
+    void sigkilledGatewaysLeaveNoKeyWaitingAndNoDuplicate() throws Exception {
+        LocalInfra infra = SharedInfra.get();
+        int port = FreePorts.pick();
+        String instance = "gateway-crash-" + System.nanoTime();
+        Map<String, String> props = new HashMap<>();
+        props.put("http.port", String.valueOf(port));
+        props.put("http.host", "127.0.0.1");
+        props.put("gateway.instanceId", instance);
+        props.put("gateway.producers", "2");
+        props.put("gateway.reservationTimeoutMs", System.getProperty("crash.reservationTimeoutMs", "600000"));
+        props.put("pg.uri", infra.pgUri());
+        props.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
+        Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+
+        List<GatewayProcess> runs = new ArrayList<>();
+        GatewayProcess gateway = GatewayProcess.start(props);
+        runs.add(gateway);
+        assertThat(gateway.awaitLine("listening on", 120_000)).isTrue();
+
+        String base = "http://127.0.0.1:" + port;
+        String run = instance + "-";
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        AtomicLong conflicts = new AtomicLong();
+        AtomicLong unavailable = new AtomicLong();
+        long[] waitedMs = new long[KEYS];
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        List<Future<?>> work = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            int client = c;
+            work.add(clients.submit(() -> {
+                for (int k = client; k < KEYS; k += CLIENTS) {
+                    waitedMs[k] = pay(http, base, run + k, 100 + k, conflicts, unavailable);
+                    Thread.sleep(10);
+                }
+                return null;
+            }));
+        }
+        for (int kill = 0; kill < KILLS; kill++) {
+            Thread.sleep(1_500);
+            gateway.kill();
+            gateway = GatewayProcess.start(props);
+            runs.add(gateway);
+            assertThat(gateway.awaitLine("listening on", 120_000)).isTrue();
+        }
+        for (Future<?> w : work) {
+            w.get(CLIENT_GIVES_UP_MS + 60_000, TimeUnit.MILLISECONDS);
+        }
+        clients.shutdown();
+
+        long longest = 0;
+        for (long w : waitedMs) {
+            assertThat(w).as("every key is accepted").isGreaterThanOrEqualTo(0);
+            longest = Math.max(longest, w);
+        }
+        Map<String, Integer> events = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, true)) {
+            events.merge(r.key(), 1, Integer::sum);
+        }
+        for (int k = 0; k < KEYS; k++) {
+            assertThat(events.get(PaymentIds.paymentId("default", run + k)))
+                    .as("billing events of key %d", k)
+                    .isEqualTo(1);
+        }
+        long settled = runs.stream()
+                .mapToLong(g -> g.countLines("open reservations of earlier runs:"))
+                .sum();
+        System.out.printf(
+                "GATEWAY CRASH: %d keys, %d SIGKILLs, longest first try to 202: %d ms, 409s: %d, 503s or refused: %d,"
+                        + " restarts that settled reservations: %d%n",
+                KEYS, KILLS, longest, conflicts.get(), unavailable.get(), settled);
+        runs.forEach(g -> g.lines("open reservations of earlier runs:").forEach(System.out::println));
+        gateway.kill();
+    }
+
+    /** Retries one key until it is accepted; returns the time from its first try to the 202. */
+    private static long pay(
+            HttpClient http, String base, String key, long amount, AtomicLong conflicts, AtomicLong unavailable)
+            throws InterruptedException {
+        String body = new JsonObject()
+                .put("amount", amount)
+                .put("currency", "EUR")
+                .put("customer_id", "cus_crash")
+                .put("payment_method", "pm_card_visa")
+                .encode();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                .header("Idempotency-Key", key)
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(15))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        long first = System.currentTimeMillis();
+        while (System.currentTimeMillis() - first < CLIENT_GIVES_UP_MS) {
+            try {
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 202) {
+                    return System.currentTimeMillis() - first;
+                }
+                if (r.statusCode() == 409) {
+                    conflicts.incrementAndGet();
+                } else if (r.statusCode() == 503) {
+                    unavailable.incrementAndGet();
+                } else {
+                    throw new AssertionError("unexpected answer for " + key + ": " + r.statusCode() + " " + r.body());
+                }
+            } catch (java.io.IOException e) {
+                unavailable.incrementAndGet(); // the gateway is down: what a client sees during a restart
+            }
+            Thread.sleep(100);
+        }
+        return -1;
+    }
+}

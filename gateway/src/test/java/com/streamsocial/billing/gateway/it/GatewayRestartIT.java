@@ -1,0 +1,155 @@
+package com.streamsocial.billing.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.gateway.BatchFaults;
+import com.streamsocial.billing.gateway.Gateway;
+import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.schema.Migrations;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.SharedInfra;
+import com.streamsocial.billing.stack.TopicReader;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gateway instance that starts settles the reservations its earlier run left open, at once: the
+ * one whose transaction committed is accepted (a retry replays it), the one whose transaction was
+ * left open and the one never published are released (a retry is a first acceptance), and nobody
+ * waits for {@code gateway.reservationTimeoutMs}.
+ */
+class GatewayRestartIT {
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void aRestartedInstanceSettlesWhatItsEarlierRunLeftOpen() throws Exception {
+        LocalInfra infra = SharedInfra.get();
+        Vertx vertx = Vertx.vertx();
+        Pool pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(1))
+                .connectingTo(PgConnectOptions.fromUri(infra.pgUri()))
+                .using(vertx)
+                .build();
+        String instance = "gateway-restart-" + System.nanoTime();
+        String lane = instance + "-lane-0";
+        Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        PaymentRequest committed = request(instance + "-committed");
+        PaymentRequest open = request(instance + "-open");
+        PaymentRequest never = request(instance + "-never");
+        Migrations.apply(pool).await();
+        for (PaymentRequest r : List.of(committed, open, never)) {
+            pool.preparedQuery(
+                            "INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request,"
+                                    + " state, reserved_at, owner_instance, owner_lane, owner_run)"
+                                    + " VALUES ($1, $2, $3, $4, $5, 'reserved', now(), $6, $7, 'the-dead-run')")
+                    .execute(Tuple.from(List.<Object>of(
+                            r.paymentId(),
+                            r.tenant(),
+                            r.idempotencyKey(),
+                            r.fingerprint(),
+                            r.canonical(),
+                            instance,
+                            lane)))
+                    .await();
+        }
+        // The dead run's lane: one transaction committed, then one left open, as a SIGKILL leaves it.
+        KafkaProducer<String, byte[]> dead = new KafkaProducer<>(
+                KafkaSafety.transactionalProducer(Map.of("bootstrap.servers", infra.kafkaBootstrap()), lane, 60_000));
+        dead.initTransactions();
+        dead.beginTransaction();
+        dead.send(record(committed));
+        dead.commitTransaction();
+        dead.beginTransaction();
+        dead.send(record(open));
+        dead.flush();
+
+        int port = FreePorts.pick();
+        Gateway gateway = Gateway.deploy(
+                        vertx,
+                        GatewayConfig.from(Settings.of(Map.of(
+                                "http.port",
+                                String.valueOf(port),
+                                "http.host",
+                                "127.0.0.1",
+                                "gateway.instanceId",
+                                instance,
+                                "gateway.producers",
+                                "1",
+                                "pg.uri",
+                                infra.pgUri(),
+                                "kafka.bootstrap.servers",
+                                infra.kafkaBootstrap()))),
+                        BatchFaults.NONE)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(90, TimeUnit.SECONDS);
+        try {
+            String base = "http://127.0.0.1:" + port;
+            HttpResponse<String> replay = post(base, committed);
+            assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
+            assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+            for (PaymentRequest r : List.of(open, never)) {
+                HttpResponse<String> fresh = post(base, r);
+                assertThat(fresh.statusCode()).as(fresh.body()).isEqualTo(202);
+                assertThat(fresh.headers().firstValue("Idempotent-Replayed")).isEmpty();
+            }
+            assertThat(gateway.metrics().value("gateway_restart_reservations_accepted_total"))
+                    .isEqualTo(1);
+            assertThat(gateway.metrics().value("gateway_restart_reservations_released_total"))
+                    .isEqualTo(2);
+            List<String> keys = TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, true).stream()
+                    .map(ConsumerRecord::key)
+                    .toList();
+            assertThat(keys).containsExactlyInAnyOrder(committed.paymentId(), open.paymentId(), never.paymentId());
+        } finally {
+            dead.close(java.time.Duration.ZERO);
+            gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            pool.close();
+            vertx.close();
+        }
+    }
+
+    private static PaymentRequest request(String key) {
+        return PaymentRequest.of("default", key, 4200, "EUR", "cus_r", "pm_card_visa", "restart", Map.of());
+    }
+
+    private static ProducerRecord<String, byte[]> record(PaymentRequest r) {
+        return new ProducerRecord<>(
+                Topics.BILLING,
+                r.paymentId(),
+                r.toEvent(System.currentTimeMillis()).toBytes());
+    }
+
+    private static HttpResponse<String> post(String base, PaymentRequest r) throws Exception {
+        JsonObject body = new JsonObject(r.canonical());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                        .header("Idempotency-Key", r.idempotencyKey())
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
