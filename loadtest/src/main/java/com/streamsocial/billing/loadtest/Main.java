@@ -43,7 +43,16 @@ public final class Main implements Callable<Integer> {
 
     /** The command line, for tests: {@code execute} returns the exit code (2 for a usage error). */
     static CommandLine commandLine() {
-        return new CommandLine(new Main()).registerConverter(Duration.class, Durations::parse);
+        return new CommandLine(new Main())
+                .registerConverter(Duration.class, Durations::parse)
+                .setParameterExceptionHandler((e, args) -> {
+                    // Always the full usage, also when picocli could only suggest a near miss.
+                    CommandLine c = e.getCommandLine();
+                    c.getErr().println(e.getMessage());
+                    CommandLine.UnmatchedArgumentException.printSuggestions(e, c.getErr());
+                    c.usage(c.getErr());
+                    return CommandLine.ExitCode.USAGE;
+                });
     }
 
     @Override
