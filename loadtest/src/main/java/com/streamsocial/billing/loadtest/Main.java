@@ -189,7 +189,7 @@ public final class Main implements Callable<Integer> {
                     OpenLoop.PhaseResult p = phase(loop, rate, stepDuration, samples);
                     StepDecision.StepStats stats = new StepDecision.StepStats(
                             rate,
-                            stepDuration.toMillis() / 1000.0,
+                            Math.max(p.seconds(), p.elapsedSeconds()),
                             p.scheduled(),
                             p.answered(),
                             p.errors(),
@@ -199,7 +199,7 @@ public final class Main implements Callable<Integer> {
                     StepDecision.Verdict v = StepDecision.decide(stats, lagGrowthSeconds);
                     table.add(List.of(
                             fmt(rate),
-                            fmt(p.answered() / stats.seconds()),
+                            fmt(p.answeredPerSecond()),
                             fmt2(p.percentileMs(50)),
                             fmt2(p.percentileMs(99)),
                             fmt2(p.percentileMs(99.9)),
@@ -274,6 +274,13 @@ public final class Main implements Callable<Integer> {
                 new OpenLoop.Options(f.url, f.connections, f.outstandingMax, mix, keyPrefix, f.tenant, f.seed),
                 outcomes);
         try {
+            try {
+                int ready = loop.preflight().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                System.out.println("gateway " + f.url + "/health/ready answered " + ready);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                System.err.println("the gateway at " + f.url + " does not answer: " + (e.getCause() == null ? e : e.getCause()));
+                return 1;
+            }
             List<Sample> samples = new ArrayList<>();
             Map<String, String> results = new LinkedHashMap<>();
             List<List<String>> table = new ArrayList<>();
@@ -316,7 +323,8 @@ public final class Main implements Callable<Integer> {
         r.put("sent", Long.toString(p.sent()));
         r.put("unsent (outstanding maximum reached)", Long.toString(p.unsent()));
         r.put("answered", Long.toString(p.answered()));
-        r.put("answered/s", fmt(p.answered() / p.seconds()));
+        r.put("answered/s", fmt(p.answeredPerSecond()));
+        r.put("sending to last answer", String.format("%.1f s", p.elapsedSeconds()));
         r.put("expected answers", Long.toString(p.expected()));
         r.put("unexpected answers", Long.toString(p.unexpected()));
         r.put("transport errors", Long.toString(p.transportErrors()));

@@ -118,7 +118,9 @@ public final class Drain {
                             o.events() - c,
                             Map.of());
                     samples.add(s);
-                    progress.accept(s.progressLine());
+                    progress.accept(String.format(
+                            "t=%6.1fs outcomes %7.0f/s drained %d of %d",
+                            s.tSeconds(), s.outcomesPerSecond(), c, o.events()));
                     last = now;
                     lastCount = c;
                 }

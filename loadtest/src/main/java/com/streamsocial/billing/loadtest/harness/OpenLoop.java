@@ -43,6 +43,8 @@ public final class OpenLoop implements AutoCloseable {
     public static final long TICK_MS = 1;
     /** Latency histograms track up to this value; anything slower is clamped to it. */
     public static final long LATENCY_MAX_MICROS = 3_600_000_000L;
+    /** Progress samples closer together than this are merged into the next one. */
+    private static final long SAMPLE_NANOS_MIN = 500_000_000L;
 
     public record Options(
             URI url, int connections, int outstandingMax, Mix mix, String keyPrefix, String tenant, long seed) {
@@ -56,6 +58,7 @@ public final class OpenLoop implements AutoCloseable {
     public record PhaseResult(
             double rate,
             double seconds,
+            double elapsedSeconds,
             long scheduled,
             long sent,
             long answered,
@@ -70,6 +73,11 @@ public final class OpenLoop implements AutoCloseable {
             long lagAtStart,
             long lagAtEnd,
             List<String> unexpectedExamples) {
+
+        /** Answers per second, over the time from the first intended send to the last answer. */
+        public double answeredPerSecond() {
+            return answered / Math.max(seconds, elapsedSeconds);
+        }
 
         public long errors() {
             return unexpected + transportErrors + unsent;
@@ -132,6 +140,22 @@ public final class OpenLoop implements AutoCloseable {
                 new PoolOptions().setHttp1MaxSize(o.connections()).setMaxWaitQueueSize(o.outstandingMax()));
     }
 
+    /**
+     * One {@code GET /health/ready} before the clock starts: proves the gateway answers, and loads and
+     * warms the client's classes so that the first scheduled second does not pay for them.
+     */
+    public Future<Integer> preflight() {
+        Promise<Integer> p = Promise.promise();
+        context.runOnContext(v -> client.request(new RequestOptions()
+                        .setMethod(HttpMethod.GET)
+                        .setURI("/health/ready")
+                        .setTimeout(10_000))
+                .compose(req -> req.send())
+                .compose(resp -> resp.end().map(x -> resp.statusCode()))
+                .onComplete(p));
+        return p.future();
+    }
+
     /** Payments accepted (first 202, not a replay), in the order their answers arrived. */
     public List<String> acceptedIds() {
         return acceptedIds;
@@ -179,6 +203,10 @@ public final class OpenLoop implements AutoCloseable {
         long[] lastSample = {now, outcomes == null ? 0 : outcomes.count()};
         long[] ticker = new long[1];
         long sampler = vertx.setPeriodic(1_000, id -> {
+            if (System.nanoTime() - lastSample[0] < SAMPLE_NANOS_MIN) {
+                // A periodic timer fires its missed runs at once after a stall: one sample covers them.
+                return;
+            }
             Sample s = sample(lastSample);
             phaseSamples.add(s);
             samples.add(s);
@@ -211,6 +239,7 @@ public final class OpenLoop implements AutoCloseable {
                     done.complete(new PhaseResult(
                             rate,
                             seconds,
+                            (System.nanoTime() - schedule.startNanos()) / 1e9,
                             schedule.total(),
                             sent,
                             answered,
