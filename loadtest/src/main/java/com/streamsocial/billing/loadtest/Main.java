@@ -132,21 +132,37 @@ public final class Main implements Callable<Integer> {
         Duration duration = Duration.ofSeconds(30);
 
         @Option(
+                names = "--warmup",
+                description = "First send at the same rate for this long, not counted in the results (default 0s)")
+        Duration warmup = Duration.ZERO;
+
+        @Option(
                 names = "--await-outcomes",
                 description = "After sending, wait up to this long for the lag to reach 0 (default 0s)")
         Duration awaitOutcomes = Duration.ZERO;
 
         @Override
         public Integer call() throws Exception {
-            return runHttp("run", http, (loop, samples, results, table) -> {
-                OpenLoop.PhaseResult p = phase(loop, rate, duration, samples);
-                results.putAll(phaseResults(p));
-                if (!awaitOutcomes.isZero() && loop.lag() > 0) {
-                    awaitLag(loop, awaitOutcomes, samples);
-                    results.put("lag after waiting", Long.toString(loop.lag()));
-                }
-                return p.errors() == 0 ? 0 : 1;
-            }, Map.of("rate", fmt(rate) + "/s", "duration", duration.toString()));
+            if (!(rate > 0) || duration.isZero()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "need --rate > 0 and --duration > 0");
+            }
+            return runHttp(
+                    "run",
+                    http,
+                    (loop, samples, results, table) -> {
+                        if (!warmup.isZero()) {
+                            System.out.println("warm-up, not counted:");
+                            phase(loop, rate, warmup, new ArrayList<>());
+                        }
+                        OpenLoop.PhaseResult p = phase(loop, rate, duration, samples);
+                        results.putAll(phaseResults(p));
+                        if (!awaitOutcomes.isZero() && loop.lag() > 0) {
+                            awaitLag(loop, awaitOutcomes, samples);
+                            results.put("lag after waiting", Long.toString(loop.lag()));
+                        }
+                        return p.errors() == 0 ? 0 : 1;
+                    },
+                    Map.of("rate", fmt(rate) + "/s", "duration", duration.toString(), "warm-up", warmup.toString()));
         }
     }
 
@@ -179,53 +195,62 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            if (start <= 0 || step <= 0 || maxRate < start) {
+            if (!(start > 0) || !(step > 0) || maxRate < start || stepDuration.isZero()) {
                 throw new CommandLine.ParameterException(
-                        new CommandLine(this), "need 0 < --start <= --max-rate and --step > 0");
+                        new CommandLine(this), "need 0 < --start <= --max-rate, --step > 0 and --step-duration > 0");
             }
-            return runHttp("max", http, (loop, samples, results, table) -> {
-                StepDecision.Search search = new StepDecision.Search();
-                for (double rate = start; rate <= maxRate + 1e-9; rate += step) {
-                    OpenLoop.PhaseResult p = phase(loop, rate, stepDuration, samples);
-                    StepDecision.StepStats stats = new StepDecision.StepStats(
-                            rate,
-                            Math.max(p.seconds(), p.elapsedSeconds()),
-                            p.scheduled(),
-                            p.answered(),
-                            p.errors(),
-                            p.percentileMs(99),
-                            p.lagAtStart(),
-                            p.lagAtEnd());
-                    StepDecision.Verdict v = StepDecision.decide(stats, lagGrowthSeconds);
-                    table.add(List.of(
-                            fmt(rate),
-                            fmt(p.answeredPerSecond()),
-                            fmt2(p.percentileMs(50)),
-                            fmt2(p.percentileMs(99)),
-                            fmt2(p.percentileMs(99.9)),
-                            String.format("%.3f", 100 * stats.errorRatio()),
-                            p.lagAtStart() < 0 ? "?" : Long.toString(stats.lagGrowth()),
-                            v.ingestOk() ? "yes" : "no",
-                            v.endToEndOk() ? "yes" : "no",
-                            v.why()));
-                    System.out.printf(
-                            "step %s/s: ingest %s, end to end %s %s%n",
-                            fmt(rate), v.ingestOk() ? "ok" : "FAILED", v.endToEndOk() ? "ok" : "FAILED", v.why());
-                    if (!search.record(rate, v)) {
-                        break;
-                    }
-                }
-                results.put("highest ingest rate (p99 <= 50 ms, errors < 0.1 %)", fmt(search.ingestMax()) + "/s");
-                results.put("highest end-to-end rate (also lag not growing)", fmt(search.endToEndMax()) + "/s");
-                System.out.printf(
-                        "max: ingest %s/s, end to end %s/s%n", fmt(search.ingestMax()), fmt(search.endToEndMax()));
-                return 0;
-            }, Map.of(
-                    "start", fmt(start) + "/s",
-                    "step", fmt(step) + "/s",
-                    "step duration", stepDuration.toString(),
-                    "max rate", fmt(maxRate) + "/s",
-                    "lag growth allowed", lagGrowthSeconds + " s of the step's rate"));
+            return runHttp(
+                    "max",
+                    http,
+                    (loop, samples, results, table) -> {
+                        StepDecision.Search search = new StepDecision.Search();
+                        for (double rate = start; rate <= maxRate + 1e-9; rate += step) {
+                            OpenLoop.PhaseResult p = phase(loop, rate, stepDuration, samples);
+                            StepDecision.StepStats stats = new StepDecision.StepStats(
+                                    rate,
+                                    Math.max(p.seconds(), p.elapsedSeconds()),
+                                    p.scheduled(),
+                                    p.answered(),
+                                    p.errors(),
+                                    p.percentileMs(99),
+                                    p.lagAtStart(),
+                                    p.lagAtEnd());
+                            StepDecision.Verdict v = StepDecision.decide(stats, lagGrowthSeconds);
+                            table.add(List.of(
+                                    fmt(rate),
+                                    fmt(p.answeredPerSecond()),
+                                    fmt2(p.percentileMs(50)),
+                                    fmt2(p.percentileMs(99)),
+                                    fmt2(p.percentileMs(99.9)),
+                                    String.format("%.3f", 100 * stats.errorRatio()),
+                                    p.lagAtStart() < 0 ? "?" : Long.toString(stats.lagGrowth()),
+                                    v.ingestOk() ? "yes" : "no",
+                                    v.endToEndOk() ? "yes" : "no",
+                                    v.why()));
+                            System.out.printf(
+                                    "step %s/s: ingest %s, end to end %s %s%n",
+                                    fmt(rate),
+                                    v.ingestOk() ? "ok" : "FAILED",
+                                    v.endToEndOk() ? "ok" : "FAILED",
+                                    v.why());
+                            if (!search.record(rate, v)) {
+                                break;
+                            }
+                        }
+                        results.put(
+                                "highest ingest rate (p99 <= 50 ms, errors < 0.1 %)", fmt(search.ingestMax()) + "/s");
+                        results.put("highest end-to-end rate (also lag not growing)", fmt(search.endToEndMax()) + "/s");
+                        System.out.printf(
+                                "max: ingest %s/s, end to end %s/s%n",
+                                fmt(search.ingestMax()), fmt(search.endToEndMax()));
+                        return 0;
+                    },
+                    Map.of(
+                            "start", fmt(start) + "/s",
+                            "step", fmt(step) + "/s",
+                            "step duration", stepDuration.toString(),
+                            "max rate", fmt(maxRate) + "/s",
+                            "lag growth allowed", lagGrowthSeconds + " s of the step's rate"));
         }
     }
 
@@ -275,10 +300,14 @@ public final class Main implements Callable<Integer> {
                 outcomes);
         try {
             try {
-                int ready = loop.preflight().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                int ready = loop.preflight()
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
                 System.out.println("gateway " + f.url + "/health/ready answered " + ready);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                System.err.println("the gateway at " + f.url + " does not answer: " + (e.getCause() == null ? e : e.getCause()));
+                System.err.println(
+                        "the gateway at " + f.url + " does not answer: " + (e.getCause() == null ? e : e.getCause()));
                 return 1;
             }
             List<Sample> samples = new ArrayList<>();
@@ -339,13 +368,14 @@ public final class Main implements Callable<Integer> {
                         fmt2(p.percentileMs(100))));
         r.put("statuses", p.statuses().toString());
         StringBuilder kinds = new StringBuilder();
-        p.byKind().forEach((k, c) -> kinds.append(kinds.isEmpty() ? "" : ", ")
-                .append(k)
-                .append(' ')
-                .append(c[0])
-                .append(" expected / ")
-                .append(c[1])
-                .append(" not"));
+        p.byKind()
+                .forEach((k, c) -> kinds.append(kinds.isEmpty() ? "" : ", ")
+                        .append(k)
+                        .append(' ')
+                        .append(c[0])
+                        .append(" expected / ")
+                        .append(c[1])
+                        .append(" not"));
         r.put("by kind", kinds.toString());
         if (!p.unexpectedExamples().isEmpty()) {
             r.put("unexpected examples", String.join("; ", p.unexpectedExamples()));
@@ -392,10 +422,11 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             String prefix = reportPrefix("drain", report);
             String keyPrefix = "drain-" + System.currentTimeMillis() + "-";
-            com.streamsocial.billing.loadtest.harness.Drain.Result r = com.streamsocial.billing.loadtest.harness.Drain.run(
-                    new com.streamsocial.billing.loadtest.harness.Drain.Options(
-                            kafka, events, tenant, keyPrefix, timeout.toMillis()),
-                    System.out::println);
+            com.streamsocial.billing.loadtest.harness.Drain.Result r =
+                    com.streamsocial.billing.loadtest.harness.Drain.run(
+                            new com.streamsocial.billing.loadtest.harness.Drain.Options(
+                                    kafka, events, tenant, keyPrefix, timeout.toMillis()),
+                            System.out::println);
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("events", Integer.toString(events));
             settings.put("provider", provider);
@@ -412,7 +443,14 @@ public final class Main implements Callable<Integer> {
                     "drain (%s): %d of %d outcomes in %d ms = %s records/s%n",
                     provider, r.drained(), r.events(), r.drainedMs(), fmt(r.recordsPerSecond()));
             write(
-                    new Report("drain", "loadtest drain, provider " + provider, settings, results, List.of(), List.of(), r.samples()),
+                    new Report(
+                            "drain",
+                            "loadtest drain, provider " + provider,
+                            settings,
+                            results,
+                            List.of(),
+                            List.of(),
+                            r.samples()),
                     prefix,
                     List.of());
             return r.complete() ? 0 : 1;
@@ -422,7 +460,8 @@ public final class Main implements Callable<Integer> {
     private static String reportPrefix(String command, String given) {
         return given != null
                 ? given
-                : "reports/" + command + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+                : "reports/" + command + "-"
+                        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
 
     private static void write(Report report, String prefix, List<String> acceptedIds) throws Exception {

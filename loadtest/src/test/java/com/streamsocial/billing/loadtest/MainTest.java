@@ -39,6 +39,8 @@ class MainTest {
         assertThat(execute("run", "--duration", "forever")).isEqualTo(2);
         assertThat(execute("max", "--step-duration", "x")).isEqualTo(2);
         assertThat(execute("drain", "--events", "many")).isEqualTo(2);
+        assertThat(execute("run", "--duration", "0s")).isEqualTo(2);
+        assertThat(execute("max", "--start", "1000", "--max-rate", "500")).isEqualTo(2);
         assertThat(err.toString()).contains("Usage");
     }
 

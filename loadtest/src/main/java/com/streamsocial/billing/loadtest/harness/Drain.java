@@ -88,7 +88,8 @@ public final class Drain {
                 commitNanos = System.nanoTime();
             }
             long prefillMs = (commitNanos - t0) / 1_000_000;
-            progress.accept(String.format("pre-filled %d billing events in %d ms (one transaction); draining...", o.events(), prefillMs));
+            progress.accept(String.format(
+                    "pre-filled %d billing events in %d ms (one transaction); draining...", o.events(), prefillMs));
             List<Sample> samples = new ArrayList<>();
             long deadline = commitNanos + o.timeoutMs() * 1_000_000;
             long last = commitNanos;

@@ -181,7 +181,13 @@ public final class OpenLoop implements AutoCloseable {
      */
     public Future<PhaseResult> runPhase(double rate, double seconds, Consumer<String> progress, List<Sample> samples) {
         Promise<PhaseResult> done = Promise.promise();
-        context.runOnContext(v -> startPhase(rate, seconds, progress, samples, done));
+        context.runOnContext(v -> {
+            try {
+                startPhase(rate, seconds, progress, samples, done);
+            } catch (RuntimeException e) {
+                done.tryFail(e);
+            }
+        });
         return done.future();
     }
 
@@ -316,7 +322,14 @@ public final class OpenLoop implements AutoCloseable {
             }
             case INVALID -> {
                 long seq = nextSeq++;
-                send(kind, o.keyPrefix() + seq, Buffer.buffer("{\"amount\":-1,\"currency\":\"USD\"}"), intendedNanos, seq, "", null);
+                send(
+                        kind,
+                        o.keyPrefix() + seq,
+                        Buffer.buffer("{\"amount\":-1,\"currency\":\"USD\"}"),
+                        intendedNanos,
+                        seq,
+                        "",
+                        null);
             }
         }
     }
@@ -364,7 +377,8 @@ public final class OpenLoop implements AutoCloseable {
                 .compose(resp -> resp.end().map(v -> resp))
                 .onComplete(ar -> {
                     outstanding--;
-                    long micros = Math.min(LATENCY_MAX_MICROS, Math.max(0, (System.nanoTime() - intendedNanos) / 1_000));
+                    long micros =
+                            Math.min(LATENCY_MAX_MICROS, Math.max(0, (System.nanoTime() - intendedNanos) / 1_000));
                     if (ar.failed()) {
                         transportErrors++;
                         byKind.computeIfAbsent(kind, k -> new long[2])[1]++;

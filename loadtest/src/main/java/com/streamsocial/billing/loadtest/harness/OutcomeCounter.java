@@ -36,8 +36,8 @@ public final class OutcomeCounter implements AutoCloseable {
     private volatile Exception failure;
 
     private OutcomeCounter(String bootstrap) {
-        this.consumer = new KafkaConsumer<>(
-                KafkaSafety.readCommittedConsumer(Map.of("bootstrap.servers", bootstrap, "max.poll.records", 5_000), null));
+        this.consumer = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(
+                Map.of("bootstrap.servers", bootstrap, "max.poll.records", 5_000), null));
         List<TopicPartition> partitions = consumer.partitionsFor(Topics.RESULTS, Duration.ofSeconds(10)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition()))
                 .toList();

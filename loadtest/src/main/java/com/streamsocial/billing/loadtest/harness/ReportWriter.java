@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -80,16 +79,21 @@ public final class ReportWriter {
         StringBuilder b = new StringBuilder();
         b.append("# ").append(r.title()).append("\n\n");
         b.append("| setting | value |\n|---|---|\n");
-        r.settings().forEach((k, v) -> b.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
+        r.settings()
+                .forEach((k, v) ->
+                        b.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
         b.append("\n| result | value |\n|---|---|\n");
-        r.results().forEach((k, v) -> b.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
+        r.results()
+                .forEach((k, v) ->
+                        b.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
         if (!r.tableHeader().isEmpty()) {
             b.append("\n| ").append(String.join(" | ", r.tableHeader())).append(" |\n|");
             r.tableHeader().forEach(h -> b.append("---|"));
             b.append('\n');
             for (List<String> row : r.tableRows()) {
                 b.append("| ")
-                        .append(String.join(" | ", row.stream().map(ReportWriter::cell).toList()))
+                        .append(String.join(
+                                " | ", row.stream().map(ReportWriter::cell).toList()))
                         .append(" |\n");
             }
         }
@@ -246,10 +250,6 @@ public final class ReportWriter {
     }
 
     static String esc(String s) {
-        return s.replace("&", "&amp;")
-                .replace("<", "&lt;")
-                .replace(">", "&gt;")
-                .replace("\"", "&quot;");
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
-
 }

@@ -41,17 +41,13 @@ public record Sample(
     public String progressLine() {
         StringBuilder b = new StringBuilder(String.format(
                 "t=%6.1fs sent %7.0f/s answered %7.0f/s p50 %s p99 %s p99.9 %s ms",
-                tSeconds,
-                sentPerSecond(),
-                answeredPerSecond(),
-                ms(p50Ms),
-                ms(p99Ms),
-                ms(p999Ms)));
+                tSeconds, sentPerSecond(), answeredPerSecond(), ms(p50Ms), ms(p99Ms), ms(p999Ms)));
         if (unsent > 0) {
             b.append(" unsent ").append(unsent);
         }
         b.append(" |");
-        new TreeMap<>(statuses).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+        new TreeMap<>(statuses)
+                .forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
         b.append(" | outcomes ").append(String.format("%.0f/s", outcomesPerSecond()));
         b.append(" lag ").append(lag < 0 ? "?" : Long.toString(lag));
         return b.toString();

@@ -52,7 +52,8 @@ public final class StepDecision {
         }
         double answeredRate = s.answered() / s.seconds();
         if (answeredRate < ANSWERED_RATIO_MIN * s.targetRate()) {
-            why.append(String.format("answered %.0f/s < %.0f %% of %.0f/s; ", answeredRate, 100 * ANSWERED_RATIO_MIN, s.targetRate()));
+            why.append(String.format(
+                    "answered %.0f/s < %.0f %% of %.0f/s; ", answeredRate, 100 * ANSWERED_RATIO_MIN, s.targetRate()));
         }
         boolean ingestOk = why.isEmpty();
         boolean keepsUp;

@@ -43,7 +43,10 @@ class ReportWriterTest {
     @Test
     void markdownHasTheTablesAndRatesPerSecond() {
         String md = ReportWriter.markdown(report());
-        assertThat(md).contains("# loadtest run <x>").contains("| rate | 100/s |").contains("| 100 | yes |");
+        assertThat(md)
+                .contains("# loadtest run <x>")
+                .contains("| rate | 100/s |")
+                .contains("| 100 | yes |");
         // The second sample covers half a second: 50 sent is 100/s.
         assertThat(md).contains("| 2.0 | 100 | 100 | 2 | - | - | - | 0 | ? |");
     }
@@ -58,11 +61,7 @@ class ReportWriterTest {
 
     @Test
     void aNanPointBreaksTheLineInsteadOfDrawingZero() {
-        String svg = ReportWriter.chart(
-                "x",
-                report().samples(),
-                List.of("p99"),
-                List.of(Sample::p99Ms));
+        String svg = ReportWriter.chart("x", report().samples(), List.of("p99"), List.of(Sample::p99Ms));
         assertThat(svg.split("<polyline", -1)).hasSize(2);
         assertThat(svg).doesNotContain("NaN");
     }
