@@ -1,83 +1,485 @@
 package com.streamsocial.billing.loadtest;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.loadtest.harness.Durations;
+import com.streamsocial.billing.loadtest.harness.Mix;
+import com.streamsocial.billing.loadtest.harness.OpenLoop;
+import com.streamsocial.billing.loadtest.harness.OutcomeCounter;
+import com.streamsocial.billing.loadtest.harness.Report;
+import com.streamsocial.billing.loadtest.harness.ReportWriter;
+import com.streamsocial.billing.loadtest.harness.Sample;
+import com.streamsocial.billing.loadtest.harness.StepDecision;
 import io.vertx.core.Vertx;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code java -jar loadtest.jar [stack|load]}. {@code stack} (the default) runs the whole pipeline on
- * embedded defaults; {@code load} drives a running gateway, configured by {@code -Dload.*} properties.
+ * {@code java -jar loadtest.jar stack|run|max|drain [flags]}. {@code stack} (the default) runs the whole
+ * pipeline on embedded defaults; {@code run}, {@code max} and {@code drain} measure a running stack.
+ * {@code --help} lists a command's flags; an unknown command or flag prints the usage and exits 2.
  */
-public final class Main {
-    private Main() {}
+@Command(
+        name = "java -jar loadtest.jar",
+        mixinStandardHelpOptions = true,
+        subcommands = {Main.Stack.class, Main.Run.class, Main.Max.class, Main.Drain.class},
+        description = "The local billing stack and the load harness.")
+public final class Main implements Callable<Integer> {
+    public static void main(String[] args) {
+        String[] a = args.length == 0 ? new String[] {"stack"} : args;
+        System.exit(commandLine().execute(a));
+    }
 
-    public static void main(String[] args) throws Exception {
-        String command = args.length == 0 ? "stack" : args[0];
-        switch (command) {
-            case "stack" -> BillingStack.main(args);
-            case "load" -> load(Settings.fromEnvironment());
-            default -> {
-                System.err.println("usage: java -jar loadtest.jar [stack|load]");
-                System.exit(2);
+    /** The command line, for tests: {@code execute} returns the exit code (2 for a usage error). */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main())
+                .registerConverter(Duration.class, Durations::parse)
+                .setParameterExceptionHandler((e, args) -> {
+                    // Always the full usage, also when picocli could only suggest a near miss.
+                    CommandLine c = e.getCommandLine();
+                    c.getErr().println(e.getMessage());
+                    CommandLine.UnmatchedArgumentException.printSuggestions(e, c.getErr());
+                    c.usage(c.getErr());
+                    return CommandLine.ExitCode.USAGE;
+                });
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.err);
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    @Command(
+            name = "stack",
+            mixinStandardHelpOptions = true,
+            description = "Start the whole pipeline in this JVM (Kafka 9092, PostgreSQL 5433, gateway 8080,"
+                    + " sandbox 8090, processor 8081) until Ctrl-C. Configured by -D properties.")
+    static final class Stack implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            BillingStack.main(new String[0]);
+            return 0;
+        }
+    }
+
+    /** Flags shared by the HTTP commands. */
+    static class HttpFlags {
+        @Option(names = "--url", description = "Gateway base URL (default ${DEFAULT-VALUE})")
+        URI url = URI.create("http://127.0.0.1:8080");
+
+        @Option(names = "--connections", description = "HTTP connections, at most (default ${DEFAULT-VALUE})")
+        int connections = 64;
+
+        @Option(
+                names = "--outstanding-max",
+                description = "Requests in flight or waiting for a connection, at most; a request due beyond"
+                        + " it is not sent and counts as unsent (default ${DEFAULT-VALUE})")
+        int outstandingMax = 8_192;
+
+        @Option(names = "--mix", description = "Request mix (default ${DEFAULT-VALUE})")
+        String mix = Mix.DEFAULT;
+
+        @Option(
+                names = "--kafka",
+                description = "Kafka bootstrap servers, to read outcomes on payments.results for the lag"
+                        + " (default ${DEFAULT-VALUE})")
+        String kafka = "127.0.0.1:9092";
+
+        @Option(names = "--no-lag", description = "Do not read outcomes (lag unknown)")
+        boolean noLag;
+
+        @Option(names = "--tenant", description = "Tenant the gateway assigns (default ${DEFAULT-VALUE})")
+        String tenant = "default";
+
+        @Option(names = "--key-prefix", description = "Idempotency-Key prefix (default: unique per run)")
+        String keyPrefix;
+
+        @Option(names = "--seed", description = "Seed of the mix draw (default ${DEFAULT-VALUE})")
+        long seed = 1;
+
+        @Option(
+                names = "--report",
+                paramLabel = "PREFIX",
+                description = "Write PREFIX.json, PREFIX.md, PREFIX.html and PREFIX-accepted.txt"
+                        + " (default reports/<command>-<time>)")
+        String report;
+    }
+
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
+            description = "Open-loop load at a fixed rate; latency from each request's intended send time.")
+    static final class Run implements Callable<Integer> {
+        @CommandLine.Mixin
+        HttpFlags http = new HttpFlags();
+
+        @Option(names = "--rate", description = "Requests per second (default ${DEFAULT-VALUE})")
+        double rate = 1_000;
+
+        @Option(names = "--duration", description = "How long to send (default 30s)")
+        Duration duration = Duration.ofSeconds(30);
+
+        @Option(
+                names = "--warmup",
+                description = "First send at the same rate for this long, not counted in the results (default 0s)")
+        Duration warmup = Duration.ZERO;
+
+        @Option(
+                names = "--await-outcomes",
+                description = "After sending, wait up to this long for the lag to reach 0 (default 0s)")
+        Duration awaitOutcomes = Duration.ZERO;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!(rate > 0) || duration.isZero()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "need --rate > 0 and --duration > 0");
             }
+            return runHttp(
+                    "run",
+                    http,
+                    (loop, samples, results, table) -> {
+                        if (!warmup.isZero()) {
+                            System.out.println("warm-up, not counted:");
+                            phase(loop, rate, warmup, new ArrayList<>());
+                        }
+                        OpenLoop.PhaseResult p = phase(loop, rate, duration, samples);
+                        results.putAll(phaseResults(p));
+                        if (!awaitOutcomes.isZero() && loop.lag() > 0) {
+                            awaitLag(loop, awaitOutcomes, samples);
+                            results.put("lag after waiting", Long.toString(loop.lag()));
+                        }
+                        return p.errors() == 0 ? 0 : 1;
+                    },
+                    Map.of("rate", fmt(rate) + "/s", "duration", duration.toString(), "warm-up", warmup.toString()));
         }
     }
 
-    /** processor_outcomes_emitted_total from the processor's metrics, or -1 if it cannot be read. */
-    private static long outcomes(String url) {
+    @Command(
+            name = "max",
+            mixinStandardHelpOptions = true,
+            description = "Step the rate up; report the highest rate with p99 <= 50 ms and errors < 0.1 %"
+                    + " (ingest), and with processing keeping up too (end to end).")
+    static final class Max implements Callable<Integer> {
+        @CommandLine.Mixin
+        HttpFlags http = new HttpFlags();
+
+        @Option(names = "--start", description = "First rate, per second (default ${DEFAULT-VALUE})")
+        double start = 500;
+
+        @Option(names = "--step", description = "Rate added per step (default ${DEFAULT-VALUE})")
+        double step = 500;
+
+        @Option(names = "--step-duration", description = "Length of a step (default 10s)")
+        Duration stepDuration = Duration.ofSeconds(10);
+
+        @Option(names = "--max-rate", description = "Highest rate tried (default ${DEFAULT-VALUE})")
+        double maxRate = 30_000;
+
+        @Option(
+                names = "--lag-growth-max",
+                description = "Processing keeps up when the lag grows by at most this many seconds of the"
+                        + " step's rate over the step (default ${DEFAULT-VALUE})")
+        double lagGrowthSeconds = 1.0;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!(start > 0) || !(step > 0) || maxRate < start || stepDuration.isZero()) {
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "need 0 < --start <= --max-rate, --step > 0 and --step-duration > 0");
+            }
+            return runHttp(
+                    "max",
+                    http,
+                    (loop, samples, results, table) -> {
+                        StepDecision.Search search = new StepDecision.Search();
+                        for (double rate = start; rate <= maxRate + 1e-9; rate += step) {
+                            OpenLoop.PhaseResult p = phase(loop, rate, stepDuration, samples);
+                            StepDecision.StepStats stats = new StepDecision.StepStats(
+                                    rate,
+                                    Math.max(p.seconds(), p.elapsedSeconds()),
+                                    p.scheduled(),
+                                    p.answered(),
+                                    p.errors(),
+                                    p.percentileMs(99),
+                                    p.lagAtStart(),
+                                    p.lagAtEnd());
+                            StepDecision.Verdict v = StepDecision.decide(stats, lagGrowthSeconds);
+                            table.add(List.of(
+                                    fmt(rate),
+                                    fmt(p.answeredPerSecond()),
+                                    fmt2(p.percentileMs(50)),
+                                    fmt2(p.percentileMs(99)),
+                                    fmt2(p.percentileMs(99.9)),
+                                    String.format("%.3f", 100 * stats.errorRatio()),
+                                    p.lagAtStart() < 0 ? "?" : Long.toString(stats.lagGrowth()),
+                                    v.ingestOk() ? "yes" : "no",
+                                    v.endToEndOk() ? "yes" : "no",
+                                    v.why()));
+                            System.out.printf(
+                                    "step %s/s: ingest %s, end to end %s %s%n",
+                                    fmt(rate),
+                                    v.ingestOk() ? "ok" : "FAILED",
+                                    v.endToEndOk() ? "ok" : "FAILED",
+                                    v.why());
+                            if (!search.record(rate, v)) {
+                                break;
+                            }
+                        }
+                        results.put(
+                                "highest ingest rate (p99 <= 50 ms, errors < 0.1 %)", fmt(search.ingestMax()) + "/s");
+                        results.put("highest end-to-end rate (also lag not growing)", fmt(search.endToEndMax()) + "/s");
+                        System.out.printf(
+                                "max: ingest %s/s, end to end %s/s%n",
+                                fmt(search.ingestMax()), fmt(search.endToEndMax()));
+                        return 0;
+                    },
+                    Map.of(
+                            "start", fmt(start) + "/s",
+                            "step", fmt(step) + "/s",
+                            "step duration", stepDuration.toString(),
+                            "max rate", fmt(maxRate) + "/s",
+                            "lag growth allowed", lagGrowthSeconds + " s of the step's rate"));
+        }
+    }
+
+    private static final List<String> MAX_TABLE = List.of(
+            "rate/s",
+            "answered/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "errors %",
+            "lag growth",
+            "ingest ok",
+            "end to end ok",
+            "why not");
+
+    @FunctionalInterface
+    interface Body {
+        int run(OpenLoop loop, List<Sample> samples, Map<String, String> results, List<List<String>> table)
+                throws Exception;
+    }
+
+    private static int runHttp(String command, HttpFlags f, Body body, Map<String, String> extraSettings)
+            throws Exception {
+        Mix mix;
         try {
-            String body = java.net.http.HttpClient.newHttpClient()
-                    .send(
-                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                                    .build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString())
-                    .body();
-            return body.lines()
-                    .filter(l -> l.startsWith("processor_outcomes_emitted_total "))
-                    .mapToLong(
-                            l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim()))
-                    .sum();
-        } catch (Exception e) {
-            return -1;
+            mix = Mix.parse(f.mix);
+        } catch (IllegalArgumentException e) {
+            System.err.println("--mix: " + e.getMessage());
+            return CommandLine.ExitCode.USAGE;
         }
-    }
-
-    private static void load(Settings s) throws Exception {
-        LoadRunner.Options o = new LoadRunner.Options(
-                s.string("load.url", "http://127.0.0.1:8080"),
-                s.integer("load.payments", 10_000),
-                s.integer("load.sequentialRetries", 0),
-                s.integer("load.concurrentRetries", 0),
-                s.integer("load.concurrency", 64),
-                s.string("load.keyPrefix", "load-" + System.currentTimeMillis() + "-"),
-                s.string("load.paymentMethod", "pm_card_visa"));
-        String processorMetrics = s.string("load.processorMetricsUrl", "http://127.0.0.1:8081/metrics");
-        boolean awaitProcessed = s.bool("load.awaitProcessed", true);
+        String prefix = reportPrefix(command, f.report);
+        String keyPrefix = f.keyPrefix != null ? f.keyPrefix : command + "-" + System.currentTimeMillis() + "-";
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("url", f.url.toString());
+        settings.putAll(new java.util.TreeMap<>(extraSettings));
+        settings.put("connections", Integer.toString(f.connections));
+        settings.put("outstanding max", Integer.toString(f.outstandingMax));
+        settings.put("mix", mix.toString());
+        settings.put("key prefix", keyPrefix);
+        settings.put("outcomes read from", f.noLag ? "nowhere (lag unknown)" : "payments.results at " + f.kafka);
+        settings.put("started", LocalDateTime.now().toString());
         Vertx vertx = Vertx.vertx();
+        OutcomeCounter outcomes = f.noLag ? null : OutcomeCounter.start(f.kafka);
+        OpenLoop loop = new OpenLoop(
+                vertx,
+                new OpenLoop.Options(f.url, f.connections, f.outstandingMax, mix, keyPrefix, f.tenant, f.seed),
+                outcomes);
         try {
-            long before = awaitProcessed ? outcomes(processorMetrics) : 0;
-            long t0 = System.nanoTime();
-            LoadRunner.Report r = LoadRunner.run(vertx, o)
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(30, TimeUnit.MINUTES);
-            System.out.println(r.summary());
-            if (awaitProcessed && before >= 0) {
-                // End to end: from the first request to the last outcome the processor committed.
-                long deadline = System.currentTimeMillis() + 600_000;
-                long done = outcomes(processorMetrics) - before;
-                while (done < o.payments() && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(100);
-                    done = outcomes(processorMetrics) - before;
-                }
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                System.out.printf(
-                        "processed: %d outcomes in %d ms = %.0f payments/s end to end%n", done, ms, done * 1000.0 / ms);
+            try {
+                int ready = loop.preflight()
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
+                System.out.println("gateway " + f.url + "/health/ready answered " + ready);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                System.err.println(
+                        "the gateway at " + f.url + " does not answer: " + (e.getCause() == null ? e : e.getCause()));
+                return 1;
             }
-            r.violations().stream().limit(20).forEach(v -> System.out.println("violation: " + v));
-            System.exit(r.violations().isEmpty() ? 0 : 1);
+            List<Sample> samples = new ArrayList<>();
+            Map<String, String> results = new LinkedHashMap<>();
+            List<List<String>> table = new ArrayList<>();
+            int code = body.run(loop, samples, results, table);
+            results.put("accepted payments", Long.toString(loop.accepted()));
+            results.put("lag at end (accepted minus outcomes)", loop.lag() < 0 ? "unknown" : Long.toString(loop.lag()));
+            if (loop.trackingRefused() > 0) {
+                results.put("payments not tracked for lag (limit reached)", Long.toString(loop.trackingRefused()));
+            }
+            Report report = new Report(
+                    command,
+                    "loadtest " + command + " against " + f.url,
+                    settings,
+                    results,
+                    command.equals("max") ? MAX_TABLE : List.of(),
+                    table,
+                    samples);
+            write(report, prefix, loop.acceptedIds());
+            return code;
         } finally {
-            vertx.close();
+            loop.close();
+            if (outcomes != null) {
+                outcomes.close();
+            }
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    private static OpenLoop.PhaseResult phase(OpenLoop loop, double rate, Duration d, List<Sample> samples)
+            throws Exception {
+        return loop.runPhase(rate, d.toMillis() / 1000.0, System.out::println, samples)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(d.toMillis() + OpenLoop.REQUEST_TIMEOUT_MS + 60_000, TimeUnit.MILLISECONDS);
+    }
+
+    private static Map<String, String> phaseResults(OpenLoop.PhaseResult p) {
+        Map<String, String> r = new LinkedHashMap<>();
+        r.put("scheduled", Long.toString(p.scheduled()));
+        r.put("sent", Long.toString(p.sent()));
+        r.put("unsent (outstanding maximum reached)", Long.toString(p.unsent()));
+        r.put("answered", Long.toString(p.answered()));
+        r.put("answered/s", fmt(p.answeredPerSecond()));
+        r.put("sending to last answer", String.format("%.1f s", p.elapsedSeconds()));
+        r.put("expected answers", Long.toString(p.expected()));
+        r.put("unexpected answers", Long.toString(p.unexpected()));
+        r.put("transport errors", Long.toString(p.transportErrors()));
+        r.put(
+                "latency ms p50 / p90 / p99 / p99.9 / max",
+                String.join(
+                        " / ",
+                        fmt2(p.percentileMs(50)),
+                        fmt2(p.percentileMs(90)),
+                        fmt2(p.percentileMs(99)),
+                        fmt2(p.percentileMs(99.9)),
+                        fmt2(p.percentileMs(100))));
+        r.put("statuses", p.statuses().toString());
+        StringBuilder kinds = new StringBuilder();
+        p.byKind()
+                .forEach((k, c) -> kinds.append(kinds.isEmpty() ? "" : ", ")
+                        .append(k)
+                        .append(' ')
+                        .append(c[0])
+                        .append(" expected / ")
+                        .append(c[1])
+                        .append(" not"));
+        r.put("by kind", kinds.toString());
+        if (!p.unexpectedExamples().isEmpty()) {
+            r.put("unexpected examples", String.join("; ", p.unexpectedExamples()));
+        }
+        return r;
+    }
+
+    private static void awaitLag(OpenLoop loop, Duration limit, List<Sample> samples) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (loop.lag() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1_000);
+            System.out.println("waiting for outcomes: lag " + loop.lag());
+        }
+    }
+
+    @Command(
+            name = "drain",
+            mixinStandardHelpOptions = true,
+            description = "Pre-fill payments.billing with N valid events in one transaction, then time the"
+                    + " processor draining them (outcomes read on payments.results, read_committed).")
+    static final class Drain implements Callable<Integer> {
+        @Option(names = "--events", description = "Billing events to pre-fill (default ${DEFAULT-VALUE})")
+        int events = 100_000;
+
+        @Option(names = "--kafka", description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
+        String kafka = "127.0.0.1:9092";
+
+        @Option(
+                names = "--provider",
+                description = "Which provider the running processor uses, for the report only, e.g."
+                        + " approve-all, sandbox, sandbox-100-300ms (default ${DEFAULT-VALUE})")
+        String provider = "sandbox";
+
+        @Option(names = "--tenant", description = "Tenant of the events (default ${DEFAULT-VALUE})")
+        String tenant = "default";
+
+        @Option(names = "--timeout", description = "Give up waiting for outcomes after this long (default 10m)")
+        Duration timeout = Duration.ofMinutes(10);
+
+        @Option(names = "--report", paramLabel = "PREFIX", description = "Report prefix (default reports/drain-<time>)")
+        String report;
+
+        @Override
+        public Integer call() throws Exception {
+            String prefix = reportPrefix("drain", report);
+            String keyPrefix = "drain-" + System.currentTimeMillis() + "-";
+            com.streamsocial.billing.loadtest.harness.Drain.Result r =
+                    com.streamsocial.billing.loadtest.harness.Drain.run(
+                            new com.streamsocial.billing.loadtest.harness.Drain.Options(
+                                    kafka, events, tenant, keyPrefix, timeout.toMillis()),
+                            System.out::println);
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("events", Integer.toString(events));
+            settings.put("provider", provider);
+            settings.put("kafka", kafka);
+            settings.put("key prefix", keyPrefix);
+            settings.put("started", LocalDateTime.now().toString());
+            Map<String, String> results = new LinkedHashMap<>();
+            results.put("pre-fill (one transaction)", r.prefillMs() + " ms");
+            results.put("outcomes", r.drained() + " of " + r.events());
+            results.put("first outcome after commit", r.firstOutcomeMs() + " ms");
+            results.put("drained in", r.drainedMs() + " ms");
+            results.put("drain rate", fmt(r.recordsPerSecond()) + " records/s");
+            System.out.printf(
+                    "drain (%s): %d of %d outcomes in %d ms = %s records/s%n",
+                    provider, r.drained(), r.events(), r.drainedMs(), fmt(r.recordsPerSecond()));
+            write(
+                    new Report(
+                            "drain",
+                            "loadtest drain, provider " + provider,
+                            settings,
+                            results,
+                            List.of(),
+                            List.of(),
+                            r.samples()),
+                    prefix,
+                    List.of());
+            return r.complete() ? 0 : 1;
+        }
+    }
+
+    private static String reportPrefix(String command, String given) {
+        return given != null
+                ? given
+                : "reports/" + command + "-"
+                        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
+    private static void write(Report report, String prefix, List<String> acceptedIds) throws Exception {
+        List<Path> files = new ArrayList<>(ReportWriter.write(report, prefix));
+        if (!report.command().equals("drain")) {
+            Path accepted = Path.of(prefix + "-accepted.txt");
+            Files.write(accepted, acceptedIds);
+            files.add(accepted);
+        }
+        report.results().forEach((k, v) -> System.out.println(k + ": " + v));
+        System.out.println("report: " + files);
+    }
+
+    private static String fmt(double v) {
+        return Double.isFinite(v) ? String.format("%.0f", v) : "-";
+    }
+
+    private static String fmt2(double v) {
+        return Double.isFinite(v) ? String.format("%.2f", v) : "-";
     }
 }
