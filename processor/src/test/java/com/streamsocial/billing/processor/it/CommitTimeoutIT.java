@@ -15,6 +15,7 @@ import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.StallingKafkaProxy;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;

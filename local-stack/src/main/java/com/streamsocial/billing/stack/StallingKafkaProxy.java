@@ -1,4 +1,4 @@
-package com.streamsocial.billing.processor.it;
+package com.streamsocial.billing.stack;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -12,21 +12,39 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Test support: a TCP proxy in front of one Kafka broker that forwards everything unchanged, but can
- * hold the response to the next EndTxn request (api key 26, the commit or abort of a transaction)
+ * hold the response to the next EndTxn requests (api key 26, the commit or abort of a transaction)
  * for a while after the broker answered: the broker has committed, the client does not know yet.
  * It reads only Kafka's framing (size, api key, correlation id), never the bodies.
+ *
+ * <p>Use it with {@link EmbeddedKafka#startBehindProxy}: start the proxy on a free port forwarding to
+ * the broker's port, then the broker advertising the proxy's port. Bounded: at most
+ * {@link #CONNECTIONS_MAX} client connections at once (two threads each; more are closed at once),
+ * frames of at most {@link #FRAME_BYTES_MAX}, holds of at most {@link #HOLD_MS_MAX}.
  */
-final class StallingKafkaProxy implements AutoCloseable {
+public final class StallingKafkaProxy implements AutoCloseable {
+    /** Client connections open at once; a further one is closed, and the client reconnects later. */
+    public static final int CONNECTIONS_MAX = 64;
+    /** The broker's own default {@code socket.request.max.bytes}; a larger frame closes the connection. */
+    public static final int FRAME_BYTES_MAX = 100 * 1024 * 1024;
+    /** The longest hold a test may ask for. */
+    public static final long HOLD_MS_MAX = 120_000;
+
     private static final short END_TXN = 26;
+    /** A request starts with api key (2), api version (2) and correlation id (4). */
+    private static final int REQUEST_HEADER_BYTES_MIN = 8;
+    /** A response starts with the correlation id (4). */
+    private static final int RESPONSE_HEADER_BYTES_MIN = 4;
 
     private final ServerSocket server;
     private final int targetPort;
     private final AtomicInteger toHold = new AtomicInteger();
     private final AtomicInteger held = new AtomicInteger();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connections = new AtomicInteger();
     private volatile long holdMs;
 
-    StallingKafkaProxy(int listenPort, int targetPort) throws IOException {
+    /** Listens on 127.0.0.1:{@code listenPort} and forwards each connection to 127.0.0.1:{@code targetPort}. */
+    public StallingKafkaProxy(int listenPort, int targetPort) throws IOException {
         this.server = new ServerSocket(listenPort, 50, InetAddress.getLoopbackAddress());
         this.targetPort = targetPort;
         Thread acceptor = new Thread(this::accept, "kafka-proxy-accept");
@@ -34,14 +52,21 @@ final class StallingKafkaProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    /** Holds the response to each of the next {@code count} EndTxn requests for {@code holdMs}. */
-    void holdNextEndTxnResponses(int count, long holdMs) {
+    /**
+     * Holds the response to each of the next {@code count} EndTxn requests for {@code holdMs}, on
+     * whichever connection they come. The request itself reaches the broker at once.
+     */
+    public void holdNextEndTxnResponses(int count, long holdMs) {
+        if (count < 0 || holdMs < 0 || holdMs > HOLD_MS_MAX) {
+            throw new IllegalArgumentException(
+                    "count must be >= 0 and holdMs 0.." + HOLD_MS_MAX + ", got " + count + ", " + holdMs);
+        }
         this.holdMs = holdMs;
         toHold.set(count);
     }
 
-    /** EndTxn responses held so far (each released after the hold). */
-    int held() {
+    /** EndTxn responses held so far (each counted once its hold is over, whether or not it was then delivered). */
+    public int held() {
         return held.get();
     }
 
@@ -49,16 +74,37 @@ final class StallingKafkaProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                Socket broker = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                if (connections.incrementAndGet() > CONNECTIONS_MAX) {
+                    connections.decrementAndGet();
+                    closeQuietly(client);
+                    continue;
+                }
+                Socket broker;
+                try {
+                    broker = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                } catch (IOException e) {
+                    connections.decrementAndGet();
+                    closeQuietly(client);
+                    continue;
+                }
                 client.setTcpNoDelay(true);
                 broker.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(broker);
                 Set<Integer> heldIds = ConcurrentHashMap.newKeySet();
-                start("kafka-proxy-requests", () -> requests(client, broker, heldIds), client, broker);
-                start("kafka-proxy-responses", () -> responses(broker, client, heldIds), client, broker);
+                // The two pumps share the pair; the second one to finish frees the connection slot.
+                AtomicInteger pumps = new AtomicInteger(2);
+                Runnable done = () -> {
+                    if (pumps.decrementAndGet() == 0) {
+                        sockets.remove(client);
+                        sockets.remove(broker);
+                        connections.decrementAndGet();
+                    }
+                };
+                start("kafka-proxy-requests", () -> requests(client, broker, heldIds), client, broker, done);
+                start("kafka-proxy-responses", () -> responses(broker, client, heldIds), client, broker, done);
             } catch (IOException e) {
-                // Closed, or the broker refused: the client sees a closed connection and reconnects.
+                // Closed: the loop ends.
             }
         }
     }
@@ -67,7 +113,7 @@ final class StallingKafkaProxy implements AutoCloseable {
         void run() throws IOException, InterruptedException;
     }
 
-    private void start(String name, Pump pump, Socket a, Socket b) {
+    private void start(String name, Pump pump, Socket a, Socket b, Runnable done) {
         Thread t = new Thread(
                 () -> {
                     try {
@@ -77,6 +123,7 @@ final class StallingKafkaProxy implements AutoCloseable {
                     } finally {
                         closeQuietly(a);
                         closeQuietly(b);
+                        done.run();
                     }
                 },
                 name);
@@ -88,7 +135,7 @@ final class StallingKafkaProxy implements AutoCloseable {
         DataInputStream in = new DataInputStream(client.getInputStream());
         DataOutputStream out = new DataOutputStream(broker.getOutputStream());
         while (true) {
-            byte[] frame = frame(in);
+            byte[] frame = frame(in, REQUEST_HEADER_BYTES_MIN);
             short apiKey = (short) (((frame[0] & 0xff) << 8) | (frame[1] & 0xff));
             if (apiKey == END_TXN && toHold.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 heldIds.add(correlationId(frame, 4));
@@ -104,11 +151,14 @@ final class StallingKafkaProxy implements AutoCloseable {
         DataInputStream in = new DataInputStream(broker.getInputStream());
         DataOutputStream out = new DataOutputStream(client.getOutputStream());
         while (true) {
-            byte[] frame = frame(in);
+            byte[] frame = frame(in, RESPONSE_HEADER_BYTES_MIN);
             if (heldIds.remove(correlationId(frame, 0))) {
                 System.out.println("PROXY: holding an EndTxn response for " + holdMs + " ms");
-                Thread.sleep(holdMs);
-                held.incrementAndGet();
+                try {
+                    Thread.sleep(holdMs);
+                } finally {
+                    held.incrementAndGet();
+                }
             }
             out.writeInt(frame.length);
             out.write(frame);
@@ -116,8 +166,12 @@ final class StallingKafkaProxy implements AutoCloseable {
         }
     }
 
-    private static byte[] frame(DataInputStream in) throws IOException {
+    /** One Kafka frame without its size prefix, at least as long as the header fields read here. */
+    private static byte[] frame(DataInputStream in, int minBytes) throws IOException {
         int size = in.readInt();
+        if (size < minBytes || size > FRAME_BYTES_MAX) {
+            throw new IOException("frame of " + size + " bytes");
+        }
         byte[] frame = new byte[size];
         in.readFully(frame);
         return frame;
