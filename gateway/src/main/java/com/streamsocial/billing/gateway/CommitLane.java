@@ -9,6 +9,7 @@ import com.streamsocial.billing.gateway.dedup.IdempotencyDecision;
 import com.streamsocial.billing.gateway.dedup.Reservation;
 import com.streamsocial.billing.gateway.http.PaymentRequest;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import io.vertx.core.Context;
@@ -32,6 +33,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class CommitLane {
     private static final Logger log = LoggerFactory.getLogger(CommitLane.class);
+
+    /**
+     * Settlements of batches whose commit outcome was unknown that may scan at once, per lane. Each
+     * needs the producer to have been recreated first, so more than this means Kafka is failing
+     * every commit; their keys then wait for the restart settlement or the reservation timeout.
+     */
+    public static final int SETTLEMENTS_IN_FLIGHT_MAX = 4;
 
     /** How a request ends; the HTTP layer turns it into a response. */
     public record Answer(Kind kind, String ledgerStatus, String failureCode, String reason) {
@@ -62,12 +70,15 @@ public final class CommitLane {
     private final GroupCommitBatcher<Item> batcher;
     private final TransactionalPublisher publisher;
     private final IntentStore store;
+    private final ReservationSettlement settlement;
     private final BatchFaults faults;
     private final Metrics metrics;
     /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
     private final Map<String, Item> inLane = new HashMap<>();
 
     private boolean batchInFlight;
+    /** Settlements of decided batches still scanning; past the maximum, keys wait for the restart settlement. */
+    private int settlementsInFlight;
     private long timerId = -1;
     private long timerDeadlineMs = Long.MAX_VALUE;
 
@@ -79,6 +90,7 @@ public final class CommitLane {
             GatewayConfig config,
             TransactionalPublisher publisher,
             IntentStore store,
+            ReservationSettlement settlement,
             BatchFaults faults,
             Metrics metrics) {
         this.vertx = vertx;
@@ -86,6 +98,7 @@ public final class CommitLane {
         this.config = config;
         this.publisher = publisher;
         this.store = store;
+        this.settlement = settlement;
         this.faults = faults;
         this.metrics = metrics;
         this.batcher = new GroupCommitBatcher<>(new GroupCommitBatcher.Limits(
@@ -153,6 +166,8 @@ public final class CommitLane {
         // Ids this batch reserved or took over: until the transaction is handed to Kafka, they are
         // known not to be published, so a failure before then gives them back.
         List<String> held = new ArrayList<>(batch.size());
+        // Taken before reserving: no record of this batch can carry an earlier timestamp.
+        long reservedAtMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         return store.reserve(requests)
                 .onComplete(ignored -> stageTime("reserve", t0))
@@ -164,7 +179,7 @@ public final class CommitLane {
                     }
                     return decide(batch, reservations, held);
                 })
-                .compose(this::publish)
+                .compose(items -> publish(items, reservedAtMs))
                 .recover(e -> {
                     log.warn(
                             "batch of {} failed before Kafka, releasing {}: {}",
@@ -221,7 +236,7 @@ public final class CommitLane {
         });
     }
 
-    private Future<Void> publish(List<Item> items) {
+    private Future<Void> publish(List<Item> items, long reservedAtMs) {
         if (items.isEmpty()) {
             return Future.succeededFuture();
         }
@@ -273,14 +288,62 @@ public final class CommitLane {
                                     cause instanceof TransactionalPublisher.TransactionFailedException tfe
                                             ? tfe.outcome()
                                             : TransactionalPublisher.Outcome.UNKNOWN;
-                            // Only a transaction known to be aborted may give its keys back; an unknown
-                            // one keeps them reserved until the reservation times out.
-                            Future<Void> release = outcome == TransactionalPublisher.Outcome.ABORTED
-                                    ? store.release(ids).recover(e -> Future.succeededFuture())
-                                    : Future.succeededFuture();
+                            // Only a transaction known to be aborted may give its keys back at once. A
+                            // decided one (the producer was recreated after an unknown commit) is
+                            // settled from payments.billing; an unknown one keeps them reserved for the
+                            // restart settlement or the reservation timeout.
+                            Future<Void> release = Future.succeededFuture();
+                            switch (outcome) {
+                                case ABORTED -> release = store.release(ids).recover(e -> Future.succeededFuture());
+                                case DECIDED -> settleDecided(ids, reservedAtMs);
+                                case UNKNOWN -> {}
+                            }
                             return release.onComplete(ignored ->
                                     items.forEach(i -> i.answer().complete(Answer.unavailable("transaction_failed"))));
                         });
+    }
+
+    /**
+     * Settles a batch whose commit outcome was unknown until the producer was recreated, in the
+     * background: its clients are answered {@code 503} at once, and their retries answer {@code 409}
+     * until this ends, then a replay (published) or a first acceptance (released). It never publishes.
+     */
+    private void settleDecided(List<String> ids, long reservedAtMs) {
+        if (settlementsInFlight >= SETTLEMENTS_IN_FLIGHT_MAX) {
+            metrics.counter(
+                            "gateway_unknown_commit_settlements_skipped_total",
+                            "Decided batches left to the restart settlement: too many settlements in flight")
+                    .increment();
+            return;
+        }
+        settlementsInFlight++;
+        List<IntentStore.OpenReservation> open = new ArrayList<>(ids.size());
+        ids.forEach(id -> open.add(new IntentStore.OpenReservation(id, reservedAtMs)));
+        settlement
+                .settle(open, store::settleHeld)
+                .onComplete(ignored -> settlementsInFlight--)
+                .onSuccess(plan -> {
+                    metrics.counter(
+                                    "gateway_unknown_commit_reservations_accepted_total",
+                                    "Reservations of a batch whose commit outcome was unknown, found published")
+                            .add(plan.published().size());
+                    metrics.counter(
+                                    "gateway_unknown_commit_reservations_released_total",
+                                    "Reservations of a batch whose commit outcome was unknown, released")
+                            .add(plan.unpublished().size());
+                    log.info(
+                            "settled a batch whose commit outcome was unknown: {} published, {} released",
+                            plan.published().size(),
+                            plan.unpublished().size());
+                })
+                .onFailure(e -> {
+                    // Left reserved: the restart settlement or the reservation timeout settles them.
+                    metrics.counter(
+                                    "gateway_unknown_commit_settlements_failed_total",
+                                    "Settlements of a decided batch that failed (keys left reserved)")
+                            .increment();
+                    log.warn("could not settle {} reservations after an unknown commit: {}", ids.size(), e.toString());
+                });
     }
 
     private void stageTime(String stage, long startNanos) {

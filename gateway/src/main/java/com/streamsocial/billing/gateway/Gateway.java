@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.recovery.RestartSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.lease.InstanceLease;
@@ -68,6 +69,9 @@ public final class Gateway {
         // Reservations record the run that made them, so a restart can tell its own from the last run's.
         String run = UUID.randomUUID().toString();
         WorkerExecutor settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
+        // One scanner for the restart settlement and for lanes settling a commit that stayed unknown.
+        ReservationSettlement settlement =
+                new ReservationSettlement(settlementWorker, config.kafka(), config.transactionTimeoutMs());
         // The lease comes before any producer exists: a refused start must not fence a live instance.
         Future<Void> chain = InstanceLease.acquire(vertx, config.pgUri(), "gateway", config.instanceId())
                 .compose(l -> {
@@ -78,7 +82,7 @@ public final class Gateway {
         for (int i = 0; i < config.producers(); i++) {
             int lane = i;
             chain = chain.compose(
-                            v -> vertx.deployVerticle(new GatewayVerticle(config, lane, run, faults, metrics, health)))
+                            v -> vertx.deployVerticle(new GatewayVerticle(config, lane, run, faults, metrics, health, settlement)))
                     .map(id -> {
                         deployments.add(id);
                         return null;
@@ -88,7 +92,7 @@ public final class Gateway {
                 .map(v -> new Gateway(vertx, adminPool, health, metrics, deployments, lease[0], settlementWorker))
                 // Every lane has passed initTransactions by now, so the earlier runs' transactions are
                 // decided and their open reservations can be settled.
-                .compose(g -> g.settle(config, run).map(g))
+                .compose(g -> g.settle(config, run, settlement).map(g))
                 .map(gateway -> {
                     log.info(
                             "gateway {} listening on {}:{} with {} producer lanes",
@@ -111,13 +115,9 @@ public final class Gateway {
     }
 
     /** Settles the earlier runs' open reservations; on failure, logs and tries again in the background. */
-    private Future<Void> settle(GatewayConfig config, String run) {
+    private Future<Void> settle(GatewayConfig config, String run, ReservationSettlement core) {
         RestartSettlement settlement = new RestartSettlement(
-                new IntentStore(adminPool, new IntentStore.Owner(config.instanceId(), null, run)),
-                settlementWorker,
-                config.kafka(),
-                config.transactionTimeoutMs(),
-                metrics);
+                new IntentStore(adminPool, new IntentStore.Owner(config.instanceId(), null, run)), core, metrics);
         return settlement.run().<Void>mapEmpty().recover(e -> {
             log.warn("could not settle the reservations of earlier runs yet: {}", e.toString());
             retrySettlement(settlement);

@@ -7,6 +7,7 @@ import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.RequestValidator;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -35,6 +36,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final BatchFaults faults;
     private final Metrics metrics;
     private final Health health;
+    private final ReservationSettlement settlement;
 
     private Pool pool;
     private TransactionalPublisher publisher;
@@ -43,8 +45,15 @@ public final class GatewayVerticle extends VerticleBase {
     private HttpServer server;
 
     public GatewayVerticle(
-            GatewayConfig config, int laneIndex, String run, BatchFaults faults, Metrics metrics, Health health) {
+            GatewayConfig config,
+            int laneIndex,
+            String run,
+            BatchFaults faults,
+            Metrics metrics,
+            Health health,
+            ReservationSettlement settlement) {
         this.config = config;
+        this.settlement = settlement;
         this.laneIndex = laneIndex;
         this.run = run;
         this.faults = faults;
@@ -64,9 +73,11 @@ public final class GatewayVerticle extends VerticleBase {
         String transactionalId = config.instanceId() + "-lane-" + laneIndex;
         store = new IntentStore(pool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
         publisher = new TransactionalPublisher(
-                KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()));
+                KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()),
+                metrics.counter(
+                        "gateway_commit_retries_total", "Kafka commits tried again after a timeout (same commit)"));
         health.register(publisher);
-        lane = new CommitLane(vertx, context, config, publisher, store, faults, metrics);
+        lane = new CommitLane(vertx, context, config, publisher, store, settlement, faults, metrics);
         metrics.gauge(
                 "gateway_queue_records{lane=\"" + laneIndex + "\"}", "Requests waiting in a lane", lane::queuedRecords);
         return Future.fromCompletionStage(publisher.start(), context)

@@ -40,6 +40,16 @@ public final class Health implements AutoCloseable {
         c.put("default.api.timeout.ms", 3_000);
         c.putAll(kafka);
         c.put("bootstrap.servers", kafka.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
+        // The admin client refuses a default.api.timeout.ms below request.timeout.ms: a longer
+        // kafka.request.timeout.ms given for the producers raises the probe's default with it.
+        if (!kafka.containsKey("default.api.timeout.ms")) {
+            try {
+                int request = Integer.parseInt(String.valueOf(c.get("request.timeout.ms")).trim());
+                c.put("default.api.timeout.ms", Math.max(3_000, request));
+            } catch (NumberFormatException e) {
+                // Not a number: left as given, for the admin client to refuse with its own message.
+            }
+        }
         return c;
     }
 

@@ -34,4 +34,16 @@ class HealthTest {
                 .containsEntry("bootstrap.servers", "127.0.0.1:9092")
                 .containsEntry("request.timeout.ms", 3_000);
     }
+
+    @Test
+    void aLongerRequestTimeoutRaisesTheProbesApiTimeoutWithIt() {
+        Map<String, Object> kafka = Settings.of(Map.of("kafka.request.timeout.ms", "30000"))
+                .kafka();
+        Map<String, Object> admin = Health.adminConfig(kafka);
+        assertThat(admin).containsEntry("request.timeout.ms", "30000").containsEntry("default.api.timeout.ms", 30_000);
+        // The admin client itself accepts it (it refuses an api timeout below the request timeout).
+        try (var client = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            assertThat(client).isNotNull();
+        }
+    }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,8 +62,18 @@ public final class TransactionalPublisher implements AutoCloseable {
     public enum Outcome {
         /** Nothing of it can ever become visible to a read_committed reader. */
         ABORTED,
-        /** The commit may or may not have happened (for example, a commit timed out). */
-        UNKNOWN
+        /**
+         * The commit may or may not have happened (for example, a commit timed out), and nothing has
+         * decided it yet: the producer could not be recreated.
+         */
+        UNKNOWN,
+        /**
+         * The commit's outcome was unknown to this producer, and a new producer with the same
+         * {@code transactional.id} has since passed {@code initTransactions}, which completes a
+         * commit the broker had begun and aborts anything else. The transaction is decided, and
+         * {@code payments.billing} (read_committed) shows which way.
+         */
+        DECIDED
     }
 
     /** A transaction that did not commit, with what is known of its effect. */
@@ -85,10 +96,12 @@ public final class TransactionalPublisher implements AutoCloseable {
     private Producer<String, byte[]> producer; // touched on the dedicated thread only
     private volatile State state = State.NEW;
     private volatile Throwable fatalCause;
-    private final java.util.concurrent.atomic.AtomicLong commitRetries = new java.util.concurrent.atomic.AtomicLong();
+    private final LongAdder commitRetries;
 
-    public TransactionalPublisher(Map<String, Object> producerConfig) {
+    /** {@code commitRetries} counts commits tried again after a timeout. */
+    public TransactionalPublisher(Map<String, Object> producerConfig, LongAdder commitRetries) {
         this.config = Map.copyOf(producerConfig);
+        this.commitRetries = commitRetries;
         this.transactionalId = String.valueOf(producerConfig.get("transactional.id"));
         this.thread = new ThreadPoolExecutor(
                 1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUED_CALLS_MAX), r -> {
@@ -156,8 +169,8 @@ public final class TransactionalPublisher implements AutoCloseable {
     /**
      * Commits; a timeout leaves the outcome unknown, so the commit is tried again (at most
      * {@link #COMMIT_TIMEOUT_RETRIES_MAX} times) until the coordinator answers. Only a commit still
-     * unknown after that goes to {@link #recover}, and its keys stay reserved for the restart
-     * settlement or the reservation timeout.
+     * unknown after that goes to {@link #recover}, which recreates the producer: its
+     * {@code initTransactions} decides the transaction ({@link Outcome#DECIDED}).
      */
     private void commitResolvingTimeouts() {
         for (int retries = 0; ; retries++) {
@@ -168,16 +181,11 @@ public final class TransactionalPublisher implements AutoCloseable {
                 if (retries >= COMMIT_TIMEOUT_RETRIES_MAX) {
                     throw e;
                 }
-                commitRetries.incrementAndGet();
+                commitRetries.increment();
                 log.warn(
                         "commit of {} timed out, trying it again ({}): {}", transactionalId, retries + 1, e.toString());
             }
         }
-    }
-
-    /** Commits tried again after a timeout, since start. */
-    public long commitRetries() {
-        return commitRetries.get();
     }
 
     /** Brings the producer back to READY (or FATAL) and says what became of the transaction. */
@@ -209,6 +217,10 @@ public final class TransactionalPublisher implements AutoCloseable {
             closeQuietly();
             producer = newProducer();
             state = State.READY;
+            if (outcome == Outcome.UNKNOWN) {
+                // The new producer's initTransactions returned: the old transaction is decided now.
+                outcome = Outcome.DECIDED;
+            }
         } catch (RuntimeException initFailed) {
             fatalCause = initFailed;
             state = State.FATAL;

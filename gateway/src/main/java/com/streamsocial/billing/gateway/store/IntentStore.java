@@ -79,6 +79,12 @@ public final class IntentStore {
             WHERE payment_id = ANY($1::text[]) AND state = 'reserved' AND owner_instance = $2 AND owner_run <> $3
             """;
 
+    /** Reservations this lane of this run holds, whose transaction turned out published. */
+    private static final String SETTLE_HELD_ACCEPTED = """
+            UPDATE payment_intents SET state = 'accepted', accepted_at = now()
+            WHERE payment_id = ANY($1::text[]) AND state = 'reserved' AND owner_lane = $2 AND owner_run = $3
+            """;
+
     private static final String FIND = """
             SELECT i.request, i.state, i.idempotency_key, i.reserved_at, p.status, p.failure_code
             FROM payment_intents i LEFT JOIN payments p ON p.payment_id = i.payment_id
@@ -194,6 +200,19 @@ public final class IntentStore {
                 .execute(Tuple.of(published.toArray(String[]::new), owner.instance(), owner.run()))
                 .compose(ignored -> conn.preparedQuery(SETTLE_RELEASED)
                         .execute(Tuple.of(unpublished.toArray(String[]::new), owner.instance(), owner.run())))
+                .mapEmpty());
+    }
+
+    /**
+     * Settles reservations this lane of this run holds, in one transaction: {@code published} ones are
+     * marked accepted, {@code unpublished} ones deleted. A row another holder took over meanwhile no
+     * longer matches the owner and is left alone.
+     */
+    public Future<Void> settleHeld(List<String> published, List<String> unpublished) {
+        return pool.withTransaction(conn -> conn.preparedQuery(SETTLE_HELD_ACCEPTED)
+                .execute(Tuple.of(published.toArray(String[]::new), owner.lane(), owner.run()))
+                .compose(ignored -> conn.preparedQuery(RELEASE)
+                        .execute(Tuple.of(unpublished.toArray(String[]::new), owner.lane(), owner.run())))
                 .mapEmpty());
     }
 
