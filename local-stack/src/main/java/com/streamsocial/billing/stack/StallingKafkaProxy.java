@@ -65,7 +65,10 @@ public final class StallingKafkaProxy implements AutoCloseable {
         toHold.set(count);
     }
 
-    /** EndTxn responses held so far (each counted once its hold is over, whether or not it was then delivered). */
+    /**
+     * EndTxn responses held so far, each counted when its hold begins: the broker has answered, the
+     * client is waiting.
+     */
     public int held() {
         return held.get();
     }
@@ -154,11 +157,8 @@ public final class StallingKafkaProxy implements AutoCloseable {
             byte[] frame = frame(in, RESPONSE_HEADER_BYTES_MIN);
             if (heldIds.remove(correlationId(frame, 0))) {
                 System.out.println("PROXY: holding an EndTxn response for " + holdMs + " ms");
-                try {
-                    Thread.sleep(holdMs);
-                } finally {
-                    held.incrementAndGet();
-                }
+                held.incrementAndGet();
+                Thread.sleep(holdMs);
             }
             out.writeInt(frame.length);
             out.write(frame);

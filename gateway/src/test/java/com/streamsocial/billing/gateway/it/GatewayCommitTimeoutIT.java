@@ -75,6 +75,8 @@ class GatewayCommitTimeoutIT {
         // One lane: the next transaction after arming the proxy is the test's batch.
         s.put("gateway.producers", "1");
         s.put("gateway.reservationTimeoutMs", String.valueOf(RESERVATION_TIMEOUT_MS));
+        // A long linger puts the clients' concurrent first requests into one batch: the held one.
+        s.put("gateway.lingerMs", "200");
         s.put("pg.uri", pg.uri());
         s.put("kafka.bootstrap.servers", "127.0.0.1:" + proxyPort);
         // A commit times out after MAX_BLOCK_MS; a request only after 30 s, so the producer does not
