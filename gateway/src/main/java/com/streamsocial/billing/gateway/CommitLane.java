@@ -77,8 +77,9 @@ public final class CommitLane {
     private final Map<String, Item> inLane = new HashMap<>();
 
     private boolean batchInFlight;
-    /** Settlements of decided batches still scanning; past the maximum, keys wait for the restart settlement. */
+    /** Settlements of decided batches still running on this lane, at most SETTLEMENTS_IN_FLIGHT_MAX. */
     private int settlementsInFlight;
+
     private long timerId = -1;
     private long timerDeadlineMs = Long.MAX_VALUE;
 

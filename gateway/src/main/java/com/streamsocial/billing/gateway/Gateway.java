@@ -81,8 +81,8 @@ public final class Gateway {
                 .mapEmpty();
         for (int i = 0; i < config.producers(); i++) {
             int lane = i;
-            chain = chain.compose(
-                            v -> vertx.deployVerticle(new GatewayVerticle(config, lane, run, faults, metrics, health, settlement)))
+            chain = chain.compose(v -> vertx.deployVerticle(
+                            new GatewayVerticle(config, lane, run, faults, metrics, health, settlement)))
                     .map(id -> {
                         deployments.add(id);
                         return null;

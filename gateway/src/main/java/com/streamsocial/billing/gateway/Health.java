@@ -44,7 +44,8 @@ public final class Health implements AutoCloseable {
         // kafka.request.timeout.ms given for the producers raises the probe's default with it.
         if (!kafka.containsKey("default.api.timeout.ms")) {
             try {
-                int request = Integer.parseInt(String.valueOf(c.get("request.timeout.ms")).trim());
+                int request = Integer.parseInt(
+                        String.valueOf(c.get("request.timeout.ms")).trim());
                 c.put("default.api.timeout.ms", Math.max(3_000, request));
             } catch (NumberFormatException e) {
                 // Not a number: left as given, for the admin client to refuse with its own message.

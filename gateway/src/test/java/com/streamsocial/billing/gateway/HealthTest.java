@@ -37,8 +37,8 @@ class HealthTest {
 
     @Test
     void aLongerRequestTimeoutRaisesTheProbesApiTimeoutWithIt() {
-        Map<String, Object> kafka = Settings.of(Map.of("kafka.request.timeout.ms", "30000"))
-                .kafka();
+        Map<String, Object> kafka =
+                Settings.of(Map.of("kafka.request.timeout.ms", "30000")).kafka();
         Map<String, Object> admin = Health.adminConfig(kafka);
         assertThat(admin).containsEntry("request.timeout.ms", "30000").containsEntry("default.api.timeout.ms", 30_000);
         // The admin client itself accepts it (it refuses an api timeout below the request timeout).

@@ -121,7 +121,9 @@ class GatewayCommitTimeoutIT {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             HttpResponse<String> r = calls.get(i).get(120, TimeUnit.SECONDS);
-            assertThat(r.statusCode()).as("first answer for key %d: %s", i, r.body()).isEqualTo(202);
+            assertThat(r.statusCode())
+                    .as("first answer for key %d: %s", i, r.body())
+                    .isEqualTo(202);
             assertThat(r.headers().firstValue("Idempotent-Replayed")).isEmpty();
             ids.add(PaymentIds.paymentId("default", prefix + i));
         }
@@ -165,11 +167,7 @@ class GatewayCommitTimeoutIT {
                 assertThat(run.last.statusCode())
                         .as(
                                 "key %s after %d tries in %d ms (the reservation timeout is %d ms): %s",
-                                run.key,
-                                run.tries,
-                                run.elapsedMs,
-                                RESERVATION_TIMEOUT_MS,
-                                run.last.body())
+                                run.key, run.tries, run.elapsedMs, RESERVATION_TIMEOUT_MS, run.last.body())
                         .isEqualTo(202);
                 ids.add(run.id());
                 longestMs = Math.max(longestMs, run.elapsedMs);
@@ -262,7 +260,8 @@ class GatewayCommitTimeoutIT {
 
         /** Exactly one event per id on each topic (read_committed), and nothing else since the marks. */
         void assertOneBillingAndOneMetricsEventEach(List<String> ids) {
-            for (var topic : Map.of(Topics.BILLING, billing, Topics.METRICS, metrics).entrySet()) {
+            for (var topic :
+                    Map.of(Topics.BILLING, billing, Topics.METRICS, metrics).entrySet()) {
                 List<String> keys =
                         TopicReader.readFrom(kafka.bootstrapServers(), topic.getKey(), topic.getValue(), true).stream()
                                 .map(ConsumerRecord::key)
