@@ -479,8 +479,9 @@ public final class SandboxProvider extends VerticleBase {
         long charged = PM_AMOUNT_MISMATCH.equals(method) ? amount + 1 : amount;
         String chargedCurrency = PM_CURRENCY_MISMATCH.equals(method) ? ("usd".equals(lower) ? "eur" : "usd") : lower;
         intent.put("amount", charged).put("currency", chargedCurrency);
+        // A succeeded intent is not stored apart: its charge row holds it (see retrievePaymentIntent),
+        // which keeps the charging path at one transaction.
         return pool.withTransaction(conn -> succeed(conn, intent, key, paymentId))
-                .compose(v -> storeIntent(key, paymentId, intent))
                 .map(v -> new Answer(200, intent));
     }
 
@@ -532,13 +533,7 @@ public final class SandboxProvider extends VerticleBase {
                         .execute(Tuple.of(id))
                         .compose(rows -> {
                             if (rows.size() == 0) {
-                                return Future.succeededFuture(new Answer(
-                                        404,
-                                        errorBody(
-                                                "invalid_request_error",
-                                                "resource_missing",
-                                                "No such payment_intent: '" + id + "'",
-                                                "intent")));
+                                return succeededIntent(conn, id);
                             }
                             Row r = rows.iterator().next();
                             JsonObject intent = new JsonObject(r.getString(0));
@@ -552,6 +547,41 @@ public final class SandboxProvider extends VerticleBase {
                                     .map(v -> new Answer(200, intent));
                         }))
                 .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+    }
+
+    /** A succeeded intent, rebuilt from its charge; 404 as Stripe's when there is none. */
+    private static Future<Answer> succeededIntent(SqlConnection conn, String id) {
+        return conn.preparedQuery(CHARGE_COLUMNS + " WHERE c.payment_intent = $1 ORDER BY c.created_s LIMIT 1")
+                .execute(Tuple.of(id))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return new Answer(
+                                404,
+                                errorBody(
+                                        "invalid_request_error",
+                                        "resource_missing",
+                                        "No such payment_intent: '" + id + "'",
+                                        "intent"));
+                    }
+                    JsonObject c = chargeJson(rows.iterator().next());
+                    return new Answer(
+                            200,
+                            new JsonObject()
+                                    .put("id", id)
+                                    .put("object", "payment_intent")
+                                    .put("amount", c.getLong("amount"))
+                                    .put("amount_received", c.getLong("amount"))
+                                    .put("currency", c.getString("currency"))
+                                    .put("customer", c.getString("customer"))
+                                    .put("payment_method", c.getString("payment_method"))
+                                    .put("capture_method", "automatic")
+                                    .put("confirmation_method", "automatic")
+                                    .put("livemode", false)
+                                    .put("created", c.getLong("created"))
+                                    .put("metadata", c.getJsonObject("metadata"))
+                                    .put("status", "succeeded")
+                                    .put("latest_charge", c.getString("id")));
+                });
     }
 
     private void retrieveCharge(RoutingContext ctx) {
