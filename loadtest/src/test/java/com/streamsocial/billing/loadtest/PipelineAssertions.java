@@ -65,10 +65,14 @@ final class PipelineAssertions {
         assertThat(TopicReader.readAll(bootstrap, Topics.DLQ, true)).isEmpty();
     }
 
-    static void awaitTopicCount(String bootstrap, String topic, int n, long timeoutMs) throws InterruptedException {
+    /** Waits until {@code topic} holds at least {@code n} committed records; returns how many it holds. */
+    static int awaitTopicCount(String bootstrap, String topic, int n, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
-        while (TopicReader.readAll(bootstrap, topic, true).size() < n && System.currentTimeMillis() < deadline) {
+        int count = TopicReader.readAll(bootstrap, topic, true).size();
+        while (count < n && System.currentTimeMillis() < deadline) {
             Thread.sleep(500);
+            count = TopicReader.readAll(bootstrap, topic, true).size();
         }
+        return count;
     }
 }

@@ -1,14 +1,21 @@
 package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentIds;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.psp.ProviderUnavailableException;
+import com.streamsocial.billing.processor.psp.StripeProvider;
+import com.streamsocial.billing.processor.reconcile.BreakClass;
 import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +29,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-/** Declines and a provider outage, through the real sandbox over HTTP. */
+/**
+ * Declines, a provider outage, answers that are not final, answers for another amount or currency,
+ * an idempotency error and a wrong base URL, through the real sandbox over HTTP.
+ */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProviderBehaviourIT {
     private static ProviderStack stack;
@@ -88,7 +98,8 @@ class ProviderBehaviourIT {
                 .isZero();
         assertThat(stack.sandboxStats().getLong("charges")).isEqualTo(3);
         assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries")).isEqualTo(3);
-        PipelineAssertions.awaitTopicCount(stack.infra.kafkaBootstrap(), Topics.RESULTS, 9, 60_000);
+        assertThat(PipelineAssertions.awaitTopicCount(stack.infra.kafkaBootstrap(), Topics.RESULTS, 9, 60_000))
+                .isEqualTo(9);
         List<ConsumerRecord<String, byte[]>> results =
                 TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true);
         assertThat(results).hasSize(9);
@@ -149,7 +160,174 @@ class ProviderBehaviourIT {
         }
         assertThat(stack.status("http://127.0.0.1:" + processorPort + "/health/ready"))
                 .isEqualTo(200);
-        PipelineAssertions.awaitTopicCount(stack.infra.kafkaBootstrap(), Topics.RESULTS, 309, 60_000);
+        // Exactly one outcome per payment: the 9 of the first test and the 300 of this one.
+        assertThat(PipelineAssertions.awaitTopicCount(stack.infra.kafkaBootstrap(), Topics.RESULTS, 309, 60_000))
+                .isEqualTo(309);
         assertThat(stack.reconcile(false, 0).total()).isZero();
+    }
+
+    private static List<String> outcomeIds() {
+        return TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true).stream()
+                .map(r -> OutcomeEvent.parse(r.value()).paymentId())
+                .toList();
+    }
+
+    private static String statusOf(String key) {
+        return stack.pg.text("SELECT status || ' ' || coalesce(provider_status, '') FROM payments WHERE payment_id = '"
+                + PaymentIds.paymentId("default", key) + "'");
+    }
+
+    @Test
+    @Order(3)
+    void undecidedAnswersStayChargingWithoutAnOutcomeAndAreAskedAboutWhenReDriven() throws Exception {
+        Map<String, String> methods = new java.util.LinkedHashMap<>();
+        methods.put("action-0", "pm_card_authenticationRequired");
+        methods.put("processing-0", SandboxProvider.PM_PROCESSING);
+        methods.put("amount-0", SandboxProvider.PM_AMOUNT_MISMATCH);
+        methods.put("currency-0", SandboxProvider.PM_CURRENCY_MISMATCH);
+        methods.put("after-0", "pm_card_visa");
+        int outcomesBefore = outcomeIds().size();
+        long pendingBefore = processor.metrics().value("provider_pending_total");
+        long mismatchBefore = processor.metrics().value("provider_mismatch_total");
+        for (Map.Entry<String, String> e : methods.entrySet()) {
+            assertThat(stack.pay(e.getKey(), 2_500, e.getValue()).statusCode()).isEqualTo(202);
+        }
+        assertThat(stack.pg.awaitCount(
+                        "SELECT count(*) FROM payments WHERE provider_status IS NOT NULL AND status = 'charging'"
+                                + " AND provider_intent LIKE 'pi_%'",
+                        4, 60_000))
+                .isEqualTo(4);
+        assertThat(stack.pg.awaitCount(
+                        "SELECT count(*) FROM payments WHERE idempotency_key = 'after-0' AND status = 'succeeded'",
+                        1,
+                        60_000))
+                .isEqualTo(1);
+        assertThat(statusOf("action-0")).isEqualTo("charging requires_action");
+        assertThat(statusOf("processing-0")).isEqualTo("charging processing");
+        assertThat(statusOf("amount-0")).startsWith("charging mismatch: provider succeeded 2501 usd");
+        assertThat(statusOf("currency-0")).startsWith("charging mismatch: provider succeeded 2500 eur");
+        assertThat(processor.metrics().value("provider_pending_total") - pendingBefore)
+                .isGreaterThanOrEqualTo(2);
+        assertThat(processor.metrics().value("provider_mismatch_total") - mismatchBefore)
+                .isGreaterThanOrEqualTo(2);
+        // Only the decided payment has an outcome; nothing was recorded as failed.
+        assertThat(PipelineAssertions.awaitTopicCount(
+                        stack.infra.kafkaBootstrap(), Topics.RESULTS, outcomesBefore + 1, 60_000))
+                .isEqualTo(outcomesBefore + 1);
+        assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id)"
+                        + " WHERE p.status = 'charging'"))
+                .isZero();
+
+        // An hour later (the clock is faked in the table), reconciliation finds the four stuck and re-drives them.
+        stack.pg.count("WITH u AS (UPDATE payments SET last_attempt_at = now() - interval '1 hour'"
+                + " WHERE status = 'charging' RETURNING 1) SELECT count(*) FROM u");
+        var rec = stack.reconcile(true, 0);
+        assertThat(rec.count(BreakClass.STUCK)).isEqualTo(4);
+        // The re-drive asks about the intent (a POST would replay "processing" for 24 h): it settled.
+        assertThat(stack.pg.awaitCount(
+                        "SELECT count(*) FROM payments WHERE idempotency_key = 'processing-0' AND status = 'succeeded'",
+                        1,
+                        60_000))
+                .isEqualTo(1);
+        assertThat(PipelineAssertions.awaitTopicCount(
+                        stack.infra.kafkaBootstrap(), Topics.RESULTS, outcomesBefore + 2, 60_000))
+                .isEqualTo(outcomesBefore + 2);
+        String processingId = PaymentIds.paymentId("default", "processing-0");
+        assertThat(outcomeIds().stream().filter(processingId::equals).count()).isEqualTo(1);
+        assertThat(stack.pg.count("SELECT count(*) FROM payments p JOIN sandbox.charges c ON c.id = p.provider_ref"
+                        + " WHERE p.idempotency_key = 'processing-0' AND c.payment_id = p.payment_id"))
+                .isEqualTo(1);
+        assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id)"
+                        + " WHERE p.idempotency_key = 'processing-0'"))
+                .isEqualTo(1);
+        // The other three are asked again and are still not decided: charging, no outcome, no ledger money.
+        assertThat(stack.pg.awaitCount(
+                        "SELECT count(*) FROM payments WHERE status = 'charging' AND attempts = 2", 3, 60_000))
+                .isEqualTo(3);
+        assertThat(statusOf("action-0")).isEqualTo("charging requires_action");
+        assertThat(statusOf("amount-0")).startsWith("charging mismatch:");
+        assertThat(statusOf("currency-0")).startsWith("charging mismatch:");
+        assertThat(outcomeIds()).hasSize(outcomesBefore + 2);
+        assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id)"
+                        + " WHERE p.status = 'charging'"))
+                .isZero();
+    }
+
+    @Test
+    @Order(4)
+    void anIdempotencyErrorIsRetriedWithReadinessDownAndNoOutcomeUntilItClears() throws Exception {
+        String id = PaymentIds.paymentId("default", "idem-0");
+        // Another request already used the payment's key at the provider, with other parameters.
+        assertThat(stack.stripe(
+                                "/v1/payment_intents",
+                                id,
+                                "amount=1&currency=usd&payment_method=pm_card_visa&confirm=true"
+                                        + "&automatic_payment_methods%5Benabled%5D=true"
+                                        + "&automatic_payment_methods%5Ballow_redirects%5D=never")
+                        .statusCode())
+                .isEqualTo(200);
+        int outcomesBefore = outcomeIds().size();
+        assertThat(stack.pay("idem-0", 2_500, "pm_card_visa").statusCode()).isEqualTo(202);
+        String ready = "http://127.0.0.1:" + processorPort + "/health/ready";
+        long until = System.currentTimeMillis() + 60_000;
+        JsonObject health = stack.get(ready);
+        while (!String.valueOf(health.getValue("last_failure")).contains("idempotency_error")
+                && System.currentTimeMillis() < until) {
+            Thread.sleep(200);
+            health = stack.get(ready);
+        }
+        assertThat(health.getBoolean("ready")).isFalse();
+        assertThat(health.getString("last_failure"))
+                .contains("configuration error")
+                .contains("idempotency_error");
+        assertThat(stack.status(ready)).isEqualTo(503);
+        assertThat(statusOf("idem-0")).startsWith("charging");
+        assertThat(outcomeIds()).hasSize(outcomesBefore);
+        assertThat(processor.metrics().value("provider_retried_total{status=\"400\",kind=\"configuration\"}"))
+                .isPositive();
+
+        // The key expires at the provider (24 h in Stripe): the next retry charges, once.
+        stack.pg.count("WITH d AS (DELETE FROM sandbox.idempotency WHERE key = '" + id + "' RETURNING 1)"
+                + " SELECT count(*) FROM d");
+        assertThat(stack.pg.awaitCount(
+                        "SELECT count(*) FROM payments WHERE idempotency_key = 'idem-0' AND status = 'succeeded'",
+                        1,
+                        90_000))
+                .isEqualTo(1);
+        assertThat(PipelineAssertions.awaitTopicCount(
+                        stack.infra.kafkaBootstrap(), Topics.RESULTS, outcomesBefore + 1, 60_000))
+                .isEqualTo(outcomesBefore + 1);
+        assertThat(outcomeIds().stream().filter(id::equals).count()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(5)
+    void aWrongBaseUrlIsAConfigurationErrorNeverAFailure() throws Exception {
+        // A common mistake: the API path in the base URL, so every call goes to /v1/v1/... and gets 404.
+        Metrics metrics = new Metrics();
+        StripeProvider wrong = new StripeProvider(
+                stack.vertx,
+                new StripeProvider.Options(stack.sandboxUrl() + "/v1", ProviderStack.SECRET, 4, 1_000, 20, 100, 1_500),
+                metrics);
+        var charged = wrong.charge(List.of(new PaymentProvider.Charge(
+                        "pay_wrong_url", 100, "USD", "cus_1", "pm_card_visa", "default", null)))
+                .toCompletionStage()
+                .toCompletableFuture();
+        assertThatThrownBy(() -> charged.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(ProviderUnavailableException.class)
+                .hasMessageContaining("configuration error")
+                .hasMessageContaining("HTTP 404");
+        assertThat(metrics.value("provider_retried_total{status=\"404\",kind=\"configuration\"}"))
+                .isGreaterThan(1);
+        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE payment_id = 'pay_wrong_url'"))
+                .isZero();
+        // The same adapter at the right address charges it.
+        StripeProvider right = new StripeProvider(
+                stack.vertx,
+                new StripeProvider.Options(stack.sandboxUrl(), ProviderStack.SECRET, 4, 1_000, 20, 100, 1_500),
+                metrics);
+        var ok = ProviderStack.await(right.charge(List.of(
+                new PaymentProvider.Charge("pay_wrong_url", 100, "USD", "cus_1", "pm_card_visa", "default", null))));
+        assertThat(ok.get(0).succeeded()).isTrue();
     }
 }

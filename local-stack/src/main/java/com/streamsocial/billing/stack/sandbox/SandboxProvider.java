@@ -15,37 +15,91 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Our sandbox payment provider: an HTTP server that answers the subset of Stripe's API the processor
- * uses, with Stripe's shapes and idempotency rules, and fault injection. Every charge it makes is
- * kept durably in PostgreSQL (schema {@code sandbox}), and listed as Stripe lists balance
+ * and reconciliation use, with Stripe's shapes, error shapes and idempotency rules, and fault
+ * injection. Stripe's own Java client drives it in {@code SandboxStripeClientIT}. Every charge it
+ * makes is kept durably in PostgreSQL (schema {@code sandbox}), and listed as Stripe lists balance
  * transactions, which is the settlement report reconciliation reads.
  *
  * <ul>
  *   <li>{@code POST /v1/payment_intents} (form: amount, currency, customer, payment_method,
- *       confirm=true, metadata[...]); {@code pm_card_visa} succeeds, {@code pm_card_chargeDeclined}
- *       and {@code pm_card_chargeDeclinedInsufficientFunds} decline with 402.
- *   <li>{@code POST /v1/refunds} (form: charge, metadata[...]).
- *   <li>{@code GET /v1/balance_transactions?created[gte]&created[lte]&limit&starting_after&expand[]=data.source}.
- *   <li>{@code GET|POST /sandbox/faults}; {@code GET /sandbox/charges/stats}: charges per idempotency key.
+ *       confirm=true, automatic_payment_methods[...] or return_url, metadata[...]). Test methods:
+ *       {@code pm_card_visa} (and any other {@code pm_card_*}) succeeds; {@code pm_card_chargeDeclined}
+ *       and {@code pm_card_chargeDeclinedInsufficientFunds} decline with 402;
+ *       {@code pm_card_authenticationRequired} answers 200 {@code requires_action} and stays so;
+ *       {@code pm_sandbox_processing} answers 200 {@code processing} and succeeds (charges) when next
+ *       retrieved; {@code pm_sandbox_amountMismatch} and {@code pm_sandbox_currencyMismatch} succeed
+ *       for one unit more, or in another currency, than asked.
+ *   <li>{@code GET /v1/payment_intents/{id}}, {@code GET /v1/charges/{id}}.
+ *   <li>{@code POST /v1/refunds} (form: charge or payment_intent, metadata[...]).
+ *   <li>{@code GET /v1/balance_transactions?created[gte]&created[lte]&limit&starting_after&expand[]=data.source}
+ *       ({@code expand[0]=} as well).
+ *   <li>{@code GET|POST /sandbox/faults}; {@code GET /sandbox/charges/stats}: charges per key, and
+ *       answers dropped and replayed.
  * </ul>
  *
- * Idempotency as Stripe's: the first answer under a key, errors included, is stored and replayed for
- * 24 h; other parameters under the same key get 400; the same key while the first is running, 409.
+ * Unknown parameters are refused with 400 {@code parameter_unknown}, as Stripe does, and every error,
+ * unknown routes included, is JSON in Stripe's shape. Idempotency as Stripe's: the first answer under
+ * a key, errors included, is stored and replayed for 24 h; other parameters under the same key get
+ * 400 {@code idempotency_error}; the same key while the first is running, 409.
  */
 public final class SandboxProvider extends VerticleBase {
     /** The page size Stripe allows at most on list endpoints. */
     public static final int LIST_LIMIT_MAX = 100;
 
     private static final long KEY_TTL_S = 24 * 3600;
+
+    /** Sandbox-only test methods (Stripe has no card for these): see the class comment. */
+    public static final String PM_PROCESSING = "pm_sandbox_processing";
+
+    public static final String PM_AMOUNT_MISMATCH = "pm_sandbox_amountMismatch";
+    public static final String PM_CURRENCY_MISMATCH = "pm_sandbox_currencyMismatch";
+
+    /** The parameters each endpoint takes, as Stripe names them; anything else is {@code parameter_unknown}. */
+    private static final Set<String> CREATE_INTENT_PARAMS = Set.of(
+            "amount",
+            "currency",
+            "customer",
+            "payment_method",
+            "confirm",
+            "description",
+            "receipt_email",
+            "statement_descriptor",
+            "return_url",
+            "automatic_payment_methods[enabled]",
+            "automatic_payment_methods[allow_redirects]",
+            "metadata[]",
+            "expand[]",
+            "payment_method_types[]");
+
+    private static final Set<String> REFUND_PARAMS =
+            Set.of("charge", "payment_intent", "amount", "reason", "metadata[]", "expand[]");
+    private static final Set<String> RETRIEVE_PARAMS = Set.of("expand[]");
+    private static final Set<String> LIST_PARAMS = Set.of(
+            "created[gte]",
+            "created[gt]",
+            "created[lte]",
+            "created[lt]",
+            "created",
+            "limit",
+            "starting_after",
+            "ending_before",
+            "type",
+            "expand[]");
     /** A key left in progress this long (the sandbox died mid-request) may be used again. */
     private static final long IN_PROGRESS_ABANDONED_S = 60;
 
@@ -72,6 +126,15 @@ public final class SandboxProvider extends VerticleBase {
             -- The charge's whole metadata (JSON), as Stripe keeps it; older sandbox databases gain it.
             ALTER TABLE sandbox.charges ADD COLUMN IF NOT EXISTS metadata text;
             CREATE INDEX IF NOT EXISTS charges_by_key ON sandbox.charges (idempotency_key);
+            CREATE INDEX IF NOT EXISTS charges_by_intent ON sandbox.charges (payment_intent);
+            ALTER TABLE sandbox.idempotency ADD COLUMN IF NOT EXISTS dropped boolean NOT NULL DEFAULT false;
+            ALTER TABLE sandbox.idempotency ADD COLUMN IF NOT EXISTS replays integer NOT NULL DEFAULT 0;
+            CREATE TABLE IF NOT EXISTS sandbox.intents (
+                id              text PRIMARY KEY,
+                idempotency_key text,
+                payment_id      text,
+                status          text NOT NULL,
+                body            text NOT NULL);
             CREATE TABLE IF NOT EXISTS sandbox.balance_transactions (
                 seq        bigserial PRIMARY KEY,
                 id         text NOT NULL UNIQUE,
@@ -119,6 +182,8 @@ public final class SandboxProvider extends VerticleBase {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
         router.post("/v1/payment_intents").handler(this::authorised).handler(this::createPaymentIntent);
+        router.get("/v1/payment_intents/:id").handler(this::authorised).handler(this::retrievePaymentIntent);
+        router.get("/v1/charges/:id").handler(this::authorised).handler(this::retrieveCharge);
         router.post("/v1/refunds").handler(this::authorised).handler(this::createRefund);
         router.get("/v1/balance_transactions").handler(this::authorised).handler(this::listBalanceTransactions);
         router.get("/sandbox/faults").handler(ctx -> ctx.json(faults.toJson()));
@@ -127,7 +192,7 @@ public final class SandboxProvider extends VerticleBase {
                 faults = SandboxFaults.fromJson(ctx.body().asJsonObject());
                 ctx.json(faults.toJson());
             } catch (RuntimeException e) {
-                ctx.response().setStatusCode(400).end(e.getMessage());
+                error(ctx, 400, "invalid_request_error", "parameter_invalid", String.valueOf(e.getMessage()));
             }
         });
         router.get("/sandbox/charges/stats").handler(this::chargeStats);
@@ -138,6 +203,15 @@ public final class SandboxProvider extends VerticleBase {
                                 .put("idempotency_key", ctx.queryParams().get("idempotency_key"))
                                 .put("charges", rows.iterator().next().getLong(0))))
                         .onFailure(e -> send(ctx, internal(e), false, false)));
+        // Whatever the router itself answers (no route, wrong method, body too large, a handler that
+        // threw) is a JSON error in Stripe's shape, never Vert.x's HTML or plain text.
+        router.route().last().handler(this::unrecognised);
+        router.errorHandler(404, this::unrecognised);
+        router.errorHandler(405, this::unrecognised);
+        router.errorHandler(400, ctx -> error(ctx, 400, "invalid_request_error", null, "Invalid request."));
+        router.errorHandler(413, ctx -> error(ctx, 413, "invalid_request_error", null, "Request body too large."));
+        router.errorHandler(415, ctx -> error(ctx, 415, "invalid_request_error", null, "Unsupported body type."));
+        router.errorHandler(500, ctx -> send(ctx, internal(ctx.failure()), false, false));
         return pool.query(SCHEMA)
                 .execute()
                 .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
@@ -156,6 +230,18 @@ public final class SandboxProvider extends VerticleBase {
             return;
         }
         ctx.next();
+    }
+
+    /** Stripe's answer to a route it does not have: 404, no code. */
+    private void unrecognised(RoutingContext ctx) {
+        error(
+                ctx,
+                404,
+                "invalid_request_error",
+                null,
+                "Unrecognized request URL (" + ctx.request().method() + ": "
+                        + ctx.request().path()
+                        + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.");
     }
 
     /** Injected failures that happen before the request has any effect. */
@@ -225,17 +311,19 @@ public final class SandboxProvider extends VerticleBase {
                                 ON CONFLICT (key) DO NOTHING RETURNING key""").execute(Tuple.of(key, hash)))
                 .compose(inserted -> {
                     if (inserted.size() == 1) {
+                        // Decided before the answer is stored, so that the record of the loss is durable with it.
+                        boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
                         return work.get()
                                 .recover(e -> Future.succeededFuture(internal(e)))
                                 .compose(answer -> pool.preparedQuery(
-                                                "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3 WHERE key = $1")
+                                                "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3, dropped = $4 WHERE key = $1")
                                         .execute(Tuple.of(
                                                 key,
                                                 answer.status(),
-                                                answer.body().encode()))
+                                                answer.body().encode(),
+                                                drop))
                                         .map(answer))
                                 .map(answer -> {
-                                    boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
                                     send(ctx, answer, false, drop);
                                     return null;
                                 });
@@ -243,10 +331,10 @@ public final class SandboxProvider extends VerticleBase {
                     return pool.preparedQuery(
                                     "SELECT request_hash, state, status, body FROM sandbox.idempotency WHERE key = $1")
                             .execute(Tuple.of(key))
-                            .map(rows -> {
+                            .compose(rows -> {
                                 if (rows.size() == 0) {
                                     send(ctx, conflict(), false, false);
-                                    return null;
+                                    return Future.succeededFuture();
                                 }
                                 Row r = rows.iterator().next();
                                 if (!hash.equals(r.getString(0))) {
@@ -263,15 +351,26 @@ public final class SandboxProvider extends VerticleBase {
                                 } else if (!"done".equals(r.getString(1))) {
                                     send(ctx, conflict(), false, false);
                                 } else {
-                                    send(ctx, new Answer(r.getInteger(2), new JsonObject(r.getString(3))), true, false);
+                                    Answer first = new Answer(r.getInteger(2), new JsonObject(r.getString(3)));
+                                    return pool.preparedQuery(
+                                                    "UPDATE sandbox.idempotency SET replays = replays + 1 WHERE key = $1")
+                                            .execute(Tuple.of(key))
+                                            .map(v -> {
+                                                send(ctx, first, true, false);
+                                                return null;
+                                            });
                                 }
-                                return null;
+                                return Future.succeededFuture();
                             });
                 })
                 .onFailure(e -> send(ctx, internal(e), false, false));
     }
 
     private Future<Answer> charge(MultiMap form, String key) {
+        Answer refused = refuseUnknown(form, CREATE_INTENT_PARAMS);
+        if (refused != null) {
+            return Future.succeededFuture(refused);
+        }
         String amountText = form.get("amount");
         String currency = form.get("currency");
         String method = form.get("payment_method");
@@ -280,7 +379,12 @@ public final class SandboxProvider extends VerticleBase {
             amount = Long.parseLong(amountText == null ? "" : amountText);
         } catch (NumberFormatException e) {
             return Future.succeededFuture(new Answer(
-                    400, errorBody("invalid_request_error", "parameter_invalid_integer", "amount must be an integer")));
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            "parameter_invalid_integer",
+                            "Invalid integer: " + amountText,
+                            "amount")));
         }
         if (amount <= 0 || currency == null || currency.length() != 3 || method == null) {
             return Future.succeededFuture(new Answer(
@@ -298,18 +402,37 @@ public final class SandboxProvider extends VerticleBase {
                             "parameter_invalid",
                             "this sandbox only confirms at creation: send confirm=true")));
         }
+        // Stripe enables automatic payment methods by default, and then refuses a confirmation that
+        // could redirect the customer unless it has a return_url or redirects are turned off.
+        boolean redirectsOff = "never".equals(form.get("automatic_payment_methods[allow_redirects]"))
+                || form.names().stream().anyMatch(n -> n.startsWith("payment_method_types["));
+        if (!redirectsOff && form.get("return_url") == null) {
+            return Future.succeededFuture(new Answer(
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            null,
+                            "This PaymentIntent is configured to accept payment methods enabled in your Dashboard."
+                                    + " Because some of these payment methods might redirect your customer off of your"
+                                    + " page, you must provide a `return_url`. If you don't want to accept"
+                                    + " redirect-based payment methods, set `automatic_payment_methods[enabled]` to"
+                                    + " `true` and `automatic_payment_methods[allow_redirects]` to `never`.")));
+        }
+        String lower = currency.toLowerCase(Locale.ROOT);
         String paymentId = form.get("metadata[payment_id]");
         String pi = "pi_" + randomId();
-        String ch = "ch_" + randomId();
         long created = System.currentTimeMillis() / 1000;
         JsonObject metadata = metadata(form);
         JsonObject intent = new JsonObject()
                 .put("id", pi)
                 .put("object", "payment_intent")
                 .put("amount", amount)
-                .put("currency", currency.toLowerCase())
+                .put("currency", lower)
                 .put("customer", form.get("customer"))
                 .put("payment_method", method)
+                .put("capture_method", "automatic")
+                .put("confirmation_method", "automatic")
+                .put("livemode", false)
                 .put("created", created)
                 .put("metadata", metadata);
         String decline = switch (method) {
@@ -318,88 +441,300 @@ public final class SandboxProvider extends VerticleBase {
             default -> null;
         };
         if (decline != null) {
-            intent.put("status", "requires_payment_method").put("amount_received", 0);
+            JsonObject lastError = new JsonObject()
+                    .put("type", "card_error")
+                    .put("code", "card_declined")
+                    .put("decline_code", decline)
+                    .put("message", "Your card was declined.");
+            intent.put("status", "requires_payment_method")
+                    .put("amount_received", 0)
+                    .put("last_payment_error", lastError);
             JsonObject err = errorBody("card_error", "card_declined", "Your card was declined.");
             err.getJsonObject("error").put("decline_code", decline).put("payment_intent", intent);
-            return Future.succeededFuture(new Answer(402, err));
+            return storeIntent(key, paymentId, intent).map(v -> new Answer(402, err));
         }
-        if (!method.startsWith("pm_card_")) {
+        if (!method.startsWith("pm_card_") && !method.startsWith("pm_sandbox_")) {
             return Future.succeededFuture(new Answer(
                     400,
-                    errorBody("invalid_request_error", "resource_missing", "No such PaymentMethod: '" + method + "'")));
+                    errorBody(
+                            "invalid_request_error",
+                            "resource_missing",
+                            "No such PaymentMethod: '" + method + "'",
+                            "payment_method")));
         }
-        intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", ch);
-        return pool.withTransaction(conn -> conn.preparedQuery("""
-                                INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
-                                                             payment_method, payment_id, created_s, metadata)
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""")
-                        .execute(Tuple.wrap(new Object[] {
-                            ch,
-                            pi,
-                            key,
-                            amount,
-                            currency.toLowerCase(),
-                            form.get("customer"),
-                            method,
-                            paymentId,
-                            created,
-                            metadata.encode()
-                        }))
-                        .compose(v -> conn.preparedQuery("""
-                                        INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
-                                        VALUES ('txn_' || $1, 'charge', $1, $1, $2, $3, $4, $5)""")
-                                .execute(Tuple.of(ch, amount, currency.toLowerCase(), paymentId, created))))
+        switch (method) {
+            case "pm_card_authenticationRequired" -> {
+                // 3-D Secure: nothing moves until the customer authenticates, which never happens here.
+                intent.put("status", "requires_action")
+                        .put("amount_received", 0)
+                        .put("next_action", new JsonObject().put("type", "use_stripe_sdk"));
+                return storeIntent(key, paymentId, intent).map(v -> new Answer(200, intent));
+            }
+            case PM_PROCESSING -> {
+                // Settles, and charges, when it is next retrieved.
+                intent.put("status", "processing").put("amount_received", 0);
+                return storeIntent(key, paymentId, intent).map(v -> new Answer(200, intent));
+            }
+            default -> {}
+        }
+        long charged = PM_AMOUNT_MISMATCH.equals(method) ? amount + 1 : amount;
+        String chargedCurrency = PM_CURRENCY_MISMATCH.equals(method) ? ("usd".equals(lower) ? "eur" : "usd") : lower;
+        intent.put("amount", charged).put("currency", chargedCurrency);
+        // A succeeded intent is not stored apart: its charge row holds it (see retrievePaymentIntent),
+        // which keeps the charging path at one transaction.
+        return pool.withTransaction(conn -> succeed(conn, intent, key, paymentId))
                 .map(v -> new Answer(200, intent));
     }
 
-    private Future<Answer> refund(MultiMap form) {
-        String charge = form.get("charge");
-        if (charge == null) {
-            return Future.succeededFuture(
-                    new Answer(400, errorBody("invalid_request_error", "parameter_missing", "charge is required")));
+    /** Charges an intent: a charge, its balance transaction, and the intent marked succeeded. */
+    private static Future<Void> succeed(SqlConnection conn, JsonObject intent, String key, String paymentId) {
+        String ch = "ch_" + randomId();
+        long created = System.currentTimeMillis() / 1000;
+        long amount = intent.getLong("amount");
+        String currency = intent.getString("currency");
+        intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", ch);
+        return conn.preparedQuery("""
+                        INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
+                                                     payment_method, payment_id, created_s, metadata)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""")
+                .execute(Tuple.wrap(new Object[] {
+                    ch,
+                    intent.getString("id"),
+                    key,
+                    amount,
+                    currency,
+                    intent.getString("customer"),
+                    intent.getString("payment_method"),
+                    paymentId,
+                    created,
+                    intent.getJsonObject("metadata", new JsonObject()).encode()
+                }))
+                .compose(v -> conn.preparedQuery("""
+                                INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
+                                VALUES ('txn_' || $1, 'charge', $1, $1, $2, $3, $4, $5)""").execute(Tuple.of(ch, amount, currency, paymentId, created)))
+                .mapEmpty();
+    }
+
+    private Future<Void> storeIntent(String key, String paymentId, JsonObject intent) {
+        return pool.preparedQuery("""
+                        INSERT INTO sandbox.intents (id, idempotency_key, payment_id, status, body)
+                        VALUES ($1, $2, $3, $4, $5)
+                        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body""")
+                .execute(Tuple.of(intent.getString("id"), key, paymentId, intent.getString("status"), intent.encode()))
+                .mapEmpty();
+    }
+
+    private void retrievePaymentIntent(RoutingContext ctx) {
+        if (injectedFailure(ctx) || refusedQuery(ctx, RETRIEVE_PARAMS)) {
+            return;
         }
+        String id = ctx.pathParam("id");
+        pool.withTransaction(conn -> conn.preparedQuery(
+                                "SELECT body, status, idempotency_key, payment_id FROM sandbox.intents WHERE id = $1 FOR UPDATE")
+                        .execute(Tuple.of(id))
+                        .compose(rows -> {
+                            if (rows.size() == 0) {
+                                return succeededIntent(conn, id);
+                            }
+                            Row r = rows.iterator().next();
+                            JsonObject intent = new JsonObject(r.getString(0));
+                            if (!"processing".equals(r.getString(1))) {
+                                return Future.succeededFuture(new Answer(200, intent));
+                            }
+                            return succeed(conn, intent, r.getString(2), r.getString(3))
+                                    .compose(v -> conn.preparedQuery(
+                                                    "UPDATE sandbox.intents SET status = $2, body = $3 WHERE id = $1")
+                                            .execute(Tuple.of(id, intent.getString("status"), intent.encode())))
+                                    .map(v -> new Answer(200, intent));
+                        }))
+                .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+    }
+
+    /** A succeeded intent, rebuilt from its charge; 404 as Stripe's when there is none. */
+    private static Future<Answer> succeededIntent(SqlConnection conn, String id) {
+        return conn.preparedQuery(CHARGE_COLUMNS + " WHERE c.payment_intent = $1 ORDER BY c.created_s LIMIT 1")
+                .execute(Tuple.of(id))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return new Answer(
+                                404,
+                                errorBody(
+                                        "invalid_request_error",
+                                        "resource_missing",
+                                        "No such payment_intent: '" + id + "'",
+                                        "intent"));
+                    }
+                    JsonObject c = chargeJson(rows.iterator().next());
+                    return new Answer(
+                            200,
+                            new JsonObject()
+                                    .put("id", id)
+                                    .put("object", "payment_intent")
+                                    .put("amount", c.getLong("amount"))
+                                    .put("amount_received", c.getLong("amount"))
+                                    .put("currency", c.getString("currency"))
+                                    .put("customer", c.getString("customer"))
+                                    .put("payment_method", c.getString("payment_method"))
+                                    .put("capture_method", "automatic")
+                                    .put("confirmation_method", "automatic")
+                                    .put("livemode", false)
+                                    .put("created", c.getLong("created"))
+                                    .put("metadata", c.getJsonObject("metadata"))
+                                    .put("status", "succeeded")
+                                    .put("latest_charge", c.getString("id")));
+                });
+    }
+
+    private void retrieveCharge(RoutingContext ctx) {
+        if (injectedFailure(ctx) || refusedQuery(ctx, RETRIEVE_PARAMS)) {
+            return;
+        }
+        String id = ctx.pathParam("id");
+        pool.preparedQuery(CHARGE_COLUMNS + " WHERE c.id = $1")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0
+                        ? new Answer(
+                                404,
+                                errorBody(
+                                        "invalid_request_error",
+                                        "resource_missing",
+                                        "No such charge: '" + id + "'",
+                                        "id"))
+                        : new Answer(200, chargeJson(rows.iterator().next())))
+                .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+    }
+
+    private static final String CHARGE_COLUMNS = """
+            SELECT c.id, c.payment_intent, c.amount, c.currency, c.customer, c.payment_method, c.payment_id,
+                   c.refunded, c.created_s, c.metadata
+            FROM sandbox.charges c""";
+
+    private static JsonObject chargeJson(Row r) {
+        JsonObject meta;
+        if (r.getString(9) != null) {
+            meta = new JsonObject(r.getString(9));
+        } else {
+            meta = new JsonObject();
+            if (r.getString(6) != null) {
+                meta.put("payment_id", r.getString(6));
+            }
+        }
+        long amount = r.getLong(2);
+        boolean refunded = r.getBoolean(7);
+        return new JsonObject()
+                .put("id", r.getString(0))
+                .put("object", "charge")
+                .put("amount", amount)
+                .put("amount_captured", amount)
+                .put("amount_refunded", refunded ? amount : 0)
+                .put("balance_transaction", "txn_" + r.getString(0))
+                .put("captured", true)
+                .put("created", r.getLong(8))
+                .put("currency", r.getString(3))
+                .put("customer", r.getString(4))
+                .put("livemode", false)
+                .put("metadata", meta)
+                .put("paid", true)
+                .put("payment_intent", r.getString(1))
+                .put("payment_method", r.getString(5))
+                .put("refunded", refunded)
+                .put("status", "succeeded");
+    }
+
+    private Future<Answer> refund(MultiMap form) {
+        Answer refused = refuseUnknown(form, REFUND_PARAMS);
+        if (refused != null) {
+            return Future.succeededFuture(refused);
+        }
+        String charge = form.get("charge");
+        String intent = form.get("payment_intent");
+        if ((charge == null) == (intent == null)) {
+            return Future.succeededFuture(
+                    new Answer(
+                            400,
+                            errorBody(
+                                    "invalid_request_error",
+                                    "parameter_missing",
+                                    "One of the following params should be provided for this request: payment_intent or charge.")));
+        }
+        Future<String> chargeId = charge != null
+                ? Future.succeededFuture(charge)
+                : pool.preparedQuery(
+                                "SELECT id FROM sandbox.charges WHERE payment_intent = $1 ORDER BY created_s DESC LIMIT 1")
+                        .execute(Tuple.of(intent))
+                        .map(rows ->
+                                rows.size() == 0 ? "" : rows.iterator().next().getString(0));
+        return chargeId.compose(id -> refundCharge(form, id));
+    }
+
+    private Future<Answer> refundCharge(MultiMap form, String charge) {
         String re = "re_" + randomId();
         long created = System.currentTimeMillis() / 1000;
         return pool.withTransaction(conn -> conn.preparedQuery(
-                        "UPDATE sandbox.charges SET refunded = true WHERE id = $1 AND NOT refunded RETURNING amount, currency, payment_id")
-                .execute(Tuple.of(charge))
-                .compose(rows -> {
-                    if (rows.size() == 0) {
-                        return Future.succeededFuture(new Answer(
+                                "UPDATE sandbox.charges SET refunded = true WHERE id = $1 AND NOT refunded RETURNING amount, currency, payment_id")
+                        .execute(Tuple.of(charge))
+                        .compose(rows -> {
+                            if (rows.size() == 0) {
+                                return Future.succeededFuture(new Answer(
+                                        400,
+                                        errorBody(
+                                                "invalid_request_error",
+                                                "charge_already_refunded",
+                                                "Charge " + charge + " does not exist or has already been refunded.")));
+                            }
+                            Row r = rows.iterator().next();
+                            long amount = r.getLong(0);
+                            if (form.get("amount") != null
+                                    && !form.get("amount").equals(Long.toString(amount))) {
+                                // Rolls the refunded flag back: the sandbox refunds whole charges only.
+                                return Future.failedFuture(new PartialRefund());
+                            }
+                            return conn.preparedQuery("""
+                                            INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
+                                            VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6)""")
+                                    .execute(Tuple.wrap(
+                                            new Object[] {re, charge, -amount, r.getString(1), r.getString(2), created
+                                            }))
+                                    .map(v -> new Answer(
+                                            200,
+                                            new JsonObject()
+                                                    .put("id", re)
+                                                    .put("object", "refund")
+                                                    .put("charge", charge)
+                                                    .put("amount", amount)
+                                                    .put("currency", r.getString(1))
+                                                    .put("status", "succeeded")
+                                                    .put("created", created)
+                                                    .put("metadata", metadata(form))));
+                        }))
+                .recover(e -> e instanceof PartialRefund
+                        ? Future.succeededFuture(new Answer(
                                 400,
                                 errorBody(
                                         "invalid_request_error",
-                                        "charge_already_refunded",
-                                        "Charge " + charge + " does not exist or has already been refunded.")));
-                    }
-                    Row r = rows.iterator().next();
-                    long amount = r.getLong(0);
-                    return conn.preparedQuery("""
-                                            INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
-                                            VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6)""")
-                            .execute(Tuple.wrap(
-                                    new Object[] {re, charge, -amount, r.getString(1), r.getString(2), created}))
-                            .map(v -> new Answer(
-                                    200,
-                                    new JsonObject()
-                                            .put("id", re)
-                                            .put("object", "refund")
-                                            .put("charge", charge)
-                                            .put("amount", amount)
-                                            .put("currency", r.getString(1))
-                                            .put("status", "succeeded")
-                                            .put("created", created)
-                                            .put("metadata", metadata(form))));
-                }));
+                                        "parameter_invalid",
+                                        "the sandbox refunds whole charges only: leave amount out",
+                                        "amount")))
+                        : Future.failedFuture(e));
+    }
+
+    private static final class PartialRefund extends RuntimeException {
+        PartialRefund() {
+            super(null, null, false, false);
+        }
     }
 
     private void listBalanceTransactions(RoutingContext ctx) {
+        if (refusedQuery(ctx, LIST_PARAMS)) {
+            return;
+        }
         MultiMap q = ctx.queryParams();
         long gte = parseLong(q.get("created[gte]"), 0);
         long lte = parseLong(q.get("created[lte]"), Long.MAX_VALUE);
         int limit = (int) Math.max(1, Math.min(LIST_LIMIT_MAX, parseLong(q.get("limit"), 10)));
         String after = q.get("starting_after");
-        boolean expand = q.getAll("expand[]").contains("data.source");
+        // Stripe's own clients send expand[0]=..., curl users expand[]=...: both mean the same.
+        boolean expand = expansions(q).contains("data.source");
         // Newest first, as Stripe lists; starting_after is the last id of the previous page.
         pool.preparedQuery("""
                         SELECT b.id, b.type, b.source, b.charge, b.amount, b.currency, b.payment_id, b.created_s, c.payment_intent, c.refunded,
@@ -467,10 +802,19 @@ public final class SandboxProvider extends VerticleBase {
                 .onFailure(e -> send(ctx, internal(e), false, false));
     }
 
+    /**
+     * Charges per key, and the fault record: answers dropped after their effect was stored, and
+     * answers replayed under a key, so that a test can tell that answers were really lost and then
+     * recovered by a retry under the same key.
+     */
     private void chargeStats(RoutingContext ctx) {
         pool.query("""
                         SELECT count(*), count(DISTINCT idempotency_key), coalesce(max(n), 0),
-                               coalesce(json_agg(idempotency_key) FILTER (WHERE n > 1), '[]')::text
+                               coalesce(json_agg(idempotency_key) FILTER (WHERE n > 1), '[]')::text,
+                               (SELECT count(*) FROM sandbox.idempotency WHERE dropped),
+                               (SELECT count(*) FROM sandbox.idempotency WHERE dropped AND replays > 0),
+                               (SELECT coalesce(sum(replays), 0) FROM sandbox.idempotency),
+                               (SELECT count(*) FROM sandbox.idempotency WHERE replays > 0)
                         FROM (SELECT idempotency_key, count(*) AS n FROM sandbox.charges GROUP BY 1) k""")
                 .execute()
                 .onSuccess(rows -> {
@@ -479,9 +823,58 @@ public final class SandboxProvider extends VerticleBase {
                             .put("charges", r.getLong(0))
                             .put("keys", r.getLong(1))
                             .put("max_charges_per_key", r.getLong(2))
-                            .put("keys_with_more_than_one_charge", new JsonArray(r.getString(3))));
+                            .put("keys_with_more_than_one_charge", new JsonArray(r.getString(3)))
+                            .put("answers_dropped", r.getLong(4))
+                            .put("answers_dropped_then_replayed", r.getLong(5))
+                            .put("replays", r.getLong(6))
+                            .put("keys_replayed", r.getLong(7)));
                 })
                 .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    /**
+     * The first parameter {@code allowed} does not name, as Stripe refuses it, or null. An entry
+     * ending in {@code []} allows that name with any index or key: {@code metadata[source]},
+     * {@code expand[0]}, {@code expand[]}.
+     */
+    static Answer refuseUnknown(MultiMap params, Set<String> allowed) {
+        for (String name : params.names()) {
+            int bracket = name.indexOf('[');
+            boolean known = allowed.contains(name)
+                    || (bracket > 0
+                            && name.endsWith("]")
+                            && name.indexOf(']') == name.length() - 1
+                            && allowed.contains(name.substring(0, bracket) + "[]"));
+            if (!known) {
+                return new Answer(
+                        400,
+                        errorBody(
+                                "invalid_request_error",
+                                "parameter_unknown",
+                                "Received unknown parameter: " + name,
+                                name));
+            }
+        }
+        return null;
+    }
+
+    private static boolean refusedQuery(RoutingContext ctx, Set<String> allowed) {
+        Answer refused = refuseUnknown(ctx.queryParams(), allowed);
+        if (refused != null) {
+            send(ctx, refused, false, false);
+        }
+        return refused != null;
+    }
+
+    /** Every {@code expand[]=} and {@code expand[N]=} value. */
+    static List<String> expansions(MultiMap params) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : params) {
+            if (e.getKey().matches("expand\\[[0-9]*]")) {
+                out.add(e.getValue());
+            }
+        }
+        return out;
     }
 
     private static Answer conflict() {
@@ -494,7 +887,8 @@ public final class SandboxProvider extends VerticleBase {
     }
 
     private static Answer internal(Throwable e) {
-        return new Answer(500, errorBody("api_error", null, "sandbox failure: " + e.getMessage()));
+        return new Answer(
+                500, errorBody("api_error", null, "sandbox failure: " + (e == null ? "unknown" : e.getMessage())));
     }
 
     private static void send(RoutingContext ctx, Answer a, boolean replayed, boolean drop) {
@@ -518,9 +912,17 @@ public final class SandboxProvider extends VerticleBase {
     }
 
     private static JsonObject errorBody(String type, String code, String message) {
+        return errorBody(type, code, message, null);
+    }
+
+    /** Stripe's error shape; {@code code} and {@code param} only where Stripe sends them. */
+    private static JsonObject errorBody(String type, String code, String message, String param) {
         JsonObject e = new JsonObject().put("type", type).put("message", message);
         if (code != null) {
             e.put("code", code);
+        }
+        if (param != null) {
+            e.put("param", param);
         }
         return new JsonObject().put("error", e);
     }
@@ -547,7 +949,7 @@ public final class SandboxProvider extends VerticleBase {
         }
     }
 
-    private static String randomId() {
+    static String randomId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return Long.toString(r.nextLong() & Long.MAX_VALUE, 36) + Long.toString(r.nextLong() & Long.MAX_VALUE, 36);
     }

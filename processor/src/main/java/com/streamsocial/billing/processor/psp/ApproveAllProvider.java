@@ -11,7 +11,7 @@ public final class ApproveAllProvider implements PaymentProvider {
     @Override
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
         return Future.succeededFuture(charges.stream()
-                .map(c -> new ChargeResult(c.paymentId(), true, null, null))
+                .map(c -> ChargeResult.succeeded(c.paymentId(), null, null))
                 .toList());
     }
 }

@@ -2,11 +2,23 @@ package com.streamsocial.billing.processor.psp;
 
 import java.net.URI;
 
-/** Where the provider's API is, from its base URL: the adapter and reconciliation both call it. */
-public record ProviderAddress(String host, int port, boolean ssl) {
+/**
+ * Where the provider's API is, from its base URL: the adapter and reconciliation both call it. A
+ * path in the base URL is kept as a prefix, so that a wrong one shows as the provider's 404.
+ */
+public record ProviderAddress(String host, int port, boolean ssl, String basePath) {
     public static ProviderAddress of(String baseUrl) {
         URI uri = URI.create(baseUrl);
         boolean ssl = "https".equals(uri.getScheme());
-        return new ProviderAddress(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80, ssl);
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        while (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return new ProviderAddress(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80, ssl, path);
+    }
+
+    /** {@code apiPath} (such as {@code /v1/payment_intents}) under the base URL's path. */
+    public String path(String apiPath) {
+        return basePath + apiPath;
     }
 }

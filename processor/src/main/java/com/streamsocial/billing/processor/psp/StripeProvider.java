@@ -6,7 +6,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -18,15 +17,16 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The {@link PaymentProvider} adapter for Stripe's HTTP API ({@code POST /v1/payment_intents},
- * form-encoded, {@code confirm=true}), pointed at the sandbox or at Stripe by its base URL and secret
- * key. The idempotency key is the payment id, never the client's key, so every retry and every replay
- * after a crash asks for the same charge.
+ * The {@link PaymentProvider} adapter for Stripe's HTTP API, pointed at the sandbox or at Stripe by
+ * its base URL and secret key. A new charge is {@code POST /v1/payment_intents} (form-encoded,
+ * {@code confirm=true}) under the idempotency key of the payment id, never the client's key, so every
+ * retry and every replay after a crash asks for the same charge. A charge whose intent is known from
+ * an earlier, non-final answer is asked about with {@code GET /v1/payment_intents/{id}}.
  *
- * <p>Transient answers (timeout, 5xx, 429, 409 {@code idempotency_key_in_use}, a lost connection,
- * 401/403 which only configuration can fix) are retried with exponential back-off and full jitter
- * until the batch deadline, then fail the batch: never an outcome. A decline (402) or a permanent
- * 4xx is an outcome, {@code failed} with its code, and is never retried.
+ * <p>{@link StripeAnswer} decides what each answer means. An answer about the payment (success,
+ * decline, pending, mismatch) is returned; anything else, configuration errors included, is retried
+ * with exponential back-off and full jitter until the batch deadline, and then fails the batch with
+ * its reason: never an outcome.
  */
 public final class StripeProvider implements PaymentProvider {
     /** {@code metadata[source]} of every charge this system makes; {@code metadata[tenant]} goes with it. */
@@ -47,21 +47,16 @@ public final class StripeProvider implements PaymentProvider {
     private final WebClient client;
     private final InFlightLimiter limiter;
     private final Metrics metrics;
-    private final String host;
-    private final int port;
-    private final boolean ssl;
+    private final ProviderAddress address;
 
     public StripeProvider(Vertx vertx, Options options, Metrics metrics) {
         this.vertx = vertx;
         this.o = options;
         this.metrics = metrics;
-        ProviderAddress address = ProviderAddress.of(options.baseUrl());
-        this.ssl = address.ssl();
-        this.host = address.host();
-        this.port = address.port();
+        this.address = ProviderAddress.of(options.baseUrl());
         this.client = WebClient.create(
                 vertx,
-                new WebClientOptions().setSsl(ssl).setKeepAlive(true).setConnectTimeout((int)
+                new WebClientOptions().setSsl(address.ssl()).setKeepAlive(true).setConnectTimeout((int)
                         Math.min(options.callTimeoutMs(), Integer.MAX_VALUE)),
                 new PoolOptions().setHttp1MaxSize(options.inFlightMax()));
         this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
@@ -85,38 +80,58 @@ public final class StripeProvider implements PaymentProvider {
 
     private Future<ChargeResult> attempt(Charge c, int attempt, long deadline) {
         metrics.counter("provider_calls_total", "Calls to the payment provider").increment();
-        return client.post(port, host, "/v1/payment_intents")
-                .ssl(ssl)
-                .timeout(o.callTimeoutMs())
-                .putHeader("Authorization", "Bearer " + o.secretKey())
-                .putHeader("Idempotency-Key", c.paymentId())
-                .putHeader("Content-Type", "application/x-www-form-urlencoded")
-                .sendBuffer(Buffer.buffer(form(c)))
-                .transform(ar -> {
-                    if (ar.succeeded()) {
-                        ChargeResult decided = decide(c, ar.result());
-                        if (decided != null) {
-                            return Future.succeededFuture(decided);
-                        }
-                        metrics.counter(
-                                        "provider_transient_total{status=\""
-                                                + ar.result().statusCode() + "\"}",
-                                        "Transient provider answers, retried")
-                                .increment();
-                    } else {
-                        metrics.counter(
-                                        "provider_transient_total{status=\"io\"}",
-                                        "Transient provider answers, retried")
-                                .increment();
-                    }
-                    return retry(
-                            c,
-                            attempt,
-                            deadline,
-                            ar.succeeded()
-                                    ? "HTTP " + ar.result().statusCode()
-                                    : ar.cause().toString());
-                });
+        // A payment whose intent is known is asked about: a POST under the same key would only
+        // replay the first, undecided answer for 24 h.
+        var request = c.intentId() != null
+                ? client.get(address.port(), address.host(), address.path("/v1/payment_intents/" + enc(c.intentId())))
+                : client.post(address.port(), address.host(), address.path("/v1/payment_intents"))
+                        .putHeader("Idempotency-Key", c.paymentId())
+                        .putHeader("Content-Type", "application/x-www-form-urlencoded");
+        request.ssl(address.ssl()).timeout(o.callTimeoutMs()).putHeader("Authorization", "Bearer " + o.secretKey());
+        Future<HttpResponse<Buffer>> sent =
+                c.intentId() != null ? request.send() : request.sendBuffer(Buffer.buffer(form(c)));
+        return sent.transform(ar -> {
+            String why;
+            if (ar.succeeded()) {
+                StripeAnswer.Decision d = StripeAnswer.decide(
+                        c, ar.result().statusCode(), ar.result().bodyAsString());
+                if (d instanceof StripeAnswer.Answered a) {
+                    count(a.result());
+                    return Future.succeededFuture(a.result());
+                }
+                StripeAnswer.Retry r = (StripeAnswer.Retry) d;
+                metrics.counter(
+                                "provider_retried_total{status=\"" + ar.result().statusCode() + "\",kind=\""
+                                        + (r.configuration() ? "configuration" : "transient") + "\"}",
+                                "Provider answers that decide nothing, retried")
+                        .increment();
+                why = (r.configuration()
+                                ? "configuration error, check provider.baseUrl and provider.secretKey: "
+                                : "transient: ")
+                        + r.reason();
+            } else {
+                metrics.counter(
+                                "provider_retried_total{status=\"io\",kind=\"transient\"}",
+                                "Provider answers that decide nothing, retried")
+                        .increment();
+                why = "transient: " + ar.cause();
+            }
+            return retry(c, attempt, deadline, why);
+        });
+    }
+
+    private void count(ChargeResult r) {
+        switch (r.verdict()) {
+            case PENDING ->
+                metrics.counter(
+                                "provider_pending_total",
+                                "Answers not final yet (processing, requires_action): asked again later")
+                        .increment();
+            case MISMATCH ->
+                metrics.counter("provider_mismatch_total", "Answers for another amount or currency than asked: a break")
+                        .increment();
+            default -> {}
+        }
     }
 
     private Future<ChargeResult> retry(Charge c, int attempt, long deadline, String why) {
@@ -134,51 +149,36 @@ public final class StripeProvider implements PaymentProvider {
         return p.future();
     }
 
-    /** The outcome an answer settles, or null when it is transient. */
-    static ChargeResult decide(Charge c, HttpResponse<Buffer> r) {
-        int status = r.statusCode();
-        JsonObject body = jsonOrEmpty(r.bodyAsString());
-        if (status == 200) {
-            String st = body.getString("status");
-            if ("succeeded".equals(st)) {
-                return new ChargeResult(
-                        c.paymentId(), true, body.getString("latest_charge", body.getString("id")), null);
-            }
-            return new ChargeResult(c.paymentId(), false, body.getString("id"), "status_" + st);
+    /**
+     * The create-and-confirm request, with only parameters Stripe takes. Redirect-based methods are
+     * turned off: Stripe refuses a server-side confirmation that could redirect the customer and has
+     * no return_url.
+     */
+    static String form(Charge c) {
+        StringBuilder f = new StringBuilder()
+                .append("amount=")
+                .append(c.amount())
+                .append("&currency=")
+                .append(enc(c.currency().toLowerCase(Locale.ROOT)));
+        if (c.customerId() != null && !c.customerId().isEmpty()) {
+            f.append("&customer=").append(enc(c.customerId()));
         }
-        JsonObject error = body.getJsonObject("error", new JsonObject());
-        if (status == 402) {
-            String code = error.getString("decline_code", error.getString("code", "card_declined"));
-            return new ChargeResult(c.paymentId(), false, null, code);
-        }
-        if (status == 400 || status == 404) {
-            String code = error.getString("code", error.getString("type", "invalid_request"));
-            return new ChargeResult(c.paymentId(), false, null, code);
-        }
-        return null; // 401, 403, 409, 429, 5xx and anything else: transient
-    }
-
-    private static JsonObject jsonOrEmpty(String s) {
-        try {
-            return s == null || s.isEmpty() ? new JsonObject() : new JsonObject(s);
-        } catch (RuntimeException e) {
-            return new JsonObject();
-        }
-    }
-
-    private static String form(Charge c) {
-        return "amount=" + c.amount()
-                + "&currency=" + enc(c.currency().toLowerCase(Locale.ROOT))
-                + "&customer=" + enc(c.customerId())
-                + "&payment_method=" + enc(c.paymentMethod())
-                + "&confirm=true"
-                + "&metadata%5Bpayment_id%5D=" + enc(c.paymentId())
+        return f.append("&payment_method=")
+                .append(enc(c.paymentMethod()))
+                .append("&confirm=true")
+                .append("&automatic_payment_methods%5Benabled%5D=true")
+                .append("&automatic_payment_methods%5Ballow_redirects%5D=never")
+                .append("&metadata%5Bpayment_id%5D=")
+                .append(enc(c.paymentId()))
                 // Our marker: on a shared account, reconciliation refunds an orphan only if it carries it.
-                + "&metadata%5Bsource%5D=" + enc(CHARGE_SOURCE)
-                + "&metadata%5Btenant%5D=" + enc(c.tenant());
+                .append("&metadata%5Bsource%5D=")
+                .append(enc(CHARGE_SOURCE))
+                .append("&metadata%5Btenant%5D=")
+                .append(enc(c.tenant()))
+                .toString();
     }
 
-    private static String enc(String s) {
+    static String enc(String s) {
         return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8);
     }
 }

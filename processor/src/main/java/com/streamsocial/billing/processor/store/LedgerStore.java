@@ -49,18 +49,21 @@ public final class LedgerStore {
 
     private static final String LOAD = SELECT_COLUMNS + " WHERE payment_id = ANY($1::text[])";
 
+    /** Returns the intent of each payment an earlier answer left undecided: it is asked about, not created. */
     private static final String MARK_CHARGING = """
             UPDATE payments SET status = 'charging', attempts = attempts + 1, last_attempt_at = now()
             WHERE payment_id = ANY($1::text[]) AND status IN ('claimed', 'charging')
+            RETURNING payment_id, provider_intent
             """;
 
     private static final String RECORD_OUTCOMES = """
             WITH o AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                    AS t(id, status, provider_ref, failure_code)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                    AS t(id, status, provider_ref, failure_code, intent)
             ), upd AS (
                 UPDATE payments p SET status = o.status, provider_ref = o.provider_ref,
-                                      failure_code = o.failure_code, decided_at = now()
+                                      failure_code = o.failure_code, decided_at = now(),
+                                      provider_intent = coalesce(o.intent, p.provider_intent), provider_status = NULL
                 FROM o WHERE p.payment_id = o.id AND p.status IN ('claimed', 'charging')
                 RETURNING p.payment_id, p.status, p.amount, p.currency
             ), led AS (
@@ -70,6 +73,13 @@ public final class LedgerStore {
                 RETURNING payment_id
             )
             SELECT count(*) FROM upd
+            """;
+
+    /** An answer that decides nothing yet: the row stays charging, with what to ask about and why. */
+    private static final String RECORD_UNDECIDED = """
+            UPDATE payments p SET provider_intent = t.intent, provider_status = t.why
+            FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, intent, why)
+            WHERE p.payment_id = t.id AND p.status = 'charging'
             """;
 
     private static final String RECORD_CONFLICTS = """
@@ -90,7 +100,8 @@ public final class LedgerStore {
 
     /** Claims, charges through {@code provider} and records one batch; returns the outcomes to emit. */
     public Future<Result> process(List<InputRecord> batch, PaymentProvider provider) {
-        return pool.withTransaction(conn -> claimAndPlan(conn, batch)).compose(plan -> {
+        Map<String, String> intents = new HashMap<>();
+        return pool.withTransaction(conn -> claimAndPlan(conn, batch, intents)).compose(plan -> {
             if (plan.toProcess().isEmpty()) {
                 return Future.succeededFuture(new Result(plan, plan.toReEmit()));
             }
@@ -101,7 +112,8 @@ public final class LedgerStore {
                             r.event().currency(),
                             r.event().customerId(),
                             r.event().paymentMethod(),
-                            r.event().tenant()))
+                            r.event().tenant(),
+                            intents.get(r.event().paymentId())))
                     .toList();
             return provider.charge(charges)
                     .compose(results -> pool.withTransaction(conn -> recordOutcomes(conn, results)))
@@ -113,7 +125,7 @@ public final class LedgerStore {
         });
     }
 
-    private Future<Plan> claimAndPlan(SqlConnection conn, List<InputRecord> batch) {
+    private Future<Plan> claimAndPlan(SqlConnection conn, List<InputRecord> batch, Map<String, String> intents) {
         List<InputRecord> candidates = BatchPlanner.claimCandidates(batch);
         if (candidates.isEmpty()) {
             return Future.succeededFuture(BatchPlanner.plan(batch, Set.of(), Map.of()));
@@ -132,19 +144,26 @@ public final class LedgerStore {
                             .map(LedgerStore::byId);
             return existing.compose(rows -> {
                 Plan plan = BatchPlanner.plan(batch, insertedIds, rows);
-                return markCharging(conn, plan)
+                return markCharging(conn, plan, intents)
                         .compose(v -> recordConflicts(conn, plan))
                         .map(plan);
             });
         });
     }
 
-    private static Future<Void> markCharging(SqlConnection conn, Plan plan) {
+    private static Future<Void> markCharging(SqlConnection conn, Plan plan, Map<String, String> intents) {
         if (plan.toProcess().isEmpty()) {
             return Future.succeededFuture();
         }
         String[] ids = plan.toProcess().stream().map(r -> r.event().paymentId()).toArray(String[]::new);
-        return conn.preparedQuery(MARK_CHARGING).execute(Tuple.of((Object) ids)).mapEmpty();
+        return conn.preparedQuery(MARK_CHARGING).execute(Tuple.of((Object) ids)).map(rows -> {
+            for (Row r : rows) {
+                if (r.getString(1) != null) {
+                    intents.put(r.getString(0), r.getString(1));
+                }
+            }
+            return null;
+        });
     }
 
     private static Future<Void> recordConflicts(SqlConnection conn, Plan plan) {
@@ -174,22 +193,57 @@ public final class LedgerStore {
                 .mapEmpty();
     }
 
+    /**
+     * Records final answers as outcomes with their ledger entry, and undecided ones (pending, or a
+     * mismatch) as the intent to ask about later; returns only the outcomes to emit.
+     */
     private static Future<List<StoredPayment>> recordOutcomes(
             SqlConnection conn, List<PaymentProvider.ChargeResult> results) {
-        int n = results.size();
-        String[] ids = new String[n], statuses = new String[n], refs = new String[n], codes = new String[n];
+        List<PaymentProvider.ChargeResult> decided = new ArrayList<>();
+        List<PaymentProvider.ChargeResult> undecided = new ArrayList<>();
+        for (PaymentProvider.ChargeResult r : results) {
+            (r.verdict().isFinal() ? decided : undecided).add(r);
+        }
+        Future<Void> open = undecided.isEmpty()
+                ? Future.succeededFuture()
+                : conn.preparedQuery(RECORD_UNDECIDED)
+                        .execute(Tuple.of(
+                                undecided.stream()
+                                        .map(PaymentProvider.ChargeResult::paymentId)
+                                        .toArray(String[]::new),
+                                undecided.stream()
+                                        .map(PaymentProvider.ChargeResult::intentId)
+                                        .toArray(String[]::new),
+                                undecided.stream()
+                                        .map(r -> r.verdict() == PaymentProvider.Verdict.MISMATCH
+                                                ? "mismatch: " + r.detail()
+                                                : r.detail())
+                                        .toArray(String[]::new)))
+                        .mapEmpty();
+        if (decided.isEmpty()) {
+            return open.map(v -> new ArrayList<>());
+        }
+        int n = decided.size();
+        String[] ids = new String[n],
+                statuses = new String[n],
+                refs = new String[n],
+                codes = new String[n],
+                intents = new String[n];
         for (int i = 0; i < n; i++) {
-            PaymentProvider.ChargeResult r = results.get(i);
+            PaymentProvider.ChargeResult r = decided.get(i);
             ids[i] = r.paymentId();
             statuses[i] = r.succeeded() ? PaymentStatus.SUCCEEDED.wire() : PaymentStatus.FAILED.wire();
             refs[i] = r.providerRef();
             codes[i] = r.failureCode();
+            intents[i] = r.intentId();
         }
         // Whatever is stored after the update is the truth to emit, even if another instance decided first.
-        return conn.preparedQuery(RECORD_OUTCOMES)
-                .execute(Tuple.of(ids, statuses, refs, codes))
+        return open.compose(
+                        v -> conn.preparedQuery(RECORD_OUTCOMES).execute(Tuple.of(ids, statuses, refs, codes, intents)))
                 .compose(v -> conn.preparedQuery(LOAD).execute(Tuple.of((Object) ids)))
-                .map(rows -> new ArrayList<>(byId(rows).values()));
+                .map(rows -> new ArrayList<>(byId(rows).values().stream()
+                        .filter(p -> p.status().isFinal())
+                        .toList()));
     }
 
     private static Tuple claimTuple(List<InputRecord> candidates) {

@@ -1,0 +1,140 @@
+package com.streamsocial.billing.processor.psp;
+
+import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
+import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Decodes one Stripe answer (HTTP status and body) about one charge into a {@link Decision}. Total:
+ * any status and any bytes give a decision, never an exception. Pure: no I/O.
+ *
+ * <p>What is an answer about the payment (an outcome or a known non-final state), and what is not:
+ *
+ * <ul>
+ *   <li>200 with a payment_intent: {@code succeeded} is a success, {@code requires_payment_method}
+ *       (a failed attempt) and {@code canceled} are failures; every other status ({@code processing},
+ *       {@code requires_action}, {@code requires_capture}, ...) is pending: money may still move. An
+ *       amount or currency other than the request's is a mismatch, whatever the status.
+ *   <li>402, or any {@code card_error}: a decline, failed with its {@code decline_code} (else its code).
+ *   <li>400 {@code invalid_request_error} with a code that is about this payment's own data
+ *       ({@link #PER_PAYMENT_CODES}, and {@code resource_missing} for its payment method or customer):
+ *       failed with that code.
+ * </ul>
+ *
+ * Everything else is no answer about the payment and is retried: configuration errors (401, 403,
+ * 404 of any kind, which is a wrong base URL, key or account; 400 {@code idempotency_error}, which
+ * means our request changed under a used key; any other 400, which is a request Stripe does not
+ * take from us) and transient ones (409, 429, 5xx, a body that does not decode, anything else).
+ */
+public final class StripeAnswer {
+    /** Invalid-request codes that are about the payment's own data, so another try cannot help. */
+    static final Set<String> PER_PAYMENT_CODES = Set.of(
+            "amount_too_small",
+            "amount_too_large",
+            "payment_method_unactivated",
+            "payment_method_invalid_parameter",
+            "payment_method_unexpected_state",
+            "payment_intent_authentication_failure",
+            "payment_intent_payment_attempt_failed",
+            "payment_intent_incompatible_payment_method");
+
+    /** What to do with an answer. */
+    public sealed interface Decision permits Answered, Retry {}
+
+    /** An answer about the payment: final, pending or a mismatch. */
+    public record Answered(ChargeResult result) implements Decision {}
+
+    /** No answer about the payment. {@code configuration} errors only an operator can fix. */
+    public record Retry(boolean configuration, String reason) implements Decision {}
+
+    private StripeAnswer() {}
+
+    public static Decision decide(Charge c, int status, String body) {
+        Object decoded;
+        try {
+            decoded = body == null || body.isEmpty() ? null : Json.decodeValue(body);
+        } catch (DecodeException e) {
+            decoded = null;
+        }
+        JsonObject root = decoded instanceof JsonObject o ? o : null;
+        if (status == 200) {
+            if (root == null) {
+                return new Retry(false, "HTTP 200 whose body is not a JSON object");
+            }
+            return intent(c, root);
+        }
+        JsonObject error = object(root, "error");
+        String type = text(error, "type");
+        String code = text(error, "code");
+        String message = text(error, "message");
+        String why = "HTTP " + status + (type != null ? " " + type : "") + (code != null ? " " + code : "")
+                + (message != null ? ": " + message : "");
+        if (status == 402 || (status == 400 && "card_error".equals(type))) {
+            String decline = text(error, "decline_code");
+            String intentId = text(object(error, "payment_intent"), "id");
+            return new Answered(ChargeResult.failed(
+                    c.paymentId(), decline != null ? decline : code != null ? code : "card_declined", intentId));
+        }
+        if (status == 400 && "invalid_request_error".equals(type) && code != null) {
+            String param = text(error, "param");
+            boolean ownReference =
+                    "resource_missing".equals(code) && ("payment_method".equals(param) || "customer".equals(param));
+            if (PER_PAYMENT_CODES.contains(code) || ownReference) {
+                return new Answered(ChargeResult.failed(c.paymentId(), code, null));
+            }
+        }
+        boolean configuration = status == 400 || status == 401 || status == 403 || status == 404;
+        return new Retry(configuration, why);
+    }
+
+    private static Decision intent(Charge c, JsonObject pi) {
+        String id = text(pi, "id");
+        String st = text(pi, "status");
+        Object amountValue = pi.getValue("amount");
+        String currency = text(pi, "currency");
+        if (id == null
+                || st == null
+                || !(amountValue instanceof Long || amountValue instanceof Integer)
+                || currency == null) {
+            return new Retry(false, "HTTP 200 without a payment intent's id, status, integer amount and currency");
+        }
+        long amount = ((Number) amountValue).longValue();
+        String asked = c.currency() == null ? "" : c.currency().toLowerCase(Locale.ROOT);
+        if (amount != c.amount() || !currency.toLowerCase(Locale.ROOT).equals(asked)) {
+            return new Answered(ChargeResult.mismatch(
+                    c.paymentId(),
+                    id,
+                    "provider " + st + " " + amount + " " + currency + ", asked " + c.amount() + " " + asked));
+        }
+        return new Answered(
+                switch (st) {
+                    case "succeeded" -> {
+                        String charge = text(pi, "latest_charge");
+                        yield ChargeResult.succeeded(c.paymentId(), charge != null ? charge : id, id);
+                    }
+                    case "requires_payment_method" -> {
+                        JsonObject last = object(pi, "last_payment_error");
+                        String decline = text(last, "decline_code");
+                        String code = text(last, "code");
+                        yield ChargeResult.failed(
+                                c.paymentId(), decline != null ? decline : code != null ? code : "payment_failed", id);
+                    }
+                    case "canceled" -> ChargeResult.failed(c.paymentId(), "canceled", id);
+                    default -> ChargeResult.pending(c.paymentId(), id, st);
+                });
+    }
+
+    /** The string at {@code field} when it is one, else null: never a ClassCastException. */
+    private static String text(JsonObject node, String field) {
+        return node != null && node.getValue(field) instanceof String s ? s : null;
+    }
+
+    /** The object at {@code field} when it is one, else null. */
+    private static JsonObject object(JsonObject node, String field) {
+        return node != null && node.getValue(field) instanceof JsonObject o ? o : null;
+    }
+}
