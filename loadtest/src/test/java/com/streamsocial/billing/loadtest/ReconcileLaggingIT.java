@@ -77,7 +77,7 @@ class ReconcileLaggingIT {
         String charge = new JsonObject(stack.stripe(
                                 "/v1/payment_intents",
                                 decided,
-                                "amount=400&currency=usd&customer=cus_1&payment_method=pm_card_visa&confirm=true"
+                                "amount=400&currency=usd&customer=cus_1&payment_method=pm_card_visa&confirm=true&automatic_payment_methods%5Benabled%5D=true&automatic_payment_methods%5Ballow_redirects%5D=never"
                                         + "&metadata%5Bpayment_id%5D=" + decided
                                         + "&metadata%5Bsource%5D=streamsocial-billing&metadata%5Btenant%5D=default")
                         .body())

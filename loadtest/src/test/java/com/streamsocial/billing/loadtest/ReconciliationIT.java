@@ -97,21 +97,21 @@ class ReconciliationIT {
         HttpResponse<String> orphan = stack.stripe(
                 "/v1/payment_intents",
                 "seed-orphan",
-                "amount=500&currency=usd&customer=cus_x&payment_method=pm_card_visa&confirm=true&metadata%5Bpayment_id%5D=pay_00000000000000000000000000000000"
+                "amount=500&currency=usd&customer=cus_x&payment_method=pm_card_visa&confirm=true&automatic_payment_methods%5Benabled%5D=true&automatic_payment_methods%5Ballow_redirects%5D=never&metadata%5Bpayment_id%5D=pay_00000000000000000000000000000000"
                         + "&metadata%5Bsource%5D=streamsocial-billing&metadata%5Btenant%5D=default");
         String orphanCharge = new JsonObject(orphan.body()).getString("latest_charge");
         // foreign_charge: another system's charge on the shared account, without our marker.
         HttpResponse<String> foreign = stack.stripe(
                 "/v1/payment_intents",
                 "seed-foreign",
-                "amount=900&currency=usd&customer=cus_other&payment_method=pm_card_visa&confirm=true&metadata%5Border_id%5D=ord_42");
+                "amount=900&currency=usd&customer=cus_other&payment_method=pm_card_visa&confirm=true&automatic_payment_methods%5Benabled%5D=true&automatic_payment_methods%5Ballow_redirects%5D=never&metadata%5Border_id%5D=ord_42");
         String foreignCharge = new JsonObject(foreign.body()).getString("latest_charge");
         // duplicate_charge: a second charge for a real payment, under another key.
         String duplicate = ids.get(2);
         assertThat(stack.stripe(
                                 "/v1/payment_intents",
                                 "seed-duplicate",
-                                "amount=1002&currency=usd&customer=cus_1&payment_method=pm_card_visa&confirm=true&metadata%5Bpayment_id%5D="
+                                "amount=1002&currency=usd&customer=cus_1&payment_method=pm_card_visa&confirm=true&automatic_payment_methods%5Benabled%5D=true&automatic_payment_methods%5Ballow_redirects%5D=never&metadata%5Bpayment_id%5D="
                                         + duplicate)
                         .statusCode())
                 .isEqualTo(200);
@@ -139,7 +139,7 @@ class ReconciliationIT {
         HttpResponse<String> charged = stack.stripe(
                 "/v1/payment_intents",
                 missingOutcome,
-                "amount=777&currency=usd&customer=cus_1&payment_method=pm_card_visa&confirm=true&metadata%5Bpayment_id%5D="
+                "amount=777&currency=usd&customer=cus_1&payment_method=pm_card_visa&confirm=true&automatic_payment_methods%5Benabled%5D=true&automatic_payment_methods%5Ballow_redirects%5D=never&metadata%5Bpayment_id%5D="
                         + missingOutcome);
         String missingOutcomeCharge = new JsonObject(charged.body()).getString("latest_charge");
         sql("UPDATE payments SET provider_ref = '" + missingOutcomeCharge + "' WHERE payment_id = '" + missingOutcome
