@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.JvmProcess;
 import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class ProcessorCrashIT {
         Map<String, String> stalling = processorProps(FreePorts.pick());
         stalling.put("processor.faults.stallOnBatch", "5");
         stalling.put("processor.faults.stallMs", "120000");
-        ProcessorProcess first = ProcessorProcess.start(stalling);
+        JvmProcess first = ProcessorProcess.start(stalling);
         assertThat(first.awaitLine("processor crash-test ready", 60_000)).isTrue();
 
         CompletableFuture<LoadRunner.Report> load = LoadRunner.run(
@@ -81,7 +82,7 @@ class ProcessorCrashIT {
                 .isNotEmpty();
 
         // Kill 2: a restarted processor, killed at whatever point it has reached 1.5 s in.
-        ProcessorProcess second = ProcessorProcess.start(processorProps(FreePorts.pick()));
+        JvmProcess second = ProcessorProcess.start(processorProps(FreePorts.pick()));
         assertThat(second.awaitLine("processor crash-test ready", 60_000)).isTrue();
         Thread.sleep(1_500);
         assertThat(load.isDone())
@@ -89,7 +90,7 @@ class ProcessorCrashIT {
                 .isFalse();
         second.kill();
 
-        ProcessorProcess third = ProcessorProcess.start(processorProps(FreePorts.pick()));
+        JvmProcess third = ProcessorProcess.start(processorProps(FreePorts.pick()));
         try {
             assertThat(third.awaitLine("processor crash-test ready", 60_000)).isTrue();
             LoadRunner.Report report = load.get(10, TimeUnit.MINUTES);

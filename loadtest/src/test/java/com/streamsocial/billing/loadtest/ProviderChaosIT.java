@@ -2,6 +2,7 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.streamsocial.billing.stack.JvmProcess;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -38,7 +39,7 @@ class ProviderChaosIT {
         Map<String, String> stalling = new java.util.HashMap<>(props);
         stalling.put("processor.faults.stallOnBatch", "3");
         stalling.put("processor.faults.stallMs", "120000");
-        ProcessorProcess first = ProcessorProcess.start(stalling);
+        JvmProcess first = ProcessorProcess.start(stalling);
         assertThat(first.awaitLine("processor chaos ready", 60_000)).isTrue();
 
         CompletableFuture<LoadRunner.Report> load = LoadRunner.run(
@@ -51,11 +52,11 @@ class ProviderChaosIT {
         assertThat(first.awaitLine("FAULT: stalling batch 3", 120_000)).isTrue();
         first.kill();
         // Kill 2: wherever the restarted processor is 2 s in: calling the provider, retrying, recording.
-        ProcessorProcess second = ProcessorProcess.start(props);
+        JvmProcess second = ProcessorProcess.start(props);
         assertThat(second.awaitLine("processor chaos ready", 60_000)).isTrue();
         Thread.sleep(2_000);
         second.kill();
-        ProcessorProcess third = ProcessorProcess.start(props);
+        JvmProcess third = ProcessorProcess.start(props);
         try {
             assertThat(third.awaitLine("processor chaos ready", 60_000)).isTrue();
             LoadRunner.Report report = load.get(10, TimeUnit.MINUTES);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.streamsocial.billing.contract.PaymentIds;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.JvmProcess;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TopicReader;
@@ -57,8 +58,8 @@ class GatewayCrashIT {
         props.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
 
-        List<GatewayProcess> runs = new ArrayList<>();
-        GatewayProcess gateway = GatewayProcess.start(props);
+        List<JvmProcess> runs = new ArrayList<>();
+        JvmProcess gateway = GatewayProcess.start(props);
         runs.add(gateway);
         assertThat(gateway.awaitLine("listening on", 120_000)).isTrue();
 
