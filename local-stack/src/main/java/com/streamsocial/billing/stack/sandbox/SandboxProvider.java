@@ -42,6 +42,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * 24 h; other parameters under the same key get 400; the same key while the first is running, 409.
  */
 public final class SandboxProvider extends VerticleBase {
+    /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
+    static final int PG_STATEMENT_CACHE_MAX = 64;
+
     /** The page size Stripe allows at most on list endpoints. */
     public static final int LIST_LIMIT_MAX = 100;
 
@@ -113,7 +116,10 @@ public final class SandboxProvider extends VerticleBase {
     public Future<?> start() {
         pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(8).setMaxWaitQueueSize(2_000))
-                .connectingTo(PgConnectOptions.fromUri(pgUri))
+                // Fixed statement texts: parsed and planned once per connection, not once per charge.
+                .connectingTo(PgConnectOptions.fromUri(pgUri)
+                        .setCachePreparedStatements(true)
+                        .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
                 .build();
         Router router = Router.router(vertx);
@@ -187,7 +193,32 @@ public final class SandboxProvider extends VerticleBase {
         return p.future();
     }
 
-    private record Answer(int status, JsonObject body) {}
+    /**
+     * An answer, and for a successful charge the charge's row values ({@link #CHARGE_AND_ANSWER}'s
+     * parameters $1 to $10), written in the same statement as the stored answer.
+     */
+    private record Answer(int status, JsonObject body, Object[] charge) {
+        Answer(int status, JsonObject body) {
+            this(status, body, null);
+        }
+    }
+
+    /**
+     * A charge, its balance transaction and the idempotency record's final answer in one statement:
+     * one round trip and one commit per charge, and a charge is never stored without its answer (a
+     * crash in between would otherwise leave the key in progress, to be charged again once abandoned).
+     * With no idempotency key ($11 null) the UPDATE matches no row.
+     */
+    private static final String CHARGE_AND_ANSWER = """
+            WITH c AS (
+                INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
+                                             payment_method, payment_id, created_s, metadata)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ), b AS (
+                INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
+                VALUES ('txn_' || $1, 'charge', $1, $1, $4, $5, $8, $9)
+            )
+            UPDATE sandbox.idempotency SET state = 'done', status = $11, body = $12 WHERE key = $3""";
 
     private void createPaymentIntent(RoutingContext ctx) {
         if (injectedFailure(ctx)) {
@@ -210,7 +241,9 @@ public final class SandboxProvider extends VerticleBase {
     private void idempotent(
             RoutingContext ctx, String key, MultiMap form, java.util.function.Supplier<Future<Answer>> work) {
         if (key == null || key.isEmpty()) {
-            work.get().onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+            work.get()
+                    .compose(answer -> answer.charge() == null ? Future.succeededFuture(answer) : store(null, answer))
+                    .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
             return;
         }
         String hash = hash(form);
@@ -227,13 +260,7 @@ public final class SandboxProvider extends VerticleBase {
                     if (inserted.size() == 1) {
                         return work.get()
                                 .recover(e -> Future.succeededFuture(internal(e)))
-                                .compose(answer -> pool.preparedQuery(
-                                                "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3 WHERE key = $1")
-                                        .execute(Tuple.of(
-                                                key,
-                                                answer.status(),
-                                                answer.body().encode()))
-                                        .map(answer))
+                                .compose(answer -> store(key, answer))
                                 .map(answer -> {
                                     boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
                                     send(ctx, answer, false, drop);
@@ -269,6 +296,19 @@ public final class SandboxProvider extends VerticleBase {
                             });
                 })
                 .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    /** Stores the answer under its key, with the charge it made if any, in one statement. */
+    private Future<Answer> store(String key, Answer answer) {
+        if (answer.charge() != null) {
+            Object[] params = java.util.Arrays.copyOf(answer.charge(), 12);
+            params[10] = answer.status();
+            params[11] = answer.body().encode();
+            return pool.preparedQuery(CHARGE_AND_ANSWER).execute(Tuple.wrap(params)).map(answer);
+        }
+        return pool.preparedQuery("UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3 WHERE key = $1")
+                .execute(Tuple.of(key, answer.status(), answer.body().encode()))
+                .map(answer);
     }
 
     private Future<Answer> charge(MultiMap form, String key) {
@@ -329,27 +369,19 @@ public final class SandboxProvider extends VerticleBase {
                     errorBody("invalid_request_error", "resource_missing", "No such PaymentMethod: '" + method + "'")));
         }
         intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", ch);
-        return pool.withTransaction(conn -> conn.preparedQuery("""
-                                INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
-                                                             payment_method, payment_id, created_s, metadata)
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""")
-                        .execute(Tuple.wrap(new Object[] {
-                            ch,
-                            pi,
-                            key,
-                            amount,
-                            currency.toLowerCase(),
-                            form.get("customer"),
-                            method,
-                            paymentId,
-                            created,
-                            metadata.encode()
-                        }))
-                        .compose(v -> conn.preparedQuery("""
-                                        INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
-                                        VALUES ('txn_' || $1, 'charge', $1, $1, $2, $3, $4, $5)""")
-                                .execute(Tuple.of(ch, amount, currency.toLowerCase(), paymentId, created))))
-                .map(v -> new Answer(200, intent));
+        // Written by store(), with the stored answer, in one statement.
+        return Future.succeededFuture(new Answer(200, intent, new Object[] {
+            ch,
+            pi,
+            key,
+            amount,
+            currency.toLowerCase(),
+            form.get("customer"),
+            method,
+            paymentId,
+            created,
+            metadata.encode()
+        }));
     }
 
     private Future<Answer> refund(MultiMap form) {
