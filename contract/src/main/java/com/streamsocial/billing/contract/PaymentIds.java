@@ -41,11 +41,17 @@ public final class PaymentIds {
         return true;
     }
 
-    private static byte[] sha256(String s) {
+    /** One digest per thread: {@code getInstance} walks the security providers on every call. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
+    });
+
+    private static byte[] sha256(String s) {
+        // digest() resets the instance, so the next call on this thread starts clean.
+        return SHA_256.get().digest(s.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -30,6 +30,9 @@ import java.util.List;
  * over the instances, so batches fill on every lane at once.
  */
 public final class GatewayVerticle extends VerticleBase {
+    /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
+    static final int PG_STATEMENT_CACHE_MAX = 64;
+
     private final GatewayConfig config;
     private final int laneIndex;
     private final String run;
@@ -67,7 +70,12 @@ public final class GatewayVerticle extends VerticleBase {
                 .with(new PoolOptions()
                         .setMaxSize(Math.max(2, config.pgPoolSizeMax() / config.producers()))
                         .setMaxWaitQueueSize(1_000))
-                .connectingTo(PgConnectOptions.fromUri(config.pgUri()).setPipeliningLimit(16))
+                // Prepared statements cached per connection: the hot path's statements are fixed texts, so
+                // each is parsed and planned once per connection instead of once per batch.
+                .connectingTo(PgConnectOptions.fromUri(config.pgUri())
+                        .setPipeliningLimit(16)
+                        .setCachePreparedStatements(true)
+                        .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
                 .build();
         String transactionalId = config.instanceId() + "-lane-" + laneIndex;

@@ -21,7 +21,7 @@ public final class EmbeddedPg implements AutoCloseable {
     /** Starts PostgreSQL on {@code port}; 0 picks a free one. */
     public static EmbeddedPg start(int port) throws IOException {
         Path dataDir = TempDirs.create("billing-pg-");
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setPort(port == 0 ? FreePorts.pick() : port)
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(true)
@@ -29,8 +29,14 @@ public final class EmbeddedPg implements AutoCloseable {
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on")
                 .setServerConfig("max_connections", "200")
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .start();
+                .setServerConfig("listen_addresses", "127.0.0.1");
+        // For profiling only (e.g. -Dpg.sharedPreloadLibraries=pg_stat_statements): the binaries ship
+        // contrib modules, which must be loaded at server start.
+        String preload = System.getProperty("pg.sharedPreloadLibraries", "");
+        if (!preload.isBlank()) {
+            builder.setServerConfig("shared_preload_libraries", preload);
+        }
+        EmbeddedPostgres pg = builder.start();
         return new EmbeddedPg(pg, dataDir);
     }
 

@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * ProcessorVerticle}. It stops consuming when it loses its lease.
  */
 public final class Processor {
+    /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
+    static final int PG_STATEMENT_CACHE_MAX = 64;
+
     private static final Logger log = LoggerFactory.getLogger(Processor.class);
 
     private final Vertx vertx;
@@ -46,7 +49,10 @@ public final class Processor {
     public static Future<Processor> deploy(Vertx vertx, ProcessorConfig config, PaymentProvider provider) {
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(config.pgPoolSizeMax()).setMaxWaitQueueSize(100))
-                .connectingTo(PgConnectOptions.fromUri(config.pgUri()))
+                // The batch statements are fixed texts: parsed and planned once per connection.
+                .connectingTo(PgConnectOptions.fromUri(config.pgUri())
+                        .setCachePreparedStatements(true)
+                        .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
                 .build();
         Metrics metrics = new Metrics();

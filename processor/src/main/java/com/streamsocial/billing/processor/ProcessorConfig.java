@@ -33,7 +33,26 @@ public record ProcessorConfig(
         long reconcileStuckAfterMs,
         Map<String, Object> kafka) {
 
+    /** Upper bound of {@code processor.maxPollRecords}: records per batch (one transaction). */
+    public static final int MAX_POLL_RECORDS_LIMIT = 10_000;
+
+    /**
+     * Upper bound of {@code provider.inFlightMax}: provider calls in flight at once, each on its own
+     * HTTP/1.1 connection of the adapter's pool (so also the pool's connections at most).
+     */
+    public static final int PROVIDER_IN_FLIGHT_LIMIT = 4_096;
+
     public ProcessorConfig {
+        Check.argument(
+                maxPollRecords >= 1 && maxPollRecords <= MAX_POLL_RECORDS_LIMIT,
+                "processor.maxPollRecords must be 1..%d, got %d",
+                MAX_POLL_RECORDS_LIMIT,
+                maxPollRecords);
+        Check.argument(
+                providerInFlightMax >= 1 && providerInFlightMax <= PROVIDER_IN_FLIGHT_LIMIT,
+                "provider.inFlightMax must be 1..%d, got %d",
+                PROVIDER_IN_FLIGHT_LIMIT,
+                providerInFlightMax);
         // A batch must be decided well inside its transaction's lifetime.
         Check.argument(
                 processTimeoutMs * 2 <= transactionTimeoutMs,
@@ -66,7 +85,7 @@ public record ProcessorConfig(
                 s.integer("processor.pollMs", 100),
                 s.integer("processor.backoffInitialMs", 200),
                 s.integer("processor.backoffMaxMs", 10_000),
-                s.integer("processor.maxPollRecords", 500),
+                s.integer("processor.maxPollRecords", 2_000),
                 s.string("processor.httpHost", "0.0.0.0"),
                 s.integer("processor.httpPort", 8081),
                 s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
@@ -76,7 +95,7 @@ public record ProcessorConfig(
                 s.string("provider.kind", "stripe"),
                 s.string("provider.baseUrl", "http://127.0.0.1:8090"),
                 s.string("provider.secretKey", "sk_test_sandbox"),
-                s.integer("provider.inFlightMax", 64),
+                s.integer("provider.inFlightMax", 1_024),
                 s.integer("provider.callTimeoutMs", 2_000),
                 s.integer("provider.retryInitialMs", 50),
                 s.integer("provider.retryMaxMs", 2_000),

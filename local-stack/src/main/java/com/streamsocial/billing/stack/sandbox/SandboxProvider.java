@@ -58,6 +58,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * 400 {@code idempotency_error}; the same key while the first is running, 409.
  */
 public final class SandboxProvider extends VerticleBase {
+    /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
+    static final int PG_STATEMENT_CACHE_MAX = 64;
+
     /** The page size Stripe allows at most on list endpoints. */
     public static final int LIST_LIMIT_MAX = 100;
 
@@ -176,7 +179,10 @@ public final class SandboxProvider extends VerticleBase {
     public Future<?> start() {
         pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(8).setMaxWaitQueueSize(2_000))
-                .connectingTo(PgConnectOptions.fromUri(pgUri))
+                // Fixed statement texts: parsed and planned once per connection, not once per charge.
+                .connectingTo(PgConnectOptions.fromUri(pgUri)
+                        .setCachePreparedStatements(true)
+                        .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
                 .build();
         Router router = Router.router(vertx);
@@ -273,7 +279,32 @@ public final class SandboxProvider extends VerticleBase {
         return p.future();
     }
 
-    private record Answer(int status, JsonObject body) {}
+    /**
+     * An answer, and for a successful charge the charge's row values ({@link #CHARGE_AND_ANSWER}'s
+     * parameters $1 to $10), written in the same statement as the stored answer.
+     */
+    private record Answer(int status, JsonObject body, Object[] charge) {
+        Answer(int status, JsonObject body) {
+            this(status, body, null);
+        }
+    }
+
+    /**
+     * A charge, its balance transaction and the idempotency record's final answer in one statement:
+     * one round trip and one commit per charge, and a charge is never stored without its answer (a
+     * crash in between would otherwise leave the key in progress, to be charged again once abandoned).
+     * With no idempotency key ($11 null) the UPDATE matches no row.
+     */
+    private static final String CHARGE_AND_ANSWER = """
+            WITH c AS (
+                INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
+                                             payment_method, payment_id, created_s, metadata)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ), b AS (
+                INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
+                VALUES ('txn_' || $1, 'charge', $1, $1, $4, $5, $8, $9)
+            )
+            UPDATE sandbox.idempotency SET state = 'done', status = $11, body = $12, dropped = $13 WHERE key = $3""";
 
     private void createPaymentIntent(RoutingContext ctx) {
         if (injectedFailure(ctx)) {
@@ -296,7 +327,9 @@ public final class SandboxProvider extends VerticleBase {
     private void idempotent(
             RoutingContext ctx, String key, MultiMap form, java.util.function.Supplier<Future<Answer>> work) {
         if (key == null || key.isEmpty()) {
-            work.get().onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+            work.get()
+                    .compose(answer -> answer.charge() == null ? Future.succeededFuture(answer) : store(null, answer, false))
+                    .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
             return;
         }
         String hash = hash(form);
@@ -315,14 +348,7 @@ public final class SandboxProvider extends VerticleBase {
                         boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
                         return work.get()
                                 .recover(e -> Future.succeededFuture(internal(e)))
-                                .compose(answer -> pool.preparedQuery(
-                                                "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3, dropped = $4 WHERE key = $1")
-                                        .execute(Tuple.of(
-                                                key,
-                                                answer.status(),
-                                                answer.body().encode(),
-                                                drop))
-                                        .map(answer))
+                                .compose(answer -> store(key, answer, drop))
                                 .map(answer -> {
                                     send(ctx, answer, false, drop);
                                     return null;
@@ -364,6 +390,46 @@ public final class SandboxProvider extends VerticleBase {
                             });
                 })
                 .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    /**
+     * Stores the answer under its key, with the charge it made if any, in one statement; {@code
+     * dropped} records that the answer will be lost on the way back (a fault).
+     */
+    private Future<Answer> store(String key, Answer answer, boolean dropped) {
+        if (answer.charge() != null) {
+            Object[] params = java.util.Arrays.copyOf(answer.charge(), 13);
+            params[10] = answer.status();
+            params[11] = answer.body().encode();
+            params[12] = dropped;
+            return pool.preparedQuery(CHARGE_AND_ANSWER).execute(Tuple.wrap(params)).map(answer);
+        }
+        return pool.preparedQuery(
+                        "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3, dropped = $4 WHERE key = $1")
+                .execute(Tuple.of(key, answer.status(), answer.body().encode(), dropped))
+                .map(answer);
+    }
+
+    /**
+     * A succeeded charge of {@code intent}: the intent marked succeeded, and the charge's row values
+     * ({@link #CHARGE_AND_ANSWER}'s $1 to $10) for {@link #store} to write with the answer.
+     */
+    private static Answer succeeded(JsonObject intent, String key, String paymentId) {
+        String ch = "ch_" + randomId();
+        long amount = intent.getLong("amount");
+        intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", ch);
+        return new Answer(200, intent, new Object[] {
+            ch,
+            intent.getString("id"),
+            key,
+            amount,
+            intent.getString("currency"),
+            intent.getString("customer"),
+            intent.getString("payment_method"),
+            paymentId,
+            System.currentTimeMillis() / 1000,
+            intent.getJsonObject("metadata", new JsonObject()).encode()
+        });
     }
 
     private Future<Answer> charge(MultiMap form, String key) {
@@ -480,10 +546,9 @@ public final class SandboxProvider extends VerticleBase {
         long charged = PM_AMOUNT_MISMATCH.equals(method) ? amount + 1 : amount;
         String chargedCurrency = PM_CURRENCY_MISMATCH.equals(method) ? ("usd".equals(lower) ? "eur" : "usd") : lower;
         intent.put("amount", charged).put("currency", chargedCurrency);
-        // A succeeded intent is not stored apart: its charge row holds it (see retrievePaymentIntent),
-        // which keeps the charging path at one transaction.
-        return pool.withTransaction(conn -> succeed(conn, intent, key, paymentId))
-                .map(v -> new Answer(200, intent));
+        // A succeeded intent is not stored apart: its charge row holds it (see retrievePaymentIntent).
+        // The charge is written by store(), with the stored answer, in one statement.
+        return Future.succeededFuture(succeeded(intent, key, paymentId));
     }
 
     /** Charges an intent: a charge, its balance transaction, and the intent marked succeeded. */

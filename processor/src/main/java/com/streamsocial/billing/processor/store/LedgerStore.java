@@ -25,13 +25,15 @@ import java.util.Set;
  *
  * <p>Two transactions per batch bracket the provider call, so that a crash at any point leaves a
  * recovery point: rows are {@code charging} (with attempts counted) before the provider is called,
- * and final, with their ledger entry, after it answers.
+ * and final, with their ledger entry, after it answers. A new payment is inserted {@code charging}
+ * directly (one row write); {@code claimed} is only found in rows written by earlier versions.
  */
 public final class LedgerStore {
     private static final String CLAIM = """
             INSERT INTO payments (tenant, idempotency_key, payment_id, request_hash, amount, currency,
-                                  customer_id, payment_method, status, source_partition, source_offset, accepted_at)
-            SELECT t.tenant, t.key, t.id, t.hash, t.amount, t.currency, t.customer, t.method, 'claimed',
+                                  customer_id, payment_method, status, attempts, last_attempt_at,
+                                  source_partition, source_offset, accepted_at)
+            SELECT t.tenant, t.key, t.id, t.hash, t.amount, t.currency, t.customer, t.method, 'charging', 1, now(),
                    t.part, t.off, to_timestamp(t.accepted_ms / 1000.0)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
                         $8::text[], $9::int[], $10::bigint[], $11::bigint[])
@@ -144,18 +146,27 @@ public final class LedgerStore {
                             .map(LedgerStore::byId);
             return existing.compose(rows -> {
                 Plan plan = BatchPlanner.plan(batch, insertedIds, rows);
-                return markCharging(conn, plan, intents)
+                return markCharging(conn, plan, insertedIds, intents)
                         .compose(v -> recordConflicts(conn, plan))
                         .map(plan);
             });
         });
     }
 
-    private static Future<Void> markCharging(SqlConnection conn, Plan plan, Map<String, String> intents) {
-        if (plan.toProcess().isEmpty()) {
+    /**
+     * Rows this batch inserted are already {@code charging} (the claim writes them so, one row write
+     * instead of an insert and an update); only the replays of unfinished rows are marked here, and
+     * their provider intents, if an earlier answer was not final, are collected into {@code intents}.
+     */
+    private static Future<Void> markCharging(
+            SqlConnection conn, Plan plan, Set<String> insertedIds, Map<String, String> intents) {
+        String[] ids = plan.toProcess().stream()
+                .map(r -> r.event().paymentId())
+                .filter(id -> !insertedIds.contains(id))
+                .toArray(String[]::new);
+        if (ids.length == 0) {
             return Future.succeededFuture();
         }
-        String[] ids = plan.toProcess().stream().map(r -> r.event().paymentId()).toArray(String[]::new);
         return conn.preparedQuery(MARK_CHARGING).execute(Tuple.of((Object) ids)).map(rows -> {
             for (Row r : rows) {
                 if (r.getString(1) != null) {

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# One measurement session of issue 7's targets, for one build of the stack (run it for "before" and
+# "after" in the same quiet window). Usage:
+#   loadtest/bench/perf-session.sh JAR OUTDIR [steps...]
+# steps (default: all, in this order):
+#   aa     stack with provider approve-all: warm-up; bare Vert.x (wrk) x3; ProducerPerformance
+#          (transactional) x3; `max` x3 (ingest and end to end); a `run` at PROFILE_RATE with JFR,
+#          pg_stat_statements and CPU per payment; `drain` with approve-all
+#   sb     stack with the sandbox: warm-up; `run` at E2E_RATE x3 with CPU per payment; `drain`
+#   sl     stack with the sandbox at 100-300 ms: `drain`; `run` at SL_RATE
+# Every figure is printed and kept under OUTDIR (harness reports, JFR files, stack logs).
+set -uo pipefail
+JAR=$(readlink -f "$1")
+OUT=$(readlink -f "$2")
+shift 2
+STEPS=${*:-aa sb sl}
+RUNS=${RUNS:-3}
+PROFILE_RATE=${PROFILE_RATE:-4000}
+E2E_RATE=${E2E_RATE:-1000}
+SL_RATE=${SL_RATE:-300}
+DRAIN_AA=${DRAIN_AA:-50000}
+DRAIN_SB=${DRAIN_SB:-20000}
+DRAIN_SL=${DRAIN_SL:-5000}
+BENCH=$(cd "$(dirname "$0")" && pwd)
+KCP=${KCP:-$(cat /tmp/perf-base/kafka-tools.cp)}
+mkdir -p "$OUT"
+H=(java -jar "$JAR")
+STACK=
+
+stack_start() { # label, extra JVM flags...
+    local label=$1
+    shift
+    java -Dpg.sharedPreloadLibraries=pg_stat_statements "$@" -jar "$JAR" stack >"$OUT/$label-stack.log" 2>&1 &
+    STACK=$!
+    for _ in $(seq 180); do grep -q "stack is up" "$OUT/$label-stack.log" && break; sleep 1; done
+    grep -q "stack is up" "$OUT/$label-stack.log" || { tail -30 "$OUT/$label-stack.log"; exit 1; }
+    psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null 2>&1 \
+        || echo "pg_stat_statements not available"
+    echo "== stack $label up (pid $STACK) $(date -u +%T)"
+}
+stack_stop() {
+    [ -n "$STACK" ] || return
+    kill "$STACK" 2>/dev/null
+    wait "$STACK" 2>/dev/null
+    STACK=
+    sleep 2
+}
+trap stack_stop EXIT
+
+pg_pids() { # the embedded postmaster on 5433 and its children
+    local pm
+    pm=$(ss -ltnpH 'sport = :5433' 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    [ -n "$pm" ] && { echo "$pm"; pgrep -P "$pm"; }
+}
+ticks() { # summed utime+stime (clock ticks) of the given pids
+    local t=0 p
+    for p in "$@"; do
+        [ -r "/proc/$p/stat" ] || continue
+        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$t"
+}
+outcomes() { curl -s localhost:8081/metrics | awk '/^processor_outcomes_emitted_total/ {print $2; exit}'; }
+
+# A run with CPU per payment: stack JVM, PostgreSQL, the load generator, per outcome.
+cpu_run() { # label rate duration [jfr]
+    local label=$1 rate=$2 dur=$3 jfr=${4:-}
+    local o0 s0 p0 hz=$(getconf CLK_TCK)
+    o0=$(outcomes)
+    s0=$(ticks "$STACK")
+    p0=$(ticks $(pg_pids))
+    psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'SELECT pg_stat_statements_reset()' >/dev/null 2>&1
+    if [ -n "$jfr" ]; then
+        jcmd "$STACK" JFR.start name=prof settings=profile duration=25s filename="$OUT/$label.jfr" >/dev/null
+    fi
+    /usr/bin/time -f "%U %S" -o "$OUT/$label-harness-time.txt" \
+        "${H[@]}" run --rate "$rate" --duration "$dur" --warmup 5s --connections 64 --await-outcomes 120s \
+        --report "$OUT/$label" >"$OUT/$label.txt" 2>&1
+    local o1 s1 p1 ht n
+    o1=$(outcomes)
+    s1=$(ticks "$STACK")
+    p1=$(ticks $(pg_pids))
+    ht=$(awk '{print $1 + $2}' "$OUT/$label-harness-time.txt")
+    n=$((${o1%.*} - ${o0%.*}))
+    grep -E '^(answered/s|latency ms|unexpected answers|transport errors|unsent|statuses):' "$OUT/$label.txt"
+    grep -E 'waiting for outcomes' "$OUT/$label.txt" | tail -1
+    awk -v n="$n" -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v h="$ht" -v hz="$hz" -v l="$label" 'BEGIN {
+        printf "%s: %d outcomes; CPU s: stack JVM %.1f, PostgreSQL %.1f, harness %.1f; per payment us: JVM %.0f, PG %.0f, harness %.0f, all %.0f\n",
+            l, n, s/hz, p/hz, h, 1e6*s/hz/n, 1e6*p/hz/n, 1e6*h/n, 1e6*(s/hz+p/hz+h)/n }' | tee -a "$OUT/cpu.txt"
+    psql -h 127.0.0.1 -p 5433 -U postgres -c "SELECT calls, round(total_exec_time::numeric) AS total_ms,
+        round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12" >"$OUT/$label-pgss.txt" 2>&1
+    head -16 "$OUT/$label-pgss.txt"
+}
+
+step_aa() {
+    stack_start aa -Dprovider.kind=approve-all
+    "${H[@]}" run --rate 2000 --duration 15s --no-lag --report "$OUT/aa-warmup" >"$OUT/aa-warmup.txt" 2>&1
+    echo "== bare Vert.x 5, wrk -t1 -c64 -d10s, ~200-byte POST"
+    java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
+    local bare=$!
+    sleep 4
+    wrk -t1 -c64 -d5s -s "$BENCH/post.lua" http://127.0.0.1:9999/ >/dev/null 2>&1
+    for i in $(seq "$RUNS"); do
+        wrk -t1 -c64 -d10s -s "$BENCH/post.lua" http://127.0.0.1:9999/ | grep -E 'Requests/sec' | tee -a "$OUT/bare.txt"
+    done
+    kill "$bare"
+    wait "$bare" 2>/dev/null
+    echo "== gateway, wrk -t1 -c64 -d10s (same command)"
+    for i in $(seq "$RUNS"); do
+        wrk -t1 -c64 -d10s -s "$BENCH/post.lua" http://127.0.0.1:8080/v1/payments | grep -E 'Requests/sec|Non-2xx|Latency' | tee -a "$OUT/gw-wrk.txt"
+    done
+    echo "== ProducerPerformance, transactional (20 ms transactions), 200,000 x 400 B, acks=all, idempotent"
+    java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \
+        --topic bench.perf --partitions 6 --replication-factor 1 >/dev/null 2>&1
+    for i in $(seq "$RUNS"); do
+        java -cp "$KCP" org.apache.kafka.tools.ProducerPerformance --topic bench.perf --num-records 200000 \
+            --record-size 400 --throughput -1 --transactional-id "bench-tx-$i-$RANDOM" --transaction-duration-ms 20 \
+            --producer-props bootstrap.servers=127.0.0.1:9092 acks=all enable.idempotence=true \
+            | tail -1 | tee -a "$OUT/kafka-tx.txt"
+    done
+    echo "== max (approve-all): ingest and end to end"
+    for i in $(seq "$RUNS"); do
+        "${H[@]}" max --start 2000 --step 2000 --step-duration 8s --max-rate 30000 --report "$OUT/aa-max$i" \
+            >"$OUT/aa-max$i.txt" 2>&1
+        grep -E '^(max:|step )' "$OUT/aa-max$i.txt"
+        sleep 5
+    done
+    echo "== run at $PROFILE_RATE/s with JFR, pg_stat_statements, CPU per payment"
+    cpu_run aa-profile "$PROFILE_RATE" 20s jfr
+    echo "== drain $DRAIN_AA (approve-all)"
+    "${H[@]}" drain --events "$DRAIN_AA" --provider approve-all --report "$OUT/aa-drain" | tail -1 | tee -a "$OUT/drain.txt"
+    stack_stop
+}
+
+step_sb() {
+    stack_start sb
+    "${H[@]}" run --rate 1000 --duration 15s --await-outcomes 60s --report "$OUT/sb-warmup" >"$OUT/sb-warmup.txt" 2>&1
+    for i in $(seq "$RUNS"); do
+        echo "== sandbox end to end, run $i at $E2E_RATE/s"
+        cpu_run "sb-run$i" "$E2E_RATE" 20s $([ "$i" = 1 ] && echo jfr)
+    done
+    echo "== drain $DRAIN_SB (sandbox)"
+    "${H[@]}" drain --events "$DRAIN_SB" --provider sandbox --report "$OUT/sb-drain" | tail -1 | tee -a "$OUT/drain.txt"
+    stack_stop
+}
+
+step_sl() {
+    stack_start sl '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}'
+    echo "== drain $DRAIN_SL (sandbox 100-300 ms)"
+    "${H[@]}" drain --events "$DRAIN_SL" --provider sandbox-100-300ms --report "$OUT/sl-drain" | tail -1 | tee -a "$OUT/drain.txt"
+    echo "== sandbox 100-300 ms end to end at $SL_RATE/s"
+    cpu_run sl-run "$SL_RATE" 20s
+    stack_stop
+}
+
+for s in $STEPS; do
+    uptime
+    "step_$s"
+done
