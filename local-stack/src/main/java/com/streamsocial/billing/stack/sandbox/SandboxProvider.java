@@ -304,9 +304,12 @@ public final class SandboxProvider extends VerticleBase {
             Object[] params = java.util.Arrays.copyOf(answer.charge(), 12);
             params[10] = answer.status();
             params[11] = answer.body().encode();
-            return pool.preparedQuery(CHARGE_AND_ANSWER).execute(Tuple.wrap(params)).map(answer);
+            return pool.preparedQuery(CHARGE_AND_ANSWER)
+                    .execute(Tuple.wrap(params))
+                    .map(answer);
         }
-        return pool.preparedQuery("UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3 WHERE key = $1")
+        return pool.preparedQuery(
+                        "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3 WHERE key = $1")
                 .execute(Tuple.of(key, answer.status(), answer.body().encode()))
                 .map(answer);
     }
