@@ -23,7 +23,11 @@ DRAIN_AA=${DRAIN_AA:-50000}
 DRAIN_SB=${DRAIN_SB:-20000}
 DRAIN_SL=${DRAIN_SL:-5000}
 BENCH=$(cd "$(dirname "$0")" && pwd)
-KCP=${KCP:-$(cat "$(dirname "$0")/../target/kafka-tools.cp" 2>/dev/null || cat /tmp/perf-base/kafka-tools.cp)}
+KCP_FILE="$BENCH/../target/kafka-tools.cp"
+# Kafka's own tools (ProducerPerformance), resolved once from Maven Central.
+[ -f "$KCP_FILE" ] || (cd "$BENCH/../.." && ./mvnw -q -B -f loadtest/bench/kafka-tools-pom.xml \
+    dependency:build-classpath -Dmdep.outputFile="$PWD/loadtest/target/kafka-tools.cp" >/dev/null)
+KCP=${KCP:-$(cat "$KCP_FILE")}
 mkdir -p "$OUT"
 H=(java -jar "$JAR")
 STACK=
