@@ -8,6 +8,7 @@
 #          pg_stat_statements and CPU per payment; `drain` with approve-all
 #   sb     stack with the sandbox: warm-up; `run` at E2E_RATE x3 with CPU per payment; `drain`
 #   sl     stack with the sandbox at 100-300 ms: `drain`; `run` at SL_RATE
+#   maxonly  the `max` series alone on a fresh approve-all stack (MAX_START, MAX_STEP)
 # Every figure is printed and kept under OUTDIR (harness reports, JFR files, stack logs).
 set -uo pipefail
 JAR=$(readlink -f "$1")
@@ -22,7 +23,11 @@ DRAIN_AA=${DRAIN_AA:-50000}
 DRAIN_SB=${DRAIN_SB:-20000}
 DRAIN_SL=${DRAIN_SL:-5000}
 BENCH=$(cd "$(dirname "$0")" && pwd)
-KCP=${KCP:-$(cat /tmp/perf-base/kafka-tools.cp)}
+KCP_FILE="$BENCH/../target/kafka-tools.cp"
+# Kafka's own tools (ProducerPerformance), resolved once from Maven Central.
+[ -f "$KCP_FILE" ] || (cd "$BENCH/../.." && ./mvnw -q -B -f loadtest/bench/kafka-tools-pom.xml \
+    dependency:build-classpath -Dmdep.outputFile="$PWD/loadtest/target/kafka-tools.cp" >/dev/null)
+KCP=${KCP:-$(cat "$KCP_FILE")}
 mkdir -p "$OUT"
 H=(java -jar "$JAR")
 STACK=
@@ -80,7 +85,7 @@ cpu_run() { # label rate duration [jfr]
     o1=$(outcomes)
     s1=$(ticks "$STACK")
     p1=$(ticks $(pg_pids))
-    ht=$(awk '{print $1 + $2}' "$OUT/$label-harness-time.txt")
+    ht=$(tail -1 "$OUT/$label-harness-time.txt" | awk '{print $1 + $2}')
     n=$((${o1%.*} - ${o0%.*}))
     grep -E '^(answered/s|latency ms|unexpected answers|transport errors|unsent|statuses):' "$OUT/$label.txt"
     grep -E 'waiting for outcomes' "$OUT/$label.txt" | tail -1
@@ -121,7 +126,7 @@ step_aa() {
     done
     echo "== max (approve-all): ingest and end to end"
     for i in $(seq "$RUNS"); do
-        "${H[@]}" max --start 2000 --step 2000 --step-duration 8s --max-rate 30000 --report "$OUT/aa-max$i" \
+        "${H[@]}" max --start "${MAX_START:-2000}" --step "${MAX_STEP:-2000}" --step-duration 8s --max-rate 30000 --report "$OUT/aa-max$i" \
             >"$OUT/aa-max$i.txt" 2>&1
         grep -E '^(max:|step )' "$OUT/aa-max$i.txt"
         sleep 5
@@ -151,6 +156,18 @@ step_sl() {
     "${H[@]}" drain --events "$DRAIN_SL" --provider sandbox-100-300ms --report "$OUT/sl-drain" | tail -1 | tee -a "$OUT/drain.txt"
     echo "== sandbox 100-300 ms end to end at $SL_RATE/s"
     cpu_run sl-run "$SL_RATE" 20s
+    stack_stop
+}
+
+step_maxonly() { # the max series alone (approve-all), e.g. to repeat it with other steps
+    stack_start aamax -Dprovider.kind=approve-all
+    "${H[@]}" run --rate 2000 --duration 15s --no-lag --report "$OUT/aamax-warmup" >"$OUT/aamax-warmup.txt" 2>&1
+    for i in $(seq "$RUNS"); do
+        "${H[@]}" max --start "${MAX_START:-2000}" --step "${MAX_STEP:-2000}" --step-duration 8s --max-rate 30000 \
+            --report "$OUT/aamax-max$i" >"$OUT/aamax-max$i.txt" 2>&1
+        grep -E '^(max:|step )' "$OUT/aamax-max$i.txt"
+        sleep 5
+    done
     stack_stop
 }
 

@@ -95,7 +95,7 @@ public record ProcessorConfig(
                 s.string("provider.kind", "stripe"),
                 s.string("provider.baseUrl", "http://127.0.0.1:8090"),
                 s.string("provider.secretKey", "sk_test_sandbox"),
-                s.integer("provider.inFlightMax", 1_024),
+                s.integer("provider.inFlightMax", 256),
                 s.integer("provider.callTimeoutMs", 2_000),
                 s.integer("provider.retryInitialMs", 50),
                 s.integer("provider.retryMaxMs", 2_000),

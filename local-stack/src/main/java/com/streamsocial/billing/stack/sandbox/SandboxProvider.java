@@ -328,7 +328,8 @@ public final class SandboxProvider extends VerticleBase {
             RoutingContext ctx, String key, MultiMap form, java.util.function.Supplier<Future<Answer>> work) {
         if (key == null || key.isEmpty()) {
             work.get()
-                    .compose(answer -> answer.charge() == null ? Future.succeededFuture(answer) : store(null, answer, false))
+                    .compose(answer ->
+                            answer.charge() == null ? Future.succeededFuture(answer) : store(null, answer, false))
                     .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
             return;
         }
@@ -402,7 +403,9 @@ public final class SandboxProvider extends VerticleBase {
             params[10] = answer.status();
             params[11] = answer.body().encode();
             params[12] = dropped;
-            return pool.preparedQuery(CHARGE_AND_ANSWER).execute(Tuple.wrap(params)).map(answer);
+            return pool.preparedQuery(CHARGE_AND_ANSWER)
+                    .execute(Tuple.wrap(params))
+                    .map(answer);
         }
         return pool.preparedQuery(
                         "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3, dropped = $4 WHERE key = $1")
