@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # A/B of gateway ingest between two builds (BASE_JAR, HEAD_JAR): each on a fresh approve-all stack,
 # 60 s of wrk warm-up, then two 10 s wrk runs with fresh Idempotency-Keys (post.lua). One at a time.
-# A/B: gateway ingest with wrk, stack on approve-all, base (session start) vs head.
 set -u
 BENCH="$(cd "$(dirname "$0")" && pwd)"
 for which in base head; do
