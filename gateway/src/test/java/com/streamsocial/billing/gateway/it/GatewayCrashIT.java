@@ -41,7 +41,14 @@ class GatewayCrashIT {
     private static final int KEYS = 1_200;
     private static final int CLIENTS = 12;
     private static final int KILLS = 4;
-    private static final long CLIENT_GIVES_UP_MS = 300_000;
+    /**
+     * How long a client retries one key before it gives up: half the reservation timeout, so only the
+     * restart settlement can get a key accepted in time. A property so that a run with the settlement
+     * broken fails in seconds rather than minutes.
+     */
+    private static final long CLIENT_GIVES_UP_MS = Long.getLong("crash.clientGivesUpMs", 300_000);
+    /** What {@link #pay} returns for a key that was never accepted. */
+    private static final long GAVE_UP = -1;
 
     @Test
     void sigkilledGatewaysLeaveNoKeyWaitingAndNoDuplicate() throws Exception {
@@ -96,7 +103,7 @@ class GatewayCrashIT {
 
         long longest = 0;
         for (long w : waitedMs) {
-            assertThat(w).as("every key is accepted").isGreaterThanOrEqualTo(0);
+            assertThat(w).as("every key is accepted before its client gives up").isNotEqualTo(GAVE_UP);
             longest = Math.max(longest, w);
         }
         Map<String, Integer> events = new HashMap<>();
@@ -155,6 +162,6 @@ class GatewayCrashIT {
             }
             Thread.sleep(100);
         }
-        return -1;
+        return GAVE_UP;
     }
 }
