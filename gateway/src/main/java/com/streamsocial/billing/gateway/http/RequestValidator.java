@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway.http;
 
 import com.streamsocial.billing.contract.Currencies;
+import com.streamsocial.billing.contract.PaymentEventDecoder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -19,14 +20,15 @@ import java.util.Set;
  */
 public final class RequestValidator {
     public static final int BODY_BYTES_MAX = 16 * 1024;
-    public static final int KEY_LENGTH_MAX = 255;
-    public static final long AMOUNT_MIN = 1;
-    public static final long AMOUNT_MAX = 99_999_999;
-    public static final int METADATA_PAIRS_MAX = 20;
-    public static final int METADATA_KEY_LENGTH_MAX = 40;
-    public static final int METADATA_VALUE_LENGTH_MAX = 500;
-    public static final int ID_LENGTH_MAX = 255;
-    public static final int DESCRIPTION_LENGTH_MAX = 1_000;
+    // The event contract's limits, so that whatever the gateway accepts the processor can decode.
+    public static final int KEY_LENGTH_MAX = PaymentEventDecoder.KEY_LENGTH_MAX;
+    public static final long AMOUNT_MIN = PaymentEventDecoder.AMOUNT_MIN;
+    public static final long AMOUNT_MAX = PaymentEventDecoder.AMOUNT_MAX;
+    public static final int METADATA_PAIRS_MAX = PaymentEventDecoder.METADATA_PAIRS_MAX;
+    public static final int METADATA_KEY_LENGTH_MAX = PaymentEventDecoder.METADATA_KEY_LENGTH_MAX;
+    public static final int METADATA_VALUE_LENGTH_MAX = PaymentEventDecoder.METADATA_VALUE_LENGTH_MAX;
+    public static final int ID_LENGTH_MAX = PaymentEventDecoder.ID_LENGTH_MAX;
+    public static final int DESCRIPTION_LENGTH_MAX = PaymentEventDecoder.DESCRIPTION_LENGTH_MAX;
 
     private static final Set<String> FIELDS =
             Set.of("amount", "currency", "customer_id", "payment_method", "description", "metadata");
