@@ -14,6 +14,7 @@ public record ProcessorConfig(
         long backoffInitialMs,
         long backoffMaxMs,
         int maxPollRecords,
+        int loops,
         String httpHost,
         int httpPort,
         String pgUri,
@@ -42,7 +43,14 @@ public record ProcessorConfig(
      */
     public static final int PROVIDER_IN_FLIGHT_LIMIT = 4_096;
 
+    /**
+     * Upper bound of {@code processor.loops}: read-process-write loops per instance, each a consumer
+     * and a transactional producer on its own thread. More loops than the topic has partitions idle.
+     */
+    public static final int LOOPS_LIMIT = 64;
+
     public ProcessorConfig {
+        Check.argument(loops >= 1 && loops <= LOOPS_LIMIT, "processor.loops must be 1..%d, got %d", LOOPS_LIMIT, loops);
         Check.argument(
                 maxPollRecords >= 1 && maxPollRecords <= MAX_POLL_RECORDS_LIMIT,
                 "processor.maxPollRecords must be 1..%d, got %d",
@@ -86,6 +94,7 @@ public record ProcessorConfig(
                 s.integer("processor.backoffInitialMs", 200),
                 s.integer("processor.backoffMaxMs", 10_000),
                 s.integer("processor.maxPollRecords", 2_000),
+                s.integer("processor.loops", 3),
                 s.string("processor.httpHost", "0.0.0.0"),
                 s.integer("processor.httpPort", 8081),
                 s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),

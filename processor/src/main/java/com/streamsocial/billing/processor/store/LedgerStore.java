@@ -23,8 +23,8 @@ import java.util.Set;
  * The processor's idempotency table and ledger in PostgreSQL. Every statement covers a whole polled
  * batch through arrays and {@code unnest}: there is no round trip per record.
  *
- * <p>Two transactions per batch bracket the provider call, so that a crash at any point leaves a
- * recovery point: rows are {@code charging} (with attempts counted) before the provider is called,
+ * <p>Two transactions per batch bracket the provider call (which {@code BatchOrchestrator} makes;
+ * this store never calls the provider), so that a crash at any point leaves a recovery point: rows are {@code charging} (with attempts counted) before the provider is called,
  * and final, with their ledger entry, after it answers. A new payment is inserted {@code charging}
  * directly (one row write); {@code claimed} is only found in rows written by earlier versions.
  */
@@ -91,40 +91,33 @@ public final class LedgerStore {
             ON CONFLICT (source_partition, source_offset) DO NOTHING
             """;
 
-    /** The decided part of one batch: what to emit, and what was planned. */
-    public record Result(Plan plan, List<StoredPayment> outcomes) {}
-
     private final Pool pool;
 
     public LedgerStore(Pool pool) {
         this.pool = pool;
     }
 
-    /** Claims, charges through {@code provider} and records one batch; returns the outcomes to emit. */
-    public Future<Result> process(List<InputRecord> batch, PaymentProvider provider) {
+    /**
+     * A batch's claim: its plan, and for each payment to charge whose earlier answer was not final,
+     * the provider's object to ask about instead of creating a new one.
+     */
+    public record Claim(Plan plan, Map<String, String> intents) {}
+
+    /**
+     * Plans a batch and claims its new payments ({@code charging}, committed before this future
+     * completes, so that a crash after it leaves a recovery point), in one transaction.
+     */
+    public Future<Claim> claim(List<InputRecord> batch) {
         Map<String, String> intents = new HashMap<>();
-        return pool.withTransaction(conn -> claimAndPlan(conn, batch, intents)).compose(plan -> {
-            if (plan.toProcess().isEmpty()) {
-                return Future.succeededFuture(new Result(plan, plan.toReEmit()));
-            }
-            List<PaymentProvider.Charge> charges = plan.toProcess().stream()
-                    .map(r -> new PaymentProvider.Charge(
-                            r.event().paymentId(),
-                            r.event().amount(),
-                            r.event().currency(),
-                            r.event().customerId(),
-                            r.event().paymentMethod(),
-                            r.event().tenant(),
-                            intents.get(r.event().paymentId())))
-                    .toList();
-            return provider.charge(charges)
-                    .compose(results -> pool.withTransaction(conn -> recordOutcomes(conn, results)))
-                    .map(decided -> {
-                        List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit());
-                        outcomes.addAll(decided);
-                        return new Result(plan, outcomes);
-                    });
-        });
+        return pool.withTransaction(conn -> claimAndPlan(conn, batch, intents)).map(plan -> new Claim(plan, intents));
+    }
+
+    /**
+     * Records the provider's answers in one transaction: final ones as outcomes with their ledger
+     * entry, undecided ones as what to ask about later. Returns the stored outcomes to emit.
+     */
+    public Future<List<StoredPayment>> record(List<PaymentProvider.ChargeResult> results) {
+        return pool.withTransaction(conn -> recordOutcomes(conn, results));
     }
 
     private Future<Plan> claimAndPlan(SqlConnection conn, List<InputRecord> batch, Map<String, String> intents) {

@@ -1,0 +1,138 @@
+package com.streamsocial.billing.processor.batch;
+
+import com.streamsocial.billing.contract.DeadLetterHeaders;
+import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.contract.MetricsEvent;
+import com.streamsocial.billing.contract.OutcomeEvent;
+import com.streamsocial.billing.contract.PaymentStatus;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.dedup.Plan;
+import com.streamsocial.billing.processor.dedup.StoredPayment;
+import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.store.LedgerStore;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The one place a polled batch is orchestrated: plan and claim (the ledger), charge (the provider),
+ * record (the ledger), emit (the records the loop writes in the batch's transaction). The ledger and
+ * the provider are ports that never call each other; only this class sequences them.
+ */
+public final class BatchOrchestrator {
+    private final LedgerStore ledger;
+    private final PaymentProvider provider;
+    private final Metrics metrics;
+
+    public BatchOrchestrator(LedgerStore ledger, PaymentProvider provider, Metrics metrics) {
+        this.ledger = ledger;
+        this.provider = provider;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Decides one batch and returns what its transaction writes: outcomes (with their metrics
+     * events) and dead letters. Fails, and writes nothing, if any payment's answer is unknown.
+     */
+    public Future<List<ProducerRecord<String, byte[]>>> process(List<InputRecord> batch) {
+        return ledger.claim(batch).compose(this::chargeAndRecord).map(this::emit);
+    }
+
+    /** The decided part of one batch: what was planned, and the outcomes to emit. */
+    private record Decided(Plan plan, List<StoredPayment> outcomes) {}
+
+    private Future<Decided> chargeAndRecord(LedgerStore.Claim claim) {
+        Plan plan = claim.plan();
+        if (plan.toProcess().isEmpty()) {
+            return Future.succeededFuture(new Decided(plan, plan.toReEmit()));
+        }
+        List<PaymentProvider.Charge> charges = plan.toProcess().stream()
+                .map(r -> new PaymentProvider.Charge(
+                        r.event().paymentId(),
+                        r.event().amount(),
+                        r.event().currency(),
+                        r.event().customerId(),
+                        r.event().paymentMethod(),
+                        r.event().tenant(),
+                        claim.intents().get(r.event().paymentId())))
+                .toList();
+        return provider.charge(charges).compose(ledger::record).map(decided -> {
+            List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit().size() + decided.size());
+            outcomes.addAll(plan.toReEmit());
+            outcomes.addAll(decided);
+            return new Decided(plan, outcomes);
+        });
+    }
+
+    private List<ProducerRecord<String, byte[]>> emit(Decided d) {
+        List<ProducerRecord<String, byte[]>> out =
+                new ArrayList<>(d.outcomes().size() * 2 + d.plan().deadLetters().size());
+        for (StoredPayment p : d.outcomes()) {
+            OutcomeEvent o = new OutcomeEvent(
+                    p.paymentId(),
+                    p.tenant(),
+                    p.idempotencyKey(),
+                    p.status(),
+                    p.amount(),
+                    p.currency(),
+                    p.failureCode(),
+                    p.providerRef(),
+                    p.decidedAtMs());
+            out.add(new ProducerRecord<>(Topics.RESULTS, p.paymentId(), o.toBytes()));
+            String type = p.status() == PaymentStatus.SUCCEEDED ? MetricsEvent.SUCCEEDED : MetricsEvent.FAILED;
+            out.add(new ProducerRecord<>(
+                    Topics.METRICS,
+                    p.paymentId(),
+                    new MetricsEvent(type, p.paymentId(), p.tenant(), p.amount(), p.currency(), p.decidedAtMs())
+                            .toBytes()));
+        }
+        for (Plan.DeadLetter dl : d.plan().deadLetters()) {
+            out.add(deadLetter(dl));
+            metrics.counter(
+                            "processor_dead_letters_total{code=\""
+                                    + dl.error().code().wire() + "\"}",
+                            "Billing records that cannot be processed, sent to payments.dlq")
+                    .increment();
+        }
+        metrics.counter("processor_outcomes_emitted_total", "Outcomes written to payments.results")
+                .add(d.outcomes().size());
+        metrics.counter("processor_outcomes_reemitted_total", "Stored outcomes re-emitted on replay")
+                .add(d.plan().toReEmit().size());
+        metrics.counter("processor_duplicates_total", "Duplicate billing records (no second outcome)")
+                .add(d.plan().duplicates().size());
+        metrics.counter("processor_conflicts_total", "Known keys reused with a different request")
+                .add(d.plan().conflicts().size());
+        return out;
+    }
+
+    /**
+     * The original record, value and key unchanged, with the error and its source in headers (see
+     * {@link DeadLetterHeaders}); written in the batch's transaction, so it is there exactly when the
+     * batch's offsets are committed.
+     */
+    private static ProducerRecord<String, byte[]> deadLetter(Plan.DeadLetter d) {
+        InputRecord r = d.record();
+        ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DLQ, r.key(), r.value());
+        String message = d.error().message();
+        if (message.length() > DeadLetterHeaders.MESSAGE_CHARS_MAX) {
+            message = message.substring(0, DeadLetterHeaders.MESSAGE_CHARS_MAX);
+        }
+        dlq.headers()
+                .add(DeadLetterHeaders.ERROR_CODE, utf8(d.error().code().wire()))
+                .add(DeadLetterHeaders.ERROR_MESSAGE, utf8(message))
+                .add(DeadLetterHeaders.SOURCE_TOPIC, utf8(Topics.BILLING))
+                .add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(r.partition())))
+                .add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
+        if (r.rawKey() != null) {
+            dlq.headers().add(DeadLetterHeaders.SOURCE_KEY, r.rawKey());
+        }
+        return dlq;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
