@@ -418,8 +418,44 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--report", paramLabel = "PREFIX", description = "Report prefix (default reports/drain-<time>)")
         String report;
 
+        @Option(
+                names = "--baseline",
+                description = "Instead of timing the processor, time a minimal read-process-write loop (decode,"
+                        + " write two records, offsets in the transaction; no PostgreSQL, no provider) on its own"
+                        + " topics of the same broker: the yardstick for the processor's drain")
+        boolean baseline;
+
+        @Option(
+                names = "--baseline-loops",
+                description = "Loops of the baseline (default ${DEFAULT-VALUE}, as processor.loops)")
+        int baselineLoops = 3;
+
+        @Option(
+                names = "--baseline-batch",
+                description =
+                        "Records per baseline transaction at most (default ${DEFAULT-VALUE}, as processor.maxPollRecords)")
+        int baselineBatch = 2_000;
+
         @Override
         public Integer call() throws Exception {
+            if (baseline) {
+                com.streamsocial.billing.loadtest.harness.RpwBaseline.Result b =
+                        com.streamsocial.billing.loadtest.harness.RpwBaseline.run(
+                                new com.streamsocial.billing.loadtest.harness.RpwBaseline.Options(
+                                        kafka, events, baselineLoops, baselineBatch, timeout.toMillis()),
+                                System.out::println);
+                System.out.printf(
+                        "drain (minimal read-process-write baseline, %d loops, batch %d): %d of %d records in %d ms"
+                                + " (%d transactions) = %s records/s%n",
+                        baselineLoops,
+                        baselineBatch,
+                        b.processed(),
+                        b.events(),
+                        b.drainedMs(),
+                        b.transactions(),
+                        fmt(b.recordsPerSecond()));
+                return b.processed() >= b.events() ? 0 : 1;
+            }
             String prefix = reportPrefix("drain", report);
             String keyPrefix = "drain-" + System.currentTimeMillis() + "-";
             com.streamsocial.billing.loadtest.harness.Drain.Result r =
