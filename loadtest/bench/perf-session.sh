@@ -9,6 +9,10 @@
 #   sb     stack with the sandbox: warm-up; `run` at E2E_RATE x3 with CPU per payment; `drain`
 #   sl     stack with the sandbox at 100-300 ms: `drain`; `run` at SL_RATE
 #   maxonly  the `max` series alone on a fresh approve-all stack (MAX_START, MAX_STEP)
+#   drains   RUNS drains each, medians: approve-all beside the minimal read-process-write baseline
+#            (`drain --baseline`, same broker, same loops and batch), the sandbox, and the sandbox at
+#            100-300 ms; STACK_FLAGS (e.g. "-Dprocessor.loops=1 -Dprovider.inFlightMax=1024") go to
+#            every stack of the step
 # Every figure is printed and kept under OUTDIR (harness reports, JFR files, stack logs).
 set -uo pipefail
 JAR=$(readlink -f "$1")
@@ -168,6 +172,35 @@ step_maxonly() { # the max series alone (approve-all), e.g. to repeat it with ot
         grep -E '^(max:|step )' "$OUT/aamax-max$i.txt"
         sleep 5
     done
+    stack_stop
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+drain_series() { # label, extra drain flags...
+    local label=$1 i
+    shift
+    : >"$OUT/$label.txt"
+    for i in $(seq "$RUNS"); do
+        "${H[@]}" drain "$@" --report "$OUT/$label-$i" | grep -E '^drain' | tee -a "$OUT/$label.txt"
+        sleep 3
+    done
+    echo "$label median records/s: $(grep -oE '= [0-9.]+ records/s' "$OUT/$label.txt" | grep -oE '[0-9.]+' | median)" \
+        | tee -a "$OUT/drains-medians.txt"
+}
+
+step_drains() {
+    # shellcheck disable=SC2086
+    stack_start dr-aa -Dprovider.kind=approve-all ${STACK_FLAGS:-}
+    drain_series dr-baseline --events "$DRAIN_AA" --baseline
+    drain_series dr-aa --events "$DRAIN_AA" --provider approve-all
+    stack_stop
+    # shellcheck disable=SC2086
+    stack_start dr-sb ${STACK_FLAGS:-}
+    drain_series dr-sb --events "$DRAIN_SB" --provider sandbox
+    stack_stop
+    # shellcheck disable=SC2086
+    stack_start dr-sl '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}' ${STACK_FLAGS:-}
+    drain_series dr-sl --events "$DRAIN_SL" --provider sandbox-100-300ms
     stack_stop
 }
 
