@@ -50,8 +50,8 @@ class SandboxGroupCommitIT {
         pg = EmbeddedPg.start(0);
         vertx = Vertx.vertx();
         port = FreePorts.pick();
-        ProviderStack.await(vertx.deployVerticle(
-                new SandboxProvider("127.0.0.1", port, pg.uri(), SECRET, SandboxFaults.NONE)));
+        ProviderStack.await(
+                vertx.deployVerticle(new SandboxProvider("127.0.0.1", port, pg.uri(), SECRET, SandboxFaults.NONE)));
         http = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(200));
         db = new Pg(vertx, pg.uri());
     }
@@ -108,9 +108,10 @@ class SandboxGroupCommitIT {
 
     /** Asks again while the key is in use (409), as a client following Stripe's advice does. */
     private static Future<Response> postUntilNotInUse(int port, String key, String form) {
-        return post(port, key, form).compose(r -> r.status() == 409
-                ? vertx.timer(5).compose(v -> postUntilNotInUse(port, key, form))
-                : Future.succeededFuture(r));
+        return post(port, key, form)
+                .compose(r -> r.status() == 409
+                        ? vertx.timer(5).compose(v -> postUntilNotInUse(port, key, form))
+                        : Future.succeededFuture(r));
     }
 
     private static <T> List<T> all(List<Future<T>> futures) throws Exception {
@@ -171,32 +172,33 @@ class SandboxGroupCommitIT {
 
         assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
                 .isEqualTo(keys);
-        assertThat(db.count("SELECT count(DISTINCT idempotency_key) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
+        assertThat(
+                        db.count(
+                                "SELECT count(DISTINCT idempotency_key) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
                 .isEqualTo(keys);
         assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gcd-%'"))
                 .isZero();
-        assertThat(db.count(
-                        "SELECT count(*) FROM sandbox.charges WHERE idempotency_key IS NULL AND payment_id LIKE 'gcu-%'"))
+        assertThat(
+                        db.count(
+                                "SELECT count(*) FROM sandbox.charges WHERE idempotency_key IS NULL AND payment_id LIKE 'gcu-%'"))
                 .isEqualTo(unkeyed);
         // The charges answered are the charges stored, each with its balance transaction.
         assertThat(db.strings("SELECT id FROM sandbox.charges WHERE payment_id LIKE 'gc-%' OR payment_id LIKE 'gcu-%'"))
                 .containsExactlyInAnyOrderElementsOf(answeredCharges);
         assertThat(db.count("""
                         SELECT count(*) FROM sandbox.balance_transactions b JOIN sandbox.charges c ON c.id = b.charge
-                        WHERE b.type = 'charge' AND (c.payment_id LIKE 'gc-%' OR c.payment_id LIKE 'gcu-%')"""))
-                .isEqualTo(keys + unkeyed);
+                        WHERE b.type = 'charge' AND (c.payment_id LIKE 'gc-%' OR c.payment_id LIKE 'gcu-%')""")).isEqualTo(keys + unkeyed);
         // Every charge is stored with its key's final answer, which names it.
         assertThat(db.count("""
                         SELECT count(*) FROM sandbox.charges c JOIN sandbox.idempotency i ON i.key = c.idempotency_key
                         WHERE c.idempotency_key LIKE 'gc-%' AND i.state = 'done' AND i.status = 200
-                          AND position(c.id IN i.body) > 0"""))
-                .isEqualTo(keys);
+                          AND position(c.id IN i.body) > 0""")).isEqualTo(keys);
         assertThat(db.count("""
                         SELECT count(*) FROM sandbox.idempotency
-                        WHERE key LIKE 'gcd-%' AND state = 'done' AND status = 402"""))
-                .isEqualTo(declines);
-        assertThat(db.count(
-                        "SELECT count(*) FROM sandbox.intents WHERE idempotency_key LIKE 'gcd-%' AND status = 'requires_payment_method'"))
+                        WHERE key LIKE 'gcd-%' AND state = 'done' AND status = 402""")).isEqualTo(declines);
+        assertThat(
+                        db.count(
+                                "SELECT count(*) FROM sandbox.intents WHERE idempotency_key LIKE 'gcd-%' AND status = 'requires_payment_method'"))
                 .isEqualTo(declines);
 
         // Other parameters under a used key: idempotency_error, and nothing charged.
@@ -213,8 +215,7 @@ class SandboxGroupCommitIT {
     }
 
     @Test
-    void overTheAdmissionBoundARequestIsRefusedWith429BeforeAnyEffectAndChargesOnceWhenAskedAgain()
-            throws Exception {
+    void overTheAdmissionBoundARequestIsRefusedWith429BeforeAnyEffectAndChargesOnceWhenAskedAgain() throws Exception {
         int slowPort = FreePorts.pick();
         // Slow charges (2 s each) and room for 8: most of 40 simultaneous requests are refused.
         ProviderStack.await(vertx.deployVerticle(new SandboxProvider(
@@ -247,8 +248,9 @@ class SandboxGroupCommitIT {
         // A refused request left nothing behind: not even its key, so asking again charges once.
         assertThat(db.count("SELECT count(*) FROM sandbox.idempotency WHERE key LIKE 'ov-%'"))
                 .isEqualTo(n - refused.size());
-        JsonObject stats = ProviderStack.await(http.request(HttpMethod.GET, slowPort, "127.0.0.1", "/sandbox/charges/stats")
-                .compose(req -> req.send().compose(resp -> resp.body().map(b -> new JsonObject(b)))));
+        JsonObject stats =
+                ProviderStack.await(http.request(HttpMethod.GET, slowPort, "127.0.0.1", "/sandbox/charges/stats")
+                        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new JsonObject(b)))));
         assertThat(stats.getLong("requests_refused_overloaded")).isEqualTo(refused.size());
         for (int from = 0; from < refused.size(); from += 8) {
             List<Future<Response>> again = new ArrayList<>();
@@ -262,7 +264,9 @@ class SandboxGroupCommitIT {
         }
         assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'ov-%'"))
                 .isEqualTo(n);
-        assertThat(db.count("SELECT count(DISTINCT idempotency_key) FROM sandbox.charges WHERE idempotency_key LIKE 'ov-%'"))
+        assertThat(
+                        db.count(
+                                "SELECT count(DISTINCT idempotency_key) FROM sandbox.charges WHERE idempotency_key LIKE 'ov-%'"))
                 .isEqualTo(n);
     }
 }

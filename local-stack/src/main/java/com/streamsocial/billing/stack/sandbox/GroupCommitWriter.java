@@ -1,6 +1,7 @@
 package com.streamsocial.billing.stack.sandbox;
 
 import com.streamsocial.billing.contract.Check;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -30,6 +31,8 @@ final class GroupCommitWriter<I, R> {
     private final GroupCommitQueue<Pending<I, R>> queue;
     private final Function<List<I>, Future<List<R>>> write;
     private long lingerTimer = -1;
+    /** The event loop that owns the queue: the first to submit; every later call is checked to be on it. */
+    private Context owner;
 
     GroupCommitWriter(
             Vertx vertx,
@@ -46,6 +49,7 @@ final class GroupCommitWriter<I, R> {
 
     /** The entry's result once its batch is committed; failed with {@link Overloaded} when full. */
     Future<R> submit(I item) {
+        onOwner();
         Promise<R> answer = Promise.promise();
         if (!queue.offer(new Pending<>(item, answer), System.currentTimeMillis())) {
             return Future.failedFuture(new Overloaded(name));
@@ -59,6 +63,7 @@ final class GroupCommitWriter<I, R> {
     }
 
     private void drain() {
+        onOwner();
         long now = System.currentTimeMillis();
         List<Pending<I, R>> batch = queue.take(now);
         if (batch.isEmpty()) {
@@ -87,6 +92,14 @@ final class GroupCommitWriter<I, R> {
                 eachAlone(batch, 0).onComplete(v -> finish());
             }
         });
+    }
+
+    private void onOwner() {
+        Context current = Vertx.currentContext();
+        if (owner == null) {
+            owner = current;
+        }
+        Check.state(current != null && current == owner, "%s: used off its event loop", name);
     }
 
     private void finish() {

@@ -203,8 +203,7 @@ public final class SandboxProvider extends VerticleBase {
         this(host, port, pgUri, secretKey, faults, Limits.DEFAULT);
     }
 
-    public SandboxProvider(
-            String host, int port, String pgUri, String secretKey, SandboxFaults faults, Limits limits) {
+    public SandboxProvider(String host, int port, String pgUri, String secretKey, SandboxFaults faults, Limits limits) {
         this.host = host;
         this.port = port;
         this.pgUri = pgUri;
@@ -575,7 +574,10 @@ public final class SandboxProvider extends VerticleBase {
                             found.put(
                                     key,
                                     new IdempotencyClaims.Stored(
-                                            r.getString(2), "done".equals(r.getString(3)), r.getInteger(4), r.getString(5)));
+                                            r.getString(2),
+                                            "done".equals(r.getString(3)),
+                                            r.getInteger(4),
+                                            r.getString(5)));
                         }
                     }
                     return IdempotencyClaims.outcomes(batch, claimed, found);

@@ -57,8 +57,8 @@ class GroupCommitWriterTest {
 
     @Test
     void overTheBoundARequestIsRefusedAsOverloaded() throws Exception {
-        GroupCommitWriter<Integer, String> w =
-                new GroupCommitWriter<>(vertx, "test", 1, 2, 0, items -> Promise.<List<String>>promise().future());
+        GroupCommitWriter<Integer, String> w = new GroupCommitWriter<>(
+                vertx, "test", 1, 2, 0, items -> Promise.<List<String>>promise().future());
         Throwable refused = onLoop(() -> {
             w.submit(0); // written, never answers
             w.submit(1);
@@ -88,9 +88,10 @@ class GroupCommitWriterTest {
                 all.add(w.submit(i));
             }
             first.complete(List.of("ok0"));
-            return Future.join(all).transform(ar -> Future.succeededFuture(all.stream()
-                    .map(f -> f.succeeded() ? f.result() : "failed")
-                    .toList()));
+            return Future.join(all)
+                    .transform(ar -> Future.succeededFuture(all.stream()
+                            .map(f -> f.succeeded() ? f.result() : "failed")
+                            .toList()));
         });
         assertThat(batches).containsExactly(List.of(0), List.of(1, 2, 3), List.of(1), List.of(2), List.of(3));
         assertThat(outcomes).containsExactly("ok0", "ok1", "failed", "ok3");
@@ -108,9 +109,10 @@ class GroupCommitWriterTest {
         List<String> outcomes = onLoop(() -> {
             List<Future<String>> all = List.of(w.submit(0), w.submit(1), w.submit(2));
             first.complete(List.of("alone0"));
-            return Future.join(all).transform(ar -> Future.succeededFuture(all.stream()
-                    .map(f -> f.succeeded() ? f.result() : "failed")
-                    .toList()));
+            return Future.join(all)
+                    .transform(ar -> Future.succeededFuture(all.stream()
+                            .map(f -> f.succeeded() ? f.result() : "failed")
+                            .toList()));
         });
         assertThat(outcomes).containsExactly("alone0", "alone1", "alone2");
     }

@@ -18,8 +18,8 @@ class IdempotencyClaimsTest {
 
     @Test
     void eachKeyIsClaimedOnceAndGivenWithItsFirstRequestsParameters() {
-        List<Claim> batch = List.of(
-                new Claim("a", "h1"), new Claim("b", "h2"), new Claim("a", "h3"), new Claim("c", "h4"));
+        List<Claim> batch =
+                List.of(new Claim("a", "h1"), new Claim("b", "h2"), new Claim("a", "h3"), new Claim("c", "h4"));
         assertThat(IdempotencyClaims.distinct(batch))
                 .containsExactly(new Claim("a", "h1"), new Claim("b", "h2"), new Claim("c", "h4"));
     }
@@ -46,8 +46,8 @@ class IdempotencyClaimsTest {
 
     @Test
     void aKeyRepeatedInOneBatchIsClaimedByItsFirstRequestOnlyAndTheOthersSeeItRunning() {
-        List<Claim> batch = List.of(
-                new Claim("k", "h"), new Claim("k", "h"), new Claim("k", "other"), new Claim("k", "h"));
+        List<Claim> batch =
+                List.of(new Claim("k", "h"), new Claim("k", "h"), new Claim("k", "other"), new Claim("k", "h"));
         List<Outcome> out = IdempotencyClaims.outcomes(batch, Set.of("k"), Map.of());
         assertThat(kinds(out)).containsExactly(Kind.CLAIMED, Kind.IN_USE, Kind.MISMATCH, Kind.IN_USE);
     }
