@@ -31,8 +31,12 @@ final class GroupCommitWriter<I, R> {
     private final GroupCommitQueue<Pending<I, R>> queue;
     private final Function<List<I>, Future<List<R>>> write;
     private long lingerTimer = -1;
-    /** The event loop that owns the queue: the first to submit; every later call is checked to be on it. */
-    private Context owner;
+    /**
+     * The event-loop thread that owns the queue: the first to submit; every later call is checked to
+     * be on it. A thread, not a context: each HTTP request runs on its own duplicate of the
+     * verticle's context, all on the same thread.
+     */
+    private Thread owner;
 
     GroupCommitWriter(
             Vertx vertx,
@@ -95,11 +99,11 @@ final class GroupCommitWriter<I, R> {
     }
 
     private void onOwner() {
-        Context current = Vertx.currentContext();
+        Thread current = Thread.currentThread();
         if (owner == null) {
             owner = current;
         }
-        Check.state(current != null && current == owner, "%s: used off its event loop", name);
+        Check.state(current == owner && Context.isOnEventLoopThread(), "%s: used off its event loop", name);
     }
 
     private void finish() {
