@@ -62,7 +62,12 @@ public final class BillingStack implements AutoCloseable {
         try {
             ProcessorConfig pc = ProcessorConfig.from(s);
             SandboxProvider sandbox = new SandboxProvider(
-                    "127.0.0.1", sandboxPort, infra.pgUri(), pc.providerSecretKey(), SandboxMain.faults(settings));
+                    "127.0.0.1",
+                    sandboxPort,
+                    infra.pgUri(),
+                    pc.providerSecretKey(),
+                    SandboxMain.faults(settings),
+                    SandboxMain.limits(settings));
             String sandboxId = vertx.deployVerticle(sandbox)
                     .toCompletionStage()
                     .toCompletableFuture()

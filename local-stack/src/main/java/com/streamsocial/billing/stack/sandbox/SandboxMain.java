@@ -7,7 +7,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * Runs the sandbox provider on its own: {@code sandbox.host} (127.0.0.1), {@code sandbox.port}
  * (8090), {@code sandbox.secretKey} (sk_test_sandbox), {@code pg.uri} for its durable record, and
- * {@code sandbox.faults} as the JSON that {@code POST /sandbox/faults} takes.
+ * {@code sandbox.faults} as the JSON that {@code POST /sandbox/faults} takes, and the group commit's
+ * bounds {@code sandbox.batchChargesMax}, {@code sandbox.queuedChargesMax} and {@code sandbox.lingerMs}
+ * (see {@link SandboxProvider.Limits}).
  */
 public final class SandboxMain {
     private SandboxMain() {}
@@ -19,12 +21,21 @@ public final class SandboxMain {
                 s.integer("sandbox.port", 8090),
                 s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
                 s.string("sandbox.secretKey", "sk_test_sandbox"),
-                faults(s));
+                faults(s),
+                limits(s));
         Vertx vertx = Vertx.vertx();
         vertx.deployVerticle(sandbox).await();
         System.out.println("sandbox provider on port " + sandbox.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await(), "sandbox-stop"));
         Thread.currentThread().join();
+    }
+
+    public static SandboxProvider.Limits limits(Settings s) {
+        SandboxProvider.Limits d = SandboxProvider.Limits.DEFAULT;
+        return new SandboxProvider.Limits(
+                s.integer("sandbox.batchChargesMax", d.batchChargesMax()),
+                s.integer("sandbox.queuedChargesMax", d.queuedChargesMax()),
+                s.integer("sandbox.lingerMs", (int) d.lingerMs()));
     }
 
     public static SandboxFaults faults(Settings s) {

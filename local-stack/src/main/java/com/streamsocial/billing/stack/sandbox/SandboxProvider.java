@@ -1,5 +1,6 @@
 package com.streamsocial.billing.stack.sandbox;
 
+import com.streamsocial.billing.contract.Check;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -15,11 +16,14 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -151,20 +155,61 @@ public final class SandboxProvider extends VerticleBase {
             CREATE INDEX IF NOT EXISTS balance_by_created ON sandbox.balance_transactions (created_s, seq);
             """;
 
+    /**
+     * Group commit's bounds. Concurrent requests share statements and commits: their idempotency
+     * keys are claimed in one statement, and their answers (with the charges they make) stored in
+     * another, each batch one commit; while one batch is written the next gathers.
+     *
+     * @param batchChargesMax the most requests in one batch statement (claims, or stored answers)
+     * @param queuedChargesMax the most idempotent requests (payment intents, refunds) admitted at
+     *     once, from arrival to answer: waiting for a batch, or running (latency faults included);
+     *     one more is answered 429 with {@code Retry-After} before any effect, and counted. Both
+     *     batch queues hold admitted requests only, so neither can hold more.
+     * @param lingerMs how long a lone first request waits for company before its batch is written;
+     *     0 writes at once (batches still form while the previous one is written)
+     */
+    public record Limits(int batchChargesMax, int queuedChargesMax, long lingerMs) {
+        public static final Limits DEFAULT = new Limits(512, 4_096, 0);
+
+        public Limits {
+            Check.argument(
+                    batchChargesMax >= 1 && batchChargesMax <= 10_000,
+                    "batchChargesMax must be within 1..10000, got %d",
+                    batchChargesMax);
+            Check.argument(
+                    queuedChargesMax >= batchChargesMax && queuedChargesMax <= 1_000_000,
+                    "queuedChargesMax must be within batchChargesMax..1000000, got %d",
+                    queuedChargesMax);
+            Check.argument(lingerMs >= 0 && lingerMs <= 1_000, "lingerMs must be within 0..1000, got %d", lingerMs);
+        }
+    }
+
     private final int port;
     private final String host;
     private final String pgUri;
-    private final String secretKey;
+    private final String expectedAuthorization;
+    private final Limits limits;
     private volatile SandboxFaults faults;
     private Pool pool;
     private HttpServer server;
+    private GroupCommitWriter<IdempotencyClaims.Claim, IdempotencyClaims.Outcome> claims;
+    private GroupCommitWriter<AnswerWrite, Answer> answers;
+    /** Idempotent requests admitted and not yet answered; event loop only. */
+    private int admitted;
+    /** Requests refused with 429 because {@code queuedChargesMax} were admitted; since start. */
+    private volatile long refusedOverloaded;
 
     public SandboxProvider(String host, int port, String pgUri, String secretKey, SandboxFaults faults) {
+        this(host, port, pgUri, secretKey, faults, Limits.DEFAULT);
+    }
+
+    public SandboxProvider(String host, int port, String pgUri, String secretKey, SandboxFaults faults, Limits limits) {
         this.host = host;
         this.port = port;
         this.pgUri = pgUri;
-        this.secretKey = secretKey;
+        this.expectedAuthorization = "Bearer " + secretKey;
         this.faults = faults;
+        this.limits = limits;
     }
 
     public int port() {
@@ -185,6 +230,20 @@ public final class SandboxProvider extends VerticleBase {
                         .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
                 .build();
+        claims = new GroupCommitWriter<>(
+                vertx,
+                "sandbox idempotency claims",
+                limits.batchChargesMax(),
+                limits.queuedChargesMax(),
+                limits.lingerMs(),
+                this::writeClaims);
+        answers = new GroupCommitWriter<>(
+                vertx,
+                "sandbox answers",
+                limits.batchChargesMax(),
+                limits.queuedChargesMax(),
+                limits.lingerMs(),
+                this::writeAnswers);
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
         router.post("/v1/payment_intents").handler(this::authorised).handler(this::createPaymentIntent);
@@ -231,7 +290,7 @@ public final class SandboxProvider extends VerticleBase {
 
     private void authorised(RoutingContext ctx) {
         String auth = ctx.request().getHeader("Authorization");
-        if (!("Bearer " + secretKey).equals(auth)) {
+        if (!expectedAuthorization.equals(auth)) {
             error(ctx, 401, "invalid_request_error", null, "Invalid API Key provided.");
             return;
         }
@@ -280,31 +339,95 @@ public final class SandboxProvider extends VerticleBase {
     }
 
     /**
-     * An answer, and for a successful charge the charge's row values ({@link #CHARGE_AND_ANSWER}'s
-     * parameters $1 to $10), written in the same statement as the stored answer.
+     * An answer, already encoded (once: the same text is stored and sent), and what it makes that is
+     * written in the same statement as the stored answer: a charge, or an intent that is not (yet)
+     * charged. At most one of the two.
      */
-    private record Answer(int status, JsonObject body, Object[] charge) {
+    private record Answer(int status, String json, ChargeRow charge, IntentRow intent) {
+        Answer(int status, String json) {
+            this(status, json, null, null);
+        }
+
         Answer(int status, JsonObject body) {
-            this(status, body, null);
+            this(status, body.encode(), null, null);
         }
     }
 
+    /** A succeeded charge's row values; its balance transaction is derived from them. */
+    private record ChargeRow(
+            String id,
+            String paymentIntent,
+            long amount,
+            String currency,
+            String customer,
+            String paymentMethod,
+            String paymentId,
+            long createdS,
+            String metadata) {}
+
+    /** An intent not charged at creation (declined, requires_action, processing), as retrieved later. */
+    private record IntentRow(String id, String paymentId, String status, String body) {}
+
+    /** One answer to store under its key (null: no key), with what it makes. */
+    private record AnswerWrite(String key, Answer answer, boolean dropped) {}
+
     /**
-     * A charge, its balance transaction and the idempotency record's final answer in one statement:
-     * one round trip and one commit per charge, and a charge is never stored without its answer (a
-     * crash in between would otherwise leave the key in progress, to be charged again once abandoned).
-     * With no idempotency key ($11 null) the UPDATE matches no row.
+     * The idempotency-key claims of a batch of requests, in one statement and one commit. A free key
+     * is inserted in progress; a key whose answer is older than 24 h, or left in progress longer than
+     * the abandonment time (the sandbox died mid-request), is taken over as if new (the row reset as
+     * a delete and insert would). Each input key, distinct, comes back once: claimed, or with the
+     * record found under it before the statement (none: it vanished meanwhile, treated as in use).
      */
-    private static final String CHARGE_AND_ANSWER = """
-            WITH c AS (
+    private static final String CLAIM_BATCH = """
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::text[]) AS t(key, request_hash)
+            ), claimed AS (
+                INSERT INTO sandbox.idempotency AS i (key, request_hash, state)
+                SELECT key, request_hash, 'in_progress' FROM input
+                ON CONFLICT (key) DO UPDATE
+                    SET request_hash = EXCLUDED.request_hash, state = 'in_progress', status = NULL, body = NULL,
+                        created_at = now(), dropped = false, replays = 0
+                    WHERE i.created_at < now() - make_interval(secs => $3)
+                       OR (i.state = 'in_progress' AND i.created_at < now() - make_interval(secs => $4))
+                RETURNING i.key
+            )
+            SELECT input.key, claimed.key IS NOT NULL, s.request_hash, s.state, s.status, s.body
+            FROM input
+            LEFT JOIN claimed ON claimed.key = input.key
+            LEFT JOIN sandbox.idempotency s ON s.key = input.key AND claimed.key IS NULL""";
+
+    /**
+     * A batch's answers with everything they make, in one statement and one commit: charges, their
+     * balance transactions, intents not charged, and each keyed answer stored as its key's final
+     * answer. So a charge is never stored without its answer (a crash in between would otherwise
+     * leave the key in progress, to be charged again once abandoned), and no answer is sent before
+     * its commit. A row with no key ($1 null) stores no answer, as the UPDATE matches no row.
+     */
+    private static final String STORE_BATCH = """
+            WITH a AS (
+                SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::boolean[],
+                                     $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[],
+                                     $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[])
+                    AS t(key, status, body, dropped,
+                         charge, payment_intent, amount, currency, customer, payment_method,
+                         payment_id, created_s, metadata, intent, intent_status, intent_body)
+            ), c AS (
                 INSERT INTO sandbox.charges (id, payment_intent, idempotency_key, amount, currency, customer,
                                              payment_method, payment_id, created_s, metadata)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                SELECT charge, payment_intent, key, amount, currency, customer, payment_method, payment_id, created_s,
+                       metadata
+                FROM a WHERE charge IS NOT NULL
             ), b AS (
                 INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
-                VALUES ('txn_' || $1, 'charge', $1, $1, $4, $5, $8, $9)
+                SELECT 'txn_' || charge, 'charge', charge, charge, amount, currency, payment_id, created_s
+                FROM a WHERE charge IS NOT NULL
+            ), n AS (
+                INSERT INTO sandbox.intents (id, idempotency_key, payment_id, status, body)
+                SELECT intent, key, payment_id, intent_status, intent_body FROM a WHERE intent IS NOT NULL
+                ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body
             )
-            UPDATE sandbox.idempotency SET state = 'done', status = $11, body = $12, dropped = $13 WHERE key = $3""";
+            UPDATE sandbox.idempotency i SET state = 'done', status = a.status, body = a.body, dropped = a.dropped
+            FROM a WHERE i.key = a.key""";
 
     private void createPaymentIntent(RoutingContext ctx) {
         if (injectedFailure(ctx)) {
@@ -323,116 +446,239 @@ public final class SandboxProvider extends VerticleBase {
         idempotent(ctx, ctx.request().getHeader("Idempotency-Key"), form, () -> refund(form));
     }
 
-    /** Runs {@code work} once per key and replays its first answer; drops answers when told to. */
+    /**
+     * Runs {@code work} once per key and replays its first answer; drops answers when told to. At
+     * most {@code queuedChargesMax} requests are admitted at once; one more is refused before any
+     * effect, with 429 and Retry-After.
+     */
     private void idempotent(
             RoutingContext ctx, String key, MultiMap form, java.util.function.Supplier<Future<Answer>> work) {
-        if (key == null || key.isEmpty()) {
-            work.get()
-                    .compose(answer ->
-                            answer.charge() == null ? Future.succeededFuture(answer) : store(null, answer, false))
-                    .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+        if (admitted >= limits.queuedChargesMax()) {
+            overloaded(ctx);
             return;
         }
-        String hash = hash(form);
-        // An answer older than 24 h, or a request abandoned in progress, frees its key.
-        pool.preparedQuery("""
-                        DELETE FROM sandbox.idempotency WHERE key = $1
-                          AND (created_at < now() - make_interval(secs => $2)
-                               OR (state = 'in_progress' AND created_at < now() - make_interval(secs => $3)))""")
-                .execute(Tuple.of(key, (double) KEY_TTL_S, (double) IN_PROGRESS_ABANDONED_S))
-                .compose(v -> pool.preparedQuery("""
-                                INSERT INTO sandbox.idempotency (key, request_hash, state) VALUES ($1, $2, 'in_progress')
-                                ON CONFLICT (key) DO NOTHING RETURNING key""").execute(Tuple.of(key, hash)))
-                .compose(inserted -> {
-                    if (inserted.size() == 1) {
-                        // Decided before the answer is stored, so that the record of the loss is durable with it.
-                        boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
-                        return work.get()
-                                .recover(e -> Future.succeededFuture(internal(e)))
-                                .compose(answer -> store(key, answer, drop))
-                                .map(answer -> {
-                                    send(ctx, answer, false, drop);
-                                    return null;
-                                });
-                    }
-                    return pool.preparedQuery(
-                                    "SELECT request_hash, state, status, body FROM sandbox.idempotency WHERE key = $1")
-                            .execute(Tuple.of(key))
-                            .compose(rows -> {
-                                if (rows.size() == 0) {
-                                    send(ctx, conflict(), false, false);
-                                    return Future.succeededFuture();
-                                }
-                                Row r = rows.iterator().next();
-                                if (!hash.equals(r.getString(0))) {
-                                    send(
-                                            ctx,
-                                            new Answer(
-                                                    400,
-                                                    errorBody(
-                                                            "idempotency_error",
-                                                            null,
-                                                            "Keys for idempotent requests can only be used with the same parameters they were first used with.")),
-                                            false,
-                                            false);
-                                } else if (!"done".equals(r.getString(1))) {
-                                    send(ctx, conflict(), false, false);
-                                } else {
-                                    Answer first = new Answer(r.getInteger(2), new JsonObject(r.getString(3)));
-                                    return pool.preparedQuery(
-                                                    "UPDATE sandbox.idempotency SET replays = replays + 1 WHERE key = $1")
-                                            .execute(Tuple.of(key))
-                                            .map(v -> {
-                                                send(ctx, first, true, false);
-                                                return null;
-                                            });
-                                }
-                                return Future.succeededFuture();
-                            });
-                })
-                .onFailure(e -> send(ctx, internal(e), false, false));
+        admitted++;
+        Future<Void> answered;
+        if (key == null || key.isEmpty()) {
+            answered = work.get()
+                    .compose(answer -> answer.charge() == null && answer.intent() == null
+                            ? Future.succeededFuture(answer)
+                            : store(null, answer, false))
+                    .transform(ar -> {
+                        send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false);
+                        return Future.<Void>succeededFuture();
+                    });
+        } else {
+            String hash = hash(form);
+            answered = claims.submit(new IdempotencyClaims.Claim(key, hash))
+                    .transform(ar -> {
+                        if (ar.failed()) {
+                            // Nothing claimed: refusing now has no effect to undo.
+                            if (ar.cause() instanceof GroupCommitWriter.Overloaded) {
+                                overloaded(ctx);
+                            } else {
+                                send(ctx, internal(ar.cause()), false, false);
+                            }
+                            return Future.<Void>succeededFuture();
+                        }
+                        IdempotencyClaims.Outcome outcome = ar.result();
+                        return switch (outcome.kind()) {
+                            case CLAIMED -> run(ctx, key, work);
+                            case REPLAY -> replay(ctx, key, outcome.stored());
+                            case IN_USE -> {
+                                send(ctx, conflict(), false, false);
+                                yield Future.<Void>succeededFuture();
+                            }
+                            case MISMATCH -> {
+                                send(
+                                        ctx,
+                                        new Answer(
+                                                400,
+                                                errorBody(
+                                                        "idempotency_error",
+                                                        null,
+                                                        "Keys for idempotent requests can only be used with the same parameters they were first used with.")),
+                                        false,
+                                        false);
+                                yield Future.<Void>succeededFuture();
+                            }
+                        };
+                    })
+                    .recover(e -> {
+                        send(ctx, internal(e), false, false);
+                        return Future.succeededFuture();
+                    });
+        }
+        answered.onComplete(ar -> admitted--);
+    }
+
+    /** The key is this request's: its answer, whatever it is, is stored under the key, then sent. */
+    private Future<Void> run(RoutingContext ctx, String key, java.util.function.Supplier<Future<Answer>> work) {
+        // Decided before the answer is stored, so that the record of the loss is durable with it.
+        boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
+        return work.get()
+                .recover(e -> Future.succeededFuture(internal(e)))
+                .compose(answer -> store(key, answer, drop))
+                .map(answer -> {
+                    send(ctx, answer, false, drop);
+                    return null;
+                });
+    }
+
+    /** The first answer again; the replay is counted (durably) before it is sent. */
+    private Future<Void> replay(RoutingContext ctx, String key, IdempotencyClaims.Stored first) {
+        return pool.preparedQuery("UPDATE sandbox.idempotency SET replays = replays + 1 WHERE key = $1")
+                .execute(Tuple.of(key))
+                .map(v -> {
+                    send(ctx, new Answer(first.status(), first.body()), true, false);
+                    return null;
+                });
+    }
+
+    /** 429 before any effect, as Stripe's rate limit, with when to come back; counted. */
+    private void overloaded(RoutingContext ctx) {
+        refusedOverloaded++;
+        if (!ctx.response().ended()) {
+            ctx.response().putHeader("Retry-After", "1");
+        }
+        error(ctx, 429, "invalid_request_error", "rate_limit", "Too many requests hit the API too quickly.");
     }
 
     /**
-     * Stores the answer under its key, with the charge it made if any, in one statement; {@code
-     * dropped} records that the answer will be lost on the way back (a fault).
+     * Stores the answer under its key, with what it makes, in the next batch; {@code dropped}
+     * records that the answer will be lost on the way back (a fault). Answers after the commit.
      */
     private Future<Answer> store(String key, Answer answer, boolean dropped) {
-        if (answer.charge() != null) {
-            Object[] params = java.util.Arrays.copyOf(answer.charge(), 13);
-            params[10] = answer.status();
-            params[11] = answer.body().encode();
-            params[12] = dropped;
-            return pool.preparedQuery(CHARGE_AND_ANSWER)
-                    .execute(Tuple.wrap(params))
-                    .map(answer);
+        return answers.submit(new AnswerWrite(key, answer, dropped));
+    }
+
+    /** One claim statement for a batch, its rows mapped back to each request in batch order. */
+    private Future<List<IdempotencyClaims.Outcome>> writeClaims(List<IdempotencyClaims.Claim> batch) {
+        List<IdempotencyClaims.Claim> distinct = IdempotencyClaims.distinct(batch);
+        String[] keys = new String[distinct.size()];
+        String[] hashes = new String[distinct.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = distinct.get(i).key();
+            hashes[i] = distinct.get(i).requestHash();
         }
-        return pool.preparedQuery(
-                        "UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3, dropped = $4 WHERE key = $1")
-                .execute(Tuple.of(key, answer.status(), answer.body().encode(), dropped))
-                .map(answer);
+        return pool.preparedQuery(CLAIM_BATCH)
+                .execute(Tuple.of(keys, hashes, (double) KEY_TTL_S, (double) IN_PROGRESS_ABANDONED_S))
+                .map(rows -> {
+                    Set<String> claimed = new HashSet<>();
+                    Map<String, IdempotencyClaims.Stored> found = new HashMap<>();
+                    for (Row r : rows) {
+                        String key = r.getString(0);
+                        if (r.getBoolean(1)) {
+                            claimed.add(key);
+                        } else if (r.getString(2) != null) {
+                            found.put(
+                                    key,
+                                    new IdempotencyClaims.Stored(
+                                            r.getString(2),
+                                            "done".equals(r.getString(3)),
+                                            r.getInteger(4),
+                                            r.getString(5)));
+                        }
+                    }
+                    return IdempotencyClaims.outcomes(batch, claimed, found);
+                });
+    }
+
+    /** One statement ({@link #STORE_BATCH}) for a batch of answers; each answers itself once committed. */
+    private Future<List<Answer>> writeAnswers(List<AnswerWrite> batch) {
+        int n = batch.size();
+        String[] key = new String[n];
+        Integer[] status = new Integer[n];
+        String[] body = new String[n];
+        Boolean[] dropped = new Boolean[n];
+        String[] charge = new String[n];
+        String[] paymentIntent = new String[n];
+        Long[] amount = new Long[n];
+        String[] currency = new String[n];
+        String[] customer = new String[n];
+        String[] paymentMethod = new String[n];
+        String[] paymentId = new String[n];
+        Long[] createdS = new Long[n];
+        String[] metadata = new String[n];
+        String[] intent = new String[n];
+        String[] intentStatus = new String[n];
+        String[] intentBody = new String[n];
+        List<Answer> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            AnswerWrite w = batch.get(i);
+            Answer a = w.answer();
+            out.add(a);
+            key[i] = w.key();
+            status[i] = a.status();
+            body[i] = a.json();
+            dropped[i] = w.dropped();
+            ChargeRow c = a.charge();
+            if (c != null) {
+                charge[i] = c.id();
+                paymentIntent[i] = c.paymentIntent();
+                amount[i] = c.amount();
+                currency[i] = c.currency();
+                customer[i] = c.customer();
+                paymentMethod[i] = c.paymentMethod();
+                paymentId[i] = c.paymentId();
+                createdS[i] = c.createdS();
+                metadata[i] = c.metadata();
+            }
+            IntentRow t = a.intent();
+            if (t != null) {
+                intent[i] = t.id();
+                paymentId[i] = t.paymentId();
+                intentStatus[i] = t.status();
+                intentBody[i] = t.body();
+            }
+        }
+        return pool.preparedQuery(STORE_BATCH)
+                .execute(Tuple.wrap(new Object[] {
+                    key,
+                    status,
+                    body,
+                    dropped,
+                    charge,
+                    paymentIntent,
+                    amount,
+                    currency,
+                    customer,
+                    paymentMethod,
+                    paymentId,
+                    createdS,
+                    metadata,
+                    intent,
+                    intentStatus,
+                    intentBody
+                }))
+                .map(out);
     }
 
     /**
-     * A succeeded charge of {@code intent}: the intent marked succeeded, and the charge's row values
-     * ({@link #CHARGE_AND_ANSWER}'s $1 to $10) for {@link #store} to write with the answer.
+     * A succeeded charge of {@code intent}: the intent marked succeeded, and the charge's row for
+     * {@link #store} to write with the answer.
      */
-    private static Answer succeeded(JsonObject intent, String key, String paymentId) {
+    private static Answer succeeded(JsonObject intent, String paymentId) {
         String ch = "ch_" + randomId();
         long amount = intent.getLong("amount");
         intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", ch);
-        return new Answer(200, intent, new Object[] {
-            ch,
-            intent.getString("id"),
-            key,
-            amount,
-            intent.getString("currency"),
-            intent.getString("customer"),
-            intent.getString("payment_method"),
-            paymentId,
-            System.currentTimeMillis() / 1000,
-            intent.getJsonObject("metadata", new JsonObject()).encode()
-        });
+        ChargeRow row = new ChargeRow(
+                ch,
+                intent.getString("id"),
+                amount,
+                intent.getString("currency"),
+                intent.getString("customer"),
+                intent.getString("payment_method"),
+                paymentId,
+                System.currentTimeMillis() / 1000,
+                intent.getJsonObject("metadata", new JsonObject()).encode());
+        return new Answer(200, intent.encode(), row, null);
+    }
+
+    /** An answer about an intent not charged (yet), with the intent's row for {@link #store} to write. */
+    private static Answer uncharged(int status, JsonObject body, JsonObject intent, String paymentId) {
+        IntentRow row = new IntentRow(intent.getString("id"), paymentId, intent.getString("status"), intent.encode());
+        return new Answer(status, body.encode(), null, row);
     }
 
     private Future<Answer> charge(MultiMap form, String key) {
@@ -520,7 +766,7 @@ public final class SandboxProvider extends VerticleBase {
                     .put("last_payment_error", lastError);
             JsonObject err = errorBody("card_error", "card_declined", "Your card was declined.");
             err.getJsonObject("error").put("decline_code", decline).put("payment_intent", intent);
-            return storeIntent(key, paymentId, intent).map(v -> new Answer(402, err));
+            return Future.succeededFuture(uncharged(402, err, intent, paymentId));
         }
         if (!method.startsWith("pm_card_") && !method.startsWith("pm_sandbox_")) {
             return Future.succeededFuture(new Answer(
@@ -537,12 +783,12 @@ public final class SandboxProvider extends VerticleBase {
                 intent.put("status", "requires_action")
                         .put("amount_received", 0)
                         .put("next_action", new JsonObject().put("type", "use_stripe_sdk"));
-                return storeIntent(key, paymentId, intent).map(v -> new Answer(200, intent));
+                return Future.succeededFuture(uncharged(200, intent, intent, paymentId));
             }
             case PM_PROCESSING -> {
                 // Settles, and charges, when it is next retrieved.
                 intent.put("status", "processing").put("amount_received", 0);
-                return storeIntent(key, paymentId, intent).map(v -> new Answer(200, intent));
+                return Future.succeededFuture(uncharged(200, intent, intent, paymentId));
             }
             default -> {}
         }
@@ -551,7 +797,7 @@ public final class SandboxProvider extends VerticleBase {
         intent.put("amount", charged).put("currency", chargedCurrency);
         // A succeeded intent is not stored apart: its charge row holds it (see retrievePaymentIntent).
         // The charge is written by store(), with the stored answer, in one statement.
-        return Future.succeededFuture(succeeded(intent, key, paymentId));
+        return Future.succeededFuture(succeeded(intent, paymentId));
     }
 
     /** Charges an intent: a charge, its balance transaction, and the intent marked succeeded. */
@@ -583,43 +829,50 @@ public final class SandboxProvider extends VerticleBase {
                 .mapEmpty();
     }
 
-    private Future<Void> storeIntent(String key, String paymentId, JsonObject intent) {
-        return pool.preparedQuery("""
-                        INSERT INTO sandbox.intents (id, idempotency_key, payment_id, status, body)
-                        VALUES ($1, $2, $3, $4, $5)
-                        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body""")
-                .execute(Tuple.of(intent.getString("id"), key, paymentId, intent.getString("status"), intent.encode()))
-                .mapEmpty();
-    }
-
     private void retrievePaymentIntent(RoutingContext ctx) {
         if (injectedFailure(ctx) || refusedQuery(ctx, RETRIEVE_PARAMS)) {
             return;
         }
         String id = ctx.pathParam("id");
-        pool.withTransaction(conn -> conn.preparedQuery(
-                                "SELECT body, status, idempotency_key, payment_id FROM sandbox.intents WHERE id = $1 FOR UPDATE")
-                        .execute(Tuple.of(id))
-                        .compose(rows -> {
-                            if (rows.size() == 0) {
-                                return succeededIntent(conn, id);
-                            }
-                            Row r = rows.iterator().next();
-                            JsonObject intent = new JsonObject(r.getString(0));
-                            if (!"processing".equals(r.getString(1))) {
-                                return Future.succeededFuture(new Answer(200, intent));
-                            }
-                            return succeed(conn, intent, r.getString(2), r.getString(3))
-                                    .compose(v -> conn.preparedQuery(
-                                                    "UPDATE sandbox.intents SET status = $2, body = $3 WHERE id = $1")
-                                            .execute(Tuple.of(id, intent.getString("status"), intent.encode())))
-                                    .map(v -> new Answer(200, intent));
-                        }))
+        // One read and no transaction for an intent that can no longer move; a lock only to settle one.
+        pool.preparedQuery("SELECT body, status FROM sandbox.intents WHERE id = $1")
+                .execute(Tuple.of(id))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return succeededIntent(pool, id);
+                    }
+                    Row r = rows.iterator().next();
+                    return "processing".equals(r.getString(1))
+                            ? settle(id)
+                            : Future.succeededFuture(new Answer(200, r.getString(0)));
+                })
                 .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
     }
 
+    /** A processing intent charged now, under its row's lock; whoever comes second finds it settled. */
+    private Future<Answer> settle(String id) {
+        return pool.withTransaction(conn -> conn.preparedQuery(
+                        "SELECT body, status, idempotency_key, payment_id FROM sandbox.intents WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(id))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return succeededIntent(conn, id);
+                    }
+                    Row r = rows.iterator().next();
+                    if (!"processing".equals(r.getString(1))) {
+                        return Future.succeededFuture(new Answer(200, r.getString(0)));
+                    }
+                    JsonObject intent = new JsonObject(r.getString(0));
+                    return succeed(conn, intent, r.getString(2), r.getString(3))
+                            .compose(v -> conn.preparedQuery(
+                                            "UPDATE sandbox.intents SET status = $2, body = $3 WHERE id = $1")
+                                    .execute(Tuple.of(id, intent.getString("status"), intent.encode())))
+                            .map(v -> new Answer(200, intent));
+                }));
+    }
+
     /** A succeeded intent, rebuilt from its charge; 404 as Stripe's when there is none. */
-    private static Future<Answer> succeededIntent(SqlConnection conn, String id) {
+    private static Future<Answer> succeededIntent(SqlClient conn, String id) {
         return conn.preparedQuery(CHARGE_COLUMNS + " WHERE c.payment_intent = $1 ORDER BY c.created_s LIMIT 1")
                 .execute(Tuple.of(id))
                 .map(rows -> {
@@ -895,7 +1148,8 @@ public final class SandboxProvider extends VerticleBase {
                             .put("answers_dropped", r.getLong(4))
                             .put("answers_dropped_then_replayed", r.getLong(5))
                             .put("replays", r.getLong(6))
-                            .put("keys_replayed", r.getLong(7)));
+                            .put("keys_replayed", r.getLong(7))
+                            .put("requests_refused_overloaded", refusedOverloaded));
                 })
                 .onFailure(e -> send(ctx, internal(e), false, false));
     }
@@ -972,7 +1226,7 @@ public final class SandboxProvider extends VerticleBase {
         if (replayed) {
             ctx.response().putHeader("Idempotent-Replayed", "true");
         }
-        ctx.response().end(a.body().encode());
+        ctx.response().end(a.json());
     }
 
     private static void error(RoutingContext ctx, int status, String type, String code, String message) {

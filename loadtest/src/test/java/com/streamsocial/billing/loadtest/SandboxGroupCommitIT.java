@@ -1,0 +1,272 @@
+package com.streamsocial.billing.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.stack.EmbeddedPg;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxProvider;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sandbox's group commit on real PostgreSQL: many concurrent charges, every key sent several
+ * times at once, so that claims and answers of one key land in the same and in successive batches.
+ * Each key charges exactly once, every answer under a key is its first answer, every charge is
+ * stored with its answer and balance transaction, and overload is refused before any effect.
+ */
+class SandboxGroupCommitIT {
+    private static final String SECRET = "sk_test_group";
+    private static EmbeddedPg pg;
+    private static Vertx vertx;
+    private static HttpClient http;
+    private static Pg db;
+    private static int port;
+
+    private record Response(int status, JsonObject body, boolean replayed, String retryAfter) {}
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = EmbeddedPg.start(0);
+        vertx = Vertx.vertx();
+        port = FreePorts.pick();
+        ProviderStack.await(
+                vertx.deployVerticle(new SandboxProvider("127.0.0.1", port, pg.uri(), SECRET, SandboxFaults.NONE)));
+        http = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(200));
+        db = new Pg(vertx, pg.uri());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (db != null) {
+            db.close();
+        }
+        if (vertx != null) {
+            ProviderStack.await(vertx.close());
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    private static String form(long amount, String method, String paymentId) {
+        Map<String, String> f = new java.util.LinkedHashMap<>();
+        f.put("amount", Long.toString(amount));
+        f.put("currency", "usd");
+        f.put("payment_method", method);
+        f.put("confirm", "true");
+        f.put("automatic_payment_methods[enabled]", "true");
+        f.put("automatic_payment_methods[allow_redirects]", "never");
+        f.put("metadata[payment_id]", paymentId);
+        return f.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+    }
+
+    private static Future<Response> post(int port, String key, String form) {
+        return http.request(new RequestOptions()
+                        .setMethod(HttpMethod.POST)
+                        .setHost("127.0.0.1")
+                        .setPort(port)
+                        .setURI("/v1/payment_intents"))
+                .compose(req -> {
+                    req.putHeader("Authorization", "Bearer " + SECRET)
+                            .putHeader("content-type", "application/x-www-form-urlencoded");
+                    if (key != null) {
+                        req.putHeader("Idempotency-Key", key);
+                    }
+                    return req.send(form)
+                            .compose(resp -> resp.body()
+                                    .map(b -> new Response(
+                                            resp.statusCode(),
+                                            new JsonObject(b),
+                                            "true".equals(resp.getHeader("Idempotent-Replayed")),
+                                            resp.getHeader("Retry-After"))));
+                });
+    }
+
+    /** Asks again while the key is in use (409), as a client following Stripe's advice does. */
+    private static Future<Response> postUntilNotInUse(int port, String key, String form) {
+        return post(port, key, form)
+                .compose(r -> r.status() == 409
+                        ? vertx.timer(5).compose(v -> postUntilNotInUse(port, key, form))
+                        : Future.succeededFuture(r));
+    }
+
+    private static <T> List<T> all(List<Future<T>> futures) throws Exception {
+        return ProviderStack.await(Future.all(futures).map(c -> c.<T>list()));
+    }
+
+    @Test
+    void manyConcurrentRequestsWithRepeatedKeysChargeEachKeyExactlyOnceAndAnswerItsFirstAnswer() throws Exception {
+        int keys = 300;
+        int declines = 50;
+        int unkeyed = 50;
+        int repeats = 4;
+        record Sent(String key, String kind) {}
+        List<Sent> sends = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+            for (int r = 0; r < repeats; r++) {
+                sends.add(new Sent("gc-" + k, "visa"));
+            }
+        }
+        for (int k = 0; k < declines; k++) {
+            for (int r = 0; r < repeats; r++) {
+                sends.add(new Sent("gcd-" + k, "decline"));
+            }
+        }
+        for (int k = 0; k < unkeyed; k++) {
+            sends.add(new Sent("gcu-" + k, "unkeyed"));
+        }
+        Collections.shuffle(sends, new Random(42));
+        List<Future<Response>> futures = new ArrayList<>();
+        for (Sent s : sends) {
+            String method = s.kind().equals("decline") ? "pm_card_chargeDeclined" : "pm_card_visa";
+            String body = form(1_000, method, s.key());
+            futures.add(postUntilNotInUse(port, s.kind().equals("unkeyed") ? null : s.key(), body));
+        }
+        List<Response> answers = all(futures);
+
+        Map<String, List<Response>> byKey = new HashMap<>();
+        for (int i = 0; i < sends.size(); i++) {
+            byKey.computeIfAbsent(sends.get(i).key(), k -> new ArrayList<>()).add(answers.get(i));
+        }
+        Set<String> answeredCharges = new HashSet<>();
+        for (Map.Entry<String, List<Response>> e : byKey.entrySet()) {
+            List<Response> rs = e.getValue();
+            String key = e.getKey();
+            int expectedStatus = key.startsWith("gcd-") ? 402 : 200;
+            assertThat(rs).as(key).allSatisfy(r -> assertThat(r.status()).isEqualTo(expectedStatus));
+            assertThat(rs.stream().filter(r -> !r.replayed()).count())
+                    .as("%s: one first answer, the rest replays of it", key)
+                    .isEqualTo(1);
+            assertThat(rs.stream().map(r -> r.body().encode()).distinct().count())
+                    .as("%s: every answer is the first answer", key)
+                    .isEqualTo(1);
+            if (expectedStatus == 200) {
+                answeredCharges.add(rs.get(0).body().getString("latest_charge"));
+            }
+        }
+        assertThat(answeredCharges).hasSize(keys + unkeyed);
+
+        assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
+                .isEqualTo(keys);
+        assertThat(
+                        db.count(
+                                "SELECT count(DISTINCT idempotency_key) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
+                .isEqualTo(keys);
+        assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gcd-%'"))
+                .isZero();
+        assertThat(
+                        db.count(
+                                "SELECT count(*) FROM sandbox.charges WHERE idempotency_key IS NULL AND payment_id LIKE 'gcu-%'"))
+                .isEqualTo(unkeyed);
+        // The charges answered are the charges stored, each with its balance transaction.
+        assertThat(db.strings("SELECT id FROM sandbox.charges WHERE payment_id LIKE 'gc-%' OR payment_id LIKE 'gcu-%'"))
+                .containsExactlyInAnyOrderElementsOf(answeredCharges);
+        assertThat(db.count("""
+                        SELECT count(*) FROM sandbox.balance_transactions b JOIN sandbox.charges c ON c.id = b.charge
+                        WHERE b.type = 'charge' AND (c.payment_id LIKE 'gc-%' OR c.payment_id LIKE 'gcu-%')""")).isEqualTo(keys + unkeyed);
+        // Every charge is stored with its key's final answer, which names it.
+        assertThat(db.count("""
+                        SELECT count(*) FROM sandbox.charges c JOIN sandbox.idempotency i ON i.key = c.idempotency_key
+                        WHERE c.idempotency_key LIKE 'gc-%' AND i.state = 'done' AND i.status = 200
+                          AND position(c.id IN i.body) > 0""")).isEqualTo(keys);
+        assertThat(db.count("""
+                        SELECT count(*) FROM sandbox.idempotency
+                        WHERE key LIKE 'gcd-%' AND state = 'done' AND status = 402""")).isEqualTo(declines);
+        assertThat(
+                        db.count(
+                                "SELECT count(*) FROM sandbox.intents WHERE idempotency_key LIKE 'gcd-%' AND status = 'requires_payment_method'"))
+                .isEqualTo(declines);
+
+        // Other parameters under a used key: idempotency_error, and nothing charged.
+        List<Future<Response>> changed = new ArrayList<>();
+        for (int k = 0; k < 20; k++) {
+            changed.add(post(port, "gc-" + k, form(2_000, "pm_card_visa", "gc-" + k)));
+        }
+        assertThat(all(changed)).allSatisfy(r -> {
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.body().getJsonObject("error").getString("type")).isEqualTo("idempotency_error");
+        });
+        assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
+                .isEqualTo(keys);
+    }
+
+    @Test
+    void overTheAdmissionBoundARequestIsRefusedWith429BeforeAnyEffectAndChargesOnceWhenAskedAgain() throws Exception {
+        int slowPort = FreePorts.pick();
+        // Slow charges (2 s each) and room for 8: most of 40 simultaneous requests are refused.
+        ProviderStack.await(vertx.deployVerticle(new SandboxProvider(
+                "127.0.0.1",
+                slowPort,
+                pg.uri(),
+                SECRET,
+                new SandboxFaults(2_000, 2_000, 0, 0, 0, 0),
+                new SandboxProvider.Limits(4, 8, 0))));
+        int n = 40;
+        List<Future<Response>> futures = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            futures.add(post(slowPort, "ov-" + k, form(500, "pm_card_visa", "ov-" + k)));
+        }
+        List<Response> first = all(futures);
+        List<Integer> refused = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            Response r = first.get(k);
+            assertThat(r.status()).as("ov-" + k).isIn(200, 429);
+            if (r.status() == 429) {
+                refused.add(k);
+                assertThat(r.retryAfter()).isEqualTo("1");
+                assertThat(r.body().getJsonObject("error").getString("code")).isEqualTo("rate_limit");
+            }
+        }
+        assertThat(refused).isNotEmpty();
+        assertThat(n - refused.size()).isLessThanOrEqualTo(8);
+        assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'ov-%'"))
+                .isEqualTo(n - refused.size());
+        // A refused request left nothing behind: not even its key, so asking again charges once.
+        assertThat(db.count("SELECT count(*) FROM sandbox.idempotency WHERE key LIKE 'ov-%'"))
+                .isEqualTo(n - refused.size());
+        JsonObject stats =
+                ProviderStack.await(http.request(HttpMethod.GET, slowPort, "127.0.0.1", "/sandbox/charges/stats")
+                        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new JsonObject(b)))));
+        assertThat(stats.getLong("requests_refused_overloaded")).isEqualTo(refused.size());
+        for (int from = 0; from < refused.size(); from += 8) {
+            List<Future<Response>> again = new ArrayList<>();
+            for (int k : refused.subList(from, Math.min(refused.size(), from + 8))) {
+                again.add(post(slowPort, "ov-" + k, form(500, "pm_card_visa", "ov-" + k)));
+            }
+            assertThat(all(again)).allSatisfy(r -> {
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.replayed()).isFalse();
+            });
+        }
+        assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'ov-%'"))
+                .isEqualTo(n);
+        assertThat(
+                        db.count(
+                                "SELECT count(DISTINCT idempotency_key) FROM sandbox.charges WHERE idempotency_key LIKE 'ov-%'"))
+                .isEqualTo(n);
+    }
+}
