@@ -76,7 +76,7 @@ public final class Gateway {
         Future<Void> chain = InstanceLease.acquire(vertx, config.pgUri(), "gateway", config.instanceId())
                 .compose(l -> {
                     lease[0] = l;
-                    return Migrations.apply(adminPool);
+                    return Migrations.apply(vertx, config.pgUri());
                 })
                 .mapEmpty();
         for (int i = 0; i < config.producers(); i++) {

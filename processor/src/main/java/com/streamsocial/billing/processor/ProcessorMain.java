@@ -3,20 +3,25 @@ package com.streamsocial.billing.processor;
 import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
 import com.streamsocial.billing.processor.reconcile.ReconcileCommand;
+import com.streamsocial.billing.schema.MigrateCommand;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar processor.jar}: runs one processor against the configured Kafka and PostgreSQL;
- * {@code java -jar processor.jar reconcile ...}: one reconciliation run (see {@link ReconcileCommand}).
+ * {@code java -jar processor.jar reconcile ...}: one reconciliation run (see {@link ReconcileCommand});
+ * {@code java -jar processor.jar migrate}: applies the schema migrations and exits (see {@link
+ * MigrateCommand}).
  * Any other argument is refused with the usage and exit status 2, before it connects anywhere.
  */
 public final class ProcessorMain {
     static final String USAGE = """
             usage: java [-D<setting>=<value> ...] -jar processor.jar [--help]
                    java [-D<setting>=<value> ...] -jar processor.jar reconcile [options]   (reconcile --help)
-              Without arguments, runs one processor against the configured Kafka and PostgreSQL.
+                   java [-D<setting>=<value> ...] -jar processor.jar migrate   (migrate --help)
+              Without arguments, runs one processor against the configured Kafka and PostgreSQL (it migrates the
+              schema at start too; migrate only migrates, for running before a rolling deploy).
               Settings are system properties or BILLING_* environment variables (README, Configuration),
               for example -Dprocessor.instanceId=processor-2 -Dprocessor.httpPort=8082.
               Exit status: 1 start-up failure, 2 usage error, 3 processor.instanceId held by another live process,
@@ -33,6 +38,9 @@ public final class ProcessorMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("reconcile")) {
             System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("migrate")) {
+            System.exit(MigrateCommand.run("processor.jar", java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
