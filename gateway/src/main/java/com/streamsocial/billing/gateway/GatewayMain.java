@@ -46,7 +46,18 @@ public final class GatewayMain {
             System.err.println(USAGE);
             System.exit(EXIT_USAGE);
         }
-        GatewayConfig config = GatewayConfig.from(Settings.fromEnvironment());
+        Settings settings = Settings.fromEnvironment();
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.from(settings);
+        } catch (IllegalArgumentException e) {
+            // An invalid value stops start-up, naming its key, before anything connects.
+            System.err.println("gateway refused to start: invalid setting: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        settings.logEffective(
+                org.slf4j.LoggerFactory.getLogger(GatewayMain.class), "gateway", "gateway.", "http.", "pg.");
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())));
         Gateway gateway;
         try {

@@ -51,7 +51,23 @@ public final class ProcessorMain {
             System.err.println(USAGE);
             System.exit(EXIT_USAGE);
         }
-        ProcessorConfig config = ProcessorConfig.from(Settings.fromEnvironment());
+        Settings settings = Settings.fromEnvironment();
+        ProcessorConfig config;
+        try {
+            config = ProcessorConfig.from(settings);
+        } catch (IllegalArgumentException e) {
+            // An invalid value stops start-up, naming its key, before anything connects.
+            System.err.println("processor refused to start: invalid setting: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        settings.logEffective(
+                org.slf4j.LoggerFactory.getLogger(ProcessorMain.class),
+                "processor",
+                "processor.",
+                "provider.",
+                "reconcile.",
+                "pg.");
         Vertx vertx = Vertx.vertx();
         Processor processor;
         try {
