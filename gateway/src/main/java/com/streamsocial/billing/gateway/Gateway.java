@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.recovery.RestartSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
@@ -35,6 +36,7 @@ public final class Gateway {
     private final Health health;
     private final Metrics metrics;
     private final List<String> deployments;
+    private final List<GatewayVerticle> verticles;
     private final InstanceLease lease;
     private final WorkerExecutor settlementWorker;
     private volatile Future<Void> closed;
@@ -45,6 +47,7 @@ public final class Gateway {
             Health health,
             Metrics metrics,
             List<String> deployments,
+            List<GatewayVerticle> verticles,
             InstanceLease lease,
             WorkerExecutor settlementWorker) {
         this.vertx = vertx;
@@ -52,6 +55,7 @@ public final class Gateway {
         this.health = health;
         this.metrics = metrics;
         this.deployments = deployments;
+        this.verticles = verticles;
         this.lease = lease;
         this.settlementWorker = settlementWorker;
     }
@@ -65,6 +69,7 @@ public final class Gateway {
         Metrics metrics = new Metrics();
         Health health = new Health(config.kafka());
         List<String> deployments = new ArrayList<>();
+        List<GatewayVerticle> verticles = new ArrayList<>();
         InstanceLease[] lease = new InstanceLease[1];
         // Reservations record the run that made them, so a restart can tell its own from the last run's.
         String run = UUID.randomUUID().toString();
@@ -76,20 +81,23 @@ public final class Gateway {
         Future<Void> chain = InstanceLease.acquire(vertx, config.pgUri(), "gateway", config.instanceId())
                 .compose(l -> {
                     lease[0] = l;
-                    return Migrations.apply(adminPool);
+                    return Migrations.apply(vertx, config.pgUri());
                 })
+                // Read once, off the event loop; the route serves it from memory.
+                .compose(migrated -> vertx.executeBlocking(OpenApiDocument::json))
                 .mapEmpty();
         for (int i = 0; i < config.producers(); i++) {
             int lane = i;
-            chain = chain.compose(v -> vertx.deployVerticle(
-                            new GatewayVerticle(config, lane, run, faults, metrics, health, settlement)))
-                    .map(id -> {
-                        deployments.add(id);
-                        return null;
-                    });
+            GatewayVerticle verticle = new GatewayVerticle(config, lane, run, faults, metrics, health, settlement);
+            chain = chain.compose(v -> vertx.deployVerticle(verticle)).map(id -> {
+                deployments.add(id);
+                verticles.add(verticle);
+                return null;
+            });
         }
         return chain.compose(v -> health.start(vertx, adminPool, PROBE_INTERVAL_MS))
-                .map(v -> new Gateway(vertx, adminPool, health, metrics, deployments, lease[0], settlementWorker))
+                .map(v -> new Gateway(
+                        vertx, adminPool, health, metrics, deployments, verticles, lease[0], settlementWorker))
                 // Every lane has passed initTransactions by now, so the earlier runs' transactions are
                 // decided and their open reservations can be settled.
                 .compose(g -> g.settle(config, run, settlement).map(g))
@@ -138,6 +146,11 @@ public final class Gateway {
 
     public Metrics metrics() {
         return metrics;
+    }
+
+    /** The HTTP routes, as {@code METHOD /path} (every lane has the same). */
+    public List<String> routes() {
+        return verticles.isEmpty() ? List.of() : verticles.get(0).routes();
     }
 
     /** The instance lease: {@link GatewayMain} exits when it is lost. */

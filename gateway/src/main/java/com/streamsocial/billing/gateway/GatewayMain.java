@@ -2,21 +2,25 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
+import com.streamsocial.billing.schema.MigrateCommand;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar gateway.jar}: runs one gateway process against the configured Kafka and PostgreSQL.
- * It takes no arguments; anything else is refused with its usage and exit status 2, before it
- * connects anywhere.
+ * {@code java -jar gateway.jar}: runs one gateway process against the configured Kafka and PostgreSQL;
+ * {@code java -jar gateway.jar migrate}: applies the schema migrations and exits (see {@link
+ * MigrateCommand}). Anything else is refused with its usage and exit status 2, before it connects
+ * anywhere.
  */
 public final class GatewayMain {
     static final String USAGE = """
             usage: java [-D<setting>=<value> ...] -jar gateway.jar [--help]
-              Runs one gateway against the configured Kafka and PostgreSQL. It takes no arguments:
-              settings are system properties or BILLING_* environment variables (README, Configuration),
+                   java [-D<setting>=<value> ...] -jar gateway.jar migrate   (migrate --help)
+              Without arguments, runs one gateway against the configured Kafka and PostgreSQL (it migrates the
+              schema at start too; migrate only migrates, for running before a rolling deploy).
+              Settings are system properties or BILLING_* environment variables (README, Configuration),
               for example -Dgateway.instanceId=gateway-2 -Dhttp.port=8082.
               Exit status: 1 start-up failure, 2 usage error, 3 gateway.instanceId held by another live process,
               4 instance lease lost while running (the gateway stopped serving).""";
@@ -30,16 +34,30 @@ public final class GatewayMain {
     private GatewayMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("migrate")) {
+            System.exit(MigrateCommand.run("gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
             return;
         }
         if (args.length > 0) {
-            System.err.println("gateway.jar takes no arguments, got: " + String.join(" ", args));
+            System.err.println("gateway.jar: unknown command: " + String.join(" ", args));
             System.err.println(USAGE);
             System.exit(EXIT_USAGE);
         }
-        GatewayConfig config = GatewayConfig.from(Settings.fromEnvironment());
+        Settings settings = Settings.fromEnvironment();
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.from(settings);
+        } catch (IllegalArgumentException e) {
+            // An invalid value stops start-up, naming its key, before anything connects.
+            System.err.println("gateway refused to start: invalid setting: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        settings.logEffective(
+                org.slf4j.LoggerFactory.getLogger(GatewayMain.class), "gateway", "gateway.", "http.", "pg.");
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())));
         Gateway gateway;
         try {

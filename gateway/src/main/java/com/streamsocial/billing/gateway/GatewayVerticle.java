@@ -3,6 +3,7 @@ package com.streamsocial.billing.gateway;
 import com.streamsocial.billing.contract.KafkaSafety;
 import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.RequestValidator;
@@ -46,6 +47,7 @@ public final class GatewayVerticle extends VerticleBase {
     private IntentStore store;
     private CommitLane lane;
     private HttpServer server;
+    private Router router;
 
     public GatewayVerticle(
             GatewayConfig config,
@@ -94,7 +96,7 @@ public final class GatewayVerticle extends VerticleBase {
                                 .setPort(config.httpPort())
                                 .setMaxInitialLineLength(4096)
                                 .setMaxHeaderSize(8192))
-                        .requestHandler(router())
+                        .requestHandler(router = router())
                         .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
                 .onSuccess(s -> server = s);
@@ -117,6 +119,11 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(ctx -> ctx.response()
                         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                         .end(metrics.render()));
+        // No authentication: the API's description is public, as Stripe's is.
+        router.get("/openapi.json")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "application/json")
+                        .end(OpenApiDocument.json()));
         router.errorHandler(413, ctx -> problem(ctx, RequestValidator.tooLarge()));
         router.errorHandler(404, ctx -> problem(ctx, Problem.of(404, "not-found", "Not found", "no such resource")));
         router.errorHandler(
@@ -133,6 +140,26 @@ public final class GatewayVerticle extends VerticleBase {
                 ctx -> problem(
                         ctx, Problem.of(500, "internal-error", "Internal error", "the request could not be handled")));
         return router;
+    }
+
+    /**
+     * Every route as {@code METHOD /path}, with path parameters in OpenAPI's form ({@code {id}}), so
+     * that a test can hold the OpenAPI document to the router. Empty before the verticle started.
+     */
+    List<String> routes() {
+        List<String> out = new java.util.ArrayList<>();
+        if (router == null) {
+            return out;
+        }
+        for (io.vertx.ext.web.Route r : router.getRoutes()) {
+            String path = r.getPath() == null ? "*" : r.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+            if (r.methods() == null) {
+                out.add("* " + path);
+            } else {
+                r.methods().forEach(m -> out.add(m.name() + " " + path));
+            }
+        }
+        return out;
     }
 
     /**

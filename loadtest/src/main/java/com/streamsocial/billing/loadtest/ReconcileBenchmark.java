@@ -53,7 +53,7 @@ public final class ReconcileBenchmark {
                     .connectingTo(PgConnectOptions.fromUri(infra.pgUri()))
                     .using(vertx)
                     .build();
-            await(Migrations.apply(pool));
+            await(Migrations.apply(vertx, infra.pgUri()));
             long now = System.currentTimeMillis();
             long from = now - 3_600_000;
             long t0 = System.nanoTime();

@@ -63,7 +63,7 @@ public final class Processor {
         return InstanceLease.acquire(vertx, config.pgUri(), "processor", config.instanceId())
                 .compose(l -> {
                     lease[0] = l;
-                    return Migrations.apply(pool);
+                    return Migrations.apply(vertx, config.pgUri());
                 })
                 .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, chosen, metrics)))
                 .map(id -> {

@@ -3,20 +3,25 @@ package com.streamsocial.billing.processor;
 import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
 import com.streamsocial.billing.processor.reconcile.ReconcileCommand;
+import com.streamsocial.billing.schema.MigrateCommand;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar processor.jar}: runs one processor against the configured Kafka and PostgreSQL;
- * {@code java -jar processor.jar reconcile ...}: one reconciliation run (see {@link ReconcileCommand}).
+ * {@code java -jar processor.jar reconcile ...}: one reconciliation run (see {@link ReconcileCommand});
+ * {@code java -jar processor.jar migrate}: applies the schema migrations and exits (see {@link
+ * MigrateCommand}).
  * Any other argument is refused with the usage and exit status 2, before it connects anywhere.
  */
 public final class ProcessorMain {
     static final String USAGE = """
             usage: java [-D<setting>=<value> ...] -jar processor.jar [--help]
                    java [-D<setting>=<value> ...] -jar processor.jar reconcile [options]   (reconcile --help)
-              Without arguments, runs one processor against the configured Kafka and PostgreSQL.
+                   java [-D<setting>=<value> ...] -jar processor.jar migrate   (migrate --help)
+              Without arguments, runs one processor against the configured Kafka and PostgreSQL (it migrates the
+              schema at start too; migrate only migrates, for running before a rolling deploy).
               Settings are system properties or BILLING_* environment variables (README, Configuration),
               for example -Dprocessor.instanceId=processor-2 -Dprocessor.httpPort=8082.
               Exit status: 1 start-up failure, 2 usage error, 3 processor.instanceId held by another live process,
@@ -34,6 +39,9 @@ public final class ProcessorMain {
         if (args.length > 0 && args[0].equals("reconcile")) {
             System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("migrate")) {
+            System.exit(MigrateCommand.run("processor.jar", java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
             return;
@@ -43,7 +51,23 @@ public final class ProcessorMain {
             System.err.println(USAGE);
             System.exit(EXIT_USAGE);
         }
-        ProcessorConfig config = ProcessorConfig.from(Settings.fromEnvironment());
+        Settings settings = Settings.fromEnvironment();
+        ProcessorConfig config;
+        try {
+            config = ProcessorConfig.from(settings);
+        } catch (IllegalArgumentException e) {
+            // An invalid value stops start-up, naming its key, before anything connects.
+            System.err.println("processor refused to start: invalid setting: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        settings.logEffective(
+                org.slf4j.LoggerFactory.getLogger(ProcessorMain.class),
+                "processor",
+                "processor.",
+                "provider.",
+                "reconcile.",
+                "pg.");
         Vertx vertx = Vertx.vertx();
         Processor processor;
         try {

@@ -58,7 +58,7 @@ class GatewayRestartIT {
         PaymentRequest committed = request(instance + "-committed");
         PaymentRequest open = request(instance + "-open");
         PaymentRequest never = request(instance + "-never");
-        Migrations.apply(pool).await();
+        Migrations.apply(vertx, infra.pgUri()).await();
         for (PaymentRequest r : List.of(committed, open, never)) {
             pool.preparedQuery(
                             "INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request,"

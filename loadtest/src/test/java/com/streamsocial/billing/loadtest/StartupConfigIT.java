@@ -1,0 +1,48 @@
+package com.streamsocial.billing.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runnable jars at start: an invalid value stops start-up naming its key; otherwise the effective
+ * configuration is logged with secrets masked, and an unknown key is a warning. The settings point
+ * nowhere, so the jars go no further than their first connection.
+ */
+class StartupConfigIT {
+    @Test
+    void anInvalidValueStopsStartUpNamingItsKey() throws Exception {
+        JarProcess p = JarProcess.start(
+                "gateway",
+                Map.of("pg.uri", "postgresql://postgres@127.0.0.1:1/postgres", "gateway.lingerMs", "2ms"),
+                new String[0]);
+        assertThat(p.awaitExit(60_000)).as(p.output()).isEqualTo(1);
+        assertThat(p.stderr())
+                .contains("gateway refused to start: invalid setting")
+                .contains("gateway.lingerMs");
+        assertThat(p.output()).doesNotContain("gateway configuration:");
+    }
+
+    @Test
+    void theEffectiveConfigurationIsLoggedMaskedAndUnknownKeysAreWarned() throws Exception {
+        JarProcess p = JarProcess.start(
+                "processor",
+                Map.of(
+                        "pg.uri", "postgresql://billing:hunter2@127.0.0.1:1/postgres",
+                        "kafka.bootstrap.servers", "127.0.0.1:1",
+                        "provider.secretKey", "sk_live_do_not_log",
+                        "processor.maxPollRecord", "10"),
+                new String[0]);
+        assertThat(p.awaitExit(120_000)).as(p.output()).isNotNull().isNotEqualTo(0);
+        String out = p.output();
+        assertThat(out)
+                .contains("processor configuration: {")
+                .contains("pg.uri=postgresql://billing:****@127.0.0.1:1/postgres")
+                .contains("provider.secretKey=****")
+                .contains("processor.maxPollRecords=2000")
+                .contains("unknown setting processor.maxPollRecord ignored")
+                .doesNotContain("hunter2")
+                .doesNotContain("sk_live_do_not_log");
+    }
+}
