@@ -20,8 +20,8 @@ import java.util.Set;
  */
 public final class Migrations {
     /** In order. A new migration is a new file appended here, never an edit of a shipped one. */
-    public static final List<String> FILES =
-            List.of("V1__pipeline.sql", "V2__gateway_reservation_owner.sql", "V3__provider_intent.sql");
+    public static final List<String> FILES = List.of(
+            "V1__pipeline.sql", "V2__gateway_reservation_owner.sql", "V3__provider_intent.sql", "V4__api_keys.sql");
 
     /** Arbitrary, fixed: the advisory lock that serialises migrations across services. */
     private static final long LOCK_KEY = 0x6269_6c6c_696eL;
