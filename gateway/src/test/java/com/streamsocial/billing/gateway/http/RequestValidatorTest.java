@@ -61,6 +61,27 @@ class RequestValidatorTest {
     }
 
     @Test
+    void refusesMalformedUtf8ThatJacksonWouldDecodeIntoOtherCharacters() {
+        byte[] good = GOOD.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = GOOD.indexOf("cus_1");
+        // C0 AF: an overlong '/'. ED A0 80: an encoded surrogate. F4 90 80 80: beyond U+10FFFF.
+        for (byte[] bad : new byte[][] {
+            {(byte) 0xc0, (byte) 0xaf},
+            {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+            {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}
+        }) {
+            byte[] body = new byte[good.length + bad.length];
+            System.arraycopy(good, 0, body, 0, at);
+            System.arraycopy(bad, 0, body, at, bad.length);
+            System.arraycopy(good, at, body, at + bad.length, good.length - at);
+            RequestValidator.Result r =
+                    RequestValidator.validate("default", "key-1", "application/json", Buffer.buffer(body));
+            assertThat(r.request()).isNull();
+            assertThat(r.problem().status()).isEqualTo(400);
+        }
+    }
+
+    @Test
     void acceptsAGoodRequestWithNonAsciiText() {
         assertThat(validate(GOOD).problem()).isNull();
         RequestValidator.Result r = validate(GOOD.replace("\"d\"", "\"caf\u00e9 \\ud83d\\ude00 \u20ac\""));
