@@ -153,6 +153,29 @@ public final class Settings {
         return value;
     }
 
+    /**
+     * A secret: from the environment ({@code BILLING_PG_PASSWORD} for {@code pg.password}) or from the
+     * file named by {@code <key>File} (trailing newline dropped); null if neither. Never from a system
+     * property: {@code -D} shows on the process list, so {@code -Dpg.password=...} is refused.
+     */
+    public String secret(String key) {
+        if (System.getProperty(key) != null) {
+            throw new IllegalArgumentException("secret " + key + " must not be given as -D" + key
+                    + " (the process list shows it): use the environment or " + key + "File");
+        }
+        String file = string(key + "File", null);
+        if (file != null) {
+            try {
+                return java.nio.file.Files.readString(java.nio.file.Path.of(file))
+                        .strip();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read " + key + "File " + file + ": " + e.getMessage(), e);
+            }
+        }
+        String v = lookup(key);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
     /** Every {@code kafka.*} key with the prefix removed, to hand to a Kafka client. */
     public Map<String, Object> kafka() {
         Map<String, Object> out = new TreeMap<>();

@@ -93,6 +93,11 @@ public final class InstanceLease {
      * when another live session holds it after {@link #ACQUIRE_WAIT_MS}.
      */
     public static Future<InstanceLease> acquire(Vertx vertx, String pgUri, String role, String instanceId) {
+        return acquire(vertx, PgConnectOptions.fromUri(pgUri), role, instanceId);
+    }
+
+    /** As above, with connect options (a password from the environment or a file, not the URI). */
+    public static Future<InstanceLease> acquire(Vertx vertx, PgConnectOptions connect, String role, String instanceId) {
         String name = role + ".instanceId=" + instanceId;
         long key = key(role, instanceId);
         return vertx.executeBlocking(InstanceLease::hostName)
@@ -101,7 +106,7 @@ public final class InstanceLease {
                     String label = "billing " + role + " " + instanceId + " pid "
                             + ProcessHandle.current().pid() + "@" + host;
                     return PgConnection.connect(
-                            vertx, PgConnectOptions.fromUri(pgUri).addProperty("application_name", label));
+                            vertx, new PgConnectOptions(connect).addProperty("application_name", label));
                 })
                 .compose(conn -> conn.query("SET tcp_keepalives_idle = " + SERVER_KEEPALIVE_IDLE_S
                                 + "; SET tcp_keepalives_interval = " + SERVER_KEEPALIVE_INTERVAL_S

@@ -65,23 +65,41 @@ public final class Migrations {
 
     /** Migrates on a named worker thread ({@code schema-migrations}), never on the event loop. */
     public static Future<Result> apply(Vertx vertx, String pgUri) {
+        return apply(vertx, pgUri, null);
+    }
+
+    /**
+     * As {@link #apply(Vertx, String)}, with {@code password} (read from the environment or a file,
+     * never from the URI) instead of the URI's, unless it is null.
+     */
+    public static Future<Result> apply(Vertx vertx, String pgUri, String password) {
         WorkerExecutor worker =
                 vertx.createSharedWorkerExecutor("schema-migrations", 1, WORKER_EXECUTE_S_MAX, TimeUnit.SECONDS);
-        return worker.executeBlocking(() -> migrate(pgUri), false).eventually(worker::close);
+        return worker.executeBlocking(() -> migrate(pgUri, password, Migrations.class.getClassLoader()), false)
+                .eventually(worker::close);
     }
 
     /** Blocking: for the {@code migrate} command and for worker threads. */
     public static Result migrate(String pgUri) throws SQLException {
-        return migrate(pgUri, Migrations.class.getClassLoader());
+        return migrate(pgUri, null, Migrations.class.getClassLoader());
     }
 
     /** With the migrations {@code classLoader} finds under {@code db/migration/} (tests add a folder). */
     static Result migrate(String pgUri, ClassLoader classLoader) throws SQLException {
+        return migrate(pgUri, null, classLoader);
+    }
+
+    private static Result migrate(String pgUri, String passwordOverride, ClassLoader classLoader) throws SQLException {
         if (Context.isOnEventLoopThread()) {
             throw new IllegalStateException("schema migrations block: run them with apply(), not on an event loop");
         }
         Jdbc jdbc = Jdbc.of(pgUri);
-        try (Connection conn = DriverManager.getConnection(jdbc.url(), jdbc.properties())) {
+        String password = passwordOverride != null ? passwordOverride : jdbc.password();
+        java.util.Properties props = jdbc.properties();
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        try (Connection conn = DriverManager.getConnection(jdbc.url(), props)) {
             try (Statement st = conn.createStatement()) {
                 st.execute("SET lock_timeout = '" + LOCK_WAIT_S_MAX + "s'");
                 st.execute("SELECT pg_advisory_lock(" + LEGACY_LOCK_KEY + ")");
@@ -90,7 +108,7 @@ public final class Migrations {
                 String legacy = legacyVersion(conn);
                 boolean adopting = legacy != null && !exists(conn, HISTORY_TABLE);
                 MigrateResult r = Flyway.configure(classLoader)
-                        .dataSource(jdbc.url(), jdbc.user(), jdbc.password())
+                        .dataSource(jdbc.url(), jdbc.user(), password)
                         .locations(LOCATION)
                         .table(HISTORY_TABLE)
                         .failOnMissingLocations(true)

@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
+import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.recovery.RestartSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
@@ -10,13 +11,16 @@ import com.streamsocial.billing.schema.Migrations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +43,9 @@ public final class Gateway {
     private final List<GatewayVerticle> verticles;
     private final InstanceLease lease;
     private final WorkerExecutor settlementWorker;
+    /** The management listener (health, metrics), or null when they are served on the API's. */
+    private final HttpServer management;
+
     private volatile Future<Void> closed;
 
     private Gateway(
@@ -49,7 +56,9 @@ public final class Gateway {
             List<String> deployments,
             List<GatewayVerticle> verticles,
             InstanceLease lease,
-            WorkerExecutor settlementWorker) {
+            WorkerExecutor settlementWorker,
+            HttpServer management) {
+        this.management = management;
         this.vertx = vertx;
         this.adminPool = adminPool;
         this.health = health;
@@ -63,7 +72,7 @@ public final class Gateway {
     public static Future<Gateway> deploy(Vertx vertx, GatewayConfig config, BatchFaults faults) {
         Pool adminPool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(1))
-                .connectingTo(PgConnectOptions.fromUri(config.pgUri()))
+                .connectingTo(config.pgConnect())
                 .using(vertx)
                 .build();
         Metrics metrics = new Metrics();
@@ -73,46 +82,85 @@ public final class Gateway {
         InstanceLease[] lease = new InstanceLease[1];
         // Reservations record the run that made them, so a restart can tell its own from the last run's.
         String run = UUID.randomUUID().toString();
+        // Shared by the lanes: a tenant's rate and the connection cap are per process, not per lane.
+        GatewayVerticle.Limits limits = new GatewayVerticle.Limits(
+                new TenantRateLimiter(config.tenantRatePerS(), config.tenantBurst(), config.tenantsTrackedMax()),
+                new AtomicInteger());
+        metrics.gauge(
+                "gateway_connections",
+                "HTTP connections open",
+                () -> limits.connections().get());
         WorkerExecutor settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
         // One scanner for the restart settlement and for lanes settling a commit that stayed unknown.
         ReservationSettlement settlement =
                 new ReservationSettlement(settlementWorker, config.kafka(), config.transactionTimeoutMs());
         // The lease comes before any producer exists: a refused start must not fence a live instance.
-        Future<Void> chain = InstanceLease.acquire(vertx, config.pgUri(), "gateway", config.instanceId())
+        Future<Void> chain = InstanceLease.acquire(vertx, config.pgConnect(), "gateway", config.instanceId())
                 .compose(l -> {
                     lease[0] = l;
-                    return Migrations.apply(vertx, config.pgUri());
+                    return Migrations.apply(
+                            vertx, config.pgUri(), config.pgConnect().getPassword());
                 })
                 // Read once, off the event loop; the route serves it from memory.
                 .compose(migrated -> vertx.executeBlocking(OpenApiDocument::json))
                 .mapEmpty();
         for (int i = 0; i < config.producers(); i++) {
             int lane = i;
-            GatewayVerticle verticle = new GatewayVerticle(config, lane, run, faults, metrics, health, settlement);
+            GatewayVerticle verticle =
+                    new GatewayVerticle(config, lane, run, faults, metrics, health, settlement, limits);
             chain = chain.compose(v -> vertx.deployVerticle(verticle)).map(id -> {
                 deployments.add(id);
                 verticles.add(verticle);
                 return null;
             });
         }
+        HttpServer[] management = new HttpServer[1];
         return chain.compose(v -> health.start(vertx, adminPool, PROBE_INTERVAL_MS))
+                .compose(v -> {
+                    if (!config.managementListener()) {
+                        return Future.succeededFuture();
+                    }
+                    Router router = Router.router(vertx);
+                    GatewayVerticle.mountManagement(router, health, metrics);
+                    return vertx.createHttpServer(new HttpServerOptions()
+                                    .setHost(config.managementHost())
+                                    .setPort(config.managementPort()))
+                            .requestHandler(router)
+                            .listen()
+                            .map(server -> management[0] = server)
+                            .mapEmpty();
+                })
                 .map(v -> new Gateway(
-                        vertx, adminPool, health, metrics, deployments, verticles, lease[0], settlementWorker))
+                        vertx,
+                        adminPool,
+                        health,
+                        metrics,
+                        deployments,
+                        verticles,
+                        lease[0],
+                        settlementWorker,
+                        management[0]))
                 // Every lane has passed initTransactions by now, so the earlier runs' transactions are
                 // decided and their open reservations can be settled.
                 .compose(g -> g.settle(config, run, settlement).map(g))
                 .map(gateway -> {
                     log.info(
-                            "gateway {} listening on {}:{} with {} producer lanes",
+                            "gateway {} listening on {}:{} with {} producer lanes{}",
                             config.instanceId(),
                             config.httpHost(),
                             config.httpPort(),
-                            config.producers());
+                            config.producers(),
+                            config.managementListener()
+                                    ? "; management on " + config.managementHost() + ":" + config.managementPort()
+                                    : "");
                     // A gateway without its lease may be a zombie: it stops taking requests.
                     lease[0].onLost(e -> gateway.close());
                     return gateway;
                 })
                 .onFailure(e -> {
+                    if (management[0] != null) {
+                        management[0].close();
+                    }
                     settlementWorker.close();
                     health.close();
                     adminPool.close();
@@ -163,7 +211,7 @@ public final class Gateway {
         if (closed != null) {
             return closed;
         }
-        Future<Void> chain = Future.succeededFuture();
+        Future<Void> chain = management == null ? Future.succeededFuture() : management.close();
         for (String id : deployments) {
             chain = chain.compose(v -> vertx.undeploy(id));
         }

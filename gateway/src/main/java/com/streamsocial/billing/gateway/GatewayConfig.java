@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Check;
 import com.streamsocial.billing.contract.Settings;
+import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
 
 /**
@@ -12,7 +13,6 @@ public record GatewayConfig(
         String httpHost,
         int httpPort,
         String instanceId,
-        String tenant,
         int producers,
         int batchRecordsMax,
         int batchBytesMax,
@@ -23,7 +23,22 @@ public record GatewayConfig(
         int retryAfterS,
         String pgUri,
         int pgPoolSizeMax,
-        Map<String, Object> kafka) {
+        Map<String, Object> kafka,
+        long authCacheTtlMs,
+        int authCacheEntriesMax,
+        int tenantRatePerS,
+        int tenantBurst,
+        int tenantsTrackedMax,
+        int httpConnectionsMax,
+        int httpIdleTimeoutS,
+        int httpRequestReadTimeoutMs,
+        int pgReadPoolSizeMax,
+        int readsQueuedMax,
+        String managementHost,
+        int managementPort,
+        String pgPassword,
+        String tlsCertPath,
+        String tlsKeyPath) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -36,6 +51,27 @@ public record GatewayConfig(
                 "gateway.reservationTimeoutMs (%d) must exceed twice gateway.transactionTimeoutMs (%d)",
                 reservationTimeoutMs,
                 transactionTimeoutMs);
+        Check.argument(
+                authCacheTtlMs >= 0 && authCacheTtlMs <= 10_000,
+                "auth.cacheTtlMs must be 0..10000 (revocation takes effect within 10 s), got %d",
+                authCacheTtlMs);
+        Check.argument(
+                authCacheEntriesMax >= 1, "auth.cacheEntriesMax must be at least 1, got %d", authCacheEntriesMax);
+        Check.argument(
+                tenantRatePerS >= 1 && tenantBurst >= 1 && tenantsTrackedMax >= 1,
+                "limits.tenantRatePerS, limits.tenantBurst and limits.tenantsTrackedMax must be at least 1");
+        Check.argument(httpConnectionsMax >= 1, "http.connectionsMax must be at least 1, got %d", httpConnectionsMax);
+        Check.argument(httpIdleTimeoutS >= 1, "http.idleTimeoutS must be at least 1, got %d", httpIdleTimeoutS);
+        Check.argument(
+                httpRequestReadTimeoutMs >= 100,
+                "http.requestReadTimeoutMs must be at least 100, got %d",
+                httpRequestReadTimeoutMs);
+        Check.argument(pgReadPoolSizeMax >= 1, "pg.readPoolSizeMax must be at least 1, got %d", pgReadPoolSizeMax);
+        Check.argument(readsQueuedMax >= 0, "gateway.readsQueuedMax must be at least 0, got %d", readsQueuedMax);
+        Check.argument(
+                (tlsCertPath == null) == (tlsKeyPath == null),
+                "http.tls.certPath and http.tls.keyPath go together: set both for TLS, or neither");
+        Check.argument(managementPort >= 0, "management.port must be 0 (off) or a port, got %d", managementPort);
         kafka = Map.copyOf(kafka);
     }
 
@@ -44,7 +80,6 @@ public record GatewayConfig(
                 s.string("http.host", "0.0.0.0"),
                 s.integer("http.port", 8080),
                 s.string("gateway.instanceId", "gateway-1"),
-                "default",
                 s.integer(
                         "gateway.producers",
                         Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()))),
@@ -55,9 +90,58 @@ public record GatewayConfig(
                 s.integer("gateway.transactionTimeoutMs", 10_000),
                 s.integer("gateway.reservationTimeoutMs", 60_000),
                 s.integer("gateway.retryAfterS", 1),
-                s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
+                pgUri(s),
                 s.integer("pg.poolSizeMax", 8),
-                s.kafka());
+                s.kafka(),
+                s.integer("auth.cacheTtlMs", 5_000),
+                s.integer("auth.cacheEntriesMax", 10_000),
+                s.integer("limits.tenantRatePerS", 10_000),
+                s.integer("limits.tenantBurst", 20_000),
+                s.integer("limits.tenantsTrackedMax", 10_000),
+                s.integer("http.connectionsMax", 1_024),
+                s.integer("http.idleTimeoutS", 60),
+                s.integer("http.requestReadTimeoutMs", 10_000),
+                s.integer("pg.readPoolSizeMax", 2),
+                s.integer("gateway.readsQueuedMax", 64),
+                s.string("management.host", "127.0.0.1"),
+                s.integer("management.port", 0),
+                s.secret("pg.password"),
+                s.string("http.tls.certPath", null),
+                s.string("http.tls.keyPath", null));
+    }
+
+    /** Whether the API listener speaks TLS (PEM certificate chain and private key). */
+    public boolean tls() {
+        return tlsCertPath != null;
+    }
+
+    /** Whether health, metrics and the like have their own listener instead of the API's. */
+    public boolean managementListener() {
+        return managementPort > 0;
+    }
+
+    /** PostgreSQL: the URI, and the password from the environment or a file when one is set. */
+    public PgConnectOptions pgConnect() {
+        PgConnectOptions o = PgConnectOptions.fromUri(pgUri);
+        return pgPassword == null ? o : o.setPassword(pgPassword);
+    }
+
+    static PgConnectOptions pgConnect(Settings s) {
+        PgConnectOptions o = PgConnectOptions.fromUri(pgUri(s));
+        String password = s.secret("pg.password");
+        return password == null ? o : o.setPassword(password);
+    }
+
+    /** Without the password: a record's own toString would print every component. */
+    @Override
+    public String toString() {
+        return "GatewayConfig[instanceId=" + instanceId + ", http=" + httpHost + ":" + httpPort + ", producers="
+                + producers + ", pg.password " + (pgPassword == null ? "unset" : "set") + "]";
+    }
+
+    /** The PostgreSQL URI; the gateway and its {@code keys} commands read it alike. */
+    static String pgUri(Settings s) {
+        return s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres");
     }
 
     public String bootstrapServers() {

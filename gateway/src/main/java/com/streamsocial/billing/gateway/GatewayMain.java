@@ -11,17 +11,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code java -jar gateway.jar}: runs one gateway process against the configured Kafka and PostgreSQL;
  * {@code java -jar gateway.jar migrate}: applies the schema migrations and exits (see {@link
- * MigrateCommand}). Anything else is refused with its usage and exit status 2, before it connects
- * anywhere.
+ * MigrateCommand}); {@code java -jar gateway.jar keys ...}: manages API keys ({@link KeysCommand}).
+ * Anything else is refused with its usage and exit status 2, before it connects anywhere.
  */
 public final class GatewayMain {
     static final String USAGE = """
             usage: java [-D<setting>=<value> ...] -jar gateway.jar [--help]
                    java [-D<setting>=<value> ...] -jar gateway.jar migrate   (migrate --help)
-              Without arguments, runs one gateway against the configured Kafka and PostgreSQL (it migrates the
-              schema at start too; migrate only migrates, for running before a rolling deploy).
-              Settings are system properties or BILLING_* environment variables (README, Configuration),
-              for example -Dgateway.instanceId=gateway-2 -Dhttp.port=8082.
+                   java [-D<setting>=<value> ...] -jar gateway.jar keys create TENANT | keys list | keys revoke KEY_ID
+            Without arguments, runs one gateway against the configured Kafka and PostgreSQL (it migrates the
+            schema at start too; migrate only migrates, for running before a rolling deploy).
+            Settings are system properties or BILLING_* environment variables (README, Configuration),
+            for example -Dgateway.instanceId=gateway-2 -Dhttp.port=8082.
+            keys: manages tenants' API keys in the configured PostgreSQL (pg.uri). 'create' prints the new
+            key as the last line of its output, this once only; 'list' shows ids, tenants, creation and
+            revocation times, never keys; 'revoke' stops a key within 10 seconds on every gateway.
               Exit status: 1 start-up failure, 2 usage error, 3 gateway.instanceId held by another live process,
               4 instance lease lost while running (the gateway stopped serving).""";
 
@@ -30,6 +34,8 @@ public final class GatewayMain {
 
     static final int EXIT_INSTANCE_HELD = 3;
     static final int EXIT_LEASE_LOST = 4;
+    /** {@code keys revoke} of an id that is unknown or already revoked. */
+    static final int EXIT_NO_SUCH_KEY = 5;
 
     private GatewayMain() {}
 
@@ -39,6 +45,10 @@ public final class GatewayMain {
         }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("keys")) {
+            System.exit(KeysCommand.run(args, Settings.fromEnvironment(), System.out, System.err));
             return;
         }
         if (args.length > 0) {

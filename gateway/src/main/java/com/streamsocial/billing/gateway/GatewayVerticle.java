@@ -1,29 +1,40 @@
 package com.streamsocial.billing.gateway;
 
+import com.streamsocial.billing.auth.ApiKeyStore;
 import com.streamsocial.billing.contract.KafkaSafety;
 import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.gateway.auth.ApiKeyCache;
+import com.streamsocial.billing.gateway.auth.Authenticator;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.RequestValidator;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One gateway instance per event loop: its own HTTP server on the shared port, its own PostgreSQL
@@ -33,6 +44,14 @@ import java.util.List;
 public final class GatewayVerticle extends VerticleBase {
     /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
     static final int PG_STATEMENT_CACHE_MAX = 64;
+    /** Key lookups waiting for this lane's one authentication connection, at most; beyond, 503. */
+    static final int AUTH_WAIT_QUEUE_MAX = 256;
+    /** Longest request line (method, path, version) and header block accepted; beyond, 414 and 431. */
+    static final int HTTP_LINE_BYTES_MAX = 4096;
+
+    static final int HTTP_HEADER_BYTES_MAX = 8192;
+    /** Where the authenticated tenant travels from the authentication handler to the route. */
+    private static final String TENANT = "billing.tenant";
 
     private final GatewayConfig config;
     private final int laneIndex;
@@ -41,8 +60,20 @@ public final class GatewayVerticle extends VerticleBase {
     private final Metrics metrics;
     private final Health health;
     private final ReservationSettlement settlement;
+    private final Limits limits;
+
+    /** What the lanes of one process share: the tenants' token buckets and the open connections. */
+    record Limits(TenantRateLimiter tenants, AtomicInteger connections) {}
+
+    /** Connections waiting for their first request line and headers, with the timer that closes them. */
+    private final Map<HttpConnection, Long> awaitingFirstRequest = new IdentityHashMap<>();
+
+    private Pool readPool;
+    private IntentStore readStore;
 
     private Pool pool;
+    private Pool authPool;
+    private Authenticator authenticator;
     private TransactionalPublisher publisher;
     private IntentStore store;
     private CommitLane lane;
@@ -56,8 +87,10 @@ public final class GatewayVerticle extends VerticleBase {
             BatchFaults faults,
             Metrics metrics,
             Health health,
-            ReservationSettlement settlement) {
+            ReservationSettlement settlement,
+            Limits limits) {
         this.config = config;
+        this.limits = limits;
         this.settlement = settlement;
         this.laneIndex = laneIndex;
         this.run = run;
@@ -74,14 +107,34 @@ public final class GatewayVerticle extends VerticleBase {
                         .setMaxWaitQueueSize(1_000))
                 // Prepared statements cached per connection: the hot path's statements are fixed texts, so
                 // each is parsed and planned once per connection instead of once per batch.
-                .connectingTo(PgConnectOptions.fromUri(config.pgUri())
+                .connectingTo(config.pgConnect()
                         .setPipeliningLimit(16)
                         .setCachePreparedStatements(true)
                         .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
                 .build();
+        // Its own connection: key lookups never wait behind a lane's batches.
+        authPool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(1).setMaxWaitQueueSize(AUTH_WAIT_QUEUE_MAX))
+                .connectingTo(config.pgConnect().setCachePreparedStatements(true))
+                .using(vertx)
+                .build();
+        authenticator = new Authenticator(
+                new ApiKeyStore(authPool),
+                new ApiKeyCache(config.authCacheTtlMs(), config.authCacheEntriesMax()),
+                System::currentTimeMillis);
+        // Reads on their own small pool with a short queue: a GET flood gets fast 503s, never the lane's
+        // connections, so ingest keeps its pool.
+        readPool = PgBuilder.pool()
+                .with(new PoolOptions()
+                        .setMaxSize(Math.max(1, config.pgReadPoolSizeMax() / config.producers()))
+                        .setMaxWaitQueueSize(config.readsQueuedMax()))
+                .connectingTo(config.pgConnect().setCachePreparedStatements(true))
+                .using(vertx)
+                .build();
         String transactionalId = config.instanceId() + "-lane-" + laneIndex;
         store = new IntentStore(pool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
+        readStore = new IntentStore(readPool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
         publisher = new TransactionalPublisher(
                 KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()),
                 metrics.counter(
@@ -91,34 +144,130 @@ public final class GatewayVerticle extends VerticleBase {
         metrics.gauge(
                 "gateway_queue_records{lane=\"" + laneIndex + "\"}", "Requests waiting in a lane", lane::queuedRecords);
         return Future.fromCompletionStage(publisher.start(), context)
-                .compose(v -> vertx.createHttpServer(new HttpServerOptions()
+                .compose(v -> vertx.createHttpServer(serverOptions()
                                 .setHost(config.httpHost())
                                 .setPort(config.httpPort())
-                                .setMaxInitialLineLength(4096)
-                                .setMaxHeaderSize(8192))
-                        .requestHandler(router = router())
+                                .setMaxInitialLineLength(HTTP_LINE_BYTES_MAX)
+                                .setMaxHeaderSize(HTTP_HEADER_BYTES_MAX)
+                                .setIdleTimeout(config.httpIdleTimeoutS())
+                                // HTTP/1.1 only: an h2c upgrade would swap the connection object under
+                                // the connection cap and the first-request deadline.
+                                .setHttp2ClearTextEnabled(false))
+                        .connectionHandler(this::connected)
+                        .requestHandler(firstRequestArrives(router = router()))
                         .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
                 .onSuccess(s -> server = s);
     }
 
+    /**
+     * Counts the connection against {@code http.connectionsMax} (closing it at once beyond the cap),
+     * and closes it if its first request has not arrived within {@code http.requestReadTimeoutMs}: a
+     * client sending its headers a byte at a time (slowloris) cannot hold it. Later requests on a
+     * kept-alive connection are bounded by the idle timeout and the header size.
+     */
+    private void connected(HttpConnection conn) {
+        int open = limits.connections().incrementAndGet();
+        conn.closeHandler(v -> {
+            limits.connections().decrementAndGet();
+            Long timer = awaitingFirstRequest.remove(conn);
+            if (timer != null) {
+                vertx.cancelTimer(timer);
+            }
+        });
+        if (open > config.httpConnectionsMax()) {
+            metrics.counter("gateway_connections_refused_total", "Connections closed at once: http.connectionsMax open")
+                    .increment();
+            conn.close();
+            return;
+        }
+        awaitingFirstRequest.put(conn, vertx.setTimer(config.httpRequestReadTimeoutMs(), id -> {
+            if (awaitingFirstRequest.remove(conn) != null) {
+                metrics.counter("gateway_request_read_timeouts_total", "Connections closed: a request not read in time")
+                        .increment();
+                conn.close();
+            }
+        }));
+    }
+
+    private Handler<HttpServerRequest> firstRequestArrives(Router router) {
+        return request -> {
+            Long timer = awaitingFirstRequest.remove(request.connection());
+            if (timer != null) {
+                vertx.cancelTimer(timer);
+            }
+            router.handle(request);
+        };
+    }
+
+    /**
+     * Bounds the time to read a body: a client that sends its headers and then trickles the body gets
+     * {@code 408} and the connection is closed, instead of holding it.
+     */
+    private void bodyReadDeadline(RoutingContext ctx) {
+        if (!ctx.request().isEnded()) {
+            long timer = vertx.setTimer(config.httpRequestReadTimeoutMs(), id -> {
+                if (!ctx.response().ended()) {
+                    metrics.counter(
+                                    "gateway_request_read_timeouts_total",
+                                    "Connections closed: a request not read in time")
+                            .increment();
+                    ctx.response().putHeader("connection", "close");
+                    problem(
+                            ctx,
+                            Problem.of(
+                                    408,
+                                    "request-timeout",
+                                    "The request was not read in time",
+                                    "the body did not arrive within " + config.httpRequestReadTimeoutMs() + " ms"));
+                    ctx.request().connection().close();
+                }
+            });
+            ctx.put(BODY_TIMER, timer);
+            ctx.addEndHandler(v -> vertx.cancelTimer(timer));
+        }
+        ctx.next();
+    }
+
+    private void bodyRead(RoutingContext ctx) {
+        Long timer = ctx.get(BODY_TIMER);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+        ctx.next();
+    }
+
+    private static final String BODY_TIMER = "billing.bodyTimer";
+
+    /** TLS from the PEM files when configured; the files are read at start, a bad one fails the start. */
+    private HttpServerOptions serverOptions() {
+        HttpServerOptions o = new HttpServerOptions();
+        if (config.tls()) {
+            o.setSsl(true)
+                    .setKeyCertOptions(new PemKeyCertOptions()
+                            .setCertPath(config.tlsCertPath())
+                            .setKeyPath(config.tlsKeyPath()));
+        }
+        return o;
+    }
+
     private Router router() {
         Router router = Router.router(vertx);
-        // The key is checked first, on its own route, so a request without one is refused unread.
+        // The API key first, before the body is read and before any Kafka or provider work.
+        router.route("/v1/*").handler(this::authenticate);
+        // The Idempotency-Key next, on its own route, so a request without one is refused unread.
         router.post("/v1/payments").handler(this::requireKey);
+        // Its own route: Vert.x Web wants BodyHandler first on a route.
+        router.post("/v1/payments").handler(this::bodyReadDeadline);
         router.post("/v1/payments")
                 .handler(BodyHandler.create(false).setBodyLimit(RequestValidator.BODY_BYTES_MAX))
+                .handler(this::bodyRead)
                 .handler(this::createPayment);
         router.get("/v1/payments/:id").handler(this::getPayment);
-        router.get("/health/live")
-                .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "application/json")
-                        .end("{\"status\":\"UP\"}"));
-        router.get("/health/ready").handler(this::ready);
-        router.get("/metrics")
-                .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                        .end(metrics.render()));
+        // Health and metrics need no key; with management.port set they live on that listener only.
+        if (!config.managementListener()) {
+            mountManagement(router, health, metrics);
+        }
         // No authentication: the API's description is public, as Stripe's is.
         router.get("/openapi.json")
                 .handler(ctx -> ctx.response()
@@ -205,6 +354,74 @@ public final class GatewayVerticle extends VerticleBase {
                 .onComplete(ignored -> request.connection().close());
     }
 
+    /**
+     * Resolves the tenant from {@code Authorization: Bearer <api key>}, or answers 401 (missing,
+     * unknown or revoked key) or 503 (keys cannot be looked up). On a cache miss the request is paused
+     * meanwhile, so that no body byte is lost before {@link BodyHandler} reads it.
+     */
+    private void authenticate(RoutingContext ctx) {
+        Future<Authenticator.Outcome> f =
+                authenticator.authenticate(ctx.request().getHeader("Authorization"));
+        boolean paused = !f.isComplete();
+        if (paused) {
+            ctx.request().pause();
+        }
+        f.onComplete(ar -> {
+            if (ar.failed()) {
+                metrics.counter("gateway_auth_unavailable_total", "Requests refused as API keys could not be looked up")
+                        .increment();
+                problem(
+                        ctx,
+                        Problem.unavailable(
+                                "auth_unavailable", "API keys cannot be checked right now", config.retryAfterS()));
+            } else if (ar.result().tenant() == null) {
+                boolean missing = ar.result().refusal() == Authenticator.Refusal.MISSING;
+                metrics.counter(
+                                "gateway_auth_refused_total{reason=\"" + (missing ? "missing" : "invalid") + "\"}",
+                                "Requests refused for a missing, unknown or revoked API key")
+                        .increment();
+                problem(ctx, unauthorized(missing));
+            } else {
+                TenantRateLimiter.Decision d =
+                        limits.tenants().acquire(ar.result().tenant(), System.nanoTime());
+                if (!d.allowed()) {
+                    metrics.counter("gateway_rate_limited_total", "Requests refused over their tenant's rate (429)")
+                            .increment();
+                    problem(
+                            ctx,
+                            new Problem(
+                                    429,
+                                    "rate-limited",
+                                    "Too many requests",
+                                    "this API key's tenant is over its request rate; retry after the Retry-After seconds",
+                                    List.of(),
+                                    d.retryAfterS()));
+                    return;
+                }
+                ctx.put(TENANT, ar.result().tenant());
+                // A POST's body is read by BodyHandler, which resumes the request itself.
+                if (paused
+                        && ctx.request().method() != HttpMethod.POST
+                        && !ctx.request().isEnded()) {
+                    ctx.request().resume();
+                }
+                ctx.next();
+            }
+        });
+    }
+
+    static Problem unauthorized(boolean missing) {
+        return new Problem(
+                401,
+                "unauthorized",
+                "A valid API key is required",
+                missing
+                        ? "send the header Authorization: Bearer <api key>"
+                        : "the API key is not valid: unknown, revoked or malformed",
+                List.of(new Problem.FieldError("Authorization", missing ? "missing" : "invalid")),
+                null);
+    }
+
     /** Refuses a request without a valid key before its body is read. */
     private void requireKey(RoutingContext ctx) {
         Problem p = RequestValidator.checkKey(ctx.request().getHeader("Idempotency-Key"));
@@ -217,7 +434,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     private void createPayment(RoutingContext ctx) {
         RequestValidator.Result result = RequestValidator.validate(
-                config.tenant(),
+                ctx.<String>get(TENANT),
                 ctx.request().getHeader("Idempotency-Key"),
                 ctx.request().getHeader("Content-Type"),
                 ctx.body().buffer());
@@ -296,8 +513,10 @@ public final class GatewayVerticle extends VerticleBase {
             problem(ctx, Problem.of(404, "payment-not-found", "Payment not found", "no payment has this id"));
             return;
         }
-        store.find(id).onComplete(ar -> {
+        readStore.find(id, ctx.<String>get(TENANT)).onComplete(ar -> {
             if (ar.failed()) {
+                metrics.counter("gateway_reads_unavailable_total", "GETs answered 503: the read pool is busy or down")
+                        .increment();
                 problem(
                         ctx,
                         Problem.unavailable(
@@ -319,7 +538,20 @@ public final class GatewayVerticle extends VerticleBase {
         });
     }
 
-    private void ready(RoutingContext ctx) {
+    /** Health and metrics routes, on the API's router or on the management listener's. */
+    static void mountManagement(Router router, Health health, Metrics metrics) {
+        router.get("/health/live")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "application/json")
+                        .end("{\"status\":\"UP\"}"));
+        router.get("/health/ready").handler(ctx -> ready(ctx, health));
+        router.get("/metrics")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(metrics.render()));
+    }
+
+    private static void ready(RoutingContext ctx, Health health) {
         JsonObject status = health.readiness();
         ctx.response()
                 .setStatusCode(status.getBoolean("ready") ? 200 : 503)
@@ -345,7 +577,14 @@ public final class GatewayVerticle extends VerticleBase {
         if (r.ended() || r.closed()) {
             return;
         }
+        // A request paused for its key lookup, refused: let its unread body drain and be dropped.
+        if (!ctx.request().isEnded()) {
+            ctx.request().resume();
+        }
         r.setStatusCode(p.status()).putHeader("content-type", Problem.MEDIA_TYPE);
+        if (p.status() == 401) {
+            r.putHeader("WWW-Authenticate", "Bearer realm=\"billing\"");
+        }
         if (p.retryAfterS() != null) {
             r.putHeader("Retry-After", String.valueOf(p.retryAfterS()));
         }
@@ -360,6 +599,8 @@ public final class GatewayVerticle extends VerticleBase {
                     publisher.close();
                     return null;
                 }))
-                .compose(v -> pool.close());
+                .compose(v -> pool.close())
+                .compose(v -> authPool.close())
+                .compose(v -> readPool.close());
     }
 }

@@ -8,6 +8,7 @@ import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxMain;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Vertx;
@@ -72,6 +73,8 @@ public final class BillingStack implements AutoCloseable {
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
+            // The development tenant's key: only the local stack has such a default (README, Authentication).
+            TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
             Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
                     .toCompletionStage()
                     .toCompletableFuture()
@@ -108,7 +111,9 @@ public final class BillingStack implements AutoCloseable {
                   sandbox     http://localhost:%d   (Stripe subset: /v1/payment_intents, /v1/refunds, /v1/balance_transactions; /sandbox/faults)
                   kafka       %s   e.g. kcat -b %s -C -t payments.results -X isolation.level=read_committed
                   postgresql  %s   e.g. psql -h 127.0.0.1 -p %s -U postgres -c 'select status, count(*) from payments group by 1'
-                  try:        curl -i -X POST localhost:%d/v1/payments -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' \\
+                  api key     %s   (tenant %s, development only; PAYMENTS_DEV_API_KEY sets another)
+                  try:        curl -i -X POST localhost:%d/v1/payments -H 'Authorization: Bearer %s' \\
+                                -H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' \\
                                 -d '{"amount":1999,"currency":"USD","customer_id":"cus_42","payment_method":"pm_card_visa"}'
 
                 """,
@@ -120,7 +125,10 @@ public final class BillingStack implements AutoCloseable {
                 stack.infra.kafkaBootstrap(),
                 stack.infra.pgUri(),
                 pgPort,
-                g.httpPort());
+                TenantKeys.devKey(),
+                TenantKeys.DEV_TENANT,
+                g.httpPort(),
+                TenantKeys.devKey());
         Thread stopper = new Thread(
                 () -> {
                     System.out.println("stopping the billing stack...");

@@ -41,8 +41,10 @@ public final class LoadRunner {
             int concurrentRetries,
             int concurrency,
             String keyPrefix,
-            String paymentMethod) {
+            String paymentMethod,
+            String apiKey) {
         public Options {
+            Check.argument(apiKey != null && !apiKey.isBlank(), "an API key is required");
             Check.argument(payments > 0 && concurrency > 0, "payments and concurrency must be positive");
             Check.argument(sequentialRetries + concurrentRetries <= payments, "more retries than payments");
         }
@@ -193,6 +195,7 @@ public final class LoadRunner {
                 .setHost(host)
                 .setPort(port)
                 .setURI("/v1/payments")
+                .putHeader("Authorization", "Bearer " + o.apiKey())
                 .putHeader("Idempotency-Key", key(i))
                 .putHeader("Content-Type", "application/json")
                 .setTimeout(60_000);

@@ -74,6 +74,12 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /** The local stack's development key, or the one the environment names. */
+    static String defaultApiKey() {
+        String env = System.getenv("PAYMENTS_DEV_API_KEY");
+        return env == null || env.isBlank() ? "sk_test_local" : env.trim();
+    }
+
     /** Flags shared by the HTTP commands. */
     static class HttpFlags {
         @Option(names = "--url", description = "Gateway base URL (default ${DEFAULT-VALUE})")
@@ -100,8 +106,17 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--no-lag", description = "Do not read outcomes (lag unknown)")
         boolean noLag;
 
-        @Option(names = "--tenant", description = "Tenant the gateway assigns (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--tenant",
+                description = "Tenant of the API key, from which payment ids derive (default ${DEFAULT-VALUE})")
         String tenant = "default";
+
+        @Option(
+                names = "--api-key",
+                description = "API key sent as Authorization: Bearer (default: the environment's"
+                        + " PAYMENTS_DEV_API_KEY, else the local stack's sk_test_local). A key on the command"
+                        + " line shows in the process list: prefer the environment for real keys.")
+        String apiKey = defaultApiKey();
 
         @Option(names = "--key-prefix", description = "Idempotency-Key prefix (default: unique per run)")
         String keyPrefix;
@@ -296,7 +311,8 @@ public final class Main implements Callable<Integer> {
         OutcomeCounter outcomes = f.noLag ? null : OutcomeCounter.start(f.kafka);
         OpenLoop loop = new OpenLoop(
                 vertx,
-                new OpenLoop.Options(f.url, f.connections, f.outstandingMax, mix, keyPrefix, f.tenant, f.seed),
+                new OpenLoop.Options(
+                        f.url, f.connections, f.outstandingMax, mix, keyPrefix, f.tenant, f.seed, f.apiKey),
                 outcomes);
         try {
             try {

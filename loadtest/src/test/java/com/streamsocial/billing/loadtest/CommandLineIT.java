@@ -17,11 +17,18 @@ class CommandLineIT {
 
     @Test
     void theGatewayRefusesArgumentsWithItsUsage() throws Exception {
-        // The command from the issue: it used to start a full gateway as gateway-1.
-        JarProcess p = JarProcess.start("gateway", NOWHERE, "keys", "create", "tenant-b");
+        // It used to start a full gateway as gateway-1 on any argument; only the keys commands exist.
+        JarProcess p = JarProcess.start("gateway", NOWHERE, "keys", "frobnicate", "tenant-b");
         assertThat(p.awaitExit(60_000)).as(p.output()).isEqualTo(2);
-        assertThat(p.stderr()).contains("usage: java").contains("gateway.jar").contains("keys create tenant-b");
+        assertThat(p.stderr())
+                .contains("usage: java")
+                .contains("gateway.jar")
+                .contains("keys frobnicate tenant-b")
+                .contains("keys create TENANT");
         assertThat(p.stdout()).doesNotContain("listening");
+        JarProcess serve = JarProcess.start("gateway", NOWHERE, "serve");
+        assertThat(serve.awaitExit(60_000)).as(serve.output()).isEqualTo(2);
+        assertThat(serve.stdout()).doesNotContain("listening");
     }
 
     @Test

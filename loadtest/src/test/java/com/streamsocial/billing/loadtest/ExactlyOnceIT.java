@@ -42,7 +42,8 @@ class ExactlyOnceIT {
     void tenThousandPaymentsWithRetriesAreChargedRecordedAndPublishedOnce() throws Exception {
         LoadRunner.Report report = LoadRunner.run(
                         stack.vertx,
-                        new LoadRunner.Options(stack.baseUrl(), 10_000, 1_000, 1_000, 64, "eo-", "pm_card_visa"))
+                        new LoadRunner.Options(
+                                stack.baseUrl(), 10_000, 1_000, 1_000, 64, "eo-", "pm_card_visa", stack.apiKey))
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(10, TimeUnit.MINUTES);
@@ -60,11 +61,13 @@ class ExactlyOnceIT {
         String id = report.ids().get(4_242);
         HttpResponse<String> get = http.send(
                 HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/v1/payments/" + id))
+                        .header("Authorization", "Bearer " + stack.apiKey)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(new JsonObject(get.body()).getString("status")).isEqualTo("succeeded");
         HttpResponse<String> replay = http.send(
                 HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/v1/payments"))
+                        .header("Authorization", "Bearer " + stack.apiKey)
                         .header("Idempotency-Key", "eo-4242")
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()

@@ -177,6 +177,7 @@ class InstanceLeaseIT {
     private static HttpResponse<String> pay(int port, String key) throws Exception {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/payments"))
+                        .header("Authorization", "Bearer " + stack.apiKey)
                         .header("Idempotency-Key", key)
                         .header("Content-Type", "application/json")
                         .POST(

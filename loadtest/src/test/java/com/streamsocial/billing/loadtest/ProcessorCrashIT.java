@@ -57,7 +57,8 @@ class ProcessorCrashIT {
 
         CompletableFuture<LoadRunner.Report> load = LoadRunner.run(
                         stack.vertx,
-                        new LoadRunner.Options(stack.baseUrl(), 10_000, 1_000, 1_000, 32, "crash-", "pm_card_visa"))
+                        new LoadRunner.Options(
+                                stack.baseUrl(), 10_000, 1_000, 1_000, 32, "crash-", "pm_card_visa", stack.apiKey))
                 .toCompletionStage()
                 .toCompletableFuture();
 

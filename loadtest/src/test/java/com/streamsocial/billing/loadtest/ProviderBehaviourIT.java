@@ -119,7 +119,8 @@ class ProviderBehaviourIT {
         long outageStart = System.currentTimeMillis();
         List<String> ids = new ArrayList<>();
         var load = LoadRunner.run(
-                        stack.vertx, new LoadRunner.Options(stack.baseUrl(), 300, 0, 0, 16, "outage-", "pm_card_visa"))
+                        stack.vertx,
+                        new LoadRunner.Options(stack.baseUrl(), 300, 0, 0, 16, "outage-", "pm_card_visa", stack.apiKey))
                 .toCompletionStage()
                 .toCompletableFuture();
         boolean sawNotReady = false;

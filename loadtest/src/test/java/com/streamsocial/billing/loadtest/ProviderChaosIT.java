@@ -44,7 +44,8 @@ class ProviderChaosIT {
 
         CompletableFuture<LoadRunner.Report> load = LoadRunner.run(
                         stack.vertx,
-                        new LoadRunner.Options(stack.baseUrl(), PAYMENTS, 0, 0, 32, "chaos-", "pm_card_visa"))
+                        new LoadRunner.Options(
+                                stack.baseUrl(), PAYMENTS, 0, 0, 32, "chaos-", "pm_card_visa", stack.apiKey))
                 .toCompletionStage()
                 .toCompletableFuture();
 

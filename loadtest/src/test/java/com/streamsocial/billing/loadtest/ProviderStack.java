@@ -11,6 +11,7 @@ import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.processor.reconcile.Reconciler;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Future;
@@ -37,13 +38,23 @@ final class ProviderStack implements AutoCloseable {
     final Vertx vertx;
     final SandboxProvider sandbox;
     final Gateway gateway;
+    /** A key of the tenant "default", made in this stack's PostgreSQL: what every request sends. */
+    final String apiKey;
+
     final int gatewayPort;
     final int sandboxPort;
     final Pg pg;
     private final HttpClient http = HttpClient.newHttpClient();
 
     private ProviderStack(
-            LocalInfra infra, Vertx vertx, SandboxProvider sandbox, Gateway gateway, int gatewayPort, int sandboxPort) {
+            LocalInfra infra,
+            Vertx vertx,
+            SandboxProvider sandbox,
+            Gateway gateway,
+            int gatewayPort,
+            int sandboxPort,
+            String apiKey) {
+        this.apiKey = apiKey;
         this.infra = infra;
         this.vertx = vertx;
         this.sandbox = sandbox;
@@ -70,7 +81,8 @@ final class ProviderStack implements AutoCloseable {
                         "pg.uri", infra.pgUri(),
                         "kafka.bootstrap.servers", infra.kafkaBootstrap()))),
                 BatchFaults.NONE));
-        return new ProviderStack(infra, vertx, sandbox, gateway, gatewayPort, sandboxPort);
+        String apiKey = TenantKeys.create(infra.pgUri(), "default");
+        return new ProviderStack(infra, vertx, sandbox, gateway, gatewayPort, sandboxPort, apiKey);
     }
 
     /** Processor settings pointing at this stack; {@code overrides} on top. */
@@ -109,6 +121,7 @@ final class ProviderStack implements AutoCloseable {
                 .encode();
         return http.send(
                 HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/payments"))
+                        .header("Authorization", "Bearer " + apiKey)
                         .header("Idempotency-Key", key)
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -118,13 +131,20 @@ final class ProviderStack implements AutoCloseable {
 
     JsonObject get(String url) throws Exception {
         return new JsonObject(
-                http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
-                        .body());
+                http.send(request(url), HttpResponse.BodyHandlers.ofString()).body());
     }
 
     int status(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-                .statusCode();
+        return http.send(request(url), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** A GET; to the gateway's API with this stack's key, elsewhere (health, metrics, sandbox) without. */
+    private HttpRequest request(String url) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (url.startsWith(baseUrl() + "/v1/")) {
+            b.header("Authorization", "Bearer " + apiKey);
+        }
+        return b.build();
     }
 
     /** A call to the sandbox's Stripe API, as a client other than our processor. */

@@ -3,6 +3,7 @@ package com.streamsocial.billing.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.TenantKeys;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,12 +63,15 @@ class QuickStartIT {
                 Thread.sleep(200);
             }
             assertThat(lines.get()).anyMatch(l -> l.contains("stack is up"));
+            assertThat(lines.get()).anyMatch(l -> l.contains("Bearer " + TenantKeys.devKey()));
             assertThat(lines.get()).anyMatch(l -> l.contains("psql -h 127.0.0.1"));
             assertThat(lines.get()).anyMatch(l -> l.contains("kcat -b 127.0.0.1"));
 
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> accepted = http.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/v1/payments"))
+                            // The local stack's development key (README, Quick start).
+                            .header("Authorization", "Bearer " + TenantKeys.devKey())
                             .header("Idempotency-Key", "quick-start-1")
                             .header("Content-Type", "application/json")
                             .POST(
@@ -83,6 +87,7 @@ class QuickStartIT {
                 Thread.sleep(200);
                 status = new JsonObject(http.send(
                                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + location))
+                                                .header("Authorization", "Bearer " + TenantKeys.devKey())
                                                 .build(),
                                         HttpResponse.BodyHandlers.ofString())
                                 .body())

@@ -121,11 +121,54 @@ public final class RequestValidator {
         String paymentMethod = string(json.getValue("payment_method"), "payment_method", true, ID_LENGTH_MAX, errors);
         String description = string(json.getValue("description"), "description", false, DESCRIPTION_LENGTH_MAX, errors);
         Map<String, String> metadata = metadata(json.getValue("metadata"), errors);
+        // Card data first and alone: the answer names the fields and echoes nothing of them.
+        List<Problem.FieldError> cards = cardData(json);
+        if (!cards.isEmpty()) {
+            return new Result(null, cardDataRefused(cards));
+        }
         if (!errors.isEmpty()) {
             return new Result(null, Problem.invalid(errors));
         }
         return new Result(
                 PaymentRequest.of(tenant, key, amount, currency, customerId, paymentMethod, description, metadata),
+                null);
+    }
+
+    /**
+     * The free-text fields that hold what looks like a card number ({@link CardNumbers}). Metadata
+     * values are named by their key, unless the key itself holds one: then only {@code metadata}.
+     */
+    static List<Problem.FieldError> cardData(JsonObject json) {
+        List<Problem.FieldError> out = new ArrayList<>();
+        for (String field : List.of("customer_id", "payment_method", "description")) {
+            if (json.getValue(field) instanceof String s && CardNumbers.containsCardNumber(s)) {
+                out.add(new Problem.FieldError(field, CARD_DATA));
+            }
+        }
+        if (json.getValue("metadata") instanceof JsonObject md) {
+            for (String k : md.fieldNames()) {
+                if (CardNumbers.containsCardNumber(k)) {
+                    out.add(new Problem.FieldError("metadata", "a key " + CARD_DATA));
+                } else if (md.getValue(k) instanceof String v && CardNumbers.containsCardNumber(v)) {
+                    out.add(new Problem.FieldError("metadata." + printable(truncate(k)), CARD_DATA));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static final String CARD_DATA =
+            "holds what looks like a card number; send a payment method token (pm_...) instead";
+
+    static Problem cardDataRefused(List<Problem.FieldError> fields) {
+        return new Problem(
+                422,
+                "card-data-refused",
+                "Raw card data is not accepted",
+                fields.size() == 1
+                        ? fields.get(0).field() + " " + CARD_DATA
+                        : fields.size() + " fields hold what looks like a card number",
+                List.copyOf(fields),
                 null);
     }
 
@@ -261,8 +304,14 @@ public final class RequestValidator {
         return null;
     }
 
-    /** A field name safe to echo back: controls and lone surrogates escaped as {@code \\uXXXX}. */
+    /**
+     * A field name safe to echo back: controls and lone surrogates escaped as {@code \\uXXXX}, and
+     * never a card number.
+     */
     static String printable(String s) {
+        if (CardNumbers.containsCardNumber(s)) {
+            return "<redacted>";
+        }
         if (textProblem(s) == null) {
             return s;
         }
@@ -282,7 +331,11 @@ public final class RequestValidator {
         return b.toString();
     }
 
+    /** At most 40 characters to echo; never a card number, not even part of one. */
     private static String truncate(String s) {
+        if (CardNumbers.containsCardNumber(s)) {
+            return "<redacted>";
+        }
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }

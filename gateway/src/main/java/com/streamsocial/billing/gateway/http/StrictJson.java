@@ -7,6 +7,10 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +36,11 @@ public final class StrictJson {
     private StrictJson() {}
 
     public static Parsed parseObject(byte[] body) {
+        // Jackson decodes some malformed UTF-8 (overlong forms such as C0 AF for '/') into other
+        // characters; the JDK's decoder refuses every malformed form, so the text is never altered.
+        if (!validUtf8(body)) {
+            return error("body", "not valid UTF-8");
+        }
         try (JsonParser p = FACTORY.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return error("body", "not a JSON object");
@@ -50,6 +59,30 @@ public final class StrictJson {
         } catch (IOException | RuntimeException e) {
             // Nothing else should escape Jackson for an in-memory array; refuse rather than throw.
             return error("body", "not valid JSON");
+        }
+    }
+
+    static boolean validUtf8(byte[] body) {
+        // ASCII, the common case, needs no decoder.
+        boolean ascii = true;
+        for (byte b : body) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return true;
+        }
+        try {
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
         }
     }
 

@@ -88,7 +88,7 @@ public final class IntentStore {
     private static final String FIND = """
             SELECT i.request, i.state, i.idempotency_key, i.reserved_at, p.status, p.failure_code
             FROM payment_intents i LEFT JOIN payments p ON p.payment_id = i.payment_id
-            WHERE i.payment_id = $1
+            WHERE i.payment_id = $1 AND i.tenant = $2
             """;
 
     /** A payment as the gateway reports it. {@code ledgerStatus} is null until the processor records it. */
@@ -216,8 +216,12 @@ public final class IntentStore {
                 .mapEmpty());
     }
 
-    public Future<Optional<StoredPayment>> find(String paymentId) {
-        return pool.preparedQuery(FIND).execute(Tuple.of(paymentId)).map(rows -> {
+    /**
+     * The payment with this id if it belongs to {@code tenant}; another tenant's payment is not found,
+     * exactly like one that does not exist, so an answer tells nothing about other tenants.
+     */
+    public Future<Optional<StoredPayment>> find(String paymentId, String tenant) {
+        return pool.preparedQuery(FIND).execute(Tuple.of(paymentId, tenant)).map(rows -> {
             if (rows.size() == 0) {
                 return Optional.empty();
             }

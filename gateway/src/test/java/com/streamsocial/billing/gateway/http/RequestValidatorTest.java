@@ -24,6 +24,63 @@ class RequestValidatorTest {
                 .contains(field);
     }
 
+    private static void cardRefused(String body, String field) {
+        RequestValidator.Result r = validate(body);
+        assertThat(r.request()).as(body).isNull();
+        assertThat(r.problem().status()).as(body).isEqualTo(422);
+        assertThat(r.problem().errors())
+                .as(body)
+                .extracting(Problem.FieldError::field)
+                .containsExactly(field);
+        // The answer never carries the number back, not even a part of it.
+        assertThat(r.problem().toJson("/v1/payments").encode()).doesNotContain("4242", "5556");
+    }
+
+    @Test
+    void refusesCardNumbersInEveryFreeTextFieldNamingItAndEchoingNothing() {
+        cardRefused(GOOD.replace("\"pm_card_visa\"", "\"4242 4242 4242 4242\""), "payment_method");
+        cardRefused(GOOD.replace("\"cus_1\"", "\"cus_4242424242424242\""), "customer_id");
+        cardRefused(GOOD.replace("\"d\"", "\"card 4000-0566-5566-5556 exp 12/30\""), "description");
+        cardRefused(GOOD.replace("\"o-1\"", "\"4242424242424242\""), "metadata.order");
+        // In a metadata key, the key is not echoed: the field named is metadata.
+        cardRefused(GOOD.replace("\"order\"", "\"4242424242424242\""), "metadata");
+        // An unknown field named like a card is refused without echoing its name.
+        RequestValidator.Result unknown = validate(GOOD.replace("{\"amount\"", "{\"4242424242424242\":1,\"amount\""));
+        assertThat(unknown.problem().toJson(null).encode()).doesNotContain("4242");
+        RequestValidator.Result currency = validate(GOOD.replace("\"EUR\"", "\"4242424242424242\""));
+        assertThat(currency.problem().toJson(null).encode()).doesNotContain("4242");
+        // Not card numbers: too short, Luhn-invalid, or an identifier longer than 19 digits.
+        assertThat(validate(GOOD.replace("\"cus_1\"", "\"cus_4242424242\"")).problem())
+                .isNull();
+        assertThat(validate(GOOD.replace("\"cus_1\"", "\"cus_4242424242424241\""))
+                        .problem())
+                .isNull();
+        assertThat(validate(GOOD.replace("\"o-1\"", "\"42424242424242424242424\""))
+                        .problem())
+                .isNull();
+    }
+
+    @Test
+    void refusesMalformedUtf8ThatJacksonWouldDecodeIntoOtherCharacters() {
+        byte[] good = GOOD.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = GOOD.indexOf("cus_1");
+        // C0 AF: an overlong '/'. ED A0 80: an encoded surrogate. F4 90 80 80: beyond U+10FFFF.
+        for (byte[] bad : new byte[][] {
+            {(byte) 0xc0, (byte) 0xaf},
+            {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+            {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}
+        }) {
+            byte[] body = new byte[good.length + bad.length];
+            System.arraycopy(good, 0, body, 0, at);
+            System.arraycopy(bad, 0, body, at, bad.length);
+            System.arraycopy(good, at, body, at + bad.length, good.length - at);
+            RequestValidator.Result r =
+                    RequestValidator.validate("default", "key-1", "application/json", Buffer.buffer(body));
+            assertThat(r.request()).isNull();
+            assertThat(r.problem().status()).isEqualTo(400);
+        }
+    }
+
     @Test
     void acceptsAGoodRequestWithNonAsciiText() {
         assertThat(validate(GOOD).problem()).isNull();

@@ -13,6 +13,7 @@ import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -57,10 +58,13 @@ class GatewayCommitTimeoutIT {
     private static Vertx vertx;
     private static Gateway gateway;
     private static String base;
+    /** A key of the tenant "default", made in this test's PostgreSQL. */
+    private static String apiKey;
 
     @BeforeAll
     static void start() throws Exception {
         pg = EmbeddedPg.start(0);
+        apiKey = TenantKeys.create(pg.uri(), "default");
         int brokerPort = FreePorts.pick();
         int proxyPort = FreePorts.pick();
         proxy = new StallingKafkaProxy(proxyPort, brokerPort);
@@ -240,6 +244,7 @@ class GatewayCommitTimeoutIT {
                 .put("metadata", new JsonObject())
                 .encode();
         return HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                .header("Authorization", "Bearer " + apiKey)
                 .header("Idempotency-Key", key)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))

@@ -8,6 +8,7 @@ import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.JvmProcess;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -49,10 +50,13 @@ class GatewayCrashIT {
     private static final long CLIENT_GIVES_UP_MS = Long.getLong("crash.clientGivesUpMs", 300_000);
     /** What {@link #pay} returns for a key that was never accepted. */
     private static final long GAVE_UP = -1;
+    /** A key of the tenant "default", made in this test's PostgreSQL. */
+    private static String apiKey;
 
     @Test
     void sigkilledGatewaysLeaveNoKeyWaitingAndNoDuplicate() throws Exception {
         LocalInfra infra = SharedInfra.get();
+        apiKey = TenantKeys.create(infra.pgUri(), "default");
         int port = FreePorts.pick();
         String instance = "gateway-crash-" + System.nanoTime();
         Map<String, String> props = new HashMap<>();
@@ -138,6 +142,7 @@ class GatewayCrashIT {
                 .put("payment_method", "pm_card_visa")
                 .encode();
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                .header("Authorization", "Bearer " + apiKey)
                 .header("Idempotency-Key", key)
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(15))

@@ -12,6 +12,7 @@ import com.streamsocial.billing.gateway.http.RequestValidator;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -45,10 +46,13 @@ class GatewayIT {
     private static String base;
     private static Gateway other;
     private static String otherBase;
+    /** A key of the tenant "default", made in this test's PostgreSQL. */
+    private static String apiKey;
 
     @BeforeAll
     static void start() throws Exception {
         infra = SharedInfra.get();
+        apiKey = TenantKeys.create(infra.pgUri(), "default");
         // A low limit makes any blocking call on an event loop show up in the log.
         vertx = Vertx.vertx(new VertxOptions()
                 .setMaxEventLoopExecuteTime(100)
@@ -132,6 +136,7 @@ class GatewayIT {
 
     static HttpResponse<String> post(String key, String contentType, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                .header("Authorization", "Bearer " + apiKey)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
             b.header("Idempotency-Key", key);
@@ -144,6 +149,7 @@ class GatewayIT {
 
     static HttpRequest postTo(String to, String key, String body) {
         return HttpRequest.newBuilder(URI.create(to + "/v1/payments"))
+                .header("Authorization", "Bearer " + apiKey)
                 .header("Idempotency-Key", key)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -158,6 +164,7 @@ class GatewayIT {
         String id = new JsonObject(first.body()).getString("id");
         HttpResponse<String> seen = http.send(
                 HttpRequest.newBuilder(URI.create(otherBase + "/v1/payments/" + id))
+                        .header("Authorization", "Bearer " + apiKey)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(seen.statusCode()).isEqualTo(200);
@@ -257,7 +264,11 @@ class GatewayIT {
 
     static HttpResponse<String> get(String path) throws Exception {
         return http.send(
-                HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + apiKey)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static void assertProblem(HttpResponse<String> r, int status, String field) {
@@ -323,6 +334,7 @@ class GatewayIT {
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                .header("Authorization", "Bearer " + apiKey)
                 .header("Idempotency-Key", key)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body(700, "GBP")))
@@ -468,7 +480,10 @@ class GatewayIT {
         assertProblem(post(null, "application/json", body(10, "USD")), 400, "Idempotency-Key");
         assertProblem(post("", "application/json", body(10, "USD")), 400, "Idempotency-Key");
         assertProblem(post("k".repeat(256), "application/json", body(10, "USD")), 400, "Idempotency-Key");
-        assertProblem(post(k + "\u00e9", "application/json", body(10, "USD")), 400, "Idempotency-Key");
+        // Over a raw socket: the JDK client, on HTTP/1.1, would send a '?' in place of the non-ASCII byte.
+        assertThat(rawPostStatusAndBody(k + "\u00e9", body(10, "USD")))
+                .startsWith("400 ")
+                .contains("\"field\":\"Idempotency-Key\"");
         // C0 controls in a header are refused by the HTTP codec itself, which has dropped the headers
         // by then (field "headers"); a C1 control reaches the key rule.
         for (String control : new String[] {"\u0007", "\u001b"}) {
@@ -511,7 +526,8 @@ class GatewayIT {
         byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
             s.setSoTimeout(10_000);
-            String head = "POST /v1/payments HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nIdempotency-Key: " + key
+            String head = "POST /v1/payments HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nAuthorization: Bearer " + apiKey
+                    + "\r\nIdempotency-Key: " + key
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
                     + "\r\nConnection: close\r\n\r\n";
             s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));

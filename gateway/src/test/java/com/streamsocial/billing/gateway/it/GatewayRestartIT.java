@@ -13,6 +13,7 @@ import com.streamsocial.billing.schema.Migrations;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -42,10 +43,13 @@ import org.junit.jupiter.api.Test;
  */
 class GatewayRestartIT {
     private static final HttpClient http = HttpClient.newHttpClient();
+    /** A key of the tenant "default", made in this test's PostgreSQL. */
+    private static String apiKey;
 
     @Test
     void aRestartedInstanceSettlesWhatItsEarlierRunLeftOpen() throws Exception {
         LocalInfra infra = SharedInfra.get();
+        apiKey = TenantKeys.create(infra.pgUri(), "default");
         Vertx vertx = Vertx.vertx();
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(1))
@@ -146,6 +150,7 @@ class GatewayRestartIT {
         JsonObject body = new JsonObject(r.canonical());
         return http.send(
                 HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                        .header("Authorization", "Bearer " + apiKey)
                         .header("Idempotency-Key", r.idempotencyKey())
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body.encode()))

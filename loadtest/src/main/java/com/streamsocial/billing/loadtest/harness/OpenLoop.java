@@ -47,8 +47,18 @@ public final class OpenLoop implements AutoCloseable {
     private static final long SAMPLE_NANOS_MIN = 500_000_000L;
 
     public record Options(
-            URI url, int connections, int outstandingMax, Mix mix, String keyPrefix, String tenant, long seed) {
+            URI url,
+            int connections,
+            int outstandingMax,
+            Mix mix,
+            String keyPrefix,
+            String tenant,
+            long seed,
+            String apiKey) {
         public Options {
+            if (apiKey == null || apiKey.isBlank()) {
+                throw new IllegalArgumentException("an API key is required");
+            }
             Check.argument(connections > 0, "connections must be positive");
             Check.argument(outstandingMax > 0, "outstanding maximum must be positive");
         }
@@ -369,6 +379,7 @@ public final class OpenLoop implements AutoCloseable {
         RequestOptions ro = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setURI("/v1/payments")
+                .putHeader("Authorization", "Bearer " + o.apiKey())
                 .putHeader("Idempotency-Key", key)
                 .putHeader("Content-Type", "application/json")
                 .setTimeout(REQUEST_TIMEOUT_MS);
