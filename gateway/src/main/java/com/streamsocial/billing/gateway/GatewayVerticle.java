@@ -108,10 +108,13 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(BodyHandler.create(false).setBodyLimit(RequestValidator.BODY_BYTES_MAX))
                 .handler(this::createPayment);
         router.get("/v1/payments/:id").handler(this::getPayment);
-        router.get("/health/live")
-                .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "application/json")
-                        .end("{\"status\":\"UP\"}"));
+        router.get("/health/live").handler(ctx -> {
+            JsonObject live = health.liveness();
+            ctx.response()
+                    .setStatusCode("UP".equals(live.getString("status")) ? 200 : 503)
+                    .putHeader("content-type", "application/json")
+                    .end(live.encode());
+        });
         router.get("/health/ready").handler(this::ready);
         router.get("/metrics")
                 .handler(ctx -> ctx.response()

@@ -126,6 +126,13 @@ public final class ChaosCommand implements Callable<Integer> {
                     "After the load, longest wait for every accepted payment's outcome (default ${DEFAULT-VALUE})")
     long settleTimeoutMs = 180_000;
 
+    @Option(
+            names = "--zombies",
+            description = "After the kills, this many times: SIGSTOP a processor until the group has moved its"
+                    + " partitions to the others (session timeout), then SIGCONT it; its next commit must be fenced."
+                    + " Needs --processors 2 or more (default ${DEFAULT-VALUE})")
+    int zombies = 0;
+
     @Option(names = "--keep", description = "Keep the work directory (service logs, broker log dir)")
     boolean keep;
 
@@ -136,6 +143,7 @@ public final class ChaosCommand implements Callable<Integer> {
     private final Map<Target, List<ServiceProcess>> services = new EnumMap<>(Target.class);
     private final List<Integer> gatewayPorts = new ArrayList<>();
     private final List<Integer> processorPorts = new ArrayList<>();
+    private volatile boolean stopping;
     private long unplannedExits;
     private long livenessRestarts;
     private long lastLivenessProbeNanos;
@@ -148,6 +156,9 @@ public final class ChaosCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FaultSchedule schedule;
         try {
+            if (zombies < 0 || (zombies > 0 && processors < 2)) {
+                throw new IllegalArgumentException("--zombies needs --processors 2 or more");
+            }
             if (!(rate > 0) || gateways < 1 || gateways > 4 || processors < 1 || processors > 4) {
                 throw new IllegalArgumentException("need --rate > 0, --gateways 1..4 and --processors 1..4");
             }
@@ -163,6 +174,14 @@ public final class ChaosCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
         quietKafkaClients();
+        // Ctrl-C (or SIGTERM) must not leave the service JVMs behind: they are not this JVM's threads.
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stopping = true;
+                            stopServices();
+                        },
+                        "chaos-stop-services"));
         Path work = TempDirs.create("billing-chaos-");
         System.out.printf(
                 "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d gateway(s), %d processor(s); logs in %s%n",
@@ -190,6 +209,10 @@ public final class ChaosCommand implements Callable<Integer> {
             for (Fault f : schedule.faults()) {
                 waitWatching(f.waitMs());
                 inject(f, load, reader);
+            }
+            for (int z = 0; z < zombies; z++) {
+                waitWatching(FaultSchedule.parseInterval(interval)[0]);
+                zombie(z, bootstrap);
             }
             waitWatching(FaultSchedule.parseInterval(interval)[0]);
             load.stop();
@@ -318,6 +341,9 @@ public final class ChaosCommand implements Callable<Integer> {
      * is killed and started again. Both are counted and printed; neither is a violation by itself.
      */
     private void supervise() throws Exception {
+        if (stopping) {
+            return;
+        }
         for (Map.Entry<Target, List<ServiceProcess>> e : services.entrySet()) {
             List<ServiceProcess> list = e.getValue();
             for (int i = 0; i < list.size(); i++) {
@@ -446,6 +472,65 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         System.out.println(line);
         faultLines.add(line);
+    }
+
+    /**
+     * The zombie case: processor {@code z % processors + 1} is paused with SIGSTOP until the group has
+     * taken its partitions away (its session timed out and the others were assigned everything), then
+     * resumed with SIGCONT. Whatever it still had in flight must be fenced: the checks afterwards find
+     * no duplicate. Prints what the resumed processor logged.
+     */
+    private void zombie(int z, String bootstrap) throws Exception {
+        int i = z % processors;
+        ServiceProcess s = services.get(Target.PROCESSOR).get(i);
+        String instance = "processor-" + (i + 1);
+        long t0 = System.nanoTime();
+        s.pause();
+        int logMark = s.currentOutput().length();
+        note(String.format("zombie %d: +%.1fs SIGSTOP %s (pid %d)", z + 1, elapsedS(), instance, s.pid()));
+        boolean moved = false;
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (!moved && System.currentTimeMillis() < deadline) {
+                Thread.sleep(500);
+                try {
+                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
+                            .describedGroups()
+                            .get(GROUP_ID)
+                            .get(5, TimeUnit.SECONDS);
+                    int others = 0;
+                    boolean zombieAssigned = false;
+                    for (var m : group.members()) {
+                        int n = m.assignment().topicPartitions().size();
+                        if (m.groupInstanceId().orElse("").equals(instance)) {
+                            zombieAssigned |= n > 0;
+                        } else {
+                            others += n;
+                        }
+                    }
+                    moved = !zombieAssigned && others >= LocalInfra.TOPIC_PARTITIONS;
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+            }
+        }
+        long movedNanos = System.nanoTime();
+        if (!moved) {
+            violations.add(new Violation("zombie", instance, "its partitions did not move within " + recoveryTimeoutMs + " ms"));
+        }
+        // Let the new owner commit on the partitions first, so the zombie's batch is stale for sure.
+        Thread.sleep(2_000);
+        s.resume();
+        note(String.format(
+                "zombie %d: partitions moved %d ms after SIGSTOP; +%.1fs SIGCONT %s",
+                z + 1, (movedNanos - t0) / 1_000_000, elapsedS(), instance));
+        Thread.sleep(5_000);
+        String after = s.currentOutput().substring(Math.min(logMark, s.currentOutput().length()));
+        after.lines()
+                .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("assigned"))
+                .limit(6)
+                .forEach(l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
     }
 
     /** {@code processor_batches_committed_total} of the processor on {@code port}, 0 when unknown. */
@@ -646,7 +731,8 @@ public final class ChaosCommand implements Callable<Integer> {
         return violations.isEmpty() ? 0 : 1;
     }
 
-    private void stopServices() {
+    private synchronized void stopServices() {
+        stopping = true;
         for (List<ServiceProcess> list : services.values()) {
             for (ServiceProcess s : list) {
                 try {
