@@ -77,6 +77,8 @@ public final class ChaosCommand implements Callable<Integer> {
     static final String GROUP_ID = "billing-processor";
 
     static final String SANDBOX_SECRET = "sk_test_chaos";
+    /** How long the first zombie's batch 3 waits before its Kafka commit (it is paused meanwhile). */
+    static final long ZOMBIE_STALL_MS = 5_000;
     /** How often readiness and recovery are polled. */
     private static final long POLL_MS = 100;
     /** Violations printed in full, at most; the rest are counted. */
@@ -304,7 +306,22 @@ public final class ChaosCommand implements Callable<Integer> {
             p.put("provider.secretKey", SANDBOX_SECRET);
             p.put("reconcile.intervalMs", "0");
             // Smaller batches than the default: a restarted processor commits its first batch sooner.
-            p.put("processor.maxPollRecords", "500");
+            p.put("processor.maxPollRecords", "200");
+            // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
+            // loaded machine 256 calls timing out at 2 s and retried only pile more work onto it.
+            p.put("provider.inFlightMax", "16");
+            p.put("provider.callTimeoutMs", "5000");
+            if (zombies > 0 && i == 1) {
+                // The processors' fault hook: batch 3 waits ZOMBIE_STALL_MS after its PostgreSQL commit,
+                // before its Kafka commit. The first zombie is paused there, so that it holds an open
+                // transaction and a stale batch when it resumes.
+                p.put("processor.faults.stallOnBatch", "3");
+                p.put("processor.faults.stallMs", Long.toString(ZOMBIE_STALL_MS));
+                // A shorter transaction timeout (the smallest its process timeout allows), so that the
+                // paused zombie's open transaction is aborted by the coordinator while it is stopped.
+                p.put("processor.processTimeoutMs", "12000");
+                p.put("processor.transactionTimeoutMs", "24000");
+            }
             p.put("pg.uri", pgUri);
             p.put("kafka.bootstrap.servers", bootstrap);
             ServiceProcess s = new ServiceProcess(
@@ -484,10 +501,19 @@ public final class ChaosCommand implements Callable<Integer> {
         int i = z % processors;
         ServiceProcess s = services.get(Target.PROCESSOR).get(i);
         String instance = "processor-" + (i + 1);
+        if (z == 0) {
+            require(s, s.awaitLine("FAULT: stalling batch", recoveryTimeoutMs), instance + " never reached batch 3");
+        }
         long t0 = System.nanoTime();
         s.pause();
         int logMark = s.currentOutput().length();
-        note(String.format("zombie %d: +%.1fs SIGSTOP %s (pid %d)", z + 1, elapsedS(), instance, s.pid()));
+        note(String.format(
+                "zombie %d: +%.1fs SIGSTOP %s (pid %d)%s",
+                z + 1,
+                elapsedS(),
+                instance,
+                s.pid(),
+                z == 0 ? ", between the PostgreSQL and the Kafka commit of its batch 3" : ""));
         boolean moved = false;
         long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
@@ -519,18 +545,55 @@ public final class ChaosCommand implements Callable<Integer> {
         if (!moved) {
             violations.add(new Violation("zombie", instance, "its partitions did not move within " + recoveryTimeoutMs + " ms"));
         }
+        // Its batch's offsets were sent to the transaction before the pause, so the new owner waits
+        // for that transaction (read_committed offsets are stable only once it ends). The coordinator
+        // aborts it after processor.transactionTimeoutMs and bumps the producer epoch: then the zombie
+        // is fenced, and the new owner goes on.
+        String txnState = awaitTransactionNotOngoing(bootstrap, "processor-" + instance);
+        long abortedNanos = System.nanoTime();
         // Let the new owner commit on the partitions first, so the zombie's batch is stale for sure.
         Thread.sleep(2_000);
         s.resume();
         note(String.format(
-                "zombie %d: partitions moved %d ms after SIGSTOP; +%.1fs SIGCONT %s",
-                z + 1, (movedNanos - t0) / 1_000_000, elapsedS(), instance));
-        Thread.sleep(5_000);
+                "zombie %d: partitions moved %d ms after SIGSTOP, its transaction %s after %d ms; +%.1fs SIGCONT %s",
+                z + 1,
+                (movedNanos - t0) / 1_000_000,
+                txnState,
+                (abortedNanos - t0) / 1_000_000,
+                elapsedS(),
+                instance));
+        Thread.sleep(ZOMBIE_STALL_MS + 5_000);
         String after = s.currentOutput().substring(Math.min(logMark, s.currentOutput().length()));
         after.lines()
                 .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("assigned"))
                 .limit(6)
                 .forEach(l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
+    }
+
+    /** Waits until the transaction of {@code transactionalId} is no longer ongoing; returns its state. */
+    private String awaitTransactionNotOngoing(String bootstrap, String transactionalId) throws Exception {
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        String state = "unknown";
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.currentTimeMillis() < deadline) {
+                try {
+                    state = admin.describeTransactions(List.of(transactionalId))
+                            .description(transactionalId)
+                            .get(5, TimeUnit.SECONDS)
+                            .state()
+                            .toString();
+                    if (!state.equalsIgnoreCase("ONGOING")) {
+                        return state;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+                supervise();
+                Thread.sleep(500);
+            }
+        }
+        return state + " (still, after " + recoveryTimeoutMs + " ms)";
     }
 
     /** {@code processor_batches_committed_total} of the processor on {@code port}, 0 when unknown. */
@@ -647,7 +710,10 @@ public final class ChaosCommand implements Callable<Integer> {
                 "unknown (answer lost)",
                 t.unknown() + ": " + t.unknownPresent() + " fully present once, " + t.unknownAbsent()
                         + " fully absent");
-        summary.put("refused (4xx or connection refused)", Long.toString(t.rejected()));
+        summary.put(
+                "refused",
+                t.rejected() + " (connection refused, gateway down: " + load.refusedConnections() + "; 4xx: "
+                        + (t.rejected() - load.refusedConnections()) + ")");
         summary.put("not sent (outstanding limit)", Long.toString(load.unsent()));
         summary.put("records read concurrently (read_committed)", Long.toString(concurrent.size()));
         summary.put(

@@ -48,6 +48,7 @@ final class ChaosLoad {
     private final AtomicLongArray lastAcceptedNanos;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong unsent = new AtomicLong();
+    private final AtomicLong refusedConnections = new AtomicLong();
     private final Histogram latencyMicros = new Histogram(LATENCY_MAX_MICROS, 3);
     private volatile int outstanding;
     private long timer = -1;
@@ -135,7 +136,12 @@ final class ChaosLoad {
                     if (ar.failed()) {
                         // Refused before anything was sent: the gateway never saw it. Anything else may
                         // have reached it.
-                        answers.put(id, refused(ar.cause()) ? Answer.REJECTED : Answer.UNKNOWN);
+                        if (refused(ar.cause())) {
+                            refusedConnections.incrementAndGet();
+                            answers.put(id, Answer.REJECTED);
+                        } else {
+                            answers.put(id, Answer.UNKNOWN);
+                        }
                         return;
                     }
                     int code = ar.result().statusCode();
@@ -170,6 +176,11 @@ final class ChaosLoad {
 
     long accepted() {
         return accepted.get();
+    }
+
+    /** Requests whose connection was refused (the gateway was down): counted as rejected. */
+    long refusedConnections() {
+        return refusedConnections.get();
     }
 
     long unsent() {
