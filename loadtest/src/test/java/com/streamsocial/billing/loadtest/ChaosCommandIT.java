@@ -39,7 +39,8 @@ class ChaosCommandIT {
         for (String target : new String[] {"gateway-1", "processor-1", "broker-1"}) {
             assertThat(out).contains("SIGKILL " + target);
         }
-        assertThat(out).containsPattern("accepted \\(202\\): [1-9]\\d*, complete \\(recorded, charged, one outcome\\): [1-9]");
+        assertThat(out)
+                .containsPattern("accepted \\(202\\): [1-9]\\d*, complete \\(recorded, charged, one outcome\\): [1-9]");
         assertThat(out).contains("reconcile breaks: 0");
     }
 }

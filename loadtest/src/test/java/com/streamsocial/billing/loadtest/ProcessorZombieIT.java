@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The zombie case through {@code loadtest.jar chaos --zombies 1}: with two processors under load, one
  * is paused with SIGSTOP until the group has moved its partitions to the other (session timeout),
- * then resumed with SIGCONT. Whatever it still held is fenced: no duplicate outcome, no double charge,
- * every accepted payment once; exit 0.
+ * and its open transaction (paused between its PostgreSQL and Kafka commits) has been aborted by the
+ * coordinator, then resumed with SIGCONT. Its commit is refused: no duplicate outcome, no double
+ * charge, every accepted payment once; exit 0.
  */
 class ProcessorZombieIT {
     @Test
@@ -33,8 +34,14 @@ class ProcessorZombieIT {
         System.out.println(out);
         assertThat(exit).as(p.output()).isEqualTo(0);
         assertThat(out).contains("zombie 1: ").contains("SIGSTOP processor-1").contains("SIGCONT processor-1");
-        assertThat(out).containsPattern("partitions moved \\d+ ms after SIGSTOP");
+        assertThat(out).contains("between the PostgreSQL and the Kafka commit of its batch 3");
+        // The coordinator aborted the zombie's transaction while it was stopped...
+        assertThat(out).containsPattern("partitions moved \\d+ ms after SIGSTOP, its transaction CompleteAbort");
+        // ...so the commit it attempted on resuming was refused, and its records stayed invisible.
+        assertThat(out).containsPattern("processor-1 after SIGCONT: .*(commit failed|transaction failed)");
+        assertThat(out).containsPattern("aborted records in the log \\(read_uncommitted only\\): [1-9]");
         assertThat(out).contains("violations: 0");
-        assertThat(out).containsPattern("accepted \\(202\\): [1-9]\\d*, complete \\(recorded, charged, one outcome\\): [1-9]");
+        assertThat(out)
+                .containsPattern("accepted \\(202\\): [1-9]\\d*, complete \\(recorded, charged, one outcome\\): [1-9]");
     }
 }

@@ -543,7 +543,8 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         long movedNanos = System.nanoTime();
         if (!moved) {
-            violations.add(new Violation("zombie", instance, "its partitions did not move within " + recoveryTimeoutMs + " ms"));
+            violations.add(new Violation(
+                    "zombie", instance, "its partitions did not move within " + recoveryTimeoutMs + " ms"));
         }
         // Its batch's offsets were sent to the transaction before the pause, so the new owner waits
         // for that transaction (read_committed offsets are stable only once it ends). The coordinator
@@ -556,18 +557,15 @@ public final class ChaosCommand implements Callable<Integer> {
         s.resume();
         note(String.format(
                 "zombie %d: partitions moved %d ms after SIGSTOP, its transaction %s after %d ms; +%.1fs SIGCONT %s",
-                z + 1,
-                (movedNanos - t0) / 1_000_000,
-                txnState,
-                (abortedNanos - t0) / 1_000_000,
-                elapsedS(),
-                instance));
+                z + 1, (movedNanos - t0) / 1_000_000, txnState, (abortedNanos - t0) / 1_000_000, elapsedS(), instance));
         Thread.sleep(ZOMBIE_STALL_MS + 5_000);
-        String after = s.currentOutput().substring(Math.min(logMark, s.currentOutput().length()));
+        String after =
+                s.currentOutput().substring(Math.min(logMark, s.currentOutput().length()));
         after.lines()
                 .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("assigned"))
                 .limit(6)
-                .forEach(l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
+                .forEach(
+                        l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
     }
 
     /** Waits until the transaction of {@code transactionalId} is no longer ongoing; returns its state. */
