@@ -540,10 +540,14 @@ public final class GatewayVerticle extends VerticleBase {
 
     /** Health and metrics routes, on the API's router or on the management listener's. */
     static void mountManagement(Router router, Health health, Metrics metrics) {
-        router.get("/health/live")
-                .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "application/json")
-                        .end("{\"status\":\"UP\"}"));
+        // Down only when a restart would help: a producer failed fatally for a restartable reason.
+        router.get("/health/live").handler(ctx -> {
+            JsonObject live = health.liveness();
+            ctx.response()
+                    .setStatusCode("UP".equals(live.getString("status")) ? 200 : 503)
+                    .putHeader("content-type", "application/json")
+                    .end(live.encode());
+        });
         router.get("/health/ready").handler(ctx -> ready(ctx, health));
         router.get("/metrics")
                 .handler(ctx -> ctx.response()

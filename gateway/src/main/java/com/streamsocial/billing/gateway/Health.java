@@ -84,6 +84,25 @@ public final class Health implements AutoCloseable {
         return Future.join(pg, kafka).mapEmpty();
     }
 
+    /**
+     * Live unless a producer failed fatally for a reason a restart can fix (its {@code initTransactions}
+     * timed out while the broker was away, say): a FATAL producer never comes back in this process, so
+     * the gateway would stay up and refuse every payment. A cause a restart cannot fix (authorization,
+     * configuration) stays live and is reported by readiness, as the processor does.
+     */
+    public JsonObject liveness() {
+        for (TransactionalPublisher p : publishers) {
+            Throwable cause = p.fatalCause();
+            if (p.state() == TransactionalPublisher.State.FATAL
+                    && (cause == null
+                            || com.streamsocial.billing.kafka.ProducerErrors.classify(cause)
+                                    != com.streamsocial.billing.kafka.ProducerErrors.Action.FATAL)) {
+                return new JsonObject().put("status", "DOWN").put("cause", String.valueOf(cause));
+            }
+        }
+        return new JsonObject().put("status", "UP");
+    }
+
     public JsonObject readiness() {
         boolean producersOk = publishers.stream().noneMatch(p -> p.state() == TransactionalPublisher.State.FATAL);
         JsonObject checks = new JsonObject()

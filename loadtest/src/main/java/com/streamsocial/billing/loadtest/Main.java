@@ -33,7 +33,13 @@ import picocli.CommandLine.Option;
 @Command(
         name = "java -jar loadtest.jar",
         mixinStandardHelpOptions = true,
-        subcommands = {Main.Stack.class, Main.Run.class, Main.Max.class, Main.Drain.class},
+        subcommands = {
+            Main.Stack.class,
+            Main.Run.class,
+            Main.Max.class,
+            Main.Drain.class,
+            com.streamsocial.billing.loadtest.chaos.ChaosCommand.class
+        },
         description = "The local billing stack and the load harness.")
 public final class Main implements Callable<Integer> {
     public static void main(String[] args) {

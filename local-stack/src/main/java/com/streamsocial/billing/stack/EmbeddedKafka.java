@@ -56,6 +56,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         int controllerPort = FreePorts.pick();
         int internalPort = advertisedPort == brokerPort ? -1 : FreePorts.pick();
         Path logDir = TempDirs.create("billing-kafka-");
+        Properties p = brokerProperties(brokerPort, advertisedPort, controllerPort, internalPort, logDir);
+        format(logDir);
+
+        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(brokerPort, logDir, server);
+        kafka.awaitReady();
+        return kafka;
+    }
+
+    /**
+     * The single-node settings (combined KRaft broker and controller); {@code internalPort} -1 for no
+     * separate inter-broker listener. Shared with {@link BrokerMain}, the broker as its own process.
+     */
+    static Properties brokerProperties(
+            int brokerPort, int advertisedPort, int controllerPort, int internalPort, Path logDir) {
         Properties p = new Properties();
         p.put("node.id", "1");
         p.put("process.roles", "broker,controller");
@@ -88,7 +104,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("transaction.state.log.num.partitions", "6");
         p.put("auto.create.topics.enable", "false");
         p.put("num.partitions", "3");
+        return p;
+    }
 
+    /** Formats {@code logDir} as a fresh single-node cluster (node 1, a random cluster id). */
+    static void format(Path logDir) throws Exception {
         new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(1)
@@ -99,12 +119,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
                 .setControllerListenerName("CONTROLLER")
                 .run();
-
-        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
-        server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(brokerPort, logDir, server);
-        kafka.awaitReady();
-        return kafka;
     }
 
     public String bootstrapServers() {
@@ -113,7 +127,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates the topics that do not exist yet; existing ones are left as they are. */
     public void createTopics(List<String> names, int partitions) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        createTopics(bootstrapServers(), names, partitions);
+    }
+
+    /** Creates, on the broker at {@code bootstrap}, the topics that do not exist yet (replication factor 1). */
+    public static void createTopics(String bootstrap, List<String> names, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             for (String name : names) {
                 try {
                     admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))

@@ -7,15 +7,15 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Scratch directories of the embedded services: created on start, deleted on close. */
-final class TempDirs {
+public final class TempDirs {
     private TempDirs() {}
 
-    static Path create(String prefix) throws IOException {
+    public static Path create(String prefix) throws IOException {
         return Files.createTempDirectory(prefix);
     }
 
     /** Deletes {@code dir} and everything in it; retried, as a stopping broker may still close files. */
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
                 deleteOnce(dir);

@@ -1,0 +1,827 @@
+package com.streamsocial.billing.loadtest.chaos;
+
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Answer;
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Position;
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Read;
+import com.streamsocial.billing.loadtest.chaos.FaultSchedule.Fault;
+import com.streamsocial.billing.loadtest.chaos.FaultSchedule.Target;
+import com.streamsocial.billing.processor.reconcile.BreakClass;
+import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
+import com.streamsocial.billing.processor.reconcile.ReconcileReport;
+import com.streamsocial.billing.processor.reconcile.Reconciler;
+import com.streamsocial.billing.stack.EmbeddedKafka;
+import com.streamsocial.billing.stack.EmbeddedPg;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.TempDirs;
+import com.streamsocial.billing.stack.TopicReader;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxProvider;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code loadtest.jar chaos}: the whole pipeline with the broker, the gateways and the processors each
+ * in its own JVM, under open-loop load, killed with SIGKILL on a seeded schedule and restarted, while
+ * a read_committed reader checks what it is handed; then a verification pass over Kafka, PostgreSQL,
+ * the sandbox and {@code reconcile}. Exit 0 when nothing is violated, 1 otherwise.
+ */
+@Command(
+        name = "chaos",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Prove exactly-once under fire. Starts an embedded PostgreSQL and the sandbox provider in this JVM,"
+                    + " and the Kafka broker (KRaft, log dir kept across restarts), the gateways and the processors as"
+                    + " separate JVMs. Sends new payments at --rate (open loop, round-robin over the gateways) and"
+                    + " SIGKILLs --kills processes from --targets on a schedule drawn from --seed, waiting --interval-ms"
+                    + " before each kill; each killed process is restarted at once and its recovery time printed"
+                    + " (gateway: first 202 it answers; processor: its first committed batch; broker: the first"
+                    + " outcome committed after it is back).",
+            "While the faults happen, a read_committed consumer checks: no aborted read (every record it is handed"
+                    + " is still there once all transactions are decided), offsets only move forward (its own, and"
+                    + " the processors' committed offsets). Afterwards: no duplicate outcome; billing and metrics"
+                    + " events of a payment both visible or neither; every 202 recorded once in PostgreSQL, charged"
+                    + " once at the sandbox, with one outcome; an unanswered payment (unknown) all there once or not"
+                    + " at all; nothing that was refused or never sent; reconcile finds 0 breaks.",
+            "Prints every fault, the counts and every violation with its ids. Exit status: 0 no violation, 1 a"
+                    + " violation, 2 usage error."
+        })
+public final class ChaosCommand implements Callable<Integer> {
+    /** The processors' consumer group, as they are configured here. */
+    static final String GROUP_ID = "billing-processor";
+
+    static final String SANDBOX_SECRET = "sk_test_chaos";
+    /** How long the first zombie's batch 3 waits before its Kafka commit (it is paused meanwhile). */
+    static final long ZOMBIE_STALL_MS = 5_000;
+    /** How often readiness and recovery are polled. */
+    private static final long POLL_MS = 100;
+    /** Violations printed in full, at most; the rest are counted. */
+    static final int VIOLATIONS_PRINTED_MAX = 200;
+
+    @Option(names = "--seed", description = "Seed of the fault schedule (default ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Option(names = "--kills", description = "Processes to kill, in all (default ${DEFAULT-VALUE})")
+    int kills = 6;
+
+    @Option(
+            names = "--targets",
+            description = "What may be killed, comma-separated: gateway, processor, broker (default ${DEFAULT-VALUE})")
+    String targets = "gateway,processor,broker";
+
+    @Option(
+            names = "--interval-ms",
+            paramLabel = "MIN,MAX",
+            description = "Wait before each kill, drawn from MIN..MAX ms, counted from the previous recovery"
+                    + " (default ${DEFAULT-VALUE})")
+    String interval = "3000,8000";
+
+    @Option(names = "--rate", description = "New payments per second (default ${DEFAULT-VALUE})")
+    double rate = 100;
+
+    @Option(names = "--gateways", description = "Gateway processes, 1..4 (default ${DEFAULT-VALUE})")
+    int gateways = 1;
+
+    @Option(names = "--processors", description = "Processor processes, 1..4 (default ${DEFAULT-VALUE})")
+    int processors = 1;
+
+    @Option(
+            names = "--api-key",
+            description =
+                    "Sent as 'Authorization: Bearer <key>' (default: env PAYMENTS_DEV_API_KEY, else sk_test_local)")
+    String apiKey = System.getenv().getOrDefault("PAYMENTS_DEV_API_KEY", "sk_test_local");
+
+    @Option(
+            names = "--recovery-timeout-ms",
+            description = "A killed process not recovered within this is a violation (default ${DEFAULT-VALUE})")
+    long recoveryTimeoutMs = 120_000;
+
+    @Option(
+            names = "--settle-timeout-ms",
+            description =
+                    "After the load, longest wait for every accepted payment's outcome (default ${DEFAULT-VALUE})")
+    long settleTimeoutMs = 180_000;
+
+    @Option(
+            names = "--zombies",
+            description = "After the kills, this many times: SIGSTOP a processor until the group has moved its"
+                    + " partitions to the others (session timeout), then SIGCONT it; its next commit must be fenced."
+                    + " Needs --processors 2 or more (default ${DEFAULT-VALUE})")
+    int zombies = 0;
+
+    @Option(names = "--keep", description = "Keep the work directory (service logs, broker log dir)")
+    boolean keep;
+
+    private final List<Violation> violations = new ArrayList<>();
+    private final List<String> faultLines = new ArrayList<>();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<Target, List<ServiceProcess>> services = new EnumMap<>(Target.class);
+    private final List<Integer> gatewayPorts = new ArrayList<>();
+    private final List<Integer> processorPorts = new ArrayList<>();
+    private volatile boolean stopping;
+    private long unplannedExits;
+    private long livenessRestarts;
+    private long lastLivenessProbeNanos;
+    /** How often the liveness probes run. */
+    private static final long LIVENESS_PROBE_NANOS = 1_000_000_000L;
+
+    private long runStartNanos;
+
+    @Override
+    public Integer call() throws Exception {
+        FaultSchedule schedule;
+        try {
+            if (zombies < 0 || (zombies > 0 && processors < 2)) {
+                throw new IllegalArgumentException("--zombies needs --processors 2 or more");
+            }
+            if (!(rate > 0) || gateways < 1 || gateways > 4 || processors < 1 || processors > 4) {
+                throw new IllegalArgumentException("need --rate > 0, --gateways 1..4 and --processors 1..4");
+            }
+            long[] iv = FaultSchedule.parseInterval(interval);
+            schedule = FaultSchedule.generate(
+                    seed,
+                    kills,
+                    FaultSchedule.parseTargets(targets),
+                    Map.of(Target.GATEWAY, gateways, Target.PROCESSOR, processors, Target.BROKER, 1),
+                    iv[0],
+                    iv[1]);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+        quietKafkaClients();
+        // Ctrl-C (or SIGTERM) must not leave the service JVMs behind: they are not this JVM's threads.
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stopping = true;
+                            stopServices();
+                        },
+                        "chaos-stop-services"));
+        Path work = TempDirs.create("billing-chaos-");
+        System.out.printf(
+                "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d gateway(s), %d processor(s); logs in %s%n",
+                seed, kills, targets, interval, rate, gateways, processors, work);
+        Vertx vertx = Vertx.vertx();
+        EmbeddedPg pg = null;
+        ChaosLoad load = null;
+        ConcurrentReader reader = null;
+        Pool pool = null;
+        try {
+            pg = EmbeddedPg.start(0);
+            int sandboxPort = FreePorts.pick();
+            String pgUri = pg.uri();
+            vertx.deployVerticle(
+                            new SandboxProvider("127.0.0.1", sandboxPort, pgUri, SANDBOX_SECRET, SandboxFaults.NONE))
+                    .await(60, TimeUnit.SECONDS);
+            String bootstrap = startServices(work, pgUri, sandboxPort);
+            reader = new ConcurrentReader(bootstrap, GROUP_ID);
+            reader.start();
+            load = new ChaosLoad(
+                    vertx, gatewayPorts, rate, "chaos-" + System.currentTimeMillis() + "-", "default", apiKey);
+            runStartNanos = System.nanoTime();
+            load.start();
+            System.out.printf("load started at %.0f/s%n", rate);
+            for (Fault f : schedule.faults()) {
+                waitWatching(f.waitMs());
+                inject(f, load, reader);
+            }
+            for (int z = 0; z < zombies; z++) {
+                waitWatching(FaultSchedule.parseInterval(interval)[0]);
+                zombie(z, bootstrap);
+            }
+            waitWatching(FaultSchedule.parseInterval(interval)[0]);
+            load.stop();
+            double seconds = (System.nanoTime() - runStartNanos) / 1e9;
+            System.out.printf("load stopped after %.1f s; waiting for the answers%n", seconds);
+            load.awaitAnswers();
+            settle(load, reader);
+            reader.close();
+            if (reader.failure() != null) {
+                violations.add(new Violation("checker", "reader", "the concurrent reader failed: " + reader.failure()));
+            }
+            pool = PgBuilder.pool()
+                    .with(new PoolOptions().setMaxSize(2))
+                    .connectingTo(PgConnectOptions.fromUri(pgUri))
+                    .using(vertx)
+                    .build();
+            verify(load, reader, bootstrap, pool);
+            reconcile(vertx, pgUri, bootstrap, sandboxPort);
+            return report(load, reader);
+        } finally {
+            if (load != null) {
+                load.close();
+            }
+            if (reader != null) {
+                reader.close();
+            }
+            stopServices();
+            if (pool != null) {
+                pool.close();
+            }
+            vertx.close().await(10, TimeUnit.SECONDS);
+            if (pg != null) {
+                pg.close();
+            }
+            if (keep) {
+                System.out.println("kept " + work);
+            } else {
+                TempDirs.delete(work);
+            }
+        }
+    }
+
+    private String startServices(Path work, String pgUri, int sandboxPort) throws Exception {
+        int brokerPort = FreePorts.pick();
+        String bootstrap = "127.0.0.1:" + brokerPort;
+        ServiceProcess broker = new ServiceProcess(
+                "broker-1",
+                "com.streamsocial.billing.stack.BrokerMain",
+                768,
+                Map.of(
+                        "broker.port", Integer.toString(brokerPort),
+                        "broker.controllerPort", Integer.toString(FreePorts.pick()),
+                        "broker.logDir", work.resolve("kafka-logs").toString()),
+                work);
+        services.put(Target.BROKER, List.of(broker));
+        broker.start();
+        require(broker, broker.awaitLine("broker ready", 120_000), "broker did not start");
+        EmbeddedKafka.createTopics(bootstrap, Topics.ALL, LocalInfra.TOPIC_PARTITIONS);
+        List<ServiceProcess> gs = new ArrayList<>();
+        for (int i = 1; i <= gateways; i++) {
+            int port = FreePorts.pick();
+            gatewayPorts.add(port);
+            Map<String, String> p = new HashMap<>();
+            p.put("http.host", "127.0.0.1");
+            p.put("http.port", Integer.toString(port));
+            p.put("gateway.instanceId", "gateway-" + i);
+            p.put("gateway.producers", "1");
+            p.put("pg.uri", pgUri);
+            p.put("kafka.bootstrap.servers", bootstrap);
+            ServiceProcess g =
+                    new ServiceProcess("gateway-" + i, "com.streamsocial.billing.gateway.GatewayMain", 384, p, work);
+            gs.add(g);
+            g.start();
+            // One at a time: the first applies the schema migrations.
+            require(g, awaitHttp(g, port, "/health/ready", 120_000), "gateway did not become ready");
+        }
+        services.put(Target.GATEWAY, gs);
+        List<ServiceProcess> ps = new ArrayList<>();
+        for (int i = 1; i <= processors; i++) {
+            int port = FreePorts.pick();
+            processorPorts.add(port);
+            Map<String, String> p = new HashMap<>();
+            p.put("processor.instanceId", "processor-" + i);
+            p.put("processor.groupId", GROUP_ID);
+            p.put("processor.httpHost", "127.0.0.1");
+            p.put("processor.httpPort", Integer.toString(port));
+            p.put("provider.kind", "stripe");
+            p.put("provider.baseUrl", "http://127.0.0.1:" + sandboxPort);
+            p.put("provider.secretKey", SANDBOX_SECRET);
+            p.put("reconcile.intervalMs", "0");
+            // Smaller batches than the default: a restarted processor commits its first batch sooner.
+            p.put("processor.maxPollRecords", "200");
+            // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
+            // loaded machine 256 calls timing out at 2 s and retried only pile more work onto it.
+            p.put("provider.inFlightMax", "16");
+            p.put("provider.callTimeoutMs", "5000");
+            if (zombies > 0 && i == 1) {
+                // The processors' fault hook: batch 3 waits ZOMBIE_STALL_MS after its PostgreSQL commit,
+                // before its Kafka commit. The first zombie is paused there, so that it holds an open
+                // transaction and a stale batch when it resumes.
+                p.put("processor.faults.stallOnBatch", "3");
+                p.put("processor.faults.stallMs", Long.toString(ZOMBIE_STALL_MS));
+                // A shorter transaction timeout (the smallest its process timeout allows), so that the
+                // paused zombie's open transaction is aborted by the coordinator while it is stopped.
+                p.put("processor.processTimeoutMs", "12000");
+                p.put("processor.transactionTimeoutMs", "24000");
+            }
+            p.put("pg.uri", pgUri);
+            p.put("kafka.bootstrap.servers", bootstrap);
+            ServiceProcess s = new ServiceProcess(
+                    "processor-" + i, "com.streamsocial.billing.processor.ProcessorMain", 384, p, work);
+            ps.add(s);
+            s.start();
+            require(s, s.awaitLine("processor processor-" + i + " ready", 120_000), "processor did not start");
+        }
+        services.put(Target.PROCESSOR, ps);
+        System.out.printf(
+                "up: broker %s, gateways on %s, processors (health) on %s, sandbox on %d, postgresql %s%n",
+                bootstrap, gatewayPorts, processorPorts, sandboxPort, pgUri);
+        return bootstrap;
+    }
+
+    private static void require(ServiceProcess s, boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException(what + "; last lines of " + s.log() + ":\n" + s.tail(30));
+        }
+    }
+
+    /** Sleeps {@code ms} while {@link #supervise supervising} the services. */
+    private void waitWatching(long ms) throws Exception {
+        long deadline = System.currentTimeMillis() + ms;
+        do {
+            supervise();
+            Thread.sleep(Math.max(0, Math.min(POLL_MS, deadline - System.currentTimeMillis())));
+        } while (System.currentTimeMillis() < deadline);
+    }
+
+    /**
+     * What an orchestrator does: a service that exited by itself is started again, and a gateway or
+     * processor whose {@code /health/live} answers 503 (its loop died for a reason a restart can fix)
+     * is killed and started again. Both are counted and printed; neither is a violation by itself.
+     */
+    private void supervise() throws Exception {
+        if (stopping) {
+            return;
+        }
+        for (Map.Entry<Target, List<ServiceProcess>> e : services.entrySet()) {
+            List<ServiceProcess> list = e.getValue();
+            for (int i = 0; i < list.size(); i++) {
+                ServiceProcess s = list.get(i);
+                if (!s.isAlive()) {
+                    unplannedExits++;
+                    note(String.format(
+                            "+%.1fs %s exited by itself (status %d); restarting it", elapsedS(), s.name, s.exitCode()));
+                    s.start();
+                }
+            }
+        }
+        if (System.nanoTime() - lastLivenessProbeNanos < LIVENESS_PROBE_NANOS) {
+            return;
+        }
+        lastLivenessProbeNanos = System.nanoTime();
+        probe(Target.GATEWAY, gatewayPorts);
+        probe(Target.PROCESSOR, processorPorts);
+    }
+
+    private void probe(Target target, List<Integer> ports) throws Exception {
+        List<ServiceProcess> list = services.getOrDefault(target, List.of());
+        for (int i = 0; i < list.size(); i++) {
+            ServiceProcess s = list.get(i);
+            String dead = notLive(ports.get(i));
+            if (dead != null) {
+                livenessRestarts++;
+                note(String.format(
+                        "+%.1fs %s failed its liveness probe (%s); SIGKILL and restart", elapsedS(), s.name, dead));
+                s.kill();
+                s.start();
+            }
+        }
+    }
+
+    /** The body of a 503 from {@code /health/live}, or null when live or not answering (starting). */
+    private String notLive(int port) {
+        try {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/live"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 503 ? r.body() : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private void note(String line) {
+        System.out.println(line);
+        faultLines.add(line);
+    }
+
+    private void inject(Fault f, ChaosLoad load, ConcurrentReader reader) throws Exception {
+        ServiceProcess s = services.get(f.target()).get(f.instance());
+        long pid = s.isAlive() ? s.pid() : -1;
+        long killNanos = System.nanoTime();
+        s.kill();
+        s.start();
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        long readyNanos = -1;
+        long recoveredNanos = -1;
+        String what;
+        switch (f.target()) {
+            case GATEWAY -> {
+                what = "first 202 it answered";
+                if (awaitHttp(s, gatewayPorts.get(f.instance()), "/health/ready", recoveryTimeoutMs)) {
+                    readyNanos = System.nanoTime();
+                    while (System.currentTimeMillis() < deadline && recoveredNanos < 0) {
+                        if (load.lastAcceptedNanos(f.instance()) > readyNanos) {
+                            recoveredNanos = load.lastAcceptedNanos(f.instance());
+                        }
+                        supervise();
+                        Thread.sleep(POLL_MS);
+                    }
+                }
+            }
+            case PROCESSOR -> {
+                what = "its first committed batch";
+                if (s.awaitLine("processor " + f.name() + " ready", recoveryTimeoutMs)) {
+                    readyNanos = System.nanoTime();
+                    while (System.currentTimeMillis() < deadline && recoveredNanos < 0) {
+                        if (committedBatches(processorPorts.get(f.instance())) > 0) {
+                            recoveredNanos = System.nanoTime();
+                        }
+                        supervise();
+                        Thread.sleep(POLL_MS);
+                    }
+                }
+            }
+            case BROKER -> {
+                what = "first outcome committed after it was back";
+                if (s.awaitLine("broker ready", recoveryTimeoutMs)) {
+                    readyNanos = System.nanoTime();
+                    while (System.currentTimeMillis() < deadline && recoveredNanos < 0) {
+                        if (reader.lastOutcomeNanos() > readyNanos) {
+                            recoveredNanos = reader.lastOutcomeNanos();
+                        }
+                        supervise();
+                        Thread.sleep(POLL_MS);
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("unknown target " + f.target());
+        }
+        String line;
+        if (recoveredNanos < 0) {
+            line = String.format(
+                    "fault %d: +%.1fs SIGKILL %s (pid %d): NOT recovered within %d ms (%s)",
+                    f.index() + 1, (killNanos - runStartNanos) / 1e9, f.name(), pid, recoveryTimeoutMs, what);
+            violations.add(new Violation(
+                    "recovery",
+                    f.name(),
+                    "fault " + (f.index() + 1) + ": no " + what + " within " + recoveryTimeoutMs + " ms"));
+        } else {
+            line = String.format(
+                    "fault %d: +%.1fs SIGKILL %s (pid %d); restarted, ready after %d ms, recovered after %d ms (%s)",
+                    f.index() + 1,
+                    (killNanos - runStartNanos) / 1e9,
+                    f.name(),
+                    pid,
+                    (readyNanos - killNanos) / 1_000_000,
+                    (recoveredNanos - killNanos) / 1_000_000,
+                    what);
+        }
+        System.out.println(line);
+        faultLines.add(line);
+    }
+
+    /**
+     * The zombie case: processor {@code z % processors + 1} is paused with SIGSTOP until the group has
+     * taken its partitions away (its session timed out and the others were assigned everything), then
+     * resumed with SIGCONT. Whatever it still had in flight must be fenced: the checks afterwards find
+     * no duplicate. Prints what the resumed processor logged.
+     */
+    private void zombie(int z, String bootstrap) throws Exception {
+        int i = z % processors;
+        ServiceProcess s = services.get(Target.PROCESSOR).get(i);
+        String instance = "processor-" + (i + 1);
+        if (z == 0) {
+            require(s, s.awaitLine("FAULT: stalling batch", recoveryTimeoutMs), instance + " never reached batch 3");
+        }
+        long t0 = System.nanoTime();
+        s.pause();
+        int logMark = s.currentOutput().length();
+        note(String.format(
+                "zombie %d: +%.1fs SIGSTOP %s (pid %d)%s",
+                z + 1,
+                elapsedS(),
+                instance,
+                s.pid(),
+                z == 0 ? ", between the PostgreSQL and the Kafka commit of its batch 3" : ""));
+        boolean moved = false;
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (!moved && System.currentTimeMillis() < deadline) {
+                Thread.sleep(500);
+                try {
+                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
+                            .describedGroups()
+                            .get(GROUP_ID)
+                            .get(5, TimeUnit.SECONDS);
+                    int others = 0;
+                    boolean zombieAssigned = false;
+                    for (var m : group.members()) {
+                        int n = m.assignment().topicPartitions().size();
+                        if (m.groupInstanceId().orElse("").equals(instance)) {
+                            zombieAssigned |= n > 0;
+                        } else {
+                            others += n;
+                        }
+                    }
+                    moved = !zombieAssigned && others >= LocalInfra.TOPIC_PARTITIONS;
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+            }
+        }
+        long movedNanos = System.nanoTime();
+        if (!moved) {
+            violations.add(new Violation(
+                    "zombie", instance, "its partitions did not move within " + recoveryTimeoutMs + " ms"));
+        }
+        // Its batch's offsets were sent to the transaction before the pause, so the new owner waits
+        // for that transaction (read_committed offsets are stable only once it ends). The coordinator
+        // aborts it after processor.transactionTimeoutMs and bumps the producer epoch: then the zombie
+        // is fenced, and the new owner goes on.
+        String txnState = awaitTransactionNotOngoing(bootstrap, "processor-" + instance);
+        long abortedNanos = System.nanoTime();
+        // Let the new owner commit on the partitions first, so the zombie's batch is stale for sure.
+        Thread.sleep(2_000);
+        s.resume();
+        note(String.format(
+                "zombie %d: partitions moved %d ms after SIGSTOP, its transaction %s after %d ms; +%.1fs SIGCONT %s",
+                z + 1, (movedNanos - t0) / 1_000_000, txnState, (abortedNanos - t0) / 1_000_000, elapsedS(), instance));
+        Thread.sleep(ZOMBIE_STALL_MS + 5_000);
+        String after =
+                s.currentOutput().substring(Math.min(logMark, s.currentOutput().length()));
+        after.lines()
+                .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("assigned"))
+                .limit(6)
+                .forEach(
+                        l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
+    }
+
+    /** Waits until the transaction of {@code transactionalId} is no longer ongoing; returns its state. */
+    private String awaitTransactionNotOngoing(String bootstrap, String transactionalId) throws Exception {
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        String state = "unknown";
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.currentTimeMillis() < deadline) {
+                try {
+                    state = admin.describeTransactions(List.of(transactionalId))
+                            .description(transactionalId)
+                            .get(5, TimeUnit.SECONDS)
+                            .state()
+                            .toString();
+                    if (!state.equalsIgnoreCase("ONGOING")) {
+                        return state;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+                supervise();
+                Thread.sleep(500);
+            }
+        }
+        return state + " (still, after " + recoveryTimeoutMs + " ms)";
+    }
+
+    /** {@code processor_batches_committed_total} of the processor on {@code port}, 0 when unknown. */
+    private long committedBatches(int port) {
+        try {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (String l : r.body().split("\n")) {
+                if (l.startsWith("processor_batches_committed_total ")) {
+                    return (long)
+                            Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim());
+                }
+            }
+        } catch (Exception e) {
+            // Not up yet.
+        }
+        return 0;
+    }
+
+    private boolean awaitHttp(ServiceProcess s, int port, String path, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline && s.isAlive()) {
+            try {
+                HttpResponse<Void> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return true;
+                }
+            } catch (java.io.IOException e) {
+                // Not listening yet.
+            }
+            Thread.sleep(POLL_MS);
+        }
+        return false;
+    }
+
+    /** Waits until every accepted payment and every published billing event has its outcome. */
+    private void settle(ChaosLoad load, ConcurrentReader reader) throws Exception {
+        long t0 = System.currentTimeMillis();
+        long deadline = t0 + settleTimeoutMs;
+        Set<String> accepted = new HashSet<>();
+        load.answers().forEach((id, a) -> {
+            if (a == Answer.ACCEPTED) {
+                accepted.add(id);
+            }
+        });
+        long missing;
+        do {
+            waitWatching(500);
+            Set<String> outcomes = reader.outcomeIds();
+            missing = accepted.stream().filter(id -> !outcomes.contains(id)).count()
+                    + reader.billingIds().stream()
+                            .filter(id -> !outcomes.contains(id))
+                            .count();
+        } while (missing > 0 && System.currentTimeMillis() < deadline);
+        // Anything late (an unknown payment published by a restarted gateway's settlement) shows up now.
+        waitWatching(3_000);
+        System.out.printf(
+                "settled after %d ms (%d accepted or published payments still without an outcome)%n",
+                System.currentTimeMillis() - t0, missing);
+    }
+
+    private void verify(ChaosLoad load, ConcurrentReader reader, String bootstrap, Pool pool) throws Exception {
+        Map<Position, String> committed = new HashMap<>();
+        Map<Position, String> written = new HashMap<>();
+        List<Read> outcomes = new ArrayList<>();
+        Map<String, Integer> billing = new HashMap<>();
+        Set<String> billingIds = new HashSet<>();
+        Set<String> acceptedMetrics = new HashSet<>();
+        for (String topic : List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS)) {
+            for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, topic, true)) {
+                Position p = new Position(topic, r.partition(), r.offset());
+                committed.put(p, r.key());
+                if (topic.equals(Topics.RESULTS)) {
+                    outcomes.add(new Read(p, r.key()));
+                } else if (topic.equals(Topics.BILLING)) {
+                    billing.merge(r.key(), 1, Integer::sum);
+                    billingIds.add(r.key());
+                } else if ("payment.accepted".equals(metricsType(r.value()))) {
+                    acceptedMetrics.add(r.key());
+                }
+            }
+            for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, topic, false)) {
+                written.put(new Position(topic, r.partition(), r.offset()), r.key());
+            }
+        }
+        List<Read> concurrent = reader.reads();
+        violations.addAll(reader.violations());
+        violations.addAll(ChaosChecks.abortedReads(concurrent, committed, written));
+        violations.addAll(ChaosChecks.duplicateOutcomes(outcomes));
+        violations.addAll(ChaosChecks.batchAtomicity(billingIds, acceptedMetrics));
+        Map<String, Integer> outcomeCounts = new HashMap<>();
+        outcomes.forEach(o -> outcomeCounts.merge(o.key(), 1, Integer::sum));
+        ChaosChecks.Effects effects = new ChaosChecks.Effects(
+                countBy(pool, "SELECT payment_id, count(*) FROM payments GROUP BY 1"),
+                countBy(
+                        pool,
+                        "SELECT payment_id, count(*) FROM sandbox.charges WHERE payment_id IS NOT NULL GROUP BY 1"),
+                outcomeCounts,
+                billing);
+        ChaosChecks.Tally t = ChaosChecks.verify(load.answers(), effects);
+        violations.addAll(t.violations());
+        summary.put("requests sent", Long.toString(load.answers().size()));
+        summary.put(
+                "accepted (202)",
+                t.accepted() + ", complete (recorded, charged, one outcome): " + t.acceptedComplete());
+        summary.put(
+                "unknown (answer lost)",
+                t.unknown() + ": " + t.unknownPresent() + " fully present once, " + t.unknownAbsent()
+                        + " fully absent");
+        summary.put(
+                "refused",
+                t.rejected() + " (connection refused, gateway down: " + load.refusedConnections() + "; 4xx: "
+                        + (t.rejected() - load.refusedConnections()) + ")");
+        summary.put("not sent (outstanding limit)", Long.toString(load.unsent()));
+        summary.put("records read concurrently (read_committed)", Long.toString(concurrent.size()));
+        summary.put(
+                "aborted records in the log (read_uncommitted only)",
+                Long.toString(ChaosChecks.abortedRecords(committed, written)));
+        summary.put("committed-offset polls of the processors' group", Long.toString(reader.groupPolls()));
+        summary.put("outcomes on payments.results", Long.toString(outcomes.size()));
+        summary.put(
+                "ledger rows",
+                Long.toString(
+                        effects.ledger().values().stream().mapToLong(i -> i).sum()));
+        summary.put(
+                "sandbox charges",
+                Long.toString(
+                        effects.charges().values().stream().mapToLong(i -> i).sum()));
+        summary.put("accepted per second", String.format("%.1f", load.acceptedPerSecond()));
+        summary.put("p99 of accepted (ms, from intended send)", String.format("%.1f", load.acceptedLatencyMs(99)));
+    }
+
+    private final Map<String, String> summary = new LinkedHashMap<>();
+
+    private static String metricsType(byte[] value) {
+        try {
+            return new JsonObject(io.vertx.core.buffer.Buffer.buffer(value)).getString("type");
+        } catch (RuntimeException e) {
+            // Not JSON, or type not a string: not an accepted-metrics event.
+            return null;
+        }
+    }
+
+    private static Map<String, Integer> countBy(Pool pool, String sql) throws Exception {
+        Map<String, Integer> out = new HashMap<>();
+        for (Row r : pool.query(sql).execute().await(60, TimeUnit.SECONDS)) {
+            out.put(r.getString(0), r.getLong(1).intValue());
+        }
+        return out;
+    }
+
+    private void reconcile(Vertx vertx, String pgUri, String bootstrap, int sandboxPort) throws Exception {
+        long now = System.currentTimeMillis();
+        long from = now - (System.nanoTime() - runStartNanos) / 1_000_000 - 600_000;
+        ReconcileOptions o = new ReconcileOptions(
+                from,
+                now,
+                0,
+                60_000,
+                false,
+                java.nio.file.Files.createTempFile("chaos-reconcile", ".json"),
+                pgUri,
+                Map.of("bootstrap.servers", bootstrap),
+                GROUP_ID,
+                "http://127.0.0.1:" + sandboxPort,
+                SANDBOX_SECRET,
+                1_000,
+                10_000);
+        ReconcileReport r = new Reconciler(vertx, o).run();
+        summary.put("reconcile breaks", Long.toString(r.total()));
+        if (r.total() > 0) {
+            System.out.println(r.table());
+            for (BreakClass c : BreakClass.values()) {
+                if (c.counted() && r.count(c) > 0) {
+                    violations.add(new Violation("reconcile", c.name(), r.count(c) + " breaks, e.g. " + r.ids(c)));
+                }
+            }
+        }
+    }
+
+    private int report(ChaosLoad load, ConcurrentReader reader) {
+        System.out.println();
+        System.out.println("== chaos result ==");
+        System.out.printf(
+                "faults injected: %d; processes that exited by themselves: %d; restarted after a failed liveness probe: %d%n",
+                kills, unplannedExits, livenessRestarts);
+        faultLines.forEach(l -> System.out.println("  " + l));
+        summary.forEach((k, v) -> System.out.println(k + ": " + v));
+        System.out.println("violations: " + violations.size());
+        violations.stream().limit(VIOLATIONS_PRINTED_MAX).forEach(v -> System.out.println("  VIOLATION " + v));
+        if (violations.size() > VIOLATIONS_PRINTED_MAX) {
+            System.out.println("  ... and " + (violations.size() - VIOLATIONS_PRINTED_MAX) + " more");
+        }
+        return violations.isEmpty() ? 0 : 1;
+    }
+
+    private synchronized void stopServices() {
+        stopping = true;
+        for (List<ServiceProcess> list : services.values()) {
+            for (ServiceProcess s : list) {
+                try {
+                    s.kill();
+                } catch (Exception e) {
+                    System.err.println("could not stop " + s.name + ": " + e);
+                }
+            }
+        }
+    }
+
+    private double elapsedS() {
+        return (System.nanoTime() - runStartNanos) / 1e9;
+    }
+
+    /** The Kafka clients log every failed reconnect while the broker is down on purpose. */
+    private static void quietKafkaClients() {
+        try {
+            org.apache.logging.log4j.core.config.Configurator.setLevel(
+                    "org.apache.kafka", org.apache.logging.log4j.Level.ERROR);
+            // Every connection a killed gateway breaks is logged at ERROR; the answers count them instead.
+            org.apache.logging.log4j.core.config.Configurator.setLevel(
+                    "io.vertx.core.net.impl", org.apache.logging.log4j.Level.FATAL);
+        } catch (NoClassDefFoundError e) {
+            // Another logging backend: leave it as configured.
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package com.streamsocial.billing.loadtest.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Answer;
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Effects;
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Position;
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Read;
+import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Tally;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Each rule holds on a clean history and names the violation on a synthetic history that breaks it. */
+class ChaosChecksTest {
+    private static Position p(int partition, long offset) {
+        return new Position("payments.results", partition, offset);
+    }
+
+    @Test
+    void aReadOfAnAbortedRecordIsAnAbortedRead() {
+        Map<Position, String> committed = Map.of(p(0, 0), "a", p(0, 2), "b");
+        // Offset 1 was written in a transaction that was aborted (only read_uncommitted returns it).
+        Map<Position, String> written = Map.of(p(0, 0), "a", p(0, 1), "x", p(0, 2), "b");
+        List<Read> clean = List.of(new Read(p(0, 0), "a"), new Read(p(0, 2), "b"));
+        assertThat(ChaosChecks.abortedReads(clean, committed, written)).isEmpty();
+        assertThat(ChaosChecks.abortedRecords(committed, written)).isEqualTo(1);
+
+        List<Read> dirty = List.of(new Read(p(0, 0), "a"), new Read(p(0, 1), "x"), new Read(p(0, 9), "y"));
+        assertThat(ChaosChecks.abortedReads(dirty, committed, written))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("aborted-read", "x"),
+                        org.assertj.core.groups.Tuple.tuple("phantom-read", "y"));
+        assertThat(ChaosChecks.abortedReads(List.of(new Read(p(0, 2), "z")), committed, written))
+                .extracting(Violation::rule)
+                .containsExactly("changed-read");
+    }
+
+    @Test
+    void twoCommittedOutcomesOfOnePaymentAreADuplicate() {
+        assertThat(ChaosChecks.duplicateOutcomes(List.of(new Read(p(0, 0), "a"), new Read(p(1, 0), "b"))))
+                .isEmpty();
+        List<Violation> v = ChaosChecks.duplicateOutcomes(
+                List.of(new Read(p(0, 0), "a"), new Read(p(1, 0), "b"), new Read(p(0, 5), "a")));
+        assertThat(v)
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("duplicate-outcome", "a"));
+        assertThat(v.get(0).detail()).contains("2 outcomes");
+    }
+
+    @Test
+    void aBillingEventWithoutItsMetricsEventOrTheOtherWayRoundBreaksBothOrNeither() {
+        assertThat(ChaosChecks.batchAtomicity(Set.of("a", "b"), Set.of("a", "b")))
+                .isEmpty();
+        assertThat(ChaosChecks.batchAtomicity(Set.of("a", "b"), Set.of("a", "c")))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("both-or-neither", "b"),
+                        org.assertj.core.groups.Tuple.tuple("both-or-neither", "c"));
+    }
+
+    @Test
+    void offsetsThatMoveBackOrRepeatForAReaderAreCaught() {
+        OffsetOrder o = new OffsetOrder();
+        assertThat(o.observe("r-0", 1, true)).isEmpty();
+        assertThat(o.observe("r-0", 2, true)).isEmpty();
+        assertThat(o.observe("r-1", 0, true)).isEmpty();
+        assertThat(o.observe("r-0", 2, true)).get().extracting(Violation::rule).isEqualTo("offsets-forward");
+        assertThat(o.observe("r-0", 1, true)).isPresent();
+        // A committed offset may be seen unchanged, never lower.
+        assertThat(o.observe("g-0", 5, false)).isEmpty();
+        assertThat(o.observe("g-0", 5, false)).isEmpty();
+        assertThat(o.observe("g-0", 4, false)).isPresent();
+        assertThat(o.observe("g-0", 6, false)).isEmpty();
+    }
+
+    private static Effects effects(Map<String, int[]> byId) {
+        Map<String, Integer> ledger = new HashMap<>(),
+                charges = new HashMap<>(),
+                outcomes = new HashMap<>(),
+                billing = new HashMap<>();
+        byId.forEach((id, n) -> {
+            ledger.put(id, n[0]);
+            charges.put(id, n[1]);
+            outcomes.put(id, n[2]);
+            billing.put(id, n[3]);
+        });
+        return new Effects(ledger, charges, outcomes, billing);
+    }
+
+    @Test
+    void aCleanRunCountsAcceptedUnknownAndRefused() {
+        Map<String, Answer> answers =
+                Map.of("a", Answer.ACCEPTED, "u1", Answer.UNKNOWN, "u2", Answer.UNKNOWN, "r", Answer.REJECTED);
+        Tally t =
+                ChaosChecks.verify(answers, effects(Map.of("a", new int[] {1, 1, 1, 1}, "u1", new int[] {1, 1, 1, 1})));
+        assertThat(t.violations()).isEmpty();
+        assertThat(t.accepted()).isEqualTo(1);
+        assertThat(t.acceptedComplete()).isEqualTo(1);
+        assertThat(t.unknownPresent()).isEqualTo(1);
+        assertThat(t.unknownAbsent()).isEqualTo(1);
+        assertThat(t.rejected()).isEqualTo(1);
+    }
+
+    @Test
+    void anAcceptedPaymentLostChargedTwiceOrWithoutItsOutcomeIsAViolation() {
+        Map<String, Answer> answers =
+                Map.of("lost", Answer.ACCEPTED, "twice", Answer.ACCEPTED, "silent", Answer.ACCEPTED);
+        Tally t = ChaosChecks.verify(
+                answers, effects(Map.of("twice", new int[] {1, 2, 1, 1}, "silent", new int[] {1, 1, 0, 1})));
+        assertThat(t.violations())
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("accepted-once", "lost"),
+                        org.assertj.core.groups.Tuple.tuple("accepted-once", "silent"),
+                        org.assertj.core.groups.Tuple.tuple("accepted-once", "twice"));
+        assertThat(t.violations().get(2).detail()).contains("charges 2");
+    }
+
+    @Test
+    void anUnknownPaymentHalfThereIsAViolation() {
+        Tally t = ChaosChecks.verify(Map.of("u", Answer.UNKNOWN), effects(Map.of("u", new int[] {1, 0, 0, 1})));
+        assertThat(t.violations()).extracting(Violation::rule).containsExactly("unknown-all-or-nothing");
+    }
+
+    @Test
+    void anythingPresentThatWasRefusedOrNeverSentIsAViolation() {
+        Tally t = ChaosChecks.verify(
+                Map.of("r", Answer.REJECTED),
+                effects(Map.of("r", new int[] {0, 0, 0, 1}, "stranger", new int[] {0, 1, 0, 0})));
+        assertThat(t.violations())
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("not-accepted", "r"),
+                        org.assertj.core.groups.Tuple.tuple("not-accepted", "stranger"));
+    }
+}
