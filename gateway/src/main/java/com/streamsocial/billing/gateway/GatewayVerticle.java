@@ -302,7 +302,10 @@ public final class GatewayVerticle extends VerticleBase {
         }
         for (io.vertx.ext.web.Route r : router.getRoutes()) {
             String path = r.getPath() == null ? "*" : r.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
-            if (r.methods() == null) {
+            if (r.methods() == null && path.endsWith("/")) {
+                // A prefix filter (authentication of /v1/*), not an operation: it answers nothing itself.
+                continue;
+            } else if (r.methods() == null) {
                 out.add("* " + path);
             } else {
                 r.methods().forEach(m -> out.add(m.name() + " " + path));

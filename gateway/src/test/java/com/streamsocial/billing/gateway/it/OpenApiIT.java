@@ -11,6 +11,7 @@ import com.streamsocial.billing.gateway.http.PaymentRequest;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
+import com.streamsocial.billing.stack.TenantKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -50,19 +51,19 @@ import org.junit.jupiter.api.Test;
  */
 class OpenApiIT {
     /**
-     * Documented answers this test cannot produce yet, each with why. The API keys being added now
-     * bring 401 and 429; the 503s need PostgreSQL or Kafka down, which the shared infra is not.
+     * Documented answers this test does not produce, each with why: the 429s need a tenant over its
+     * rate (LimitsIT produces them), the 503s PostgreSQL or Kafka down, which the shared infra is not.
      */
     private static final Set<String> NOT_PRODUCED_HERE = Set.of(
-            "POST /v1/payments 401", // API keys: not enforced on this branch yet
-            "GET /v1/payments/{id} 401",
-            "POST /v1/payments 429", // a per-key rate limit comes with API keys
+            "POST /v1/payments 429", // LimitsIT
             "GET /v1/payments/{id} 429",
             "GET /v1/payments/{id} 503", // PostgreSQL down
             "GET /health/ready 503"); // Kafka or PostgreSQL down
 
     private static final HttpClient http = HttpClient.newHttpClient();
-    private static final String BEARER = "Bearer sk_test_openapi_it";
+    /** A real key of tenant {@code default}, made in the shared PostgreSQL at start. */
+    private static String BEARER;
+
     private static LocalInfra infra;
     private static Vertx vertx;
     private static Gateway gateway;
@@ -76,6 +77,7 @@ class OpenApiIT {
     @BeforeAll
     static void start() throws Exception {
         infra = SharedInfra.get();
+        BEARER = "Bearer " + TenantKeys.create(infra.pgUri(), "default");
         vertx = Vertx.vertx();
         int port = FreePorts.pick();
         gateway = Gateway.deploy(vertx, config(port, "gateway-openapi", Map.of()), BatchFaults.NONE)
@@ -224,6 +226,20 @@ class OpenApiIT {
         assertThat(seen)
                 .as("a queue of two cannot hold 100 concurrent requests")
                 .contains("POST /v1/payments 503");
+
+        // 401: no key, and a key that does not exist.
+        seen.add(check(
+                "POST",
+                "/v1/payments",
+                http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                                .header("Authorization", "Bearer sk_live_not_a_key")
+                                .header("Content-Type", "application/json")
+                                .header("Idempotency-Key", run + "unauthenticated")
+                                .POST(HttpRequest.BodyPublishers.ofString(body(request(run + "u", 1))))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())));
+        seen.add(check("GET", "/v1/payments/{id}", get(base + "/v1/payments/" + accepted.paymentId(), false)));
 
         // 404 for an id never accepted; the unauthenticated routes.
         seen.add(check("GET", "/v1/payments/{id}", get(base + "/v1/payments/pay_" + "0".repeat(32), true)));

@@ -15,6 +15,7 @@ import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.TempDirs;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
@@ -197,6 +198,8 @@ public final class ChaosCommand implements Callable<Integer> {
             pg = EmbeddedPg.start(0);
             int sandboxPort = FreePorts.pick();
             String pgUri = pg.uri();
+            // The load's tenant and key, as the local stack makes its development key.
+            TenantKeys.ensure(pgUri, TenantKeys.DEV_TENANT, apiKey);
             vertx.deployVerticle(
                             new SandboxProvider("127.0.0.1", sandboxPort, pgUri, SANDBOX_SECRET, SandboxFaults.NONE))
                     .await(60, TimeUnit.SECONDS);
