@@ -9,6 +9,8 @@
 #   sb     stack with the sandbox: warm-up; `run` at E2E_RATE x3 with CPU per payment; `drain`
 #   sl     stack with the sandbox at 100-300 ms: `drain`; `run` at SL_RATE
 #   maxonly  the `max` series alone on a fresh approve-all stack (MAX_START, MAX_STEP)
+#   gwwrk    stack with approve-all: `wrk` 60 s warm-up, then RUNS x `wrk -t1 -c64 -d10s` on the
+#            gateway (REFS=1 adds bare Vert.x and ProducerPerformance on the same stack's broker)
 #   drains   RUNS drains each, medians: approve-all beside the minimal read-process-write baseline
 #            (`drain --baseline`, same broker, same loops and batch), the sandbox, and the sandbox at
 #            100-300 ms; STACK_FLAGS (e.g. "-Dprocessor.loops=1 -Dprovider.inFlightMax=1024") go to
@@ -188,10 +190,41 @@ drain_series() { # label, extra drain flags...
         | tee -a "$OUT/drains-medians.txt"
 }
 
+step_gwwrk() {
+    stack_start gw -Dprovider.kind=approve-all
+    if [ "${REFS:-0}" = 1 ]; then
+        java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
+        local bare=$!
+        sleep 4
+        wrk -t1 -c64 -d5s -s "$BENCH/post.lua" http://127.0.0.1:9999/ >/dev/null 2>&1
+        for i in $(seq "$RUNS"); do
+            wrk -t1 -c64 -d10s -s "$BENCH/post.lua" http://127.0.0.1:9999/ | grep -E 'Requests/sec' | tee -a "$OUT/bare.txt"
+        done
+        kill "$bare"
+        wait "$bare" 2>/dev/null
+        java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \
+            --topic bench.perf --partitions 6 --replication-factor 1 >/dev/null 2>&1
+        for i in $(seq "$RUNS"); do
+            java -cp "$KCP" org.apache.kafka.tools.ProducerPerformance --topic bench.perf --num-records 200000 \
+                --record-size 400 --throughput -1 --transactional-id "bench-tx-$i-$RANDOM" --transaction-duration-ms 20 \
+                --producer-props bootstrap.servers=127.0.0.1:9092 acks=all enable.idempotence=true \
+                | tail -1 | tee -a "$OUT/kafka-tx.txt"
+        done
+    fi
+    wrk -t1 -c64 -d60s -s "$BENCH/post.lua" http://127.0.0.1:8080/v1/payments >"$OUT/gw-warmup.txt" 2>&1
+    for i in $(seq "$RUNS"); do
+        wrk -t1 -c64 -d10s -s "$BENCH/post.lua" http://127.0.0.1:8080/v1/payments | grep -E 'Requests/sec|Non-2xx|Latency' | tee -a "$OUT/gw-wrk.txt"
+    done
+    stack_stop
+}
+
 step_drains() {
     # shellcheck disable=SC2086
     stack_start dr-aa -Dprovider.kind=approve-all ${STACK_FLAGS:-}
-    drain_series dr-baseline --events "$DRAIN_AA" --baseline
+    # Builds before the baseline existed have no --baseline: the yardstick is the same broker anyway.
+    if "${H[@]}" drain --help | grep -q -- --baseline; then
+        drain_series dr-baseline --events "$DRAIN_AA" --baseline
+    fi
     drain_series dr-aa --events "$DRAIN_AA" --provider approve-all
     stack_stop
     # shellcheck disable=SC2086

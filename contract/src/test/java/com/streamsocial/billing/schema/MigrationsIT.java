@@ -56,16 +56,16 @@ class MigrationsIT {
     void aFreshDatabaseGetsEveryMigrationOnceAndASecondRunAppliesNothing() throws Exception {
         String uri = newDatabase();
         Migrations.Result first = Migrations.migrate(uri);
-        assertThat(first.applied()).isEqualTo(3);
-        assertThat(first.toVersion()).isEqualTo("3");
+        assertThat(first.applied()).isEqualTo(4);
+        assertThat(first.toVersion()).isEqualTo("4");
         assertThat(first.adoptedFromLegacy()).isNull();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(columnExists(uri, "payment_intents", "owner_run")).isTrue();
 
         Migrations.Result second = Migrations.migrate(uri);
         assertThat(second.applied()).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4");
     }
 
     @Test
@@ -93,7 +93,7 @@ class MigrationsIT {
             thread[0] = Thread.currentThread().getName();
             Migrations.apply(vertx, uri).onComplete(done);
         });
-        assertThat(done.future().await().applied()).isEqualTo(3);
+        assertThat(done.future().await().applied()).isEqualTo(4);
         assertThat(thread[0]).contains("eventloop");
     }
 
@@ -106,11 +106,12 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         // Re-applying V1 or V3 would fail (the tables and columns exist), so success alone says a lot;
-        // the history says Flyway starts after V3, and the data is still there.
-        assertThat(r.applied()).isZero();
+        // the history says Flyway starts after V3 (the old runner's last file) with V4 only, and the
+        // data is still there.
+        assertThat(r.applied()).isEqualTo(1);
         assertThat(r.adoptedFromLegacy()).isEqualTo("3");
-        assertThat(r.toVersion()).isNull();
-        assertThat(historyRows(uri)).containsExactly("3:BASELINE:adopted from schema_migrations");
+        assertThat(r.toVersion()).isEqualTo("4");
+        assertThat(historyRows(uri)).containsExactly("3:BASELINE:adopted from schema_migrations", "4:SQL:api keys");
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-before-flyway'"))
                 .isEqualTo(1);
         assertThat(count(uri, "SELECT count(*) FROM schema_migrations")).isEqualTo(3);
@@ -119,11 +120,11 @@ class MigrationsIT {
         Migrations.Result again = Migrations.migrate(uri);
         assertThat(again.applied()).isZero();
         assertThat(again.adoptedFromLegacy()).isNull();
-        assertThat(historyRows(uri)).hasSize(1);
+        assertThat(historyRows(uri)).hasSize(2);
     }
 
     @Test
-    void aDatabaseTheOldRunnerLeftAtV2GetsOnlyV3() throws Exception {
+    void aDatabaseTheOldRunnerLeftAtV2GetsV3AndLater() throws Exception {
         String uri = newDatabase();
         assertThat(legacy(uri, LegacyRunner.FILES.subList(0, 2))).isEqualTo(2);
         assertThat(columnExists(uri, "payments", "provider_intent")).isFalse();
@@ -132,10 +133,11 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         assertThat(r.adoptedFromLegacy()).isEqualTo("2");
-        assertThat(r.applied()).isEqualTo(1);
-        assertThat(r.toVersion()).isEqualTo("3");
+        assertThat(r.applied()).isEqualTo(2);
+        assertThat(r.toVersion()).isEqualTo("4");
         assertThat(historyRows(uri))
-                .containsExactly("2:BASELINE:adopted from schema_migrations", "3:SQL:provider intent");
+                .containsExactly(
+                        "2:BASELINE:adopted from schema_migrations", "3:SQL:provider intent", "4:SQL:api keys");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-at-v2'"))
                 .isEqualTo(1);
@@ -161,11 +163,11 @@ class MigrationsIT {
                 go.countDown();
                 Migrations.Result a = runs.get(0).get(3, TimeUnit.MINUTES);
                 Migrations.Result b = runs.get(1).get(3, TimeUnit.MINUTES);
-                int expected = fromLegacy ? 2 : 3;
+                int expected = fromLegacy ? 3 : 4;
                 // Both succeed; one did the work and the other found it done.
                 assertThat(List.of(a.applied(), b.applied())).containsExactlyInAnyOrder(expected, 0);
                 assertThat(appliedVersions(uri))
-                        .containsExactly(fromLegacy ? new String[] {"2", "3"} : new String[] {"1", "2", "3"});
+                        .containsExactly(fromLegacy ? new String[] {"2", "3", "4"} : new String[] {"1", "2", "3", "4"});
                 assertThat(count(uri, "SELECT count(*) FROM " + Migrations.HISTORY_TABLE + " WHERE type = 'BASELINE'"))
                         .isEqualTo(fromLegacy ? 1 : 0);
             } finally {
@@ -176,19 +178,19 @@ class MigrationsIT {
 
     @Test
     void aFileDroppedInTheFolderIsAppliedWithoutAnyList(@TempDir Path extra) throws Exception {
-        // As another module's jar (or a new file in contract) would add it: db/migration/V4__...sql.
+        // As another module's jar (or a new file in contract) would add it: db/migration/V99__...sql.
         Path folder = Files.createDirectories(extra.resolve("db/migration"));
-        Files.writeString(folder.resolve("V4__probe.sql"), "CREATE TABLE probe_v4 (id integer PRIMARY KEY);\n");
+        Files.writeString(folder.resolve("V99__probe.sql"), "CREATE TABLE probe_v99 (id integer PRIMARY KEY);\n");
         String uri = newDatabase();
-        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("3");
+        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("4");
         try (URLClassLoader loader =
                 new URLClassLoader(new URL[] {extra.toUri().toURL()}, MigrationsIT.class.getClassLoader())) {
             Migrations.Result r = Migrations.migrate(uri, loader);
             assertThat(r.applied()).isEqualTo(1);
-            assertThat(r.toVersion()).isEqualTo("4");
+            assertThat(r.toVersion()).isEqualTo("99");
         }
-        assertThat(count(uri, "SELECT count(*) FROM probe_v4")).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4");
+        assertThat(count(uri, "SELECT count(*) FROM probe_v99")).isZero();
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "99");
     }
 
     private static String newDatabase() throws Exception {
