@@ -229,7 +229,13 @@ step_drains() {
     stack_stop
     # shellcheck disable=SC2086
     stack_start dr-sb ${STACK_FLAGS:-}
+    psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'SELECT pg_stat_statements_reset()' >/dev/null 2>&1
     drain_series dr-sb --events "$DRAIN_SB" --provider sandbox
+    # Which statements the sandbox and the processor ran, and how many rows each call covered.
+    psql -h 127.0.0.1 -p 5433 -U postgres -c "SELECT calls, rows, round(total_exec_time::numeric) AS total_ms,
+        round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12" >"$OUT/dr-sb-pgss.txt" 2>&1
+    head -16 "$OUT/dr-sb-pgss.txt"
     stack_stop
     # shellcheck disable=SC2086
     stack_start dr-sl '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}' ${STACK_FLAGS:-}

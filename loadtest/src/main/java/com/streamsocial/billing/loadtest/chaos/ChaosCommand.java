@@ -324,6 +324,9 @@ public final class ChaosCommand implements Callable<Integer> {
                 // paused zombie's open transaction is aborted by the coordinator while it is stopped.
                 p.put("processor.processTimeoutMs", "12000");
                 p.put("processor.transactionTimeoutMs", "24000");
+                // One loop: the stalled batch is then the transaction of processor-<id>, the one this
+                // command watches; with several, the stall would be on whichever loop reached batch 3.
+                p.put("processor.loops", "1");
             }
             p.put("pg.uri", pgUri);
             p.put("kafka.bootstrap.servers", bootstrap);
