@@ -77,10 +77,14 @@ class GuaranteeModesIT {
     private static Outcome crashOnce(String guarantee) throws Exception {
         try (ProviderStack stack = ProviderStack.start(SandboxFaults.NONE)) {
             Map<String, String> props = stack.processorSettings(Map.of(
-                    "processor.instanceId", INSTANCE,
-                    "processor.guarantee", guarantee,
-                    "processor.loops", "1",
-                    "processor.maxPollRecords", "20"));
+                    "processor.instanceId",
+                    INSTANCE,
+                    "processor.guarantee",
+                    guarantee,
+                    "processor.loops",
+                    "1",
+                    "processor.maxPollRecords",
+                    "20"));
             Map<String, String> stalling = new HashMap<>(props);
             stalling.put("processor.httpPort", String.valueOf(FreePorts.pick()));
             stalling.put("processor.faults.stallOnBatch", "2");
@@ -112,8 +116,8 @@ class GuaranteeModesIT {
                     outcomes.merge(r.key(), 1, Integer::sum);
                 }
                 Map<String, Integer> charges = new HashMap<>();
-                for (String id : stack.pg.strings(
-                        "SELECT payment_id FROM sandbox.charges WHERE payment_id IS NOT NULL")) {
+                for (String id :
+                        stack.pg.strings("SELECT payment_id FROM sandbox.charges WHERE payment_id IS NOT NULL")) {
                     charges.merge(id, 1, Integer::sum);
                 }
                 Outcome o = new Outcome(report.ids(), outcomes, charges);
