@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.lease.InstanceLease;
+import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.StripeProvider;
@@ -95,7 +96,9 @@ public final class Processor {
                         c.providerRetryInitialMs(),
                         c.providerRetryMaxMs(),
                         c.providerDeadlineMs()),
-                metrics);
+                metrics,
+                // The naive guarantees charge without the key: that is what they demonstrate.
+                c.guarantee() == Guarantee.EXACTLY_ONCE);
     }
 
     public Metrics metrics() {

@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Check;
 import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.processor.guarantee.Guarantee;
 import java.util.Map;
 
 /** The processor's settings, each with its unit in its name; read from {@link Settings}. */
@@ -32,6 +33,7 @@ public record ProcessorConfig(
         long reconcileWindowMs,
         long reconcileGraceMs,
         long reconcileStuckAfterMs,
+        Guarantee guarantee,
         Map<String, Object> kafka) {
 
     /** Upper bound of {@code processor.maxPollRecords}: records per batch (one transaction). */
@@ -76,6 +78,7 @@ public record ProcessorConfig(
                 "provider.callTimeoutMs (%d) must be less than half of processor.processTimeoutMs (%d)",
                 providerCallTimeoutMs,
                 processTimeoutMs);
+        Check.argument(guarantee != null, "processor.guarantee is required");
         kafka = Map.copyOf(kafka);
     }
 
@@ -112,6 +115,7 @@ public record ProcessorConfig(
                 s.integer("reconcile.windowMs", 3_600_000),
                 s.integer("reconcile.graceMs", 60_000),
                 s.integer("reconcile.stuckAfterMs", 300_000),
+                Guarantee.parse(s.string("processor.guarantee", Guarantee.EXACTLY_ONCE.wire())),
                 s.kafka());
     }
 }

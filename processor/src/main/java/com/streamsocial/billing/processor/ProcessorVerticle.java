@@ -4,6 +4,9 @@ import com.streamsocial.billing.contract.KafkaSafety;
 import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.processor.batch.BatchOrchestrator;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.guarantee.Guarantee;
+import com.streamsocial.billing.processor.guarantee.NaiveBatch;
+import com.streamsocial.billing.processor.guarantee.NaiveLoop;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.reconcile.ReconcileJob;
@@ -30,8 +33,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * over with {@code context.runOnContext} and waits, bounded, for the records to write. Loops decide
  * their batches concurrently, so one batch waiting for its slowest provider call does not hold the
  * others' partitions.
+ *
+ * <p>With {@code processor.guarantee} at-least-once or at-most-once (demonstration only) it runs
+ * {@link NaiveLoop}s instead: no ledger, no transactions, no provider idempotency key.
  */
 public final class ProcessorVerticle extends VerticleBase {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProcessorVerticle.class);
+
     /** Bytes a fetch waits for (about 160 billing events), unless {@link #FETCH_MAX_WAIT_MS} passes first. */
     static final int FETCH_MIN_BYTES = 64 * 1024;
     /** Longest a fetch waits for {@link #FETCH_MIN_BYTES}: the latency it may add to a quiet partition. */
@@ -44,6 +52,7 @@ public final class ProcessorVerticle extends VerticleBase {
 
     private BatchOrchestrator orchestrator;
     private final List<TransactionalLoop> loops = new ArrayList<>();
+    private final List<NaiveLoop> naiveLoops = new ArrayList<>();
     private HttpServer server;
     private ReconcileJob reconcileJob;
 
@@ -56,6 +65,9 @@ public final class ProcessorVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        if (config.guarantee() != Guarantee.EXACTLY_ONCE) {
+            return startNaive();
+        }
         orchestrator = new BatchOrchestrator(new LedgerStore(pool), provider, metrics);
         for (int k = 0; k < config.loops(); k++) {
             loops.add(startLoop(k));
@@ -137,12 +149,66 @@ public final class ProcessorVerticle extends VerticleBase {
     }
 
     /**
-     * Loop {@code k} of this instance. Loop 0 keeps the instance's own ids (the ids of a one-loop
-     * processor); the others add {@code -k}. Static membership needs a distinct
-     * {@code group.instance.id} per consumer, and each producer its own {@code transactional.id}.
+     * The naive guarantees, for demonstration only: {@code processor.loops} {@link NaiveLoop}s, no
+     * ledger, no transactions, no provider idempotency keys. Health: live unless a loop died.
      */
-    private TransactionalLoop startLoop(int k) {
-        String memberId = k == 0 ? config.instanceId() : config.instanceId() + "-" + k;
+    private Future<?> startNaive() {
+        log.warn(
+                "*** processor.guarantee={}: FOR DEMONSTRATION ONLY. No deduplication, no Kafka transaction, no"
+                        + " provider idempotency key: payments WILL be {} when this process crashes. Never use it"
+                        + " for real payments; exactly-once is the only mode for payments. ***",
+                config.guarantee().wire(),
+                config.guarantee() == Guarantee.AT_LEAST_ONCE ? "charged twice" : "lost");
+        NaiveBatch naive = new NaiveBatch(pool, provider, metrics, config.guarantee());
+        return naive.prepare().compose(v -> {
+            for (int k = 0; k < config.loops(); k++) {
+                String memberId = k == 0 ? config.instanceId() : config.instanceId() + "-" + k;
+                NaiveLoop loop = new NaiveLoop(
+                        config.guarantee(),
+                        consumerConfig(memberId),
+                        KafkaSafety.idempotentProducer(config.kafka()),
+                        config.pollMs(),
+                        config.processTimeoutMs(),
+                        new TransactionalLoop.Faults(config.faultStallOnBatch(), config.faultStallMs()),
+                        batch -> onContext(() -> naive.process(batch)),
+                        metrics);
+                naiveLoops.add(loop);
+                Thread thread = new Thread(loop, "processor-naive-loop-" + k);
+                thread.setDaemon(true);
+                thread.start();
+            }
+            if (config.httpPort() < 0) {
+                return Future.succeededFuture();
+            }
+            Router router = Router.router(vertx);
+            router.get("/health/live").handler(ctx -> {
+                boolean dead = naiveLoops.stream().anyMatch(l -> l.state() == NaiveLoop.State.FATAL);
+                ctx.response().setStatusCode(dead ? 503 : 200);
+                ctx.json(new JsonObject()
+                        .put("status", dead ? "DOWN" : "UP")
+                        .put("guarantee", config.guarantee().wire()));
+            });
+            router.get("/health/ready").handler(ctx -> {
+                boolean ready = naiveLoops.stream()
+                        .noneMatch(l -> l.state() == NaiveLoop.State.FATAL || l.state() == NaiveLoop.State.STOPPED);
+                ctx.response().setStatusCode(ready ? 200 : 503);
+                ctx.json(new JsonObject()
+                        .put("ready", ready)
+                        .put("guarantee", config.guarantee().wire()));
+            });
+            router.get("/metrics")
+                    .handler(ctx -> ctx.response()
+                            .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                            .end(metrics.render()));
+            return vertx.createHttpServer()
+                    .requestHandler(router)
+                    .listen(config.httpPort(), config.httpHost())
+                    .onSuccess(srv -> server = srv);
+        });
+    }
+
+    /** The consumer of one loop: read_committed, static membership as {@code memberId}, byte keys. */
+    private Map<String, Object> consumerConfig(String memberId) {
         Map<String, Object> consumerKafka = new HashMap<>(config.kafka());
         consumerKafka.putIfAbsent("max.poll.records", config.maxPollRecords());
         // Fuller batches under load: a fetch waits for FETCH_MIN_BYTES or FETCH_MAX_WAIT_MS, whichever
@@ -154,8 +220,18 @@ public final class ProcessorVerticle extends VerticleBase {
         Map<String, Object> consumerConfig = KafkaSafety.readCommittedConsumer(consumerKafka, config.groupId());
         // Keys as bytes: a dead letter keeps the original key exactly, whatever its encoding.
         consumerConfig.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        return consumerConfig;
+    }
+
+    /**
+     * Loop {@code k} of this instance. Loop 0 keeps the instance's own ids (the ids of a one-loop
+     * processor); the others add {@code -k}. Static membership needs a distinct
+     * {@code group.instance.id} per consumer, and each producer its own {@code transactional.id}.
+     */
+    private TransactionalLoop startLoop(int k) {
+        String memberId = k == 0 ? config.instanceId() : config.instanceId() + "-" + k;
         TransactionalLoop loop = new TransactionalLoop(
-                consumerConfig,
+                consumerConfig(memberId),
                 KafkaSafety.transactionalProducer(
                         config.kafka(), "processor-" + memberId, config.transactionTimeoutMs()),
                 new TransactionalLoop.Limits(
@@ -175,8 +251,12 @@ public final class ProcessorVerticle extends VerticleBase {
 
     /** Called on a loop's thread; the work runs on this verticle's context. */
     private CompletableFuture<List<ProducerRecord<String, byte[]>>> processOnContext(List<InputRecord> batch) {
-        CompletableFuture<List<ProducerRecord<String, byte[]>>> done = new CompletableFuture<>();
-        context.runOnContext(v -> orchestrator.process(batch).onComplete(ar -> {
+        return onContext(() -> orchestrator.process(batch));
+    }
+
+    private <T> CompletableFuture<T> onContext(java.util.function.Supplier<Future<T>> work) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        context.runOnContext(v -> work.get().onComplete(ar -> {
             if (ar.succeeded()) {
                 done.complete(ar.result());
             } else {
@@ -205,14 +285,25 @@ public final class ProcessorVerticle extends VerticleBase {
         }
         Future<Void> http = server == null ? Future.succeededFuture() : server.close();
         // Stopped in parallel: each loop finishes or aborts its transaction within the bound.
-        return http.compose(v -> Future.all(loops.stream()
-                        .map(l -> vertx.executeBlocking(
-                                () -> {
-                                    l.stop(Duration.ofSeconds(20));
-                                    return null;
-                                },
-                                false))
-                        .toList())
-                .mapEmpty());
+        return http.compose(v -> {
+            List<Future<Object>> stopping = new ArrayList<>();
+            for (TransactionalLoop l : loops) {
+                stopping.add(vertx.executeBlocking(
+                        () -> {
+                            l.stop(Duration.ofSeconds(20));
+                            return null;
+                        },
+                        false));
+            }
+            for (NaiveLoop l : naiveLoops) {
+                stopping.add(vertx.executeBlocking(
+                        () -> {
+                            l.stop(Duration.ofSeconds(20));
+                            return null;
+                        },
+                        false));
+            }
+            return Future.all(stopping).mapEmpty();
+        });
     }
 }

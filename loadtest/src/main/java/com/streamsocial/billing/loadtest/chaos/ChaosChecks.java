@@ -180,6 +180,33 @@ public final class ChaosChecks {
         return new Tally(accepted, complete, unknown, present, absent, rejected, out);
     }
 
+    /**
+     * What the comparison of guarantees counts: accepted payments with no outcome and no charge
+     * (lost), and payments, accepted or not, with more than one outcome or more than one charge.
+     */
+    public record Shape(List<String> lost, List<String> duplicateOutcomes, List<String> duplicateCharges) {}
+
+    public static Shape shape(Map<String, Answer> answers, Effects e) {
+        List<String> lost = new ArrayList<>();
+        for (String id : new TreeSet<>(answers.keySet())) {
+            if (answers.get(id) == Answer.ACCEPTED && count(e.outcomes(), id) == 0 && count(e.charges(), id) == 0) {
+                lost.add(id);
+            }
+        }
+        return new Shape(lost, more(e.outcomes()), more(e.charges()));
+    }
+
+    private static List<String> more(Map<String, Integer> counts) {
+        List<String> out = new ArrayList<>();
+        counts.forEach((id, n) -> {
+            if (n > 1) {
+                out.add(id);
+            }
+        });
+        out.sort(null);
+        return out;
+    }
+
     private static int count(Map<String, Integer> m, String id) {
         return Objects.requireNonNullElse(m.get(id), 0);
     }

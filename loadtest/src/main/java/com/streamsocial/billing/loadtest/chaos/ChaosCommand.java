@@ -139,6 +139,42 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the work directory (service logs, broker log dir)")
     boolean keep;
 
+    @Option(
+            names = "--guarantee",
+            description = "processor.guarantee of the processors: exactly-once, at-least-once or at-most-once"
+                    + " (the last two for demonstration only; default ${DEFAULT-VALUE})")
+    String guarantee = GUARANTEES.get(0);
+
+    @Option(
+            names = "--compare-guarantees",
+            description = "Run the same seeded faults and load against each processor.guarantee in turn (a fresh"
+                    + " stack each) and print one table: accepted, lost (no outcome and no charge), duplicate"
+                    + " outcomes, duplicate charges (sandbox), throughput (outcomes/s) and p99 of the accepted answers."
+                    + " The naive modes' violations are counted, not failures: exit 1 only if exactly-once has any.")
+    boolean compareGuarantees;
+
+    /** The values of processor.guarantee, exactly-once first. */
+    static final List<String> GUARANTEES = List.of("exactly-once", "at-least-once", "at-most-once");
+
+    /**
+     * A naive mode's settle wait ends when the accepted payments without an outcome stop changing for
+     * this long: at-most-once never delivers the ones it lost.
+     */
+    static final long NAIVE_SETTLE_QUIET_MS = 20_000;
+
+    /** One row of the comparison: what one mode's run did to the accepted payments. */
+    record ModeRow(
+            String mode,
+            long accepted,
+            long lost,
+            long duplicateOutcomes,
+            long duplicateCharges,
+            double outcomesPerSecond,
+            double p99Ms,
+            int violations) {}
+
+    private ModeRow row;
+
     private final List<Violation> violations = new ArrayList<>();
     private final List<String> faultLines = new ArrayList<>();
     private final HttpClient http =
@@ -173,9 +209,81 @@ public final class ChaosCommand implements Callable<Integer> {
                     Map.of(Target.GATEWAY, gateways, Target.PROCESSOR, processors, Target.BROKER, 1),
                     iv[0],
                     iv[1]);
+            if (!GUARANTEES.contains(guarantee)) {
+                throw new IllegalArgumentException("--guarantee must be one of " + GUARANTEES);
+            }
+            if (compareGuarantees && zombies > 0) {
+                throw new IllegalArgumentException("--compare-guarantees runs no zombies");
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
+        if (compareGuarantees) {
+            return compare(schedule);
+        }
+        return runOnce(schedule);
+    }
+
+    /**
+     * Runs the same schedule and load against each guarantee, each on a fresh stack, and prints the
+     * table. Exit 1 only if exactly-once has a violation: the naive modes' are what the table shows.
+     */
+    private int compare(FaultSchedule schedule) throws Exception {
+        List<ModeRow> rows = new ArrayList<>();
+        for (String mode : GUARANTEES) {
+            System.out.printf("%n==== guarantee %s ====%n", mode);
+            ChaosCommand run = new ChaosCommand();
+            run.seed = seed;
+            run.kills = kills;
+            run.targets = targets;
+            run.interval = interval;
+            run.rate = rate;
+            run.gateways = gateways;
+            run.processors = processors;
+            run.apiKey = apiKey;
+            run.recoveryTimeoutMs = recoveryTimeoutMs;
+            run.settleTimeoutMs = settleTimeoutMs;
+            run.keep = keep;
+            run.guarantee = mode;
+            run.runOnce(schedule);
+            rows.add(run.row);
+        }
+        System.out.println();
+        System.out.printf(
+                "== guarantees compared: seed %d, %d kills of %s, interval %s ms, rate %.0f/s ==%n",
+                seed, kills, targets, interval, rate);
+        System.out.println(table(rows));
+        ModeRow eo = rows.get(0);
+        ModeRow alo = rows.get(1);
+        if (alo.outcomesPerSecond() > 0) {
+            System.out.printf(
+                    "exactly-once / at-least-once throughput: %.2f%n",
+                    eo.outcomesPerSecond() / alo.outcomesPerSecond());
+        }
+        return eo.violations() == 0 ? 0 : 1;
+    }
+
+    /** The comparison as a Markdown table. */
+    static String table(List<ModeRow> rows) {
+        StringBuilder t = new StringBuilder(
+                "| mode | accepted | lost | duplicate outcomes | duplicate charges | throughput (outcomes/s) | p99 (ms) | violations |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (ModeRow r : rows) {
+            t.append(String.format(
+                    "| %s | %d | %d | %d | %d | %.1f | %.1f | %d |%n",
+                    r.mode(),
+                    r.accepted(),
+                    r.lost(),
+                    r.duplicateOutcomes(),
+                    r.duplicateCharges(),
+                    r.outcomesPerSecond(),
+                    r.p99Ms(),
+                    r.violations()));
+        }
+        return t.toString();
+    }
+
+    private int runOnce(FaultSchedule schedule) throws Exception {
         quietKafkaClients();
         // Ctrl-C (or SIGTERM) must not leave the service JVMs behind: they are not this JVM's threads.
         Runtime.getRuntime()
@@ -187,8 +295,9 @@ public final class ChaosCommand implements Callable<Integer> {
                         "chaos-stop-services"));
         Path work = TempDirs.create("billing-chaos-");
         System.out.printf(
-                "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d gateway(s), %d processor(s); logs in %s%n",
-                seed, kills, targets, interval, rate, gateways, processors, work);
+                "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d gateway(s), %d processor(s) (%s);"
+                        + " logs in %s%n",
+                seed, kills, targets, interval, rate, gateways, processors, guarantee, work);
         Vertx vertx = Vertx.vertx();
         EmbeddedPg pg = null;
         ChaosLoad load = null;
@@ -235,7 +344,21 @@ public final class ChaosCommand implements Callable<Integer> {
                     .using(vertx)
                     .build();
             verify(load, reader, bootstrap, pool);
-            reconcile(vertx, pgUri, bootstrap, sandboxPort);
+            if (naive()) {
+                // Reconciliation reads the ledger (payments), which the naive modes do not write.
+                summary.put("reconcile breaks", "not run (" + guarantee + " keeps no payments rows)");
+            } else {
+                reconcile(vertx, pgUri, bootstrap, sandboxPort);
+            }
+            row = new ModeRow(
+                    guarantee,
+                    row.accepted(),
+                    row.lost(),
+                    row.duplicateOutcomes(),
+                    row.duplicateCharges(),
+                    row.outcomesPerSecond(),
+                    row.p99Ms(),
+                    violations.size());
             return report(load, reader);
         } finally {
             if (load != null) {
@@ -308,6 +431,7 @@ public final class ChaosCommand implements Callable<Integer> {
             p.put("provider.baseUrl", "http://127.0.0.1:" + sandboxPort);
             p.put("provider.secretKey", SANDBOX_SECRET);
             p.put("reconcile.intervalMs", "0");
+            p.put("processor.guarantee", guarantee);
             // Smaller batches than the default: a restarted processor commits its first batch sooner.
             p.put("processor.maxPollRecords", "200");
             // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
@@ -650,15 +774,27 @@ public final class ChaosCommand implements Callable<Integer> {
                 accepted.add(id);
             }
         });
-        long missing;
-        do {
+        long missing = -1;
+        long changedAt = System.currentTimeMillis();
+        while (true) {
             waitWatching(500);
             Set<String> outcomes = reader.outcomeIds();
-            missing = accepted.stream().filter(id -> !outcomes.contains(id)).count()
+            long now = accepted.stream().filter(id -> !outcomes.contains(id)).count()
                     + reader.billingIds().stream()
                             .filter(id -> !outcomes.contains(id))
                             .count();
-        } while (missing > 0 && System.currentTimeMillis() < deadline);
+            if (now != missing) {
+                missing = now;
+                changedAt = System.currentTimeMillis();
+            }
+            if (missing == 0 || System.currentTimeMillis() >= deadline) {
+                break;
+            }
+            // A naive mode may never deliver what it lost: stop waiting once nothing moves.
+            if (naive() && System.currentTimeMillis() - changedAt >= NAIVE_SETTLE_QUIET_MS) {
+                break;
+            }
+        }
         // Anything late (an unknown payment published by a restarted gateway's settlement) shows up now.
         waitWatching(3_000);
         System.out.printf(
@@ -698,7 +834,13 @@ public final class ChaosCommand implements Callable<Integer> {
         Map<String, Integer> outcomeCounts = new HashMap<>();
         outcomes.forEach(o -> outcomeCounts.merge(o.key(), 1, Integer::sum));
         ChaosChecks.Effects effects = new ChaosChecks.Effects(
-                countBy(pool, "SELECT payment_id, count(*) FROM payments GROUP BY 1"),
+                // The naive modes record into naive_outcomes, one row per processing, so a payment
+                // processed twice is counted twice.
+                countBy(
+                        pool,
+                        naive()
+                                ? "SELECT payment_id, count(*) FROM naive_outcomes GROUP BY 1"
+                                : "SELECT payment_id, count(*) FROM payments GROUP BY 1"),
                 countBy(
                         pool,
                         "SELECT payment_id, count(*) FROM sandbox.charges WHERE payment_id IS NOT NULL GROUP BY 1"),
@@ -735,6 +877,39 @@ public final class ChaosCommand implements Callable<Integer> {
                         effects.charges().values().stream().mapToLong(i -> i).sum()));
         summary.put("accepted per second", String.format("%.1f", load.acceptedPerSecond()));
         summary.put("p99 of accepted (ms, from intended send)", String.format("%.1f", load.acceptedLatencyMs(99)));
+        ChaosChecks.Shape shape = ChaosChecks.shape(load.answers(), effects);
+        double seconds = Math.max(1e-9, (reader.lastOutcomeNanos() - runStartNanos) / 1e9);
+        double perSecond = reader.lastOutcomeNanos() > runStartNanos ? outcomes.size() / seconds : 0;
+        summary.put("guarantee", guarantee);
+        summary.put(
+                "lost (accepted, no outcome and no charge)",
+                shape.lost().size() + (shape.lost().isEmpty() ? "" : ", e.g. " + first(shape.lost())));
+        summary.put(
+                "payments with duplicate outcomes",
+                shape.duplicateOutcomes().size()
+                        + (shape.duplicateOutcomes().isEmpty() ? "" : ", e.g. " + first(shape.duplicateOutcomes())));
+        summary.put(
+                "payments charged more than once",
+                shape.duplicateCharges().size()
+                        + (shape.duplicateCharges().isEmpty() ? "" : ", e.g. " + first(shape.duplicateCharges())));
+        summary.put("outcomes per second (load start to last outcome)", String.format("%.1f", perSecond));
+        row = new ModeRow(
+                guarantee,
+                t.accepted(),
+                shape.lost().size(),
+                shape.duplicateOutcomes().size(),
+                shape.duplicateCharges().size(),
+                perSecond,
+                load.acceptedLatencyMs(99),
+                -1);
+    }
+
+    private static List<String> first(List<String> ids) {
+        return ids.subList(0, Math.min(3, ids.size()));
+    }
+
+    private boolean naive() {
+        return !guarantee.equals(GUARANTEES.get(0));
     }
 
     private final Map<String, String> summary = new LinkedHashMap<>();
@@ -787,7 +962,7 @@ public final class ChaosCommand implements Callable<Integer> {
 
     private int report(ChaosLoad load, ConcurrentReader reader) {
         System.out.println();
-        System.out.println("== chaos result ==");
+        System.out.println("== chaos result (processor.guarantee " + guarantee + ") ==");
         System.out.printf(
                 "faults injected: %d; processes that exited by themselves: %d; restarted after a failed liveness probe: %d%n",
                 kills, unplannedExits, livenessRestarts);

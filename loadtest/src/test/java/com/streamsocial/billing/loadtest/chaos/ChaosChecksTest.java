@@ -137,4 +137,37 @@ class ChaosChecksTest {
                         org.assertj.core.groups.Tuple.tuple("not-accepted", "r"),
                         org.assertj.core.groups.Tuple.tuple("not-accepted", "stranger"));
     }
+
+    @Test
+    void theComparisonCountsLostPaymentsAndDuplicateOutcomesAndCharges() {
+        Map<String, Answer> answers = Map.of(
+                "ok", Answer.ACCEPTED,
+                "lost", Answer.ACCEPTED,
+                "twice", Answer.ACCEPTED,
+                "charged-only", Answer.ACCEPTED,
+                "refused", Answer.REJECTED);
+        Effects e = new Effects(
+                Map.of(), Map.of("ok", 1, "twice", 2, "charged-only", 1), Map.of("ok", 1, "twice", 3), Map.of());
+        ChaosChecks.Shape s = ChaosChecks.shape(answers, e);
+        // charged-only has no outcome but was charged: not lost (the money moved), only undelivered.
+        assertThat(s.lost()).containsExactly("lost");
+        assertThat(s.duplicateOutcomes()).containsExactly("twice");
+        assertThat(s.duplicateCharges()).containsExactly("twice");
+        assertThat(ChaosChecks.shape(answers, new Effects(Map.of(), Map.of("ok", 1), Map.of("ok", 1), Map.of()))
+                        .lost())
+                .containsExactly("charged-only", "lost", "twice");
+    }
+
+    @Test
+    void theComparisonTableHasOneRowPerMode() {
+        String t = ChaosCommand.table(List.of(
+                new ChaosCommand.ModeRow("exactly-once", 100, 0, 0, 0, 40.0, 120.5, 0),
+                new ChaosCommand.ModeRow("at-most-once", 100, 7, 0, 0, 45.0, 110.0, 14)));
+        assertThat(t.lines().toList())
+                .containsExactly(
+                        "| mode | accepted | lost | duplicate outcomes | duplicate charges | throughput (outcomes/s) | p99 (ms) | violations |",
+                        "|---|---:|---:|---:|---:|---:|---:|---:|",
+                        "| exactly-once | 100 | 0 | 0 | 0 | 40.0 | 120.5 | 0 |",
+                        "| at-most-once | 100 | 7 | 0 | 0 | 45.0 | 110.0 | 14 |");
+    }
 }

@@ -48,8 +48,19 @@ public final class StripeProvider implements PaymentProvider {
     private final InFlightLimiter limiter;
     private final Metrics metrics;
     private final ProviderAddress address;
+    private final boolean idempotencyKeys;
 
     public StripeProvider(Vertx vertx, Options options, Metrics metrics) {
+        this(vertx, options, metrics, true);
+    }
+
+    /**
+     * With {@code idempotencyKeys} false, charges are created without an {@code Idempotency-Key}:
+     * every call, retries included, may charge again. Only for the naive guarantees
+     * ({@code processor.guarantee} other than exactly-once), which exist to show that.
+     */
+    public StripeProvider(Vertx vertx, Options options, Metrics metrics, boolean idempotencyKeys) {
+        this.idempotencyKeys = idempotencyKeys;
         this.vertx = vertx;
         this.o = options;
         this.metrics = metrics;
@@ -85,8 +96,10 @@ public final class StripeProvider implements PaymentProvider {
         var request = c.intentId() != null
                 ? client.get(address.port(), address.host(), address.path("/v1/payment_intents/" + enc(c.intentId())))
                 : client.post(address.port(), address.host(), address.path("/v1/payment_intents"))
-                        .putHeader("Idempotency-Key", c.paymentId())
                         .putHeader("Content-Type", "application/x-www-form-urlencoded");
+        if (c.intentId() == null && idempotencyKeys) {
+            request.putHeader("Idempotency-Key", c.paymentId());
+        }
         request.ssl(address.ssl()).timeout(o.callTimeoutMs()).putHeader("Authorization", "Bearer " + o.secretKey());
         Future<HttpResponse<Buffer>> sent =
                 c.intentId() != null ? request.send() : request.sendBuffer(Buffer.buffer(form(c)));
