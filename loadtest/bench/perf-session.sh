@@ -218,29 +218,36 @@ step_gwwrk() {
     stack_stop
 }
 
-step_drains() {
-    # shellcheck disable=SC2086
-    stack_start dr-aa -Dprovider.kind=approve-all ${STACK_FLAGS:-}
-    # Builds before the baseline existed have no --baseline: the yardstick is the same broker anyway.
-    if "${H[@]}" drain --help | grep -q -- --baseline; then
-        drain_series dr-baseline --events "$DRAIN_AA" --baseline
+step_drains() { # DRAIN_SETS picks among aa, sb, sl (default all three)
+    local sets=" ${DRAIN_SETS:-aa sb sl} "
+    if [[ $sets == *" aa "* ]]; then
+        # shellcheck disable=SC2086
+        stack_start dr-aa -Dprovider.kind=approve-all ${STACK_FLAGS:-}
+        # Builds before the baseline existed have no --baseline: the yardstick is the same broker anyway.
+        if "${H[@]}" drain --help | grep -q -- --baseline; then
+            drain_series dr-baseline --events "$DRAIN_AA" --baseline
+        fi
+        drain_series dr-aa --events "$DRAIN_AA" --provider approve-all
+        stack_stop
     fi
-    drain_series dr-aa --events "$DRAIN_AA" --provider approve-all
-    stack_stop
-    # shellcheck disable=SC2086
-    stack_start dr-sb ${STACK_FLAGS:-}
-    psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'SELECT pg_stat_statements_reset()' >/dev/null 2>&1
-    drain_series dr-sb --events "$DRAIN_SB" --provider sandbox
-    # Which statements the sandbox and the processor ran, and how many rows each call covered.
-    psql -h 127.0.0.1 -p 5433 -U postgres -c "SELECT calls, rows, round(total_exec_time::numeric) AS total_ms,
-        round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
-        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12" >"$OUT/dr-sb-pgss.txt" 2>&1
-    head -16 "$OUT/dr-sb-pgss.txt"
-    stack_stop
-    # shellcheck disable=SC2086
-    stack_start dr-sl '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}' ${STACK_FLAGS:-}
-    drain_series dr-sl --events "$DRAIN_SL" --provider sandbox-100-300ms
-    stack_stop
+    if [[ $sets == *" sb "* ]]; then
+        # shellcheck disable=SC2086
+        stack_start dr-sb ${STACK_FLAGS:-}
+        psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'SELECT pg_stat_statements_reset()' >/dev/null 2>&1
+        drain_series dr-sb --events "$DRAIN_SB" --provider sandbox
+        # Which statements the sandbox and the processor ran, and how many rows each call covered.
+        psql -h 127.0.0.1 -p 5433 -U postgres -c "SELECT calls, rows, round(total_exec_time::numeric) AS total_ms,
+            round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
+            FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12" >"$OUT/dr-sb-pgss.txt" 2>&1
+        head -16 "$OUT/dr-sb-pgss.txt"
+        stack_stop
+    fi
+    if [[ $sets == *" sl "* ]]; then
+        # shellcheck disable=SC2086
+        stack_start dr-sl '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}' ${STACK_FLAGS:-}
+        drain_series dr-sl --events "$DRAIN_SL" --provider sandbox-100-300ms
+        stack_stop
+    fi
 }
 
 for s in $STEPS; do
