@@ -18,6 +18,7 @@
 # Every figure is printed and kept under OUTDIR (harness reports, JFR files, stack logs).
 set -uo pipefail
 JAR=$(readlink -f "$1")
+mkdir -p "$2"
 OUT=$(readlink -f "$2")
 shift 2
 STEPS=${*:-aa sb sl}
@@ -182,6 +183,11 @@ drain_series() { # label, extra drain flags...
     local label=$1 i
     shift
     : >"$OUT/$label.txt"
+    if [ "${DRAIN_WARMUP:-1}" = 1 ]; then
+        # One discarded drain first: the JIT compiles the hot path during it, not during the measured runs.
+        "${H[@]}" drain "$@" --report "$OUT/$label-warmup" >"$OUT/$label-warmup.txt" 2>&1
+        sleep 3
+    fi
     for i in $(seq "$RUNS"); do
         "${H[@]}" drain "$@" --report "$OUT/$label-$i" | grep -E '^drain' | tee -a "$OUT/$label.txt"
         sleep 3
