@@ -138,6 +138,11 @@ public final class ProcessorVerticle extends VerticleBase {
                     .put("consecutive_failed_batches", loop.consecutiveFailures())
                     .put("last_failure", loop.lastFailure()));
         });
+        return serve(router);
+    }
+
+    /** Adds {@code /metrics} to the health routes and listens on {@code processor.httpPort}. */
+    private Future<?> serve(Router router) {
         router.get("/metrics")
                 .handler(ctx -> ctx.response()
                         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -146,6 +151,14 @@ public final class ProcessorVerticle extends VerticleBase {
                 .requestHandler(router)
                 .listen(config.httpPort(), config.httpHost())
                 .onSuccess(s -> server = s);
+    }
+
+    /**
+     * The member id of loop {@code k}: loop 0 keeps the instance's own id (the ids of a one-loop
+     * processor); the others add {@code -k}.
+     */
+    private String memberId(int k) {
+        return k == 0 ? config.instanceId() : config.instanceId() + "-" + k;
     }
 
     /**
@@ -162,10 +175,9 @@ public final class ProcessorVerticle extends VerticleBase {
         NaiveBatch naive = new NaiveBatch(pool, provider, metrics, config.guarantee());
         return naive.prepare().compose(v -> {
             for (int k = 0; k < config.loops(); k++) {
-                String memberId = k == 0 ? config.instanceId() : config.instanceId() + "-" + k;
                 NaiveLoop loop = new NaiveLoop(
                         config.guarantee(),
-                        consumerConfig(memberId),
+                        consumerConfig(memberId(k)),
                         KafkaSafety.idempotentProducer(config.kafka()),
                         config.pollMs(),
                         config.processTimeoutMs(),
@@ -196,14 +208,7 @@ public final class ProcessorVerticle extends VerticleBase {
                         .put("ready", ready)
                         .put("guarantee", config.guarantee().wire()));
             });
-            router.get("/metrics")
-                    .handler(ctx -> ctx.response()
-                            .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                            .end(metrics.render()));
-            return vertx.createHttpServer()
-                    .requestHandler(router)
-                    .listen(config.httpPort(), config.httpHost())
-                    .onSuccess(srv -> server = srv);
+            return serve(router);
         });
     }
 
@@ -229,7 +234,7 @@ public final class ProcessorVerticle extends VerticleBase {
      * {@code group.instance.id} per consumer, and each producer its own {@code transactional.id}.
      */
     private TransactionalLoop startLoop(int k) {
-        String memberId = k == 0 ? config.instanceId() : config.instanceId() + "-" + k;
+        String memberId = memberId(k);
         TransactionalLoop loop = new TransactionalLoop(
                 consumerConfig(memberId),
                 KafkaSafety.transactionalProducer(
