@@ -68,25 +68,34 @@ public final class Drain {
                 nowMs);
     }
 
+    /**
+     * Writes {@code events} billing events for keys {@code keyPrefix + i} to {@code topic} in one
+     * Kafka transaction, handing each payment id to {@code onId}; returns once it has committed.
+     */
+    public static void prefill(
+            String bootstrap, String topic, int events, String tenant, String keyPrefix, Consumer<String> onId) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaSafety.transactionalProducer(
+                Map.of("bootstrap.servers", bootstrap, "linger.ms", 5, "batch.size", 262_144),
+                "loadtest-prefill-" + UUID.randomUUID(),
+                TRANSACTION_TIMEOUT_MS))) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            long nowMs = System.currentTimeMillis();
+            for (int i = 0; i < events; i++) {
+                PaymentEvent e = event(tenant, keyPrefix, i, nowMs);
+                onId.accept(e.paymentId());
+                producer.send(new ProducerRecord<>(topic, e.paymentId(), e.toBytes()));
+            }
+            producer.commitTransaction();
+        }
+    }
+
     public static Result run(Options o, Consumer<String> progress) throws Exception {
         try (OutcomeCounter outcomes = OutcomeCounter.start(o.bootstrap())) {
             long t0 = System.nanoTime();
             long commitNanos;
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaSafety.transactionalProducer(
-                    Map.of("bootstrap.servers", o.bootstrap(), "linger.ms", 5, "batch.size", 262_144),
-                    "loadtest-drain-" + UUID.randomUUID(),
-                    TRANSACTION_TIMEOUT_MS))) {
-                producer.initTransactions();
-                producer.beginTransaction();
-                long nowMs = System.currentTimeMillis();
-                for (int i = 0; i < o.events(); i++) {
-                    PaymentEvent e = event(o.tenant(), o.keyPrefix(), i, nowMs);
-                    outcomes.track(e.paymentId());
-                    producer.send(new ProducerRecord<>(Topics.BILLING, e.paymentId(), e.toBytes()));
-                }
-                producer.commitTransaction();
-                commitNanos = System.nanoTime();
-            }
+            prefill(o.bootstrap(), Topics.BILLING, o.events(), o.tenant(), o.keyPrefix(), outcomes::track);
+            commitNanos = System.nanoTime();
             long prefillMs = (commitNanos - t0) / 1_000_000;
             progress.accept(String.format(
                     "pre-filled %d billing events in %d ms (one transaction); draining...", o.events(), prefillMs));

@@ -119,19 +119,7 @@ public final class RpwBaseline {
             Thread.sleep(100);
         }
         long t0 = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaSafety.transactionalProducer(
-                Map.of("bootstrap.servers", o.bootstrap(), "linger.ms", 5, "batch.size", 262_144),
-                "loadtest-rpw-fill-" + run,
-                Drain.TRANSACTION_TIMEOUT_MS))) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            long nowMs = System.currentTimeMillis();
-            for (int i = 0; i < o.events(); i++) {
-                PaymentEvent e = Drain.event("default", "rpw-" + run + "-", i, nowMs);
-                producer.send(new ProducerRecord<>(INPUT, e.paymentId(), e.toBytes()));
-            }
-            producer.commitTransaction();
-        }
+        Drain.prefill(o.bootstrap(), INPUT, o.events(), "default", "rpw-" + run + "-", id -> {});
         commitNanos = System.nanoTime();
         long prefillMs = (commitNanos - t0) / 1_000_000;
         progress.accept(String.format(
