@@ -136,7 +136,10 @@ public final class ChaosCommand implements Callable<Integer> {
                     + " Needs --processors 2 or more (default ${DEFAULT-VALUE})")
     int zombies = 0;
 
-    @Option(names = "--keep", description = "Keep the work directory (service logs, broker log dir)")
+    @Option(
+            names = "--keep",
+            description =
+                    "Keep the work directory (service logs, broker log dir); a run with a violation always keeps it")
     boolean keep;
 
     @Option(
@@ -333,7 +336,7 @@ public final class ChaosCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - runStartNanos) / 1e9;
             System.out.printf("load stopped after %.1f s; waiting for the answers%n", seconds);
             load.awaitAnswers();
-            settle(load, reader);
+            settle(load, reader, bootstrap);
             reader.close();
             if (reader.failure() != null) {
                 violations.add(new Violation("checker", "reader", "the concurrent reader failed: " + reader.failure()));
@@ -375,7 +378,8 @@ public final class ChaosCommand implements Callable<Integer> {
             if (pg != null) {
                 pg.close();
             }
-            if (keep) {
+            if (keep || !violations.isEmpty()) {
+                // A failed run keeps its service logs and broker log dir for the post-mortem.
                 System.out.println("kept " + work);
             } else {
                 TempDirs.delete(work);
@@ -765,7 +769,7 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     /** Waits until every accepted payment and every published billing event has its outcome. */
-    private void settle(ChaosLoad load, ConcurrentReader reader) throws Exception {
+    private void settle(ChaosLoad load, ConcurrentReader reader, String bootstrap) throws Exception {
         long t0 = System.currentTimeMillis();
         long deadline = t0 + settleTimeoutMs;
         Set<String> accepted = new HashSet<>();
@@ -800,6 +804,11 @@ public final class ChaosCommand implements Callable<Integer> {
         System.out.printf(
                 "settled after %d ms (%d accepted or published payments still without an outcome)%n",
                 System.currentTimeMillis() - t0, missing);
+        if (missing > 0) {
+            System.out.println("what holds read_committed readers back:");
+            OpenTransactions.describe(bootstrap, List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS))
+                    .forEach(System.out::println);
+        }
     }
 
     private void verify(ChaosLoad load, ConcurrentReader reader, String bootstrap, Pool pool) throws Exception {

@@ -1,0 +1,119 @@
+package com.streamsocial.billing.loadtest.chaos;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Why read_committed readers are held back: every partition whose last stable offset is below its
+ * high watermark, the producers with a transaction open on it, and the coordinator's transactions that
+ * are not complete. Printed by {@code chaos} when payments stay without an outcome, so that a run on
+ * a machine we cannot log into says which transaction held what.
+ */
+final class OpenTransactions {
+    private static final long ADMIN_TIMEOUT_MS = 15_000;
+
+    private OpenTransactions() {}
+
+    /** The report's lines; on failure, one line naming the failure (this is a diagnosis, not a check). */
+    static List<String> describe(String bootstrap, Collection<String> topics) {
+        List<String> lines = new ArrayList<>();
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS);
+        try (Admin admin = Admin.create(p)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (TopicDescription d : admin.describeTopics(topics)
+                    .allTopicNames()
+                    .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                    .values()) {
+                d.partitions().forEach(i -> partitions.add(new TopicPartition(d.name(), i.partition())));
+            }
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+            var hw = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                    .all()
+                    .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            var lso = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .all()
+                    .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            List<TopicPartition> held = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                long h = hw.get(tp).offset();
+                long s = lso.get(tp).offset();
+                if (s < h) {
+                    held.add(tp);
+                    lines.add(String.format("  %s: last stable offset %d, high watermark %d", tp, s, h));
+                }
+            }
+            if (held.isEmpty()) {
+                lines.add("  no partition is held back: every last stable offset equals its high watermark");
+            } else {
+                Map<TopicPartition, List<ProducerState>> producers = new HashMap<>();
+                admin.describeProducers(held)
+                        .all()
+                        .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                        .forEach((tp, r) -> producers.put(tp, r.activeProducers()));
+                for (TopicPartition tp : held) {
+                    for (ProducerState s : producers.getOrDefault(tp, List.of())) {
+                        if (s.currentTransactionStartOffset().isPresent()) {
+                            lines.add(String.format(
+                                    "  %s: producer %d epoch %d has a transaction open from offset %d (coordinator"
+                                            + " epoch %s, last write at %d)",
+                                    tp,
+                                    s.producerId(),
+                                    s.producerEpoch(),
+                                    s.currentTransactionStartOffset().getAsLong(),
+                                    s.coordinatorEpoch(),
+                                    s.lastTimestamp()));
+                        }
+                    }
+                }
+            }
+            List<String> open = new ArrayList<>();
+            for (TransactionListing l : admin.listTransactions().all().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                if (l.state() != TransactionState.EMPTY
+                        && l.state() != TransactionState.COMPLETE_COMMIT
+                        && l.state() != TransactionState.COMPLETE_ABORT) {
+                    open.add(l.transactionalId());
+                }
+            }
+            if (!open.isEmpty()) {
+                for (Map.Entry<String, TransactionDescription> e : admin.describeTransactions(open)
+                        .all()
+                        .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                        .entrySet()) {
+                    TransactionDescription d = e.getValue();
+                    lines.add(String.format(
+                            "  transaction %s: %s, producer %d epoch %d, started at %d, partitions %s",
+                            e.getKey(),
+                            d.state(),
+                            d.producerId(),
+                            d.producerEpoch(),
+                            d.transactionStartTimeMs().orElse(-1),
+                            d.topicPartitions()));
+                }
+            } else {
+                lines.add("  the coordinator has no transaction in progress");
+            }
+        } catch (Exception e) {
+            lines.add("  could not describe the open transactions: " + e);
+        }
+        return lines;
+    }
+}
