@@ -80,6 +80,9 @@ public final class ChaosCommand implements Callable<Integer> {
     static final String SANDBOX_SECRET = "sk_test_chaos";
     /** How long the first zombie's batch 3 waits before its Kafka commit (it is paused meanwhile). */
     static final long ZOMBIE_STALL_MS = 5_000;
+
+    /** {@code processor.loops} of every processor (the default), except a zombie's, which runs one. */
+    static final int PROCESSOR_LOOPS = 3;
     /** How often readiness and recovery are polled. */
     private static final long POLL_MS = 100;
     /** Violations printed in full, at most; the rest are counted. */
@@ -402,7 +405,9 @@ public final class ChaosCommand implements Callable<Integer> {
         services.put(Target.BROKER, List.of(broker));
         broker.start();
         require(broker, broker.awaitLine("broker ready", 120_000), "broker did not start");
-        EmbeddedKafka.createTopics(bootstrap, Topics.ALL, LocalInfra.TOPIC_PARTITIONS);
+        // As the README asks of a deployment: at least one partition per consumer (instances x loops),
+        // so that a restarted processor is given partitions and its recovery can be seen.
+        EmbeddedKafka.createTopics(bootstrap, Topics.ALL, partitions());
         List<ServiceProcess> gs = new ArrayList<>();
         for (int i = 1; i <= gateways; i++) {
             int port = FreePorts.pick();
@@ -436,6 +441,7 @@ public final class ChaosCommand implements Callable<Integer> {
             p.put("provider.secretKey", SANDBOX_SECRET);
             p.put("reconcile.intervalMs", "0");
             p.put("processor.guarantee", guarantee);
+            p.put("processor.loops", Integer.toString(PROCESSOR_LOOPS));
             // Smaller batches than the default: a restarted processor commits its first batch sooner.
             p.put("processor.maxPollRecords", "200");
             // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
@@ -469,6 +475,11 @@ public final class ChaosCommand implements Callable<Integer> {
                 "up: broker %s, gateways on %s, processors (health) on %s, sandbox on %d, postgresql %s%n",
                 bootstrap, gatewayPorts, processorPorts, sandboxPort, pgUri);
         return bootstrap;
+    }
+
+    /** Partitions per topic: the local stack's count, or one per processor loop if that is more. */
+    private int partitions() {
+        return Math.max(LocalInfra.TOPIC_PARTITIONS, processors * PROCESSOR_LOOPS);
     }
 
     private static void require(ServiceProcess s, boolean ok, String what) {
@@ -669,7 +680,7 @@ public final class ChaosCommand implements Callable<Integer> {
                             others += n;
                         }
                     }
-                    moved = !zombieAssigned && others >= LocalInfra.TOPIC_PARTITIONS;
+                    moved = !zombieAssigned && others >= partitions();
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                     // Try again.
                 }
@@ -808,6 +819,14 @@ public final class ChaosCommand implements Callable<Integer> {
             System.out.println("what holds read_committed readers back:");
             OpenTransactions.describe(bootstrap, List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS))
                     .forEach(System.out::println);
+            // Where each service stands, in its log for the post-mortem.
+            for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
+                for (ServiceProcess s : services.getOrDefault(t, List.of())) {
+                    if (s.isAlive()) {
+                        s.dumpThreads();
+                    }
+                }
+            }
         }
     }
 

@@ -83,6 +83,11 @@ final class ServiceProcess {
         signal("CONT");
     }
 
+    /** SIGQUIT: the JVM prints every thread's stack to its log and goes on running. */
+    void dumpThreads() throws IOException, InterruptedException {
+        signal("QUIT");
+    }
+
     private void signal(String sig) throws IOException, InterruptedException {
         int rc = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
                 .inheritIO()
