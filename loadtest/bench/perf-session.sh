@@ -105,10 +105,9 @@ cpu_run() { # label rate duration [jfr]
     head -16 "$OUT/$label-pgss.txt"
 }
 
-step_aa() {
-    stack_start aa -Dprovider.kind=approve-all
-    "${H[@]}" run --rate 2000 --duration 15s --no-lag --report "$OUT/aa-warmup" >"$OUT/aa-warmup.txt" 2>&1
-    echo "== bare Vert.x 5, wrk -t1 -c64 -d10s, ~200-byte POST"
+# The yardsticks run in the same session: a bare Vert.x 5 server under the same wrk command as the
+# gateway, and Kafka's own ProducerPerformance with transactions on the stack's broker.
+ref_bare_vertx() {
     java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
     local bare=$!
     sleep 4
@@ -118,11 +117,9 @@ step_aa() {
     done
     kill "$bare"
     wait "$bare" 2>/dev/null
-    echo "== gateway, wrk -t1 -c64 -d10s (same command)"
-    for i in $(seq "$RUNS"); do
-        wrk -t1 -c64 -d10s -s "$BENCH/post.lua" http://127.0.0.1:8080/v1/payments | grep -E 'Requests/sec|Non-2xx|Latency' | tee -a "$OUT/gw-wrk.txt"
-    done
-    echo "== ProducerPerformance, transactional (20 ms transactions), 200,000 x 400 B, acks=all, idempotent"
+}
+
+ref_producer_perf() {
     java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \
         --topic bench.perf --partitions 6 --replication-factor 1 >/dev/null 2>&1
     for i in $(seq "$RUNS"); do
@@ -131,6 +128,19 @@ step_aa() {
             --producer-props bootstrap.servers=127.0.0.1:9092 acks=all enable.idempotence=true \
             | tail -1 | tee -a "$OUT/kafka-tx.txt"
     done
+}
+
+step_aa() {
+    stack_start aa -Dprovider.kind=approve-all
+    "${H[@]}" run --rate 2000 --duration 15s --no-lag --report "$OUT/aa-warmup" >"$OUT/aa-warmup.txt" 2>&1
+    echo "== bare Vert.x 5, wrk -t1 -c64 -d10s, ~200-byte POST"
+    ref_bare_vertx
+    echo "== gateway, wrk -t1 -c64 -d10s (same command)"
+    for i in $(seq "$RUNS"); do
+        wrk -t1 -c64 -d10s -s "$BENCH/post.lua" http://127.0.0.1:8080/v1/payments | grep -E 'Requests/sec|Non-2xx|Latency' | tee -a "$OUT/gw-wrk.txt"
+    done
+    echo "== ProducerPerformance, transactional (20 ms transactions), 200,000 x 400 B, acks=all, idempotent"
+    ref_producer_perf
     echo "== max (approve-all): ingest and end to end"
     for i in $(seq "$RUNS"); do
         "${H[@]}" max --start "${MAX_START:-2000}" --step "${MAX_STEP:-2000}" --step-duration 8s --max-rate 30000 --report "$OUT/aa-max$i" \
@@ -199,23 +209,8 @@ drain_series() { # label, extra drain flags...
 step_gwwrk() {
     stack_start gw -Dprovider.kind=approve-all
     if [ "${REFS:-0}" = 1 ]; then
-        java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
-        local bare=$!
-        sleep 4
-        wrk -t1 -c64 -d5s -s "$BENCH/post.lua" http://127.0.0.1:9999/ >/dev/null 2>&1
-        for i in $(seq "$RUNS"); do
-            wrk -t1 -c64 -d10s -s "$BENCH/post.lua" http://127.0.0.1:9999/ | grep -E 'Requests/sec' | tee -a "$OUT/bare.txt"
-        done
-        kill "$bare"
-        wait "$bare" 2>/dev/null
-        java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \
-            --topic bench.perf --partitions 6 --replication-factor 1 >/dev/null 2>&1
-        for i in $(seq "$RUNS"); do
-            java -cp "$KCP" org.apache.kafka.tools.ProducerPerformance --topic bench.perf --num-records 200000 \
-                --record-size 400 --throughput -1 --transactional-id "bench-tx-$i-$RANDOM" --transaction-duration-ms 20 \
-                --producer-props bootstrap.servers=127.0.0.1:9092 acks=all enable.idempotence=true \
-                | tail -1 | tee -a "$OUT/kafka-tx.txt"
-        done
+        ref_bare_vertx
+        ref_producer_perf
     fi
     wrk -t1 -c64 -d60s -s "$BENCH/post.lua" http://127.0.0.1:8080/v1/payments >"$OUT/gw-warmup.txt" 2>&1
     for i in $(seq "$RUNS"); do
