@@ -60,25 +60,38 @@ class SecretsSearchIT {
                 gateway = JarProcess.start(
                         "gateway",
                         Map.of(
-                                "http.host", "127.0.0.1",
-                                "http.port", String.valueOf(gatewayPort),
-                                "gateway.producers", "1",
-                                "pg.uri", infra.pgUri(),
-                                "pg.password", PG_PASSWORD,
-                                "kafka.bootstrap.servers", infra.kafkaBootstrap()));
+                                "http.host",
+                                "127.0.0.1",
+                                "http.port",
+                                String.valueOf(gatewayPort),
+                                "gateway.producers",
+                                "1",
+                                "pg.uri",
+                                infra.pgUri(),
+                                "pg.password",
+                                PG_PASSWORD,
+                                "kafka.bootstrap.servers",
+                                infra.kafkaBootstrap()));
                 assertThat(awaitStatus(gatewayUrl(gatewayPort, "/health/ready"), 200, 120_000))
                         .as(gateway.output())
                         .isTrue();
                 processor = JarProcess.start(
                         "processor",
                         Map.of(
-                                "processor.httpPort", String.valueOf(processorPort),
-                                "processor.loops", "1",
-                                "pg.uri", infra.pgUri(),
-                                "kafka.bootstrap.servers", infra.kafkaBootstrap(),
-                                "provider.baseUrl", "http://127.0.0.1:" + sandboxPort,
-                                "provider.secretKey", PROVIDER_KEY,
-                                "reconcile.intervalMs", "0"));
+                                "processor.httpPort",
+                                String.valueOf(processorPort),
+                                "processor.loops",
+                                "1",
+                                "pg.uri",
+                                infra.pgUri(),
+                                "kafka.bootstrap.servers",
+                                infra.kafkaBootstrap(),
+                                "provider.baseUrl",
+                                "http://127.0.0.1:" + sandboxPort,
+                                "provider.secretKey",
+                                PROVIDER_KEY,
+                                "reconcile.intervalMs",
+                                "0"));
                 assertThat(processor.awaitLine("processor processor-1 ready", 120_000))
                         .as(processor.output())
                         .isTrue();
@@ -88,7 +101,8 @@ class SecretsSearchIT {
                 haystacks.put("processor command line", commandLine(processor.pid()));
 
                 for (int i = 0; i < PAYMENTS; i++) {
-                    HttpResponse<String> r = post(gatewayPort, "Bearer " + API_KEY, "secrets-" + i, payment("pm_card_visa"));
+                    HttpResponse<String> r =
+                            post(gatewayPort, "Bearer " + API_KEY, "secrets-" + i, payment("pm_card_visa"));
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
                 }
                 // Bad requests, each with a secret in it somewhere: the answers must not echo it.
@@ -109,7 +123,9 @@ class SecretsSearchIT {
                                 .header("Authorization", "Bearer " + API_KEY)
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
-                haystacks.put("answer to a GET of an unknown payment", foreign.headers().map() + "\n" + foreign.body());
+                haystacks.put(
+                        "answer to a GET of an unknown payment",
+                        foreign.headers().map() + "\n" + foreign.body());
 
                 awaitOutcomes(infra.kafkaBootstrap(), PAYMENTS, 120_000);
 

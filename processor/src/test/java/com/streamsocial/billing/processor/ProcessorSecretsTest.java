@@ -44,8 +44,8 @@ class ProcessorSecretsTest {
     void theSandboxKeyIsTheDefaultOnlyForAProviderOnThisMachine() {
         assertThat(ProcessorConfig.from(Settings.of(Map.of())).providerSecretKey())
                 .isEqualTo(ProcessorConfig.SANDBOX_SECRET_KEY);
-        assertThatThrownBy(() -> ProcessorConfig.from(
-                        Settings.of(Map.of("provider.baseUrl", "https://api.stripe.com"))))
+        assertThatThrownBy(
+                        () -> ProcessorConfig.from(Settings.of(Map.of("provider.baseUrl", "https://api.stripe.com"))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("provider.secretKey is required")
                 .hasMessageContaining("BILLING_PROVIDER_SECRETKEY");

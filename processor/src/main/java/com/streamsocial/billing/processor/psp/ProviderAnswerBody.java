@@ -9,9 +9,9 @@ import io.vertx.ext.web.codec.BodyCodec;
 import io.vertx.ext.web.codec.spi.BodyStream;
 
 /**
- * The body of a provider's answer, read into memory only up to {@code bytesMax}: past it the read
- * fails with {@link TooLarge} (and the web client drops the connection), so a hostile or broken
- * endpoint cannot make the processor buffer an unbounded answer.
+ * The body of a provider's answer, read into memory only up to {@code bytesMax}: past it the call
+ * fails with {@link TooLarge} and nothing more is kept, so a hostile or broken endpoint cannot make
+ * the processor buffer an unbounded answer.
  */
 final class ProviderAnswerBody {
     /** An answer longer than the bound: a transient failure of the call, never an outcome. */

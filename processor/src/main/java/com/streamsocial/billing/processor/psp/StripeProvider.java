@@ -115,8 +115,8 @@ public final class StripeProvider implements PaymentProvider {
             String why;
             if (ar.succeeded()) {
                 Buffer body = ar.result().body();
-                StripeAnswer.Decision d = StripeAnswer.decide(
-                        c, ar.result().statusCode(), body == null ? null : body.getBytes());
+                StripeAnswer.Decision d =
+                        StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
                 if (d instanceof StripeAnswer.Answered a) {
                     count(a.result());
                     return Future.succeededFuture(a.result());

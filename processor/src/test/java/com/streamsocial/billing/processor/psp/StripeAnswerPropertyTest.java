@@ -53,8 +53,8 @@ class StripeAnswerPropertyTest {
     void anOversizeAnswerIsATransientRetryWhateverItSays(@ForAll("statuses") int status) {
         // A valid success, padded past the bound: too long is refused before it is read.
         String intent = "{\"id\":\"pi_1\",\"status\":\"succeeded\",\"amount\":1000,\"currency\":\"usd\",\"pad\":\"";
-        byte[] body = (intent + "x".repeat(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX) + "\"}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] body =
+                (intent + "x".repeat(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX) + "\"}").getBytes(StandardCharsets.UTF_8);
         Decision d = StripeAnswer.decide(C, status, body);
         assertThat(d).isInstanceOf(Retry.class);
         assertThat(((Retry) d).configuration()).isFalse();
@@ -155,16 +155,17 @@ class StripeAnswerPropertyTest {
     private Arbitrary<String> nest(Arbitrary<String> inner) {
         return Arbitraries.oneOf(
                 inner.list().ofMaxSize(3).map(l -> "[" + String.join(",", l) + "]"),
-                inner.list()
-                        .ofMaxSize(3)
-                        .map(l -> {
-                            StringBuilder b = new StringBuilder("{");
-                            List<String> keys = List.of("\"id\"", "\"status\"", "\"amount\"", "\"error\"", "\"id\"");
-                            for (int i = 0; i < l.size(); i++) {
-                                b.append(i > 0 ? "," : "").append(keys.get(i)).append(":").append(l.get(i));
-                            }
-                            return b.append("}").toString();
-                        }),
+                inner.list().ofMaxSize(3).map(l -> {
+                    StringBuilder b = new StringBuilder("{");
+                    List<String> keys = List.of("\"id\"", "\"status\"", "\"amount\"", "\"error\"", "\"id\"");
+                    for (int i = 0; i < l.size(); i++) {
+                        b.append(i > 0 ? "," : "")
+                                .append(keys.get(i))
+                                .append(":")
+                                .append(l.get(i));
+                    }
+                    return b.append("}").toString();
+                }),
                 Arbitraries.integers().between(500, 5_000).map(n -> "[".repeat(n) + "]".repeat(n)));
     }
 

@@ -50,8 +50,7 @@ class StripeProviderHostileAnswerTest {
         metrics = new Metrics();
         provider = new StripeProvider(
                 vertx,
-                new StripeProvider.Options(
-                        "http://127.0.0.1:" + server.actualPort(), SECRET, 4, 1_500, 10, 50, 4_000),
+                new StripeProvider.Options("http://127.0.0.1:" + server.actualPort(), SECRET, 4, 1_500, 10, 50, 4_000),
                 metrics);
         // Warm up with generous timeouts (a cold JVM on a busy machine can time out its first calls).
         answer = r -> r.setStatusCode(200).end(SUCCEEDED);
@@ -125,8 +124,8 @@ class StripeProviderHostileAnswerTest {
 
     @Test
     void anAnswerEchoingTheKeyDoesNotCarryItIntoTheFailure() throws Exception {
-        answer = r -> r.setStatusCode(503)
-                .end("{\"error\":{\"type\":\"api_error\",\"message\":\"bad key " + SECRET + "\"}}");
+        answer = r ->
+                r.setStatusCode(503).end("{\"error\":{\"type\":\"api_error\",\"message\":\"bad key " + SECRET + "\"}}");
         assertTransient(chargeFails(), "503");
     }
 
