@@ -142,7 +142,7 @@ public final class Settings {
         if (value == null) {
             return null;
         }
-        if (SECRET_KEY.matcher(key).matches()) {
+        if (isSecret(key)) {
             return "****";
         }
         return URI_PASSWORD.matcher(value).replaceAll("$1****@");
@@ -161,19 +161,36 @@ public final class Settings {
     public String secret(String key) {
         if (System.getProperty(key) != null) {
             throw new IllegalArgumentException("secret " + key + " must not be given as -D" + key
-                    + " (the process list shows it): use the environment or " + key + "File");
+                    + " (the process list shows it): set it in the environment as " + environmentName(key)
+                    + ", or put it in a file named by " + key + "File");
         }
         String file = string(key + "File", null);
         if (file != null) {
             try {
-                return java.nio.file.Files.readString(java.nio.file.Path.of(file))
-                        .strip();
+                // Remembered (masked in the effective configuration), so the key is not "unknown".
+                return remember(
+                        key,
+                        java.nio.file.Files.readString(java.nio.file.Path.of(file))
+                                .strip());
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("cannot read " + key + "File " + file + ": " + e.getMessage(), e);
             }
         }
         String v = lookup(key);
-        return v == null || v.isBlank() ? null : v.trim();
+        return remember(key, v == null || v.isBlank() ? null : v.trim());
+    }
+
+    /**
+     * Whether {@code key} names a secret: its value is masked in the effective configuration, and a
+     * launcher passes it in the environment ({@link #environmentName}), never as {@code -D}.
+     */
+    public static boolean isSecret(String key) {
+        return SECRET_KEY.matcher(key).matches();
+    }
+
+    /** The environment variable that sets {@code key}: {@code BILLING_PROVIDER_SECRETKEY} for {@code provider.secretKey}. */
+    public static String environmentName(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_');
     }
 
     /** Every {@code kafka.*} key with the prefix removed, to hand to a Kafka client. */

@@ -66,8 +66,11 @@ class SettingsTest {
     @Test
     void aSecretComesFromTheEnvironmentOrAFileNeverFromASystemProperty(@TempDir Path dir) throws Exception {
         assertThat(Settings.of(Map.of()).secret("test.secret")).isNull();
-        assertThat(Settings.of(Map.of("test.secret", "from-env")).secret("test.secret"))
-                .isEqualTo("from-env");
+        Settings env = Settings.of(Map.of("test.secret", "from-env"));
+        assertThat(env.secret("test.secret")).isEqualTo("from-env");
+        // Read, so known and shown masked; never its value.
+        assertThat(env.unknownKeys("test.")).isEmpty();
+        assertThat(env.effective()).containsEntry("test.secret", "****");
         Path file = dir.resolve("secret");
         Files.writeString(file, "from-file\n");
         assertThat(Settings.of(Map.of("test.secretFile", file.toString())).secret("test.secret"))
@@ -77,6 +80,8 @@ class SettingsTest {
             assertThatThrownBy(() -> Settings.of(Map.of()).secret("test.secret"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("-Dtest.secret")
+                    .hasMessageContaining("BILLING_TEST_SECRET")
+                    .hasMessageContaining("test.secretFile")
                     .hasMessageNotContaining("on-the-process-list");
         } finally {
             System.clearProperty("test.secret");

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.loadtest;
 
+import com.streamsocial.billing.stack.JvmProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,18 +39,24 @@ final class JarProcess {
     }
 
     static JarProcess start(String module, Map<String, String> properties, String... args) throws IOException {
+        return start(module, List.of(), properties, args);
+    }
+
+    /** With {@code jvmOptions} as given, before the settings ({@code -D} of a secret, to see it refused). */
+    static JarProcess start(String module, List<String> jvmOptions, Map<String, String> properties, String... args)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
-        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(jvmOptions);
+        ProcessBuilder b = new ProcessBuilder(cmd);
+        // Secrets in the environment: the jars refuse them as -D.
+        JvmProcess.passSettings(properties, cmd, b.environment());
         cmd.add("-jar");
         cmd.add(jar(module).toString());
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(module + "-out", ".log");
         Path err = Files.createTempFile(module + "-err", ".log");
-        Process p = new ProcessBuilder(cmd)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
+        Process p = b.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         return new JarProcess(module + " " + p.pid(), p, out, err);
     }
 
@@ -92,6 +99,14 @@ final class JarProcess {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** SIGTERM: the JVM runs its shutdown hooks (and prints what they print); waits for it to exit. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            kill();
+        }
     }
 
     /** SIGKILL on Linux: the JVM gets no chance to run any code. */

@@ -25,6 +25,22 @@ class StartupConfigIT {
     }
 
     @Test
+    void aProviderSecretKeyGivenWithDStopsStartUpNamingTheAlternatives() throws Exception {
+        JarProcess p = JarProcess.start(
+                "processor",
+                java.util.List.of("-Dprovider.secretKey=sk_live_on_the_process_list"),
+                Map.of("pg.uri", "postgresql://postgres@127.0.0.1:1/postgres"),
+                new String[0]);
+        assertThat(p.awaitExit(60_000)).as(p.output()).isEqualTo(1);
+        assertThat(p.stderr())
+                .contains("processor refused to start: invalid setting")
+                .contains("-Dprovider.secretKey")
+                .contains("BILLING_PROVIDER_SECRETKEY")
+                .contains("provider.secretKeyFile");
+        assertThat(p.output()).doesNotContain("sk_live_on_the_process_list");
+    }
+
+    @Test
     void theEffectiveConfigurationIsLoggedMaskedAndUnknownKeysAreWarned() throws Exception {
         JarProcess p = JarProcess.start(
                 "processor",

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.stack;
 
+import com.streamsocial.billing.contract.Settings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -55,11 +56,27 @@ public final class JvmProcess {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heapMb + "m"));
-        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
+        passSettings(properties, cmd, b.environment());
         cmd.add("-jar");
         cmd.add(absolute.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = b.start();
         return new JvmProcess(role + " " + p.pid(), p);
+    }
+
+    /**
+     * Adds each setting to {@code cmd} as {@code -Dkey=value}, except secrets ({@link Settings#isSecret}),
+     * which go into {@code env} ({@code BILLING_PROVIDER_SECRETKEY}): the services refuse a secret given
+     * with {@code -D}, which the process list shows.
+     */
+    public static void passSettings(Map<String, String> settings, List<String> cmd, Map<String, String> env) {
+        settings.forEach((k, v) -> {
+            if (Settings.isSecret(k)) {
+                env.put(Settings.environmentName(k), v);
+            } else {
+                cmd.add("-D" + k + "=" + v);
+            }
+        });
     }
 
     /** True once a line contains {@code fragment}; false if the process exits or the time runs out first. */

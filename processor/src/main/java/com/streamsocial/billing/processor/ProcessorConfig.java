@@ -82,9 +82,42 @@ public record ProcessorConfig(
         kafka = Map.copyOf(kafka);
     }
 
+    /** Without the provider's secret key: a record's own toString would print every component. */
+    @Override
+    public String toString() {
+        return "ProcessorConfig[instanceId=" + instanceId + ", groupId=" + groupId + ", loops=" + loops + ", http="
+                + httpHost + ":" + httpPort + ", provider=" + providerKind + " " + providerBaseUrl
+                + ", provider.secretKey=****, guarantee=" + guarantee + "]";
+    }
+
     /** The provider gives up on a batch here, leaving time to record outcomes and commit. */
     public long providerDeadlineMs() {
         return processTimeoutMs * 3 / 4;
+    }
+
+    /** The sandbox's key: the default only while {@code provider.baseUrl} is on this machine. */
+    static final String SANDBOX_SECRET_KEY = "sk_test_sandbox";
+
+    /**
+     * {@code provider.secretKey}, from the environment ({@code BILLING_PROVIDER_SECRETKEY}) or the file
+     * named by {@code provider.secretKeyFile}, never from {@code -D} (the process list shows it). Unset,
+     * it is the sandbox's key when the provider is on loopback, and a start-up error otherwise.
+     */
+    static String providerSecretKey(Settings s) {
+        String key = s.secret("provider.secretKey");
+        if (key != null) {
+            return key;
+        }
+        String baseUrl = s.string("provider.baseUrl", "http://127.0.0.1:8090");
+        String host = java.net.URI.create(baseUrl).getHost();
+        boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+        Check.argument(
+                loopback || !s.string("provider.kind", "stripe").equals("stripe"),
+                "provider.secretKey is required for provider.baseUrl %s: set it in the environment as %s, or"
+                        + " put it in a file named by provider.secretKeyFile",
+                baseUrl,
+                Settings.environmentName("provider.secretKey"));
+        return SANDBOX_SECRET_KEY;
     }
 
     public static ProcessorConfig from(Settings s) {
@@ -98,7 +131,8 @@ public record ProcessorConfig(
                 s.integer("processor.backoffMaxMs", 10_000),
                 s.integer("processor.maxPollRecords", 2_000),
                 s.integer("processor.loops", 3),
-                s.string("processor.httpHost", "0.0.0.0"),
+                // Health and metrics only: loopback unless the operator exposes them (README).
+                s.string("processor.httpHost", "127.0.0.1"),
                 s.integer("processor.httpPort", 8081),
                 s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
                 s.integer("pg.poolSizeMax", 4),
@@ -106,7 +140,7 @@ public record ProcessorConfig(
                 s.integer("processor.faults.stallMs", 0),
                 s.string("provider.kind", "stripe"),
                 s.string("provider.baseUrl", "http://127.0.0.1:8090"),
-                s.string("provider.secretKey", "sk_test_sandbox"),
+                providerSecretKey(s),
                 s.integer("provider.inFlightMax", 256),
                 s.integer("provider.callTimeoutMs", 2_000),
                 s.integer("provider.retryInitialMs", 50),

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.loadtest.chaos;
 
+import com.streamsocial.billing.stack.JvmProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One service of a chaos run (broker, gateway, processor) as its own JVM, started from this JVM's
- * class path with a main class and system properties, its output appended to one log file across
+ * class path with a main class and system properties (secrets in its environment), its output appended to one log file across
  * restarts. It can be killed with SIGKILL, paused with SIGSTOP and resumed with SIGCONT, and started
  * again with the same settings.
  */
@@ -45,7 +46,9 @@ final class ServiceProcess {
                 // Serial GC and C1 only: these JVMs share two cores with the load and the checker.
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1"));
-        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        ProcessBuilder b = new ProcessBuilder(cmd);
+        // Secrets (provider.secretKey) in the environment: the services refuse them as -D.
+        JvmProcess.passSettings(properties, cmd, b.environment());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
@@ -57,8 +60,7 @@ final class ServiceProcess {
                 StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
-        process = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
+        process = b.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
     }

@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Runs the sandbox provider on its own: {@code sandbox.host} (127.0.0.1), {@code sandbox.port}
- * (8090), {@code sandbox.secretKey} (sk_test_sandbox), {@code pg.uri} for its durable record, and
+ * (8090), {@code sandbox.secretKey} (sk_test_sandbox; environment or file, never {@code -D}), {@code pg.uri} for its durable record, and
  * {@code sandbox.faults} as the JSON that {@code POST /sandbox/faults} takes, and the group commit's
  * bounds {@code sandbox.batchChargesMax}, {@code sandbox.queuedChargesMax} and {@code sandbox.lingerMs}
  * (see {@link SandboxProvider.Limits}).
@@ -20,7 +20,8 @@ public final class SandboxMain {
                 s.string("sandbox.host", "127.0.0.1"),
                 s.integer("sandbox.port", 8090),
                 s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
-                s.string("sandbox.secretKey", "sk_test_sandbox"),
+                // Like every secret: from the environment or sandbox.secretKeyFile, never -D.
+                java.util.Objects.requireNonNullElse(s.secret("sandbox.secretKey"), "sk_test_sandbox"),
                 faults(s),
                 limits(s));
         Vertx vertx = Vertx.vertx();

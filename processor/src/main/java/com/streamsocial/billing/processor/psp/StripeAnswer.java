@@ -5,6 +5,10 @@ import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 
@@ -28,7 +32,8 @@ import java.util.Set;
  * Everything else is no answer about the payment and is retried: configuration errors (401, 403,
  * 404 of any kind, which is a wrong base URL, key or account; 400 {@code idempotency_error}, which
  * means our request changed under a used key; any other 400, which is a request Stripe does not
- * take from us) and transient ones (409, 429, 5xx, a body that does not decode, anything else).
+ * take from us) and transient ones (409, 429, 5xx, a body that does not decode, is not UTF-8 or is
+ * over {@link #PROVIDER_ANSWER_BYTES_MAX} bytes, a field of the wrong type, anything else).
  */
 public final class StripeAnswer {
     /** Invalid-request codes that are about the payment's own data, so another try cannot help. */
@@ -42,6 +47,23 @@ public final class StripeAnswer {
             "payment_intent_payment_attempt_failed",
             "payment_intent_incompatible_payment_method");
 
+    /**
+     * Bytes of one answer at most. Stripe's answers are a few KiB; a longer one is not an answer about
+     * the payment but a fault (or a hostile endpoint) and is retried. The HTTP adapter stops reading
+     * there ({@link ProviderAnswerBody}); this bound holds for any caller.
+     */
+    public static final int PROVIDER_ANSWER_BYTES_MAX = 64 * 1024;
+
+    /**
+     * Characters of a string field taken from an answer (ids, codes, statuses) at most; a longer one
+     * counts as absent, so nothing unbounded reaches the ledger, Kafka or a log line. Stripe's ids and
+     * codes are well under it.
+     */
+    static final int FIELD_CHARS_MAX = 255;
+
+    /** Characters of the provider's own error message kept in a {@link Retry}'s reason at most. */
+    static final int MESSAGE_CHARS_MAX = 200;
+
     /** What to do with an answer. */
     public sealed interface Decision permits Answered, Retry {}
 
@@ -53,12 +75,40 @@ public final class StripeAnswer {
 
     private StripeAnswer() {}
 
+    /** {@link #decide(Charge, int, byte[])} of the text's UTF-8 bytes. */
     public static Decision decide(Charge c, int status, String body) {
-        Object decoded;
-        try {
-            decoded = body == null || body.isEmpty() ? null : Json.decodeValue(body);
-        } catch (DecodeException e) {
-            decoded = null;
+        return decide(c, status, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The decision on an answer's status and raw body bytes. Bytes over {@link
+     * #PROVIDER_ANSWER_BYTES_MAX}, bytes that are not UTF-8, and a 200 whose body is not a payment
+     * intent are transient {@link Retry}s.
+     */
+    public static Decision decide(Charge c, int status, byte[] body) {
+        if (body != null && body.length > PROVIDER_ANSWER_BYTES_MAX) {
+            return new Retry(false, "HTTP " + status + " answer over " + PROVIDER_ANSWER_BYTES_MAX + " bytes");
+        }
+        Object decoded = null;
+        boolean utf8 = true;
+        if (body != null && body.length > 0) {
+            try {
+                String text = StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(body))
+                        .toString();
+                decoded = Json.decodeValue(text);
+            } catch (CharacterCodingException e) {
+                utf8 = false;
+            } catch (DecodeException e) {
+                // Not JSON (or nested past the parser's limits): no answer about the payment.
+                decoded = null;
+            }
+        }
+        if (!utf8) {
+            return new Retry(false, "HTTP " + status + " answer is not UTF-8");
         }
         JsonObject root = decoded instanceof JsonObject o ? o : null;
         if (status == 200) {
@@ -73,6 +123,9 @@ public final class StripeAnswer {
         String message = text(error, "message");
         String why = "HTTP " + status + (type != null ? " " + type : "") + (code != null ? " " + code : "")
                 + (message != null ? ": " + message : "");
+        if (why.length() > MESSAGE_CHARS_MAX) {
+            why = why.substring(0, MESSAGE_CHARS_MAX) + "...";
+        }
         if (status == 402 || (status == 400 && "card_error".equals(type))) {
             String decline = text(error, "decline_code");
             String intentId = text(object(error, "payment_intent"), "id");
@@ -128,9 +181,12 @@ public final class StripeAnswer {
                 });
     }
 
-    /** The string at {@code field} when it is one, else null: never a ClassCastException. */
+    /**
+     * The string at {@code field} when it is one of at most {@link #FIELD_CHARS_MAX} characters, else
+     * null: never a ClassCastException, never an unbounded value.
+     */
     private static String text(JsonObject node, String field) {
-        return node != null && node.getValue(field) instanceof String s ? s : null;
+        return node != null && node.getValue(field) instanceof String s && s.length() <= FIELD_CHARS_MAX ? s : null;
     }
 
     /** The object at {@code field} when it is one, else null. */

@@ -40,7 +40,13 @@ public final class StripeProvider implements PaymentProvider {
             long callTimeoutMs,
             long retryInitialMs,
             long retryMaxMs,
-            long deadlineMs) {}
+            long deadlineMs) {
+        /** Without the secret key: a record's own toString would print every component. */
+        @Override
+        public String toString() {
+            return "StripeProvider.Options[baseUrl=" + baseUrl + ", secretKey=****, inFlightMax=" + inFlightMax + "]";
+        }
+    }
 
     private final Vertx vertx;
     private final Options o;
@@ -101,13 +107,16 @@ public final class StripeProvider implements PaymentProvider {
             request.putHeader("Idempotency-Key", c.paymentId());
         }
         request.ssl(address.ssl()).timeout(o.callTimeoutMs()).putHeader("Authorization", "Bearer " + o.secretKey());
+        // The answer is untrusted input: read up to its bound, then decoded totally by StripeAnswer.
+        var capped = request.as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX));
         Future<HttpResponse<Buffer>> sent =
-                c.intentId() != null ? request.send() : request.sendBuffer(Buffer.buffer(form(c)));
+                c.intentId() != null ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
         return sent.transform(ar -> {
             String why;
             if (ar.succeeded()) {
-                StripeAnswer.Decision d = StripeAnswer.decide(
-                        c, ar.result().statusCode(), ar.result().bodyAsString());
+                Buffer body = ar.result().body();
+                StripeAnswer.Decision d =
+                        StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
                 if (d instanceof StripeAnswer.Answered a) {
                     count(a.result());
                     return Future.succeededFuture(a.result());
@@ -123,13 +132,16 @@ public final class StripeProvider implements PaymentProvider {
                                 : "transient: ")
                         + r.reason();
             } else {
+                boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
                 metrics.counter(
-                                "provider_retried_total{status=\"io\",kind=\"transient\"}",
+                                "provider_retried_total{status=\"" + (tooLarge ? "oversize" : "io")
+                                        + "\",kind=\"transient\"}",
                                 "Provider answers that decide nothing, retried")
                         .increment();
                 why = "transient: " + ar.cause();
             }
-            return retry(c, attempt, deadline, why);
+            // An endpoint that echoes our key must not put it into logs, exceptions or readiness.
+            return retry(c, attempt, deadline, why.replace(o.secretKey(), "****"));
         });
     }
 

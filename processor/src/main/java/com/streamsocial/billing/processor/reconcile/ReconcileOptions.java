@@ -31,4 +31,11 @@ public record ReconcileOptions(
         Check.argument(processorGroupId != null && !processorGroupId.isEmpty(), "processorGroupId must be set");
         kafka = Map.copyOf(kafka);
     }
+
+    /** Without the provider's secret key: a record's own toString would print every component. */
+    @Override
+    public String toString() {
+        return "ReconcileOptions[fromMs=" + fromMs + ", toMs=" + toMs + ", repair=" + repair + ", providerBaseUrl="
+                + providerBaseUrl + ", providerSecretKey=****]";
+    }
 }
