@@ -1,0 +1,120 @@
+package com.streamsocial.billing.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.EnumSet;
+import java.util.UUID;
+
+/**
+ * One service's meters: a Micrometer Prometheus registry with the JVM binders bound, scraped by the
+ * service's {@code /metrics} route. A Vert.x instance built by {@link #vertx} also reports its HTTP
+ * server and client, pool and event-loop meters into it. Tags must stay bounded: never a payment id,
+ * a key, a tenant or a secret.
+ */
+public final class ServiceMetrics implements AutoCloseable {
+    /** The Prometheus text format 0.0.4, what {@link #scrape()} writes. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** Vert.x's HTTP server latency: as buckets, so that quantiles aggregate across instances. */
+    private static final String VERTX_HTTP_SERVER_TIME = "vertx.http.server.response.time";
+
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    /** Vert.x keeps registries by name, JVM-wide: each service's must be its own. */
+    private final String vertxRegistryName = "billing-" + UUID.randomUUID();
+
+    public ServiceMetrics() {
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getName().equals(VERTX_HTTP_SERVER_TIME)) {
+                    return DistributionStatisticConfig.builder()
+                            .percentilesHistogram(true)
+                            .build()
+                            .merge(config);
+                }
+                return config;
+            }
+        });
+        new JvmMemoryMetrics().bindTo(registry);
+        gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+    }
+
+    /**
+     * A Vert.x instance reporting into {@code metrics}: HTTP requests by route, method and status (the
+     * route template, never the path), pools, and Netty's event loops and allocators.
+     */
+    public static Vertx vertx(VertxOptions options, ServiceMetrics metrics) {
+        MicrometerMetricsOptions micrometer = new MicrometerMetricsOptions()
+                .setEnabled(true)
+                .setRegistryName(metrics.vertxRegistryName)
+                // Bound already in the constructor, for services running on any Vert.x.
+                .setJvmMetricsEnabled(false)
+                .setNettyMetricsEnabled(true)
+                .setLabels(EnumSet.of(
+                        Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME));
+        return Vertx.builder()
+                .with(new VertxOptions(options).setMetricsOptions(micrometer))
+                .withMetrics(new MicrometerMetricsFactory(metrics.registry))
+                .build();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The registry in the Prometheus text format: the {@code /metrics} body, of type {@link #CONTENT_TYPE}. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /**
+     * The sum of the counters named {@code name} (Micrometer's name: {@code gateway.requests.shed})
+     * whose tags include {@code tags} (key, value, ...); 0 when there is none. For tests and tools.
+     */
+    public double count(String name, String... tags) {
+        double sum = 0;
+        for (Meter m : registry.find(name).tags(tags).meters()) {
+            if (m instanceof Counter c) {
+                sum += c.count();
+            } else if (m instanceof FunctionCounter f) {
+                sum += f.count();
+            }
+        }
+        return sum;
+    }
+
+    /** The value of the gauge named {@code name} with {@code tags}, or NaN when there is none. */
+    public double gauge(String name, String... tags) {
+        Gauge g = registry.find(name).tags(tags).gauge();
+        return g == null ? Double.NaN : g.value();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
