@@ -1,7 +1,9 @@
 package com.streamsocial.billing.processor.kafka;
 
 import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.processor.ProcessorMeters;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.processor.dedup.InputRecord;
@@ -112,13 +114,17 @@ public final class TransactionalLoop implements Runnable {
     private final Faults faults;
     private long batchesHandled;
     private final Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     private volatile boolean running = true;
     private volatile State state = State.STARTING;
     private volatile Throwable fatalCause;
     private KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaClientMetrics consumerMetrics;
+    private java.util.concurrent.ScheduledExecutorService metricsRefresh;
+    /** How often the consumer's metrics are looked at for partitions assigned or revoked since. */
+    static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
     private KafkaProducer<String, byte[]> producer;
     private long backoffMs;
     private long resumeAtMs = -1;
@@ -131,7 +137,7 @@ public final class TransactionalLoop implements Runnable {
             Limits limits,
             Faults faults,
             Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
-            Metrics metrics) {
+            ProcessorMeters metrics) {
         this.consumerConfig = Map.copyOf(consumerConfig);
         this.producerConfig = Map.copyOf(producerConfig);
         this.limits = limits;
@@ -178,6 +184,16 @@ public final class TransactionalLoop implements Runnable {
             producer = new KafkaProducer<>(producerConfig);
             initTransactions();
             consumer = new KafkaConsumer<>(consumerConfig);
+            // The consumer's own metrics, lag per partition among them (records-lag: to the last stable
+            // offset, as read_committed). Read from the Kafka client's metric registry on the binder's
+            // own thread: neither this loop nor the event loop ever waits for them.
+            metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, Thread.currentThread().getName() + "-metrics");
+                t.setDaemon(true);
+                return t;
+            });
+            consumerMetrics = new KafkaClientMetrics(consumer, Tags.empty(), metricsRefresh, KAFKA_METRICS_REFRESH);
+            consumerMetrics.bindTo(metrics.registry());
             consumer.subscribe(List.of(Topics.BILLING), new Rebalance());
             transitionTo(State.POLLING);
             while (running) {
@@ -198,6 +214,12 @@ public final class TransactionalLoop implements Runnable {
                 // Out of the loop without stop(): nothing consumes any more, whatever the reason.
                 fatalCause = new IllegalStateException("processor loop exited without being stopped");
                 forceState(State.FATAL);
+            }
+            if (consumerMetrics != null) {
+                consumerMetrics.close();
+            }
+            if (metricsRefresh != null) {
+                metricsRefresh.shutdownNow();
             }
             closeClients();
             if (state != State.FATAL) {
@@ -224,9 +246,7 @@ public final class TransactionalLoop implements Runnable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            metrics.counter(
-                            "processor_batches_failed_total{stage=\"process\"}",
-                            "Batches that failed and will be read again")
+            metrics.counter("processor.batches.failed", "Batches that failed and will be read again", "stage", "process")
                     .increment();
             log.warn(
                     "processing a batch of {} failed, it will be read again: {}",
@@ -259,10 +279,10 @@ public final class TransactionalLoop implements Runnable {
             return;
         }
         if (commit()) {
-            metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed")
+            metrics.counter("processor.batches.committed", "Read-process-write transactions committed")
                     .increment();
-            metrics.counter("processor_records_total", "Billing records consumed and committed")
-                    .add(batch.size());
+            metrics.counter("processor.records", "Billing records consumed and committed")
+                    .increment(batch.size());
             backoffMs = limits.backoffInitialMs();
             consecutiveFailures = 0;
             lastFailure = null;
@@ -271,9 +291,7 @@ public final class TransactionalLoop implements Runnable {
         }
         // The commit's outcome is unknown. A new producer with the same transactional.id fences this one
         // and completes or aborts its transaction; the group's committed offsets then tell which.
-        metrics.counter(
-                        "processor_commits_unresolved_total",
-                        "Commits whose outcome was settled by re-initialising the producer")
+        metrics.counter("processor.commits.unresolved", "Commits whose outcome was settled by re-initialising the producer")
                 .increment();
         recreateProducer();
         seekToCommitted(firstOffsets);
@@ -287,14 +305,17 @@ public final class TransactionalLoop implements Runnable {
      * stays unknown (still timing out, or another error after the commit was sent).
      */
     private boolean commit() {
+        long t0 = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
                 producer.commitTransaction();
+                metrics.timer(
+                                "processor.transaction.commit",
+                                "commitTransaction until it returned (retries of a timed-out commit included)")
+                        .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 return true;
             } catch (TimeoutException e) {
-                metrics.counter(
-                                "processor_commit_timeouts_total",
-                                "commitTransaction calls that timed out (outcome unknown until resolved)")
+                metrics.counter("processor.commit.timeouts", "commitTransaction calls that timed out (outcome unknown until resolved)")
                         .increment();
                 if (state == State.IN_TRANSACTION) {
                     transitionTo(State.RESOLVING);
@@ -309,9 +330,7 @@ public final class TransactionalLoop implements Runnable {
                 if (ProducerErrors.classify(e) == ProducerErrors.Action.FATAL) {
                     throw e;
                 }
-                metrics.counter(
-                                "processor_batches_failed_total{stage=\"commit\"}",
-                                "Batches that failed and will be read again")
+                metrics.counter("processor.batches.failed", "Batches that failed and will be read again", "stage", "commit")
                         .increment();
                 log.warn("commit failed, resolving its outcome: {}", e.toString());
                 failed(e);
@@ -324,9 +343,7 @@ public final class TransactionalLoop implements Runnable {
     }
 
     private void transactionFailed(RuntimeException e) {
-        metrics.counter(
-                        "processor_batches_failed_total{stage=\"transaction\"}",
-                        "Batches that failed and will be read again")
+        metrics.counter("processor.batches.failed", "Batches that failed and will be read again", "stage", "transaction")
                 .increment();
         failed(e);
     }
@@ -492,7 +509,7 @@ public final class TransactionalLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             Check.state(state != State.IN_TRANSACTION, "partitions revoked while a transaction is open");
-            metrics.counter("processor_rebalances_total", "Partition revocations")
+            metrics.counter("processor.rebalances", "Partition revocations")
                     .increment();
         }
 
