@@ -19,7 +19,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.micrometer.core.instrument.Tags;
 import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -35,6 +38,19 @@ public final class ServiceMetrics implements AutoCloseable {
     /** Vert.x's HTTP server latency: as buckets, so that quantiles aggregate across instances. */
     private static final String VERTX_HTTP_SERVER_TIME = "vertx.http.server.response.time";
 
+    /** The Kafka client metrics kept: the consumer's lag, per partition and its maximum. */
+    private static final Set<String> KAFKA_KEPT =
+            Set.of("kafka.consumer.fetch.manager.records.lag", "kafka.consumer.fetch.manager.records.lag.max");
+
+    private static final Map<String, String> DESCRIPTIONS = Map.of(
+            "netty.eventexecutor.tasks.pending", "Tasks waiting on a Netty event loop (Vert.x's event loops)",
+            "netty.allocator.memory.used", "Bytes used by Netty's buffer allocator",
+            "netty.allocator.memory.pinned", "Bytes of Netty's allocator pinned by buffers in use",
+            "netty.allocator.pooled.arenas", "Arenas of Netty's pooled allocator",
+            "netty.allocator.pooled.cache.size", "Cache size of Netty's pooled allocator",
+            "netty.allocator.pooled.chunk.size", "Chunk size of Netty's pooled allocator",
+            "netty.allocator.pooled.threadlocal.caches", "Thread-local caches of Netty's pooled allocator");
+
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     /** Vert.x keeps registries by name, JVM-wide: each service's must be its own. */
@@ -42,6 +58,38 @@ public final class ServiceMetrics implements AutoCloseable {
 
     public ServiceMetrics() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Of a Kafka client's hundred-odd metrics, the lag per partition; the rest is the broker's and
+        // the client's business (and several break Prometheus's naming: _ns, _ms, a _count gauge).
+        registry.config()
+                .meterFilter(MeterFilter.deny(id -> id.getName().startsWith("kafka.")
+                        && !KAFKA_KEPT.contains(id.getName())))
+                // Nanoseconds in its name, and process_cpu_usage says the same in base units.
+                .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
+                .meterFilter(new MeterFilter() {
+                    @Override
+                    public Meter.Id map(Meter.Id id) {
+                        // Vert.x Web joins every route a request passed ("/v1/>/v1/payments>/v1/payments"):
+                        // the last is the one that answered, and reads as the route.
+                        String route = id.getTag("route");
+                        if (route != null && route.indexOf('>') >= 0) {
+                            id = id.replaceTags(Tags.of(id.getTags()).and("route", route.substring(route.lastIndexOf('>') + 1)));
+                        }
+                        // A gauge must not end in _count in Prometheus (it reads as a histogram's).
+                        if (id.getName().equals("system.cpu.count")) {
+                            id = id.withName("system.cpu.available");
+                        }
+                        // Every family gets HELP text (Netty's binders give none).
+                        if (id.getDescription() == null || id.getDescription().isBlank()) {
+                            return new Meter.Id(
+                                    id.getName(),
+                                    Tags.of(id.getTags()),
+                                    id.getBaseUnit(),
+                                    DESCRIPTIONS.getOrDefault(id.getName(), id.getName().replace('.', ' ')),
+                                    id.getType());
+                        }
+                        return id;
+                    }
+                });
         registry.config().meterFilter(new MeterFilter() {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
