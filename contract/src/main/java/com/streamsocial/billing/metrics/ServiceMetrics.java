@@ -1,10 +1,12 @@
 package com.streamsocial.billing.metrics;
 
+import com.streamsocial.billing.contract.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -19,7 +21,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.micrometer.core.instrument.Tags;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +43,9 @@ public final class ServiceMetrics implements AutoCloseable {
     private static final Set<String> KAFKA_KEPT =
             Set.of("kafka.consumer.fetch.manager.records.lag", "kafka.consumer.fetch.manager.records.lag.max");
 
+    private static final Set<String> LEGACY_TOPIC_TAGS =
+            Topics.ALL.stream().map(t -> t.replace('.', '_')).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     private static final Map<String, String> DESCRIPTIONS = Map.of(
             "netty.eventexecutor.tasks.pending", "Tasks waiting on a Netty event loop (Vert.x's event loops)",
             "netty.allocator.memory.used", "Bytes used by Netty's buffer allocator",
@@ -61,8 +65,12 @@ public final class ServiceMetrics implements AutoCloseable {
         // Of a Kafka client's hundred-odd metrics, the lag per partition; the rest is the broker's and
         // the client's business (and several break Prometheus's naming: _ns, _ms, a _count gauge).
         registry.config()
-                .meterFilter(MeterFilter.deny(id -> id.getName().startsWith("kafka.")
-                        && !KAFKA_KEPT.contains(id.getName())))
+                .meterFilter(
+                        MeterFilter.deny(id -> id.getName().startsWith("kafka.") && !KAFKA_KEPT.contains(id.getName())))
+                // Kafka tags a partition's metrics twice, by topic and by its legacy form with the dots
+                // made underscores: one series per partition is enough.
+                .meterFilter(MeterFilter.deny(
+                        id -> id.getName().startsWith("kafka.") && LEGACY_TOPIC_TAGS.contains(id.getTag("topic"))))
                 // Nanoseconds in its name, and process_cpu_usage says the same in base units.
                 .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
                 .meterFilter(new MeterFilter() {
@@ -72,7 +80,8 @@ public final class ServiceMetrics implements AutoCloseable {
                         // the last is the one that answered, and reads as the route.
                         String route = id.getTag("route");
                         if (route != null && route.indexOf('>') >= 0) {
-                            id = id.replaceTags(Tags.of(id.getTags()).and("route", route.substring(route.lastIndexOf('>') + 1)));
+                            id = id.replaceTags(
+                                    Tags.of(id.getTags()).and("route", route.substring(route.lastIndexOf('>') + 1)));
                         }
                         // A gauge must not end in _count in Prometheus (it reads as a histogram's).
                         if (id.getName().equals("system.cpu.count")) {
@@ -84,7 +93,8 @@ public final class ServiceMetrics implements AutoCloseable {
                                     id.getName(),
                                     Tags.of(id.getTags()),
                                     id.getBaseUnit(),
-                                    DESCRIPTIONS.getOrDefault(id.getName(), id.getName().replace('.', ' ')),
+                                    DESCRIPTIONS.getOrDefault(
+                                            id.getName(), id.getName().replace('.', ' ')),
                                     id.getType());
                         }
                         return id;

@@ -97,8 +97,11 @@ public final class Gateway {
         GatewayVerticle.Limits limits = new GatewayVerticle.Limits(
                 new TenantRateLimiter(config.tenantRatePerS(), config.tenantBurst(), config.tenantsTrackedMax()),
                 new AtomicInteger());
-        metrics.gauge("gateway.connections", "HTTP connections open", null, () -> limits.connections()
-                .get());
+        metrics.gauge(
+                "gateway.connections",
+                "HTTP connections open",
+                null,
+                () -> limits.connections().get());
         WorkerExecutor settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
         // One scanner for the restart settlement and for lanes settling a commit that stayed unknown.
         ReservationSettlement settlement =

@@ -2,8 +2,8 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
-import com.streamsocial.billing.schema.MigrateCommand;
 import com.streamsocial.billing.metrics.ServiceMetrics;
+import com.streamsocial.billing.schema.MigrateCommand;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.concurrent.CountDownLatch;
@@ -71,8 +71,8 @@ public final class GatewayMain {
                 org.slf4j.LoggerFactory.getLogger(GatewayMain.class), "gateway", "gateway.", "http.", "pg.");
         // One registry for the gateway's meters and Vert.x's own (HTTP server, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
-        Vertx vertx = ServiceMetrics.vertx(
-                new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())), metrics);
+        Vertx vertx =
+                ServiceMetrics.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())), metrics);
         Gateway gateway;
         try {
             gateway = Gateway.deploy(vertx, config, BatchFaults.NONE, metrics).await();

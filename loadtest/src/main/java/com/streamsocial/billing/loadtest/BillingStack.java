@@ -4,6 +4,7 @@ import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.stack.FreePorts;
@@ -11,7 +12,6 @@ import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxMain;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
-import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.HashMap;
@@ -71,7 +71,8 @@ public final class BillingStack implements AutoCloseable {
         ServiceMetrics gatewayMetrics = new ServiceMetrics();
         ServiceMetrics processorMetrics = new ServiceMetrics();
         Vertx vertx = ServiceMetrics.vertx(
-                new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())),
+                new VertxOptions()
+                        .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())),
                 gatewayMetrics);
         Vertx processorVertx = ServiceMetrics.vertx(new VertxOptions(), processorMetrics);
         Vertx sandboxVertx = Vertx.vertx();
@@ -84,7 +85,8 @@ public final class BillingStack implements AutoCloseable {
                     pc.providerSecretKey(),
                     SandboxMain.faults(settings),
                     SandboxMain.limits(settings));
-            String sandboxId = sandboxVertx.deployVerticle(sandbox)
+            String sandboxId = sandboxVertx
+                    .deployVerticle(sandbox)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);

@@ -136,8 +136,7 @@ class MetricsIT {
         assertThat(pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'succeeded'", PAYMENTS, 120_000))
                 .isEqualTo(PAYMENTS);
         // One payment stuck in charging for an hour, for the stuck gauge to find.
-        pg.count(
-                """
+        pg.count("""
                 WITH s AS (
                   INSERT INTO payments (tenant, idempotency_key, payment_id, request_hash, amount, currency,
                     customer_id, payment_method, status, source_partition, source_offset, accepted_at, created_at)

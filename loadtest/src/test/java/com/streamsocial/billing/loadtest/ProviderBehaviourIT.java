@@ -3,13 +3,13 @@ package com.streamsocial.billing.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.streamsocial.billing.metrics.ServiceMetrics;
-import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentIds;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.ProviderUnavailableException;
 import com.streamsocial.billing.processor.psp.StripeProvider;
@@ -93,8 +93,7 @@ class ProviderBehaviourIT {
             }
         }
         // One call per payment: a decline is an outcome, not a reason to retry.
-        assertThat(processor.metrics().count("provider.calls") - callsBefore)
-                .isEqualTo(9);
+        assertThat(processor.metrics().count("provider.calls") - callsBefore).isEqualTo(9);
         assertThat(stack.pg.count("SELECT count(*) FROM payments WHERE attempts <> 1"))
                 .isZero();
         assertThat(stack.sandboxStats().getLong("charges")).isEqualTo(3);

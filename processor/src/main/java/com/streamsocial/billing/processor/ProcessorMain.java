@@ -2,9 +2,9 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.reconcile.ReconcileCommand;
 import com.streamsocial.billing.schema.MigrateCommand;
-import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.concurrent.CountDownLatch;

@@ -166,8 +166,8 @@ public final class ProcessorVerticle extends VerticleBase {
         }
         metrics.gauge(
                 "processor.payments.stuck",
-                "Payments in charging for longer than reconcile.stuckAfterMs (counted up to "
-                        + STUCK_COUNTED_MAX + "), as of the last check",
+                "Payments in charging for longer than reconcile.stuckAfterMs (counted up to " + STUCK_COUNTED_MAX
+                        + "), as of the last check",
                 stuck::get,
                 "status",
                 "charging");
@@ -181,13 +181,16 @@ public final class ProcessorVerticle extends VerticleBase {
         }
         stuckCheckRunning = true;
         pool.preparedQuery(STUCK_SQL)
-                .execute(io.vertx.sqlclient.Tuple.of((double) config.reconcileStuckAfterMs() / 1000.0, STUCK_COUNTED_MAX))
+                .execute(io.vertx.sqlclient.Tuple.of(
+                        (double) config.reconcileStuckAfterMs() / 1000.0, STUCK_COUNTED_MAX))
                 .onComplete(ar -> {
                     stuckCheckRunning = false;
                     if (ar.succeeded()) {
                         stuck.set(ar.result().iterator().next().getLong(0));
                     } else {
-                        log.warn("could not count the payments stuck in charging: {}", ar.cause().toString());
+                        log.warn(
+                                "could not count the payments stuck in charging: {}",
+                                ar.cause().toString());
                     }
                 });
     }
@@ -195,8 +198,7 @@ public final class ProcessorVerticle extends VerticleBase {
     /** Rows counted at most by one check of the payments stuck in charging: the query's bound. */
     static final int STUCK_COUNTED_MAX = 10_000;
 
-    private static final String STUCK_SQL =
-            """
+    private static final String STUCK_SQL = """
             SELECT count(*) FROM (
               SELECT 1 FROM payments
               WHERE status = 'charging'

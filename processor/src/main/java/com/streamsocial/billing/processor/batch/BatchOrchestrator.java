@@ -1,11 +1,11 @@
 package com.streamsocial.billing.processor.batch;
 
 import com.streamsocial.billing.contract.DeadLetterHeaders;
-import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.contract.MetricsEvent;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;
 import com.streamsocial.billing.processor.dedup.StoredPayment;

@@ -1,10 +1,10 @@
 package com.streamsocial.billing.processor.guarantee;
 
-import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.contract.MetricsEvent;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import io.vertx.core.Future;

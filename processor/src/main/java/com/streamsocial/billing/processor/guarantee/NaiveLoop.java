@@ -1,8 +1,8 @@
 package com.streamsocial.billing.processor.guarantee;
 
 import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import java.time.Duration;

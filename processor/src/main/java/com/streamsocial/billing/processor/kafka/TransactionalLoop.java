@@ -1,12 +1,12 @@
 package com.streamsocial.billing.processor.kafka;
 
 import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.processor.ProcessorMeters;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -125,6 +125,7 @@ public final class TransactionalLoop implements Runnable {
     private java.util.concurrent.ScheduledExecutorService metricsRefresh;
     /** How often the consumer's metrics are looked at for partitions assigned or revoked since. */
     static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
+
     private KafkaProducer<String, byte[]> producer;
     private long backoffMs;
     private long resumeAtMs = -1;
@@ -246,7 +247,11 @@ public final class TransactionalLoop implements Runnable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            metrics.counter("processor.batches.failed", "Batches that failed and will be read again", "stage", "process")
+            metrics.counter(
+                            "processor.batches.failed",
+                            "Batches that failed and will be read again",
+                            "stage",
+                            "process")
                     .increment();
             log.warn(
                     "processing a batch of {} failed, it will be read again: {}",
@@ -291,7 +296,9 @@ public final class TransactionalLoop implements Runnable {
         }
         // The commit's outcome is unknown. A new producer with the same transactional.id fences this one
         // and completes or aborts its transaction; the group's committed offsets then tell which.
-        metrics.counter("processor.commits.unresolved", "Commits whose outcome was settled by re-initialising the producer")
+        metrics.counter(
+                        "processor.commits.unresolved",
+                        "Commits whose outcome was settled by re-initialising the producer")
                 .increment();
         recreateProducer();
         seekToCommitted(firstOffsets);
@@ -315,7 +322,9 @@ public final class TransactionalLoop implements Runnable {
                         .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 return true;
             } catch (TimeoutException e) {
-                metrics.counter("processor.commit.timeouts", "commitTransaction calls that timed out (outcome unknown until resolved)")
+                metrics.counter(
+                                "processor.commit.timeouts",
+                                "commitTransaction calls that timed out (outcome unknown until resolved)")
                         .increment();
                 if (state == State.IN_TRANSACTION) {
                     transitionTo(State.RESOLVING);
@@ -330,7 +339,11 @@ public final class TransactionalLoop implements Runnable {
                 if (ProducerErrors.classify(e) == ProducerErrors.Action.FATAL) {
                     throw e;
                 }
-                metrics.counter("processor.batches.failed", "Batches that failed and will be read again", "stage", "commit")
+                metrics.counter(
+                                "processor.batches.failed",
+                                "Batches that failed and will be read again",
+                                "stage",
+                                "commit")
                         .increment();
                 log.warn("commit failed, resolving its outcome: {}", e.toString());
                 failed(e);
@@ -343,7 +356,11 @@ public final class TransactionalLoop implements Runnable {
     }
 
     private void transactionFailed(RuntimeException e) {
-        metrics.counter("processor.batches.failed", "Batches that failed and will be read again", "stage", "transaction")
+        metrics.counter(
+                        "processor.batches.failed",
+                        "Batches that failed and will be read again",
+                        "stage",
+                        "transaction")
                 .increment();
         failed(e);
     }
@@ -509,8 +526,7 @@ public final class TransactionalLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             Check.state(state != State.IN_TRANSACTION, "partitions revoked while a transaction is open");
-            metrics.counter("processor.rebalances", "Partition revocations")
-                    .increment();
+            metrics.counter("processor.rebalances", "Partition revocations").increment();
         }
 
         @Override

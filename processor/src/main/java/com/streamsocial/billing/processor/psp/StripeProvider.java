@@ -147,14 +147,20 @@ public final class StripeProvider implements PaymentProvider {
 
     /** One call's latency; {@code result}: answered, retry (an answer that decides nothing), io_error. */
     private void latency(long t0, String result) {
-        metrics.timer("provider.request", "Calls to the payment provider, until their answer or failure", "result", result)
+        metrics.timer(
+                        "provider.request",
+                        "Calls to the payment provider, until their answer or failure",
+                        "result",
+                        result)
                 .record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private void count(ChargeResult r) {
         switch (r.verdict()) {
             case PENDING ->
-                metrics.counter("provider.pending", "Answers not final yet (processing, requires_action): asked again later")
+                metrics.counter(
+                                "provider.pending",
+                                "Answers not final yet (processing, requires_action): asked again later")
                         .increment();
             case MISMATCH ->
                 metrics.counter("provider.mismatch", "Answers for another amount or currency than asked: a break")

@@ -27,12 +27,17 @@ public final class ReconcileJob implements AutoCloseable {
     });
     private final Map<BreakClass, AtomicLong> breaks = new EnumMap<>(BreakClass.class);
 
-    public ReconcileJob(Vertx vertx, ProcessorMeters metrics, long intervalMs, LongFunction<ReconcileOptions> optionsAt) {
+    public ReconcileJob(
+            Vertx vertx, ProcessorMeters metrics, long intervalMs, LongFunction<ReconcileOptions> optionsAt) {
         for (BreakClass c : BreakClass.values()) {
             AtomicLong g = new AtomicLong();
             breaks.put(c, g);
             metrics.gauge(
-                    "reconciliation.breaks", "Breaks found by the last periodic reconciliation", g::get, "class", c.wire());
+                    "reconciliation.breaks",
+                    "Breaks found by the last periodic reconciliation",
+                    g::get,
+                    "class",
+                    c.wire());
         }
         AtomicLong lastRunMs = new AtomicLong();
         metrics.gauge(
