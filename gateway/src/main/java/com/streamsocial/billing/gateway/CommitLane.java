@@ -1,6 +1,5 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.MetricsEvent;
 import com.streamsocial.billing.contract.PaymentEvent;
 import com.streamsocial.billing.contract.Topics;
@@ -19,7 +18,9 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +73,7 @@ public final class CommitLane {
     private final IntentStore store;
     private final ReservationSettlement settlement;
     private final BatchFaults faults;
-    private final Metrics metrics;
+    private final GatewayMeters metrics;
     /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
     private final Map<String, Item> inLane = new HashMap<>();
 
@@ -83,7 +84,8 @@ public final class CommitLane {
     private long timerId = -1;
     private long timerDeadlineMs = Long.MAX_VALUE;
 
-    private record Item(PaymentRequest request, Promise<Answer> answer) {}
+    /** {@code queuedAtNanos}: when it joined the lane, for the batch's linger. */
+    private record Item(PaymentRequest request, Promise<Answer> answer, long queuedAtNanos) {}
 
     public CommitLane(
             Vertx vertx,
@@ -93,7 +95,7 @@ public final class CommitLane {
             IntentStore store,
             ReservationSettlement settlement,
             BatchFaults faults,
-            Metrics metrics) {
+            GatewayMeters metrics) {
         this.vertx = vertx;
         this.context = context;
         this.config = config;
@@ -116,10 +118,9 @@ public final class CommitLane {
             return Future.succeededFuture(Answer.of(Answer.Kind.IN_FLIGHT));
         }
         Promise<Answer> promise = Promise.promise();
-        Item item = new Item(request, promise);
+        Item item = new Item(request, promise, System.nanoTime());
         if (!batcher.offer(item, sizeBytes, nowMs())) {
-            metrics.counter("gateway_rejected_total{reason=\"queue_full\"}", "Requests shed with 503")
-                    .increment();
+            metrics.shed(GatewayMeters.Shed.QUEUE_FULL);
             return Future.succeededFuture(Answer.unavailable("queue_full"));
         }
         inLane.put(request.paymentId(), item);
@@ -159,10 +160,9 @@ public final class CommitLane {
     }
 
     private Future<Void> runBatch(List<Item> batch) {
-        metrics.counter("gateway_batches_total", "Batches drained for group commit")
-                .increment();
-        metrics.counter("gateway_batch_records_total", "Requests drained into batches")
-                .add(batch.size());
+        metrics.batchSize.record(batch.size());
+        // The first item is the oldest: the batcher drains in arrival order.
+        metrics.linger.record(System.nanoTime() - batch.get(0).queuedAtNanos(), TimeUnit.NANOSECONDS);
         List<PaymentRequest> requests = batch.stream().map(Item::request).toList();
         // Ids this batch reserved or took over: until the transaction is handed to Kafka, they are
         // known not to be published, so a failure before then gives them back.
@@ -226,8 +226,7 @@ public final class CommitLane {
             for (Item i : stale) {
                 if (won.contains(i.request().paymentId())) {
                     held.add(i.request().paymentId());
-                    metrics.counter("gateway_reservations_taken_over_total", "Abandoned reservations re-published")
-                            .increment();
+                    metrics.takenOver.increment();
                     toPublish.add(i);
                 } else {
                     i.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
@@ -263,13 +262,10 @@ public final class CommitLane {
         boolean abort = faults.abortAfterSend(requests);
         long t0 = System.nanoTime();
         return Future.fromCompletionStage(publisher.publish(records, abort), context)
-                .onComplete(ignored -> stageTime("kafka_transaction", t0))
                 .compose(
                         committed -> {
-                            metrics.counter("gateway_transactions_committed_total", "Kafka transactions committed")
-                                    .increment();
-                            metrics.counter("gateway_payments_accepted_total", "Payments accepted (202)")
-                                    .add(items.size());
+                            metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                            metrics.accepted.increment(items.size());
                             // The Kafka commit is the acceptance point; a failed mark only delays replays.
                             long t1 = System.nanoTime();
                             return store.markAccepted(ids)
@@ -282,13 +278,12 @@ public final class CommitLane {
                                             items.forEach(i -> i.answer().complete(Answer.of(Answer.Kind.ACCEPTED))));
                         },
                         failed -> {
-                            metrics.counter("gateway_transactions_failed_total", "Kafka transactions aborted or failed")
-                                    .increment();
                             Throwable cause = ProducerErrors.unwrap(failed);
                             TransactionalPublisher.Outcome outcome =
                                     cause instanceof TransactionalPublisher.TransactionFailedException tfe
                                             ? tfe.outcome()
                                             : TransactionalPublisher.Outcome.UNKNOWN;
+                            metrics.aborted(abortCause(cause), outcome.name().toLowerCase(Locale.ROOT));
                             // Only a transaction known to be aborted may give its keys back at once. A
                             // decided one (the producer was recreated after an unknown commit) is
                             // settled from payments.billing; an unknown one keeps them reserved for the
@@ -311,8 +306,8 @@ public final class CommitLane {
      */
     private void settleDecided(List<String> ids, long reservedAtMs) {
         if (settlementsInFlight >= SETTLEMENTS_IN_FLIGHT_MAX) {
-            metrics.counter(
-                            "gateway_unknown_commit_settlements_skipped_total",
+            metrics.settlement(
+                            "gateway.unknown.commit.settlements.skipped",
                             "Decided batches left to the restart settlement: too many settlements in flight")
                     .increment();
             return;
@@ -324,14 +319,14 @@ public final class CommitLane {
                 .settle(open, store::settleHeld)
                 .onComplete(ignored -> settlementsInFlight--)
                 .onSuccess(plan -> {
-                    metrics.counter(
-                                    "gateway_unknown_commit_reservations_accepted_total",
+                    metrics.settlement(
+                                    "gateway.unknown.commit.reservations.accepted",
                                     "Reservations of a batch whose commit outcome was unknown, found published")
-                            .add(plan.published().size());
-                    metrics.counter(
-                                    "gateway_unknown_commit_reservations_released_total",
+                            .increment(plan.published().size());
+                    metrics.settlement(
+                                    "gateway.unknown.commit.reservations.released",
                                     "Reservations of a batch whose commit outcome was unknown, released")
-                            .add(plan.unpublished().size());
+                            .increment(plan.unpublished().size());
                     log.info(
                             "settled a batch whose commit outcome was unknown: {} published, {} released",
                             plan.published().size(),
@@ -339,8 +334,8 @@ public final class CommitLane {
                 })
                 .onFailure(e -> {
                     // Left reserved: the restart settlement or the reservation timeout settles them.
-                    metrics.counter(
-                                    "gateway_unknown_commit_settlements_failed_total",
+                    metrics.settlement(
+                                    "gateway.unknown.commit.settlements.failed",
                                     "Settlements of a decided batch that failed (keys left reserved)")
                             .increment();
                     log.warn("could not settle {} reservations after an unknown commit: {}", ids.size(), e.toString());
@@ -348,8 +343,29 @@ public final class CommitLane {
     }
 
     private void stageTime(String stage, long startNanos) {
-        metrics.counter("gateway_batch_stage_micros_total{stage=\"" + stage + "\"}", "Time batches spent per stage")
-                .add((System.nanoTime() - startNanos) / 1_000);
+        metrics.stage(stage, System.nanoTime() - startNanos);
+    }
+
+    /**
+     * Why a transaction did not commit, as a closed set for the {@code cause} tag: a timeout (its
+     * outcome unknown until the producer is re-initialised), fenced (another producer took the
+     * transactional id), fatal (configuration or authorisation), or any other error.
+     */
+    static String abortCause(Throwable cause) {
+        if (ProducerErrors.outcomeUnknown(cause)) {
+            return "timeout";
+        }
+        Throwable t = cause instanceof TransactionalPublisher.TransactionFailedException && cause.getCause() != null
+                ? cause.getCause()
+                : cause;
+        if (ProducerErrors.outcomeUnknown(t)) {
+            return "timeout";
+        }
+        return switch (ProducerErrors.classify(t)) {
+            case RECREATE -> "fenced";
+            case FATAL -> "fatal";
+            case ABORT -> "error";
+        };
     }
 
     private static long nowMs() {

@@ -1,12 +1,12 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.recovery.RestartSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.lease.InstanceLease;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.Migrations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,7 +38,7 @@ public final class Gateway {
     private final Vertx vertx;
     private final Pool adminPool;
     private final Health health;
-    private final Metrics metrics;
+    private final GatewayMeters metrics;
     private final List<String> deployments;
     private final List<GatewayVerticle> verticles;
     private final InstanceLease lease;
@@ -52,7 +52,7 @@ public final class Gateway {
             Vertx vertx,
             Pool adminPool,
             Health health,
-            Metrics metrics,
+            GatewayMeters metrics,
             List<String> deployments,
             List<GatewayVerticle> verticles,
             InstanceLease lease,
@@ -69,13 +69,24 @@ public final class Gateway {
         this.settlementWorker = settlementWorker;
     }
 
+    /**
+     * With meters of its own; Vert.x's HTTP, pool and event-loop meters appear only when {@code vertx}
+     * was built by {@link ServiceMetrics#vertx} with the metrics given to {@link #deploy(Vertx,
+     * GatewayConfig, BatchFaults, ServiceMetrics)}.
+     */
     public static Future<Gateway> deploy(Vertx vertx, GatewayConfig config, BatchFaults faults) {
+        return deploy(vertx, config, faults, new ServiceMetrics());
+    }
+
+    /** Registers its meters in {@code service}, which {@code /metrics} serves. */
+    public static Future<Gateway> deploy(
+            Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service) {
         Pool adminPool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(1))
                 .connectingTo(config.pgConnect())
                 .using(vertx)
                 .build();
-        Metrics metrics = new Metrics();
+        GatewayMeters metrics = new GatewayMeters(service, config.batchRecordsMax());
         Health health = new Health(config.kafka());
         List<String> deployments = new ArrayList<>();
         List<GatewayVerticle> verticles = new ArrayList<>();
@@ -87,8 +98,9 @@ public final class Gateway {
                 new TenantRateLimiter(config.tenantRatePerS(), config.tenantBurst(), config.tenantsTrackedMax()),
                 new AtomicInteger());
         metrics.gauge(
-                "gateway_connections",
+                "gateway.connections",
                 "HTTP connections open",
+                null,
                 () -> limits.connections().get());
         WorkerExecutor settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
         // One scanner for the restart settlement and for lanes settling a commit that stayed unknown.
@@ -121,7 +133,7 @@ public final class Gateway {
                         return Future.succeededFuture();
                     }
                     Router router = Router.router(vertx);
-                    GatewayVerticle.mountManagement(router, health, metrics);
+                    GatewayVerticle.mountManagement(router, health, service);
                     return vertx.createHttpServer(new HttpServerOptions()
                                     .setHost(config.managementHost())
                                     .setPort(config.managementPort()))
@@ -192,8 +204,9 @@ public final class Gateway {
         });
     }
 
-    public Metrics metrics() {
-        return metrics;
+    /** Its meters, as {@code /metrics} serves them. */
+    public ServiceMetrics metrics() {
+        return metrics.service();
     }
 
     /** The HTTP routes, as {@code METHOD /path} (every lane has the same). */
@@ -206,7 +219,10 @@ public final class Gateway {
         return lease;
     }
 
-    /** Stops serving, then lets the lease go, so that a successor never overlaps with this one. */
+    /**
+     * Stops serving, then lets the lease go, so that a successor never overlaps with this one. Its
+     * metrics close last.
+     */
     public synchronized Future<Void> close() {
         if (closed != null) {
             return closed;
@@ -220,7 +236,8 @@ public final class Gateway {
                     health.close();
                     return adminPool.close();
                 })
-                .eventually(lease::release);
+                .eventually(lease::release)
+                .andThen(ignored -> metrics.service().close());
         return closed;
     }
 }

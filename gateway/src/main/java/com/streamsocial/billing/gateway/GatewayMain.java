@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.MigrateCommand;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -68,10 +69,13 @@ public final class GatewayMain {
         }
         settings.logEffective(
                 org.slf4j.LoggerFactory.getLogger(GatewayMain.class), "gateway", "gateway.", "http.", "pg.");
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())));
+        // One registry for the gateway's meters and Vert.x's own (HTTP server, pools, event loops).
+        ServiceMetrics metrics = new ServiceMetrics();
+        Vertx vertx =
+                ServiceMetrics.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())), metrics);
         Gateway gateway;
         try {
-            gateway = Gateway.deploy(vertx, config, BatchFaults.NONE).await();
+            gateway = Gateway.deploy(vertx, config, BatchFaults.NONE, metrics).await();
         } catch (Throwable e) {
             LeaseHeldException held = LeaseHeldException.in(e);
             if (held == null) {

@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.auth.ApiKeyStore;
 import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.PaymentIds;
 import com.streamsocial.billing.gateway.auth.ApiKeyCache;
 import com.streamsocial.billing.gateway.auth.Authenticator;
@@ -14,6 +13,7 @@ import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -57,7 +57,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final int laneIndex;
     private final String run;
     private final BatchFaults faults;
-    private final Metrics metrics;
+    private final GatewayMeters metrics;
     private final Health health;
     private final ReservationSettlement settlement;
     private final Limits limits;
@@ -85,7 +85,7 @@ public final class GatewayVerticle extends VerticleBase {
             int laneIndex,
             String run,
             BatchFaults faults,
-            Metrics metrics,
+            GatewayMeters metrics,
             Health health,
             ReservationSettlement settlement,
             Limits limits) {
@@ -137,12 +137,11 @@ public final class GatewayVerticle extends VerticleBase {
         readStore = new IntentStore(readPool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
         publisher = new TransactionalPublisher(
                 KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()),
-                metrics.counter(
-                        "gateway_commit_retries_total", "Kafka commits tried again after a timeout (same commit)"));
+                metrics.commitRetries);
         health.register(publisher);
         lane = new CommitLane(vertx, context, config, publisher, store, settlement, faults, metrics);
         metrics.gauge(
-                "gateway_queue_records{lane=\"" + laneIndex + "\"}", "Requests waiting in a lane", lane::queuedRecords);
+                "gateway.queue.records", "Requests queued in a lane", String.valueOf(laneIndex), lane::queuedRecords);
         return Future.fromCompletionStage(publisher.start(), context)
                 .compose(v -> vertx.createHttpServer(serverOptions()
                                 .setHost(config.httpHost())
@@ -176,15 +175,13 @@ public final class GatewayVerticle extends VerticleBase {
             }
         });
         if (open > config.httpConnectionsMax()) {
-            metrics.counter("gateway_connections_refused_total", "Connections closed at once: http.connectionsMax open")
-                    .increment();
+            metrics.connectionsRefused.increment();
             conn.close();
             return;
         }
         awaitingFirstRequest.put(conn, vertx.setTimer(config.httpRequestReadTimeoutMs(), id -> {
             if (awaitingFirstRequest.remove(conn) != null) {
-                metrics.counter("gateway_request_read_timeouts_total", "Connections closed: a request not read in time")
-                        .increment();
+                metrics.readTimeouts.increment();
                 conn.close();
             }
         }));
@@ -208,10 +205,7 @@ public final class GatewayVerticle extends VerticleBase {
         if (!ctx.request().isEnded()) {
             long timer = vertx.setTimer(config.httpRequestReadTimeoutMs(), id -> {
                 if (!ctx.response().ended()) {
-                    metrics.counter(
-                                    "gateway_request_read_timeouts_total",
-                                    "Connections closed: a request not read in time")
-                            .increment();
+                    metrics.readTimeouts.increment();
                     ctx.response().putHeader("connection", "close");
                     problem(
                             ctx,
@@ -266,7 +260,7 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/v1/payments/:id").handler(this::getPayment);
         // Health and metrics need no key; with management.port set they live on that listener only.
         if (!config.managementListener()) {
-            mountManagement(router, health, metrics);
+            mountManagement(router, health, metrics.service());
         }
         // No authentication: the API's description is public, as Stripe's is.
         router.get("/openapi.json")
@@ -371,25 +365,20 @@ public final class GatewayVerticle extends VerticleBase {
         }
         f.onComplete(ar -> {
             if (ar.failed()) {
-                metrics.counter("gateway_auth_unavailable_total", "Requests refused as API keys could not be looked up")
-                        .increment();
+                metrics.shed(GatewayMeters.Shed.AUTH_UNAVAILABLE);
                 problem(
                         ctx,
                         Problem.unavailable(
                                 "auth_unavailable", "API keys cannot be checked right now", config.retryAfterS()));
             } else if (ar.result().tenant() == null) {
                 boolean missing = ar.result().refusal() == Authenticator.Refusal.MISSING;
-                metrics.counter(
-                                "gateway_auth_refused_total{reason=\"" + (missing ? "missing" : "invalid") + "\"}",
-                                "Requests refused for a missing, unknown or revoked API key")
-                        .increment();
+                metrics.authRefused(missing ? "missing" : "invalid");
                 problem(ctx, unauthorized(missing));
             } else {
                 TenantRateLimiter.Decision d =
                         limits.tenants().acquire(ar.result().tenant(), System.nanoTime());
                 if (!d.allowed()) {
-                    metrics.counter("gateway_rate_limited_total", "Requests refused over their tenant's rate (429)")
-                            .increment();
+                    metrics.shed(GatewayMeters.Shed.RATE_LIMITED);
                     problem(
                             ctx,
                             new Problem(
@@ -442,8 +431,7 @@ public final class GatewayVerticle extends VerticleBase {
                 ctx.request().getHeader("Content-Type"),
                 ctx.body().buffer());
         if (result.problem() != null) {
-            metrics.counter("gateway_requests_invalid_total", "Requests refused as invalid (4xx)")
-                    .increment();
+            metrics.invalid.increment();
             problem(ctx, result.problem());
             return;
         }
@@ -462,6 +450,7 @@ public final class GatewayVerticle extends VerticleBase {
             switch (a.kind()) {
                 case ACCEPTED -> payment(ctx, 202, PaymentView.of(request, "pending", null), false);
                 case REPLAYED -> {
+                    metrics.replayed.increment();
                     String status = PaymentView.publicStatus(a.ledgerStatus());
                     payment(
                             ctx,
@@ -469,7 +458,8 @@ public final class GatewayVerticle extends VerticleBase {
                             PaymentView.of(request, status, a.failureCode()),
                             true);
                 }
-                case IN_FLIGHT ->
+                case IN_FLIGHT -> {
+                    metrics.conflict("in_flight");
                     problem(
                             ctx,
                             new Problem(
@@ -479,7 +469,9 @@ public final class GatewayVerticle extends VerticleBase {
                                     "a request with the same Idempotency-Key is still being processed; retry later",
                                     List.of(),
                                     config.retryAfterS()));
-                case KEY_REUSED ->
+                }
+                case KEY_REUSED -> {
+                    metrics.conflict("key_reused");
                     problem(
                             ctx,
                             new Problem(
@@ -489,6 +481,7 @@ public final class GatewayVerticle extends VerticleBase {
                                     "this Idempotency-Key was used with a different request body",
                                     List.of(new Problem.FieldError("Idempotency-Key", "reused with a different body")),
                                     null));
+                }
                 case UNAVAILABLE ->
                     problem(
                             ctx,
@@ -518,8 +511,7 @@ public final class GatewayVerticle extends VerticleBase {
         }
         readStore.find(id, ctx.<String>get(TENANT)).onComplete(ar -> {
             if (ar.failed()) {
-                metrics.counter("gateway_reads_unavailable_total", "GETs answered 503: the read pool is busy or down")
-                        .increment();
+                metrics.shed(GatewayMeters.Shed.READS_UNAVAILABLE);
                 problem(
                         ctx,
                         Problem.unavailable(
@@ -542,7 +534,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
 
     /** Health and metrics routes, on the API's router or on the management listener's. */
-    static void mountManagement(Router router, Health health, Metrics metrics) {
+    static void mountManagement(Router router, Health health, ServiceMetrics metrics) {
         // Down only when a restart would help: a producer failed fatally for a restartable reason.
         router.get("/health/live").handler(ctx -> {
             JsonObject live = health.liveness();
@@ -554,8 +546,8 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/health/ready").handler(ctx -> ready(ctx, health));
         router.get("/metrics")
                 .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                        .end(metrics.render()));
+                        .putHeader("content-type", ServiceMetrics.CONTENT_TYPE)
+                        .end(metrics.scrape()));
     }
 
     private static void ready(RoutingContext ctx, Health health) {

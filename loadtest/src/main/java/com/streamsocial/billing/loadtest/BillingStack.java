@@ -4,6 +4,7 @@ import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.stack.FreePorts;
@@ -14,6 +15,7 @@ import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +26,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BillingStack implements AutoCloseable {
     private final LocalInfra infra;
+    /** One Vert.x per service, so that each one's {@code /metrics} shows its own HTTP and pool meters. */
     private final Vertx vertx;
+
+    private final Vertx processorVertx;
+    private final Vertx sandboxVertx;
     private final Gateway gateway;
     private final Processor processor;
     private final String sandboxDeployment;
@@ -33,12 +39,16 @@ public final class BillingStack implements AutoCloseable {
     private BillingStack(
             LocalInfra infra,
             Vertx vertx,
+            Vertx processorVertx,
+            Vertx sandboxVertx,
             Gateway gateway,
             Processor processor,
             String sandboxDeployment,
             int sandboxPort) {
         this.infra = infra;
         this.vertx = vertx;
+        this.processorVertx = processorVertx;
+        this.sandboxVertx = sandboxVertx;
         this.gateway = gateway;
         this.processor = processor;
         this.sandboxDeployment = sandboxDeployment;
@@ -58,8 +68,14 @@ public final class BillingStack implements AutoCloseable {
         // The processor charges through the stack's own sandbox unless told otherwise.
         wiring.put("provider.baseUrl", settings.string("provider.baseUrl", "http://127.0.0.1:" + sandboxPort));
         Settings s = settings.with(wiring);
-        Vertx vertx = Vertx.vertx(new VertxOptions()
-                .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        ServiceMetrics gatewayMetrics = new ServiceMetrics();
+        ServiceMetrics processorMetrics = new ServiceMetrics();
+        Vertx vertx = ServiceMetrics.vertx(
+                new VertxOptions()
+                        .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())),
+                gatewayMetrics);
+        Vertx processorVertx = ServiceMetrics.vertx(new VertxOptions(), processorMetrics);
+        Vertx sandboxVertx = Vertx.vertx();
         try {
             ProcessorConfig pc = ProcessorConfig.from(s);
             SandboxProvider sandbox = new SandboxProvider(
@@ -69,23 +85,27 @@ public final class BillingStack implements AutoCloseable {
                     pc.providerSecretKey(),
                     SandboxMain.faults(settings),
                     SandboxMain.limits(settings));
-            String sandboxId = vertx.deployVerticle(sandbox)
+            String sandboxId = sandboxVertx
+                    .deployVerticle(sandbox)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
             // The development tenant's key: only the local stack has such a default (README, Authentication).
             TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
-            Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE)
+            Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE, gatewayMetrics)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
-            Processor processor = Processor.deploy(vertx, pc)
+            Processor processor = Processor.deploy(processorVertx, pc, null, processorMetrics)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
-            return new BillingStack(infra, vertx, gateway, processor, sandboxId, sandboxPort);
+            return new BillingStack(
+                    infra, vertx, processorVertx, sandboxVertx, gateway, processor, sandboxId, sandboxPort);
         } catch (Exception e) {
             vertx.close();
+            processorVertx.close();
+            sandboxVertx.close();
             infra.close();
             throw e;
         }
@@ -145,11 +165,14 @@ public final class BillingStack implements AutoCloseable {
         try {
             gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             processor.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            vertx.undeploy(sandboxDeployment)
+            sandboxVertx
+                    .undeploy(sandboxDeployment)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            for (Vertx v : List.of(vertx, processorVertx, sandboxVertx)) {
+                v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
         } catch (Exception e) {
             System.err.println("services did not stop cleanly: " + e);
         }

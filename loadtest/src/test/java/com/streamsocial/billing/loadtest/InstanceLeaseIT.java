@@ -203,7 +203,8 @@ class InstanceLeaseIT {
                 .body()
                 .lines()
                 .filter(l -> l.startsWith(name + " "))
-                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim()))
+                .mapToLong(l -> (long)
+                        Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim()))
                 .sum();
     }
 }

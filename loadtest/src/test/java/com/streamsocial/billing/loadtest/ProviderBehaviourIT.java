@@ -3,12 +3,13 @@ package com.streamsocial.billing.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentIds;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.ProviderUnavailableException;
 import com.streamsocial.billing.processor.psp.StripeProvider;
@@ -71,7 +72,7 @@ class ProviderBehaviourIT {
             expected.put("nsf-" + i, "insufficient_funds");
             expected.put("ok-" + i, null);
         }
-        long callsBefore = processor.metrics().value("provider_calls_total");
+        double callsBefore = processor.metrics().count("provider.calls");
         for (String key : expected.keySet()) {
             String method = key.startsWith("decline")
                     ? "pm_card_chargeDeclined"
@@ -92,8 +93,7 @@ class ProviderBehaviourIT {
             }
         }
         // One call per payment: a decline is an outcome, not a reason to retry.
-        assertThat(processor.metrics().value("provider_calls_total") - callsBefore)
-                .isEqualTo(9);
+        assertThat(processor.metrics().count("provider.calls") - callsBefore).isEqualTo(9);
         assertThat(stack.pg.count("SELECT count(*) FROM payments WHERE attempts <> 1"))
                 .isZero();
         assertThat(stack.sandboxStats().getLong("charges")).isEqualTo(3);
@@ -114,7 +114,7 @@ class ProviderBehaviourIT {
     @Test
     @Order(2)
     void anOutageUnderLoadFailsNothingChargesNothingTwiceAndCompletesAfterwards() throws Exception {
-        long chargesBefore = stack.sandboxStats().getLong("charges");
+        double chargesBefore = stack.sandboxStats().getLong("charges");
         stack.sandbox.setFaults(SandboxFaults.OUTAGE);
         long outageStart = System.currentTimeMillis();
         List<String> ids = new ArrayList<>();
@@ -140,8 +140,8 @@ class ProviderBehaviourIT {
         assertThat(report.violations()).isEmpty();
         ids.addAll(report.ids());
         assertThat(sawNotReady).as("readiness says the provider is unavailable").isTrue();
-        assertThat(processor.metrics().value("provider_unavailable_total")).isPositive();
-        assertThat(processor.metrics().value("processor_batches_failed_total{stage=\"process\"}"))
+        assertThat(processor.metrics().count("provider.unavailable")).isPositive();
+        assertThat(processor.metrics().count("processor.batches.failed", "stage", "process"))
                 .isPositive();
 
         assertThat(stack.pg.awaitCount(
@@ -188,8 +188,8 @@ class ProviderBehaviourIT {
         methods.put("currency-0", SandboxProvider.PM_CURRENCY_MISMATCH);
         methods.put("after-0", "pm_card_visa");
         int outcomesBefore = outcomeIds().size();
-        long pendingBefore = processor.metrics().value("provider_pending_total");
-        long mismatchBefore = processor.metrics().value("provider_mismatch_total");
+        double pendingBefore = processor.metrics().count("provider.pending");
+        double mismatchBefore = processor.metrics().count("provider.mismatch");
         for (Map.Entry<String, String> e : methods.entrySet()) {
             assertThat(stack.pay(e.getKey(), 2_500, e.getValue()).statusCode()).isEqualTo(202);
         }
@@ -207,9 +207,9 @@ class ProviderBehaviourIT {
         assertThat(statusOf("processing-0")).isEqualTo("charging processing");
         assertThat(statusOf("amount-0")).startsWith("charging mismatch: provider succeeded 2501 usd");
         assertThat(statusOf("currency-0")).startsWith("charging mismatch: provider succeeded 2500 eur");
-        assertThat(processor.metrics().value("provider_pending_total") - pendingBefore)
+        assertThat(processor.metrics().count("provider.pending") - pendingBefore)
                 .isGreaterThanOrEqualTo(2);
-        assertThat(processor.metrics().value("provider_mismatch_total") - mismatchBefore)
+        assertThat(processor.metrics().count("provider.mismatch") - mismatchBefore)
                 .isGreaterThanOrEqualTo(2);
         // Only the decided payment has an outcome; nothing was recorded as failed.
         assertThat(PipelineAssertions.awaitTopicCount(
@@ -284,7 +284,7 @@ class ProviderBehaviourIT {
         assertThat(stack.status(ready)).isEqualTo(503);
         assertThat(statusOf("idem-0")).startsWith("charging");
         assertThat(outcomeIds()).hasSize(outcomesBefore);
-        assertThat(processor.metrics().value("provider_retried_total{status=\"400\",kind=\"configuration\"}"))
+        assertThat(processor.metrics().count("provider.retried", "status", "400", "kind", "configuration"))
                 .isPositive();
 
         // The key expires at the provider (24 h in Stripe): the next retry charges, once.
@@ -305,11 +305,11 @@ class ProviderBehaviourIT {
     @Order(5)
     void aWrongBaseUrlIsAConfigurationErrorNeverAFailure() throws Exception {
         // A common mistake: the API path in the base URL, so every call goes to /v1/v1/... and gets 404.
-        Metrics metrics = new Metrics();
+        ServiceMetrics metrics = new ServiceMetrics();
         StripeProvider wrong = new StripeProvider(
                 stack.vertx,
                 new StripeProvider.Options(stack.sandboxUrl() + "/v1", ProviderStack.SECRET, 4, 1_000, 20, 100, 1_500),
-                metrics);
+                new ProcessorMeters(metrics));
         var charged = wrong.charge(List.of(new PaymentProvider.Charge(
                         "pay_wrong_url", 100, "USD", "cus_1", "pm_card_visa", "default", null)))
                 .toCompletionStage()
@@ -318,7 +318,7 @@ class ProviderBehaviourIT {
                 .hasCauseInstanceOf(ProviderUnavailableException.class)
                 .hasMessageContaining("configuration error")
                 .hasMessageContaining("HTTP 404");
-        assertThat(metrics.value("provider_retried_total{status=\"404\",kind=\"configuration\"}"))
+        assertThat(metrics.count("provider.retried", "status", "404", "kind", "configuration"))
                 .isGreaterThan(1);
         assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE payment_id = 'pay_wrong_url'"))
                 .isZero();
@@ -326,7 +326,7 @@ class ProviderBehaviourIT {
         StripeProvider right = new StripeProvider(
                 stack.vertx,
                 new StripeProvider.Options(stack.sandboxUrl(), ProviderStack.SECRET, 4, 1_000, 20, 100, 1_500),
-                metrics);
+                new ProcessorMeters(metrics));
         var ok = ProviderStack.await(right.charge(List.of(
                 new PaymentProvider.Charge("pay_wrong_url", 100, "USD", "cus_1", "pm_card_visa", "default", null))));
         assertThat(ok.get(0).succeeded()).isTrue();

@@ -60,7 +60,7 @@ class ReconciliationIT {
 
     private static boolean allGaugesAreSeeded() {
         for (BreakClass c : BreakClass.values()) {
-            if (processor.metrics().value("reconciliation_breaks{class=\"" + c.wire() + "\"}") != seeded(c)) {
+            if (processor.metrics().gauge("reconciliation.breaks", "class", c.wire()) != seeded(c)) {
                 return false;
             }
         }
@@ -171,7 +171,7 @@ class ReconciliationIT {
             Thread.sleep(200);
         }
         for (BreakClass c : BreakClass.values()) {
-            assertThat(processor.metrics().value("reconciliation_breaks{class=\"" + c.wire() + "\"}"))
+            assertThat(processor.metrics().gauge("reconciliation.breaks", "class", c.wire()))
                     .as(c.wire())
                     .isEqualTo(seeded(c));
         }

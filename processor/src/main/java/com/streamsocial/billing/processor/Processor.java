@@ -1,7 +1,7 @@
 package com.streamsocial.billing.processor;
 
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.lease.InstanceLease;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
@@ -29,11 +29,11 @@ public final class Processor {
     private final Vertx vertx;
     private final Pool pool;
     private final String deployment;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
     private final InstanceLease lease;
     private Future<Void> closed;
 
-    private Processor(Vertx vertx, Pool pool, String deployment, Metrics metrics, InstanceLease lease) {
+    private Processor(Vertx vertx, Pool pool, String deployment, ProcessorMeters metrics, InstanceLease lease) {
         this.vertx = vertx;
         this.pool = pool;
         this.deployment = deployment;
@@ -48,6 +48,15 @@ public final class Processor {
 
     /** With {@code provider}, or the configured one when it is null. */
     public static Future<Processor> deploy(Vertx vertx, ProcessorConfig config, PaymentProvider provider) {
+        return deploy(vertx, config, provider, new ServiceMetrics());
+    }
+
+    /**
+     * Registers its meters in {@code service}, which {@code /metrics} serves; Vert.x's own meters are
+     * there too when {@code vertx} was built by {@link ServiceMetrics#vertx} with it.
+     */
+    public static Future<Processor> deploy(
+            Vertx vertx, ProcessorConfig config, PaymentProvider provider, ServiceMetrics service) {
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(config.pgPoolSizeMax()).setMaxWaitQueueSize(100))
                 // The batch statements are fixed texts: parsed and planned once per connection.
@@ -56,7 +65,7 @@ public final class Processor {
                         .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
                 .build();
-        Metrics metrics = new Metrics();
+        ProcessorMeters metrics = new ProcessorMeters(service);
         PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics);
         InstanceLease[] lease = new InstanceLease[1];
         // The lease comes before the producer's initTransactions and the consumer's join with
@@ -82,7 +91,7 @@ public final class Processor {
                 });
     }
 
-    private static PaymentProvider configured(Vertx vertx, ProcessorConfig c, Metrics metrics) {
+    private static PaymentProvider configured(Vertx vertx, ProcessorConfig c, ProcessorMeters metrics) {
         if (c.providerKind().equals("approve-all")) {
             return new ApproveAllProvider();
         }
@@ -101,8 +110,9 @@ public final class Processor {
                 c.guarantee() == Guarantee.EXACTLY_ONCE);
     }
 
-    public Metrics metrics() {
-        return metrics;
+    /** Its meters, as {@code /metrics} serves them. */
+    public ServiceMetrics metrics() {
+        return metrics.service();
     }
 
     /** The instance lease: {@link ProcessorMain} exits when it is lost. */
@@ -113,7 +123,10 @@ public final class Processor {
     /** Stops consuming, then lets the lease go, so that a successor never overlaps with this one. */
     public synchronized Future<Void> close() {
         if (closed == null) {
-            closed = vertx.undeploy(deployment).eventually(pool::close).eventually(lease::release);
+            closed = vertx.undeploy(deployment)
+                    .eventually(pool::close)
+                    .eventually(lease::release)
+                    .andThen(ignored -> metrics.service().close());
         }
         return closed;
     }

@@ -33,6 +33,7 @@ public record ProcessorConfig(
         long reconcileWindowMs,
         long reconcileGraceMs,
         long reconcileStuckAfterMs,
+        long stuckCheckMs,
         Guarantee guarantee,
         Map<String, Object> kafka) {
 
@@ -149,6 +150,7 @@ public record ProcessorConfig(
                 s.integer("reconcile.windowMs", 3_600_000),
                 s.integer("reconcile.graceMs", 60_000),
                 s.integer("reconcile.stuckAfterMs", 300_000),
+                s.integer("processor.stuckCheckMs", 30_000),
                 Guarantee.parse(s.string("processor.guarantee", Guarantee.EXACTLY_ONCE.wire())),
                 s.kafka());
     }

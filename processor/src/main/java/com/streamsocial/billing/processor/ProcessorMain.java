@@ -2,9 +2,11 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.reconcile.ReconcileCommand;
 import com.streamsocial.billing.schema.MigrateCommand;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -68,10 +70,12 @@ public final class ProcessorMain {
                 "provider.",
                 "reconcile.",
                 "pg.");
-        Vertx vertx = Vertx.vertx();
+        // One registry for the processor's meters and Vert.x's own (HTTP, pools, event loops).
+        ServiceMetrics metrics = new ServiceMetrics();
+        Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), metrics);
         Processor processor;
         try {
-            processor = Processor.deploy(vertx, config).await();
+            processor = Processor.deploy(vertx, config, null, metrics).await();
         } catch (Throwable e) {
             LeaseHeldException held = LeaseHeldException.in(e);
             if (held == null) {

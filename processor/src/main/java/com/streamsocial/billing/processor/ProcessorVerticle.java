@@ -1,7 +1,7 @@
 package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.batch.BatchOrchestrator;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
@@ -48,7 +48,7 @@ public final class ProcessorVerticle extends VerticleBase {
     private final ProcessorConfig config;
     private final Pool pool;
     private final PaymentProvider provider;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
 
     private BatchOrchestrator orchestrator;
     private final List<TransactionalLoop> loops = new ArrayList<>();
@@ -56,7 +56,7 @@ public final class ProcessorVerticle extends VerticleBase {
     private HttpServer server;
     private ReconcileJob reconcileJob;
 
-    public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, Metrics metrics) {
+    public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, ProcessorMeters metrics) {
         this.config = config;
         this.pool = pool;
         this.provider = provider;
@@ -74,9 +74,10 @@ public final class ProcessorVerticle extends VerticleBase {
         }
         // The worst loop's state: FATAL if any loop is dead.
         metrics.gauge(
-                "processor_loop_state",
+                "processor.loop.state",
                 "Ordinal of the worst loop state (FATAL=7)",
                 () -> loops.stream().mapToInt(l -> l.state().ordinal()).max().orElse(0));
+        watchStuckPayments();
         if (config.reconcileIntervalMs() > 0 && config.providerKind().equals("stripe")) {
             reconcileJob = new ReconcileJob(
                     vertx,
@@ -145,13 +146,68 @@ public final class ProcessorVerticle extends VerticleBase {
     private Future<?> serve(Router router) {
         router.get("/metrics")
                 .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                        .end(metrics.render()));
+                        .putHeader("content-type", ServiceMetrics.CONTENT_TYPE)
+                        .end(metrics.service().scrape()));
         return vertx.createHttpServer()
                 .requestHandler(router)
                 .listen(config.httpPort(), config.httpHost())
                 .onSuccess(s -> server = s);
     }
+
+    /**
+     * Every {@code processor.stuckCheckMs}, counts the payments in {@code charging} for longer than
+     * {@code reconcile.stuckAfterMs} into the {@code processor_payments_stuck} gauge. One query at a
+     * time, asynchronous on the pool (the event loop never waits), counting at most {@link
+     * #STUCK_COUNTED_MAX} rows; the gauge reads the last answer, so a scrape never queries.
+     */
+    private void watchStuckPayments() {
+        if (config.stuckCheckMs() <= 0) {
+            return;
+        }
+        metrics.gauge(
+                "processor.payments.stuck",
+                "Payments in charging for longer than reconcile.stuckAfterMs (counted up to " + STUCK_COUNTED_MAX
+                        + "), as of the last check",
+                stuck::get,
+                "status",
+                "charging");
+        checkStuck();
+        stuckTimer = vertx.setPeriodic(config.stuckCheckMs(), id -> checkStuck());
+    }
+
+    private void checkStuck() {
+        if (stuckCheckRunning) {
+            return;
+        }
+        stuckCheckRunning = true;
+        pool.preparedQuery(STUCK_SQL)
+                .execute(io.vertx.sqlclient.Tuple.of(
+                        (double) config.reconcileStuckAfterMs() / 1000.0, STUCK_COUNTED_MAX))
+                .onComplete(ar -> {
+                    stuckCheckRunning = false;
+                    if (ar.succeeded()) {
+                        stuck.set(ar.result().iterator().next().getLong(0));
+                    } else {
+                        log.warn(
+                                "could not count the payments stuck in charging: {}",
+                                ar.cause().toString());
+                    }
+                });
+    }
+
+    /** Rows counted at most by one check of the payments stuck in charging: the query's bound. */
+    static final int STUCK_COUNTED_MAX = 10_000;
+
+    private static final String STUCK_SQL = """
+            SELECT count(*) FROM (
+              SELECT 1 FROM payments
+              WHERE status = 'charging'
+                AND coalesce(last_attempt_at, created_at) < now() - make_interval(secs => $1)
+              LIMIT $2) stuck""";
+
+    private final java.util.concurrent.atomic.AtomicLong stuck = new java.util.concurrent.atomic.AtomicLong();
+    private boolean stuckCheckRunning;
+    private long stuckTimer = -1;
 
     /**
      * The member id of loop {@code k}: loop 0 keeps the instance's own id (the ids of a one-loop
@@ -285,6 +341,9 @@ public final class ProcessorVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (stuckTimer >= 0) {
+            vertx.cancelTimer(stuckTimer);
+        }
         if (reconcileJob != null) {
             reconcileJob.close();
         }

@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway.kafka;
 
 import com.streamsocial.billing.contract.Check;
 import com.streamsocial.billing.kafka.ProducerErrors;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +10,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -96,10 +96,10 @@ public final class TransactionalPublisher implements AutoCloseable {
     private Producer<String, byte[]> producer; // touched on the dedicated thread only
     private volatile State state = State.NEW;
     private volatile Throwable fatalCause;
-    private final LongAdder commitRetries;
+    private final Counter commitRetries;
 
     /** {@code commitRetries} counts commits tried again after a timeout. */
-    public TransactionalPublisher(Map<String, Object> producerConfig, LongAdder commitRetries) {
+    public TransactionalPublisher(Map<String, Object> producerConfig, Counter commitRetries) {
         this.config = Map.copyOf(producerConfig);
         this.commitRetries = commitRetries;
         this.transactionalId = String.valueOf(producerConfig.get("transactional.id"));

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.gateway.recovery;
 
-import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.gateway.GatewayMeters;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -25,10 +25,10 @@ public final class RestartSettlement {
 
     private final IntentStore store;
     private final ReservationSettlement settlement;
-    private final Metrics metrics;
+    private final GatewayMeters metrics;
 
     /** {@code store} reserves as this run of the instance, so "earlier runs" are all the others. */
-    public RestartSettlement(IntentStore store, ReservationSettlement settlement, Metrics metrics) {
+    public RestartSettlement(IntentStore store, ReservationSettlement settlement, GatewayMeters metrics) {
         this.store = store;
         this.settlement = settlement;
         this.metrics = metrics;
@@ -47,14 +47,14 @@ public final class RestartSettlement {
             return settlement
                     .settle(open, store::settleEarlierRuns)
                     .map(plan -> {
-                        metrics.counter(
-                                        "gateway_restart_reservations_accepted_total",
+                        metrics.settlement(
+                                        "gateway.restart.reservations.accepted",
                                         "Open reservations of earlier runs found published at start")
-                                .add(plan.published().size());
-                        metrics.counter(
-                                        "gateway_restart_reservations_released_total",
+                                .increment(plan.published().size());
+                        metrics.settlement(
+                                        "gateway.restart.reservations.released",
                                         "Open reservations of earlier runs released at start")
-                                .add(plan.unpublished().size());
+                                .increment(plan.unpublished().size());
                         log.info(
                                 "settled {} open reservations of earlier runs: {} published, {} released",
                                 open.size(),

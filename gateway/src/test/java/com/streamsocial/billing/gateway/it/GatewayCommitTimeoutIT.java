@@ -111,8 +111,8 @@ class GatewayCommitTimeoutIT {
 
     @Test
     void aCommitThatTimesOutOnceIsRetriedAndEveryClientGets202() throws Exception {
-        long retriesBefore = gateway.metrics().value("gateway_commit_retries_total");
-        long failedBefore = gateway.metrics().value("gateway_transactions_failed_total");
+        double retriesBefore = gateway.metrics().count("gateway.commit.retries");
+        double failedBefore = gateway.metrics().count("gateway.transactions.aborted");
         Marks marks = Marks.now();
         int heldBefore = proxy.held();
         proxy.holdNextEndTxnResponses(1, MAX_BLOCK_MS * 3 / 2);
@@ -132,10 +132,10 @@ class GatewayCommitTimeoutIT {
             ids.add(PaymentIds.paymentId("default", prefix + i));
         }
         assertThat(proxy.held()).as("an EndTxn answer was held").isEqualTo(heldBefore + 1);
-        assertThat(gateway.metrics().value("gateway_commit_retries_total"))
+        assertThat(gateway.metrics().count("gateway.commit.retries"))
                 .as("the commit timed out and was tried again")
                 .isGreaterThan(retriesBefore);
-        assertThat(gateway.metrics().value("gateway_transactions_failed_total"))
+        assertThat(gateway.metrics().count("gateway.transactions.aborted"))
                 .as("no transaction failed")
                 .isEqualTo(failedBefore);
         marks.assertOneBillingAndOneMetricsEventEach(ids);
@@ -143,8 +143,8 @@ class GatewayCommitTimeoutIT {
 
     @Test
     void aCommitThatStaysUnknownIsSettledAtOnceAndItsRetriesAreReplays() throws Exception {
-        long acceptedBefore = gateway.metrics().value("gateway_unknown_commit_reservations_accepted_total");
-        long releasedBefore = gateway.metrics().value("gateway_unknown_commit_reservations_released_total");
+        double acceptedBefore = gateway.metrics().count("gateway.unknown.commit.reservations.accepted");
+        double releasedBefore = gateway.metrics().count("gateway.unknown.commit.reservations.released");
         Marks marks = Marks.now();
         int heldBefore = proxy.held();
         // Longer than the first commit and every retry together: only the recreated producer's
@@ -189,10 +189,10 @@ class GatewayCommitTimeoutIT {
             assertThat(unknownBatch)
                     .as("the batch whose commit stayed unknown answered 503")
                     .isNotEmpty();
-            assertThat(gateway.metrics().value("gateway_unknown_commit_reservations_accepted_total"))
+            assertThat(gateway.metrics().count("gateway.unknown.commit.reservations.accepted"))
                     .as("that batch was found published and settled as accepted")
                     .isEqualTo(acceptedBefore + unknownBatch.size());
-            assertThat(gateway.metrics().value("gateway_unknown_commit_reservations_released_total"))
+            assertThat(gateway.metrics().count("gateway.unknown.commit.reservations.released"))
                     .isEqualTo(releasedBefore);
             marks.assertOneBillingAndOneMetricsEventEach(ids);
             // The lane goes on with its new producer.

@@ -248,8 +248,8 @@ class GatewayIT {
             assertThat(shed)
                     .as("a queue of two cannot hold 100 concurrent requests")
                     .isNotEmpty();
-            assertThat(tiny.metrics().value("gateway_rejected_total{reason=\"queue_full\"}"))
-                    .isEqualTo(shed.size());
+            assertThat(tiny.metrics().count("gateway.requests.shed", "reason", "queue_full"))
+                    .isEqualTo((double) shed.size());
             // A shed request wrote nothing: its retry with the same key is a first acceptance.
             for (int i : shed) {
                 HttpResponse<String> retry =

@@ -119,9 +119,9 @@ class GatewayRestartIT {
                 assertThat(fresh.statusCode()).as(fresh.body()).isEqualTo(202);
                 assertThat(fresh.headers().firstValue("Idempotent-Replayed")).isEmpty();
             }
-            assertThat(gateway.metrics().value("gateway_restart_reservations_accepted_total"))
+            assertThat(gateway.metrics().count("gateway.restart.reservations.accepted"))
                     .isEqualTo(1);
-            assertThat(gateway.metrics().value("gateway_restart_reservations_released_total"))
+            assertThat(gateway.metrics().count("gateway.restart.reservations.released"))
                     .isEqualTo(2);
             List<String> keys = TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, true).stream()
                     .map(ConsumerRecord::key)

@@ -123,7 +123,8 @@ class LimitsIT {
                         HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();
-        assertThat(metrics).containsPattern("(?m)^gateway_rate_limited_total [1-9]");
+        assertThat(metrics)
+                .containsPattern("(?m)^gateway_requests_shed_total\\{reason=\"rate_limited\",status=\"429\"} [1-9]");
     }
 
     @Test

@@ -1,11 +1,11 @@
 package com.streamsocial.billing.processor.batch;
 
 import com.streamsocial.billing.contract.DeadLetterHeaders;
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.MetricsEvent;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
@@ -25,9 +25,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class BatchOrchestrator {
     private final LedgerStore ledger;
     private final PaymentProvider provider;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
 
-    public BatchOrchestrator(LedgerStore ledger, PaymentProvider provider, Metrics metrics) {
+    public BatchOrchestrator(LedgerStore ledger, PaymentProvider provider, ProcessorMeters metrics) {
         this.ledger = ledger;
         this.provider = provider;
         this.metrics = metrics;
@@ -92,19 +92,20 @@ public final class BatchOrchestrator {
         for (Plan.DeadLetter dl : d.plan().deadLetters()) {
             out.add(deadLetter(dl));
             metrics.counter(
-                            "processor_dead_letters_total{code=\""
-                                    + dl.error().code().wire() + "\"}",
-                            "Billing records that cannot be processed, sent to payments.dlq")
+                            "processor.dead.letters",
+                            "Billing records that cannot be processed, sent to payments.dlq",
+                            "code",
+                            dl.error().code().wire())
                     .increment();
         }
-        metrics.counter("processor_outcomes_emitted_total", "Outcomes written to payments.results")
-                .add(d.outcomes().size());
-        metrics.counter("processor_outcomes_reemitted_total", "Stored outcomes re-emitted on replay")
-                .add(d.plan().toReEmit().size());
-        metrics.counter("processor_duplicates_total", "Duplicate billing records (no second outcome)")
-                .add(d.plan().duplicates().size());
-        metrics.counter("processor_conflicts_total", "Known keys reused with a different request")
-                .add(d.plan().conflicts().size());
+        metrics.counter("processor.outcomes.emitted", "Outcomes written to payments.results")
+                .increment(d.outcomes().size());
+        metrics.counter("processor.outcomes.reemitted", "Stored outcomes re-emitted on replay")
+                .increment(d.plan().toReEmit().size());
+        metrics.counter("processor.duplicates", "Duplicate billing records (no second outcome)")
+                .increment(d.plan().duplicates().size());
+        metrics.counter("processor.conflicts", "Known keys reused with a different request")
+                .increment(d.plan().conflicts().size());
         return out;
     }
 

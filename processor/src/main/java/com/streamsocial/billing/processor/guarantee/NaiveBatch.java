@@ -1,10 +1,10 @@
 package com.streamsocial.billing.processor.guarantee;
 
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.MetricsEvent;
 import com.streamsocial.billing.contract.OutcomeEvent;
 import com.streamsocial.billing.contract.PaymentStatus;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import io.vertx.core.Future;
@@ -52,10 +52,10 @@ public final class NaiveBatch {
 
     private final Pool pool;
     private final PaymentProvider provider;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
     private final Guarantee guarantee;
 
-    public NaiveBatch(Pool pool, PaymentProvider provider, Metrics metrics, Guarantee guarantee) {
+    public NaiveBatch(Pool pool, PaymentProvider provider, ProcessorMeters metrics, Guarantee guarantee) {
         this.pool = pool;
         this.provider = provider;
         this.metrics = metrics;
@@ -72,7 +72,7 @@ public final class NaiveBatch {
         List<PaymentProvider.Charge> charges = new ArrayList<>();
         for (InputRecord r : batch) {
             if (!r.parsed()) {
-                metrics.counter("processor_naive_dropped_total", "Records the naive modes dropped unprocessed")
+                metrics.counter("processor.naive.dropped", "Records the naive modes dropped unprocessed")
                         .increment();
                 continue;
             }
@@ -145,8 +145,8 @@ public final class NaiveBatch {
                     e.paymentId(),
                     new MetricsEvent(type, e.paymentId(), e.tenant(), e.amount(), e.currency(), now).toBytes()));
         }
-        metrics.counter("processor_outcomes_emitted_total", "Outcomes written to payments.results")
-                .add(decided.size());
+        metrics.counter("processor.outcomes.emitted", "Outcomes written to payments.results")
+                .increment(decided.size());
         return out;
     }
 

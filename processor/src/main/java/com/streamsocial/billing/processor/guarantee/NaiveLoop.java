@@ -1,8 +1,8 @@
 package com.streamsocial.billing.processor.guarantee;
 
 import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import java.time.Duration;
@@ -65,7 +65,7 @@ public final class NaiveLoop implements Runnable {
     private final long processTimeoutMs;
     private final TransactionalLoop.Faults faults;
     private final Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     private volatile boolean running = true;
@@ -82,7 +82,7 @@ public final class NaiveLoop implements Runnable {
             long processTimeoutMs,
             TransactionalLoop.Faults faults,
             Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
-            Metrics metrics) {
+            ProcessorMeters metrics) {
         Check.argument(guarantee != Guarantee.EXACTLY_ONCE, "exactly-once is the TransactionalLoop");
         this.guarantee = guarantee;
         this.consumerConfig = Map.copyOf(consumerConfig);
@@ -165,7 +165,7 @@ public final class NaiveLoop implements Runnable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            metrics.counter("processor_naive_failed_batches_total", "Naive batches that failed")
+            metrics.counter("processor.naive.failed.batches", "Naive batches that failed")
                     .increment();
             if (guarantee == Guarantee.AT_MOST_ONCE) {
                 log.warn("naive at-most-once: a batch of {} failed and is lost: {}", batch.size(), e.toString());
@@ -189,10 +189,10 @@ public final class NaiveLoop implements Runnable {
             consumer.commitSync(next);
         }
         // The same names as the exactly-once loop's, so that health checks and chaos see progress.
-        metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed")
+        metrics.counter("processor.batches.committed", "Read-process-write transactions committed")
                 .increment();
-        metrics.counter("processor_records_total", "Billing records consumed and committed")
-                .add(batch.size());
+        metrics.counter("processor.records", "Billing records consumed and committed")
+                .increment(batch.size());
         transitionTo(State.POLLING);
     }
 

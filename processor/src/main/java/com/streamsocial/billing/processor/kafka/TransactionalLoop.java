@@ -1,10 +1,12 @@
 package com.streamsocial.billing.processor.kafka;
 
 import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.Metrics;
 import com.streamsocial.billing.contract.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -112,13 +114,18 @@ public final class TransactionalLoop implements Runnable {
     private final Faults faults;
     private long batchesHandled;
     private final Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
     private final CountDownLatch finished = new CountDownLatch(1);
 
     private volatile boolean running = true;
     private volatile State state = State.STARTING;
     private volatile Throwable fatalCause;
     private KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaClientMetrics consumerMetrics;
+    private java.util.concurrent.ScheduledExecutorService metricsRefresh;
+    /** How often the consumer's metrics are looked at for partitions assigned or revoked since. */
+    static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
+
     private KafkaProducer<String, byte[]> producer;
     private long backoffMs;
     private long resumeAtMs = -1;
@@ -131,7 +138,7 @@ public final class TransactionalLoop implements Runnable {
             Limits limits,
             Faults faults,
             Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
-            Metrics metrics) {
+            ProcessorMeters metrics) {
         this.consumerConfig = Map.copyOf(consumerConfig);
         this.producerConfig = Map.copyOf(producerConfig);
         this.limits = limits;
@@ -178,6 +185,16 @@ public final class TransactionalLoop implements Runnable {
             producer = new KafkaProducer<>(producerConfig);
             initTransactions();
             consumer = new KafkaConsumer<>(consumerConfig);
+            // The consumer's own metrics, lag per partition among them (records-lag: to the last stable
+            // offset, as read_committed). Read from the Kafka client's metric registry on the binder's
+            // own thread: neither this loop nor the event loop ever waits for them.
+            metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, Thread.currentThread().getName() + "-metrics");
+                t.setDaemon(true);
+                return t;
+            });
+            consumerMetrics = new KafkaClientMetrics(consumer, Tags.empty(), metricsRefresh, KAFKA_METRICS_REFRESH);
+            consumerMetrics.bindTo(metrics.registry());
             consumer.subscribe(List.of(Topics.BILLING), new Rebalance());
             transitionTo(State.POLLING);
             while (running) {
@@ -198,6 +215,12 @@ public final class TransactionalLoop implements Runnable {
                 // Out of the loop without stop(): nothing consumes any more, whatever the reason.
                 fatalCause = new IllegalStateException("processor loop exited without being stopped");
                 forceState(State.FATAL);
+            }
+            if (consumerMetrics != null) {
+                consumerMetrics.close();
+            }
+            if (metricsRefresh != null) {
+                metricsRefresh.shutdownNow();
             }
             closeClients();
             if (state != State.FATAL) {
@@ -225,8 +248,10 @@ public final class TransactionalLoop implements Runnable {
                 Thread.currentThread().interrupt();
             }
             metrics.counter(
-                            "processor_batches_failed_total{stage=\"process\"}",
-                            "Batches that failed and will be read again")
+                            "processor.batches.failed",
+                            "Batches that failed and will be read again",
+                            "stage",
+                            "process")
                     .increment();
             log.warn(
                     "processing a batch of {} failed, it will be read again: {}",
@@ -259,10 +284,10 @@ public final class TransactionalLoop implements Runnable {
             return;
         }
         if (commit()) {
-            metrics.counter("processor_batches_committed_total", "Read-process-write transactions committed")
+            metrics.counter("processor.batches.committed", "Read-process-write transactions committed")
                     .increment();
-            metrics.counter("processor_records_total", "Billing records consumed and committed")
-                    .add(batch.size());
+            metrics.counter("processor.records", "Billing records consumed and committed")
+                    .increment(batch.size());
             backoffMs = limits.backoffInitialMs();
             consecutiveFailures = 0;
             lastFailure = null;
@@ -272,7 +297,7 @@ public final class TransactionalLoop implements Runnable {
         // The commit's outcome is unknown. A new producer with the same transactional.id fences this one
         // and completes or aborts its transaction; the group's committed offsets then tell which.
         metrics.counter(
-                        "processor_commits_unresolved_total",
+                        "processor.commits.unresolved",
                         "Commits whose outcome was settled by re-initialising the producer")
                 .increment();
         recreateProducer();
@@ -287,13 +312,18 @@ public final class TransactionalLoop implements Runnable {
      * stays unknown (still timing out, or another error after the commit was sent).
      */
     private boolean commit() {
+        long t0 = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
                 producer.commitTransaction();
+                metrics.timer(
+                                "processor.transaction.commit",
+                                "commitTransaction until it returned (retries of a timed-out commit included)")
+                        .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 return true;
             } catch (TimeoutException e) {
                 metrics.counter(
-                                "processor_commit_timeouts_total",
+                                "processor.commit.timeouts",
                                 "commitTransaction calls that timed out (outcome unknown until resolved)")
                         .increment();
                 if (state == State.IN_TRANSACTION) {
@@ -310,8 +340,10 @@ public final class TransactionalLoop implements Runnable {
                     throw e;
                 }
                 metrics.counter(
-                                "processor_batches_failed_total{stage=\"commit\"}",
-                                "Batches that failed and will be read again")
+                                "processor.batches.failed",
+                                "Batches that failed and will be read again",
+                                "stage",
+                                "commit")
                         .increment();
                 log.warn("commit failed, resolving its outcome: {}", e.toString());
                 failed(e);
@@ -325,8 +357,10 @@ public final class TransactionalLoop implements Runnable {
 
     private void transactionFailed(RuntimeException e) {
         metrics.counter(
-                        "processor_batches_failed_total{stage=\"transaction\"}",
-                        "Batches that failed and will be read again")
+                        "processor.batches.failed",
+                        "Batches that failed and will be read again",
+                        "stage",
+                        "transaction")
                 .increment();
         failed(e);
     }
@@ -492,8 +526,7 @@ public final class TransactionalLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             Check.state(state != State.IN_TRANSACTION, "partitions revoked while a transaction is open");
-            metrics.counter("processor_rebalances_total", "Partition revocations")
-                    .increment();
+            metrics.counter("processor.rebalances", "Partition revocations").increment();
         }
 
         @Override

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.psp;
 
-import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -52,11 +52,11 @@ public final class StripeProvider implements PaymentProvider {
     private final Options o;
     private final WebClient client;
     private final InFlightLimiter limiter;
-    private final Metrics metrics;
+    private final ProcessorMeters metrics;
     private final ProviderAddress address;
     private final boolean idempotencyKeys;
 
-    public StripeProvider(Vertx vertx, Options options, Metrics metrics) {
+    public StripeProvider(Vertx vertx, Options options, ProcessorMeters metrics) {
         this(vertx, options, metrics, true);
     }
 
@@ -65,7 +65,7 @@ public final class StripeProvider implements PaymentProvider {
      * every call, retries included, may charge again. Only for the naive guarantees
      * ({@code processor.guarantee} other than exactly-once), which exist to show that.
      */
-    public StripeProvider(Vertx vertx, Options options, Metrics metrics, boolean idempotencyKeys) {
+    public StripeProvider(Vertx vertx, Options options, ProcessorMeters metrics, boolean idempotencyKeys) {
         this.idempotencyKeys = idempotencyKeys;
         this.vertx = vertx;
         this.o = options;
@@ -96,7 +96,7 @@ public final class StripeProvider implements PaymentProvider {
     }
 
     private Future<ChargeResult> attempt(Charge c, int attempt, long deadline) {
-        metrics.counter("provider_calls_total", "Calls to the payment provider").increment();
+        metrics.counter("provider.calls", "Calls to the payment provider").increment();
         // A payment whose intent is known is asked about: a POST under the same key would only
         // replay the first, undecided answer for 24 h.
         var request = c.intentId() != null
@@ -109,6 +109,7 @@ public final class StripeProvider implements PaymentProvider {
         request.ssl(address.ssl()).timeout(o.callTimeoutMs()).putHeader("Authorization", "Bearer " + o.secretKey());
         // The answer is untrusted input: read up to its bound, then decoded totally by StripeAnswer.
         var capped = request.as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX));
+        long t0 = System.nanoTime();
         Future<HttpResponse<Buffer>> sent =
                 c.intentId() != null ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
         return sent.transform(ar -> {
@@ -118,14 +119,20 @@ public final class StripeProvider implements PaymentProvider {
                 StripeAnswer.Decision d =
                         StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
                 if (d instanceof StripeAnswer.Answered a) {
+                    latency(t0, "answered");
                     count(a.result());
                     return Future.succeededFuture(a.result());
                 }
                 StripeAnswer.Retry r = (StripeAnswer.Retry) d;
+                latency(t0, "retry");
+                // The HTTP status: a closed set of three digits, never anything the answer's body says.
                 metrics.counter(
-                                "provider_retried_total{status=\"" + ar.result().statusCode() + "\",kind=\""
-                                        + (r.configuration() ? "configuration" : "transient") + "\"}",
-                                "Provider answers that decide nothing, retried")
+                                "provider.retried",
+                                "Provider answers that decide nothing, retried",
+                                "status",
+                                String.valueOf(ar.result().statusCode()),
+                                "kind",
+                                r.configuration() ? "configuration" : "transient")
                         .increment();
                 why = (r.configuration()
                                 ? "configuration error, check provider.baseUrl and provider.secretKey: "
@@ -133,10 +140,14 @@ public final class StripeProvider implements PaymentProvider {
                         + r.reason();
             } else {
                 boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
+                latency(t0, tooLarge ? "oversize" : "io_error");
                 metrics.counter(
-                                "provider_retried_total{status=\"" + (tooLarge ? "oversize" : "io")
-                                        + "\",kind=\"transient\"}",
-                                "Provider answers that decide nothing, retried")
+                                "provider.retried",
+                                "Provider answers that decide nothing, retried",
+                                "status",
+                                tooLarge ? "oversize" : "io",
+                                "kind",
+                                "transient")
                         .increment();
                 why = "transient: " + ar.cause();
             }
@@ -145,15 +156,25 @@ public final class StripeProvider implements PaymentProvider {
         });
     }
 
+    /** One call's latency; {@code result}: answered, retry (an answer that decides nothing), io_error. */
+    private void latency(long t0, String result) {
+        metrics.timer(
+                        "provider.request",
+                        "Calls to the payment provider, until their answer or failure",
+                        "result",
+                        result)
+                .record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
     private void count(ChargeResult r) {
         switch (r.verdict()) {
             case PENDING ->
                 metrics.counter(
-                                "provider_pending_total",
+                                "provider.pending",
                                 "Answers not final yet (processing, requires_action): asked again later")
                         .increment();
             case MISMATCH ->
-                metrics.counter("provider_mismatch_total", "Answers for another amount or currency than asked: a break")
+                metrics.counter("provider.mismatch", "Answers for another amount or currency than asked: a break")
                         .increment();
             default -> {}
         }
@@ -163,7 +184,7 @@ public final class StripeProvider implements PaymentProvider {
         long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
         long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.counter("provider_unavailable_total", "Charges left undecided at the batch deadline")
+            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
                     .increment();
             return Future.failedFuture(new ProviderUnavailableException(
                     "no answer for " + c.paymentId() + " after " + (attempt + 1) + " attempts: " + why));

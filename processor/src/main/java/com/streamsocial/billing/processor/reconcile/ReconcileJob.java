@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.reconcile;
 
-import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import io.vertx.core.Vertx;
 import java.util.EnumMap;
 import java.util.Map;
@@ -27,18 +27,23 @@ public final class ReconcileJob implements AutoCloseable {
     });
     private final Map<BreakClass, AtomicLong> breaks = new EnumMap<>(BreakClass.class);
 
-    public ReconcileJob(Vertx vertx, Metrics metrics, long intervalMs, LongFunction<ReconcileOptions> optionsAt) {
+    public ReconcileJob(
+            Vertx vertx, ProcessorMeters metrics, long intervalMs, LongFunction<ReconcileOptions> optionsAt) {
         for (BreakClass c : BreakClass.values()) {
             AtomicLong g = new AtomicLong();
             breaks.put(c, g);
             metrics.gauge(
-                    "reconciliation_breaks{class=\"" + c.wire() + "\"}",
+                    "reconciliation.breaks",
                     "Breaks found by the last periodic reconciliation",
-                    g::get);
+                    g::get,
+                    "class",
+                    c.wire());
         }
         AtomicLong lastRunMs = new AtomicLong();
         metrics.gauge(
-                "reconciliation_last_run_duration_ms", "Duration of the last periodic reconciliation", lastRunMs::get);
+                "reconciliation.last.run.duration.seconds",
+                "Duration of the last periodic reconciliation",
+                () -> lastRunMs.get() / 1000.0);
         thread.scheduleWithFixedDelay(
                 () -> {
                     try {

@@ -88,25 +88,25 @@ class CommitTimeoutIT {
 
     @Test
     void aCommitThatTimesOutOnceIsRetriedAndEmitsEachOutcomeOnce() throws Exception {
-        long unresolvedBefore = processor.metrics().value("processor_commits_unresolved_total");
+        double unresolvedBefore = processor.metrics().count("processor.commits.unresolved");
         runWithHeldCommit("retry", MAX_BLOCK_MS * 3 / 2);
-        assertThat(processor.metrics().value("processor_commits_unresolved_total"))
+        assertThat(processor.metrics().count("processor.commits.unresolved"))
                 .as("settled by retrying the commit, without re-initialising")
                 .isEqualTo(unresolvedBefore);
     }
 
     @Test
     void aCommitThatStaysUnknownIsResolvedFromTheGroupsCommittedOffsets() throws Exception {
-        long unresolvedBefore = processor.metrics().value("processor_commits_unresolved_total");
+        double unresolvedBefore = processor.metrics().count("processor.commits.unresolved");
         // Longer than every commit attempt together: only re-initialising can settle it.
         runWithHeldCommit("reinit", MAX_BLOCK_MS * (TransactionalLoop.COMMIT_ATTEMPTS_MAX + 5));
-        assertThat(processor.metrics().value("processor_commits_unresolved_total"))
+        assertThat(processor.metrics().count("processor.commits.unresolved"))
                 .as("settled by re-initialising the producer")
                 .isGreaterThan(unresolvedBefore);
     }
 
     private static void runWithHeldCommit(String prefix, long holdMs) throws Exception {
-        long timeoutsBefore = processor.metrics().value("processor_commit_timeouts_total");
+        double timeoutsBefore = processor.metrics().count("processor.commit.timeouts");
         int heldBefore = proxy.held();
         proxy.holdNextEndTxnResponses(1, holdMs);
         List<String> ids = new ArrayList<>(produce(prefix, 50));
@@ -127,7 +127,7 @@ class CommitTimeoutIT {
         for (String id : ids) {
             assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1);
         }
-        assertThat(processor.metrics().value("processor_commit_timeouts_total"))
+        assertThat(processor.metrics().count("processor.commit.timeouts"))
                 .as("the commit did time out")
                 .isGreaterThan(timeoutsBefore);
     }

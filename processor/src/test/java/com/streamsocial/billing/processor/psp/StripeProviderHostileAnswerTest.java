@@ -2,7 +2,8 @@ package com.streamsocial.billing.processor.psp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.Metrics;
+import com.streamsocial.billing.metrics.ServiceMetrics;
+import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
 import io.vertx.core.Future;
@@ -35,7 +36,7 @@ class StripeProviderHostileAnswerTest {
     private HttpServer server;
     private volatile Consumer<HttpServerResponse> answer;
     private final AtomicInteger calls = new AtomicInteger();
-    private Metrics metrics;
+    private ServiceMetrics metrics;
     private StripeProvider provider;
 
     @BeforeEach
@@ -47,18 +48,18 @@ class StripeProviderHostileAnswerTest {
                     answer.accept(req.response());
                 }))
                 .listen(0, "127.0.0.1"));
-        metrics = new Metrics();
+        metrics = new ServiceMetrics();
         provider = new StripeProvider(
                 vertx,
                 new StripeProvider.Options("http://127.0.0.1:" + server.actualPort(), SECRET, 4, 1_500, 10, 50, 4_000),
-                metrics);
+                new ProcessorMeters(metrics));
         // Warm up with generous timeouts (a cold JVM on a busy machine can time out its first calls).
         answer = r -> r.setStatusCode(200).end(SUCCEEDED);
         StripeProvider patient = new StripeProvider(
                 vertx,
                 new StripeProvider.Options(
                         "http://127.0.0.1:" + server.actualPort(), SECRET, 4, 10_000, 10, 50, 25_000),
-                new Metrics());
+                new ProcessorMeters(new ServiceMetrics()));
         for (int i = 0; i < 3; i++) {
             assertThat(await(patient.charge(List.of(C))).get(0).succeeded()).isTrue();
         }
@@ -85,8 +86,8 @@ class StripeProviderHostileAnswerTest {
         assertThat(failure).isInstanceOf(ProviderUnavailableException.class);
         assertThat(failure.getMessage()).contains("transient").doesNotContain(SECRET);
         assertThat(calls.get()).as(failure.getMessage()).isPositive();
-        assertThat(metrics.value("provider_retried_total{status=\"" + statusLabel + "\",kind=\"transient\"}"))
-                .as(metrics.render())
+        assertThat(metrics.count("provider.retried", "status", statusLabel, "kind", "transient"))
+                .as(metrics.scrape())
                 .isPositive();
     }
 
