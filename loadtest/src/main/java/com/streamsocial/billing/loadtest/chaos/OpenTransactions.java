@@ -25,16 +25,18 @@ import org.apache.kafka.common.TopicPartition;
  * are not complete. Printed by {@code chaos} when payments stay without an outcome, so that a run on
  * a machine we cannot log into says which transaction held what.
  */
-final class OpenTransactions {
+public final class OpenTransactions {
     private static final long ADMIN_TIMEOUT_MS = 15_000;
 
     private OpenTransactions() {}
 
     /** The report's lines; on failure, one line naming the failure (this is a diagnosis, not a check). */
-    static List<String> describe(String bootstrap, Collection<String> topics) {
+    public static List<String> describe(String bootstrap, Collection<String> topics) {
         List<String> lines = new ArrayList<>();
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // The API timeout may not be shorter than one request's.
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS / 3);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS);
         try (Admin admin = Admin.create(p)) {
             List<TopicPartition> partitions = new ArrayList<>();
