@@ -52,6 +52,20 @@ public final class EmbeddedKafka implements AutoCloseable {
         return start(brokerPort, advertisedPort);
     }
 
+    /**
+     * Test support: a broker on the existing log directory {@code logDir} (one this class or
+     * {@link BrokerMain} formatted), on a free port; for tests that start from a broker's saved state.
+     */
+    public static EmbeddedKafka startOn(Path logDir) throws Exception {
+        int brokerPort = FreePorts.pick();
+        Properties p = brokerProperties(brokerPort, brokerPort, FreePorts.pick(), -1, logDir);
+        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(brokerPort, logDir, server);
+        kafka.awaitReady();
+        return kafka;
+    }
+
     private static EmbeddedKafka start(int brokerPort, int advertisedPort) throws Exception {
         int controllerPort = FreePorts.pick();
         int internalPort = advertisedPort == brokerPort ? -1 : FreePorts.pick();

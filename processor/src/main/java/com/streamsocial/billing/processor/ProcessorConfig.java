@@ -34,6 +34,7 @@ public record ProcessorConfig(
         long reconcileGraceMs,
         long reconcileStuckAfterMs,
         long stuckCheckMs,
+        long hangingCheckMs,
         Guarantee guarantee,
         Map<String, Object> kafka) {
 
@@ -151,6 +152,7 @@ public record ProcessorConfig(
                 s.integer("reconcile.graceMs", 60_000),
                 s.integer("reconcile.stuckAfterMs", 300_000),
                 s.integer("processor.stuckCheckMs", 30_000),
+                s.integer("processor.hangingCheckMs", 30_000),
                 Guarantee.parse(s.string("processor.guarantee", Guarantee.EXACTLY_ONCE.wire())),
                 s.kafka());
     }

@@ -7,6 +7,7 @@ import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.guarantee.NaiveBatch;
 import com.streamsocial.billing.processor.guarantee.NaiveLoop;
+import com.streamsocial.billing.processor.kafka.HangingTransactionWatchdog;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.reconcile.ReconcileJob;
@@ -55,6 +56,7 @@ public final class ProcessorVerticle extends VerticleBase {
     private final List<NaiveLoop> naiveLoops = new ArrayList<>();
     private HttpServer server;
     private ReconcileJob reconcileJob;
+    private HangingTransactionWatchdog hangingWatchdog;
 
     public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, ProcessorMeters metrics) {
         this.config = config;
@@ -78,6 +80,16 @@ public final class ProcessorVerticle extends VerticleBase {
                 "Ordinal of the worst loop state (FATAL=7)",
                 () -> loops.stream().mapToInt(l -> l.state().ordinal()).max().orElse(0));
         watchStuckPayments();
+        if (config.hangingCheckMs() > 0) {
+            // Every processor's transactional id starts with "processor-" (see startLoop).
+            hangingWatchdog = new HangingTransactionWatchdog(
+                    config.kafka(),
+                    "processor-",
+                    config.transactionTimeoutMs(),
+                    config.hangingCheckMs(),
+                    System::currentTimeMillis,
+                    metrics);
+        }
         if (config.reconcileIntervalMs() > 0 && config.providerKind().equals("stripe")) {
             reconcileJob = new ReconcileJob(
                     vertx,
@@ -346,6 +358,9 @@ public final class ProcessorVerticle extends VerticleBase {
         }
         if (reconcileJob != null) {
             reconcileJob.close();
+        }
+        if (hangingWatchdog != null) {
+            hangingWatchdog.close();
         }
         Future<Void> http = server == null ? Future.succeededFuture() : server.close();
         // Stopped in parallel: each loop finishes or aborts its transaction within the bound.

@@ -442,6 +442,12 @@ public final class ChaosCommand implements Callable<Integer> {
             p.put("reconcile.intervalMs", "0");
             p.put("processor.guarantee", guarantee);
             p.put("processor.loops", Integer.toString(PROCESSOR_LOOPS));
+            // A shorter transaction timeout (the smallest the process timeout below allows) and a
+            // frequent check: a transaction a broker kill leaves hanging is aborted well within the
+            // settle time (HangingTransactionWatchdog: after two transaction timeouts).
+            p.put("processor.processTimeoutMs", "12000");
+            p.put("processor.transactionTimeoutMs", "24000");
+            p.put("processor.hangingCheckMs", "5000");
             // Smaller batches than the default: a restarted processor commits its first batch sooner.
             p.put("processor.maxPollRecords", "200");
             // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
@@ -454,10 +460,8 @@ public final class ChaosCommand implements Callable<Integer> {
                 // transaction and a stale batch when it resumes.
                 p.put("processor.faults.stallOnBatch", "3");
                 p.put("processor.faults.stallMs", Long.toString(ZOMBIE_STALL_MS));
-                // A shorter transaction timeout (the smallest its process timeout allows), so that the
-                // paused zombie's open transaction is aborted by the coordinator while it is stopped.
-                p.put("processor.processTimeoutMs", "12000");
-                p.put("processor.transactionTimeoutMs", "24000");
+                // The shorter transaction timeout above also has the coordinator abort the paused
+                // zombie's open transaction while it is stopped.
                 // One loop: the stalled batch is then the transaction of processor-<id>, the one this
                 // command watches; with several, the stall would be on whichever loop reached batch 3.
                 p.put("processor.loops", "1");

@@ -1,0 +1,258 @@
+package com.streamsocial.billing.processor.kafka;
+
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.processor.ProcessorMeters;
+import com.streamsocial.billing.processor.kafka.HangingTransactions.Coordinator;
+import com.streamsocial.billing.processor.kafka.HangingTransactions.CoordinatorState;
+import com.streamsocial.billing.processor.kafka.HangingTransactions.OpenTransaction;
+import com.streamsocial.billing.processor.kafka.HangingTransactions.Verdict;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds and ends hanging transactions on the partitions the processors write (outcomes, metrics
+ * events, dead letters, and the group's offsets), as {@code kafka-transactions.sh find-hanging} and
+ * {@code abort} would, every {@code processor.hangingCheckMs}, on its own named thread. Which ones it
+ * aborts, and why that is safe, is {@link HangingTransactions}'s to say; every one found is logged and
+ * counted, so that a stall the watchdog may not touch still pages someone.
+ *
+ * <p>Why it exists: a broker killed at the wrong moment of a transaction can leave one open on a
+ * partition while its coordinator has moved on (seen in the chaos runs with Kafka 4.4). Nothing in
+ * Kafka ever ends it, and the processor loop that owns the partition waits at
+ * {@code UNSTABLE_OFFSET_COMMIT} for good: billing stops, silently.
+ */
+public final class HangingTransactionWatchdog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HangingTransactionWatchdog.class);
+
+    /** A transaction is hanging once unwritten this many transaction timeouts (the coordinator's own limit). */
+    public static final int HANGING_AFTER_TRANSACTION_TIMEOUTS = 2;
+    /** Longest one admin call may take. */
+    static final int ADMIN_TIMEOUT_MS = 15_000;
+    /** Transactions aborted per check, at most: a flood of them is a broken cluster, not a race. */
+    static final int ABORTS_PER_CHECK_MAX = 64;
+
+    private static final String OFFSETS_TOPIC = "__consumer_offsets";
+    private static final List<String> WRITTEN_TOPICS = List.of(Topics.RESULTS, Topics.METRICS, Topics.DLQ);
+
+    private final Map<String, Object> kafka;
+    private final String ourIdPrefix;
+    private final long hangingAfterMs;
+    private final LongSupplier clock;
+    private final ProcessorMeters metrics;
+    private final AtomicLong notOurs = new AtomicLong();
+    private final ScheduledExecutorService thread;
+    private Admin admin; // touched on the watchdog thread only
+
+    /**
+     * Checks every {@code checkMs}; transactions of ids starting with {@code ourIdPrefix} are aborted
+     * once unwritten for {@link #HANGING_AFTER_TRANSACTION_TIMEOUTS} times {@code transactionTimeoutMs}.
+     */
+    public HangingTransactionWatchdog(
+            Map<String, Object> kafka,
+            String ourIdPrefix,
+            long transactionTimeoutMs,
+            long checkMs,
+            LongSupplier clock,
+            ProcessorMeters metrics) {
+        this.kafka = Map.copyOf(kafka);
+        this.ourIdPrefix = ourIdPrefix;
+        this.hangingAfterMs = HANGING_AFTER_TRANSACTION_TIMEOUTS * transactionTimeoutMs;
+        this.clock = clock;
+        this.metrics = metrics;
+        metrics.gauge(
+                "processor.transactions.hanging.unowned",
+                "Hanging transactions found on the processors' partitions that are not a processor's (left alone)",
+                notOurs::get);
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "processor-hanging-transactions");
+            t.setDaemon(true);
+            return t;
+        });
+        thread.scheduleWithFixedDelay(this::checkQuietly, checkMs, checkMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkQuietly() {
+        try {
+            check();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.warn("could not check for hanging transactions: {}", e.toString());
+        }
+    }
+
+    /** One pass: the held partitions, their open transactions, the verdicts, the aborts. */
+    void check() throws Exception {
+        if (admin == null) {
+            Map<String, Object> p = new HashMap<>(kafka);
+            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ADMIN_TIMEOUT_MS / 3);
+            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ADMIN_TIMEOUT_MS);
+            admin = Admin.create(p);
+        }
+        List<TopicPartition> held = heldPartitions();
+        if (held.isEmpty()) {
+            notOurs.set(0);
+            return;
+        }
+        long now = clock.getAsLong();
+        int aborted = 0;
+        long others = 0;
+        var producers = admin.describeProducers(held).all().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        for (TopicPartition tp : held) {
+            var state = producers.get(tp);
+            if (state == null) {
+                continue;
+            }
+            for (ProducerState s : state.activeProducers()) {
+                if (s.currentTransactionStartOffset().isEmpty()) {
+                    continue;
+                }
+                OpenTransaction open = new OpenTransaction(
+                        tp.topic(),
+                        tp.partition(),
+                        s.producerId(),
+                        s.producerEpoch(),
+                        s.currentTransactionStartOffset().getAsLong(),
+                        s.lastTimestamp());
+                if (now - open.lastWriteMs() < hangingAfterMs) {
+                    continue; // Recent: no need to ask the coordinator.
+                }
+                Coordinator c = coordinatorOf(open.producerId());
+                Verdict v = HangingTransactions.judge(open, c, ourIdPrefix, now, hangingAfterMs);
+                if (v == Verdict.NOT_OURS) {
+                    others++;
+                    log.error(
+                            "hanging transaction on {} from offset {} (producer {} epoch {}, {}): not a processor's,"
+                                    + " left alone; end it with kafka-transactions.sh abort (see OPERATIONS.md)",
+                            tp,
+                            open.startOffset(),
+                            open.producerId(),
+                            open.producerEpoch(),
+                            c == null ? "no transactional id" : c.transactionalId() + " " + c.state());
+                } else if (v == Verdict.HANGING && aborted < ABORTS_PER_CHECK_MAX) {
+                    log.warn(
+                            "aborting hanging transaction on {} from offset {}: producer {} epoch {} of {}, which its"
+                                    + " coordinator has {} (last write {} ms ago)",
+                            tp,
+                            open.startOffset(),
+                            open.producerId(),
+                            open.producerEpoch(),
+                            c.transactionalId(),
+                            c.state(),
+                            now - open.lastWriteMs());
+                    admin.abortTransaction(new AbortTransactionSpec(
+                                    tp,
+                                    open.producerId(),
+                                    (short) open.producerEpoch(),
+                                    s.coordinatorEpoch().orElse(-1)))
+                            .all()
+                            .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                    aborted++;
+                    metrics.counter(
+                                    "processor.transactions.hanging.aborted",
+                                    "Hanging processor transactions aborted (their batches are read again)")
+                            .increment();
+                }
+            }
+        }
+        notOurs.set(others);
+    }
+
+    /** Partitions whose last stable offset is below the high watermark: only those can hold a transaction. */
+    private List<TopicPartition> heldPartitions() throws Exception {
+        List<String> topics = new ArrayList<>(WRITTEN_TOPICS);
+        topics.add(OFFSETS_TOPIC);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (TopicDescription d : admin.describeTopics(topics)
+                .allTopicNames()
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .values()) {
+            d.partitions().forEach(i -> latest.put(new TopicPartition(d.name(), i.partition()), OffsetSpec.latest()));
+        }
+        var hw = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                .all()
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        var lso = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .all()
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        List<TopicPartition> held = new ArrayList<>();
+        for (TopicPartition tp : latest.keySet()) {
+            if (lso.get(tp).offset() < hw.get(tp).offset()) {
+                held.add(tp);
+            }
+        }
+        return held;
+    }
+
+    /** The coordinator's view of the transactional id that owns {@code producerId}, or null if none does. */
+    private Coordinator coordinatorOf(long producerId) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (TransactionListing l : admin.listTransactions(
+                        new ListTransactionsOptions().filterProducerIds(Set.of(producerId)))
+                .all()
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            ids.add(l.transactionalId());
+        }
+        if (ids.size() != 1) {
+            return null;
+        }
+        TransactionDescription d =
+                admin.describeTransactions(ids).description(ids.get(0)).get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        Set<String> partitions = new HashSet<>();
+        d.topicPartitions().forEach(tp -> partitions.add(tp.topic() + "-" + tp.partition()));
+        return new Coordinator(ids.get(0), state(d.state()), d.producerId(), d.producerEpoch(), partitions);
+    }
+
+    private static CoordinatorState state(TransactionState s) {
+        return switch (s) {
+            case ONGOING -> CoordinatorState.ONGOING;
+            case PREPARE_COMMIT, PREPARE_ABORT, PREPARE_EPOCH_FENCE -> CoordinatorState.PREPARING;
+            default -> CoordinatorState.IDLE;
+        };
+    }
+
+    /** Stops checking; does not block (it may be called on an event loop): the admin client closes behind. */
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        Thread closing = new Thread(
+                () -> {
+                    try {
+                        thread.awaitTermination(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    if (admin != null) {
+                        admin.close(java.time.Duration.ofSeconds(5));
+                    }
+                },
+                "processor-hanging-transactions-close");
+        closing.setDaemon(true);
+        closing.start();
+    }
+}
