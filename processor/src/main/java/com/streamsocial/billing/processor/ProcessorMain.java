@@ -116,9 +116,7 @@ public final class ProcessorMain {
                                 vertx.close()
                                         .toCompletionStage()
                                         .toCompletableFuture()
-                                        .get(
-                                                Math.max(1, deadline - System.currentTimeMillis()),
-                                                TimeUnit.MILLISECONDS);
+                                        .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
                                 System.err.println("processor " + config.instanceId() + " drained and stopped");
                             } catch (Exception e) {
                                 System.err.println("processor did not drain within shutdown.drainTimeoutMs ("

@@ -72,8 +72,7 @@ public final class ProcessorVerticle extends VerticleBase {
     public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, Metrics metrics) {
         this.config = config;
         this.pool = pool;
-        this.providerHealth =
-                new ProviderHealth(provider, System::currentTimeMillis, ProviderHealth.FAILURE_WINDOW_MS);
+        this.providerHealth = new ProviderHealth(provider, System::currentTimeMillis, ProviderHealth.FAILURE_WINDOW_MS);
         this.provider = providerHealth;
         this.metrics = metrics;
     }
@@ -148,8 +147,8 @@ public final class ProcessorVerticle extends VerticleBase {
                             l.state() == TransactionalLoop.State.FATAL || l.state() == TransactionalLoop.State.STOPPED);
             // Batches failing in a row (provider or PostgreSQL unavailable): not ready, and say why.
             boolean degraded = loop.consecutiveFailures() > 0;
-            boolean pgUp = pgOkAtMs >= 0
-                    && System.currentTimeMillis() - pgOkAtMs <= PG_PROBES_STALE * PG_PROBE_INTERVAL_MS;
+            boolean pgUp =
+                    pgOkAtMs >= 0 && System.currentTimeMillis() - pgOkAtMs <= PG_PROBES_STALE * PG_PROBE_INTERVAL_MS;
             boolean providerUp = providerHealth.up();
             boolean ready = running && !degraded && pgUp && providerUp && !draining;
             ctx.response().setStatusCode(ready ? 200 : 503);
@@ -162,7 +161,9 @@ public final class ProcessorVerticle extends VerticleBase {
                     .put(
                             "checks",
                             new JsonObject()
-                                    .put("kafka", new JsonObject().put("up", running).put("loops", loops.size()))
+                                    .put(
+                                            "kafka",
+                                            new JsonObject().put("up", running).put("loops", loops.size()))
                                     .put(
                                             "postgres",
                                             new JsonObject()

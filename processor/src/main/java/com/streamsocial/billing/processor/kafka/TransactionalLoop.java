@@ -489,8 +489,7 @@ public final class TransactionalLoop implements Runnable {
                             leaveGroup
                                     ? org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation
                                             .LEAVE_GROUP
-                                    : org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation
-                                            .DEFAULT));
+                                    : org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.DEFAULT));
         }
     }
 

@@ -11,7 +11,9 @@ class ProviderHealthTest {
     private final AtomicLong now = new AtomicLong(1_000);
     private boolean fail;
     private final ProviderHealth health = new ProviderHealth(
-            charges -> fail ? Future.failedFuture(new ProviderUnavailableException("down")) : Future.succeededFuture(List.of()),
+            charges -> fail
+                    ? Future.failedFuture(new ProviderUnavailableException("down"))
+                    : Future.succeededFuture(List.of()),
             now::get,
             30_000);
 
