@@ -118,9 +118,7 @@ public final class GatewayMain {
                                 vertx.close()
                                         .toCompletionStage()
                                         .toCompletableFuture()
-                                        .get(
-                                                Math.max(1, deadline - System.currentTimeMillis()),
-                                                TimeUnit.MILLISECONDS);
+                                        .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
                                 System.err.println("gateway " + config.instanceId() + " drained and stopped");
                             } catch (Exception e) {
                                 System.err.println("gateway did not drain within shutdown.drainTimeoutMs ("

@@ -526,10 +526,10 @@ public final class GatewayVerticle extends VerticleBase {
                             "draining".equals(a.reason())
                                     ? draining(config.retryAfterS())
                                     : Problem.unavailable(
-                                    a.reason(),
-                                    "the payment was not accepted (" + a.reason()
-                                            + "); retrying with the same key is safe",
-                                    config.retryAfterS()));
+                                            a.reason(),
+                                            "the payment was not accepted (" + a.reason()
+                                                    + "); retrying with the same key is safe",
+                                            config.retryAfterS()));
             }
         });
     }
