@@ -84,6 +84,14 @@ public final class CommitLane {
     private long timerId = -1;
     private long timerDeadlineMs = Long.MAX_VALUE;
 
+    /**
+     * Set by {@link #drain()}: no new request is queued, the queue is flushed without waiting for
+     * linger, and {@link #drained} completes once nothing is queued or in flight.
+     */
+    private boolean draining;
+
+    private final Promise<Void> drained = Promise.promise();
+
     /** {@code queuedAtNanos}: when it joined the lane, for the batch's linger. */
     private record Item(PaymentRequest request, Promise<Answer> answer, long queuedAtNanos) {}
 
@@ -114,6 +122,11 @@ public final class CommitLane {
 
     /** Queues one validated request; the future completes once its batch is decided. */
     public Future<Answer> submit(PaymentRequest request, int sizeBytes) {
+        if (draining) {
+            // Never queued, never published: the client retries on another instance.
+            metrics.shed(GatewayMeters.Shed.DRAINING);
+            return Future.succeededFuture(Answer.unavailable("draining"));
+        }
         if (inLane.containsKey(request.paymentId())) {
             return Future.succeededFuture(Answer.of(Answer.Kind.IN_FLIGHT));
         }
@@ -128,12 +141,27 @@ public final class CommitLane {
         return promise.future();
     }
 
+    /**
+     * Stops taking requests and flushes what is queued at once, batch after batch, each committed or
+     * aborted and every client answered as usual. Completes when the lane holds nothing. Call it on
+     * the lane's context.
+     */
+    public Future<Void> drain() {
+        draining = true;
+        maybeDrain();
+        return drained.future();
+    }
+
     private void maybeDrain() {
         if (batchInFlight) {
             return; // the batch in flight calls back here when it is done
         }
         long now = nowMs();
-        if (batcher.needsDrain(now)) {
+        if (draining && batcher.queuedRecords() == 0) {
+            drained.tryComplete();
+            return;
+        }
+        if (batcher.needsDrain(now) || draining) {
             List<Item> batch = batcher.drain();
             batchInFlight = true;
             runBatch(batch).onComplete(ignored -> {

@@ -47,6 +47,7 @@ public final class Gateway {
     private final HttpServer management;
 
     private volatile Future<Void> closed;
+    private Future<Void> draining;
 
     private Gateway(
             Vertx vertx,
@@ -217,6 +218,57 @@ public final class Gateway {
     /** The instance lease: {@link GatewayMain} exits when it is lost. */
     public InstanceLease lease() {
         return lease;
+    }
+
+    /**
+     * The graceful stop of SIGTERM, bounded by {@code drainTimeoutMs}: readiness turns false and new
+     * payments get a complete {@code 503} (with {@code Retry-After}) at once; every lane flushes what
+     * it holds, each batch committed or aborted and its clients answered {@code 202} or {@code 503};
+     * after at least {@code readinessGraceMs}, the listeners stop (answers being written finish,
+     * new connections are refused); then {@link #close()}. Lanes that do not finish in three quarters
+     * of the bound (Kafka hangs) are cut off: their reservations wait for the restart settlement.
+     */
+    public synchronized Future<Void> drain(long drainTimeoutMs, long readinessGraceMs) {
+        if (draining != null) {
+            return draining;
+        }
+        if (closed != null) {
+            return closed;
+        }
+        long startMs = System.currentTimeMillis();
+        health.startDraining();
+        log.info("draining: readiness false, new payments refused, flushing {} lanes", verticles.size());
+        List<Future<Void>> lanes = new ArrayList<>();
+        for (GatewayVerticle v : verticles) {
+            lanes.add(v.drainLane());
+        }
+        Future<Void> lanesDone = Future.all(lanes).mapEmpty();
+        Future<Void> lanesBounded = Future.any(lanesDone, timer(drainTimeoutMs * 3 / 4))
+                .map(v -> {
+                    if (!lanesDone.isComplete()) {
+                        log.warn("lanes did not drain within {} ms; closing anyway", drainTimeoutMs * 3 / 4);
+                    }
+                    return null;
+                });
+        Future<Void> drained = Future.all(lanesBounded, timer(readinessGraceMs))
+                .compose(v -> {
+                    long graceMs = (drainTimeoutMs - (System.currentTimeMillis() - startMs)) / 2;
+                    log.info("lanes drained; closing the listeners (in-flight answers get {} ms)", graceMs);
+                    List<Future<Void>> listeners = new ArrayList<>();
+                    for (GatewayVerticle gv : verticles) {
+                        listeners.add(gv.shutdownListener(graceMs));
+                    }
+                    return Future.join(listeners).<Void>mapEmpty();
+                })
+                .recover(e -> Future.succeededFuture());
+        draining = drained.compose(v -> close());
+        return draining;
+    }
+
+    private Future<Void> timer(long delayMs) {
+        io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+        vertx.setTimer(Math.max(1, delayMs), id -> p.tryComplete());
+        return p.future();
     }
 
     /**

@@ -38,7 +38,9 @@ public record GatewayConfig(
         int managementPort,
         String pgPassword,
         String tlsCertPath,
-        String tlsKeyPath) {
+        String tlsKeyPath,
+        long drainTimeoutMs,
+        long drainReadinessGraceMs) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -71,6 +73,13 @@ public record GatewayConfig(
         Check.argument(
                 (tlsCertPath == null) == (tlsKeyPath == null),
                 "http.tls.certPath and http.tls.keyPath go together: set both for TLS, or neither");
+        Check.argument(
+                drainTimeoutMs >= 1_000, "shutdown.drainTimeoutMs must be at least 1000, got %d", drainTimeoutMs);
+        Check.argument(
+                drainReadinessGraceMs >= 0 && drainReadinessGraceMs < drainTimeoutMs / 2,
+                "shutdown.readinessGraceMs must be 0.. half of shutdown.drainTimeoutMs (%d), got %d",
+                drainTimeoutMs,
+                drainReadinessGraceMs);
         Check.argument(managementPort >= 0, "management.port must be 0 (off) or a port, got %d", managementPort);
         kafka = Map.copyOf(kafka);
     }
@@ -107,7 +116,9 @@ public record GatewayConfig(
                 s.integer("management.port", 0),
                 s.secret("pg.password"),
                 s.string("http.tls.certPath", null),
-                s.string("http.tls.keyPath", null));
+                s.string("http.tls.keyPath", null),
+                s.integer("shutdown.drainTimeoutMs", 20_000),
+                s.integer("shutdown.readinessGraceMs", 2_000));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */

@@ -28,7 +28,8 @@ public final class GatewayMain {
             key as the last line of its output, this once only; 'list' shows ids, tenants, creation and
             revocation times, never keys; 'revoke' stops a key within 10 seconds on every gateway.
               Exit status: 1 start-up failure, 2 usage error, 3 gateway.instanceId held by another live process,
-              4 instance lease lost while running (the gateway stopped serving).""";
+              4 instance lease lost while running (the gateway stopped serving), 6 SIGTERM's drain did not
+              finish within shutdown.drainTimeoutMs. SIGTERM drains (README, Shutdown) and exits 0.""";
 
     /** Exit statuses, as in {@link #USAGE}. */
     static final int EXIT_USAGE = 2;
@@ -37,6 +38,11 @@ public final class GatewayMain {
     static final int EXIT_LEASE_LOST = 4;
     /** {@code keys revoke} of an id that is unknown or already revoked. */
     static final int EXIT_NO_SUCH_KEY = 5;
+    /** SIGTERM's drain did not finish within {@code shutdown.drainTimeoutMs}; the process exits anyway. */
+    static final int EXIT_DRAIN_TIMEOUT = 6;
+
+    /** What the shutdown hook exits with: 0 after SIGTERM, or what {@code System.exit} asked for. */
+    private static volatile int exitStatus = 0;
 
     private GatewayMain() {}
 
@@ -68,7 +74,12 @@ public final class GatewayMain {
             return;
         }
         settings.logEffective(
-                org.slf4j.LoggerFactory.getLogger(GatewayMain.class), "gateway", "gateway.", "http.", "pg.");
+                org.slf4j.LoggerFactory.getLogger(GatewayMain.class),
+                "gateway",
+                "gateway.",
+                "http.",
+                "pg.",
+                "shutdown.");
         // One registry for the gateway's meters and Vert.x's own (HTTP server, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx =
@@ -92,27 +103,39 @@ public final class GatewayMain {
         }
         gateway.lease().onLost(e -> {
             System.err.println("gateway " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
+            exitStatus = EXIT_LEASE_LOST;
             // Not on this event loop: exiting waits for the shutdown hook, which needs the event loops.
             new Thread(() -> System.exit(EXIT_LEASE_LOST), "gateway-lease-lost").start();
         });
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM (or System.exit) runs this: drain, bounded by shutdown.drainTimeoutMs, then exit.
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            int status = exitStatus;
+                            long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
                             try {
-                                gateway.close()
+                                gateway.drain(config.drainTimeoutMs(), config.drainReadinessGraceMs())
                                         .toCompletionStage()
                                         .toCompletableFuture()
-                                        .get(15, TimeUnit.SECONDS);
+                                        .get(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
                                 vertx.close()
                                         .toCompletionStage()
                                         .toCompletableFuture()
-                                        .get(5, TimeUnit.SECONDS);
+                                        .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                                System.err.println("gateway " + config.instanceId() + " drained and stopped");
                             } catch (Exception e) {
-                                System.err.println("gateway did not stop cleanly: " + e);
+                                System.err.println("gateway did not drain within shutdown.drainTimeoutMs ("
+                                        + config.drainTimeoutMs() + " ms): " + e);
+                                status = status == 0 ? EXIT_DRAIN_TIMEOUT : status;
                             } finally {
                                 stopped.countDown();
                             }
+                            System.out.flush();
+                            System.err.flush();
+                            // A JVM ended by SIGTERM exits 143 whatever its hooks did; a completed drain
+                            // is a clean stop, so say so with 0 (or the status System.exit asked for).
+                            Runtime.getRuntime().halt(status);
                         },
                         "gateway-shutdown"));
         stopped.await();

@@ -20,7 +20,9 @@ public final class GatewayMeters {
         QUEUE_FULL("queue_full", 503),
         RATE_LIMITED("rate_limited", 429),
         AUTH_UNAVAILABLE("auth_unavailable", 503),
-        READS_UNAVAILABLE("reads_unavailable", 503);
+        READS_UNAVAILABLE("reads_unavailable", 503),
+        /** SIGTERM: the instance drains, the client retries on another. */
+        DRAINING("draining", 503);
 
         final String reason;
         final int status;

@@ -16,6 +16,7 @@ import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
@@ -247,6 +248,19 @@ public final class GatewayVerticle extends VerticleBase {
 
     private Router router() {
         Router router = Router.router(vertx);
+        // While draining, every answer (a 202 of a batch in flight, a 503, a health check) closes its
+        // connection: clients open a new one, which the closed listener then refuses cleanly, instead
+        // of writing into a keep-alive connection the shutdown is about to close.
+        router.route().handler(ctx -> {
+            ctx.addHeadersEndHandler(v -> {
+                if (health.draining()) {
+                    ctx.response().putHeader("Connection", "close");
+                }
+            });
+            ctx.next();
+        });
+        // Draining: a complete 503 before the key lookup, the body or any Kafka work.
+        router.route("/v1/*").handler(this::refuseWhileDraining);
         // The API key first, before the body is read and before any Kafka or provider work.
         router.route("/v1/*").handler(this::authenticate);
         // The Idempotency-Key next, on its own route, so a request without one is refused unread.
@@ -414,6 +428,22 @@ public final class GatewayVerticle extends VerticleBase {
                 null);
     }
 
+    private void refuseWhileDraining(RoutingContext ctx) {
+        if (!health.draining()) {
+            ctx.next();
+            return;
+        }
+        metrics.shed(GatewayMeters.Shed.DRAINING);
+        problem(ctx, draining(config.retryAfterS()));
+    }
+
+    static Problem draining(int retryAfterS) {
+        return Problem.unavailable(
+                "draining",
+                "this gateway is shutting down and takes no new requests; retry with the same key",
+                retryAfterS);
+    }
+
     /** Refuses a request without a valid key before its body is read. */
     private void requireKey(RoutingContext ctx) {
         Problem p = RequestValidator.checkKey(ctx.request().getHeader("Idempotency-Key"));
@@ -485,11 +515,13 @@ public final class GatewayVerticle extends VerticleBase {
                 case UNAVAILABLE ->
                     problem(
                             ctx,
-                            Problem.unavailable(
-                                    a.reason(),
-                                    "the payment was not accepted (" + a.reason()
-                                            + "); retrying with the same key is safe",
-                                    config.retryAfterS()));
+                            "draining".equals(a.reason())
+                                    ? draining(config.retryAfterS())
+                                    : Problem.unavailable(
+                                            a.reason(),
+                                            "the payment was not accepted (" + a.reason()
+                                                    + "); retrying with the same key is safe",
+                                            config.retryAfterS()));
             }
         });
     }
@@ -588,6 +620,29 @@ public final class GatewayVerticle extends VerticleBase {
             r.putHeader("Retry-After", String.valueOf(p.retryAfterS()));
         }
         r.end(p.toJson(ctx.request().path()).encode());
+    }
+
+    /**
+     * The drain of this lane, on its context: no new payment is queued, the batches queued or in
+     * flight commit or abort and their clients are answered. Completes when the lane holds nothing.
+     */
+    Future<Void> drainLane() {
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> lane.drain().onComplete(done));
+        return done.future();
+    }
+
+    /**
+     * Stops listening: connections without a request in progress close now; those with one close once
+     * its answer is written, or at {@code graceMs}. New connections are refused from now on.
+     */
+    Future<Void> shutdownListener(long graceMs) {
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> (server == null
+                        ? Future.<Void>succeededFuture()
+                        : server.shutdown(Math.max(0, graceMs), java.util.concurrent.TimeUnit.MILLISECONDS))
+                .onComplete(done));
+        return done.future();
     }
 
     @Override

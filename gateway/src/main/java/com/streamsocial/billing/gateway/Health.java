@@ -13,9 +13,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 /**
- * Readiness of one gateway process: PostgreSQL answers, the Kafka cluster answers, and no producer
- * has failed fatally. Probes run in the background every {@code probeIntervalMs}; the endpoint only
- * reads their last result, so a scrape never waits on a slow dependency.
+ * Readiness of one gateway process: PostgreSQL answers, the Kafka cluster answers, no producer has
+ * failed fatally, and the process is not draining. Probes run in the background every {@code
+ * probeIntervalMs}; the endpoint only reads their last result, so a scrape never waits on a slow
+ * dependency. A probe that has not succeeded for {@link #STALE_PROBES} intervals (it hangs) counts as
+ * down.
  */
 public final class Health implements AutoCloseable {
     private final List<TransactionalPublisher> publishers = new CopyOnWriteArrayList<>();
@@ -24,6 +26,15 @@ public final class Health implements AutoCloseable {
     private volatile boolean kafkaUp;
     private volatile String pgError = "not probed yet";
     private volatile String kafkaError = "not probed yet";
+    /** Set once, by the drain: readiness is false from then on, for good. */
+    private volatile boolean draining;
+
+    private volatile long pgOkAtMs = -1;
+    private volatile long kafkaOkAtMs = -1;
+    private volatile long probeIntervalMs = Long.MAX_VALUE / 4;
+
+    /** Intervals without a successful probe after which a dependency counts as down (a hung probe). */
+    static final int STALE_PROBES = 3;
 
     public Health(Map<String, Object> kafka) {
         this.admin = Admin.create(adminConfig(kafka));
@@ -60,6 +71,7 @@ public final class Health implements AutoCloseable {
 
     /** Probes now and then every {@code probeIntervalMs}; returns the first probe. */
     public Future<Void> start(Vertx vertx, Pool pool, long probeIntervalMs) {
+        this.probeIntervalMs = probeIntervalMs;
         vertx.setPeriodic(probeIntervalMs, id -> probe(pool));
         return probe(pool);
     }
@@ -69,6 +81,9 @@ public final class Health implements AutoCloseable {
                 .execute()
                 .onComplete(ar -> {
                     pgUp = ar.succeeded();
+                    if (pgUp) {
+                        pgOkAtMs = System.currentTimeMillis();
+                    }
                     pgError = ar.succeeded() ? null : ar.cause().toString();
                 })
                 .mapEmpty();
@@ -78,6 +93,9 @@ public final class Health implements AutoCloseable {
                                 .toCompletionStage())
                 .onComplete(ar -> {
                     kafkaUp = ar.succeeded() && !ar.result().isEmpty();
+                    if (kafkaUp) {
+                        kafkaOkAtMs = System.currentTimeMillis();
+                    }
                     kafkaError = kafkaUp ? null : ar.failed() ? ar.cause().toString() : "no brokers";
                 })
                 .mapEmpty();
@@ -103,13 +121,40 @@ public final class Health implements AutoCloseable {
         return new JsonObject().put("status", "UP");
     }
 
+    /**
+     * {@code ready} is false while a dependency is down, and for good once draining: a load balancer
+     * stops sending payments here before the listener closes. {@code draining} says which.
+     */
     public JsonObject readiness() {
+        long now = System.currentTimeMillis();
+        boolean pg = pgUp && fresh(pgOkAtMs, now);
+        boolean kafka = kafkaUp && fresh(kafkaOkAtMs, now);
         boolean producersOk = publishers.stream().noneMatch(p -> p.state() == TransactionalPublisher.State.FATAL);
         JsonObject checks = new JsonObject()
-                .put("postgres", new JsonObject().put("up", pgUp).put("error", pgError))
-                .put("kafka", new JsonObject().put("up", kafkaUp).put("error", kafkaError))
+                .put("postgres", new JsonObject().put("up", pg).put("error", pg ? null : staleOr(pgError)))
+                .put("kafka", new JsonObject().put("up", kafka).put("error", kafka ? null : staleOr(kafkaError)))
                 .put("producers", new JsonObject().put("up", producersOk).put("count", publishers.size()));
-        return new JsonObject().put("ready", pgUp && kafkaUp && producersOk).put("checks", checks);
+        return new JsonObject()
+                .put("ready", pg && kafka && producersOk && !draining)
+                .put("draining", draining)
+                .put("checks", checks);
+    }
+
+    private boolean fresh(long okAtMs, long now) {
+        return okAtMs >= 0 && now - okAtMs <= STALE_PROBES * probeIntervalMs;
+    }
+
+    private static String staleOr(String error) {
+        return error != null ? error : "no successful probe for " + STALE_PROBES + " intervals";
+    }
+
+    /** Readiness turns false for good: the process is shutting down. */
+    public void startDraining() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
     }
 
     @Override

@@ -109,6 +109,11 @@ final class JarProcess {
         }
     }
 
+    /** SIGTERM without waiting: the caller watches the drain and the exit. */
+    void terminate() {
+        process.destroy();
+    }
+
     /** SIGKILL on Linux: the JVM gets no chance to run any code. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

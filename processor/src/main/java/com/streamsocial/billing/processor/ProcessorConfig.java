@@ -36,7 +36,9 @@ public record ProcessorConfig(
         long stuckCheckMs,
         long hangingCheckMs,
         Guarantee guarantee,
-        Map<String, Object> kafka) {
+        Map<String, Object> kafka,
+        long drainTimeoutMs,
+        boolean leaveGroupOnStop) {
 
     /** Upper bound of {@code processor.maxPollRecords}: records per batch (one transaction). */
     public static final int MAX_POLL_RECORDS_LIMIT = 10_000;
@@ -54,6 +56,8 @@ public record ProcessorConfig(
     public static final int LOOPS_LIMIT = 64;
 
     public ProcessorConfig {
+        Check.argument(
+                drainTimeoutMs >= 1_000, "shutdown.drainTimeoutMs must be at least 1000, got %d", drainTimeoutMs);
         Check.argument(loops >= 1 && loops <= LOOPS_LIMIT, "processor.loops must be 1..%d, got %d", LOOPS_LIMIT, loops);
         Check.argument(
                 maxPollRecords >= 1 && maxPollRecords <= MAX_POLL_RECORDS_LIMIT,
@@ -154,6 +158,8 @@ public record ProcessorConfig(
                 s.integer("processor.stuckCheckMs", 30_000),
                 s.integer("processor.hangingCheckMs", 30_000),
                 Guarantee.parse(s.string("processor.guarantee", Guarantee.EXACTLY_ONCE.wire())),
-                s.kafka());
+                s.kafka(),
+                s.integer("shutdown.drainTimeoutMs", 20_000),
+                s.bool("shutdown.leaveGroup", true));
     }
 }

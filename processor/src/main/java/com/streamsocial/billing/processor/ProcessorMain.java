@@ -27,13 +27,19 @@ public final class ProcessorMain {
               Settings are system properties or BILLING_* environment variables (README, Configuration),
               for example -Dprocessor.instanceId=processor-2 -Dprocessor.httpPort=8082.
               Exit status: 1 start-up failure, 2 usage error, 3 processor.instanceId held by another live process,
-              4 instance lease lost while running (the processor stopped consuming).""";
+              4 instance lease lost while running (the processor stopped consuming), 6 SIGTERM's drain did
+              not finish within shutdown.drainTimeoutMs. SIGTERM drains (README, Shutdown) and exits 0.""";
 
     /** Exit statuses, as in {@link #USAGE}. */
     static final int EXIT_USAGE = 2;
 
     static final int EXIT_INSTANCE_HELD = 3;
     static final int EXIT_LEASE_LOST = 4;
+    /** SIGTERM's drain did not finish within {@code shutdown.drainTimeoutMs}; the process exits anyway. */
+    static final int EXIT_DRAIN_TIMEOUT = 6;
+
+    /** What the shutdown hook exits with: 0 after SIGTERM, or what {@code System.exit} asked for. */
+    private static volatile int exitStatus = 0;
 
     private ProcessorMain() {}
 
@@ -69,7 +75,8 @@ public final class ProcessorMain {
                 "processor.",
                 "provider.",
                 "reconcile.",
-                "pg.");
+                "pg.",
+                "shutdown.");
         // One registry for the processor's meters and Vert.x's own (HTTP, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), metrics);
@@ -92,29 +99,41 @@ public final class ProcessorMain {
         }
         processor.lease().onLost(e -> {
             System.err.println("processor " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
+            exitStatus = EXIT_LEASE_LOST;
             // Not on this event loop: exiting waits for the shutdown hook, which needs the event loop.
             new Thread(() -> System.exit(EXIT_LEASE_LOST), "processor-lease-lost").start();
         });
         System.out.println("processor " + config.instanceId() + " ready");
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM (or System.exit) runs this: drain, bounded by shutdown.drainTimeoutMs, then exit.
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            int status = exitStatus;
+                            long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
                             try {
                                 processor
                                         .close()
                                         .toCompletionStage()
                                         .toCompletableFuture()
-                                        .get(30, TimeUnit.SECONDS);
+                                        .get(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
                                 vertx.close()
                                         .toCompletionStage()
                                         .toCompletableFuture()
-                                        .get(5, TimeUnit.SECONDS);
+                                        .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                                System.err.println("processor " + config.instanceId() + " drained and stopped");
                             } catch (Exception e) {
-                                System.err.println("processor did not stop cleanly: " + e);
+                                System.err.println("processor did not drain within shutdown.drainTimeoutMs ("
+                                        + config.drainTimeoutMs() + " ms): " + e);
+                                status = status == 0 ? EXIT_DRAIN_TIMEOUT : status;
                             } finally {
                                 stopped.countDown();
                             }
+                            System.out.flush();
+                            System.err.flush();
+                            // A JVM ended by SIGTERM exits 143 whatever its hooks did; a completed drain
+                            // is a clean stop, so say so with 0 (or the status System.exit asked for).
+                            Runtime.getRuntime().halt(status);
                         },
                         "processor-shutdown"));
         stopped.await();

@@ -10,6 +10,7 @@ import com.streamsocial.billing.processor.guarantee.NaiveLoop;
 import com.streamsocial.billing.processor.kafka.HangingTransactionWatchdog;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.psp.ProviderHealth;
 import com.streamsocial.billing.processor.reconcile.ReconcileJob;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.store.LedgerStore;
@@ -46,10 +47,22 @@ public final class ProcessorVerticle extends VerticleBase {
     /** Longest a fetch waits for {@link #FETCH_MIN_BYTES}: the latency it may add to a quiet partition. */
     static final int FETCH_MAX_WAIT_MS = 20;
 
+    /** How often readiness checks PostgreSQL with a {@code SELECT 1}, off the batches' path. */
+    static final long PG_PROBE_INTERVAL_MS = 2_000;
+    /** Probe intervals without a successful probe after which PostgreSQL counts as down (a hung probe). */
+    static final int PG_PROBES_STALE = 3;
+
     private final ProcessorConfig config;
     private final Pool pool;
     private final PaymentProvider provider;
+    private final ProviderHealth providerHealth;
     private final ProcessorMeters metrics;
+
+    /** Set by {@link #stop()}: readiness false for good while the loops finish. */
+    private volatile boolean draining;
+
+    private volatile long pgOkAtMs = -1;
+    private volatile String pgError = "not probed yet";
 
     private BatchOrchestrator orchestrator;
     private final List<TransactionalLoop> loops = new ArrayList<>();
@@ -61,7 +74,8 @@ public final class ProcessorVerticle extends VerticleBase {
     public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, ProcessorMeters metrics) {
         this.config = config;
         this.pool = pool;
-        this.provider = provider;
+        this.providerHealth = new ProviderHealth(provider, System::currentTimeMillis, ProviderHealth.FAILURE_WINDOW_MS);
+        this.provider = providerHealth;
         this.metrics = metrics;
     }
 
@@ -115,6 +129,8 @@ public final class ProcessorVerticle extends VerticleBase {
         if (config.httpPort() < 0) {
             return Future.succeededFuture();
         }
+        probePg();
+        vertx.setPeriodic(PG_PROBE_INTERVAL_MS, id -> probePg());
         Router router = Router.router(vertx);
         // Live unless the loop is dead for a reason a restart could fix: then the orchestrator restarts
         // the process. A loop dead for a configuration reason stays live (a restart would die the same
@@ -144,14 +160,52 @@ public final class ProcessorVerticle extends VerticleBase {
                             l.state() == TransactionalLoop.State.FATAL || l.state() == TransactionalLoop.State.STOPPED);
             // Batches failing in a row (provider or PostgreSQL unavailable): not ready, and say why.
             boolean degraded = loop.consecutiveFailures() > 0;
-            ctx.response().setStatusCode(running && !degraded ? 200 : 503);
+            boolean pgUp =
+                    pgOkAtMs >= 0 && System.currentTimeMillis() - pgOkAtMs <= PG_PROBES_STALE * PG_PROBE_INTERVAL_MS;
+            boolean providerUp = providerHealth.up();
+            boolean ready = running && !degraded && pgUp && providerUp && !draining;
+            ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject()
-                    .put("ready", running && !degraded)
+                    .put("ready", ready)
+                    .put("draining", draining)
                     .put("loop", loop.state().name())
                     .put("consecutive_failed_batches", loop.consecutiveFailures())
-                    .put("last_failure", loop.lastFailure()));
+                    .put("last_failure", loop.lastFailure())
+                    .put(
+                            "checks",
+                            new JsonObject()
+                                    .put(
+                                            "kafka",
+                                            new JsonObject().put("up", running).put("loops", loops.size()))
+                                    .put(
+                                            "postgres",
+                                            new JsonObject()
+                                                    .put("up", pgUp)
+                                                    .put("error", pgUp ? null : pgErrorOrStale()))
+                                    .put(
+                                            "provider",
+                                            new JsonObject()
+                                                    .put("up", providerUp)
+                                                    .put("error", providerHealth.lastError()))));
         });
         return serve(router);
+    }
+
+    /** A {@code SELECT 1}; readiness reads only its last success, so a scrape never waits on PostgreSQL. */
+    private void probePg() {
+        pool.query("SELECT 1").execute().onComplete(ar -> {
+            if (ar.succeeded()) {
+                pgOkAtMs = System.currentTimeMillis();
+                pgError = null;
+            } else {
+                pgError = ar.cause().toString();
+            }
+        });
+    }
+
+    private String pgErrorOrStale() {
+        String e = pgError;
+        return e != null ? e : "no successful probe for " + PG_PROBES_STALE + " intervals";
     }
 
     /** Adds {@code /metrics} to the health routes and listens on {@code processor.httpPort}. */
@@ -351,8 +405,16 @@ public final class ProcessorVerticle extends VerticleBase {
         return List.copyOf(loops);
     }
 
+    /**
+     * The drain: readiness turns false at once (the listener stays up to say so), the loops stop in
+     * parallel, each committing the batch it has processed or aborting the one that fails, and
+     * closing its producer and consumer (which leaves the group with {@code shutdown.leaveGroup});
+     * then the listener closes. Bounded by three quarters of {@code shutdown.drainTimeoutMs}, the rest
+     * of the bound being the pool's and the lease's.
+     */
     @Override
     public Future<?> stop() {
+        draining = true;
         if (stuckTimer >= 0) {
             vertx.cancelTimer(stuckTimer);
         }
@@ -362,27 +424,27 @@ public final class ProcessorVerticle extends VerticleBase {
         if (hangingWatchdog != null) {
             hangingWatchdog.close();
         }
-        Future<Void> http = server == null ? Future.succeededFuture() : server.close();
-        // Stopped in parallel: each loop finishes or aborts its transaction within the bound.
-        return http.compose(v -> {
-            List<Future<Object>> stopping = new ArrayList<>();
-            for (TransactionalLoop l : loops) {
-                stopping.add(vertx.executeBlocking(
-                        () -> {
-                            l.stop(Duration.ofSeconds(20));
-                            return null;
-                        },
-                        false));
-            }
-            for (NaiveLoop l : naiveLoops) {
-                stopping.add(vertx.executeBlocking(
-                        () -> {
-                            l.stop(Duration.ofSeconds(20));
-                            return null;
-                        },
-                        false));
-            }
-            return Future.all(stopping).mapEmpty();
-        });
+        Duration bound = Duration.ofMillis(config.drainTimeoutMs() * 3 / 4);
+        List<Future<Object>> stopping = new ArrayList<>();
+        for (TransactionalLoop l : loops) {
+            stopping.add(vertx.executeBlocking(
+                    () -> {
+                        l.stop(bound, config.leaveGroupOnStop());
+                        return null;
+                    },
+                    false));
+        }
+        for (NaiveLoop l : naiveLoops) {
+            stopping.add(vertx.executeBlocking(
+                    () -> {
+                        l.stop(bound);
+                        return null;
+                    },
+                    false));
+        }
+        return Future.join(stopping)
+                .<Void>mapEmpty()
+                .recover(e -> Future.succeededFuture())
+                .compose(v -> server == null ? Future.succeededFuture() : server.close());
     }
 }

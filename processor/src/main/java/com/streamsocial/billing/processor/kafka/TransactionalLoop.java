@@ -118,6 +118,7 @@ public final class TransactionalLoop implements Runnable {
     private final CountDownLatch finished = new CountDownLatch(1);
 
     private volatile boolean running = true;
+    private volatile boolean leaveGroup;
     private volatile State state = State.STARTING;
     private volatile Throwable fatalCause;
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -262,11 +263,8 @@ public final class TransactionalLoop implements Runnable {
             backOff();
             return;
         }
-        if (!running) {
-            // Stopping: the processing above is stored in PostgreSQL, and the replay re-emits it.
-            rewind(firstOffsets);
-            return;
-        }
+        // Stopping or not, a processed batch is committed: the drain finishes the transaction in hand
+        // rather than leaving its outcomes for the next owner of the partitions to re-emit.
         transitionTo(State.IN_TRANSACTION);
         try {
             producer.beginTransaction();
@@ -485,8 +483,20 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
-    /** Stops after the batch in hand; that batch's transaction is aborted, never half-committed. */
+    /** Stops as {@link #stop(Duration, boolean)} does, keeping the static membership. */
     public void stop(Duration timeout) throws InterruptedException {
+        stop(timeout, false);
+    }
+
+    /**
+     * Stops after the batch in hand: a batch already processed is committed, one that fails is
+     * aborted, never half-committed; then the producer and the consumer close. With {@code leaveGroup}
+     * the consumer leaves the group (its partitions move to the other members at once); without, a
+     * static member keeps them until {@code session.timeout.ms}, for a restart to take back without a
+     * rebalance. Waits at most {@code timeout}.
+     */
+    public void stop(Duration timeout, boolean leaveGroup) throws InterruptedException {
+        this.leaveGroup = leaveGroup;
         running = false;
         if (consumer != null) {
             consumer.wakeup();
@@ -508,7 +518,12 @@ public final class TransactionalLoop implements Runnable {
             producer.close(Duration.ofSeconds(5));
         }
         if (consumer != null) {
-            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5))
+                    .withGroupMembershipOperation(
+                            leaveGroup
+                                    ? org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation
+                                            .LEAVE_GROUP
+                                    : org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.DEFAULT));
         }
     }
 

@@ -1,0 +1,382 @@
+package com.streamsocial.billing.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.TenantKeys;
+import com.streamsocial.billing.stack.TopicReader;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxProvider;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SIGTERM drains. The gateway, as its own JVM, gets SIGTERM under an open-loop load of 100
+ * payments/s: every request ends as a complete {@code 202} (and that payment is on payments.billing
+ * under read_committed), a complete {@code 503} problem with {@code Retry-After}, or a refused
+ * connection once the listener has closed; never a reset or a half answer; and no payment is on
+ * payments.billing whose client was not told {@code 202}. Readiness says {@code draining} at once,
+ * and the process exits 0 within {@code shutdown.drainTimeoutMs}. Then the processor gets SIGTERM
+ * in the middle of that backlog: it exits 0 within its bound, and after a restart every accepted
+ * payment has exactly one outcome, one ledger row and one charge.
+ */
+class GracefulDrainIT {
+    private static final long DRAIN_TIMEOUT_MS = 20_000;
+    /** The listener stays open this long after the signal, answering 503 draining. */
+    private static final long READINESS_GRACE_MS = 1_000;
+
+    private static final int RATE_PER_S = 100;
+    /** Load before and after the SIGTERM. */
+    private static final long LOAD_BEFORE_MS = 3_000;
+
+    private static final long LOAD_AFTER_MS = 4_000;
+
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+    /** How one request ended. */
+    record Ending(
+            String key,
+            long sentAtMs,
+            long endedAtMs,
+            int status,
+            String retryAfter,
+            String contentType,
+            String body,
+            Throwable error) {}
+
+    @Test
+    void sigtermDrainsTheGatewayUnderLoadAndTheProcessorUnderABacklog() throws Exception {
+        try (LocalInfra infra = LocalInfra.start(0, 0)) {
+            Vertx vertx = Vertx.vertx();
+            Pg pg = new Pg(vertx, infra.pgUri());
+            JarProcess gateway = null;
+            JarProcess processor = null;
+            try {
+                int sandboxPort = FreePorts.pick();
+                // Slow enough charges that the processor is in the middle of the backlog at its SIGTERM.
+                vertx.deployVerticle(new SandboxProvider(
+                                "127.0.0.1",
+                                sandboxPort,
+                                infra.pgUri(),
+                                ProviderStack.SECRET,
+                                new SandboxFaults(40, 80, 0, 0, 0, 0)))
+                        .await();
+                String apiKey = TenantKeys.create(infra.pgUri(), "default");
+                int gatewayPort = FreePorts.pick();
+                gateway = JarProcess.start(
+                        "gateway",
+                        Map.of(
+                                "http.host", "127.0.0.1",
+                                "http.port", String.valueOf(gatewayPort),
+                                "gateway.producers", "2",
+                                "pg.uri", infra.pgUri(),
+                                "kafka.bootstrap.servers", infra.kafkaBootstrap(),
+                                "shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS),
+                                "shutdown.readinessGraceMs", String.valueOf(READINESS_GRACE_MS)));
+                String base = "http://127.0.0.1:" + gatewayPort;
+                assertThat(awaitStatus(base + "/health/ready", 200, 120_000))
+                        .as(gateway.output())
+                        .isTrue();
+
+                // --- The gateway: SIGTERM under load.
+                List<Future<Ending>> endings = new ArrayList<>();
+                HttpClient client = vertx.createHttpClient(
+                        new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
+                        new PoolOptions().setHttp1MaxSize(16));
+                long t0 = System.currentTimeMillis();
+                long sigtermAtMs = -1;
+                java.util.concurrent.CompletableFuture<Long> gatewayExit = null;
+                Map<String, Object> readinessAfterSigterm = new ConcurrentHashMap<>();
+                for (int i = 0; ; i++) {
+                    long due = t0 + i * 1000L / RATE_PER_S;
+                    long now = System.currentTimeMillis();
+                    if (due > now) {
+                        Thread.sleep(due - now);
+                    }
+                    if (sigtermAtMs < 0 && System.currentTimeMillis() - t0 >= LOAD_BEFORE_MS) {
+                        gateway.terminate();
+                        sigtermAtMs = System.currentTimeMillis();
+                        JarProcess g = gateway;
+                        gatewayExit = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                            try {
+                                g.awaitExit(DRAIN_TIMEOUT_MS + 10_000);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return System.currentTimeMillis();
+                        });
+                        // Readiness, just after the signal (the hook has started), within the grace
+                        // window: 503 and draining, while payments still flow.
+                        vertx.setTimer(300, id -> readiness(base, readinessAfterSigterm));
+                    }
+                    if (sigtermAtMs > 0 && System.currentTimeMillis() - sigtermAtMs >= LOAD_AFTER_MS) {
+                        break;
+                    }
+                    endings.add(send(vertx, client, gatewayPort, apiKey, "drain-" + i));
+                }
+                long exitedAfterMs = gatewayExit.get(DRAIN_TIMEOUT_MS + 20_000, TimeUnit.MILLISECONDS) - sigtermAtMs;
+                Integer exit = gateway.awaitExit(1_000);
+                assertThat(exit)
+                        .as("gateway exit status after SIGTERM\n" + gateway.output())
+                        .isEqualTo(0);
+                Future.join(new ArrayList<>(endings))
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .handle((v, e) -> null)
+                        .get(120, TimeUnit.SECONDS);
+
+                Set<String> accepted = new HashSet<>();
+                Map<String, Integer> kinds = new HashMap<>();
+                List<String> violations = new ArrayList<>();
+                for (Future<Ending> f : endings) {
+                    Ending e = f.result();
+                    String kind = classify(e, sigtermAtMs, violations);
+                    kinds.merge(kind, 1, Integer::sum);
+                    if (kind.equals("202")) {
+                        accepted.add(e.key());
+                    }
+                }
+                System.out.println("GracefulDrainIT gateway: " + endings.size() + " requests, " + kinds
+                        + "; exited " + exitedAfterMs + " ms after SIGTERM; readiness after SIGTERM "
+                        + readinessAfterSigterm);
+                assertThat(violations).as(gateway.output()).isEmpty();
+                assertThat(readinessAfterSigterm).containsEntry("status", 503).containsEntry("draining", true);
+                assertThat(kinds.getOrDefault("202", 0))
+                        .as("accepted before and during the drain")
+                        .isPositive();
+                assertThat(kinds.getOrDefault("503-draining", 0))
+                        .as("refused while draining")
+                        .isPositive();
+                assertThat(kinds.getOrDefault("refused", 0))
+                        .as("refused once the listener closed")
+                        .isPositive();
+
+                // Every 202 is on payments.billing (read_committed), and nothing else is.
+                Set<String> published = new HashSet<>();
+                for (ConsumerRecord<String, byte[]> r :
+                        TopicReader.readAll(infra.kafkaBootstrap(), Topics.BILLING, true)) {
+                    published.add(PaymentEvent.parse(r.value()).paymentId());
+                }
+                Set<String> acceptedIds = new HashSet<>();
+                for (String key : accepted) {
+                    acceptedIds.add(com.streamsocial.billing.contract.PaymentIds.paymentId("default", key));
+                }
+                assertThat(published)
+                        .as("payments on payments.billing = payments answered 202")
+                        .isEqualTo(acceptedIds);
+
+                // --- The processor: SIGTERM in the middle of the backlog.
+                int processorPort = FreePorts.pick();
+                Map<String, String> processorProps = Map.of(
+                        "processor.httpHost",
+                        "127.0.0.1",
+                        "processor.httpPort",
+                        String.valueOf(processorPort),
+                        "processor.instanceId",
+                        "drain-test",
+                        "processor.loops",
+                        "1",
+                        "processor.maxPollRecords",
+                        "10",
+                        "pg.uri",
+                        infra.pgUri(),
+                        "kafka.bootstrap.servers",
+                        infra.kafkaBootstrap(),
+                        "provider.baseUrl",
+                        "http://127.0.0.1:" + sandboxPort,
+                        "provider.secretKey",
+                        ProviderStack.SECRET,
+                        "reconcile.intervalMs",
+                        "0");
+                Map<String, String> first = new HashMap<>(processorProps);
+                first.put("shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS));
+                processor = JarProcess.start("processor", first);
+                assertThat(processor.awaitLine("processor drain-test ready", 120_000))
+                        .as(processor.output())
+                        .isTrue();
+                String decidedSql = "SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')";
+                pg.awaitCount(decidedSql, Math.max(1, acceptedIds.size() / 5), 120_000);
+                processor.terminate();
+                long processorSigtermAtMs = System.currentTimeMillis();
+                long decidedAtSigterm = pg.count(decidedSql);
+                Integer processorExit = processor.awaitExit(DRAIN_TIMEOUT_MS + 10_000);
+                System.out.println("GracefulDrainIT processor: " + decidedAtSigterm + " of " + acceptedIds.size()
+                        + " decided at SIGTERM; exited " + (System.currentTimeMillis() - processorSigtermAtMs)
+                        + " ms after SIGTERM");
+                assertThat(processorExit)
+                        .as("processor exit status after SIGTERM\n" + processor.output())
+                        .isEqualTo(0);
+                assertThat(processor.stderr()).contains("drained and stopped");
+                assertThat(decidedAtSigterm).as("a backlog left at SIGTERM").isLessThan(acceptedIds.size());
+
+                processor = JarProcess.start("processor", processorProps);
+                assertThat(processor.awaitLine("processor drain-test ready", 120_000))
+                        .as(processor.output())
+                        .isTrue();
+                PipelineAssertions.assertExactlyOnce(pg, infra.kafkaBootstrap(), new ArrayList<>(acceptedIds));
+                JsonObject charges = new JsonObject(http.send(
+                                HttpRequest.newBuilder(URI.create(
+                                                "http://127.0.0.1:" + sandboxPort + "/sandbox/charges/stats"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body());
+                assertThat(charges.getLong("charges")).as("charges " + charges).isEqualTo(acceptedIds.size());
+                assertThat(charges.getLong("max_charges_per_key")).isEqualTo(1);
+            } finally {
+                if (gateway != null && gateway.isAlive()) {
+                    gateway.kill();
+                }
+                if (processor != null && processor.isAlive()) {
+                    processor.kill();
+                }
+                pg.close();
+                vertx.close().await();
+            }
+        }
+    }
+
+    /**
+     * "202", "503-draining" (or "503" for another cause), "refused"; anything else is a violation: a
+     * reset or closed connection, a timeout, a 503 without Retry-After, a body that is not a complete
+     * problem, a refusal before the SIGTERM.
+     */
+    private static String classify(Ending e, long sigtermAtMs, List<String> violations) {
+        if (e.error() != null) {
+            // A request queued in the client's pool before the signal may be refused after it.
+            if (e.error() instanceof ConnectException && e.endedAtMs() >= sigtermAtMs) {
+                return "refused";
+            }
+            // HTTP/1.1's own race, at the listener's close only: a connection accepted whose request the
+            // gateway had not read yet is closed unanswered (never processed: the caller checks that
+            // none of these payments is published). Before the close (the grace), a closed connection is
+            // a lost answer.
+            boolean closedUnread = e.error() instanceof io.vertx.core.http.HttpClosedException
+                    || String.valueOf(e.error().getMessage()).contains("Connection reset");
+            if (closedUnread && e.endedAtMs() - sigtermAtMs >= READINESS_GRACE_MS) {
+                return "closed-unread-at-listener-close";
+            }
+            violations.add(e.key() + " (sent " + (e.sentAtMs() - sigtermAtMs) + " ms after SIGTERM, ended "
+                    + (e.endedAtMs() - sigtermAtMs) + " ms after): transport error " + e.error());
+            return "error";
+        }
+        if (e.status() == 202) {
+            try {
+                String id = new JsonObject(e.body()).getString("id");
+                if (id == null) {
+                    violations.add(e.key() + ": 202 without an id: " + e.body());
+                }
+            } catch (RuntimeException bad) {
+                violations.add(e.key() + ": 202 with a body that is not JSON: " + e.body());
+            }
+            return "202";
+        }
+        if (e.status() == 503) {
+            if (e.retryAfter() == null) {
+                violations.add(e.key() + ": 503 without Retry-After");
+            }
+            if (!"application/problem+json".equals(e.contentType())) {
+                violations.add(e.key() + ": 503 as " + e.contentType());
+            }
+            try {
+                JsonObject p = new JsonObject(e.body());
+                if (p.getInteger("status") != 503) {
+                    violations.add(e.key() + ": 503 problem says " + p.getInteger("status"));
+                }
+                return p.getString("type", "").endsWith("/draining") ? "503-draining" : "503";
+            } catch (RuntimeException bad) {
+                violations.add(e.key() + ": 503 with a body that is not a problem: " + e.body());
+                return "503";
+            }
+        }
+        violations.add(e.key() + ": status " + e.status() + " " + e.body());
+        return String.valueOf(e.status());
+    }
+
+    private static Future<Ending> send(Vertx vertx, HttpClient client, int port, String apiKey, String key) {
+        long sentAtMs = System.currentTimeMillis();
+        String body = new JsonObject()
+                .put("amount", 1_000)
+                .put("currency", "USD")
+                .put("customer_id", "cus_1")
+                .put("payment_method", "pm_card_visa")
+                .encode();
+        return client.request(new RequestOptions()
+                        .setMethod(HttpMethod.POST)
+                        .setHost("127.0.0.1")
+                        .setPort(port)
+                        .setURI("/v1/payments")
+                        .putHeader("Authorization", "Bearer " + apiKey)
+                        .putHeader("Idempotency-Key", key)
+                        .putHeader("Content-Type", "application/json")
+                        .setTimeout(60_000))
+                .compose(req -> req.send(body))
+                .compose(resp -> resp.body()
+                        .map(b -> new Ending(
+                                key,
+                                sentAtMs,
+                                System.currentTimeMillis(),
+                                resp.statusCode(),
+                                resp.getHeader("Retry-After"),
+                                resp.getHeader("Content-Type"),
+                                b.toString(),
+                                null)))
+                .recover(err -> Future.succeededFuture(
+                        new Ending(key, sentAtMs, System.currentTimeMillis(), -1, null, null, null, err)));
+    }
+
+    /** One GET of readiness, in the background; records its status and its draining field. */
+    private void readiness(String base, Map<String, Object> into) {
+        http.sendAsync(
+                        HttpRequest.newBuilder(URI.create(base + "/health/ready"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .thenAccept(r -> {
+                    into.put("status", r.statusCode());
+                    into.put("draining", new JsonObject(r.body()).getBoolean("draining", false));
+                })
+                .exceptionally(e -> {
+                    into.put("error", e.toString());
+                    return null;
+                });
+    }
+
+    private boolean awaitStatus(String url, int status, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == status) {
+                    return true;
+                }
+            } catch (java.io.IOException e) {
+                // Not listening yet.
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+}
