@@ -310,8 +310,9 @@ public final class GatewayVerticle extends VerticleBase {
         }
         for (io.vertx.ext.web.Route r : router.getRoutes()) {
             String path = r.getPath() == null ? "*" : r.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
-            if (r.methods() == null && path.endsWith("/")) {
-                // A prefix filter (authentication of /v1/*), not an operation: it answers nothing itself.
+            if (r.methods() == null && (r.getPath() == null || path.endsWith("/"))) {
+                // A filter (every request's Connection header while draining; authentication of /v1/*),
+                // not an operation: it answers nothing itself.
                 continue;
             } else if (r.methods() == null) {
                 out.add("* " + path);
