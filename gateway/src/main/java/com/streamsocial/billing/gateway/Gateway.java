@@ -137,7 +137,9 @@ public final class Gateway {
                     GatewayVerticle.mountManagement(router, health, service);
                     return vertx.createHttpServer(new HttpServerOptions()
                                     .setHost(config.managementHost())
-                                    .setPort(config.managementPort()))
+                                    .setPort(config.managementPort())
+                                    // HTTP/1.1 only, as scrapers and probes speak it (see ProcessorVerticle).
+                                    .setHttp2ClearTextEnabled(false))
                             .requestHandler(router)
                             .listen()
                             .map(server -> management[0] = server)

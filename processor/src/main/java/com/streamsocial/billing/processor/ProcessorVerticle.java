@@ -214,7 +214,9 @@ public final class ProcessorVerticle extends VerticleBase {
                 .handler(ctx -> ctx.response()
                         .putHeader("content-type", ServiceMetrics.CONTENT_TYPE)
                         .end(metrics.service().scrape()));
-        return vertx.createHttpServer()
+        // HTTP/1.1 only, as scrapers and probes speak it: after an h2c upgrade, Vert.x 5.0.7 sent no
+        // body for a /metrics scrape of ~50 KB (the client waited for good; SecretsSearchIT saw it).
+        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHttp2ClearTextEnabled(false))
                 .requestHandler(router)
                 .listen(config.httpPort(), config.httpHost())
                 .onSuccess(s -> server = s);
