@@ -117,7 +117,7 @@ class InstanceLeaseIT {
             assertThat(second.stderr())
                     .contains("processor.instanceId=lease-proc is held by another live process")
                     .contains("pid " + first.pid() + "@");
-            assertThat(second.stdout()).doesNotContain("ready");
+            assertThat(second.stdout()).doesNotContain("processor lease-proc ready");
             System.out.println(
                     "InstanceLeaseIT: second processor: " + second.stderr().strip());
 
