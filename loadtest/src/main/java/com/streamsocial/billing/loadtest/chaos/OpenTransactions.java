@@ -1,5 +1,6 @@
 package com.streamsocial.billing.loadtest.chaos;
 
+import com.streamsocial.billing.processor.kafka.HangingTransactionWatchdog;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -9,14 +10,10 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ProducerState;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -39,29 +36,13 @@ public final class OpenTransactions {
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS / 3);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT_MS);
         try (Admin admin = Admin.create(p)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (TopicDescription d : admin.describeTopics(topics)
-                    .allTopicNames()
-                    .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                    .values()) {
-                d.partitions().forEach(i -> partitions.add(new TopicPartition(d.name(), i.partition())));
-            }
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-            var hw = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-                    .all()
-                    .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            var lso = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-                    .all()
-                    .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             List<TopicPartition> held = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                long h = hw.get(tp).offset();
-                long s = lso.get(tp).offset();
-                if (s < h) {
-                    held.add(tp);
-                    lines.add(String.format("  %s: last stable offset %d, high watermark %d", tp, s, h));
-                }
+            for (HangingTransactionWatchdog.Held h :
+                    HangingTransactionWatchdog.heldPartitions(admin, List.copyOf(topics), ADMIN_TIMEOUT_MS)) {
+                held.add(h.partition());
+                lines.add(String.format(
+                        "  %s: last stable offset %d, high watermark %d",
+                        h.partition(), h.lastStableOffset(), h.highWatermark()));
             }
             if (held.isEmpty()) {
                 lines.add("  no partition is held back: every last stable offset equals its high watermark");

@@ -114,7 +114,11 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ADMIN_TIMEOUT_MS);
             admin = Admin.create(p);
         }
-        List<TopicPartition> held = heldPartitions();
+        List<String> topics = new ArrayList<>(WRITTEN_TOPICS);
+        topics.add(OFFSETS_TOPIC);
+        List<TopicPartition> held = heldPartitions(admin, topics, ADMIN_TIMEOUT_MS).stream()
+                .map(Held::partition)
+                .toList();
         if (held.isEmpty()) {
             notOurs.set(0);
             return;
@@ -183,27 +187,31 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
         notOurs.set(others);
     }
 
-    /** Partitions whose last stable offset is below the high watermark: only those can hold a transaction. */
-    private List<TopicPartition> heldPartitions() throws Exception {
-        List<String> topics = new ArrayList<>(WRITTEN_TOPICS);
-        topics.add(OFFSETS_TOPIC);
+    /** A partition held back: its last stable offset is below its high watermark. */
+    public record Held(TopicPartition partition, long lastStableOffset, long highWatermark) {}
+
+    /**
+     * The partitions of {@code topics} whose last stable offset is below the high watermark: only those
+     * can hold an open transaction. Each admin call waits at most {@code timeoutMs}.
+     */
+    public static List<Held> heldPartitions(Admin admin, List<String> topics, long timeoutMs) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (TopicDescription d : admin.describeTopics(topics)
                 .allTopicNames()
-                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .get(timeoutMs, TimeUnit.MILLISECONDS)
                 .values()) {
             d.partitions().forEach(i -> latest.put(new TopicPartition(d.name(), i.partition()), OffsetSpec.latest()));
         }
         var hw = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
                 .all()
-                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                .get(timeoutMs, TimeUnit.MILLISECONDS);
         var lso = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
                 .all()
-                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        List<TopicPartition> held = new ArrayList<>();
+                .get(timeoutMs, TimeUnit.MILLISECONDS);
+        List<Held> held = new ArrayList<>();
         for (TopicPartition tp : latest.keySet()) {
             if (lso.get(tp).offset() < hw.get(tp).offset()) {
-                held.add(tp);
+                held.add(new Held(tp, lso.get(tp).offset(), hw.get(tp).offset()));
             }
         }
         return held;
