@@ -1,8 +1,8 @@
 package com.streamsocial.billing.benchmarks;
 
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.PaymentStatus;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.processor.dedup.BatchPlanner;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;

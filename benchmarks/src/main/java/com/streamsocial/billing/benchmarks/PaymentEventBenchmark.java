@@ -1,7 +1,7 @@
 package com.streamsocial.billing.benchmarks;
 
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

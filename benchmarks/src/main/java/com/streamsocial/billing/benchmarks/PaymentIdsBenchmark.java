@@ -1,6 +1,6 @@
 package com.streamsocial.billing.benchmarks;
 
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.PaymentIds;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

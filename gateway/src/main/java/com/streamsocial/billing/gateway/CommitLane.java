@@ -1,8 +1,8 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.contract.MetricsEvent;
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.MetricsEvent;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.batch.GroupCommitBatcher;
 import com.streamsocial.billing.gateway.dedup.IdempotencyDecision;
 import com.streamsocial.billing.gateway.dedup.Reservation;

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.Check;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
 

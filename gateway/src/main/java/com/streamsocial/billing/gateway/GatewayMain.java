@@ -1,6 +1,6 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.MigrateCommand;

@@ -1,8 +1,7 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.auth.ApiKeyStore;
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.auth.ApiKeyCache;
 import com.streamsocial.billing.gateway.auth.Authenticator;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
@@ -13,6 +12,7 @@ import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

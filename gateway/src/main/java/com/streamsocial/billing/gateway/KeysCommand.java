@@ -1,7 +1,7 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.auth.ApiKeyStore;
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.schema.Migrations;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;

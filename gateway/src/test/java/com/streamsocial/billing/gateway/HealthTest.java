@@ -2,8 +2,8 @@ package com.streamsocial.billing.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.loadtest;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.loadtest;
 
-import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.events.PaymentIds;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -1,11 +1,11 @@
 package com.streamsocial.billing.loadtest;
 
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.OutcomeEvent;
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.PaymentStatus;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.PaymentStatus;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.processor.reconcile.Reconciler;

@@ -2,8 +2,8 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.TenantKeys;
@@ -182,7 +182,7 @@ class GracefulDrainIT {
                 }
                 Set<String> acceptedIds = new HashSet<>();
                 for (String key : accepted) {
-                    acceptedIds.add(com.streamsocial.billing.contract.PaymentIds.paymentId("default", key));
+                    acceptedIds.add(com.streamsocial.billing.events.PaymentIds.paymentId("default", key));
                 }
                 assertThat(published)
                         .as("payments on payments.billing = payments answered 202")

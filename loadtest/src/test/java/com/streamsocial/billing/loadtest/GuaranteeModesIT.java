@@ -2,7 +2,7 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.JvmProcess;
 import com.streamsocial.billing.stack.TopicReader;

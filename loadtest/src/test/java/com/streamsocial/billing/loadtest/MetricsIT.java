@@ -2,7 +2,7 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;

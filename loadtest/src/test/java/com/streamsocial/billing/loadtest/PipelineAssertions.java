@@ -2,10 +2,10 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.OutcomeEvent;
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentStatus;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentStatus;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.stack.TopicReader;
 import java.util.HashSet;
 import java.util.List;

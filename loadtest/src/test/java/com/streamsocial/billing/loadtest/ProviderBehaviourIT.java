@@ -3,10 +3,10 @@ package com.streamsocial.billing.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.streamsocial.billing.contract.OutcomeEvent;
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.PaymentStatus;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.PaymentStatus;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorMeters;

@@ -2,7 +2,7 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.reconcile.BreakClass;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
@@ -42,7 +42,7 @@ class ReconciliationIT {
         assertThat(stack.pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'succeeded'", 12, 60_000))
                 .isEqualTo(12);
         PipelineAssertions.awaitTopicCount(
-                stack.infra.kafkaBootstrap(), com.streamsocial.billing.contract.Topics.RESULTS, 12, 60_000);
+                stack.infra.kafkaBootstrap(), com.streamsocial.billing.events.Topics.RESULTS, 12, 60_000);
     }
 
     @AfterAll

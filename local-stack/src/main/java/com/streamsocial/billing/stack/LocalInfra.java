@@ -1,6 +1,6 @@
 package com.streamsocial.billing.stack;
 
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Topics;
 
 /**
  * The infrastructure of the local stack: one real Kafka broker and one real PostgreSQL, both in this

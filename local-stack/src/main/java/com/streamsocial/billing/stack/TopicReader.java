@@ -1,6 +1,6 @@
 package com.streamsocial.billing.stack;
 
-import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.kafka.TopicScan;
 import java.time.Duration;
 import java.util.ArrayList;

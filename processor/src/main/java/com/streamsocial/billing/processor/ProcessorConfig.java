@@ -1,7 +1,7 @@
 package com.streamsocial.billing.processor;
 
-import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import java.util.Map;
 

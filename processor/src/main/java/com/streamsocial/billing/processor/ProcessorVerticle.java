@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor;
 
-import com.streamsocial.billing.contract.KafkaSafety;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.batch.BatchOrchestrator;
 import com.streamsocial.billing.processor.dedup.InputRecord;

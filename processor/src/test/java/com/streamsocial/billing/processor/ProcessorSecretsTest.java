@@ -3,7 +3,7 @@ package com.streamsocial.billing.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

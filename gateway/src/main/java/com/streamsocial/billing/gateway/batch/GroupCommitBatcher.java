@@ -1,6 +1,6 @@
 package com.streamsocial.billing.gateway.batch;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

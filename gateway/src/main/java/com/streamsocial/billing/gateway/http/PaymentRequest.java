@@ -1,7 +1,7 @@
 package com.streamsocial.billing.gateway.http;
 
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.TreeMap;

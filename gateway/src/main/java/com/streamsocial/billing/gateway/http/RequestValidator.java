@@ -1,7 +1,7 @@
 package com.streamsocial.billing.gateway.http;
 
-import com.streamsocial.billing.contract.Currencies;
-import com.streamsocial.billing.contract.PaymentEventDecoder;
+import com.streamsocial.billing.events.Currencies;
+import com.streamsocial.billing.events.PaymentEventDecoder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.gateway.kafka;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;

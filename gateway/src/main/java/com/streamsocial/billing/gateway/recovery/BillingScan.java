@@ -1,8 +1,8 @@
 package com.streamsocial.billing.gateway.recovery;
 
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.Health;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;

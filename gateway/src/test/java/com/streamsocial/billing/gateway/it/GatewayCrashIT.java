@@ -2,8 +2,8 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.JvmProcess;
 import com.streamsocial.billing.stack.LocalInfra;

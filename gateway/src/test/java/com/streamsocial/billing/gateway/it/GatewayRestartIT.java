@@ -2,13 +2,13 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.Settings;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.schema.Migrations;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;

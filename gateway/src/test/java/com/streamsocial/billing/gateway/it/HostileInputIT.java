@@ -2,9 +2,9 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.Settings;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.loadtest.chaos;
 
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Answer;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Position;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Read;

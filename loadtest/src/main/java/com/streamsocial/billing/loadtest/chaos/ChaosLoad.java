@@ -1,6 +1,6 @@
 package com.streamsocial.billing.loadtest.chaos;
 
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Answer;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.loadtest.chaos;
 
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Position;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Read;
 import java.time.Duration;

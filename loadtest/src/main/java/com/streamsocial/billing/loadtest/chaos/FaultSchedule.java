@@ -1,6 +1,6 @@
 package com.streamsocial.billing.loadtest.chaos;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,10 +1,10 @@
 package com.streamsocial.billing.loadtest.harness;
 
-import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

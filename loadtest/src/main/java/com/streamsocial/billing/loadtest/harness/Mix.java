@@ -1,6 +1,6 @@
 package com.streamsocial.billing.loadtest.harness;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;

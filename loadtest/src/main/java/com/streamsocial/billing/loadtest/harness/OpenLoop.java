@@ -1,7 +1,7 @@
 package com.streamsocial.billing.loadtest.harness;
 
-import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.PaymentIds;
+import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.loadtest.harness.Mix.Kind;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.loadtest.harness;
 
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.loadtest.harness;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 
 /**
  * The intended send times of an open-loop run: request {@code i} is due at {@code startNanos + i *

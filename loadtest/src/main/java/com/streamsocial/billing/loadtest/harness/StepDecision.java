@@ -1,6 +1,6 @@
 package com.streamsocial.billing.loadtest.harness;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 
 /**
  * Whether one step of {@code max} held its rate: for ingest, p99 within {@link #P99_MS_MAX}, errors

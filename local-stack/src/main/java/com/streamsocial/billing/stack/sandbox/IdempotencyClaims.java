@@ -1,6 +1,6 @@
 package com.streamsocial.billing.stack.sandbox;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.stack.sandbox;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import io.vertx.core.json.JsonObject;
 
 /**

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.stack.sandbox;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 

@@ -1,10 +1,10 @@
 package com.streamsocial.billing.processor.batch;
 
-import com.streamsocial.billing.contract.DeadLetterHeaders;
-import com.streamsocial.billing.contract.MetricsEvent;
-import com.streamsocial.billing.contract.OutcomeEvent;
-import com.streamsocial.billing.contract.PaymentStatus;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.DeadLetterHeaders;
+import com.streamsocial.billing.events.MetricsEvent;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentStatus;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.processor.dedup;
 
-import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.DecodeError;
+import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.events.DecodeError;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,8 +1,8 @@
 package com.streamsocial.billing.processor.dedup;
 
-import com.streamsocial.billing.contract.DecodeError;
-import com.streamsocial.billing.contract.Decoded;
-import com.streamsocial.billing.contract.PaymentEvent;
+import com.streamsocial.billing.events.DecodeError;
+import com.streamsocial.billing.events.Decoded;
+import com.streamsocial.billing.events.PaymentEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 

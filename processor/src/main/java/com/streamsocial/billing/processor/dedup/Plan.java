@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.dedup;
 
-import com.streamsocial.billing.contract.DecodeError;
+import com.streamsocial.billing.events.DecodeError;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.dedup;
 
-import com.streamsocial.billing.contract.PaymentStatus;
+import com.streamsocial.billing.events.PaymentStatus;
 
 /** A ledger row as the planner needs it: who claimed it, and where it stands. */
 public record StoredPayment(

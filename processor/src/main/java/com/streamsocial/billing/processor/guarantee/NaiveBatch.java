@@ -1,9 +1,9 @@
 package com.streamsocial.billing.processor.guarantee;
 
-import com.streamsocial.billing.contract.MetricsEvent;
-import com.streamsocial.billing.contract.OutcomeEvent;
-import com.streamsocial.billing.contract.PaymentStatus;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.MetricsEvent;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentStatus;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.psp.PaymentProvider;

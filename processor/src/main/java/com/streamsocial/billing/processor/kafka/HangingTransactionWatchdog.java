@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.kafka;
 
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.kafka.HangingTransactions.Coordinator;
 import com.streamsocial.billing.processor.kafka.HangingTransactions.CoordinatorState;

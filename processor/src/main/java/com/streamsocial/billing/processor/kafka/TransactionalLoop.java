@@ -1,7 +1,7 @@
 package com.streamsocial.billing.processor.kafka;
 
-import com.streamsocial.billing.contract.Check;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;

@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.psp;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;

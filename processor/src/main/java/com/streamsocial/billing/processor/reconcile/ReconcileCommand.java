@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.reconcile;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;

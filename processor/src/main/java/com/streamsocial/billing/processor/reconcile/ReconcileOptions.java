@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.reconcile;
 
-import com.streamsocial.billing.contract.Check;
+import com.streamsocial.billing.events.Check;
 import java.nio.file.Path;
 import java.util.Map;
 

@@ -1,9 +1,9 @@
 package com.streamsocial.billing.processor.reconcile;
 
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.OutcomeEvent;
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.kafka.TopicScan;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.psp.ProviderAddress;

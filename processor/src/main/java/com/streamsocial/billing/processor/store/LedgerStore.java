@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.store;
 
-import com.streamsocial.billing.contract.PaymentStatus;
+import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.processor.dedup.BatchPlanner;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;

@@ -2,10 +2,10 @@ package com.streamsocial.billing.processor.dedup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.DecodeError;
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.PaymentStatus;
+import com.streamsocial.billing.events.DecodeError;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.PaymentStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

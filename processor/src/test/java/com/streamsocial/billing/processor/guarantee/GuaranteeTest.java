@@ -3,7 +3,7 @@ package com.streamsocial.billing.processor.guarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.streamsocial.billing.contract.Settings;
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

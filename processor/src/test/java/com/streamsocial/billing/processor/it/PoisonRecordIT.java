@@ -2,13 +2,13 @@ package com.streamsocial.billing.processor.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.contract.DeadLetterHeaders;
-import com.streamsocial.billing.contract.KafkaSafety;
-import com.streamsocial.billing.contract.OutcomeEvent;
-import com.streamsocial.billing.contract.PaymentEvent;
-import com.streamsocial.billing.contract.PaymentIds;
-import com.streamsocial.billing.contract.Settings;
-import com.streamsocial.billing.contract.Topics;
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.DeadLetterHeaders;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.processor.psp.ApproveAllProvider;

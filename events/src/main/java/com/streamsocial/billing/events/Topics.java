@@ -1,0 +1,19 @@
+package com.streamsocial.billing.events;
+
+import java.util.List;
+
+/** The Kafka topics of the pipeline. Names are part of the contract with downstream consumers. */
+public final class Topics {
+    private Topics() {}
+
+    /** Accepted payment intents, keyed by payment id; written by the gateway in transactions. */
+    public static final String BILLING = "payments.billing";
+    /** Analytics events from the gateway and the processor. */
+    public static final String METRICS = "payments.metrics";
+    /** One outcome per payment, keyed by payment id; written by the processor in transactions. */
+    public static final String RESULTS = "payments.results";
+    /** Records the processor cannot process, value unchanged, with the error and source in headers ({@link DeadLetterHeaders}). */
+    public static final String DLQ = "payments.dlq";
+
+    public static final List<String> ALL = List.of(BILLING, METRICS, RESULTS, DLQ);
+}

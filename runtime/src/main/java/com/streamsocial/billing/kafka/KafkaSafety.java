@@ -1,0 +1,63 @@
+package com.streamsocial.billing.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Builds Kafka client configurations in three layers: operational defaults, then the user's
+ * {@code kafka.*} pass-through keys, then the safety settings that exactly-once depends on. The last
+ * layer wins, so {@code acks=all}, idempotence and {@code read_committed} cannot be configured away.
+ */
+public final class KafkaSafety {
+    private KafkaSafety() {}
+
+    /** A transactional producer: idempotent, acks from all in-sync replicas, bounded blocking. */
+    public static Map<String, Object> transactionalProducer(
+            Map<String, Object> passThrough, String transactionalId, int transactionTimeoutMs) {
+        Map<String, Object> c = idempotentProducer(passThrough);
+        c.put("transactional.id", transactionalId);
+        c.put("transaction.timeout.ms", transactionTimeoutMs);
+        return c;
+    }
+
+    /** An idempotent producer with acks from all in-sync replicas, outside any transaction. */
+    public static Map<String, Object> idempotentProducer(Map<String, Object> passThrough) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("max.block.ms", 5_000);
+        c.put("request.timeout.ms", 5_000);
+        c.put("delivery.timeout.ms", 9_000);
+        c.put("linger.ms", 0);
+        c.put("compression.type", "lz4");
+        // A transaction that starts right after the previous commit often meets its commit markers
+        // still being written (CONCURRENT_TRANSACTIONS): retry in milliseconds, not the 100 ms default.
+        c.put("retry.backoff.ms", 5);
+        c.put("retry.backoff.max.ms", 100);
+        c.putAll(passThrough);
+        c.put("bootstrap.servers", passThrough.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
+        c.put("acks", "all");
+        c.put("enable.idempotence", true);
+        c.put("max.in.flight.requests.per.connection", 5);
+        c.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+        c.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        return c;
+    }
+
+    /** A consumer that sees committed transactions only and never commits offsets on its own. */
+    public static Map<String, Object> readCommittedConsumer(Map<String, Object> passThrough, String groupId) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("auto.offset.reset", "earliest");
+        c.put("max.poll.records", 500);
+        c.put("session.timeout.ms", 10_000);
+        c.put("heartbeat.interval.ms", 1_000);
+        c.putAll(passThrough);
+        c.put("bootstrap.servers", passThrough.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
+        if (groupId != null) {
+            c.put("group.id", groupId);
+        }
+        c.put("isolation.level", "read_committed");
+        c.put("enable.auto.commit", false);
+        c.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+        c.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        return c;
+    }
+}
