@@ -73,12 +73,12 @@ public final class TopicSafety {
                 continue;
             }
             if (t.replicationFactor() < REPLICATION_FACTOR_MIN) {
-                problems.add(new Problem(
-                        t.topic(), "replication factor", t.replicationFactor(), REPLICATION_FACTOR_MIN));
+                problems.add(
+                        new Problem(t.topic(), "replication factor", t.replicationFactor(), REPLICATION_FACTOR_MIN));
             }
             if (t.minInsyncReplicas() < MIN_INSYNC_REPLICAS_MIN) {
-                problems.add(new Problem(
-                        t.topic(), "min.insync.replicas", t.minInsyncReplicas(), MIN_INSYNC_REPLICAS_MIN));
+                problems.add(
+                        new Problem(t.topic(), "min.insync.replicas", t.minInsyncReplicas(), MIN_INSYNC_REPLICAS_MIN));
             }
         }
         return new Verdict(problems);

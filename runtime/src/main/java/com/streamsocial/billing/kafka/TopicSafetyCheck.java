@@ -106,8 +106,8 @@ public final class TopicSafetyCheck {
                         .mapToInt(p -> p.replicas().size())
                         .min()
                         .orElse(0);
-                ConfigEntry minIsr =
-                        configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t)).get("min.insync.replicas");
+                ConfigEntry minIsr = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t))
+                        .get("min.insync.replicas");
                 int isr = minIsr == null || minIsr.value() == null ? 1 : Integer.parseInt(minIsr.value());
                 out.add(new TopicFacts(t, true, rf, isr, internal));
             }

@@ -50,8 +50,8 @@ class TopicSafetyTest {
 
     @Test
     void aMissingTopicIsRefusedButAMissingInternalTopicIsNot() {
-        Verdict v = TopicSafety.judge(List.of(
-                TopicFacts.missing("payments.dlq", false), TopicFacts.missing("__transaction_state", true)));
+        Verdict v = TopicSafety.judge(
+                List.of(TopicFacts.missing("payments.dlq", false), TopicFacts.missing("__transaction_state", true)));
         assertThat(v.problems()).containsExactly(new Problem("payments.dlq", "existence", -1, 1));
         assertThat(v.describe()).isEqualTo("payments.dlq does not exist");
     }
