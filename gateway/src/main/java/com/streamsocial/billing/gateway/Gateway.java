@@ -1,10 +1,12 @@
 package com.streamsocial.billing.gateway;
 
+import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.recovery.RestartSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
+import com.streamsocial.billing.kafka.TopicSafetyCheck;
 import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.Migrations;
@@ -108,7 +110,19 @@ public final class Gateway {
         ReservationSettlement settlement =
                 new ReservationSettlement(settlementWorker, config.kafka(), config.transactionTimeoutMs());
         // The lease comes before any producer exists: a refused start must not fence a live instance.
-        Future<Void> chain = InstanceLease.acquire(vertx, config.pgConnect(), "gateway", config.instanceId())
+        // Before the lease and any producer: on under-replicated topics acks=all promises little, so
+        // the gateway refuses to start (unless topics.allowUnderReplicated, for a single broker).
+        Future<Void> chain = vertx.<Void>executeBlocking(() -> {
+                    TopicSafetyCheck.requireSafe(
+                            config.kafka(),
+                            List.of(Topics.BILLING, Topics.METRICS),
+                            List.of(TopicSafetyCheck.TRANSACTION_STATE),
+                            config.allowUnderReplicated(),
+                            "gateway " + config.instanceId(),
+                            log);
+                    return null;
+                })
+                .compose(safe -> InstanceLease.acquire(vertx, config.pgConnect(), "gateway", config.instanceId()))
                 .compose(l -> {
                     lease[0] = l;
                     return Migrations.apply(

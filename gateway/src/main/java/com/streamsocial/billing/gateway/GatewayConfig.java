@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.kafka.TopicSafety;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
 
@@ -40,7 +41,8 @@ public record GatewayConfig(
         String tlsCertPath,
         String tlsKeyPath,
         long drainTimeoutMs,
-        long drainReadinessGraceMs) {
+        long drainReadinessGraceMs,
+        boolean allowUnderReplicated) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -118,7 +120,9 @@ public record GatewayConfig(
                 s.string("http.tls.certPath", null),
                 s.string("http.tls.keyPath", null),
                 s.integer("shutdown.drainTimeoutMs", 20_000),
-                s.integer("shutdown.readinessGraceMs", 2_000));
+                s.integer("shutdown.readinessGraceMs", 2_000),
+                // Off by default: only the single-broker local stack and tests set it (README, DEPLOYMENT.md).
+                s.bool(TopicSafety.OVERRIDE_SETTING, false));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */

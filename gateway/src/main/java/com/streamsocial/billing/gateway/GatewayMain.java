@@ -79,7 +79,8 @@ public final class GatewayMain {
                 "gateway.",
                 "http.",
                 "pg.",
-                "shutdown.");
+                "shutdown.",
+                "topics.");
         // One registry for the gateway's meters and Vert.x's own (HTTP server, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx =

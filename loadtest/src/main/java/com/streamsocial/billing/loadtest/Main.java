@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code java -jar loadtest.jar stack|run|max|drain [flags]}. {@code stack} (the default) runs the whole
@@ -73,9 +74,30 @@ public final class Main implements Callable<Integer> {
             description = "Start the whole pipeline in this JVM (Kafka 9092, PostgreSQL 5433, gateway 8080,"
                     + " sandbox 8090, processor 8081) until Ctrl-C. Configured by -D properties.")
     static final class Stack implements Callable<Integer> {
+        @Option(
+                names = "--brokers",
+                description = "1: one Kafka broker in this JVM on 9092 (topics not replicated; the services are"
+                        + " told so with topics.allowUnderReplicated). 3: a KRaft cluster of three broker JVMs on"
+                        + " free ports, topics with 12 partitions, replication factor 3 and min.insync.replicas 2,"
+                        + " checked by the services at start (default ${DEFAULT-VALUE})")
+        int brokers = 1;
+
+        @Option(
+                names = "--processors",
+                description = "Processors in one consumer group, 1..4, health on 8081, 8082, ..."
+                        + " (default ${DEFAULT-VALUE})")
+        int processors = 1;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
-            BillingStack.main(new String[0]);
+            if ((brokers != 1 && brokers != 3) || processors < 1 || processors > BillingStack.PROCESSORS_MAX) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "need --brokers 1 or 3 and --processors 1.." + BillingStack.PROCESSORS_MAX);
+            }
+            BillingStack.run(brokers, processors);
             return 0;
         }
     }

@@ -88,14 +88,14 @@ class GracefulDrainIT {
                 int gatewayPort = FreePorts.pick();
                 gateway = JarProcess.start(
                         "gateway",
-                        Map.of(
+                        LocalInfra.singleBroker(Map.of(
                                 "http.host", "127.0.0.1",
                                 "http.port", String.valueOf(gatewayPort),
                                 "gateway.producers", "2",
                                 "pg.uri", infra.pgUri(),
                                 "kafka.bootstrap.servers", infra.kafkaBootstrap(),
                                 "shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS),
-                                "shutdown.readinessGraceMs", String.valueOf(READINESS_GRACE_MS)));
+                                "shutdown.readinessGraceMs", String.valueOf(READINESS_GRACE_MS))));
                 String base = "http://127.0.0.1:" + gatewayPort;
                 assertThat(awaitStatus(base + "/health/ready", 200, 120_000))
                         .as(gateway.output())
@@ -190,7 +190,7 @@ class GracefulDrainIT {
 
                 // --- The processor: SIGTERM in the middle of the backlog.
                 int processorPort = FreePorts.pick();
-                Map<String, String> processorProps = Map.of(
+                Map<String, String> processorProps = LocalInfra.singleBroker(Map.of(
                         "processor.httpHost",
                         "127.0.0.1",
                         "processor.httpPort",
@@ -210,7 +210,7 @@ class GracefulDrainIT {
                         "provider.secretKey",
                         ProviderStack.SECRET,
                         "reconcile.intervalMs",
-                        "0");
+                        "0"));
                 Map<String, String> first = new HashMap<>(processorProps);
                 first.put("shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS));
                 processor = JarProcess.start("processor", first);

@@ -3,6 +3,7 @@ package com.streamsocial.billing.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,6 +43,7 @@ class InstanceLeaseIT {
         p.put("http.port", String.valueOf(port));
         p.put("gateway.instanceId", id);
         p.put("gateway.producers", "1");
+        p.putAll(LocalInfra.SINGLE_BROKER);
         return p;
     }
 

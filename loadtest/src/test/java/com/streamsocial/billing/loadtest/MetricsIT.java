@@ -2,7 +2,6 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
@@ -80,7 +79,7 @@ class MetricsIT {
         gatewayPort = FreePorts.pick();
         gateway = ProviderStack.await(Gateway.deploy(
                 gatewayVertx,
-                GatewayConfig.from(Settings.of(Map.of(
+                GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
                         "http.port", String.valueOf(gatewayPort),
                         "http.host", "127.0.0.1",
                         "pg.uri", infra.pgUri(),
@@ -102,8 +101,8 @@ class MetricsIT {
         p.put("reconcile.intervalMs", "0");
         p.put("reconcile.stuckAfterMs", "60000");
         p.put("processor.stuckCheckMs", "500");
-        processor = ProviderStack.await(
-                Processor.deploy(processorVertx, ProcessorConfig.from(Settings.of(p)), null, processorMetrics));
+        processor = ProviderStack.await(Processor.deploy(
+                processorVertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(p)), null, processorMetrics));
         pg = new Pg(sandboxVertx, infra.pgUri());
 
         // First requests, CONCURRENCY at a time.

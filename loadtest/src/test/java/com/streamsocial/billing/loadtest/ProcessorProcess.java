@@ -1,6 +1,7 @@
 package com.streamsocial.billing.loadtest;
 
 import com.streamsocial.billing.stack.JvmProcess;
+import com.streamsocial.billing.stack.LocalInfra;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -13,6 +14,6 @@ final class ProcessorProcess {
                 "processor",
                 Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar")),
                 512,
-                properties);
+                LocalInfra.singleBroker(properties));
     }
 }

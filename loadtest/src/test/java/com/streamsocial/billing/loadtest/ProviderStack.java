@@ -75,7 +75,7 @@ final class ProviderStack implements AutoCloseable {
         int gatewayPort = FreePorts.pick();
         Gateway gateway = await(Gateway.deploy(
                 vertx,
-                GatewayConfig.from(Settings.of(Map.of(
+                GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
                         "http.port", String.valueOf(gatewayPort),
                         "http.host", "127.0.0.1",
                         "pg.uri", infra.pgUri(),
@@ -96,6 +96,8 @@ final class ProviderStack implements AutoCloseable {
         p.put("processor.httpHost", "127.0.0.1");
         p.put("processor.httpPort", String.valueOf(FreePorts.pick()));
         p.put("reconcile.intervalMs", "0");
+        // One broker: its topics cannot be replicated (LocalInfra.SINGLE_BROKER).
+        p.putAll(LocalInfra.SINGLE_BROKER);
         p.putAll(overrides);
         return p;
     }

@@ -59,7 +59,7 @@ class SecretsSearchIT {
                 // JarProcess passes pg.password and provider.secretKey in the environment, as an operator must.
                 gateway = JarProcess.start(
                         "gateway",
-                        Map.of(
+                        LocalInfra.singleBroker(Map.of(
                                 "http.host",
                                 "127.0.0.1",
                                 "http.port",
@@ -71,13 +71,13 @@ class SecretsSearchIT {
                                 "pg.password",
                                 PG_PASSWORD,
                                 "kafka.bootstrap.servers",
-                                infra.kafkaBootstrap()));
+                                infra.kafkaBootstrap())));
                 assertThat(awaitStatus(gatewayUrl(gatewayPort, "/health/ready"), 200, 120_000))
                         .as(gateway.output())
                         .isTrue();
                 processor = JarProcess.start(
                         "processor",
-                        Map.of(
+                        LocalInfra.singleBroker(Map.of(
                                 "processor.httpPort",
                                 String.valueOf(processorPort),
                                 "processor.loops",
@@ -91,7 +91,7 @@ class SecretsSearchIT {
                                 "provider.secretKey",
                                 PROVIDER_KEY,
                                 "reconcile.intervalMs",
-                                "0"));
+                                "0")));
                 assertThat(processor.awaitLine("processor processor-1 ready", 120_000))
                         .as(processor.output())
                         .isTrue();

@@ -47,6 +47,8 @@ class StartupConfigIT {
                 Map.of(
                         "pg.uri", "postgresql://billing:hunter2@127.0.0.1:1/postgres",
                         "kafka.bootstrap.servers", "127.0.0.1:1",
+                        // Nothing to check there: this test is about the logged configuration.
+                        "topics.allowUnderReplicated", "true",
                         "provider.secretKey", "sk_live_do_not_log",
                         "processor.maxPollRecord", "10"),
                 new String[0]);

@@ -16,6 +16,12 @@ import org.apache.kafka.common.utils.Time;
  * no cluster yet, so a restart recovers the same cluster, topics, transactions and committed offsets.
  * Settings are system properties: {@code broker.port}, {@code broker.controllerPort}, {@code
  * broker.logDir} (all required). Prints {@code broker ready on <port>} once it answers clients.
+ *
+ * <p>One node of a cluster of several (see {@code BrokerCluster} in the loadtest module) also gets
+ * {@code broker.nodeId}, {@code broker.voters} (the static quorum, {@code 1@127.0.0.1:9101,2@...}),
+ * {@code broker.clusterId} (the same on every node) and {@code broker.replicas} (the cluster's size:
+ * replication factor and min.insync.replicas of new and internal topics). All nodes of a cluster must
+ * be started together: a node's start waits for a quorum of controllers.
  */
 public final class BrokerMain {
     private BrokerMain() {}
@@ -24,14 +30,28 @@ public final class BrokerMain {
         int port = Integer.parseInt(required("broker.port"));
         int controllerPort = Integer.parseInt(required("broker.controllerPort"));
         Path logDir = Path.of(required("broker.logDir"));
+        int nodeId = Integer.parseInt(System.getProperty("broker.nodeId", "1"));
+        String voters = System.getProperty("broker.voters", nodeId + "@127.0.0.1:" + controllerPort);
+        int replicas = Integer.parseInt(System.getProperty("broker.replicas", "1"));
         Files.createDirectories(logDir);
         // meta.properties is written by the formatter: its presence means the cluster exists.
         if (!Files.exists(logDir.resolve("meta.properties"))) {
-            EmbeddedKafka.format(logDir);
-            System.out.println("broker formatted a new cluster in " + logDir);
+            String clusterId = System.getProperty("broker.clusterId");
+            if (clusterId == null || clusterId.isBlank()) {
+                if (voters.contains(",")) {
+                    System.err.println("BrokerMain needs -Dbroker.clusterId for a cluster of several nodes");
+                    System.exit(2);
+                }
+                clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
+            }
+            EmbeddedKafka.format(logDir, nodeId, clusterId);
+            System.out.println("broker " + nodeId + " formatted cluster " + clusterId + " in " + logDir);
         }
         KafkaRaftServer server = new KafkaRaftServer(
-                new KafkaConfig(EmbeddedKafka.brokerProperties(port, port, controllerPort, -1, logDir), false),
+                new KafkaConfig(
+                        EmbeddedKafka.brokerProperties(
+                                nodeId, voters, replicas, port, port, controllerPort, -1, logDir),
+                        false),
                 Time.SYSTEM);
         server.startup();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port))) {

@@ -26,6 +26,9 @@ import org.apache.kafka.server.common.MetadataVersion;
  * internal topics and no initial rebalance delay. Closing it stops the broker and deletes its log.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+    /** {@code min.insync.replicas} of a replicated cluster: an acknowledged write is on two brokers. */
+    public static final int CLUSTER_MIN_INSYNC_REPLICAS = 2;
+
     private final int port;
     private final Path logDir;
     private final KafkaRaftServer server;
@@ -86,8 +89,36 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     static Properties brokerProperties(
             int brokerPort, int advertisedPort, int controllerPort, int internalPort, Path logDir) {
+        return brokerProperties(
+                1,
+                "1@127.0.0.1:" + controllerPort,
+                1,
+                brokerPort,
+                advertisedPort,
+                controllerPort,
+                internalPort,
+                logDir);
+    }
+
+    /**
+     * The settings of node {@code nodeId} of a cluster of {@code replicas} combined broker-controller
+     * nodes whose static quorum is {@code voters} ({@code 1@127.0.0.1:9101,2@...}). With {@code
+     * replicas} 3: replication factor 3 and {@code min.insync.replicas} 2 for new topics and for the
+     * internal ones (group offsets, transaction log), and unclean leader election off, so that an
+     * acknowledged record is on two brokers and a lagging replica never becomes leader. With 1, the
+     * single-node settings, where nothing can be replicated.
+     */
+    static Properties brokerProperties(
+            int nodeId,
+            String voters,
+            int replicas,
+            int brokerPort,
+            int advertisedPort,
+            int controllerPort,
+            int internalPort,
+            Path logDir) {
         Properties p = new Properties();
-        p.put("node.id", "1");
+        p.put("node.id", Integer.toString(nodeId));
         p.put("process.roles", "broker,controller");
         if (internalPort < 0) {
             p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
@@ -106,12 +137,22 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("inter.broker.listener.name", "INTERNAL");
         }
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("controller.quorum.voters", voters);
         p.put("log.dirs", logDir.toString());
-        // Single node: the internal topics cannot be replicated.
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        String minInsync = Integer.toString(Math.min(replicas, CLUSTER_MIN_INSYNC_REPLICAS));
+        p.put("offsets.topic.replication.factor", Integer.toString(replicas));
+        p.put("transaction.state.log.replication.factor", Integer.toString(replicas));
+        p.put("transaction.state.log.min.isr", minInsync);
+        p.put("default.replication.factor", Integer.toString(replicas));
+        p.put("min.insync.replicas", minInsync);
+        // The default, stated: a replica that was not in sync never becomes leader (no acknowledged loss).
+        p.put("unclean.leader.election.enable", "false");
+        if (replicas > 1) {
+            // A SIGKILLed broker is fenced, and so leaves every ISR, after 6 s instead of 9 s: writes
+            // with acks=all wait for it that much less (loopback, so heartbeats are not late).
+            p.put("broker.heartbeat.interval.ms", "1000");
+            p.put("broker.session.timeout.ms", "6000");
+        }
         p.put("group.initial.rebalance.delay.ms", "0");
         // Fewer internal partitions than the production default of 50: faster start on 2 cores.
         p.put("offsets.topic.num.partitions", "6");
@@ -123,10 +164,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Formats {@code logDir} as a fresh single-node cluster (node 1, a random cluster id). */
     static void format(Path logDir) throws Exception {
+        format(logDir, 1, Uuid.randomUuid().toString());
+    }
+
+    /** Formats {@code logDir} as node {@code nodeId} of cluster {@code clusterId} (static quorum). */
+    static void format(Path logDir, int nodeId, String clusterId) throws Exception {
         new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(1)
-                .setClusterId(Uuid.randomUuid().toString())
+                .setNodeId(nodeId)
+                .setClusterId(clusterId)
                 .setDirectories(List.of(logDir.toString()))
                 .setMetadataLogDirectory(logDir.toString())
                 .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
@@ -146,10 +192,22 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates, on the broker at {@code bootstrap}, the topics that do not exist yet (replication factor 1). */
     public static void createTopics(String bootstrap, List<String> names, int partitions) throws Exception {
+        createTopics(bootstrap, names, partitions, 1);
+    }
+
+    /**
+     * Creates, on the cluster at {@code bootstrap}, the topics that do not exist yet, with {@code
+     * replicas} replicas and, when replicated, {@code min.insync.replicas} {@value
+     * #CLUSTER_MIN_INSYNC_REPLICAS}; existing ones are left as they are.
+     */
+    public static void createTopics(String bootstrap, List<String> names, int partitions, int replicas)
+            throws Exception {
+        Map<String, String> configs =
+                replicas > 1 ? Map.of("min.insync.replicas", Integer.toString(CLUSTER_MIN_INSYNC_REPLICAS)) : Map.of();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             for (String name : names) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+                    admin.createTopics(List.of(new NewTopic(name, partitions, (short) replicas).configs(configs)))
                             .all()
                             .get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {

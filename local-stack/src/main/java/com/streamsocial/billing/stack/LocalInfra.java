@@ -1,6 +1,10 @@
 package com.streamsocial.billing.stack;
 
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.TopicSafety;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The infrastructure of the local stack: one real Kafka broker and one real PostgreSQL, both in this
@@ -9,6 +13,13 @@ import com.streamsocial.billing.events.Topics;
 public final class LocalInfra implements AutoCloseable {
     /** Partitions per topic on the embedded broker: enough for several producers on 2 cores. */
     public static final int TOPIC_PARTITIONS = 3;
+
+    /**
+     * What a gateway or processor on this single broker must be told: its topics cannot have
+     * replication factor 3 and min.insync.replicas 2, so they start anyway (with a WARN). Only the
+     * local stack and the single-broker tests set it; a replicated cluster never needs it.
+     */
+    public static final Map<String, String> SINGLE_BROKER = Map.of(TopicSafety.OVERRIDE_SETTING, "true");
 
     private final EmbeddedKafka kafka;
     private final EmbeddedPg pg;
@@ -29,6 +40,18 @@ public final class LocalInfra implements AutoCloseable {
             pg.close();
             throw e;
         }
+    }
+
+    /** Test support: {@code settings} with {@link #SINGLE_BROKER} added. */
+    public static Settings singleBrokerSettings(Map<String, String> settings) {
+        return Settings.of(singleBroker(settings));
+    }
+
+    /** Test support: a copy of {@code settings} with {@link #SINGLE_BROKER} added. */
+    public static Map<String, String> singleBroker(Map<String, String> settings) {
+        Map<String, String> out = new HashMap<>(settings);
+        out.putAll(SINGLE_BROKER);
+        return out;
     }
 
     public String kafkaBootstrap() {

@@ -1,5 +1,7 @@
 package com.streamsocial.billing.processor;
 
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.TopicSafetyCheck;
 import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
@@ -13,6 +15,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +73,19 @@ public final class Processor {
         InstanceLease[] lease = new InstanceLease[1];
         // The lease comes before the producer's initTransactions and the consumer's join with
         // group.instance.id: a refused start must fence nothing of a live instance.
-        return InstanceLease.acquire(vertx, config.pgUri(), "processor", config.instanceId())
+        // Before the lease, the producers and the consumers: on under-replicated topics acks=all
+        // promises little, so the processor refuses to start (unless topics.allowUnderReplicated).
+        return vertx.<Void>executeBlocking(() -> {
+                    TopicSafetyCheck.requireSafe(
+                            config.kafka(),
+                            Topics.ALL,
+                            List.of(TopicSafetyCheck.TRANSACTION_STATE, TopicSafetyCheck.CONSUMER_OFFSETS),
+                            config.allowUnderReplicated(),
+                            "processor " + config.instanceId(),
+                            log);
+                    return null;
+                })
+                .compose(safe -> InstanceLease.acquire(vertx, config.pgUri(), "processor", config.instanceId()))
                 .compose(l -> {
                     lease[0] = l;
                     return Migrations.apply(vertx, config.pgUri());

@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.kafka.TopicSafety;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import java.util.Map;
 
@@ -38,7 +39,8 @@ public record ProcessorConfig(
         Guarantee guarantee,
         Map<String, Object> kafka,
         long drainTimeoutMs,
-        boolean leaveGroupOnStop) {
+        boolean leaveGroupOnStop,
+        boolean allowUnderReplicated) {
 
     /** Upper bound of {@code processor.maxPollRecords}: records per batch (one transaction). */
     public static final int MAX_POLL_RECORDS_LIMIT = 10_000;
@@ -160,6 +162,8 @@ public record ProcessorConfig(
                 Guarantee.parse(s.string("processor.guarantee", Guarantee.EXACTLY_ONCE.wire())),
                 s.kafka(),
                 s.integer("shutdown.drainTimeoutMs", 20_000),
-                s.bool("shutdown.leaveGroup", true));
+                s.bool("shutdown.leaveGroup", true),
+                // Off by default: only the single-broker local stack and tests set it (README, DEPLOYMENT.md).
+                s.bool(TopicSafety.OVERRIDE_SETTING, false));
     }
 }

@@ -76,7 +76,8 @@ public final class ProcessorMain {
                 "provider.",
                 "reconcile.",
                 "pg.",
-                "shutdown.");
+                "shutdown.",
+                "topics.");
         // One registry for the processor's meters and Vert.x's own (HTTP, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), metrics);

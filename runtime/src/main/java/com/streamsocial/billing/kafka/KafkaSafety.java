@@ -60,4 +60,27 @@ public final class KafkaSafety {
         c.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
         return c;
     }
+
+    /**
+     * An admin client for start-up checks: every {@code kafka.*} pass-through setting (TLS, SASL), with
+     * bounded timeouts unless given.
+     */
+    public static Map<String, Object> admin(Map<String, Object> passThrough) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("request.timeout.ms", 10_000);
+        c.put("default.api.timeout.ms", 30_000);
+        c.putAll(passThrough);
+        c.put("bootstrap.servers", passThrough.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
+        // The admin client refuses a default.api.timeout.ms below request.timeout.ms.
+        if (!passThrough.containsKey("default.api.timeout.ms")) {
+            try {
+                int request = Integer.parseInt(
+                        String.valueOf(c.get("request.timeout.ms")).trim());
+                c.put("default.api.timeout.ms", Math.max(30_000, request));
+            } catch (NumberFormatException e) {
+                // Not a number: left as given, for the admin client to refuse with its own message.
+            }
+        }
+        return c;
+    }
 }

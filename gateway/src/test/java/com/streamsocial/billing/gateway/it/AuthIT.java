@@ -3,7 +3,6 @@ package com.streamsocial.billing.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.auth.ApiKeyStore;
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
@@ -67,7 +66,7 @@ class AuthIT {
         int port = FreePorts.pick();
         gateway = Gateway.deploy(
                         vertx,
-                        GatewayConfig.from(Settings.of(Map.of(
+                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
                                 "http.port", String.valueOf(port),
                                 "http.host", "127.0.0.1",
                                 "gateway.instanceId", "gateway-auth-it",

@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
@@ -12,6 +11,7 @@ import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
@@ -88,7 +88,7 @@ class GatewayCommitTimeoutIT {
         s.put("kafka.max.block.ms", String.valueOf(MAX_BLOCK_MS));
         s.put("kafka.request.timeout.ms", "30000");
         s.put("kafka.delivery.timeout.ms", "31000");
-        gateway = Gateway.deploy(vertx, GatewayConfig.from(Settings.of(s)), BatchFaults.NONE)
+        gateway = Gateway.deploy(vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(120, TimeUnit.SECONDS);

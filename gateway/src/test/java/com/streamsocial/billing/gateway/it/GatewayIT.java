@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
@@ -58,7 +57,7 @@ class GatewayIT {
                 .setMaxEventLoopExecuteTime(100)
                 .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
         int port = FreePorts.pick();
-        GatewayConfig config = GatewayConfig.from(Settings.of(Map.of(
+        GatewayConfig config = GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
                 "http.port",
                 String.valueOf(port),
                 "http.host",
@@ -92,7 +91,7 @@ class GatewayIT {
         int otherPort = FreePorts.pick();
         other = Gateway.deploy(
                         vertx,
-                        GatewayConfig.from(Settings.of(Map.of(
+                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
                                 "http.port",
                                 String.valueOf(otherPort),
                                 "http.host",
@@ -212,7 +211,7 @@ class GatewayIT {
         int port = FreePorts.pick();
         Gateway tiny = Gateway.deploy(
                         vertx,
-                        GatewayConfig.from(Settings.of(Map.of(
+                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
                                 "http.port", String.valueOf(port),
                                 "http.host", "127.0.0.1",
                                 "gateway.instanceId", "gateway-it-tiny",

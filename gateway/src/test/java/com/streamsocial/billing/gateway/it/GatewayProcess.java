@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway.it;
 
 import com.streamsocial.billing.stack.JvmProcess;
+import com.streamsocial.billing.stack.LocalInfra;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -10,6 +11,9 @@ final class GatewayProcess {
 
     static JvmProcess start(Map<String, String> properties) throws Exception {
         return JvmProcess.start(
-                "gateway", Path.of(System.getProperty("gateway.jar", "target/gateway.jar")), 512, properties);
+                "gateway",
+                Path.of(System.getProperty("gateway.jar", "target/gateway.jar")),
+                512,
+                LocalInfra.singleBroker(properties));
     }
 }

@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
@@ -92,7 +91,7 @@ class GatewayRestartIT {
         int port = FreePorts.pick();
         Gateway gateway = Gateway.deploy(
                         vertx,
-                        GatewayConfig.from(Settings.of(Map.of(
+                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
                                 "http.port",
                                 String.valueOf(port),
                                 "http.host",

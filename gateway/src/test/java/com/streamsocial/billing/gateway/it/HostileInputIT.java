@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
@@ -68,7 +67,7 @@ class HostileInputIT {
         s.put("gateway.producers", "1");
         s.put("pg.uri", infra.pgUri());
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        gateway = Gateway.deploy(vertx, GatewayConfig.from(Settings.of(s)), BatchFaults.NONE)
+        gateway = Gateway.deploy(vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);

@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
@@ -67,7 +66,7 @@ class LimitsIT {
         s.put("gateway.readsQueuedMax", "2");
         s.put("pg.uri", infra.pgUri());
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        gateway = Gateway.deploy(vertx, GatewayConfig.from(Settings.of(s)), BatchFaults.NONE)
+        gateway = Gateway.deploy(vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
@@ -202,7 +201,7 @@ class LimitsIT {
         s.put("gateway.readsQueuedMax", "2");
         s.put("pg.uri", infra.pgUri());
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        Gateway reads = Gateway.deploy(vertx, GatewayConfig.from(Settings.of(s)), BatchFaults.NONE)
+        Gateway reads = Gateway.deploy(vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
@@ -263,7 +262,8 @@ class LimitsIT {
         s.put("gateway.producers", "1");
         s.put("pg.uri", infra.pgUri());
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        Gateway managed = Gateway.deploy(vertx, GatewayConfig.from(Settings.of(s)), BatchFaults.NONE)
+        Gateway managed = Gateway.deploy(
+                        vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);

@@ -3,7 +3,6 @@ package com.streamsocial.billing.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
@@ -137,7 +136,7 @@ class OpenApiIT {
                 "kafka.bootstrap.servers",
                 infra.kafkaBootstrap()));
         s.putAll(extra);
-        return GatewayConfig.from(Settings.of(s));
+        return GatewayConfig.from(LocalInfra.singleBrokerSettings(s));
     }
 
     @Test

@@ -3,7 +3,6 @@ package com.streamsocial.billing.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
@@ -73,7 +72,8 @@ class TlsIT {
         s.put("gateway.producers", "1");
         s.put("pg.uri", infra.pgUri());
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(Settings.of(s)), BatchFaults.NONE)
+        Gateway gateway = Gateway.deploy(
+                        vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);

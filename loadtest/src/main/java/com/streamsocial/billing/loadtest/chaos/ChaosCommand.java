@@ -1,6 +1,7 @@
 package com.streamsocial.billing.loadtest.chaos;
 
 import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.TopicSafety;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Answer;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Position;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Read;
@@ -10,7 +11,6 @@ import com.streamsocial.billing.processor.reconcile.BreakClass;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.processor.reconcile.Reconciler;
-import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
@@ -116,6 +116,21 @@ public final class ChaosCommand implements Callable<Integer> {
     int processors = 1;
 
     @Option(
+            names = "--brokers",
+            description = "Kafka brokers, 1 or 3: with 3, a KRaft cluster of three combined broker-controller JVMs"
+                    + " (3 voters), topics with replication factor 3, min.insync.replicas 2 and "
+                    + BrokerCluster.TOPIC_PARTITIONS + " partitions, and the services check their topics at start"
+                    + " (no topics.allowUnderReplicated); a broker fault kills one of them (default ${DEFAULT-VALUE})")
+    int brokers = 1;
+
+    @Option(
+            names = "--processor-join-leave",
+            description = "After the kills: one more processor joins the group under load (until its first committed"
+                    + " batch), then processor-1 leaves it (SIGTERM: it drains and exits) until the others hold every"
+                    + " partition and commit again")
+    boolean processorJoinLeave;
+
+    @Option(
             names = "--api-key",
             description =
                     "Sent as 'Authorization: Bearer <key>' (default: env PAYMENTS_DEV_API_KEY, else sk_test_local)")
@@ -207,12 +222,18 @@ public final class ChaosCommand implements Callable<Integer> {
             if (!(rate > 0) || gateways < 1 || gateways > 4 || processors < 1 || processors > 4) {
                 throw new IllegalArgumentException("need --rate > 0, --gateways 1..4 and --processors 1..4");
             }
+            if (brokers != 1 && brokers != 3) {
+                throw new IllegalArgumentException("--brokers must be 1 or 3");
+            }
+            if (processorJoinLeave && (processors > 3 || zombies > 0)) {
+                throw new IllegalArgumentException("--processor-join-leave needs --processors 1..3 and no --zombies");
+            }
             long[] iv = FaultSchedule.parseInterval(interval);
             schedule = FaultSchedule.generate(
                     seed,
                     kills,
                     FaultSchedule.parseTargets(targets),
-                    Map.of(Target.GATEWAY, gateways, Target.PROCESSOR, processors, Target.BROKER, 1),
+                    Map.of(Target.GATEWAY, gateways, Target.PROCESSOR, processors, Target.BROKER, brokers),
                     iv[0],
                     iv[1]);
             if (!GUARANTEES.contains(guarantee)) {
@@ -246,6 +267,7 @@ public final class ChaosCommand implements Callable<Integer> {
             run.rate = rate;
             run.gateways = gateways;
             run.processors = processors;
+            run.brokers = brokers;
             run.apiKey = apiKey;
             run.recoveryTimeoutMs = recoveryTimeoutMs;
             run.settleTimeoutMs = settleTimeoutMs;
@@ -301,9 +323,9 @@ public final class ChaosCommand implements Callable<Integer> {
                         "chaos-stop-services"));
         Path work = TempDirs.create("billing-chaos-");
         System.out.printf(
-                "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d gateway(s), %d processor(s) (%s);"
-                        + " logs in %s%n",
-                seed, kills, targets, interval, rate, gateways, processors, guarantee, work);
+                "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d broker(s), %d gateway(s),"
+                        + " %d processor(s) (%s); logs in %s%n",
+                seed, kills, targets, interval, rate, brokers, gateways, processors, guarantee, work);
         Vertx vertx = Vertx.vertx();
         EmbeddedPg pg = null;
         ChaosLoad load = null;
@@ -333,6 +355,10 @@ public final class ChaosCommand implements Callable<Integer> {
             for (int z = 0; z < zombies; z++) {
                 waitWatching(FaultSchedule.parseInterval(interval)[0]);
                 zombie(z, bootstrap);
+            }
+            if (processorJoinLeave) {
+                waitWatching(FaultSchedule.parseInterval(interval)[0]);
+                joinAndLeave(work, pgUri, sandboxPort, bootstrap, reader);
             }
             waitWatching(FaultSchedule.parseInterval(interval)[0]);
             load.stop();
@@ -391,23 +417,13 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     private String startServices(Path work, String pgUri, int sandboxPort) throws Exception {
-        int brokerPort = FreePorts.pick();
-        String bootstrap = "127.0.0.1:" + brokerPort;
-        ServiceProcess broker = new ServiceProcess(
-                "broker-1",
-                "com.streamsocial.billing.stack.BrokerMain",
-                768,
-                Map.of(
-                        "broker.port", Integer.toString(brokerPort),
-                        "broker.controllerPort", Integer.toString(FreePorts.pick()),
-                        "broker.logDir", work.resolve("kafka-logs").toString()),
-                work);
-        services.put(Target.BROKER, List.of(broker));
-        broker.start();
-        require(broker, broker.awaitLine("broker ready", 120_000), "broker did not start");
+        // Each broker its own JVM (log dir kept across kills); with --brokers 3, a 3-voter KRaft cluster.
+        BrokerCluster cluster = BrokerCluster.start(work, brokers, brokers == 1 ? 768 : 512);
+        String bootstrap = cluster.bootstrap();
+        services.put(Target.BROKER, cluster.nodes());
         // As the README asks of a deployment: at least one partition per consumer (instances x loops),
         // so that a restarted processor is given partitions and its recovery can be seen.
-        EmbeddedKafka.createTopics(bootstrap, Topics.ALL, partitions());
+        cluster.createTopics(Topics.ALL, partitions());
         List<ServiceProcess> gs = new ArrayList<>();
         for (int i = 1; i <= gateways; i++) {
             int port = FreePorts.pick();
@@ -419,6 +435,7 @@ public final class ChaosCommand implements Callable<Integer> {
             p.put("gateway.producers", "1");
             p.put("pg.uri", pgUri);
             p.put("kafka.bootstrap.servers", bootstrap);
+            allowSingleBroker(p);
             ServiceProcess g =
                     new ServiceProcess("gateway-" + i, "com.streamsocial.billing.gateway.GatewayMain", 384, p, work);
             gs.add(g);
@@ -429,61 +446,99 @@ public final class ChaosCommand implements Callable<Integer> {
         services.put(Target.GATEWAY, gs);
         List<ServiceProcess> ps = new ArrayList<>();
         for (int i = 1; i <= processors; i++) {
-            int port = FreePorts.pick();
-            processorPorts.add(port);
-            Map<String, String> p = new HashMap<>();
-            p.put("processor.instanceId", "processor-" + i);
-            p.put("processor.groupId", GROUP_ID);
-            p.put("processor.httpHost", "127.0.0.1");
-            p.put("processor.httpPort", Integer.toString(port));
-            p.put("provider.kind", "stripe");
-            p.put("provider.baseUrl", "http://127.0.0.1:" + sandboxPort);
-            p.put("provider.secretKey", SANDBOX_SECRET);
-            p.put("reconcile.intervalMs", "0");
-            p.put("processor.guarantee", guarantee);
-            p.put("processor.loops", Integer.toString(PROCESSOR_LOOPS));
-            // A shorter transaction timeout (the smallest the process timeout below allows) and a
-            // frequent check: a transaction a broker kill leaves hanging is aborted well within the
-            // settle time (HangingTransactionWatchdog: after two transaction timeouts).
-            p.put("processor.processTimeoutMs", "12000");
-            p.put("processor.transactionTimeoutMs", "24000");
-            p.put("processor.hangingCheckMs", "5000");
-            // Smaller batches than the default: a restarted processor commits its first batch sooner.
-            p.put("processor.maxPollRecords", "200");
-            // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
-            // loaded machine 256 calls timing out at 2 s and retried only pile more work onto it.
-            p.put("provider.inFlightMax", "16");
-            p.put("provider.callTimeoutMs", "5000");
-            if (zombies > 0 && i == 1) {
-                // The processors' fault hook: batch 3 waits ZOMBIE_STALL_MS after its PostgreSQL commit,
-                // before its Kafka commit. The first zombie is paused there, so that it holds an open
-                // transaction and a stale batch when it resumes.
-                p.put("processor.faults.stallOnBatch", "3");
-                p.put("processor.faults.stallMs", Long.toString(ZOMBIE_STALL_MS));
-                // The shorter transaction timeout above also has the coordinator abort the paused
-                // zombie's open transaction while it is stopped.
-                // One loop: the stalled batch is then the transaction of processor-<id>, the one this
-                // command watches; with several, the stall would be on whichever loop reached batch 3.
-                p.put("processor.loops", "1");
-            }
-            p.put("pg.uri", pgUri);
-            p.put("kafka.bootstrap.servers", bootstrap);
-            ServiceProcess s = new ServiceProcess(
-                    "processor-" + i, "com.streamsocial.billing.processor.ProcessorMain", 384, p, work);
+            ServiceProcess s = processor(i, work, pgUri, sandboxPort, bootstrap);
             ps.add(s);
             s.start();
             require(s, s.awaitLine("processor processor-" + i + " ready", 120_000), "processor did not start");
         }
         services.put(Target.PROCESSOR, ps);
+        if (brokers > 1) {
+            // No override on the cluster: each service must have checked its topics and found them safe.
+            for (ServiceProcess s : concat(gs, ps)) {
+                require(s, s.currentOutput().contains(TOPICS_CHECKED), "no passed topic check in its log");
+            }
+            System.out.printf(
+                    "topics checked at start by every gateway and processor: replication factor >= %d,"
+                            + " min.insync.replicas >= %d%n",
+                    TopicSafety.REPLICATION_FACTOR_MIN, TopicSafety.MIN_INSYNC_REPLICAS_MIN);
+        }
         System.out.printf(
                 "up: broker %s, gateways on %s, processors (health) on %s, sandbox on %d, postgresql %s%n",
                 bootstrap, gatewayPorts, processorPorts, sandboxPort, pgUri);
         return bootstrap;
     }
 
-    /** Partitions per topic: the local stack's count, or one per processor loop if that is more. */
+    /** Processor {@code i} (from 1) with its own health port (added to the ports), not started yet. */
+    private ServiceProcess processor(int i, Path work, String pgUri, int sandboxPort, String bootstrap) {
+        int port = FreePorts.pick();
+        processorPorts.add(port);
+        Map<String, String> p = new HashMap<>();
+        p.put("processor.instanceId", "processor-" + i);
+        p.put("processor.groupId", GROUP_ID);
+        p.put("processor.httpHost", "127.0.0.1");
+        p.put("processor.httpPort", Integer.toString(port));
+        p.put("provider.kind", "stripe");
+        p.put("provider.baseUrl", "http://127.0.0.1:" + sandboxPort);
+        p.put("provider.secretKey", SANDBOX_SECRET);
+        p.put("reconcile.intervalMs", "0");
+        p.put("processor.guarantee", guarantee);
+        p.put("processor.loops", Integer.toString(PROCESSOR_LOOPS));
+        // A shorter transaction timeout (the smallest the process timeout below allows) and a
+        // frequent check: a transaction a broker kill leaves hanging is aborted well within the
+        // settle time (HangingTransactionWatchdog: after two transaction timeouts).
+        p.put("processor.processTimeoutMs", "12000");
+        p.put("processor.transactionTimeoutMs", "24000");
+        p.put("processor.hangingCheckMs", "5000");
+        // Smaller batches than the default: a restarted processor commits its first batch sooner.
+        p.put("processor.maxPollRecords", "200");
+        // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
+        // loaded machine 256 calls timing out at 2 s and retried only pile more work onto it.
+        p.put("provider.inFlightMax", "16");
+        p.put("provider.callTimeoutMs", "5000");
+        if (zombies > 0 && i == 1) {
+            // The processors' fault hook: batch 3 waits ZOMBIE_STALL_MS after its PostgreSQL commit,
+            // before its Kafka commit. The first zombie is paused there, so that it holds an open
+            // transaction and a stale batch when it resumes.
+            p.put("processor.faults.stallOnBatch", "3");
+            p.put("processor.faults.stallMs", Long.toString(ZOMBIE_STALL_MS));
+            // The shorter transaction timeout above also has the coordinator abort the paused
+            // zombie's open transaction while it is stopped.
+            // One loop: the stalled batch is then the transaction of processor-<id>, the one this
+            // command watches; with several, the stall would be on whichever loop reached batch 3.
+            p.put("processor.loops", "1");
+        }
+        p.put("pg.uri", pgUri);
+        p.put("kafka.bootstrap.servers", bootstrap);
+        allowSingleBroker(p);
+        return new ServiceProcess("processor-" + i, "com.streamsocial.billing.processor.ProcessorMain", 384, p, work);
+    }
+
+    /**
+     * On one broker nothing can be replicated, so the services are told to start anyway; on the
+     * cluster they check their topics (replication factor 3, min.insync.replicas 2) as in production.
+     */
+    private void allowSingleBroker(Map<String, String> settings) {
+        if (brokers == 1) {
+            settings.put(TopicSafety.OVERRIDE_SETTING, "true");
+        }
+    }
+
+    /** What a service logs once its topics passed the start-up check (TopicSafetyCheck). */
+    static final String TOPICS_CHECKED = "replicated: replication factor >= 3";
+
+    private static List<ServiceProcess> concat(List<ServiceProcess> a, List<ServiceProcess> b) {
+        List<ServiceProcess> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /**
+     * Partitions per topic: the local stack's count (the cluster's on 3 brokers), or one per processor
+     * loop if that is more, counting the processor that joins.
+     */
     private int partitions() {
-        return Math.max(LocalInfra.TOPIC_PARTITIONS, processors * PROCESSOR_LOOPS);
+        int base = brokers == 1 ? LocalInfra.TOPIC_PARTITIONS : BrokerCluster.TOPIC_PARTITIONS;
+        return Math.max(base, (processors + (processorJoinLeave ? 1 : 0)) * PROCESSOR_LOOPS);
     }
 
     private static void require(ServiceProcess s, boolean ok, String what) {
@@ -715,6 +770,101 @@ public final class ChaosCommand implements Callable<Integer> {
                 .limit(6)
                 .forEach(
                         l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
+    }
+
+    /**
+     * Scale-out then scale-in under load: processor {@code processors + 1} joins the group (recovered at
+     * its first committed batch), then processor-1 is sent SIGTERM and leaves it: it drains and exits,
+     * and is not restarted. Recovered once the group's other members hold every partition and an
+     * outcome is committed after that. A step not done within --recovery-timeout-ms is a violation.
+     */
+    private void joinAndLeave(Path work, String pgUri, int sandboxPort, String bootstrap, ConcurrentReader reader)
+            throws Exception {
+        List<ServiceProcess> ps = services.get(Target.PROCESSOR);
+        int joining = ps.size() + 1;
+        String joiner = "processor-" + joining;
+        ServiceProcess added = processor(joining, work, pgUri, sandboxPort, bootstrap);
+        long t0 = System.nanoTime();
+        added.start();
+        ps.add(added);
+        boolean ready = added.awaitLine("processor " + joiner + " ready", recoveryTimeoutMs);
+        long committedNanos = -1;
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        while (ready && System.currentTimeMillis() < deadline && committedNanos < 0) {
+            if (committedBatches(processorPorts.get(ps.size() - 1)) > 0) {
+                committedNanos = System.nanoTime();
+            }
+            supervise();
+            Thread.sleep(POLL_MS);
+        }
+        if (committedNanos < 0) {
+            violations.add(new Violation(
+                    "join", joiner, "no committed batch within " + recoveryTimeoutMs + " ms of its start"));
+            note(String.format("join: +%.1fs %s joined: NOT recovered", (t0 - runStartNanos) / 1e9, joiner));
+        } else {
+            note(String.format(
+                    "join: +%.1fs %s joined the group; its first batch committed after %d ms",
+                    (t0 - runStartNanos) / 1e9, joiner, (committedNanos - t0) / 1_000_000));
+        }
+        waitWatching(FaultSchedule.parseInterval(interval)[0]);
+        // Out of the supervised lists first: a service that exits is otherwise started again.
+        ServiceProcess leaving = ps.remove(0);
+        processorPorts.remove(0);
+        long t1 = System.nanoTime();
+        boolean exited = leaving.terminate(recoveryTimeoutMs);
+        long exitedNanos = System.nanoTime();
+        boolean moved = false;
+        deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (!moved && System.currentTimeMillis() < deadline) {
+                supervise();
+                Thread.sleep(500);
+                try {
+                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
+                            .describedGroups()
+                            .get(GROUP_ID)
+                            .get(5, TimeUnit.SECONDS);
+                    int held = 0;
+                    boolean leaverThere = false;
+                    for (var m : group.members()) {
+                        leaverThere |= m.groupInstanceId().orElse("").startsWith(leaving.name);
+                        held += m.assignment().topicPartitions().size();
+                    }
+                    moved = !leaverThere && held >= partitions();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+            }
+        }
+        long movedNanos = System.nanoTime();
+        long outcomeNanos = -1;
+        while (moved && System.currentTimeMillis() < deadline && outcomeNanos < 0) {
+            if (reader.lastOutcomeNanos() > movedNanos) {
+                outcomeNanos = reader.lastOutcomeNanos();
+            }
+            supervise();
+            Thread.sleep(POLL_MS);
+        }
+        if (!exited || outcomeNanos < 0) {
+            violations.add(new Violation(
+                    "leave",
+                    leaving.name,
+                    (exited ? "exited" : "did not exit") + " after SIGTERM; its partitions "
+                            + (moved ? "moved" : "did not move") + "; no outcome committed after that within "
+                            + recoveryTimeoutMs + " ms"));
+            note(String.format("leave: +%.1fs SIGTERM %s: NOT recovered", (t1 - runStartNanos) / 1e9, leaving.name));
+        } else {
+            note(String.format(
+                    "leave: +%.1fs SIGTERM %s: exited (status %d) after %d ms, its partitions held by the others"
+                            + " after %d ms, an outcome committed after %d ms",
+                    (t1 - runStartNanos) / 1e9,
+                    leaving.name,
+                    leaving.exitCode(),
+                    (exitedNanos - t1) / 1_000_000,
+                    (movedNanos - t1) / 1_000_000,
+                    (outcomeNanos - t1) / 1_000_000));
+        }
     }
 
     /** Waits until the transaction of {@code transactionalId} is no longer ongoing; returns its state. */

@@ -77,6 +77,15 @@ final class ServiceProcess {
         }
     }
 
+    /**
+     * SIGTERM, as an orchestrator scales a service in: it drains and exits by itself. True when it
+     * exited within {@code timeoutMs}.
+     */
+    boolean terminate(long timeoutMs) throws IOException, InterruptedException {
+        signal("TERM");
+        return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
     void pause() throws IOException, InterruptedException {
         signal("STOP");
     }

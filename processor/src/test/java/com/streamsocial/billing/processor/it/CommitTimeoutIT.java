@@ -2,7 +2,6 @@ package com.streamsocial.billing.processor.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentIds;
@@ -15,6 +14,7 @@ import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
@@ -66,7 +66,8 @@ class CommitTimeoutIT {
         s.put("processor.instanceId", "commit-timeout-it");
         s.put("processor.httpPort", "-1");
         s.put("reconcile.intervalMs", "0");
-        processor = Processor.deploy(vertx, ProcessorConfig.from(Settings.of(s)), new ApproveAllProvider())
+        processor = Processor.deploy(
+                        vertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(s)), new ApproveAllProvider())
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(120, TimeUnit.SECONDS);

@@ -2,7 +2,6 @@ package com.streamsocial.billing.processor.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.DeadLetterHeaders;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentEvent;
@@ -66,7 +65,8 @@ class PoisonRecordIT {
         s.put("processor.httpHost", "127.0.0.1");
         s.put("processor.httpPort", String.valueOf(httpPort));
         s.put("reconcile.intervalMs", "0");
-        processor = Processor.deploy(vertx, ProcessorConfig.from(Settings.of(s)), new ApproveAllProvider())
+        processor = Processor.deploy(
+                        vertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(s)), new ApproveAllProvider())
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(120, TimeUnit.SECONDS);
