@@ -11,6 +11,7 @@ import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.kafka.ProducerErrors;
+import com.streamsocial.billing.logging.Logging;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import com.streamsocial.billing.logging.Logging;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -242,15 +242,21 @@ public final class CommitLane {
             switch (IdempotencyDecision.decide(item.request().fingerprint(), r, config.reservationTimeoutMs())) {
                 case PUBLISH -> toPublish.add(item);
                 case REPLAY -> {
-                    log.atDebug().addKeyValue(Logging.PAYMENT_ID, item.request().paymentId()).log("replayed: the key was accepted before");
+                    log.atDebug()
+                            .addKeyValue(Logging.PAYMENT_ID, item.request().paymentId())
+                            .log("replayed: the key was accepted before");
                     item.answer().complete(Answer.replayed(r.ledgerStatus(), r.failureCode()));
                 }
                 case IN_FLIGHT -> {
-                    log.atDebug().addKeyValue(Logging.PAYMENT_ID, item.request().paymentId()).log("in flight under the same key: 409");
+                    log.atDebug()
+                            .addKeyValue(Logging.PAYMENT_ID, item.request().paymentId())
+                            .log("in flight under the same key: 409");
                     item.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
                 }
                 case KEY_REUSED -> {
-                    log.atInfo().addKeyValue(Logging.PAYMENT_ID, item.request().paymentId()).log("key reused with a different request: 422");
+                    log.atInfo()
+                            .addKeyValue(Logging.PAYMENT_ID, item.request().paymentId())
+                            .log("key reused with a different request: 422");
                     item.answer().complete(Answer.of(Answer.Kind.KEY_REUSED));
                 }
                 case TAKE_OVER -> stale.add(item);
@@ -265,7 +271,9 @@ public final class CommitLane {
                 if (won.contains(i.request().paymentId())) {
                     held.add(i.request().paymentId());
                     metrics.takenOver.increment();
-                    log.atInfo().addKeyValue(Logging.PAYMENT_ID, i.request().paymentId()).log("took over a stale reservation: publishing it again");
+                    log.atInfo()
+                            .addKeyValue(Logging.PAYMENT_ID, i.request().paymentId())
+                            .log("took over a stale reservation: publishing it again");
                     toPublish.add(i);
                 } else {
                     i.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
@@ -315,7 +323,11 @@ public final class CommitLane {
                                     })
                                     .onComplete(ignored -> items.forEach(i -> {
                                         // DEBUG: one line per payment is too many at INFO under load.
-                                        log.atDebug().addKeyValue(Logging.PAYMENT_ID, i.request().paymentId()).log("accepted: published and committed");
+                                        log.atDebug()
+                                                .addKeyValue(
+                                                        Logging.PAYMENT_ID,
+                                                        i.request().paymentId())
+                                                .log("accepted: published and committed");
                                         i.answer().complete(Answer.of(Answer.Kind.ACCEPTED));
                                     }));
                         },
@@ -337,7 +349,9 @@ public final class CommitLane {
                                 case UNKNOWN -> {}
                             }
                             return release.onComplete(ignored -> items.forEach(i -> {
-                                log.atDebug().addKeyValue(Logging.PAYMENT_ID, i.request().paymentId())
+                                log.atDebug()
+                                        .addKeyValue(
+                                                Logging.PAYMENT_ID, i.request().paymentId())
                                         .log(
                                                 "not accepted: transaction {}, answered 503",
                                                 outcome.name().toLowerCase(Locale.ROOT));
@@ -378,12 +392,14 @@ public final class CommitLane {
                             "settled a batch whose commit outcome was unknown: {} published, {} released",
                             plan.published().size(),
                             plan.unpublished().size());
-                    plan.published().forEach(id -> log.atInfo()
-                            .addKeyValue(Logging.PAYMENT_ID, id)
-                            .log("after an unknown commit: found published, accepted"));
-                    plan.unpublished().forEach(id -> log.atInfo()
-                            .addKeyValue(Logging.PAYMENT_ID, id)
-                            .log("after an unknown commit: not published, reservation released"));
+                    plan.published()
+                            .forEach(id -> log.atInfo()
+                                    .addKeyValue(Logging.PAYMENT_ID, id)
+                                    .log("after an unknown commit: found published, accepted"));
+                    plan.unpublished()
+                            .forEach(id -> log.atInfo()
+                                    .addKeyValue(Logging.PAYMENT_ID, id)
+                                    .log("after an unknown commit: not published, reservation released"));
                 })
                 .onFailure(e -> {
                     // Left reserved: the restart settlement or the reservation timeout settles them.

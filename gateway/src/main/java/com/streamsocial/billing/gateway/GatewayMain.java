@@ -66,8 +66,8 @@ public final class GatewayMain {
             return;
         }
         if (args.length > 0 && args[0].equals("migrate")) {
-            System.exit(MigrateCommand.run(
-                    "gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
+            System.exit(
+                    MigrateCommand.run("gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
         }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);

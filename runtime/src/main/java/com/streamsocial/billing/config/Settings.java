@@ -49,7 +49,8 @@ public final class Settings {
     /** A password given as a URI query parameter ({@code ?password=...}). */
     private static final Pattern QUERY_PASSWORD = Pattern.compile("(?i)([?&]password=)[^&]*");
     /** {@code --gateway.lingerMs=5}: a setting's key always has a dot, a command's flag never has. */
-    private static final Pattern FLAG = Pattern.compile("--([A-Za-z][A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]+)+)=(.*)", Pattern.DOTALL);
+    private static final Pattern FLAG =
+            Pattern.compile("--([A-Za-z][A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]+)+)=(.*)", Pattern.DOTALL);
 
     /** Where a value came from, in rising precedence. */
     public enum Source {
@@ -150,7 +151,8 @@ public final class Settings {
         }
         Settings settings = new Settings(layers);
         if (configFile != null) {
-            settings.remember(CONFIG_FILE_KEY, Path.of(configFile).toAbsolutePath().toString());
+            settings.remember(
+                    CONFIG_FILE_KEY, Path.of(configFile).toAbsolutePath().toString());
         }
         return new Loaded(settings, List.copyOf(rest));
     }
@@ -167,8 +169,8 @@ public final class Settings {
         } catch (IOException | RuntimeException e) {
             // RuntimeException: Properties.load throws IllegalArgumentException on a malformed unicode escape.
             throw new IllegalArgumentException(
-                    "cannot read the configuration file " + file + ": " + e.getClass().getSimpleName()
-                            + (e.getMessage() == null ? "" : " " + e.getMessage()),
+                    "cannot read the configuration file " + file + ": "
+                            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()),
                     e);
         }
         Map<String, String> out = new HashMap<>();

@@ -107,9 +107,7 @@ class SettingsTest {
 
     @Test
     void defaultsThenFileThenEnvironmentThenSystemPropertiesThenFlags(@TempDir Path dir) throws Exception {
-        Path f = file(
-                dir,
-                """
+        Path f = file(dir, """
                 # every layer sets gateway.lingerMs; each key below is set up to its own layer
                 gateway.lingerMs=1
                 gateway.batchRecordsMax=10
@@ -117,8 +115,7 @@ class SettingsTest {
                 gateway.retryAfterS=30
                 kafka.bootstrap.servers=from-file:9092
                 kafka.linger.ms=7
-                """,
-                "rw-r--r--");
+                """, "rw-r--r--");
         Settings.Loaded l = Settings.load(
                 new String[] {"--config", f.toString(), "--gateway.lingerMs=5", "migrate", "--help"},
                 Map.of(
@@ -161,7 +158,9 @@ class SettingsTest {
         Path other = dir.resolve("other.properties");
         Files.writeString(other, "processor.loops=2\n");
         Settings o = Settings.load(
-                        new String[] {"--config=" + other}, Map.of("BILLING_CONFIG_FILE", f.toString()), new Properties())
+                        new String[] {"--config=" + other},
+                        Map.of("BILLING_CONFIG_FILE", f.toString()),
+                        new Properties())
                 .settings();
         assertThat(o.integer("processor.loops", 3)).isEqualTo(2);
         assertThat(o.unknownKeys("processor.")).isEmpty();
@@ -170,11 +169,13 @@ class SettingsTest {
     @Test
     void aMissingOrUnreadableFileStopsStartUpNamingIt(@TempDir Path dir) throws Exception {
         Path missing = dir.resolve("nope.properties");
-        assertThatThrownBy(() -> Settings.load(new String[] {"--config", missing.toString()}, Map.of(), new Properties()))
+        assertThatThrownBy(
+                        () -> Settings.load(new String[] {"--config", missing.toString()}, Map.of(), new Properties()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("configuration file " + missing)
                 .hasMessageContaining("NoSuchFileException");
-        assertThatThrownBy(() -> Settings.load(new String[0], Map.of("BILLING_CONFIG_FILE", dir.toString()), new Properties()))
+        assertThatThrownBy(() ->
+                        Settings.load(new String[0], Map.of("BILLING_CONFIG_FILE", dir.toString()), new Properties()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("configuration file " + dir);
         Path bad = dir.resolve("bad.properties");
@@ -238,8 +239,7 @@ class SettingsTest {
                 .hasMessageContaining("BILLING_PG_PASSWORD")
                 .hasMessageContaining("pg.passwordFile")
                 .hasMessageNotContaining("hunter2");
-        assertThatThrownBy(() -> Settings.load(
-                        new String[0], Map.of(), props("kafka.ssl.key.password", "changeit")))
+        assertThatThrownBy(() -> Settings.load(new String[0], Map.of(), props("kafka.ssl.key.password", "changeit")))
                 .hasMessageContaining("-Dkafka.ssl.key.password")
                 .hasMessageNotContaining("changeit");
         // A flag naming a file is fine, and a flag without a dot is the command's, not a setting.
@@ -253,7 +253,8 @@ class SettingsTest {
 
     @Test
     void aPasswordInAUriQueryIsMaskedToo() {
-        assertThat(Settings.masked("pg.uri", "postgresql://db:5432/billing?user=billing&password=hunter2&sslmode=require"))
+        assertThat(Settings.masked(
+                        "pg.uri", "postgresql://db:5432/billing?user=billing&password=hunter2&sslmode=require"))
                 .isEqualTo("postgresql://db:5432/billing?user=billing&password=****&sslmode=require");
     }
 }

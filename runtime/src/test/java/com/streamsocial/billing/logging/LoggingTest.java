@@ -71,7 +71,9 @@ class LoggingTest {
                 log.info("no payment here");
                 second.complete(ThreadContext.isEmpty());
             });
-            assertThat(second.future().await()).as("the event loop's ThreadContext is empty again").isTrue();
+            assertThat(second.future().await())
+                    .as("the event loop's ThreadContext is empty again")
+                    .isTrue();
         } finally {
             vertx.close().await();
         }
