@@ -11,6 +11,7 @@ import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.kafka.ProducerErrors;
+import com.streamsocial.billing.logging.Logging;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -240,9 +241,24 @@ public final class CommitLane {
             Reservation r = reservations.get(k);
             switch (IdempotencyDecision.decide(item.request().fingerprint(), r, config.reservationTimeoutMs())) {
                 case PUBLISH -> toPublish.add(item);
-                case REPLAY -> item.answer().complete(Answer.replayed(r.ledgerStatus(), r.failureCode()));
-                case IN_FLIGHT -> item.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
-                case KEY_REUSED -> item.answer().complete(Answer.of(Answer.Kind.KEY_REUSED));
+                case REPLAY -> {
+                    log.atDebug()
+                            .addKeyValue(Logging.PAYMENT_ID, item.request().paymentId())
+                            .log("replayed: the key was accepted before");
+                    item.answer().complete(Answer.replayed(r.ledgerStatus(), r.failureCode()));
+                }
+                case IN_FLIGHT -> {
+                    log.atDebug()
+                            .addKeyValue(Logging.PAYMENT_ID, item.request().paymentId())
+                            .log("in flight under the same key: 409");
+                    item.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
+                }
+                case KEY_REUSED -> {
+                    log.atInfo()
+                            .addKeyValue(Logging.PAYMENT_ID, item.request().paymentId())
+                            .log("key reused with a different request: 422");
+                    item.answer().complete(Answer.of(Answer.Kind.KEY_REUSED));
+                }
                 case TAKE_OVER -> stale.add(item);
             }
         }
@@ -255,6 +271,9 @@ public final class CommitLane {
                 if (won.contains(i.request().paymentId())) {
                     held.add(i.request().paymentId());
                     metrics.takenOver.increment();
+                    log.atInfo()
+                            .addKeyValue(Logging.PAYMENT_ID, i.request().paymentId())
+                            .log("took over a stale reservation: publishing it again");
                     toPublish.add(i);
                 } else {
                     i.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
@@ -302,8 +321,15 @@ public final class CommitLane {
                                         log.warn("could not mark {} payments accepted: {}", ids.size(), e.toString());
                                         return Future.succeededFuture();
                                     })
-                                    .onComplete(ignored ->
-                                            items.forEach(i -> i.answer().complete(Answer.of(Answer.Kind.ACCEPTED))));
+                                    .onComplete(ignored -> items.forEach(i -> {
+                                        // DEBUG: one line per payment is too many at INFO under load.
+                                        log.atDebug()
+                                                .addKeyValue(
+                                                        Logging.PAYMENT_ID,
+                                                        i.request().paymentId())
+                                                .log("accepted: published and committed");
+                                        i.answer().complete(Answer.of(Answer.Kind.ACCEPTED));
+                                    }));
                         },
                         failed -> {
                             Throwable cause = ProducerErrors.unwrap(failed);
@@ -322,8 +348,15 @@ public final class CommitLane {
                                 case DECIDED -> settleDecided(ids, reservedAtMs);
                                 case UNKNOWN -> {}
                             }
-                            return release.onComplete(ignored ->
-                                    items.forEach(i -> i.answer().complete(Answer.unavailable("transaction_failed"))));
+                            return release.onComplete(ignored -> items.forEach(i -> {
+                                log.atDebug()
+                                        .addKeyValue(
+                                                Logging.PAYMENT_ID, i.request().paymentId())
+                                        .log(
+                                                "not accepted: transaction {}, answered 503",
+                                                outcome.name().toLowerCase(Locale.ROOT));
+                                i.answer().complete(Answer.unavailable("transaction_failed"));
+                            }));
                         });
     }
 
@@ -359,6 +392,14 @@ public final class CommitLane {
                             "settled a batch whose commit outcome was unknown: {} published, {} released",
                             plan.published().size(),
                             plan.unpublished().size());
+                    plan.published()
+                            .forEach(id -> log.atInfo()
+                                    .addKeyValue(Logging.PAYMENT_ID, id)
+                                    .log("after an unknown commit: found published, accepted"));
+                    plan.unpublished()
+                            .forEach(id -> log.atInfo()
+                                    .addKeyValue(Logging.PAYMENT_ID, id)
+                                    .log("after an unknown commit: not published, reservation released"));
                 })
                 .onFailure(e -> {
                     // Left reserved: the restart settlement or the reservation timeout settles them.

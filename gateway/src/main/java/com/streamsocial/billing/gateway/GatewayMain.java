@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
+import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.MigrateCommand;
 import io.vertx.core.Vertx;
@@ -17,13 +18,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GatewayMain {
     static final String USAGE = """
-            usage: java [-D<setting>=<value> ...] -jar gateway.jar [--help]
-                   java [-D<setting>=<value> ...] -jar gateway.jar migrate   (migrate --help)
-                   java [-D<setting>=<value> ...] -jar gateway.jar keys create TENANT | keys list | keys revoke KEY_ID
-            Without arguments, runs one gateway against the configured Kafka and PostgreSQL (it migrates the
+            usage: java -jar gateway.jar [--config FILE] [--<setting>=<value> ...] [--help]
+                   java -jar gateway.jar [--config FILE] [--<setting>=<value> ...] migrate   (migrate --help)
+                   java -jar gateway.jar [--config FILE] [--<setting>=<value> ...] keys create TENANT | keys list | keys revoke KEY_ID
+            Without a command, runs one gateway against the configured Kafka and PostgreSQL (it migrates the
             schema at start too; migrate only migrates, for running before a rolling deploy).
-            Settings are system properties or BILLING_* environment variables (README, Configuration),
-            for example -Dgateway.instanceId=gateway-2 -Dhttp.port=8082.
+            Settings, in rising precedence: defaults, the properties file named by --config FILE (or
+            BILLING_CONFIG_FILE), BILLING_* environment variables, -D<setting>=<value>, --<setting>=<value>
+            (README, Configuration); for example --gateway.instanceId=gateway-2 --http.port=8082.
+            Secrets (pg.password) never as -D or --: the environment, a file named by pg.passwordFile, or a
+            configuration file only its owner can read.
             keys: manages tenants' API keys in the configured PostgreSQL (pg.uri). 'create' prints the new
             key as the last line of its output, this once only; 'list' shows ids, tenants, creation and
             revocation times, never keys; 'revoke' stops a key within 10 seconds on every gateway.
@@ -46,16 +50,31 @@ public final class GatewayMain {
 
     private GatewayMain() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] rawArgs) throws Exception {
+        Settings settings;
+        String[] args;
+        try {
+            // Before anything logs: the file, the flags and the log format.
+            Settings.Loaded loaded = Settings.load(rawArgs);
+            settings = loaded.settings();
+            args = loaded.args().toArray(String[]::new);
+            Logging.configure(settings);
+        } catch (IllegalArgumentException e) {
+            // A missing or unreadable file, or a secret where others can read it: named, nothing connects.
+            System.err.println("gateway refused to start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         if (args.length > 0 && args[0].equals("migrate")) {
-            System.exit(MigrateCommand.run("gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length)));
+            System.exit(
+                    MigrateCommand.run("gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
         }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
             return;
         }
         if (args.length > 0 && args[0].equals("keys")) {
-            System.exit(KeysCommand.run(args, Settings.fromEnvironment(), System.out, System.err));
+            System.exit(KeysCommand.run(args, settings, System.out, System.err));
             return;
         }
         if (args.length > 0) {
@@ -63,7 +82,6 @@ public final class GatewayMain {
             System.err.println(USAGE);
             System.exit(EXIT_USAGE);
         }
-        Settings settings = Settings.fromEnvironment();
         GatewayConfig config;
         try {
             config = GatewayConfig.from(settings);
@@ -80,7 +98,8 @@ public final class GatewayMain {
                 "http.",
                 "pg.",
                 "shutdown.",
-                "topics.");
+                "topics.",
+                "log.");
         // One registry for the gateway's meters and Vert.x's own (HTTP server, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx =

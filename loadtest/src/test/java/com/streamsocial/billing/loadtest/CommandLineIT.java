@@ -50,7 +50,9 @@ class CommandLineIT {
     void reconcileRefusesAnUnknownOptionWithItsUsage() throws Exception {
         JarProcess p = JarProcess.start("processor", NOWHERE, "reconcile", "--hours", "1", "--bogus");
         assertThat(p.awaitExit(60_000)).as(p.output()).isEqualTo(2);
-        assertThat(p.stderr()).contains("unknown flag --bogus").contains("usage: java -jar processor.jar reconcile");
+        assertThat(p.stderr())
+                .contains("unknown flag --bogus")
+                .contains("usage: java -jar processor.jar [--config FILE] [--<setting>=<value> ...] reconcile");
         assertThat(p.stdout()).doesNotContain("reconciliation ");
     }
 }

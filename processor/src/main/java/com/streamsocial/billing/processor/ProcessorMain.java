@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.lease.LeaseHeldException;
+import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.reconcile.ReconcileCommand;
 import com.streamsocial.billing.schema.MigrateCommand;
@@ -19,13 +20,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessorMain {
     static final String USAGE = """
-            usage: java [-D<setting>=<value> ...] -jar processor.jar [--help]
-                   java [-D<setting>=<value> ...] -jar processor.jar reconcile [options]   (reconcile --help)
-                   java [-D<setting>=<value> ...] -jar processor.jar migrate   (migrate --help)
-              Without arguments, runs one processor against the configured Kafka and PostgreSQL (it migrates the
+            usage: java -jar processor.jar [--config FILE] [--<setting>=<value> ...] [--help]
+                   java -jar processor.jar [--config FILE] [--<setting>=<value> ...] reconcile [options]   (reconcile --help)
+                   java -jar processor.jar [--config FILE] [--<setting>=<value> ...] migrate   (migrate --help)
+              Without a command, runs one processor against the configured Kafka and PostgreSQL (it migrates the
               schema at start too; migrate only migrates, for running before a rolling deploy).
-              Settings are system properties or BILLING_* environment variables (README, Configuration),
-              for example -Dprocessor.instanceId=processor-2 -Dprocessor.httpPort=8082.
+              Settings, in rising precedence: defaults, the properties file named by --config FILE (or
+              BILLING_CONFIG_FILE), BILLING_* environment variables, -D<setting>=<value>, --<setting>=<value>
+              (README, Configuration); for example --processor.instanceId=processor-2 --processor.httpPort=8082.
+              Secrets (provider.secretKey) never as -D or --: the environment, a file named by
+              provider.secretKeyFile, or a configuration file only its owner can read.
               Exit status: 1 start-up failure, 2 usage error, 3 processor.instanceId held by another live process,
               4 instance lease lost while running (the processor stopped consuming), 6 SIGTERM's drain did
               not finish within shutdown.drainTimeoutMs. SIGTERM drains (README, Shutdown) and exits 0.""";
@@ -43,12 +47,27 @@ public final class ProcessorMain {
 
     private ProcessorMain() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] rawArgs) throws Exception {
+        Settings settings;
+        String[] args;
+        try {
+            // Before anything logs: the file, the flags and the log format.
+            Settings.Loaded loaded = Settings.load(rawArgs);
+            settings = loaded.settings();
+            args = loaded.args().toArray(String[]::new);
+            Logging.configure(settings);
+        } catch (IllegalArgumentException e) {
+            // A missing or unreadable file, or a secret where others can read it: named, nothing connects.
+            System.err.println("processor refused to start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         if (args.length > 0 && args[0].equals("reconcile")) {
-            System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+            System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), settings));
         }
         if (args.length > 0 && args[0].equals("migrate")) {
-            System.exit(MigrateCommand.run("processor.jar", java.util.Arrays.copyOfRange(args, 1, args.length)));
+            System.exit(
+                    MigrateCommand.run("processor.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
         }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
@@ -59,7 +78,6 @@ public final class ProcessorMain {
             System.err.println(USAGE);
             System.exit(EXIT_USAGE);
         }
-        Settings settings = Settings.fromEnvironment();
         ProcessorConfig config;
         try {
             config = ProcessorConfig.from(settings);
@@ -77,7 +95,8 @@ public final class ProcessorMain {
                 "reconcile.",
                 "pg.",
                 "shutdown.",
-                "topics.");
+                "topics.",
+                "log.");
         // One registry for the processor's meters and Vert.x's own (HTTP, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), metrics);
@@ -104,7 +123,8 @@ public final class ProcessorMain {
             // Not on this event loop: exiting waits for the shutdown hook, which needs the event loop.
             new Thread(() -> System.exit(EXIT_LEASE_LOST), "processor-lease-lost").start();
         });
-        System.out.println("processor " + config.instanceId() + " ready");
+        // A log line (so one JSON object with log.format=json); tests and chaos wait for its text.
+        org.slf4j.LoggerFactory.getLogger(ProcessorMain.class).info("processor {} ready", config.instanceId());
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM (or System.exit) runs this: drain, bounded by shutdown.drainTimeoutMs, then exit.
         Runtime.getRuntime()

@@ -16,13 +16,17 @@ public final class MigrateCommand {
 
     static String usage(String jar) {
         return """
-                usage: java [-Dpg.uri=<uri>] -jar %s migrate [--help]
-                  Applies the pending schema migrations to pg.uri (a system property or BILLING_PG_URI) and exits.
+                usage: java -jar %s [--config FILE] [--pg.uri=<uri>] migrate [--help]
+                  Applies the pending schema migrations to pg.uri (from the configuration file, BILLING_PG_URI,
+                  -Dpg.uri or --pg.uri) and exits.
                   Exit status: 0 schema current, 1 migration failed, 2 usage error.""".formatted(jar);
     }
 
-    /** {@code args} are those after {@code migrate}. */
-    public static int run(String jar, String[] args) {
+    /**
+     * {@code args} are those after {@code migrate}; {@code settings} are the jar's, loaded from its
+     * configuration file, environment and flags ({@link Settings#load}).
+     */
+    public static int run(String jar, String[] args, Settings settings) {
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(usage(jar));
             return 0;
@@ -32,7 +36,7 @@ public final class MigrateCommand {
             System.err.println(usage(jar));
             return 2;
         }
-        String pgUri = Settings.fromEnvironment().string("pg.uri", PG_URI_DEFAULT);
+        String pgUri = settings.string("pg.uri", PG_URI_DEFAULT);
         try {
             Migrations.Result r = Migrations.migrate(pgUri);
             if (r.adoptedFromLegacy() != null) {

@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.MetricsEvent;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;
@@ -16,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place a polled batch is orchestrated: plan and claim (the ledger), charge (the provider),
@@ -23,6 +26,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * the provider are ports that never call each other; only this class sequences them.
  */
 public final class BatchOrchestrator {
+    private static final Logger log = LoggerFactory.getLogger(BatchOrchestrator.class);
+
     private final LedgerStore ledger;
     private final PaymentProvider provider;
     private final ProcessorMeters metrics;
@@ -63,6 +68,15 @@ public final class BatchOrchestrator {
             List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit().size() + decided.size());
             outcomes.addAll(plan.toReEmit());
             outcomes.addAll(decided);
+            for (StoredPayment p : decided) {
+                // DEBUG: one line per payment is too many at INFO under load; the outcome is on payments.results.
+                log.atDebug()
+                        .addKeyValue(Logging.PAYMENT_ID, p.paymentId())
+                        .log(
+                                "payment decided: {}{}",
+                                p.status().name().toLowerCase(java.util.Locale.ROOT),
+                                p.failureCode() == null ? "" : " (" + p.failureCode() + ")");
+            }
             return new Decided(plan, outcomes);
         });
     }
@@ -89,7 +103,32 @@ public final class BatchOrchestrator {
                     new MetricsEvent(type, p.paymentId(), p.tenant(), p.amount(), p.currency(), p.decidedAtMs())
                             .toBytes()));
         }
+        for (StoredPayment p : d.plan().toReEmit()) {
+            log.atDebug()
+                    .addKeyValue(Logging.PAYMENT_ID, p.paymentId())
+                    .log("payment's stored outcome re-emitted (a replayed record)");
+        }
+        for (InputRecord r : d.plan().duplicates()) {
+            log.atDebug()
+                    .addKeyValue(Logging.PAYMENT_ID, r.event().paymentId())
+                    .log("duplicate billing record at {}:{}, no second outcome", r.partition(), r.offset());
+        }
+        for (Plan.Conflict c : d.plan().conflicts()) {
+            log.atWarn()
+                    .addKeyValue(Logging.PAYMENT_ID, c.record().event().paymentId())
+                    .log(
+                            "billing record at {}:{} reuses a known key with a different request: recorded as a"
+                                    + " conflict, no outcome",
+                            c.record().partition(),
+                            c.record().offset());
+        }
         for (Plan.DeadLetter dl : d.plan().deadLetters()) {
+            // No payment id: the record did not decode, and its raw key is untrusted input.
+            log.warn(
+                    "billing record at {}:{} sent to payments.dlq: {}",
+                    dl.record().partition(),
+                    dl.record().offset(),
+                    dl.error().code().wire());
             out.add(deadLetter(dl));
             metrics.counter(
                             "processor.dead.letters",

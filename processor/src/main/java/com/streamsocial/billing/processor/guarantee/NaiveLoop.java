@@ -198,8 +198,8 @@ public final class NaiveLoop implements Runnable {
 
     private void stallIfAsked(String where) {
         if (faults.stallOnBatch() > 0 && batches == faults.stallOnBatch()) {
-            System.out.println("FAULT: stalling batch " + batches + " " + where + " for " + faults.stallMs() + " ms");
-            System.out.flush();
+            // A log line (one JSON object with log.format=json); the crash tests wait for its text.
+            log.warn("FAULT: stalling batch {} {} for {} ms", batches, where, faults.stallMs());
             sleep(faults.stallMs());
         }
     }

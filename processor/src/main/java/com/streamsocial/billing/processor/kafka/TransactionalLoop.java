@@ -387,9 +387,8 @@ public final class TransactionalLoop implements Runnable {
         batchesHandled++;
         if (faults.stallOnBatch() > 0 && batchesHandled == faults.stallOnBatch()) {
             producer.flush();
-            System.out.println("FAULT: stalling batch " + batchesHandled + " before its Kafka commit for "
-                    + faults.stallMs() + " ms");
-            System.out.flush();
+            // A log line (one JSON object with log.format=json); the crash tests wait for its text.
+            log.warn("FAULT: stalling batch {} before its Kafka commit for {} ms", batchesHandled, faults.stallMs());
             try {
                 Thread.sleep(faults.stallMs());
             } catch (InterruptedException e) {

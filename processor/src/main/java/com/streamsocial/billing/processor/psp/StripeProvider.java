@@ -1,5 +1,6 @@
 package com.streamsocial.billing.processor.psp;
 
+import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link PaymentProvider} adapter for Stripe's HTTP API, pointed at the sandbox or at Stripe by
@@ -29,6 +32,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * its reason: never an outcome.
  */
 public final class StripeProvider implements PaymentProvider {
+    private static final Logger log = LoggerFactory.getLogger(StripeProvider.class);
+
     /** {@code metadata[source]} of every charge this system makes; {@code metadata[tenant]} goes with it. */
     public static final String CHARGE_SOURCE = "streamsocial-billing";
 
@@ -121,6 +126,11 @@ public final class StripeProvider implements PaymentProvider {
                 if (d instanceof StripeAnswer.Answered a) {
                     latency(t0, "answered");
                     count(a.result());
+                    if (a.result().verdict() == Verdict.MISMATCH) {
+                        log.atWarn()
+                                .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
+                                .log("the provider answered for another amount or currency: a break");
+                    }
                     return Future.succeededFuture(a.result());
                 }
                 StripeAnswer.Retry r = (StripeAnswer.Retry) d;
@@ -186,9 +196,16 @@ public final class StripeProvider implements PaymentProvider {
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
             metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
                     .increment();
+            // Not the reason: it may quote the provider's answer.
+            log.atWarn()
+                    .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
+                    .log("no provider decision after {} attempts: the batch will be read again", attempt + 1);
             return Future.failedFuture(new ProviderUnavailableException(
                     "no answer for " + c.paymentId() + " after " + (attempt + 1) + " attempts: " + why));
         }
+        log.atDebug()
+                .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
+                .log("provider answer decided nothing (attempt {}); asking again in {} ms", attempt + 1, sleepMs);
         Promise<ChargeResult> p = Promise.promise();
         vertx.setTimer(
                 Math.max(1, sleepMs), t -> attempt(c, attempt + 1, deadline).onComplete(p));

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public final class ReconcileCommand {
     static final String USAGE = """
-            usage: java -jar processor.jar reconcile [--help] [--hours N | --from T [--to T]] [--repair] [--report FILE]
+            usage: java -jar processor.jar [--config FILE] [--<setting>=<value> ...] reconcile [--help] [--hours N | --from T [--to T]] [--repair] [--report FILE]
                    [--kafka HOST:PORT] [--pg URI] [--provider URL] [--provider-key KEY]
                    [--grace-ms MS] [--stuck-after-ms MS] [--group PROCESSOR_GROUP_ID]
               T is an ISO-8601 instant (2026-11-27T08:00:00Z) or epoch milliseconds.
@@ -25,13 +25,14 @@ public final class ReconcileCommand {
 
     private ReconcileCommand() {}
 
-    public static int run(String[] args) {
+    /** {@code args} are those after {@code reconcile}; {@code settings} the processor's ({@link Settings#load}). */
+    public static int run(String[] args, Settings settings) {
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
             return 0;
         }
         try {
-            ReconcileOptions o = parse(args, Settings.fromEnvironment(), System.currentTimeMillis());
+            ReconcileOptions o = parse(args, settings, System.currentTimeMillis());
             Vertx vertx = Vertx.vertx();
             try {
                 ReconcileReport report = new Reconciler(vertx, o).run();
