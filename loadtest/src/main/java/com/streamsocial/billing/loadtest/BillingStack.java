@@ -9,11 +9,13 @@ import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.StackDataDir;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxMain;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole pipeline in one JVM on embedded defaults: a real Kafka broker (KRaft) on 127.0.0.1:9092,
  * a real PostgreSQL on 127.0.0.1:5433, the gateway on 8080 and the processor (health on 8081). Runs
- * until Ctrl-C, then stops everything and deletes the broker's and the database's data.
+ * until Ctrl-C, then stops everything. Its data (the broker's log, the database with the ledger and
+ * the sandbox's charges) is kept in a data directory that one live stack at a time owns, and a
+ * restart resumes from it; a fresh stack uses scratch directories and deletes them when it stops.
  */
 public final class BillingStack implements AutoCloseable {
     private final LocalInfra infra;
@@ -55,9 +59,20 @@ public final class BillingStack implements AutoCloseable {
         this.sandboxPort = sandboxPort;
     }
 
+    /** Exit status of a stack refused because another live stack owns its data directory. */
+    public static final int EXIT_DATA_DIR_IN_USE = 3;
+
+    /** A fresh stack: empty at start, deleted when closed. */
     public static BillingStack start(Settings settings) throws Exception {
+        return start(settings, null);
+    }
+
+    /** On the locked data directory {@code data}, or fresh when it is null. */
+    public static BillingStack start(Settings settings, StackDataDir data) throws Exception {
+        int kafkaPort = settings.integer("stack.kafkaPort", 9092);
+        int pgPort = settings.integer("stack.pgPort", 5433);
         LocalInfra infra =
-                LocalInfra.start(settings.integer("stack.kafkaPort", 9092), settings.integer("stack.pgPort", 5433));
+                data == null ? LocalInfra.start(kafkaPort, pgPort) : LocalInfra.startKept(kafkaPort, pgPort, data);
         int sandboxPort = settings.integer("stack.sandboxPort", 8090);
         if (sandboxPort == 0) {
             sandboxPort = FreePorts.pick();
@@ -115,17 +130,40 @@ public final class BillingStack implements AutoCloseable {
         return infra;
     }
 
-    public static void main(String[] args) throws Exception {
+    /**
+     * Runs the stack until the JVM is stopped: on {@code dataDir} (locked for the stack's life; a
+     * restart resumes from it), or fresh when it is null. Returns {@link #EXIT_DATA_DIR_IN_USE}, having
+     * touched nothing, if another live stack owns {@code dataDir}; otherwise never returns.
+     */
+    public static int run(Path dataDir) throws Exception {
         Settings settings = Settings.fromEnvironment();
         long t0 = System.nanoTime();
-        BillingStack stack = start(settings);
+        StackDataDir data = null;
+        if (dataDir != null) {
+            try {
+                data = StackDataDir.lock(dataDir);
+            } catch (StackDataDir.InUseException e) {
+                System.err.println("refused: " + e.getMessage());
+                return EXIT_DATA_DIR_IN_USE;
+            }
+        }
+        BillingStack stack;
+        try {
+            stack = start(settings, data);
+        } catch (Exception e) {
+            if (data != null) {
+                data.close();
+            }
+            throw e;
+        }
+        StackDataDir kept = data;
         GatewayConfig g = GatewayConfig.from(settings);
         ProcessorConfig p = ProcessorConfig.from(settings);
         String pgPort = stack.infra.pgUri().replaceAll(".*:(\\d+)/.*", "$1");
         System.out.printf(
                 """
 
-                StreamSocial billing stack is up (%d ms). Ctrl-C stops it and deletes its data.
+                StreamSocial billing stack is up (%d ms). Ctrl-C stops it%s.
                   gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready, /metrics)
                   processor   http://localhost:%d   (/health/ready, /metrics)
                   sandbox     http://localhost:%d   (Stripe subset: /v1/payment_intents, /v1/refunds, /v1/balance_transactions; /sandbox/faults)
@@ -138,6 +176,9 @@ public final class BillingStack implements AutoCloseable {
 
                 """,
                 (System.nanoTime() - t0) / 1_000_000,
+                kept == null
+                        ? " and deletes its data (--fresh)"
+                        : "; its data stays in " + kept.dir() + " for the next start (--fresh for a throwaway stack)",
                 g.httpPort(),
                 p.httpPort(),
                 stack.sandboxPort,
@@ -153,11 +194,21 @@ public final class BillingStack implements AutoCloseable {
                 () -> {
                     System.out.println("stopping the billing stack...");
                     stack.close();
-                    System.out.println("stopped; nothing left behind");
+                    if (kept == null) {
+                        System.out.println("stopped; nothing left behind");
+                        return;
+                    }
+                    try {
+                        kept.close();
+                    } catch (java.io.IOException e) {
+                        System.err.println("could not release the lock on " + kept.dir() + ": " + e);
+                    }
+                    System.out.println("stopped; data kept in " + kept.dir());
                 },
                 "stack-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
         Thread.currentThread().join();
+        return 0;
     }
 
     @Override

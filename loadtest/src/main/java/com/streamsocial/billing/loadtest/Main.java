@@ -70,13 +70,48 @@ public final class Main implements Callable<Integer> {
     @Command(
             name = "stack",
             mixinStandardHelpOptions = true,
-            description = "Start the whole pipeline in this JVM (Kafka 9092, PostgreSQL 5433, gateway 8080,"
-                    + " sandbox 8090, processor 8081) until Ctrl-C. Configured by -D properties.")
+            description = {
+                "Start the whole pipeline in this JVM (Kafka 9092, PostgreSQL 5433, gateway 8080, sandbox 8090,"
+                        + " processor 8081) until Ctrl-C. Configured by -D properties.",
+                "Its data (the broker's log, the database with the payments, the ledger and the sandbox's"
+                        + " charges) is kept in the data directory, and the next start resumes from it: pending"
+                        + " payments are processed and every earlier payment is still there. One stack at a"
+                        + " time per data directory: a second one is refused (exit 3), naming the pid that"
+                        + " holds it."
+            })
     static final class Stack implements Callable<Integer> {
+        /** Where the stack keeps its data unless told otherwise: in the working directory, git-ignored. */
+        static final Path DEFAULT_DATA_DIR = Path.of(".local-stack");
+
+        @CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
+        DataChoice data;
+
+        static final class DataChoice {
+            @Option(
+                    names = "--data-dir",
+                    paramLabel = "DIR",
+                    description = "Keep the data in DIR, created if missing (default: .local-stack in the working"
+                            + " directory)")
+            Path dataDir;
+
+            @Option(
+                    names = "--fresh",
+                    description = "Start empty and delete everything on exit (scratch directories; no data"
+                            + " directory is touched)")
+            boolean fresh;
+        }
+
+        /** The data directory, or null for a fresh stack. */
+        Path dataDir() {
+            if (data == null) {
+                return DEFAULT_DATA_DIR;
+            }
+            return data.fresh ? null : data.dataDir;
+        }
+
         @Override
         public Integer call() throws Exception {
-            BillingStack.main(new String[0]);
-            return 0;
+            return BillingStack.run(dataDir());
         }
     }
 
