@@ -90,8 +90,8 @@ public final class Main implements Callable<Integer> {
             @Option(
                     names = "--data-dir",
                     paramLabel = "DIR",
-                    description = "Keep the data in DIR, created if missing (default: .local-stack in the working"
-                            + " directory)")
+                    description = "Keep the data in DIR, created if missing. Default: the directory named"
+                            + " '.local-stack' in the working directory")
             Path dataDir;
 
             @Option(
