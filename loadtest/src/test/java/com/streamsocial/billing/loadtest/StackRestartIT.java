@@ -98,7 +98,8 @@ class StackRestartIT {
         String lockBefore = Files.readString(data.resolve("stack.lock"));
         String postmasterBefore = Files.readString(data.resolve("pg/postmaster.pid"));
 
-        JarProcess second = JarProcess.start("loadtest", List.of("-Xmx256m"), settings, "stack", "--data-dir", data.toString());
+        JarProcess second =
+                JarProcess.start("loadtest", List.of("-Xmx256m"), settings, "stack", "--data-dir", data.toString());
         Integer exit = second.awaitExit(60_000);
         assertThat(exit).as(second.output()).isEqualTo(BillingStack.EXIT_DATA_DIR_IN_USE);
         assertThat(second.stderr())
@@ -238,11 +239,10 @@ class StackRestartIT {
     }
 
     private JarProcess startStack() throws Exception {
-        JarProcess s = JarProcess.start("loadtest", List.of("-Xmx1g"), settings, "stack", "--data-dir", data.toString());
+        JarProcess s =
+                JarProcess.start("loadtest", List.of("-Xmx1g"), settings, "stack", "--data-dir", data.toString());
         stacks.add(s);
-        assertThat(s.awaitLine("stack is up", START_TIMEOUT_MS))
-                .as(s.output())
-                .isTrue();
+        assertThat(s.awaitLine("stack is up", START_TIMEOUT_MS)).as(s.output()).isTrue();
         return s;
     }
 

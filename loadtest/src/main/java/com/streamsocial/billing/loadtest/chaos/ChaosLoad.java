@@ -57,7 +57,8 @@ public final class ChaosLoad {
     private long stopNanos;
     private long nextSeq;
 
-    public ChaosLoad(Vertx vertx, List<Integer> gatewayPorts, double rate, String keyPrefix, String tenant, String apiKey) {
+    public ChaosLoad(
+            Vertx vertx, List<Integer> gatewayPorts, double rate, String keyPrefix, String tenant, String apiKey) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.rate = rate;
