@@ -5,7 +5,9 @@ set -u
 BENCH="$(cd "$(dirname "$0")" && pwd)"
 for which in base head; do
   if [ $which = base ]; then JAR=${BASE_JAR:?set BASE_JAR to the older build}; else JAR=${HEAD_JAR:-loadtest/target/loadtest.jar}; fi
-  java -Dprovider.kind=approve-all -jar $JAR stack > "${TMPDIR:-/tmp}/ab-$which-stack.log" 2>&1 &
+  # --fresh: an empty stack per series that deletes its data on exit (builds before it kept nothing anyway).
+  FRESH=$(java -jar $JAR stack --help 2>&1 | grep -q -- --fresh && echo --fresh)
+  java -Dprovider.kind=approve-all -jar $JAR stack $FRESH > "${TMPDIR:-/tmp}/ab-$which-stack.log" 2>&1 &
   PID=$!
   for i in $(seq 1 120); do curl -sf localhost:8080/health/ready >/dev/null 2>&1 && break; sleep 1; done
   wrk -t1 -c64 -d60s -s $BENCH/post.lua http://127.0.0.1:8080/v1/payments >/dev/null 2>&1

@@ -42,7 +42,10 @@ STACK=
 stack_start() { # label, extra JVM flags...
     local label=$1
     shift
-    java -Dpg.sharedPreloadLibraries=pg_stat_statements "$@" -jar "$JAR" stack >"$OUT/$label-stack.log" 2>&1 &
+    # --fresh: an empty stack per series that deletes its data on exit (builds before it kept nothing anyway).
+    local fresh
+    fresh=$(java -jar "$JAR" stack --help 2>&1 | grep -q -- --fresh && echo --fresh)
+    java -Dpg.sharedPreloadLibraries=pg_stat_statements "$@" -jar "$JAR" stack $fresh >"$OUT/$label-stack.log" 2>&1 &
     STACK=$!
     for _ in $(seq 180); do grep -q "stack is up" "$OUT/$label-stack.log" && break; sleep 1; done
     grep -q "stack is up" "$OUT/$label-stack.log" || { tail -30 "$OUT/$label-stack.log"; exit 1; }

@@ -4,7 +4,9 @@ set -u
 J=${1:-loadtest/target/loadtest.jar}
 O=${2:-reports/profile-sb}
 mkdir -p $O
-java -Dpg.sharedPreloadLibraries=pg_stat_statements -jar $J stack > $O/stack.log 2>&1 &
+# --fresh: an empty stack per series that deletes its data on exit (builds before it kept nothing anyway).
+FRESH=$(java -jar $J stack --help 2>&1 | grep -q -- --fresh && echo --fresh)
+java -Dpg.sharedPreloadLibraries=pg_stat_statements -jar $J stack $FRESH > $O/stack.log 2>&1 &
 S=$!
 for _ in $(seq 120); do grep -q 'stack is up' $O/stack.log && break; sleep 1; done
 java -jar $J drain --events 20000 --provider sandbox --report $O/warm1 | grep '^drain'

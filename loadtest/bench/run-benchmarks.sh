@@ -24,7 +24,8 @@ log="$OUT/stack.log"
 ./mvnw -q -B -f loadtest/bench/kafka-tools-pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/kafka-tools.cp" >/dev/null
 KCP=$(cat "$OUT/kafka-tools.cp")
 
-java -jar loadtest/target/loadtest.jar stack >"$log" 2>&1 &
+# --fresh: an empty stack per series that deletes its data on exit (builds before it kept nothing anyway).
+java -jar loadtest/target/loadtest.jar stack --fresh >"$log" 2>&1 &
 STACK=$!
 trap 'kill $STACK 2>/dev/null; wait $STACK 2>/dev/null || true' EXIT
 for _ in $(seq 120); do grep -q "stack is up" "$log" && break; sleep 1; done

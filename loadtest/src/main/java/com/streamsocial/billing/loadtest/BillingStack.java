@@ -12,6 +12,7 @@ import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.StackDataDir;
 import com.streamsocial.billing.stack.TempDirs;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxMain;
@@ -28,10 +29,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole pipeline in one JVM on embedded defaults: a real Kafka broker (KRaft) on 127.0.0.1:9092,
  * a real PostgreSQL on 127.0.0.1:5433, the gateway on 8080 and the processor (health on 8081). Runs
- * until Ctrl-C, then stops everything and deletes the broker's and the database's data. With {@code
+ * until Ctrl-C, then stops everything. Its data (the broker's log, the database with the ledger and
+ * the sandbox's charges) is kept in a data directory that one live stack at a time owns, and a
+ * restart resumes from it; a fresh stack uses scratch directories and deletes them when it stops.
+ * With {@code
  * brokers} 3, Kafka is instead a 3-node KRaft cluster of separate JVMs on free ports ({@link
- * BrokerCluster}: replication factor 3, min.insync.replicas 2, 12 partitions), and with {@code
- * processors} N, N processors run in one group (health on 8081, 8082, ...).
+ * BrokerCluster}: replication factor 3, min.insync.replicas 2, 12 partitions), always fresh; with
+ * {@code processors} N, N processors run in one group (health on 8081, 8082, ...).
  */
 public final class BillingStack implements AutoCloseable {
     /** Processors in one stack, at most. */
@@ -67,23 +71,33 @@ public final class BillingStack implements AutoCloseable {
         this.sandboxPort = sandboxPort;
     }
 
+    /** Exit status of a stack refused because another live stack owns its data directory. */
+    public static final int EXIT_DATA_DIR_IN_USE = 3;
+
     /** Kafka and PostgreSQL of the stack: one embedded broker, or a cluster of broker JVMs. */
     record Infra(String kafkaBootstrap, String pgUri, int brokers, AutoCloseable closer) {}
 
-    /** One broker in this JVM, one processor: the stack as it always was. */
+    /** A fresh stack, one broker in this JVM, one processor: empty at start, deleted when closed. */
     public static BillingStack start(Settings settings) throws Exception {
-        return start(settings, 1, 1);
+        return start(settings, 1, 1, null);
     }
 
-    /** {@code brokers} 1 or 3, {@code processors} 1..{@value #PROCESSORS_MAX}. */
-    public static BillingStack start(Settings settings, int brokers, int processorCount) throws Exception {
+    /**
+     * {@code brokers} 1 or 3, {@code processors} 1..{@value #PROCESSORS_MAX}; on the locked data
+     * directory {@code data}, or fresh when it is null. A 3-broker stack is always fresh.
+     */
+    public static BillingStack start(Settings settings, int brokers, int processorCount, StackDataDir data)
+            throws Exception {
         if (brokers != 1 && brokers != 3) {
             throw new IllegalArgumentException("--brokers must be 1 or 3, got " + brokers);
         }
         if (processorCount < 1 || processorCount > PROCESSORS_MAX) {
             throw new IllegalArgumentException("--processors must be 1.." + PROCESSORS_MAX + ", got " + processorCount);
         }
-        Infra infra = brokers == 1 ? single(settings) : cluster(settings, brokers);
+        if (brokers != 1 && data != null) {
+            throw new IllegalArgumentException("a " + brokers + "-broker stack is always fresh: no data directory");
+        }
+        Infra infra = brokers == 1 ? single(settings, data) : cluster(settings, brokers);
         int sandboxPort = settings.integer("stack.sandboxPort", 8090);
         if (sandboxPort == 0) {
             sandboxPort = FreePorts.pick();
@@ -158,9 +172,11 @@ public final class BillingStack implements AutoCloseable {
         }
     }
 
-    private static Infra single(Settings settings) throws Exception {
+    private static Infra single(Settings settings, StackDataDir data) throws Exception {
+        int kafkaPort = settings.integer("stack.kafkaPort", 9092);
+        int pgPort = settings.integer("stack.pgPort", 5433);
         LocalInfra local =
-                LocalInfra.start(settings.integer("stack.kafkaPort", 9092), settings.integer("stack.pgPort", 5433));
+                data == null ? LocalInfra.start(kafkaPort, pgPort) : LocalInfra.startKept(kafkaPort, pgPort, data);
         return new Infra(local.kafkaBootstrap(), local.pgUri(), 1, local);
     }
 
@@ -198,21 +214,44 @@ public final class BillingStack implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        run(1, 1);
+        System.exit(run(1, 1, Main.Stack.DEFAULT_DATA_DIR));
     }
 
-    /** Runs the stack until Ctrl-C: {@code loadtest.jar stack [--brokers 3] [--processors N]}. */
-    public static void run(int brokers, int processorCount) throws Exception {
+    /**
+     * Runs the stack until the JVM is stopped ({@code loadtest.jar stack [--brokers 3] [--processors
+     * N] [--data-dir DIR | --fresh]}): on {@code dataDir} (locked for the stack's life; a restart
+     * resumes from it), or fresh when it is null. Returns {@link #EXIT_DATA_DIR_IN_USE}, having touched
+     * nothing, if another live stack owns {@code dataDir}; otherwise never returns.
+     */
+    public static int run(int brokers, int processorCount, Path dataDir) throws Exception {
         Settings settings = Settings.fromEnvironment();
         long t0 = System.nanoTime();
-        BillingStack stack = start(settings, brokers, processorCount);
+        StackDataDir data = null;
+        if (dataDir != null) {
+            try {
+                data = StackDataDir.lock(dataDir);
+            } catch (StackDataDir.InUseException e) {
+                System.err.println("refused: " + e.getMessage());
+                return EXIT_DATA_DIR_IN_USE;
+            }
+        }
+        BillingStack stack;
+        try {
+            stack = start(settings, brokers, processorCount, data);
+        } catch (Exception e) {
+            if (data != null) {
+                data.close();
+            }
+            throw e;
+        }
+        StackDataDir kept = data;
         GatewayConfig g = GatewayConfig.from(settings);
         ProcessorConfig p = ProcessorConfig.from(settings);
         String pgPort = stack.infra.pgUri().replaceAll(".*:(\\d+)/.*", "$1");
         System.out.printf(
                 """
 
-                StreamSocial billing stack is up (%d ms). Ctrl-C stops it and deletes its data.
+                StreamSocial billing stack is up (%d ms). Ctrl-C stops it%s.
                   gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready, /metrics)
                   processor   %s   (/health/ready, /metrics)
                   sandbox     http://localhost:%d   (Stripe subset: /v1/payment_intents, /v1/refunds, /v1/balance_transactions; /sandbox/faults)
@@ -226,6 +265,9 @@ public final class BillingStack implements AutoCloseable {
 
                 """,
                 (System.nanoTime() - t0) / 1_000_000,
+                kept == null
+                        ? " and deletes its data (--fresh)"
+                        : "; its data stays in " + kept.dir() + " for the next start (--fresh for a throwaway stack)",
                 g.httpPort(),
                 processorUrls(p.httpPort(), processorCount),
                 stack.sandboxPort,
@@ -246,11 +288,21 @@ public final class BillingStack implements AutoCloseable {
                 () -> {
                     System.out.println("stopping the billing stack...");
                     stack.close();
-                    System.out.println("stopped; nothing left behind");
+                    if (kept == null) {
+                        System.out.println("stopped; nothing left behind");
+                        return;
+                    }
+                    try {
+                        kept.close();
+                    } catch (java.io.IOException e) {
+                        System.err.println("could not release the lock on " + kept.dir() + ": " + e);
+                    }
+                    System.out.println("stopped; data kept in " + kept.dir());
                 },
                 "stack-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
         Thread.currentThread().join();
+        return 0;
     }
 
     private static String processorUrls(int firstPort, int count) {

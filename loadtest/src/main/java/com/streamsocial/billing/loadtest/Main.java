@@ -71,9 +71,45 @@ public final class Main implements Callable<Integer> {
     @Command(
             name = "stack",
             mixinStandardHelpOptions = true,
-            description = "Start the whole pipeline in this JVM (Kafka 9092, PostgreSQL 5433, gateway 8080,"
-                    + " sandbox 8090, processor 8081) until Ctrl-C. Configured by -D properties.")
+            description = {
+                "Start the whole pipeline in this JVM (Kafka 9092, PostgreSQL 5433, gateway 8080, sandbox 8090,"
+                        + " processor 8081) until Ctrl-C. Configured by -D properties.",
+                "Its data (the broker's log, the database with the payments, the ledger and the sandbox's"
+                        + " charges) is kept in the data directory, and the next start resumes from it: pending"
+                        + " payments are processed and every earlier payment is still there. One stack at a"
+                        + " time per data directory: a second one is refused (exit 3), naming the pid that"
+                        + " holds it. A --brokers 3 stack is always fresh."
+            })
     static final class Stack implements Callable<Integer> {
+        /** Where the stack keeps its data unless told otherwise: in the working directory, git-ignored. */
+        static final Path DEFAULT_DATA_DIR = Path.of(".local-stack");
+
+        @CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
+        DataChoice data;
+
+        static final class DataChoice {
+            @Option(
+                    names = "--data-dir",
+                    paramLabel = "DIR",
+                    description = "Keep the data in DIR, created if missing. Default: the directory named"
+                            + " '.local-stack' in the working directory")
+            Path dataDir;
+
+            @Option(
+                    names = "--fresh",
+                    description = "Start empty and delete everything on exit (scratch directories; no data"
+                            + " directory is touched)")
+            boolean fresh;
+        }
+
+        /** The data directory, or null for a fresh stack. */
+        Path dataDir() {
+            if (data == null) {
+                return DEFAULT_DATA_DIR;
+            }
+            return data.fresh ? null : data.dataDir;
+        }
+
         @Option(
                 names = "--brokers",
                 description = "1: one Kafka broker in this JVM on 9092 (topics not replicated; the services are"
@@ -97,8 +133,11 @@ public final class Main implements Callable<Integer> {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(), "need --brokers 1 or 3 and --processors 1.." + BillingStack.PROCESSORS_MAX);
             }
-            BillingStack.run(brokers, processors);
-            return 0;
+            if (brokers != 1 && data != null && !data.fresh) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "a " + brokers + "-broker stack is always fresh: drop --data-dir");
+            }
+            return BillingStack.run(brokers, processors, brokers == 1 ? dataDir() : null);
         }
     }
 

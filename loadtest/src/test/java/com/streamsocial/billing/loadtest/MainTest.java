@@ -45,6 +45,32 @@ class MainTest {
     }
 
     @Test
+    void theStackKeepsItsDataInDotLocalStackUnlessToldOtherwise() {
+        CommandLine cl = Main.commandLine();
+        Main.Stack stack = cl.getSubcommands().get("stack").getCommand();
+        cl.parseArgs("stack");
+        assertThat(stack.dataDir()).isEqualTo(java.nio.file.Path.of(".local-stack"));
+
+        cl = Main.commandLine();
+        stack = cl.getSubcommands().get("stack").getCommand();
+        cl.parseArgs("stack", "--data-dir", "/tmp/billing-data");
+        assertThat(stack.dataDir()).isEqualTo(java.nio.file.Path.of("/tmp/billing-data"));
+
+        cl = Main.commandLine();
+        stack = cl.getSubcommands().get("stack").getCommand();
+        cl.parseArgs("stack", "--fresh");
+        assertThat(stack.dataDir()).as("fresh: no data directory").isNull();
+    }
+
+    @Test
+    void freshAndADataDirectoryTogetherAreAUsageError() {
+        assertThat(execute("stack", "--fresh", "--data-dir", "x")).isEqualTo(2);
+        assertThat(err.toString()).contains("mutually exclusive", "Usage");
+        assertThat(execute("stack", "--help")).isZero();
+        assertThat(out.toString()).contains("--data-dir", "--fresh", "refused");
+    }
+
+    @Test
     void aBadMixExitsTwoBeforeSendingAnything() {
         assertThat(execute("run", "--mix", "new=90,refund=10", "--no-lag", "--url", "http://127.0.0.1:1"))
                 .isEqualTo(2);

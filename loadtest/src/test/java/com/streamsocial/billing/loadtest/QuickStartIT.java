@@ -20,8 +20,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's first command, as a user runs it: {@code java -jar loadtest.jar stack} starts
- * everything, serves payments end to end, and on SIGTERM (Ctrl-C) stops and leaves nothing behind.
+ * The README's first command, as a user runs it, with {@code --fresh}: {@code java -jar loadtest.jar
+ * stack --fresh} starts everything, serves payments end to end, and on SIGTERM (Ctrl-C) stops and leaves
+ * nothing behind. (Without {@code --fresh} the stack keeps its data: StackRestartIT.)
  * Ports are free ones here instead of the defaults, so the test never collides with a running stack.
  */
 class QuickStartIT {
@@ -44,7 +45,9 @@ class QuickStartIT {
                         "-Dprocessor.httpPort=" + FreePorts.pick(),
                         "-jar",
                         jar.toString(),
-                        "stack")
+                        "stack",
+                        // Starts empty and deletes everything on exit: what the checks below rely on.
+                        "--fresh")
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile())
                 .start();

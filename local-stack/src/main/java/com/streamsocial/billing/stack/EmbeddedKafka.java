@@ -3,6 +3,7 @@ package com.streamsocial.billing.stack;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,8 @@ import org.apache.kafka.server.common.MetadataVersion;
 /**
  * A real single-node Kafka broker (combined KRaft broker and controller) running in this JVM, from the
  * production {@code kafka_2.13} jars. Settings are the single-node ones: replication factor 1 for the
- * internal topics and no initial rebalance delay. Closing it stops the broker and deletes its log.
+ * internal topics and no initial rebalance delay. Closing it stops the broker and deletes its log,
+ * unless it was started on a kept log directory ({@link #startKept}).
  */
 public final class EmbeddedKafka implements AutoCloseable {
     /** {@code min.insync.replicas} of a replicated cluster: an acknowledged write is on two brokers. */
@@ -32,11 +34,45 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int port;
     private final Path logDir;
     private final KafkaRaftServer server;
+    private final boolean deleteOnClose;
 
     private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server) {
+        this(port, logDir, server, true);
+    }
+
+    private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server, boolean deleteOnClose) {
         this.port = port;
         this.logDir = logDir;
         this.server = server;
+        this.deleteOnClose = deleteOnClose;
+    }
+
+    /**
+     * A broker on 127.0.0.1:{@code port} (0 picks a free one) whose log directory {@code logDir} is
+     * kept: formatted as a new cluster only when it holds none yet ({@code meta.properties} is the
+     * formatter's), else reopened with its cluster id, topics, transactions and committed offsets. After
+     * an unclean stop the broker recovers its log itself. Closing it stops the broker and keeps the log.
+     * The caller must own {@code logDir} (see {@link StackDataDir}).
+     */
+    public static EmbeddedKafka startKept(int port, Path logDir) throws Exception {
+        int brokerPort = port == 0 ? FreePorts.pick() : port;
+        Files.createDirectories(logDir);
+        if (!Files.exists(logDir.resolve("meta.properties"))) {
+            format(logDir);
+        }
+        // The controller's port is not part of the kept state: a single static voter, node 1, whatever
+        // its address (as HangingTransactionIT reopens a saved log on new ports).
+        Properties p = brokerProperties(brokerPort, brokerPort, FreePorts.pick(), -1, logDir);
+        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(brokerPort, logDir, server, false);
+        try {
+            kafka.awaitReady();
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
+        return kafka;
     }
 
     /** Starts a broker on 127.0.0.1:{@code port}; {@code port} 0 picks a free one. */
@@ -181,6 +217,10 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .run();
     }
 
+    public Path logDir() {
+        return logDir;
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
@@ -229,6 +269,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     public void close() throws IOException {
         server.shutdown();
         server.awaitShutdown();
-        TempDirs.delete(logDir);
+        if (deleteOnClose) {
+            TempDirs.delete(logDir);
+        }
     }
 }

@@ -3,6 +3,7 @@ package com.streamsocial.billing.stack;
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.TopicSafety;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -52,6 +53,33 @@ public final class LocalInfra implements AutoCloseable {
         Map<String, String> out = new HashMap<>(settings);
         out.putAll(SINGLE_BROKER);
         return out;
+    }
+
+    /**
+     * The same on the kept directory {@code data}, which the caller has locked: PostgreSQL first (a
+     * postmaster left by a killed stack is stopped before anything else), then the broker; each part
+     * is marked initialized once its server has come up on it, and the topics that exist already are
+     * left as they are. Closing it stops both and keeps their data.
+     */
+    public static LocalInfra startKept(int kafkaPort, int pgPort, StackDataDir data) throws Exception {
+        Path pgDir = data.pg();
+        EmbeddedPg pg = EmbeddedPg.startKept(pgPort, pgDir);
+        try {
+            data.markInitialized(pgDir);
+            Path kafkaDir = data.kafka();
+            EmbeddedKafka kafka = EmbeddedKafka.startKept(kafkaPort, kafkaDir);
+            try {
+                data.markInitialized(kafkaDir);
+                kafka.createTopics(Topics.ALL, TOPIC_PARTITIONS);
+            } catch (Exception e) {
+                kafka.close();
+                throw e;
+            }
+            return new LocalInfra(kafka, pg);
+        } catch (Exception e) {
+            pg.close();
+            throw e;
+        }
     }
 
     public String kafkaBootstrap() {

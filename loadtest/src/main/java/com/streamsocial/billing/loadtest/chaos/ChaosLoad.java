@@ -24,9 +24,10 @@ import org.HdrHistogram.Histogram;
  * with a fresh Idempotency-Key, sent at its intended time whatever the answers do. Every payment's
  * {@link Answer} is kept for the verification pass: 202 is accepted, a 4xx or a refused connection is
  * rejected, anything else (a broken connection, a timeout, a 5xx) is unknown. Runs on one Vert.x
- * context; the answers and counters are safe to read from other threads.
+ * context; the answers and counters are safe to read from other threads. Public for the tests that
+ * count what a stack kept through its restarts (StackRestartIT).
  */
-final class ChaosLoad {
+public final class ChaosLoad {
     /** Requests unanswered after this long count as unknown. */
     static final long REQUEST_TIMEOUT_MS = 30_000;
     /** Requests in flight at most; one due beyond it is not sent (counted as unsent, not in the answers). */
@@ -56,7 +57,8 @@ final class ChaosLoad {
     private long stopNanos;
     private long nextSeq;
 
-    ChaosLoad(Vertx vertx, List<Integer> gatewayPorts, double rate, String keyPrefix, String tenant, String apiKey) {
+    public ChaosLoad(
+            Vertx vertx, List<Integer> gatewayPorts, double rate, String keyPrefix, String tenant, String apiKey) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.rate = rate;
@@ -75,7 +77,7 @@ final class ChaosLoad {
         }
     }
 
-    void start() {
+    public void start() {
         context.runOnContext(v -> {
             startNanos = System.nanoTime();
             timer = vertx.setPeriodic(TICK_MS, id -> tick());
@@ -83,7 +85,7 @@ final class ChaosLoad {
     }
 
     /** Stops sending; answers still arrive until {@link #awaitAnswers}. */
-    void stop() {
+    public void stop() {
         context.runOnContext(v -> {
             vertx.cancelTimer(timer);
             stopNanos = System.nanoTime();
@@ -91,7 +93,7 @@ final class ChaosLoad {
     }
 
     /** Waits until every sent request is answered or timed out. */
-    void awaitAnswers() throws InterruptedException {
+    public void awaitAnswers() throws InterruptedException {
         long deadline = System.currentTimeMillis() + REQUEST_TIMEOUT_MS + 5_000;
         while (outstanding > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
@@ -170,16 +172,16 @@ final class ChaosLoad {
         return false;
     }
 
-    Map<String, Answer> answers() {
+    public Map<String, Answer> answers() {
         return answers;
     }
 
-    long accepted() {
+    public long accepted() {
         return accepted.get();
     }
 
     /** Requests whose connection was refused (the gateway was down): counted as rejected. */
-    long refusedConnections() {
+    public long refusedConnections() {
         return refusedConnections.get();
     }
 
@@ -202,7 +204,7 @@ final class ChaosLoad {
         return latencyMicros.getTotalCount() == 0 ? Double.NaN : latencyMicros.getValueAtPercentile(p) / 1000.0;
     }
 
-    void close() {
+    public void close() {
         clients.forEach(c -> c.close());
     }
 }
