@@ -40,7 +40,10 @@ public record GatewayConfig(
         String tlsCertPath,
         String tlsKeyPath,
         long drainTimeoutMs,
-        long drainReadinessGraceMs) {
+        long drainReadinessGraceMs,
+        int httpRequestLineBytesMax,
+        int httpHeaderBytesMax,
+        int httpHeadersCountMax) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -80,6 +83,15 @@ public record GatewayConfig(
                 "shutdown.readinessGraceMs must be 0.. half of shutdown.drainTimeoutMs (%d), got %d",
                 drainTimeoutMs,
                 drainReadinessGraceMs);
+        // Below these a plain request (its path, Host, Authorization, Idempotency-Key) would not fit.
+        Check.argument(
+                httpRequestLineBytesMax >= 256,
+                "http.requestLineBytesMax must be at least 256, got %d",
+                httpRequestLineBytesMax);
+        Check.argument(
+                httpHeaderBytesMax >= 1024, "http.headerBytesMax must be at least 1024, got %d", httpHeaderBytesMax);
+        Check.argument(
+                httpHeadersCountMax >= 8, "http.headersCountMax must be at least 8, got %d", httpHeadersCountMax);
         Check.argument(managementPort >= 0, "management.port must be 0 (off) or a port, got %d", managementPort);
         kafka = Map.copyOf(kafka);
     }
@@ -118,7 +130,10 @@ public record GatewayConfig(
                 s.string("http.tls.certPath", null),
                 s.string("http.tls.keyPath", null),
                 s.integer("shutdown.drainTimeoutMs", 20_000),
-                s.integer("shutdown.readinessGraceMs", 2_000));
+                s.integer("shutdown.readinessGraceMs", 2_000),
+                s.integer("http.requestLineBytesMax", 4_096),
+                s.integer("http.headerBytesMax", 8_192),
+                s.integer("http.headersCountMax", 64));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */
