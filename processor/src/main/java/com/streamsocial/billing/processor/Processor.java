@@ -10,7 +10,6 @@ import com.streamsocial.billing.schema.Migrations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
@@ -60,7 +59,7 @@ public final class Processor {
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(config.pgPoolSizeMax()).setMaxWaitQueueSize(100))
                 // The batch statements are fixed texts: parsed and planned once per connection.
-                .connectingTo(PgConnectOptions.fromUri(config.pgUri())
+                .connectingTo(config.pgConnect()
                         .setCachePreparedStatements(true)
                         .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
@@ -70,10 +69,10 @@ public final class Processor {
         InstanceLease[] lease = new InstanceLease[1];
         // The lease comes before the producer's initTransactions and the consumer's join with
         // group.instance.id: a refused start must fence nothing of a live instance.
-        return InstanceLease.acquire(vertx, config.pgUri(), "processor", config.instanceId())
+        return InstanceLease.acquire(vertx, config.pgConnect(), "processor", config.instanceId())
                 .compose(l -> {
                     lease[0] = l;
-                    return Migrations.apply(vertx, config.pgUri());
+                    return Migrations.apply(vertx, config.pgUri(), config.pgPassword());
                 })
                 .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, chosen, metrics)))
                 .map(id -> {
