@@ -42,7 +42,10 @@ public record GatewayConfig(
         String tlsKeyPath,
         long drainTimeoutMs,
         long drainReadinessGraceMs,
-        boolean allowUnderReplicated) {
+        boolean allowUnderReplicated,
+        int httpRequestLineBytesMax,
+        int httpHeaderBytesMax,
+        int httpHeadersCountMax) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -82,6 +85,15 @@ public record GatewayConfig(
                 "shutdown.readinessGraceMs must be 0.. half of shutdown.drainTimeoutMs (%d), got %d",
                 drainTimeoutMs,
                 drainReadinessGraceMs);
+        // Below these a plain request (its path, Host, Authorization, Idempotency-Key) would not fit.
+        Check.argument(
+                httpRequestLineBytesMax >= 256,
+                "http.requestLineBytesMax must be at least 256, got %d",
+                httpRequestLineBytesMax);
+        Check.argument(
+                httpHeaderBytesMax >= 1024, "http.headerBytesMax must be at least 1024, got %d", httpHeaderBytesMax);
+        Check.argument(
+                httpHeadersCountMax >= 8, "http.headersCountMax must be at least 8, got %d", httpHeadersCountMax);
         Check.argument(managementPort >= 0, "management.port must be 0 (off) or a port, got %d", managementPort);
         kafka = Map.copyOf(kafka);
     }
@@ -122,7 +134,10 @@ public record GatewayConfig(
                 s.integer("shutdown.drainTimeoutMs", 20_000),
                 s.integer("shutdown.readinessGraceMs", 2_000),
                 // Off by default: only the single-broker local stack and tests set it (README, DEPLOYMENT.md).
-                s.bool(TopicSafety.OVERRIDE_SETTING, false));
+                s.bool(TopicSafety.OVERRIDE_SETTING, false),
+                s.integer("http.requestLineBytesMax", 4_096),
+                s.integer("http.headerBytesMax", 8_192),
+                s.integer("http.headersCountMax", 64));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */

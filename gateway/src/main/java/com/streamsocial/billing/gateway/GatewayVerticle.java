@@ -4,6 +4,7 @@ import com.streamsocial.billing.auth.ApiKeyStore;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.auth.ApiKeyCache;
 import com.streamsocial.billing.gateway.auth.Authenticator;
+import com.streamsocial.billing.gateway.http.HeaderCheck;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
@@ -47,10 +48,6 @@ public final class GatewayVerticle extends VerticleBase {
     static final int PG_STATEMENT_CACHE_MAX = 64;
     /** Key lookups waiting for this lane's one authentication connection, at most; beyond, 503. */
     static final int AUTH_WAIT_QUEUE_MAX = 256;
-    /** Longest request line (method, path, version) and header block accepted; beyond, 414 and 431. */
-    static final int HTTP_LINE_BYTES_MAX = 4096;
-
-    static final int HTTP_HEADER_BYTES_MAX = 8192;
     /** Where the authenticated tenant travels from the authentication handler to the route. */
     private static final String TENANT = "billing.tenant";
 
@@ -68,6 +65,12 @@ public final class GatewayVerticle extends VerticleBase {
 
     /** Connections waiting for their first request line and headers, with the timer that closes them. */
     private final Map<HttpConnection, Long> awaitingFirstRequest = new IdentityHashMap<>();
+
+    /**
+     * Connections whose current answer ends them: a request pipelined behind it (a smuggled one, after
+     * a refused header block or a chunked body) is never routed, only the connection closed.
+     */
+    private final java.util.Set<HttpConnection> closing = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     private Pool readPool;
     private IntentStore readStore;
@@ -147,8 +150,9 @@ public final class GatewayVerticle extends VerticleBase {
                 .compose(v -> vertx.createHttpServer(serverOptions()
                                 .setHost(config.httpHost())
                                 .setPort(config.httpPort())
-                                .setMaxInitialLineLength(HTTP_LINE_BYTES_MAX)
-                                .setMaxHeaderSize(HTTP_HEADER_BYTES_MAX)
+                                // Longest request line and header block; beyond, 414 and 431 (invalidRequest).
+                                .setMaxInitialLineLength(config.httpRequestLineBytesMax())
+                                .setMaxHeaderSize(config.httpHeaderBytesMax())
                                 .setIdleTimeout(config.httpIdleTimeoutS())
                                 // HTTP/1.1 only: an h2c upgrade would swap the connection object under
                                 // the connection cap and the first-request deadline.
@@ -174,6 +178,7 @@ public final class GatewayVerticle extends VerticleBase {
             if (timer != null) {
                 vertx.cancelTimer(timer);
             }
+            closing.remove(conn);
         });
         if (open > config.httpConnectionsMax()) {
             metrics.connectionsRefused.increment();
@@ -193,6 +198,10 @@ public final class GatewayVerticle extends VerticleBase {
             Long timer = awaitingFirstRequest.remove(request.connection());
             if (timer != null) {
                 vertx.cancelTimer(timer);
+            }
+            if (closing.contains(request.connection())) {
+                request.connection().close();
+                return;
             }
             router.handle(request);
         };
@@ -259,6 +268,8 @@ public final class GatewayVerticle extends VerticleBase {
             });
             ctx.next();
         });
+        // Header fields Netty's codec lets through but this API refuses (see HeaderCheck).
+        router.route().handler(this::checkHeaders);
         // Draining: a complete 503 before the key lookup, the body or any Kafka work.
         router.route("/v1/*").handler(this::refuseWhileDraining);
         // The API key first, before the body is read and before any Kafka or provider work.
@@ -443,6 +454,39 @@ public final class GatewayVerticle extends VerticleBase {
                 "draining",
                 "this gateway is shutting down and takes no new requests; retry with the same key",
                 retryAfterS);
+    }
+
+    /**
+     * Refuses, before any other work, what the codec accepts but this API does not: too many header
+     * fields (431), a value with a byte outside visible ASCII, space and tab (400), a
+     * {@code Transfer-Encoding} other than a single {@code chunked} (400). The connection closes
+     * after the answer: for a transfer coding the codec did not frame the body by, the bytes after
+     * the headers would otherwise be read as the next request (request smuggling). A chunked request
+     * is answered and its connection closed too.
+     */
+    private void checkHeaders(RoutingContext ctx) {
+        Problem p = HeaderCheck.check(ctx.request().headers(), config.httpHeadersCountMax());
+        if (p == null) {
+            if (ctx.request().headers().contains("Transfer-Encoding")) {
+                // The codec drops a Content-Length sent with Transfer-Encoding before we see it, and RFC
+                // 9112 requires closing after such a request: a front proxy may have framed it by the
+                // Content-Length, so the bytes after its last chunk must not be read as a request here.
+                closeAfterAnswer(ctx);
+            }
+            ctx.next();
+            return;
+        }
+        metrics.invalid.increment();
+        closeAfterAnswer(ctx);
+        problem(ctx, p);
+    }
+
+    /** Answers this request, then closes its connection; nothing pipelined behind it is routed. */
+    private void closeAfterAnswer(RoutingContext ctx) {
+        HttpConnection conn = ctx.request().connection();
+        closing.add(conn);
+        ctx.response().putHeader("connection", "close");
+        ctx.addEndHandler(v -> conn.close());
     }
 
     /** Refuses a request without a valid key before its body is read. */

@@ -53,9 +53,9 @@ class ReconciliationIT {
         stack.close();
     }
 
-    /** Each class seeded once; nothing lags, the processor having passed every record. */
+    /** Each class seeded once; nothing lags; tenants agree (ReconcileTenantIT forges that). */
     private static long seeded(BreakClass c) {
-        return c == BreakClass.LAGGING ? 0 : 1;
+        return c == BreakClass.LAGGING || c == BreakClass.TENANT_MISMATCH ? 0 : 1;
     }
 
     private static boolean allGaugesAreSeeded() {
@@ -160,6 +160,7 @@ class ReconciliationIT {
         assertThat(dry.ids(BreakClass.MISSING_OUTCOME)).containsExactly(missingOutcome);
         assertThat(dry.ids(BreakClass.FOREIGN_CHARGE)).containsExactly(foreignCharge);
         assertThat(dry.ids(BreakClass.LAGGING)).isEmpty();
+        assertThat(dry.ids(BreakClass.TENANT_MISMATCH)).isEmpty();
         assertThat(dry.total()).as("a foreign charge is not counted").isEqualTo(9);
         // A dry run changes nothing.
         assertThat(stack.reconcile(false, 0).total()).isEqualTo(9);

@@ -84,6 +84,8 @@ class SecretsSearchIT {
                                 "1",
                                 "pg.uri",
                                 infra.pgUri(),
+                                "pg.password",
+                                PG_PASSWORD,
                                 "kafka.bootstrap.servers",
                                 infra.kafkaBootstrap(),
                                 "provider.baseUrl",

@@ -12,7 +12,6 @@ import com.streamsocial.billing.schema.Migrations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
@@ -63,7 +62,7 @@ public final class Processor {
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(config.pgPoolSizeMax()).setMaxWaitQueueSize(100))
                 // The batch statements are fixed texts: parsed and planned once per connection.
-                .connectingTo(PgConnectOptions.fromUri(config.pgUri())
+                .connectingTo(config.pgConnect()
                         .setCachePreparedStatements(true)
                         .setPreparedStatementCacheMaxSize(PG_STATEMENT_CACHE_MAX))
                 .using(vertx)
@@ -85,10 +84,10 @@ public final class Processor {
                             log);
                     return null;
                 })
-                .compose(safe -> InstanceLease.acquire(vertx, config.pgUri(), "processor", config.instanceId()))
+                .compose(safe -> InstanceLease.acquire(vertx, config.pgConnect(), "processor", config.instanceId()))
                 .compose(l -> {
                     lease[0] = l;
-                    return Migrations.apply(vertx, config.pgUri());
+                    return Migrations.apply(vertx, config.pgUri(), config.pgPassword());
                 })
                 .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, chosen, metrics)))
                 .map(id -> {

@@ -40,7 +40,8 @@ public record ProcessorConfig(
         Map<String, Object> kafka,
         long drainTimeoutMs,
         boolean leaveGroupOnStop,
-        boolean allowUnderReplicated) {
+        boolean allowUnderReplicated,
+        String pgPassword) {
 
     /** Upper bound of {@code processor.maxPollRecords}: records per batch (one transaction). */
     public static final int MAX_POLL_RECORDS_LIMIT = 10_000;
@@ -95,7 +96,14 @@ public record ProcessorConfig(
     public String toString() {
         return "ProcessorConfig[instanceId=" + instanceId + ", groupId=" + groupId + ", loops=" + loops + ", http="
                 + httpHost + ":" + httpPort + ", provider=" + providerKind + " " + providerBaseUrl
-                + ", provider.secretKey=****, guarantee=" + guarantee + "]";
+                + ", provider.secretKey=****, pg.password " + (pgPassword == null ? "unset" : "set") + ", guarantee="
+                + guarantee + "]";
+    }
+
+    /** PostgreSQL: the URI, with the password from the environment or a file instead of its own if set. */
+    public io.vertx.pgclient.PgConnectOptions pgConnect() {
+        io.vertx.pgclient.PgConnectOptions o = io.vertx.pgclient.PgConnectOptions.fromUri(pgUri);
+        return pgPassword == null ? o : o.setPassword(pgPassword);
     }
 
     /** The provider gives up on a batch here, leaving time to record outcomes and commit. */
@@ -164,6 +172,8 @@ public record ProcessorConfig(
                 s.integer("shutdown.drainTimeoutMs", 20_000),
                 s.bool("shutdown.leaveGroup", true),
                 // Off by default: only the single-broker local stack and tests set it (README, DEPLOYMENT.md).
-                s.bool(TopicSafety.OVERRIDE_SETTING, false));
+                s.bool(TopicSafety.OVERRIDE_SETTING, false),
+                // As the gateway: BILLING_PG_PASSWORD or pg.passwordFile, never -D (the process list).
+                s.secret("pg.password"));
     }
 }

@@ -124,7 +124,8 @@ public final class ProcessorVerticle extends VerticleBase {
                             config.providerBaseUrl(),
                             config.providerSecretKey(),
                             5_000,
-                            1_000));
+                            1_000,
+                            config.pgPassword()));
         }
         if (config.httpPort() < 0) {
             return Future.succeededFuture();

@@ -57,4 +57,47 @@ class ProcessorSecretsTest {
         assertThat(c.toString()).doesNotContain("sk_live_hidden");
         assertThat(c.httpHost()).isEqualTo("127.0.0.1");
     }
+
+    @Test
+    void thePostgresPasswordComesFromTheEnvironmentOrAFileAndReachesEveryConnection(@TempDir Path dir)
+            throws Exception {
+        // Settings.of stands for the environment (BILLING_PG_PASSWORD).
+        ProcessorConfig env = ProcessorConfig.from(Settings.of(
+                Map.of("pg.uri", "postgresql://billing:uri_password@db:5432/billing", "pg.password", "pg_env_secret")));
+        assertThat(env.pgPassword()).isEqualTo("pg_env_secret");
+        // The password set replaces the URI's; the user and the rest of the URI stay.
+        assertThat(env.pgConnect().getPassword()).isEqualTo("pg_env_secret");
+        assertThat(env.pgConnect().getUser()).isEqualTo("billing");
+        assertThat(env.pgConnect().getHost()).isEqualTo("db");
+        assertThat(env.toString()).doesNotContain("pg_env_secret");
+        Path file = dir.resolve("pg-password");
+        Files.writeString(file, "pg_file_secret\n");
+        ProcessorConfig fromFile = ProcessorConfig.from(Settings.of(Map.of("pg.passwordFile", file.toString())));
+        assertThat(fromFile.pgConnect().getPassword()).isEqualTo("pg_file_secret");
+        // Unset: the URI's own password (or none), as before.
+        assertThat(ProcessorConfig.from(Settings.of(Map.of("pg.uri", "postgresql://u:in_uri@h:5432/d")))
+                        .pgConnect()
+                        .getPassword())
+                .isEqualTo("in_uri");
+        // reconcile shares the processor's settings: its options carry the password to its pool.
+        var options = com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
+                Settings.of(Map.of("pg.password", "pg_env_secret")));
+        assertThat(options.pgConnect().getPassword()).isEqualTo("pg_env_secret");
+        assertThat(options.toString()).doesNotContain("pg_env_secret");
+    }
+
+    @Test
+    void aPostgresPasswordGivenWithDStopsStartUp() {
+        System.setProperty("pg.password", "pg_on_the_process_list");
+        try {
+            assertThatThrownBy(() -> ProcessorConfig.from(Settings.of(Map.of())))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-Dpg.password")
+                    .hasMessageContaining("BILLING_PG_PASSWORD")
+                    .hasMessageContaining("pg.passwordFile")
+                    .hasMessageNotContaining("pg_on_the_process_list");
+        } finally {
+            System.clearProperty("pg.password");
+        }
+    }
 }

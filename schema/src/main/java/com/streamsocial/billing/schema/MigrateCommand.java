@@ -37,8 +37,16 @@ public final class MigrateCommand {
             return 2;
         }
         String pgUri = settings.string("pg.uri", PG_URI_DEFAULT);
+        String password;
         try {
-            Migrations.Result r = Migrations.migrate(pgUri);
+            // BILLING_PG_PASSWORD or pg.passwordFile, as the services read it; a -Dpg.password is refused.
+            password = settings.secret("pg.password");
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        try {
+            Migrations.Result r = Migrations.migrate(pgUri, password);
             if (r.adoptedFromLegacy() != null) {
                 System.out.println(
                         "adopted the earlier runner's schema_migrations at version " + r.adoptedFromLegacy());

@@ -84,6 +84,11 @@ public final class Migrations {
         return migrate(pgUri, null, Migrations.class.getClassLoader());
     }
 
+    /** Blocking, as {@link #migrate(String)}, with {@code password} instead of the URI's unless null. */
+    public static Result migrate(String pgUri, String password) throws SQLException {
+        return migrate(pgUri, password, Migrations.class.getClassLoader());
+    }
+
     /** With the migrations {@code classLoader} finds under {@code db/migration/} (tests add a folder). */
     static Result migrate(String pgUri, ClassLoader classLoader) throws SQLException {
         return migrate(pgUri, null, classLoader);

@@ -73,12 +73,25 @@ public final class RequestValidator {
                 null);
     }
 
+    /**
+     * Whether the media type (before any parameters) is exactly {@code application/json}: not a
+     * prefix match, so {@code application/jsonx} or a folded {@code application/json x} is refused.
+     */
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
+        return type.toLowerCase(Locale.ROOT).equals("application/json");
+    }
+
     public static Result validate(String tenant, String key, String contentType, Buffer body) {
         Problem keyProblem = checkKey(key);
         if (keyProblem != null) {
             return new Result(null, keyProblem);
         }
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        if (!isJson(contentType)) {
             return new Result(
                     null,
                     Problem.of(

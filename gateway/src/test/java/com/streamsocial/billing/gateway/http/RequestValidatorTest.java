@@ -142,4 +142,18 @@ class RequestValidatorTest {
                     .containsExactly("body");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void theMediaTypeMustBeExactlyJson() {
+        org.assertj.core.api.Assertions.assertThat(RequestValidator.isJson("application/json"))
+                .isTrue();
+        org.assertj.core.api.Assertions.assertThat(RequestValidator.isJson("Application/JSON; charset=utf-8"))
+                .isTrue();
+        for (String bad : java.util.Arrays.asList(
+                null, "", "application/jsonx", "application/json x", "application/json-patch+json", "text/json")) {
+            org.assertj.core.api.Assertions.assertThat(RequestValidator.isJson(bad))
+                    .as(bad)
+                    .isFalse();
+        }
+    }
 }

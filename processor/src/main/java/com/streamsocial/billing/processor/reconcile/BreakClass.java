@@ -30,6 +30,12 @@ public enum BreakClass {
     CURRENCY_MISMATCH("currency_mismatch"),
     /** The ledger says failed while the provider charged. */
     STATUS_MISMATCH("status_mismatch"),
+    /**
+     * The log (the billing event), the ledger and the provider ({@code metadata[tenant]} of the
+     * payment's charges) name different tenants for one payment. Never repaired: it means a bug or
+     * tampering, and any automatic fix would move a payment, or money, between tenants. Counted.
+     */
+    TENANT_MISMATCH("tenant_mismatch"),
     /** Claimed or charging for longer than the threshold, the processor past its records. */
     STUCK("stuck"),
     /**

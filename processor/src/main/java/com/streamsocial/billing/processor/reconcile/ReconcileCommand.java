@@ -94,7 +94,20 @@ public final class ReconcileCommand {
         }
         long fromMs = from != null ? from : to - hours * 3_600_000L;
         return new ReconcileOptions(
-                fromMs, to, graceMs, stuckMs, repair, report, pg, kafka, group, provider, key, 5_000, 10_000);
+                fromMs,
+                to,
+                graceMs,
+                stuckMs,
+                repair,
+                report,
+                pg,
+                kafka,
+                group,
+                provider,
+                key,
+                5_000,
+                10_000,
+                pc.pgPassword());
     }
 
     private static String value(String[] args, int i, String flag) {

@@ -23,7 +23,8 @@ public record ReconcileOptions(
         String providerBaseUrl,
         String providerSecretKey,
         int pageRecordsMax,
-        int idsPerClassMax) {
+        int idsPerClassMax,
+        String pgPassword) {
 
     public ReconcileOptions {
         Check.argument(fromMs <= toMs, "the window starts after it ends: %d > %d", fromMs, toMs);
@@ -32,10 +33,49 @@ public record ReconcileOptions(
         kafka = Map.copyOf(kafka);
     }
 
+    /** Without a password from the environment or a file: the URI's own, if any, is used. */
+    public ReconcileOptions(
+            long fromMs,
+            long toMs,
+            long graceMs,
+            long stuckAfterMs,
+            boolean repair,
+            Path reportFile,
+            String pgUri,
+            Map<String, Object> kafka,
+            String processorGroupId,
+            String providerBaseUrl,
+            String providerSecretKey,
+            int pageRecordsMax,
+            int idsPerClassMax) {
+        this(
+                fromMs,
+                toMs,
+                graceMs,
+                stuckAfterMs,
+                repair,
+                reportFile,
+                pgUri,
+                kafka,
+                processorGroupId,
+                providerBaseUrl,
+                providerSecretKey,
+                pageRecordsMax,
+                idsPerClassMax,
+                null);
+    }
+
+    /** PostgreSQL: the URI, with {@code pgPassword} instead of its own when set. */
+    public io.vertx.pgclient.PgConnectOptions pgConnect() {
+        io.vertx.pgclient.PgConnectOptions o = io.vertx.pgclient.PgConnectOptions.fromUri(pgUri);
+        return pgPassword == null ? o : o.setPassword(pgPassword);
+    }
+
     /** Without the provider's secret key: a record's own toString would print every component. */
     @Override
     public String toString() {
         return "ReconcileOptions[fromMs=" + fromMs + ", toMs=" + toMs + ", repair=" + repair + ", providerBaseUrl="
-                + providerBaseUrl + ", providerSecretKey=****]";
+                + providerBaseUrl + ", providerSecretKey=****, pgPassword=" + (pgPassword == null ? "unset" : "****")
+                + "]";
     }
 }

@@ -94,17 +94,19 @@ public final class ReconcileReport {
 
     public String table() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-22s %10s %10s  %s%n", "break class", "count", "repaired", "payment ids (first 5)"));
+        b.append(String.format("%-31s %10s %10s  %s%n", "break class", "count", "repaired", "payment ids (first 5)"));
         for (BreakClass c : BreakClass.values()) {
             b.append(String.format(
-                    "%-22s %10d %10d  %s%n",
-                    c == BreakClass.LAGGING ? "lagging (not repaired)" : c.counted() ? c.wire() : c.wire() + " (info)",
+                    "%-31s %10d %10d  %s%n",
+                    c == BreakClass.LAGGING || c == BreakClass.TENANT_MISMATCH
+                            ? c.wire() + " (not repaired)"
+                            : c.counted() ? c.wire() : c.wire() + " (info)",
                     counts.get(c),
                     repaired.get(c),
                     String.join(
                             " ", ids.get(c).subList(0, Math.min(5, ids.get(c).size())))));
         }
-        b.append(String.format("%-22s %10d%n", "total", total()));
+        b.append(String.format("%-31s %10d%n", "total", total()));
         if (!laggingOf.isEmpty()) {
             b.append("lagging: the processor has not yet passed these payments' billing records; would be ")
                     .append(laggingOf)

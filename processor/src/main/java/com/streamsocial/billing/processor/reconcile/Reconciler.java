@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -68,7 +67,7 @@ public final class Reconciler {
         ReconcileReport report = new ReconcileReport();
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(1))
-                .connectingTo(PgConnectOptions.fromUri(o.pgUri()))
+                .connectingTo(o.pgConnect())
                 .using(vertx)
                 .build();
         WebClient web = WebClient.create(vertx);
@@ -76,7 +75,7 @@ public final class Reconciler {
             SqlConnection conn = await(pool.getConnection());
             try {
                 stage(conn);
-                report.source("billing", loadTopic(conn, Topics.BILLING, this::billingRow, "rec_billing", 6));
+                report.source("billing", loadTopic(conn, Topics.BILLING, this::billingRow, "rec_billing", 7));
                 report.source("results", loadTopic(conn, Topics.RESULTS, this::resultRow, "rec_results", 3));
                 report.source("provider", loadProvider(conn, web));
                 // After the billing scan: every record it saw is at or below these offsets' reach.
@@ -111,7 +110,7 @@ public final class Reconciler {
                 DROP TABLE IF EXISTS rec_billing, rec_results, rec_provider, rec_live, rec_payments, rec_effective,
                                      rec_ledger_net, rec_committed;
                 CREATE TEMP TABLE rec_billing (payment_id text, amount bigint, currency text, accepted_ms bigint,
-                                               src_partition bigint, src_offset bigint);
+                                               src_partition bigint, src_offset bigint, tenant text);
                 CREATE TEMP TABLE rec_results (payment_id text, status text, source_offset bigint);
                 CREATE TEMP TABLE rec_provider (txn_id text, type text, charge_id text, payment_id text,
                                                 amount bigint, currency text, created_s bigint,
@@ -128,7 +127,7 @@ public final class Reconciler {
                 return null;
             }
             return new Object[] {
-                e.paymentId(), e.amount(), e.currency(), e.acceptedAtMs(), (long) r.partition(), r.offset()
+                e.paymentId(), e.amount(), e.currency(), e.acceptedAtMs(), (long) r.partition(), r.offset(), e.tenant()
             };
         } catch (RuntimeException bad) {
             return null; // the processor dead-letters these; they are not payments
@@ -305,7 +304,8 @@ public final class Reconciler {
                 CREATE INDEX ON rec_live (payment_id);
                 ANALYZE rec_committed;
                 CREATE TEMP TABLE rec_payments AS
-                    SELECT payment_id, status, decided_at, coalesce(last_attempt_at, created_at) AS last_touched_at
+                    SELECT payment_id, status, decided_at, coalesce(last_attempt_at, created_at) AS last_touched_at,
+                           tenant
                     FROM payments WHERE %s;
                 CREATE UNIQUE INDEX ON rec_payments (payment_id);
                 CREATE TEMP TABLE rec_effective AS
@@ -406,6 +406,22 @@ public final class Reconciler {
                 SELECT l.payment_id, l.payment_id, l.currencies, l.nets, v.currencies, v.nets
                 FROM ledger l JOIN provider v ON v.payment_id = l.payment_id
                 WHERE """;
+        // One payment, more than one tenant named: by its billing records in the window, its ledger row,
+        // or the metadata[tenant] of a charge (refunded or not) carrying its payment id. A charge without
+        // metadata[tenant] (made before the marker existed) names none. Payments known only to the
+        // provider are orphan or foreign charges, not this class.
+        q.put(BreakClass.TENANT_MISMATCH, """
+                SELECT t.payment_id, t.payment_id,
+                       string_agg(DISTINCT t.side || '=' || t.tenant, ',' ORDER BY t.side || '=' || t.tenant)
+                FROM (SELECT b.payment_id, 'log' AS side, b.tenant FROM rec_billing b
+                      WHERE b.accepted_ms BETWEEN $1 AND $2
+                      UNION ALL
+                      SELECT p.payment_id, 'ledger', p.tenant FROM rec_payments p
+                      UNION ALL
+                      SELECT c.payment_id, 'provider', c.tenant FROM rec_provider c
+                      WHERE c.type = 'charge' AND c.payment_id IS NOT NULL AND c.tenant IS NOT NULL) t
+                GROUP BY t.payment_id
+                HAVING count(DISTINCT t.tenant) > 1 AND bool_or(t.side <> 'provider')""");
         q.put(BreakClass.CURRENCY_MISMATCH, money + " l.currencies <> v.currencies");
         q.put(BreakClass.AMOUNT_MISMATCH, money + " l.currencies = v.currencies AND l.nets <> v.nets");
         return q;
