@@ -24,16 +24,14 @@ class DecimalAmountsPropertyTest {
 
     @Provide
     Arbitrary<Currency> withMinorUnit() {
-        return Arbitraries.of(ALL.stream()
-                .filter(c -> c.getDefaultFractionDigits() >= 0)
-                .toList());
+        return Arbitraries.of(
+                ALL.stream().filter(c -> c.getDefaultFractionDigits() >= 0).toList());
     }
 
     @Provide
     Arbitrary<Currency> withoutMinorUnit() {
-        return Arbitraries.of(ALL.stream()
-                .filter(c -> c.getDefaultFractionDigits() < 0)
-                .toList());
+        return Arbitraries.of(
+                ALL.stream().filter(c -> c.getDefaultFractionDigits() < 0).toList());
     }
 
     @Property(tries = 5_000)
@@ -78,7 +76,9 @@ class DecimalAmountsPropertyTest {
     void anyTextIsConvertedOrRefusedNeverThrown(@ForAll("withMinorUnit") Currency c, @ForAll String text) {
         DecimalAmounts.Result<Long> r = DecimalAmounts.toMinor(text, c.getCurrencyCode());
         if (r instanceof Converted<Long> ok) {
-            assertThat(new BigDecimal(text).movePointRight(c.getDefaultFractionDigits()).longValueExact())
+            assertThat(new BigDecimal(text)
+                            .movePointRight(c.getDefaultFractionDigits())
+                            .longValueExact())
                     .isEqualTo(ok.value());
         }
     }

@@ -162,7 +162,8 @@ final class PayPalSandbox {
         }
         long ttl = tokenTtlS;
         String token = "A21AA" + SandboxProvider.randomId() + SandboxProvider.randomId();
-        pool.preparedQuery("INSERT INTO sandbox.paypal_tokens (token, expires_at) VALUES ($1, now() + make_interval(secs => $2))")
+        pool.preparedQuery(
+                        "INSERT INTO sandbox.paypal_tokens (token, expires_at) VALUES ($1, now() + make_interval(secs => $2))")
                 .execute(Tuple.of(token, (double) ttl))
                 .onSuccess(v -> send(
                         ctx,
@@ -218,11 +219,15 @@ final class PayPalSandbox {
             body = null;
         }
         if (body == null) {
-            send(ctx, problem(400, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "The request JSON is not well formed."));
+            send(
+                    ctx,
+                    problem(400, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "The request JSON is not well formed."));
             return;
         }
         JsonObject order = body;
-        idempotent(ctx, conn -> latency().compose(v -> create(conn, order, ctx.request().getHeader("PayPal-Request-Id"))));
+        idempotent(
+                ctx,
+                conn -> latency().compose(v -> create(conn, order, ctx.request().getHeader("PayPal-Request-Id"))));
     }
 
     private Future<Answer> create(SqlConnection conn, JsonObject body, String requestId) {
@@ -288,7 +293,8 @@ final class PayPalSandbox {
         String id = ctx.pathParam("id");
         idempotent(
                 ctx,
-                conn -> latency().compose(v -> captureOrder(conn, id, ctx.request().getHeader("PayPal-Request-Id"))));
+                conn -> latency()
+                        .compose(v -> captureOrder(conn, id, ctx.request().getHeader("PayPal-Request-Id"))));
     }
 
     private Future<Answer> captureOrder(SqlConnection conn, String id, String requestId) {
@@ -311,12 +317,11 @@ final class PayPalSandbox {
                                 "ORDER_ALREADY_CAPTURED",
                                 "Order already captured. If 'intent=CAPTURE' only one capture per order is allowed."));
                     }
-                    String decline =
-                            switch (method) {
-                                case "pm_card_chargeDeclined" -> "INSTRUMENT_DECLINED";
-                                case "pm_card_chargeDeclinedInsufficientFunds" -> "TRANSACTION_REFUSED";
-                                default -> null;
-                            };
+                    String decline = switch (method) {
+                        case "pm_card_chargeDeclined" -> "INSTRUMENT_DECLINED";
+                        case "pm_card_chargeDeclinedInsufficientFunds" -> "TRANSACTION_REFUSED";
+                        default -> null;
+                    };
                     if (decline != null) {
                         return Future.succeededFuture(problem(
                                 422,
@@ -331,7 +336,11 @@ final class PayPalSandbox {
                     JsonObject capture = new JsonObject()
                             .put("id", captureId)
                             .put("status", "COMPLETED")
-                            .put("amount", new JsonObject().put("currency_code", currency).put("value", value))
+                            .put(
+                                    "amount",
+                                    new JsonObject()
+                                            .put("currency_code", currency)
+                                            .put("value", value))
                             .put("final_capture", true)
                             .put("create_time", Instant.ofEpochSecond(created).toString());
                     if (customId != null) {
@@ -379,7 +388,9 @@ final class PayPalSandbox {
                                                     .put("currency_code", currency)
                                                     .put("value", decimal(r.getLong(5), currency)))
                                     .put("custom_id", r.getString(0))
-                                    .put("create_time", Instant.ofEpochSecond(r.getLong(6)).toString());
+                                    .put(
+                                            "create_time",
+                                            Instant.ofEpochSecond(r.getLong(6)).toString());
                     send(
                             ctx,
                             new Answer(
@@ -432,14 +443,23 @@ final class PayPalSandbox {
             start = Instant.parse(ctx.queryParams().get("start_date"));
             end = Instant.parse(ctx.queryParams().get("end_date"));
         } catch (DateTimeParseException | NullPointerException e) {
-            send(ctx, problem(400, "INVALID_REQUEST", "INVALID_PARAMETER_SYNTAX", "start_date and end_date are required, as RFC 3339 date-times"));
+            send(
+                    ctx,
+                    problem(
+                            400,
+                            "INVALID_REQUEST",
+                            "INVALID_PARAMETER_SYNTAX",
+                            "start_date and end_date are required, as RFC 3339 date-times"));
             return;
         }
         if (end.isBefore(start) || end.getEpochSecond() - start.getEpochSecond() > 31L * 24 * 3600) {
-            send(ctx, problem(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE", "the date range must be 0 to 31 days"));
+            send(
+                    ctx,
+                    problem(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE", "the date range must be 0 to 31 days"));
             return;
         }
-        long pageSize = Math.max(1, Math.min(PAGE_SIZE_MAX, parseLong(ctx.queryParams().get("page_size"), 100)));
+        long pageSize =
+                Math.max(1, Math.min(PAGE_SIZE_MAX, parseLong(ctx.queryParams().get("page_size"), 100)));
         long page = Math.max(1, parseLong(ctx.queryParams().get("page"), 1));
         pool.preparedQuery("""
                         SELECT id, order_id, custom_id, amount, currency, created_s, count(*) OVER ()
@@ -468,8 +488,12 @@ final class PayPalSandbox {
                                 .put("paypal_reference_id", r.getString(1))
                                 .put("paypal_reference_id_type", "ODR")
                                 .put("transaction_event_code", "T0006")
-                                .put("transaction_initiation_date", Instant.ofEpochSecond(r.getLong(5)).toString())
-                                .put("transaction_updated_date", Instant.ofEpochSecond(r.getLong(5)).toString())
+                                .put(
+                                        "transaction_initiation_date",
+                                        Instant.ofEpochSecond(r.getLong(5)).toString())
+                                .put(
+                                        "transaction_updated_date",
+                                        Instant.ofEpochSecond(r.getLong(5)).toString())
                                 .put(
                                         "transaction_amount",
                                         new JsonObject()
@@ -491,7 +515,9 @@ final class PayPalSandbox {
                                             .put("account_number", "SANDBOXMERCHANT")
                                             .put("start_date", start.toString())
                                             .put("end_date", end.toString())
-                                            .put("last_refreshed_datetime", Instant.now().toString())
+                                            .put(
+                                                    "last_refreshed_datetime",
+                                                    Instant.now().toString())
                                             .put("page", page)
                                             .put("total_items", total)
                                             .put("total_pages", pages)));
@@ -562,29 +588,32 @@ final class PayPalSandbox {
                                                 .map(answer)))
                                 .map(a -> {
                                     send(ctx, a, drop);
-                                    return null;
-                                });
+                                    return (Void) null;
+                                })
+                                // Rolled back: nothing happened, so the id is free again (not in progress).
+                                .recover(e -> pool.preparedQuery(
+                                                "DELETE FROM sandbox.paypal_requests WHERE request_id = $1 AND state = 'in_progress'")
+                                        .execute(Tuple.of(requestId))
+                                        .transform(ignored -> Future.failedFuture(e)));
                     }
                     return pool.preparedQuery("""
                                     UPDATE sandbox.paypal_requests SET replays = replays + 1
-                                    WHERE request_id = $1 AND state = 'done' RETURNING status, body""")
-                            .execute(Tuple.of(requestId))
-                            .map(rows -> {
-                                if (rows.size() == 0) {
-                                    send(
-                                            ctx,
-                                            problem(
-                                                    422,
-                                                    "UNPROCESSABLE_ENTITY",
-                                                    "PREVIOUS_REQUEST_IN_PROGRESS",
-                                                    "A previous request on this resource is currently in progress."
-                                                            + " Please wait for some time and try again."));
-                                } else {
-                                    Row r = rows.iterator().next();
-                                    send(ctx, new Answer(r.getInteger(0), r.getString(1)));
-                                }
-                                return null;
-                            });
+                                    WHERE request_id = $1 AND state = 'done' RETURNING status, body""").execute(Tuple.of(requestId)).map(rows -> {
+                        if (rows.size() == 0) {
+                            send(
+                                    ctx,
+                                    problem(
+                                            422,
+                                            "UNPROCESSABLE_ENTITY",
+                                            "PREVIOUS_REQUEST_IN_PROGRESS",
+                                            "A previous request on this resource is currently in progress."
+                                                    + " Please wait for some time and try again."));
+                        } else {
+                            Row r = rows.iterator().next();
+                            send(ctx, new Answer(r.getInteger(0), r.getString(1)));
+                        }
+                        return null;
+                    });
                 })
                 .onFailure(e -> send(ctx, internal(e)));
     }
@@ -596,12 +625,24 @@ final class PayPalSandbox {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         if (rnd.nextDouble() < f.tooManyRequestsRate()) {
             ctx.response().putHeader("Retry-After", "1");
-            send(ctx, problem(429, "RATE_LIMIT_REACHED", "RATE_LIMIT_REACHED", "Too many requests. Blocked due to rate limiting."));
+            send(
+                    ctx,
+                    problem(
+                            429,
+                            "RATE_LIMIT_REACHED",
+                            "RATE_LIMIT_REACHED",
+                            "Too many requests. Blocked due to rate limiting."));
             return true;
         }
         if (rnd.nextDouble() < f.errorRate()) {
             int status = f.errorStatus() != 0 ? f.errorStatus() : rnd.nextBoolean() ? 500 : 503;
-            send(ctx, problem(status, status == 503 ? "SERVICE_UNAVAILABLE" : "INTERNAL_SERVER_ERROR", null, "An internal server error has occurred."));
+            send(
+                    ctx,
+                    problem(
+                            status,
+                            status == 503 ? "SERVICE_UNAVAILABLE" : "INTERNAL_SERVER_ERROR",
+                            null,
+                            "An internal server error has occurred."));
             return true;
         }
         return false;
@@ -622,22 +663,24 @@ final class PayPalSandbox {
 
     /** PayPal's error shape: name, message, debug_id and the issue in details. */
     static Answer problem(int status, String name, String issue, String message) {
-        JsonObject body = new JsonObject()
-                .put("name", name)
-                .put("message", message)
-                .put("debug_id", SandboxProvider.randomId());
+        JsonObject body =
+                new JsonObject().put("name", name).put("message", message).put("debug_id", SandboxProvider.randomId());
         if (issue != null) {
-            body.put("details", new JsonArray().add(new JsonObject().put("issue", issue).put("description", message)));
+            body.put(
+                    "details",
+                    new JsonArray().add(new JsonObject().put("issue", issue).put("description", message)));
         }
         return new Answer(status, body);
     }
 
     private static Answer notFound(String id) {
-        return problem(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "Specified resource ID " + id + " does not exist.");
+        return problem(
+                404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "Specified resource ID " + id + " does not exist.");
     }
 
     private static Answer internal(Throwable e) {
-        return problem(500, "INTERNAL_SERVER_ERROR", null, "sandbox failure: " + (e == null ? "unknown" : e.getMessage()));
+        return problem(
+                500, "INTERNAL_SERVER_ERROR", null, "sandbox failure: " + (e == null ? "unknown" : e.getMessage()));
     }
 
     private static void send(RoutingContext ctx, Answer a) {
@@ -653,7 +696,10 @@ final class PayPalSandbox {
         if (ctx.response().ended()) {
             return;
         }
-        ctx.response().setStatusCode(a.status()).putHeader("content-type", "application/json").end(a.json());
+        ctx.response()
+                .setStatusCode(a.status())
+                .putHeader("content-type", "application/json")
+                .end(a.json());
     }
 
     private static String decimal(long minor, String currency) {
