@@ -6,6 +6,7 @@ import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.psp.ApproveAllProvider;
+import com.streamsocial.billing.processor.psp.PayPalProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.StripeProvider;
 import com.streamsocial.billing.schema.Migrations;
@@ -108,6 +109,20 @@ public final class Processor {
     private static PaymentProvider configured(Vertx vertx, ProcessorConfig c, ProcessorMeters metrics) {
         if (c.providerKind().equals("approve-all")) {
             return new ApproveAllProvider();
+        }
+        if (c.providerKind().equals("paypal")) {
+            return new PayPalProvider(
+                    vertx,
+                    new PayPalProvider.Options(
+                            c.providerBaseUrl(),
+                            c.providerClientId(),
+                            c.providerClientSecret(),
+                            c.providerInFlightMax(),
+                            c.providerCallTimeoutMs(),
+                            c.providerRetryInitialMs(),
+                            c.providerRetryMaxMs(),
+                            c.providerDeadlineMs()),
+                    metrics);
         }
         return new StripeProvider(
                 vertx,

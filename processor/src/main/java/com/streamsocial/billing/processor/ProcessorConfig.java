@@ -26,6 +26,8 @@ public record ProcessorConfig(
         String providerKind,
         String providerBaseUrl,
         String providerSecretKey,
+        String providerClientId,
+        String providerClientSecret,
         int providerInFlightMax,
         long providerCallTimeoutMs,
         long providerRetryInitialMs,
@@ -79,8 +81,8 @@ public record ProcessorConfig(
                 processTimeoutMs,
                 transactionTimeoutMs);
         Check.argument(
-                providerKind.equals("stripe") || providerKind.equals("approve-all"),
-                "provider.kind must be stripe or approve-all, got %s",
+                providerKind.equals("stripe") || providerKind.equals("paypal") || providerKind.equals("approve-all"),
+                "provider.kind must be stripe, paypal or approve-all, got %s",
                 providerKind);
         Check.argument(
                 providerCallTimeoutMs * 2 < processTimeoutMs,
@@ -96,7 +98,8 @@ public record ProcessorConfig(
     public String toString() {
         return "ProcessorConfig[instanceId=" + instanceId + ", groupId=" + groupId + ", loops=" + loops + ", http="
                 + httpHost + ":" + httpPort + ", provider=" + providerKind + " " + providerBaseUrl
-                + ", provider.secretKey=****, pg.password " + (pgPassword == null ? "unset" : "set") + ", guarantee="
+                + ", provider.secretKey=****, provider.clientId=" + providerClientId
+                + ", provider.clientSecret=****, pg.password " + (pgPassword == null ? "unset" : "set") + ", guarantee="
                 + guarantee + "]";
     }
 
@@ -125,8 +128,7 @@ public record ProcessorConfig(
             return key;
         }
         String baseUrl = s.string("provider.baseUrl", "http://127.0.0.1:8090");
-        String host = java.net.URI.create(baseUrl).getHost();
-        boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+        boolean loopback = loopback(baseUrl);
         Check.argument(
                 loopback || !s.string("provider.kind", "stripe").equals("stripe"),
                 "provider.secretKey is required for provider.baseUrl %s: set it in the environment as %s, or"
@@ -134,6 +136,49 @@ public record ProcessorConfig(
                 baseUrl,
                 Settings.environmentName("provider.secretKey"));
         return SANDBOX_SECRET_KEY;
+    }
+
+    private static boolean loopback(String baseUrl) {
+        String host = java.net.URI.create(baseUrl).getHost();
+        return "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+    }
+
+    /** The sandbox's PayPal client credentials: the defaults only while {@code provider.baseUrl} is on this machine. */
+    static final String SANDBOX_CLIENT_ID = "sandbox-client-id";
+
+    static final String SANDBOX_CLIENT_SECRET = "sandbox-client-secret";
+
+    /**
+     * {@code provider.clientSecret} (PayPal), read as {@code provider.secretKey} is: environment
+     * ({@code BILLING_PROVIDER_CLIENTSECRET}) or the file named by {@code provider.clientSecretFile},
+     * never {@code -D}. Unset, the sandbox's while the provider is on loopback; required for paypal
+     * elsewhere.
+     */
+    static String providerClientSecret(Settings s) {
+        String secret = s.secret("provider.clientSecret");
+        if (secret != null) {
+            return secret;
+        }
+        String baseUrl = s.string("provider.baseUrl", "http://127.0.0.1:8090");
+        Check.argument(
+                loopback(baseUrl) || !s.string("provider.kind", "stripe").equals("paypal"),
+                "provider.clientSecret is required for provider.baseUrl %s: set it in the environment as %s, or"
+                        + " put it in a file named by provider.clientSecretFile",
+                baseUrl,
+                Settings.environmentName("provider.clientSecret"));
+        return SANDBOX_CLIENT_SECRET;
+    }
+
+    static String providerClientId(Settings s) {
+        String baseUrl = s.string("provider.baseUrl", "http://127.0.0.1:8090");
+        String id = s.string("provider.clientId", null);
+        Check.argument(
+                id != null
+                        || loopback(baseUrl)
+                        || !s.string("provider.kind", "stripe").equals("paypal"),
+                "provider.clientId is required for provider.baseUrl %s",
+                baseUrl);
+        return id != null ? id : SANDBOX_CLIENT_ID;
     }
 
     public static ProcessorConfig from(Settings s) {
@@ -157,6 +202,8 @@ public record ProcessorConfig(
                 s.string("provider.kind", "stripe"),
                 s.string("provider.baseUrl", "http://127.0.0.1:8090"),
                 providerSecretKey(s),
+                providerClientId(s),
+                providerClientSecret(s),
                 s.integer("provider.inFlightMax", 256),
                 s.integer("provider.callTimeoutMs", 2_000),
                 s.integer("provider.retryInitialMs", 50),

@@ -228,7 +228,9 @@ public final class RequestValidator {
         String code = s.toUpperCase(Locale.ROOT);
         if (!Currencies.isActive(code)) {
             errors.add(new Problem.FieldError(
-                    "currency", "'" + printable(truncate(s)) + "' is not an active ISO 4217 code"));
+                    "currency",
+                    "'" + printable(truncate(s))
+                            + "' is not an active ISO 4217 code with a minor unit (see the README's currencies)"));
             return null;
         }
         return code;

@@ -37,6 +37,21 @@ class RequestValidatorTest {
     }
 
     @Test
+    void acceptsOnlyCurrenciesWhoseAmountsConvertToDecimals() {
+        // Exponents 0, 2, 3 and 4: each converts to a provider's decimal string.
+        for (String code : new String[] {"JPY", "USD", "KWD", "CLF"}) {
+            assertThat(validate(GOOD.replace("\"EUR\"", "\"" + code + "\"")).problem())
+                    .as(code)
+                    .isNull();
+        }
+        // Gold (no minor unit) and UYW (active, but without an exponent in JDK 17's table): refused.
+        refused(GOOD.replace("\"EUR\"", "\"XAU\""), "currency");
+        if (!com.streamsocial.billing.events.DecimalAmounts.convertible("UYW")) {
+            refused(GOOD.replace("\"EUR\"", "\"UYW\""), "currency");
+        }
+    }
+
+    @Test
     void refusesCardNumbersInEveryFreeTextFieldNamingItAndEchoingNothing() {
         cardRefused(GOOD.replace("\"pm_card_visa\"", "\"4242 4242 4242 4242\""), "payment_method");
         cardRefused(GOOD.replace("\"cus_1\"", "\"cus_4242424242424242\""), "customer_id");

@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * Runs the sandbox provider on its own: {@code sandbox.host} (127.0.0.1), {@code sandbox.port}
  * (8090), {@code sandbox.secretKey} (sk_test_sandbox; environment or file, never {@code -D}), {@code pg.uri} for its durable record, and
- * {@code sandbox.faults} as the JSON that {@code POST /sandbox/faults} takes, and the group commit's
+ * {@code sandbox.paypalTokenTtlS} (32400: how long a PayPal access token lives), {@code sandbox.faults} as the JSON that {@code POST /sandbox/faults} takes, and the group commit's
  * bounds {@code sandbox.batchChargesMax}, {@code sandbox.queuedChargesMax} and {@code sandbox.lingerMs}
  * (see {@link SandboxProvider.Limits}).
  */
@@ -24,6 +24,7 @@ public final class SandboxMain {
                 java.util.Objects.requireNonNullElse(s.secret("sandbox.secretKey"), "sk_test_sandbox"),
                 faults(s),
                 limits(s));
+        sandbox.setPayPalTokenTtlS(s.integer("sandbox.paypalTokenTtlS", 32_400));
         Vertx vertx = Vertx.vertx();
         vertx.deployVerticle(sandbox).await();
         System.out.println("sandbox provider on port " + sandbox.port());

@@ -52,6 +52,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code POST /v1/refunds} (form: charge or payment_intent, metadata[...]).
  *   <li>{@code GET /v1/balance_transactions?created[gte]&created[lte]&limit&starting_after&expand[]=data.source}
  *       ({@code expand[0]=} as well).
+ *   <li>PayPal's Orders, OAuth2 and Transaction Search subset: see {@link PayPalSandbox}.
  *   <li>{@code GET|POST /sandbox/faults}; {@code GET /sandbox/charges/stats}: charges per key, and
  *       answers dropped and replayed.
  * </ul>
@@ -196,6 +197,10 @@ public final class SandboxProvider extends VerticleBase {
     private GroupCommitWriter<AnswerWrite, Answer> answers;
     /** Idempotent requests admitted and not yet answered; event loop only. */
     private int admitted;
+    /** The PayPal subset (see {@link PayPalSandbox}), on the same server and database. */
+    private PayPalSandbox paypal;
+    /** Seconds a PayPal access token lives; PayPal's own is 32,400. */
+    private volatile long paypalTokenTtlS = 32_400;
     /** Requests refused with 429 because {@code queuedChargesMax} were admitted; since start. */
     private volatile long refusedOverloaded;
 
@@ -218,6 +223,15 @@ public final class SandboxProvider extends VerticleBase {
 
     public void setFaults(SandboxFaults faults) {
         this.faults = faults;
+    }
+
+    /** Seconds each PayPal access token issued from now on lives (short ones test expiry). */
+    public void setPayPalTokenTtlS(long seconds) {
+        Check.argument(seconds >= 1 && seconds <= 32_400, "token TTL must be within 1..32400 s, got %d", seconds);
+        this.paypalTokenTtlS = seconds;
+        if (paypal != null) {
+            paypal.setTokenTtlS(seconds);
+        }
     }
 
     @Override
@@ -251,6 +265,8 @@ public final class SandboxProvider extends VerticleBase {
         router.get("/v1/charges/:id").handler(this::authorised).handler(this::retrieveCharge);
         router.post("/v1/refunds").handler(this::authorised).handler(this::createRefund);
         router.get("/v1/balance_transactions").handler(this::authorised).handler(this::listBalanceTransactions);
+        paypal = new PayPalSandbox(vertx, pool, () -> faults, paypalTokenTtlS);
+        paypal.routes(router);
         router.get("/sandbox/faults").handler(ctx -> ctx.json(faults.toJson()));
         router.post("/sandbox/faults").handler(ctx -> {
             try {
@@ -279,6 +295,7 @@ public final class SandboxProvider extends VerticleBase {
         router.errorHandler(500, ctx -> send(ctx, internal(ctx.failure()), false, false));
         return pool.query(SCHEMA)
                 .execute()
+                .compose(v -> pool.query(PayPalSandbox.SCHEMA).execute())
                 .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
                 .onSuccess(s -> server = s);
     }

@@ -15,7 +15,11 @@ import com.streamsocial.billing.processor.store.LedgerStore;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,11 +68,19 @@ public final class BatchOrchestrator {
                         r.event().tenant(),
                         claim.intents().get(r.event().paymentId())))
                 .toList();
-        return provider.charge(charges).compose(ledger::record).map(decided -> {
-            List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit().size() + decided.size());
+        List<PaymentProvider.Charge> fresh =
+                charges.stream().filter(c -> c.intentId() == null).toList();
+        Future<List<StoredPayment>> decided = fresh.isEmpty()
+                ? provider.charge(charges).compose(ledger::record)
+                : provider.prepare(fresh)
+                        .compose(prepared -> prepared.isEmpty()
+                                ? provider.charge(charges).compose(ledger::record)
+                                : twoSteps(charges, prepared));
+        return decided.map(d -> {
+            List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit().size() + d.size());
             outcomes.addAll(plan.toReEmit());
-            outcomes.addAll(decided);
-            for (StoredPayment p : decided) {
+            outcomes.addAll(d);
+            for (StoredPayment p : d) {
                 // DEBUG: one line per payment is too many at INFO under load; the outcome is on payments.results.
                 log.atDebug()
                         .addKeyValue(Logging.PAYMENT_ID, p.paymentId())
@@ -79,6 +91,48 @@ public final class BatchOrchestrator {
             }
             return new Decided(plan, outcomes);
         });
+    }
+
+    /**
+     * A two-step provider's second step. The first step's objects are recorded (committed, the
+     * recovery point: a replay charges them, never makes another) before the second is asked for;
+     * payments the first step already ended (a decline, a mismatch) are not charged.
+     */
+    private Future<List<StoredPayment>> twoSteps(
+            List<PaymentProvider.Charge> charges, List<PaymentProvider.ChargeResult> prepared) {
+        Map<String, String> objects = new HashMap<>();
+        Set<String> ended = new HashSet<>();
+        for (PaymentProvider.ChargeResult r : prepared) {
+            if (r.verdict() == PaymentProvider.Verdict.PENDING && r.intentId() != null) {
+                objects.put(r.paymentId(), r.intentId());
+            } else {
+                ended.add(r.paymentId());
+            }
+        }
+        List<PaymentProvider.Charge> second = charges.stream()
+                .filter(c -> !ended.contains(c.paymentId()))
+                .map(c -> c.intentId() != null || !objects.containsKey(c.paymentId())
+                        ? c
+                        : new PaymentProvider.Charge(
+                                c.paymentId(),
+                                c.amount(),
+                                c.currency(),
+                                c.customerId(),
+                                c.paymentMethod(),
+                                c.tenant(),
+                                objects.get(c.paymentId())))
+                .toList();
+        return ledger.record(prepared)
+                .compose(first -> (second.isEmpty()
+                                ? Future.succeededFuture(List.<PaymentProvider.ChargeResult>of())
+                                : provider.charge(second))
+                        .compose(ledger::record)
+                        .map(rest -> {
+                            List<StoredPayment> all = new ArrayList<>(first.size() + rest.size());
+                            all.addAll(first);
+                            all.addAll(rest);
+                            return all;
+                        }));
     }
 
     private List<ProducerRecord<String, byte[]>> emit(Decided d) {

@@ -8,6 +8,12 @@ import java.util.List;
  * It has no side effects, so calling it again for a payment is trivially idempotent.
  */
 public final class ApproveAllProvider implements PaymentProvider {
+    /** One step: the charge is made, or asked about, by {@link #charge} alone. */
+    @Override
+    public Future<List<ChargeResult>> prepare(List<Charge> charges) {
+        return Future.succeededFuture(List.of());
+    }
+
     @Override
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
         return Future.succeededFuture(charges.stream()

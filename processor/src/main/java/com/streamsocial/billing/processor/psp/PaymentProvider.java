@@ -69,4 +69,14 @@ public interface PaymentProvider {
 
     /** Charges each payment; the future fails only if no answer is known for some payment. */
     Future<List<ChargeResult>> charge(List<Charge> charges);
+
+    /**
+     * The first step of a provider that charges in two (PayPal: create an order, then capture it),
+     * for payments whose provider object is not known yet. Each answer is {@link Verdict#PENDING} with
+     * the object the second step charges ({@code intentId}), which the caller stores durably before
+     * it calls {@link #charge} with it, or a final or mismatched answer, which ends the payment's
+     * charge here. One-step providers make nothing here: an empty list. Not a default method, so
+     * that no decorator can drop the step by forgetting to delegate it.
+     */
+    Future<List<ChargeResult>> prepare(List<Charge> charges);
 }

@@ -29,8 +29,17 @@ public final class ProviderHealth implements PaymentProvider {
     }
 
     @Override
+    public Future<List<ChargeResult>> prepare(List<Charge> charges) {
+        return observed(delegate.prepare(charges));
+    }
+
+    @Override
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
-        return delegate.charge(charges).onComplete(ar -> {
+        return observed(delegate.charge(charges));
+    }
+
+    private Future<List<ChargeResult>> observed(Future<List<ChargeResult>> call) {
+        return call.onComplete(ar -> {
             if (ar.failed()) {
                 lastFailureMs = clockMs.getAsLong();
                 lastError = String.valueOf(ar.cause());

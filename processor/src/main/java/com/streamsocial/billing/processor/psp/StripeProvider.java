@@ -84,6 +84,12 @@ public final class StripeProvider implements PaymentProvider {
         this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
     }
 
+    /** One step: the charge is made, or asked about, by {@link #charge} alone. */
+    @Override
+    public Future<List<ChargeResult>> prepare(List<Charge> charges) {
+        return Future.succeededFuture(List.of());
+    }
+
     @Override
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
         long deadline = System.currentTimeMillis() + o.deadlineMs();

@@ -11,11 +11,35 @@ class ProviderHealthTest {
     private final AtomicLong now = new AtomicLong(1_000);
     private boolean fail;
     private final ProviderHealth health = new ProviderHealth(
-            charges -> fail
-                    ? Future.failedFuture(new ProviderUnavailableException("down"))
-                    : Future.succeededFuture(List.of()),
+            new PaymentProvider() {
+                @Override
+                public Future<List<ChargeResult>> prepare(List<Charge> charges) {
+                    return fail
+                            ? Future.failedFuture(new ProviderUnavailableException("down at prepare"))
+                            : Future.succeededFuture(
+                                    List.of(ChargeResult.pending("pay_1", "ORDER-1", "order created")));
+                }
+
+                @Override
+                public Future<List<ChargeResult>> charge(List<Charge> charges) {
+                    return fail
+                            ? Future.failedFuture(new ProviderUnavailableException("down"))
+                            : Future.succeededFuture(List.of());
+                }
+            },
             now::get,
             30_000);
+
+    @Test
+    void theFirstStepOfATwoStepProviderGoesThroughAndCounts() {
+        // A wrapper that dropped prepare would silently turn PayPal's recovery point off.
+        assertThat(health.prepare(List.of()).result())
+                .extracting(PaymentProvider.ChargeResult::intentId)
+                .containsExactly("ORDER-1");
+        fail = true;
+        health.prepare(List.of());
+        assertThat(health.lastError()).contains("down at prepare");
+    }
 
     @Test
     void upUntilACallFailsThenDownUntilACallSucceeds() {

@@ -1,0 +1,455 @@
+package com.streamsocial.billing.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.ProcessorConfig;
+import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.psp.ProviderUnavailableException;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * PayPal's Orders API through the real sandbox over HTTP, on real Kafka and PostgreSQL: the
+ * sandbox's wire behaviour first, then the processor with {@code provider.kind=paypal}: successes in
+ * currencies of exponent 2 and 0, declines with their issue codes, lost answers at each step, token
+ * expiry, and a batch that fails between the order and the capture. Each ends with one order and at
+ * most one capture per payment at the sandbox.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PayPalProviderIT {
+    private static ProviderStack stack;
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = ProviderStack.start(SandboxFaults.NONE);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        stack.close();
+    }
+
+    @Test
+    @Order(1)
+    void theSandboxSpeaksPayPalsSubset() throws Exception {
+        String basic = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString("sandbox-client-id:sandbox-client-secret".getBytes(StandardCharsets.UTF_8));
+        assertThat(send("POST", "/v1/oauth2/token", "Basic d3Jvbmc6d3Jvbmc=", null, "grant_type=client_credentials")
+                        .statusCode())
+                .isEqualTo(401);
+        JsonObject token = new JsonObject(send("POST", "/v1/oauth2/token", basic, null, "grant_type=client_credentials")
+                .body());
+        assertThat(token.getLong("expires_in")).isPositive();
+        String bearer = "Bearer " + token.getString("access_token");
+        assertThat(send(
+                                "POST",
+                                "/v2/checkout/orders",
+                                "Bearer nope",
+                                "wire-1",
+                                order("wire-1", "USD", "19.99", "pm_card_visa"))
+                        .statusCode())
+                .isEqualTo(401);
+
+        // Amounts in the currency's exponent exactly: JPY has none, USD two.
+        assertThat(issue(send(
+                        "POST",
+                        "/v2/checkout/orders",
+                        bearer,
+                        "wire-jpy",
+                        order("wire-jpy", "JPY", "1999.00", "pm_card_visa"))))
+                .isEqualTo("DECIMAL_PRECISION");
+        HttpResponse<String> created = send(
+                "POST",
+                "/v2/checkout/orders",
+                bearer,
+                "create:wire-1",
+                order("wire-1", "USD", "19.99", "pm_card_visa"));
+        assertThat(created.statusCode()).isEqualTo(201);
+        String orderId = new JsonObject(created.body()).getString("id");
+        // The same request id: the same order, not a second one.
+        HttpResponse<String> again = send(
+                "POST",
+                "/v2/checkout/orders",
+                bearer,
+                "create:wire-1",
+                order("wire-1", "USD", "19.99", "pm_card_visa"));
+        assertThat(new JsonObject(again.body()).getString("id")).isEqualTo(orderId);
+
+        // Two concurrent captures under one request id: one captures, the other is told it is in
+        // progress (422) or gets the first answer, never a second capture.
+        List<CompletableFuture<HttpResponse<String>>> both = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            both.add(sendAsync("POST", "/v2/checkout/orders/" + orderId + "/capture", bearer, "capture:wire-1", "{}"));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<String>> f : both) {
+            HttpResponse<String> r = f.get();
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 422) {
+                assertThat(issue(r)).isEqualTo("PREVIOUS_REQUEST_IN_PROGRESS");
+            }
+        }
+        assertThat(statuses).contains(201).allMatch(s -> s == 201 || s == 422);
+        // Another request id for the same order: already captured.
+        assertThat(issue(send("POST", "/v2/checkout/orders/" + orderId + "/capture", bearer, "capture:other", "{}")))
+                .isEqualTo("ORDER_ALREADY_CAPTURED");
+
+        // A declining payer: the order is made, its capture declined.
+        String declined = new JsonObject(send(
+                                "POST",
+                                "/v2/checkout/orders",
+                                bearer,
+                                "create:wire-2",
+                                order("wire-2", "USD", "5.00", "pm_card_chargeDeclined"))
+                        .body())
+                .getString("id");
+        HttpResponse<String> decline =
+                send("POST", "/v2/checkout/orders/" + declined + "/capture", bearer, "capture:wire-2", "{}");
+        assertThat(decline.statusCode()).isEqualTo(422);
+        assertThat(issue(decline)).isEqualTo("INSTRUMENT_DECLINED");
+
+        // Transaction Search, paged: one capture so far, on page 1 of size 1; page 2 is empty.
+        String range = "start_date=" + Instant.now().minusSeconds(3_600) + "&end_date="
+                + Instant.now().plusSeconds(60);
+        JsonObject page1 = new JsonObject(
+                send("GET", "/v1/reporting/transactions?" + range + "&page_size=1&page=1", bearer, null, null)
+                        .body());
+        assertThat(page1.getLong("total_items")).isEqualTo(1);
+        JsonObject info =
+                page1.getJsonArray("transaction_details").getJsonObject(0).getJsonObject("transaction_info");
+        assertThat(info.getString("custom_field")).isEqualTo("wire-1");
+        assertThat(info.getJsonObject("transaction_amount").getString("value")).isEqualTo("19.99");
+        JsonObject page2 = new JsonObject(
+                send("GET", "/v1/reporting/transactions?" + range + "&page_size=1&page=2", bearer, null, null)
+                        .body());
+        assertThat(page2.getJsonArray("transaction_details")).isEmpty();
+        assertThat(page2.getLong("total_items")).isEqualTo(1);
+
+        // An expired token is refused.
+        stack.sandbox.setPayPalTokenTtlS(1);
+        String shortLived = "Bearer "
+                + new JsonObject(send("POST", "/v1/oauth2/token", basic, null, "grant_type=client_credentials")
+                                .body())
+                        .getString("access_token");
+        Thread.sleep(1_500);
+        assertThat(send("GET", "/v2/checkout/orders/" + orderId, shortLived, null, null)
+                        .statusCode())
+                .isEqualTo(401);
+        stack.sandbox.setPayPalTokenTtlS(32_400);
+    }
+
+    @Test
+    @Order(2)
+    void paymentsSucceedAndDeclinesEndFailedWithTheirIssue() throws Exception {
+        Processor processor = stack.startProcessor(paypal(Map.of()));
+        try {
+            Map<String, String> expected = new HashMap<>();
+            for (int i = 0; i < 3; i++) {
+                expected.put("pp-ok-usd-" + i, null);
+                expected.put("pp-ok-jpy-" + i, null);
+                expected.put("pp-decline-" + i, "INSTRUMENT_DECLINED");
+                expected.put("pp-refused-" + i, "TRANSACTION_REFUSED");
+            }
+            for (String key : expected.keySet()) {
+                String method = key.startsWith("pp-decline")
+                        ? "pm_card_chargeDeclined"
+                        : key.startsWith("pp-refused") ? "pm_card_chargeDeclinedInsufficientFunds" : "pm_card_visa";
+                assertThat(pay(key, 1_999, key.contains("jpy") ? "JPY" : "USD", method))
+                        .isEqualTo(202);
+            }
+            awaitDecided("pp-", expected.size());
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                JsonObject view =
+                        stack.get(stack.baseUrl() + "/v1/payments/" + PaymentIds.paymentId("default", e.getKey()));
+                assertThat(view.getString("status"))
+                        .as(e.getKey())
+                        .isEqualTo(e.getValue() == null ? "succeeded" : "failed");
+                assertThat(view.getString("failure_code")).as(e.getKey()).isEqualTo(e.getValue());
+            }
+            // The JPY amount was ordered as "1999", the USD one as "19.99": both captured as asked.
+            assertThat(
+                            stack.pg.count(
+                                    "SELECT count(*) FROM sandbox.paypal_captures WHERE custom_id LIKE '%' AND currency = 'JPY' AND amount = 1999"))
+                    .isEqualTo(3);
+            // The order id is the payment's recovery point, and every payment had exactly one order.
+            assertThat(stack.pg.count("""
+                            SELECT count(*) FROM payments p JOIN sandbox.paypal_orders o
+                                ON o.id = p.provider_intent AND o.custom_id = p.payment_id
+                            WHERE p.idempotency_key LIKE 'pp-%'""")).isEqualTo(expected.size());
+            assertOnePerPayment();
+            assertThat(
+                            stack.pg.count(
+                                    "SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id) WHERE p.idempotency_key LIKE 'pp-%'"))
+                    .isEqualTo(6);
+            assertThat(PipelineAssertions.awaitTopicCount(stack.infra.kafkaBootstrap(), Topics.RESULTS, 12, 60_000))
+                    .isGreaterThanOrEqualTo(12);
+        } finally {
+            ProviderStack.await(processor.close());
+        }
+    }
+
+    @Test
+    @Order(3)
+    void lostAnswersAtEachStepErrorsAndTokenExpiryChargeOncePerPayment() throws Exception {
+        // Half of all order and capture answers lost after their effect, a fifth answered 5xx, and
+        // tokens that live 2 s (refreshed, or refused and fetched again).
+        stack.sandbox.setFaults(new SandboxFaults(0, 20, 0.2, 0.5, 0.0, 0));
+        stack.sandbox.setPayPalTokenTtlS(2);
+        Processor processor = stack.startProcessor(paypal(Map.of("processor.maxPollRecords", "10")));
+        try {
+            for (int i = 0; i < 30; i++) {
+                assertThat(pay("pp-lossy-" + i, 100 + i, "EUR", "pm_card_visa")).isEqualTo(202);
+                if (i % 10 == 9) {
+                    Thread.sleep(2_100);
+                }
+            }
+            awaitDecided("pp-lossy-", 30);
+            assertThat(
+                            stack.pg.count(
+                                    "SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-lossy-%' AND status = 'succeeded'"))
+                    .isEqualTo(30);
+            JsonObject stats = stack.get(stack.sandboxUrl() + "/sandbox/paypal/stats");
+            // The faults really happened, and the lost answers were recovered by replays under the same ids.
+            assertThat(stats.getLong("answers_dropped")).isPositive();
+            assertThat(stats.getLong("answers_dropped_then_replayed")).isPositive();
+            assertThat(processor.metrics().count("provider.token.fetches")).isGreaterThan(1);
+            assertOnePerPayment();
+        } finally {
+            stack.sandbox.setFaults(SandboxFaults.NONE);
+            stack.sandbox.setPayPalTokenTtlS(32_400);
+            ProviderStack.await(processor.close());
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aBatchThatFailsBetweenOrderAndCaptureCapturesTheSameOrderOnReplay() throws Exception {
+        // The real adapter, whose capture step fails once for every payment: the batch fails after
+        // the orders were recorded, is retried, and captures the orders recorded, never orders again.
+        AtomicInteger prepared = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger();
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Map<String, String> settings = stack.processorSettings(paypal(Map.of()));
+        ProcessorConfig config = ProcessorConfig.from(Settings.of(settings));
+        PaymentProvider[] real = new PaymentProvider[1];
+        PaymentProvider flaky = new PaymentProvider() {
+            @Override
+            public Future<List<ChargeResult>> prepare(List<Charge> charges) {
+                prepared.addAndGet(charges.size());
+                return real[0].prepare(charges);
+            }
+
+            @Override
+            public Future<List<ChargeResult>> charge(List<Charge> charges) {
+                // Every payment's first capture attempt fails its batch, after its order was recorded.
+                boolean fresh = false;
+                for (Charge c : charges) {
+                    fresh |= seen.add(c.paymentId());
+                }
+                if (fresh) {
+                    failures.incrementAndGet();
+                    return Future.failedFuture(new ProviderUnavailableException("injected: no capture answer"));
+                }
+                return real[0].charge(charges);
+            }
+        };
+        Processor processor =
+                ProviderStack.await(Processor.deploy(stack.vertx, config, new LazyPayPal(stack, config, real, flaky)));
+        try {
+            for (int i = 0; i < 5; i++) {
+                assertThat(pay("pp-split-" + i, 700, "USD", "pm_card_visa")).isEqualTo(202);
+            }
+            awaitDecided("pp-split-", 5);
+            assertThat(failures.get()).isPositive();
+            // Each payment ordered once: the replays found its order and only captured.
+            assertThat(prepared.get()).isEqualTo(5);
+            assertThat(
+                            stack.pg.count(
+                                    "SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-split-%' AND status = 'succeeded' AND attempts > 1"))
+                    .isEqualTo(5);
+            assertOnePerPayment();
+        } finally {
+            ProviderStack.await(processor.close());
+        }
+    }
+
+    /** Builds the real adapter on the processor's own Vert.x context, as Processor does. */
+    private static final class LazyPayPal implements PaymentProvider {
+        private final ProviderStack stack;
+        private final ProcessorConfig config;
+        private final PaymentProvider[] real;
+        private final PaymentProvider flaky;
+
+        LazyPayPal(ProviderStack stack, ProcessorConfig config, PaymentProvider[] real, PaymentProvider flaky) {
+            this.stack = stack;
+            this.config = config;
+            this.real = real;
+            this.flaky = flaky;
+        }
+
+        private void init() {
+            if (real[0] == null) {
+                real[0] = new com.streamsocial.billing.processor.psp.PayPalProvider(
+                        stack.vertx,
+                        new com.streamsocial.billing.processor.psp.PayPalProvider.Options(
+                                config.providerBaseUrl(),
+                                config.providerClientId(),
+                                config.providerClientSecret(),
+                                16,
+                                config.providerCallTimeoutMs(),
+                                config.providerRetryInitialMs(),
+                                config.providerRetryMaxMs(),
+                                config.providerDeadlineMs()),
+                        new com.streamsocial.billing.processor.ProcessorMeters(
+                                new com.streamsocial.billing.metrics.ServiceMetrics()));
+            }
+        }
+
+        @Override
+        public Future<List<ChargeResult>> prepare(List<Charge> charges) {
+            init();
+            return flaky.prepare(charges);
+        }
+
+        @Override
+        public Future<List<ChargeResult>> charge(List<Charge> charges) {
+            init();
+            return flaky.charge(charges);
+        }
+    }
+
+    /** One order per payment, and at most one capture, across everything this class ran. */
+    private static void assertOnePerPayment() throws Exception {
+        JsonObject stats = stack.get(stack.sandboxUrl() + "/sandbox/paypal/stats");
+        assertThat(stats.getLong("max_orders_per_custom_id")).isEqualTo(1);
+        assertThat(stats.getLong("max_captures_per_custom_id")).isEqualTo(1);
+        assertThat(stats.getJsonArray("custom_ids_with_more_than_one_capture")).isEqualTo(new JsonArray());
+        // Every captured payment is succeeded in the ledger, and no succeeded payment lacks its capture.
+        assertThat(stack.pg.count("""
+                        SELECT count(*) FROM sandbox.paypal_captures c
+                        LEFT JOIN payments p ON p.payment_id = c.custom_id
+                        WHERE c.custom_id LIKE 'pay_%' AND (p.status IS DISTINCT FROM 'succeeded' OR p.provider_ref <> c.id)""")).isZero();
+        assertThat(stack.pg.count("""
+                        SELECT count(*) FROM payments p
+                        WHERE p.status = 'succeeded' AND p.idempotency_key LIKE 'pp-%'
+                          AND NOT EXISTS (SELECT 1 FROM sandbox.paypal_captures c WHERE c.custom_id = p.payment_id)""")).isZero();
+    }
+
+    private static Map<String, String> paypal(Map<String, String> extra) {
+        Map<String, String> o = new HashMap<>(extra);
+        o.put("provider.kind", "paypal");
+        o.put("processor.processTimeoutMs", "8000");
+        o.put("processor.transactionTimeoutMs", "20000");
+        o.put("provider.callTimeoutMs", "1000");
+        o.put("provider.retryMaxMs", "300");
+        o.put("processor.backoffMaxMs", "1000");
+        o.put("processor.stuckCheckMs", "1000");
+        return o;
+    }
+
+    private static void awaitDecided(String keyPrefix, int n) throws Exception {
+        assertThat(stack.pg.awaitCount(
+                        "SELECT count(*) FROM payments WHERE status IN ('succeeded', 'failed') AND idempotency_key LIKE '"
+                                + keyPrefix + "%'",
+                        n,
+                        90_000))
+                .isEqualTo(n);
+    }
+
+    private static int pay(String key, long amount, String currency, String method) throws Exception {
+        String body = new JsonObject()
+                .put("amount", amount)
+                .put("currency", currency)
+                .put("customer_id", "cus_1")
+                .put("payment_method", method)
+                .encode();
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/v1/payments"))
+                                .header("Authorization", "Bearer " + stack.apiKey)
+                                .header("Idempotency-Key", key)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+    }
+
+    private static String order(String customId, String currency, String value, String method) {
+        return new JsonObject()
+                .put("intent", "CAPTURE")
+                .put(
+                        "purchase_units",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("custom_id", customId)
+                                        .put(
+                                                "amount",
+                                                new JsonObject()
+                                                        .put("currency_code", currency)
+                                                        .put("value", value))))
+                .put(
+                        "payment_source",
+                        new JsonObject()
+                                .put("token", new JsonObject().put("id", method).put("type", "BILLING_AGREEMENT")))
+                .encode();
+    }
+
+    private static String issue(HttpResponse<String> r) {
+        JsonObject body = new JsonObject(r.body());
+        return body.getJsonArray("details").getJsonObject(0).getString("issue");
+    }
+
+    private static HttpRequest request(String method, String path, String auth, String requestId, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.sandboxUrl() + path));
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        if (requestId != null) {
+            b.header("PayPal-Request-Id", requestId);
+        }
+        if (body != null) {
+            b.header("Content-Type", body.startsWith("{") ? "application/json" : "application/x-www-form-urlencoded");
+            b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return b.build();
+    }
+
+    private static HttpResponse<String> send(String method, String path, String auth, String requestId, String body)
+            throws Exception {
+        return http.send(request(method, path, auth, requestId, body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static CompletableFuture<HttpResponse<String>> sendAsync(
+            String method, String path, String auth, String requestId, String body) {
+        return http.sendAsync(request(method, path, auth, requestId, body), HttpResponse.BodyHandlers.ofString());
+    }
+}

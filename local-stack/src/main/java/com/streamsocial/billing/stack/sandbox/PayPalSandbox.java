@@ -1,0 +1,723 @@
+package com.streamsocial.billing.stack.sandbox;
+
+import com.streamsocial.billing.events.DecimalAmounts;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The sandbox's PayPal subset, beside its Stripe part, on the same server and database (tables
+ * {@code sandbox.paypal_*}), with PayPal's shapes and the same fault injection ({@link SandboxFaults}:
+ * 429, 500/503 before any effect, answers lost after their effect is stored, latency):
+ *
+ * <ul>
+ *   <li>{@code POST /v1/oauth2/token} (Basic client id and secret, {@code grant_type=client_credentials}):
+ *       a bearer token that expires after {@link #tokenTtlS}; an expired or unknown one is 401
+ *       {@code invalid_token}.
+ *   <li>{@code POST /v2/checkout/orders} ({@code intent: CAPTURE}, one purchase unit with {@code
+ *       custom_id} and {@code amount} in the currency's exponent exactly, {@code payment_source.token.id}
+ *       the payer's method): 201 {@code APPROVED}.
+ *   <li>{@code POST /v2/checkout/orders/{id}/capture}: 201 {@code COMPLETED} with one capture; test payers
+ *       decline with 422 {@code UNPROCESSABLE_ENTITY}: {@code pm_card_chargeDeclined} with issue {@code
+ *       INSTRUMENT_DECLINED}, {@code pm_card_chargeDeclinedInsufficientFunds} with {@code
+ *       TRANSACTION_REFUSED}; {@code pm_sandbox_amountMismatch} captures one unit more than ordered. A
+ *       second capture of an order is 422 {@code ORDER_ALREADY_CAPTURED}.
+ *   <li>{@code GET /v2/checkout/orders/{id}}: the order with its captures.
+ *   <li>{@code GET /v1/reporting/transactions?start_date&end_date&page_size&page}: captures as
+ *       Transaction Search lists them ({@code T0006}), oldest first, {@code page_size} at most {@link
+ *       #PAGE_SIZE_MAX}.
+ *   <li>{@code GET /sandbox/paypal/stats}: orders and captures per {@code custom_id}, answers lost.
+ * </ul>
+ *
+ * Idempotency as PayPal's: the first answer under a {@code PayPal-Request-Id}, errors included, is
+ * stored and replayed; the same id while its first request runs is 422 {@code
+ * PREVIOUS_REQUEST_IN_PROGRESS}. Each answer is committed with its effect in one transaction.
+ */
+final class PayPalSandbox {
+    /** The sandbox's client credentials (the processor's defaults while its base URL is loopback). */
+    static final String CLIENT_ID = "sandbox-client-id";
+
+    static final String CLIENT_SECRET = "sandbox-client-secret";
+
+    /** Transaction Search's own largest page. */
+    static final int PAGE_SIZE_MAX = 500;
+
+    /** A request id left in progress this long (the sandbox died mid-request) may be used again. */
+    private static final long IN_PROGRESS_ABANDONED_S = 60;
+
+    /** Characters of a {@code PayPal-Request-Id} at most, as PayPal's. */
+    private static final int REQUEST_ID_CHARS_MAX = 108;
+
+    static final String SCHEMA = """
+            CREATE SCHEMA IF NOT EXISTS sandbox;
+            CREATE TABLE IF NOT EXISTS sandbox.paypal_tokens (
+                token      text PRIMARY KEY,
+                expires_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS sandbox.paypal_requests (
+                request_id text PRIMARY KEY,
+                state      text NOT NULL,
+                status     integer,
+                body       text,
+                dropped    boolean NOT NULL DEFAULT false,
+                replays    integer NOT NULL DEFAULT 0,
+                created_at timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE IF NOT EXISTS sandbox.paypal_orders (
+                id             text PRIMARY KEY,
+                request_id     text,
+                custom_id      text,
+                amount         bigint NOT NULL,
+                currency       text NOT NULL,
+                payment_source text,
+                status         text NOT NULL,
+                created_s      bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS paypal_orders_by_custom_id ON sandbox.paypal_orders (custom_id);
+            CREATE TABLE IF NOT EXISTS sandbox.paypal_captures (
+                seq        bigserial PRIMARY KEY,
+                id         text NOT NULL UNIQUE,
+                order_id   text NOT NULL,
+                request_id text,
+                custom_id  text,
+                amount     bigint NOT NULL,
+                currency   text NOT NULL,
+                created_s  bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS paypal_captures_by_created ON sandbox.paypal_captures (created_s, seq);
+            """;
+
+    private final Vertx vertx;
+    private final Pool pool;
+    private final Supplier<SandboxFaults> faults;
+    private volatile long tokenTtlS;
+
+    PayPalSandbox(Vertx vertx, Pool pool, Supplier<SandboxFaults> faults, long tokenTtlS) {
+        this.vertx = vertx;
+        this.pool = pool;
+        this.faults = faults;
+        this.tokenTtlS = tokenTtlS;
+    }
+
+    void setTokenTtlS(long tokenTtlS) {
+        this.tokenTtlS = tokenTtlS;
+    }
+
+    void routes(Router router) {
+        router.post("/v1/oauth2/token").handler(this::token);
+        router.post("/v2/checkout/orders").handler(this::authorised).handler(this::createOrder);
+        router.post("/v2/checkout/orders/:id/capture").handler(this::authorised).handler(this::capture);
+        router.get("/v2/checkout/orders/:id").handler(this::authorised).handler(this::showOrder);
+        router.get("/v1/reporting/transactions").handler(this::authorised).handler(this::transactions);
+        router.get("/sandbox/paypal/stats").handler(this::stats);
+    }
+
+    /** An answer: status and JSON text, the same text stored and sent. */
+    record Answer(int status, String json) {
+        Answer(int status, JsonObject body) {
+            this(status, body.encode());
+        }
+    }
+
+    // ---- OAuth2 ----
+
+    private void token(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        String expected = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
+        if (!expected.equals(ctx.request().getHeader("Authorization"))) {
+            send(
+                    ctx,
+                    new Answer(
+                            401,
+                            new JsonObject()
+                                    .put("error", "invalid_client")
+                                    .put("error_description", "Client Authentication failed")));
+            return;
+        }
+        if (!"client_credentials".equals(ctx.request().getFormAttribute("grant_type"))) {
+            send(
+                    ctx,
+                    new Answer(
+                            400,
+                            new JsonObject()
+                                    .put("error", "unsupported_grant_type")
+                                    .put("error_description", "Grant Type is NULL or unsupported")));
+            return;
+        }
+        long ttl = tokenTtlS;
+        String token = "A21AA" + SandboxProvider.randomId() + SandboxProvider.randomId();
+        pool.preparedQuery(
+                        "INSERT INTO sandbox.paypal_tokens (token, expires_at) VALUES ($1, now() + make_interval(secs => $2))")
+                .execute(Tuple.of(token, (double) ttl))
+                .onSuccess(v -> send(
+                        ctx,
+                        new Answer(
+                                200,
+                                new JsonObject()
+                                        .put("scope", "https://uri.paypal.com/services/payments/payment")
+                                        .put("access_token", token)
+                                        .put("token_type", "Bearer")
+                                        .put("app_id", "APP-SANDBOX")
+                                        .put("expires_in", ttl)
+                                        .put("nonce", Instant.now() + SandboxProvider.randomId()))))
+                .onFailure(e -> send(ctx, internal(e)));
+    }
+
+    /** A live bearer token, else 401 as PayPal answers an expired or unknown one. */
+    private void authorised(RoutingContext ctx) {
+        String auth = ctx.request().getHeader("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ")) {
+            send(ctx, unauthorised());
+            return;
+        }
+        pool.preparedQuery("SELECT 1 FROM sandbox.paypal_tokens WHERE token = $1 AND expires_at > now()")
+                .execute(Tuple.of(auth.substring(7)))
+                .onSuccess(rows -> {
+                    if (rows.size() == 0) {
+                        send(ctx, unauthorised());
+                    } else {
+                        ctx.next();
+                    }
+                })
+                .onFailure(e -> send(ctx, internal(e)));
+    }
+
+    private static Answer unauthorised() {
+        return new Answer(
+                401,
+                new JsonObject()
+                        .put("error", "invalid_token")
+                        .put("error_description", "Access Token not found in cache or expired"));
+    }
+
+    // ---- Orders ----
+
+    private void createOrder(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        if (body == null) {
+            send(
+                    ctx,
+                    problem(400, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "The request JSON is not well formed."));
+            return;
+        }
+        JsonObject order = body;
+        idempotent(
+                ctx,
+                conn -> latency().compose(v -> create(conn, order, ctx.request().getHeader("PayPal-Request-Id"))));
+    }
+
+    private Future<Answer> create(SqlConnection conn, JsonObject body, String requestId) {
+        JsonObject unit = body.getValue("purchase_units") instanceof JsonArray units
+                        && units.size() == 1
+                        && units.getValue(0) instanceof JsonObject u
+                ? u
+                : null;
+        JsonObject amount = unit != null && unit.getValue("amount") instanceof JsonObject a ? a : null;
+        String currency = amount != null && amount.getValue("currency_code") instanceof String s ? s : null;
+        String value = amount != null && amount.getValue("value") instanceof String s ? s : null;
+        if (!"CAPTURE".equals(body.getValue("intent")) || currency == null || value == null) {
+            return Future.succeededFuture(problem(
+                    400,
+                    "INVALID_REQUEST",
+                    "MISSING_REQUIRED_PARAMETER",
+                    "intent CAPTURE and one purchase unit with amount.currency_code and amount.value are required"));
+        }
+        DecimalAmounts.Result<Long> minor = DecimalAmounts.toMinor(value, currency);
+        if (!(minor instanceof DecimalAmounts.Converted<Long> m)) {
+            return Future.succeededFuture(problem(
+                    422,
+                    "UNPROCESSABLE_ENTITY",
+                    DecimalAmounts.convertible(currency) ? "DECIMAL_PRECISION" : "CURRENCY_NOT_SUPPORTED",
+                    ((DecimalAmounts.Refused<Long>) minor).reason()));
+        }
+        // PayPal refuses more decimals than the currency has; this sandbox also fewer, to catch an
+        // adapter that does not write the currency's exponent exactly.
+        if (!(DecimalAmounts.toDecimal(m.value(), currency) instanceof DecimalAmounts.Converted<String> exact)
+                || !exact.value().equals(value)
+                || m.value() <= 0) {
+            return Future.succeededFuture(problem(
+                    422,
+                    "UNPROCESSABLE_ENTITY",
+                    "DECIMAL_PRECISION",
+                    "amount.value " + value + " is not a positive amount in " + currency + "'s exponent"));
+        }
+        JsonObject source = body.getValue("payment_source") instanceof JsonObject s ? s : null;
+        JsonObject token = source != null && source.getValue("token") instanceof JsonObject t ? t : null;
+        String method = token != null && token.getValue("id") instanceof String id ? id : null;
+        if (method == null) {
+            return Future.succeededFuture(problem(
+                    422,
+                    "UNPROCESSABLE_ENTITY",
+                    "PAYMENT_SOURCE_INFO_CANNOT_BE_VERIFIED",
+                    "payment_source.token.id is required: this sandbox captures without payer approval"));
+        }
+        String customId = unit.getValue("custom_id") instanceof String c ? c : null;
+        String id = orderId();
+        long created = Instant.now().getEpochSecond();
+        JsonObject order = orderJson(id, "APPROVED", customId, currency, value, null);
+        return conn.preparedQuery("""
+                        INSERT INTO sandbox.paypal_orders (id, request_id, custom_id, amount, currency, payment_source, status, created_s)
+                        VALUES ($1, $2, $3, $4, $5, $6, 'APPROVED', $7)""")
+                .execute(Tuple.wrap(new Object[] {id, requestId, customId, m.value(), currency, method, created}))
+                .map(v -> new Answer(201, order));
+    }
+
+    private void capture(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        String id = ctx.pathParam("id");
+        idempotent(
+                ctx,
+                conn -> latency()
+                        .compose(v -> captureOrder(conn, id, ctx.request().getHeader("PayPal-Request-Id"))));
+    }
+
+    private Future<Answer> captureOrder(SqlConnection conn, String id, String requestId) {
+        return conn.preparedQuery(
+                        "SELECT custom_id, amount, currency, payment_source, status FROM sandbox.paypal_orders WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(id))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return Future.succeededFuture(notFound(id));
+                    }
+                    Row r = rows.iterator().next();
+                    String customId = r.getString(0);
+                    long amount = r.getLong(1);
+                    String currency = r.getString(2);
+                    String method = r.getString(3);
+                    if ("COMPLETED".equals(r.getString(4))) {
+                        return Future.succeededFuture(problem(
+                                422,
+                                "UNPROCESSABLE_ENTITY",
+                                "ORDER_ALREADY_CAPTURED",
+                                "Order already captured. If 'intent=CAPTURE' only one capture per order is allowed."));
+                    }
+                    String decline = switch (method) {
+                        case "pm_card_chargeDeclined" -> "INSTRUMENT_DECLINED";
+                        case "pm_card_chargeDeclinedInsufficientFunds" -> "TRANSACTION_REFUSED";
+                        default -> null;
+                    };
+                    if (decline != null) {
+                        return Future.succeededFuture(problem(
+                                422,
+                                "UNPROCESSABLE_ENTITY",
+                                decline,
+                                "The instrument presented was either declined by the processor or bank."));
+                    }
+                    long captured = SandboxProvider.PM_AMOUNT_MISMATCH.equals(method) ? amount + 1 : amount;
+                    String value = decimal(captured, currency);
+                    String captureId = "CAP" + SandboxProvider.randomId().toUpperCase(Locale.ROOT);
+                    long created = Instant.now().getEpochSecond();
+                    JsonObject capture = new JsonObject()
+                            .put("id", captureId)
+                            .put("status", "COMPLETED")
+                            .put(
+                                    "amount",
+                                    new JsonObject()
+                                            .put("currency_code", currency)
+                                            .put("value", value))
+                            .put("final_capture", true)
+                            .put("create_time", Instant.ofEpochSecond(created).toString());
+                    if (customId != null) {
+                        capture.put("custom_id", customId);
+                    }
+                    JsonObject order =
+                            orderJson(id, "COMPLETED", customId, currency, decimal(amount, currency), capture);
+                    return conn.preparedQuery("""
+                                    INSERT INTO sandbox.paypal_captures (id, order_id, request_id, custom_id, amount, currency, created_s)
+                                    VALUES ($1, $2, $3, $4, $5, $6, $7)""")
+                            .execute(Tuple.wrap(
+                                    new Object[] {captureId, id, requestId, customId, captured, currency, created}))
+                            .compose(v -> conn.preparedQuery(
+                                            "UPDATE sandbox.paypal_orders SET status = 'COMPLETED' WHERE id = $1")
+                                    .execute(Tuple.of(id)))
+                            .map(v -> new Answer(201, order));
+                });
+    }
+
+    private void showOrder(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        String id = ctx.pathParam("id");
+        pool.preparedQuery("""
+                        SELECT o.custom_id, o.amount, o.currency, o.status, c.id, c.amount, c.created_s
+                        FROM sandbox.paypal_orders o LEFT JOIN sandbox.paypal_captures c ON c.order_id = o.id
+                        WHERE o.id = $1""")
+                .execute(Tuple.of(id))
+                .onSuccess(rows -> {
+                    if (rows.size() == 0) {
+                        send(ctx, notFound(id));
+                        return;
+                    }
+                    Row r = rows.iterator().next();
+                    String currency = r.getString(2);
+                    JsonObject capture = r.getString(4) == null
+                            ? null
+                            : new JsonObject()
+                                    .put("id", r.getString(4))
+                                    .put("status", "COMPLETED")
+                                    .put(
+                                            "amount",
+                                            new JsonObject()
+                                                    .put("currency_code", currency)
+                                                    .put("value", decimal(r.getLong(5), currency)))
+                                    .put("custom_id", r.getString(0))
+                                    .put(
+                                            "create_time",
+                                            Instant.ofEpochSecond(r.getLong(6)).toString());
+                    send(
+                            ctx,
+                            new Answer(
+                                    200,
+                                    orderJson(
+                                            id,
+                                            r.getString(3),
+                                            r.getString(0),
+                                            currency,
+                                            decimal(r.getLong(1), currency),
+                                            capture)));
+                })
+                .onFailure(e -> send(ctx, internal(e)));
+    }
+
+    private static JsonObject orderJson(
+            String id, String status, String customId, String currency, String value, JsonObject capture) {
+        JsonObject unit = new JsonObject()
+                .put("reference_id", "default")
+                .put("amount", new JsonObject().put("currency_code", currency).put("value", value));
+        if (customId != null) {
+            unit.put("custom_id", customId);
+        }
+        if (capture != null) {
+            unit.put("payments", new JsonObject().put("captures", new JsonArray().add(capture)));
+        }
+        return new JsonObject()
+                .put("id", id)
+                .put("intent", "CAPTURE")
+                .put("status", status)
+                .put("purchase_units", new JsonArray().add(unit))
+                .put(
+                        "links",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("href", "/v2/checkout/orders/" + id)
+                                        .put("rel", "self")
+                                        .put("method", "GET")));
+    }
+
+    // ---- Transaction Search ----
+
+    private void transactions(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        Instant start;
+        Instant end;
+        try {
+            start = Instant.parse(ctx.queryParams().get("start_date"));
+            end = Instant.parse(ctx.queryParams().get("end_date"));
+        } catch (DateTimeParseException | NullPointerException e) {
+            send(
+                    ctx,
+                    problem(
+                            400,
+                            "INVALID_REQUEST",
+                            "INVALID_PARAMETER_SYNTAX",
+                            "start_date and end_date are required, as RFC 3339 date-times"));
+            return;
+        }
+        if (end.isBefore(start) || end.getEpochSecond() - start.getEpochSecond() > 31L * 24 * 3600) {
+            send(
+                    ctx,
+                    problem(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE", "the date range must be 0 to 31 days"));
+            return;
+        }
+        long pageSize =
+                Math.max(1, Math.min(PAGE_SIZE_MAX, parseLong(ctx.queryParams().get("page_size"), 100)));
+        long page = Math.max(1, parseLong(ctx.queryParams().get("page"), 1));
+        pool.preparedQuery("""
+                        SELECT id, order_id, custom_id, amount, currency, created_s, count(*) OVER ()
+                        FROM sandbox.paypal_captures WHERE created_s >= $1 AND created_s <= $2
+                        ORDER BY seq LIMIT $3 OFFSET $4""")
+                .execute(Tuple.of(start.getEpochSecond(), end.getEpochSecond(), pageSize, (page - 1) * pageSize))
+                .compose(rows -> rows.size() > 0 || page == 1
+                        ? Future.succeededFuture(rows)
+                        // A page past the end still says how many there are.
+                        : pool.preparedQuery(
+                                        "SELECT NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM sandbox.paypal_captures WHERE created_s >= $1 AND created_s <= $2")
+                                .execute(Tuple.of(start.getEpochSecond(), end.getEpochSecond()))
+                                .map(r -> r))
+                .onSuccess(rows -> {
+                    JsonArray details = new JsonArray();
+                    long total = 0;
+                    for (Row r : rows) {
+                        total = r.getLong(6);
+                        if (r.getString(0) == null) {
+                            continue;
+                        }
+                        String currency = r.getString(4);
+                        JsonObject info = new JsonObject()
+                                .put("paypal_account_id", "SANDBOXMERCHANT")
+                                .put("transaction_id", r.getString(0))
+                                .put("paypal_reference_id", r.getString(1))
+                                .put("paypal_reference_id_type", "ODR")
+                                .put("transaction_event_code", "T0006")
+                                .put(
+                                        "transaction_initiation_date",
+                                        Instant.ofEpochSecond(r.getLong(5)).toString())
+                                .put(
+                                        "transaction_updated_date",
+                                        Instant.ofEpochSecond(r.getLong(5)).toString())
+                                .put(
+                                        "transaction_amount",
+                                        new JsonObject()
+                                                .put("currency_code", currency)
+                                                .put("value", decimal(r.getLong(3), currency)))
+                                .put("transaction_status", "S");
+                        if (r.getString(2) != null) {
+                            info.put("custom_field", r.getString(2));
+                        }
+                        details.add(new JsonObject().put("transaction_info", info));
+                    }
+                    long pages = (total + pageSize - 1) / pageSize;
+                    send(
+                            ctx,
+                            new Answer(
+                                    200,
+                                    new JsonObject()
+                                            .put("transaction_details", details)
+                                            .put("account_number", "SANDBOXMERCHANT")
+                                            .put("start_date", start.toString())
+                                            .put("end_date", end.toString())
+                                            .put(
+                                                    "last_refreshed_datetime",
+                                                    Instant.now().toString())
+                                            .put("page", page)
+                                            .put("total_items", total)
+                                            .put("total_pages", pages)));
+                })
+                .onFailure(e -> send(ctx, internal(e)));
+    }
+
+    private void stats(RoutingContext ctx) {
+        pool.query("""
+                        SELECT (SELECT count(*) FROM sandbox.paypal_orders),
+                               (SELECT count(*) FROM sandbox.paypal_captures),
+                               (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM sandbox.paypal_orders GROUP BY custom_id) o),
+                               (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM sandbox.paypal_captures GROUP BY custom_id) c),
+                               (SELECT coalesce(json_agg(custom_id), '[]')::text FROM
+                                   (SELECT custom_id FROM sandbox.paypal_captures GROUP BY 1 HAVING count(*) > 1) d),
+                               (SELECT count(*) FROM sandbox.paypal_requests WHERE dropped),
+                               (SELECT count(*) FROM sandbox.paypal_requests WHERE dropped AND replays > 0),
+                               (SELECT coalesce(sum(replays), 0) FROM sandbox.paypal_requests)""")
+                .execute()
+                .onSuccess(rows -> {
+                    Row r = rows.iterator().next();
+                    ctx.json(new JsonObject()
+                            .put("orders", r.getLong(0))
+                            .put("captures", r.getLong(1))
+                            .put("max_orders_per_custom_id", r.getLong(2))
+                            .put("max_captures_per_custom_id", r.getLong(3))
+                            .put("custom_ids_with_more_than_one_capture", new JsonArray(r.getString(4)))
+                            .put("answers_dropped", r.getLong(5))
+                            .put("answers_dropped_then_replayed", r.getLong(6))
+                            .put("replays", r.getLong(7)));
+                })
+                .onFailure(e -> send(ctx, internal(e)));
+    }
+
+    // ---- Idempotency by PayPal-Request-Id ----
+
+    /**
+     * Claims the request id (committed), then runs {@code work} and stores its answer under the id in
+     * one transaction, then sends it (or loses it, as a fault). Without an id, the work runs once per
+     * request, as PayPal's.
+     */
+    private void idempotent(RoutingContext ctx, Function<SqlConnection, Future<Answer>> work) {
+        String requestId = ctx.request().getHeader("PayPal-Request-Id");
+        boolean drop = ThreadLocalRandom.current().nextDouble() < faults.get().dropResponseRate();
+        if (requestId == null || requestId.isEmpty()) {
+            pool.withTransaction(work::apply)
+                    .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), drop));
+            return;
+        }
+        if (requestId.length() > REQUEST_ID_CHARS_MAX) {
+            send(ctx, problem(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE", "PayPal-Request-Id is too long"));
+            return;
+        }
+        pool.preparedQuery("""
+                        INSERT INTO sandbox.paypal_requests AS r (request_id, state) VALUES ($1, 'in_progress')
+                        ON CONFLICT (request_id) DO UPDATE SET state = 'in_progress', status = NULL, body = NULL,
+                            dropped = false, replays = 0, created_at = now()
+                        WHERE r.state = 'in_progress' AND r.created_at < now() - make_interval(secs => $2)
+                        RETURNING request_id""")
+                .execute(Tuple.of(requestId, (double) IN_PROGRESS_ABANDONED_S))
+                .compose(claimed -> {
+                    if (claimed.size() == 1) {
+                        return pool.withTransaction(conn -> work.apply(conn)
+                                        .compose(answer -> conn.preparedQuery("""
+                                                        UPDATE sandbox.paypal_requests SET state = 'done', status = $2, body = $3, dropped = $4
+                                                        WHERE request_id = $1""")
+                                                .execute(Tuple.of(requestId, answer.status(), answer.json(), drop))
+                                                .map(answer)))
+                                .map(a -> {
+                                    send(ctx, a, drop);
+                                    return (Void) null;
+                                })
+                                // Rolled back: nothing happened, so the id is free again (not in progress).
+                                .recover(e -> pool.preparedQuery(
+                                                "DELETE FROM sandbox.paypal_requests WHERE request_id = $1 AND state = 'in_progress'")
+                                        .execute(Tuple.of(requestId))
+                                        .transform(ignored -> Future.failedFuture(e)));
+                    }
+                    return pool.preparedQuery("""
+                                    UPDATE sandbox.paypal_requests SET replays = replays + 1
+                                    WHERE request_id = $1 AND state = 'done' RETURNING status, body""").execute(Tuple.of(requestId)).map(rows -> {
+                        if (rows.size() == 0) {
+                            send(
+                                    ctx,
+                                    problem(
+                                            422,
+                                            "UNPROCESSABLE_ENTITY",
+                                            "PREVIOUS_REQUEST_IN_PROGRESS",
+                                            "A previous request on this resource is currently in progress."
+                                                    + " Please wait for some time and try again."));
+                        } else {
+                            Row r = rows.iterator().next();
+                            send(ctx, new Answer(r.getInteger(0), r.getString(1)));
+                        }
+                        return null;
+                    });
+                })
+                .onFailure(e -> send(ctx, internal(e)));
+    }
+
+    // ---- Faults and answers ----
+
+    private boolean injectedFailure(RoutingContext ctx) {
+        SandboxFaults f = faults.get();
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        if (rnd.nextDouble() < f.tooManyRequestsRate()) {
+            ctx.response().putHeader("Retry-After", "1");
+            send(
+                    ctx,
+                    problem(
+                            429,
+                            "RATE_LIMIT_REACHED",
+                            "RATE_LIMIT_REACHED",
+                            "Too many requests. Blocked due to rate limiting."));
+            return true;
+        }
+        if (rnd.nextDouble() < f.errorRate()) {
+            int status = f.errorStatus() != 0 ? f.errorStatus() : rnd.nextBoolean() ? 500 : 503;
+            send(
+                    ctx,
+                    problem(
+                            status,
+                            status == 503 ? "SERVICE_UNAVAILABLE" : "INTERNAL_SERVER_ERROR",
+                            null,
+                            "An internal server error has occurred."));
+            return true;
+        }
+        return false;
+    }
+
+    private Future<Void> latency() {
+        SandboxFaults f = faults.get();
+        long ms = f.latencyMsMax() == 0
+                ? 0
+                : ThreadLocalRandom.current().nextLong(f.latencyMsMin(), f.latencyMsMax() + 1);
+        if (ms == 0) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> p = Promise.promise();
+        vertx.setTimer(ms, t -> p.complete());
+        return p.future();
+    }
+
+    /** PayPal's error shape: name, message, debug_id and the issue in details. */
+    static Answer problem(int status, String name, String issue, String message) {
+        JsonObject body =
+                new JsonObject().put("name", name).put("message", message).put("debug_id", SandboxProvider.randomId());
+        if (issue != null) {
+            body.put(
+                    "details",
+                    new JsonArray().add(new JsonObject().put("issue", issue).put("description", message)));
+        }
+        return new Answer(status, body);
+    }
+
+    private static Answer notFound(String id) {
+        return problem(
+                404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID", "Specified resource ID " + id + " does not exist.");
+    }
+
+    private static Answer internal(Throwable e) {
+        return problem(
+                500, "INTERNAL_SERVER_ERROR", null, "sandbox failure: " + (e == null ? "unknown" : e.getMessage()));
+    }
+
+    private static void send(RoutingContext ctx, Answer a) {
+        send(ctx, a, false);
+    }
+
+    private static void send(RoutingContext ctx, Answer a, boolean drop) {
+        if (drop) {
+            // The effect is stored with its answer; the client never hears of it.
+            ctx.request().connection().close();
+            return;
+        }
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response()
+                .setStatusCode(a.status())
+                .putHeader("content-type", "application/json")
+                .end(a.json());
+    }
+
+    private static String decimal(long minor, String currency) {
+        return DecimalAmounts.toDecimal(minor, currency) instanceof DecimalAmounts.Converted<String> c
+                ? c.value()
+                : Long.toString(minor);
+    }
+
+    private static String orderId() {
+        String s = SandboxProvider.randomId().toUpperCase(Locale.ROOT);
+        return s.length() > 17 ? s.substring(0, 17) : s;
+    }
+
+    private static long parseLong(String s, long dflt) {
+        try {
+            return s == null ? dflt : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+}

@@ -1,0 +1,387 @@
+package com.streamsocial.billing.processor.psp;
+
+import com.streamsocial.billing.processor.ProcessorMeters;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * The {@link PaymentProvider} adapter for PayPal's Orders API v2, pointed at the sandbox or at
+ * PayPal by its base URL and client credentials. A charge takes two steps, each under a request id
+ * derived from the payment id, so that every retry and every replay after a crash asks for the same
+ * effect: {@code POST /v2/checkout/orders} ({@code PayPal-Request-Id: create:<payment id>}), then
+ * {@code POST /v2/checkout/orders/{id}/capture} ({@code PayPal-Request-Id: capture:<payment id>}).
+ *
+ * <p>{@link #prepare} makes the first step alone and returns each order's id as a pending answer, so
+ * that the orchestrator stores it (the payment's {@code provider_intent}) before {@link #charge}
+ * captures it: a payment whose order is known is captured, never ordered again. {@link #charge} of a
+ * payment without an order makes both steps (the naive guarantees use it so).
+ *
+ * <p>The OAuth2 token (client credentials) is cached, shared by all calls, and fetched again before
+ * it expires or when PayPal rejects it. {@link PayPalAnswer} decides what each answer means; what is
+ * not an answer about the payment is retried with exponential back-off and full jitter until the
+ * batch deadline, then fails the batch: never an outcome. Single-threaded: one Vert.x context.
+ */
+public final class PayPalProvider implements PaymentProvider {
+    /** Characters of an access token at most: PayPal's are about a hundred; a longer one is refused. */
+    static final int TOKEN_CHARS_MAX = 2_048;
+
+    /** A token is fetched again this long before it expires (at most half its lifetime). */
+    static final long TOKEN_REFRESH_MARGIN_MS = 300_000;
+
+    /** Characters of a purchase unit's {@code custom_id} and {@code description} at most, as PayPal's. */
+    static final int CUSTOM_ID_CHARS_MAX = 127;
+
+    /** Settings of the adapter; each wait and each count is bounded. */
+    public record Options(
+            String baseUrl,
+            String clientId,
+            String clientSecret,
+            int inFlightMax,
+            long callTimeoutMs,
+            long retryInitialMs,
+            long retryMaxMs,
+            long deadlineMs) {
+        @Override
+        public String toString() {
+            return "PayPalProvider.Options[baseUrl=" + baseUrl + ", clientId=" + clientId
+                    + ", clientSecret=****, inFlightMax=" + inFlightMax + "]";
+        }
+    }
+
+    private final Vertx vertx;
+    private final Options o;
+    private final WebClient client;
+    private final InFlightLimiter limiter;
+    private final ProcessorMeters metrics;
+    private final ProviderAddress address;
+    private final String basic;
+    private String token;
+    private long tokenRefreshAtMs;
+    private Future<String> fetching;
+
+    public PayPalProvider(Vertx vertx, Options options, ProcessorMeters metrics) {
+        this.vertx = vertx;
+        this.o = options;
+        this.metrics = metrics;
+        this.address = ProviderAddress.of(options.baseUrl());
+        this.client = WebClient.create(
+                vertx,
+                new WebClientOptions().setSsl(address.ssl()).setKeepAlive(true).setConnectTimeout((int)
+                        Math.min(options.callTimeoutMs(), Integer.MAX_VALUE)),
+                new PoolOptions().setHttp1MaxSize(options.inFlightMax()));
+        this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
+        this.basic = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString(
+                                (options.clientId() + ":" + options.clientSecret()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public Future<List<ChargeResult>> prepare(List<Charge> charges) {
+        long deadline = System.currentTimeMillis() + o.deadlineMs();
+        return all(
+                charges,
+                c -> create(c, deadline)
+                        .map(d -> d instanceof PayPalAnswer.Created created
+                                ? ChargeResult.pending(c.paymentId(), created.orderId(), "order created")
+                                : ((PayPalAnswer.Answered) d).result()));
+    }
+
+    @Override
+    public Future<List<ChargeResult>> charge(List<Charge> charges) {
+        long deadline = System.currentTimeMillis() + o.deadlineMs();
+        return all(charges, c -> {
+            if (c.intentId() != null) {
+                return capture(c, c.intentId(), deadline);
+            }
+            return create(c, deadline)
+                    .compose(d -> d instanceof PayPalAnswer.Created created
+                            ? capture(c, created.orderId(), deadline)
+                            : Future.succeededFuture(((PayPalAnswer.Answered) d).result()));
+        });
+    }
+
+    private Future<List<ChargeResult>> all(List<Charge> charges, Function<Charge, Future<ChargeResult>> each) {
+        List<Future<ChargeResult>> calls = new ArrayList<>(charges.size());
+        for (Charge c : charges) {
+            if (PayPalAnswer.asked(c) == null) {
+                // The gateway refuses such currencies; a record from before that is failed, not retried.
+                calls.add(Future.succeededFuture(ChargeResult.failed(c.paymentId(), "currency_not_convertible", null)));
+            } else {
+                calls.add(limiter.submit(() -> each.apply(c)));
+            }
+        }
+        return Future.all(calls).map(done -> {
+            List<ChargeResult> out = new ArrayList<>(charges.size());
+            for (Future<ChargeResult> f : calls) {
+                out.add(f.result());
+            }
+            return out;
+        });
+    }
+
+    /** Creates the payment's order: {@link PayPalAnswer.Created} or an {@link PayPalAnswer.Answered}. */
+    private Future<PayPalAnswer.Decision> create(Charge c, long deadline) {
+        String body = orderBody(c).encode();
+        return call(
+                c,
+                "create",
+                t -> client.post(address.port(), address.host(), address.path("/v2/checkout/orders"))
+                        .putHeader("PayPal-Request-Id", "create:" + c.paymentId())
+                        .putHeader("Content-Type", "application/json")
+                        .putHeader("Authorization", "Bearer " + t)
+                        .ssl(address.ssl())
+                        .timeout(o.callTimeoutMs())
+                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                        .sendBuffer(Buffer.buffer(body)),
+                (status, bytes) -> PayPalAnswer.created(c, status, bytes),
+                0,
+                deadline);
+    }
+
+    /** Captures the order; an order already captured under another request is looked up. */
+    private Future<ChargeResult> capture(Charge c, String orderId, long deadline) {
+        String path = address.path("/v2/checkout/orders/" + StripeProvider.enc(orderId));
+        return call(
+                        c,
+                        "capture",
+                        t -> client.post(address.port(), address.host(), path + "/capture")
+                                .putHeader("PayPal-Request-Id", "capture:" + c.paymentId())
+                                .putHeader("Content-Type", "application/json")
+                                .putHeader("Authorization", "Bearer " + t)
+                                .ssl(address.ssl())
+                                .timeout(o.callTimeoutMs())
+                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                .sendBuffer(Buffer.buffer("{}")),
+                        (status, bytes) -> PayPalAnswer.captured(c, orderId, status, bytes),
+                        0,
+                        deadline)
+                .compose(d -> d instanceof PayPalAnswer.LookUp
+                        ? call(
+                                c,
+                                "lookup",
+                                t -> client.get(address.port(), address.host(), path)
+                                        .putHeader("Authorization", "Bearer " + t)
+                                        .ssl(address.ssl())
+                                        .timeout(o.callTimeoutMs())
+                                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                        .send(),
+                                (status, bytes) -> {
+                                    PayPalAnswer.Decision l = PayPalAnswer.captured(c, orderId, status, bytes);
+                                    return l instanceof PayPalAnswer.LookUp
+                                            ? new PayPalAnswer.Retry(false, false, "look-up answered 422")
+                                            : l;
+                                },
+                                0,
+                                deadline)
+                        : Future.succeededFuture(d))
+                .map(d -> ((PayPalAnswer.Answered) d).result());
+    }
+
+    /**
+     * One step, retried until it gives an answer about the payment: a {@link PayPalAnswer.Decision}
+     * other than {@link PayPalAnswer.Retry}, or a failure at the deadline.
+     */
+    private Future<PayPalAnswer.Decision> call(
+            Charge c,
+            String step,
+            Function<String, Future<HttpResponse<Buffer>>> send,
+            BiFunction<Integer, byte[], PayPalAnswer.Decision> decide,
+            int attempt,
+            long deadline) {
+        metrics.counter("provider.calls", "Calls to the payment provider").increment();
+        long t0 = System.nanoTime();
+        String[] used = new String[1];
+        return token(deadline)
+                .compose(t -> {
+                    used[0] = t;
+                    return send.apply(t);
+                })
+                .transform(ar -> {
+                    String why;
+                    if (ar.succeeded()) {
+                        Buffer body = ar.result().body();
+                        int status = ar.result().statusCode();
+                        PayPalAnswer.Decision d = decide.apply(status, body == null ? null : body.getBytes());
+                        if (!(d instanceof PayPalAnswer.Retry r)) {
+                            latency(t0, step, "answered");
+                            return Future.succeededFuture(d);
+                        }
+                        latency(t0, step, "retry");
+                        if (r.tokenRejected()) {
+                            invalidate(used[0]);
+                        }
+                        retried(String.valueOf(status), r.configuration() ? "configuration" : "transient");
+                        why = (r.configuration()
+                                        ? "configuration error, check provider.baseUrl, provider.clientId and provider.clientSecret: "
+                                        : "transient: ")
+                                + r.reason();
+                    } else {
+                        boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
+                        latency(t0, step, tooLarge ? "oversize" : "io_error");
+                        retried(tooLarge ? "oversize" : "io", "transient");
+                        why = "transient: " + ar.cause();
+                    }
+                    why = why.replace(o.clientSecret(), "****");
+                    if (used[0] != null) {
+                        why = why.replace(used[0], "****");
+                    }
+                    return backOff(c, step, attempt, deadline, why)
+                            .compose(v -> call(c, step, send, decide, attempt + 1, deadline));
+                });
+    }
+
+    private Future<Void> backOff(Charge c, String step, int attempt, long deadline, String why) {
+        long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
+        long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
+        if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
+            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
+                    .increment();
+            return Future.failedFuture(new ProviderUnavailableException(
+                    "no answer for " + c.paymentId() + " (" + step + ") after " + (attempt + 1) + " attempts: " + why));
+        }
+        Promise<Void> p = Promise.promise();
+        vertx.setTimer(Math.max(1, sleepMs), t -> p.complete());
+        return p.future();
+    }
+
+    // ---- The OAuth2 token ----
+
+    /** The cached token, or one fetched now (one fetch at a time, shared by every call waiting). */
+    private Future<String> token(long deadline) {
+        if (token != null && System.currentTimeMillis() < tokenRefreshAtMs) {
+            return Future.succeededFuture(token);
+        }
+        if (fetching == null || fetching.isComplete()) {
+            fetching = fetchToken().andThen(ar -> fetching = null);
+        }
+        return fetching;
+    }
+
+    /** A token PayPal refused (expired early, revoked): the next call fetches another. */
+    private void invalidate(String rejected) {
+        if (rejected != null && rejected.equals(token)) {
+            token = null;
+        }
+    }
+
+    private Future<String> fetchToken() {
+        metrics.counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider")
+                .increment();
+        long requestedAt = System.currentTimeMillis();
+        return client.post(address.port(), address.host(), address.path("/v1/oauth2/token"))
+                .putHeader("Authorization", basic)
+                .putHeader("Content-Type", "application/x-www-form-urlencoded")
+                .ssl(address.ssl())
+                .timeout(o.callTimeoutMs())
+                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                .sendBuffer(Buffer.buffer("grant_type=client_credentials"))
+                .compose(r -> {
+                    TokenAnswer t = TokenAnswer.decode(
+                            r.statusCode(), r.body() == null ? null : r.body().getBytes());
+                    if (t.token() == null) {
+                        return Future.failedFuture(new IllegalStateException(t.error()));
+                    }
+                    token = t.token();
+                    long lifetimeMs = t.expiresInS() * 1000;
+                    tokenRefreshAtMs = requestedAt + lifetimeMs - Math.min(TOKEN_REFRESH_MARGIN_MS, lifetimeMs / 2);
+                    return Future.succeededFuture(token);
+                });
+    }
+
+    /** A token answer decoded totally: a token and its lifetime, or why there is none. */
+    record TokenAnswer(String token, long expiresInS, String error) {
+        static TokenAnswer decode(int status, byte[] body) {
+            if (status == 401) {
+                return new TokenAnswer(
+                        null,
+                        0,
+                        "HTTP 401 from the token endpoint: configuration error, check provider.clientId and provider.clientSecret");
+            }
+            JsonObject root;
+            try {
+                root = body == null ? null : new JsonObject(new String(body, StandardCharsets.UTF_8));
+            } catch (RuntimeException e) {
+                root = null;
+            }
+            if (status != 200 || root == null) {
+                return new TokenAnswer(null, 0, "HTTP " + status + " from the token endpoint");
+            }
+            Object t = root.getValue("access_token");
+            Object e = root.getValue("expires_in");
+            if (!(t instanceof String s)
+                    || s.isEmpty()
+                    || s.length() > TOKEN_CHARS_MAX
+                    || !(e instanceof Integer || e instanceof Long)
+                    || ((Number) e).longValue() <= 0
+                    || ((Number) e).longValue() > 366L * 24 * 3600) {
+                return new TokenAnswer(null, 0, "HTTP 200 from the token endpoint without a token and its lifetime");
+            }
+            return new TokenAnswer(s, ((Number) e).longValue(), null);
+        }
+    }
+
+    // ---- Requests and meters ----
+
+    /** The order: intent CAPTURE, one purchase unit, the payer's method as its payment source. */
+    static JsonObject orderBody(Charge c) {
+        JsonObject unit = new JsonObject()
+                .put("reference_id", "default")
+                .put("custom_id", c.paymentId())
+                .put("description", truncate(StripeProvider.CHARGE_SOURCE + " tenant " + c.tenant()))
+                .put(
+                        "amount",
+                        new JsonObject().put("currency_code", c.currency()).put("value", PayPalAnswer.asked(c)));
+        return new JsonObject()
+                .put("intent", "CAPTURE")
+                .put("purchase_units", new JsonArray().add(unit))
+                .put(
+                        "payment_source",
+                        new JsonObject()
+                                .put(
+                                        "token",
+                                        new JsonObject()
+                                                .put("id", c.paymentMethod())
+                                                .put("type", "BILLING_AGREEMENT")));
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= CUSTOM_ID_CHARS_MAX ? s : s.substring(0, CUSTOM_ID_CHARS_MAX);
+    }
+
+    private void latency(long t0, String step, String result) {
+        metrics.timer(
+                        "provider.request",
+                        "Calls to the payment provider, until their answer or failure",
+                        "result",
+                        result)
+                .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    }
+
+    private void retried(String status, String kind) {
+        metrics.counter(
+                        "provider.retried",
+                        "Provider answers that decide nothing, retried",
+                        "status",
+                        status,
+                        "kind",
+                        kind)
+                .increment();
+    }
+}
