@@ -70,6 +70,7 @@ class JsonLogsIT {
                         log.level=DEBUG
                         pg.uri=%s
                         kafka.bootstrap.servers=%s
+                        topics.allowUnderReplicated=true
                         """.formatted(infra.pgUri(), infra.kafkaBootstrap()));
                 int gatewayPort = FreePorts.pick();
                 int processorPort = FreePorts.pick();

@@ -193,6 +193,9 @@ class ReconciliationIT {
         }
         Path report = Files.createTempFile("reconciliation", ".json");
         long now = System.currentTimeMillis();
+        // The key goes in a file, never on the command line (the process list would show it).
+        Path keyFile = Files.createTempFile("provider-key", ".txt");
+        Files.writeString(keyFile, ProviderStack.SECRET);
         Process cmd = new ProcessBuilder(
                         ProcessHandle.current().info().command().orElse("java"),
                         "-jar",
@@ -214,8 +217,8 @@ class ReconciliationIT {
                         stack.infra.pgUri(),
                         "--provider",
                         stack.sandboxUrl(),
-                        "--provider-key",
-                        ProviderStack.SECRET)
+                        "--provider-key-file",
+                        keyFile.toString())
                 .inheritIO()
                 .start();
         assertThat(cmd.waitFor(5, TimeUnit.MINUTES)).isTrue();

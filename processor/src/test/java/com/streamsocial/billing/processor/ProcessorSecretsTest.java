@@ -87,6 +87,27 @@ class ProcessorSecretsTest {
     }
 
     @Test
+    void reconcileTakesTheProviderKeyFromAFileAndRefusesItOnTheCommandLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("provider-key-for-reconcile");
+        Files.writeString(file, "sk_from_reconcile_file\n");
+        var fromFile = com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
+                Settings.of(Map.of()), "--provider-key-file", file.toString());
+        assertThat(fromFile.providerSecretKey()).isEqualTo("sk_from_reconcile_file");
+        assertThat(fromFile.toString()).doesNotContain("sk_from_reconcile_file");
+        assertThatThrownBy(() -> com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
+                        Settings.of(Map.of()), "--provider-key", "sk_on_the_process_list"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--provider-key-file")
+                .hasMessageNotContaining("sk_on_the_process_list");
+        assertThatThrownBy(() -> com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
+                        Settings.of(Map.of()),
+                        "--provider-key-file",
+                        dir.resolve("absent").toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot be read");
+    }
+
+    @Test
     void aPostgresPasswordGivenWithDStopsStartUp() {
         System.setProperty("pg.password", "pg_on_the_process_list");
         try {

@@ -2,7 +2,6 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
@@ -103,7 +102,7 @@ class HostileHttpIT {
         s.put("http.idleTimeoutS", String.valueOf(IDLE_TIMEOUT_S));
         s.put("pg.uri", infra.pgUri());
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        config = GatewayConfig.from(Settings.of(s));
+        config = GatewayConfig.from(LocalInfra.singleBrokerSettings(s));
         gateway = Gateway.deploy(vertx, config, BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
@@ -126,7 +125,9 @@ class HostileHttpIT {
             assertThat(ready).startsWith("HTTP/1.1 200");
         } finally {
             slowClients.shutdownNow();
-            gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            if (gateway != null) { // null when start failed: let its error be the one reported
+                gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }

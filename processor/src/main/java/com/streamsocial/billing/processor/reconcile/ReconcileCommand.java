@@ -17,7 +17,7 @@ import java.util.Map;
 public final class ReconcileCommand {
     static final String USAGE = """
             usage: java -jar processor.jar [--config FILE] [--<setting>=<value> ...] reconcile [--help] [--hours N | --from T [--to T]] [--repair] [--report FILE]
-                   [--kafka HOST:PORT] [--pg URI] [--provider URL] [--provider-key KEY]
+                   [--kafka HOST:PORT] [--pg URI] [--provider URL] [--provider-key-file FILE]
                    [--grace-ms MS] [--stuck-after-ms MS] [--group PROCESSOR_GROUP_ID]
               T is an ISO-8601 instant (2026-11-27T08:00:00Z) or epoch milliseconds.
               Exit status: 0 no breaks, 1 breaks found (repaired with --repair; lagging ones never are),
@@ -85,7 +85,12 @@ public final class ReconcileCommand {
                 case "--kafka" -> kafka.put("bootstrap.servers", value(args, ++i, a));
                 case "--pg" -> pg = value(args, ++i, a);
                 case "--provider" -> provider = value(args, ++i, a);
-                case "--provider-key" -> key = value(args, ++i, a);
+                // A key on the command line shows in the process list: the file, or the processor's
+                // settings (BILLING_PROVIDER_SECRETKEY, provider.secretKeyFile), never the flag itself.
+                case "--provider-key" ->
+                    throw new IllegalArgumentException("--provider-key is refused: a key in the command line shows"
+                            + " in the process list; use --provider-key-file FILE or BILLING_PROVIDER_SECRETKEY");
+                case "--provider-key-file" -> key = keyFile(value(args, ++i, a));
                 case "--group" -> group = value(args, ++i, a);
                 case "--grace-ms" -> graceMs = Long.parseLong(value(args, ++i, a));
                 case "--stuck-after-ms" -> stuckMs = Long.parseLong(value(args, ++i, a));
@@ -115,6 +120,18 @@ public final class ReconcileCommand {
             throw new IllegalArgumentException(flag + " needs a value");
         }
         return args[i];
+    }
+
+    private static String keyFile(String path) {
+        try {
+            String key = Files.readString(Path.of(path)).strip();
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("--provider-key-file " + path + " is empty");
+            }
+            return key;
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException("--provider-key-file " + path + " cannot be read: " + e.getMessage());
+        }
     }
 
     private static long instant(String s) {

@@ -7,6 +7,10 @@ public final class ReconcileCommandAccess {
     private ReconcileCommandAccess() {}
 
     public static ReconcileOptions parse(Settings settings) {
-        return ReconcileCommand.parse(new String[0], settings, System.currentTimeMillis());
+        return parse(settings, new String[0]);
+    }
+
+    public static ReconcileOptions parse(Settings settings, String... args) {
+        return ReconcileCommand.parse(args, settings, System.currentTimeMillis());
     }
 }
