@@ -97,7 +97,7 @@ class GracefulDrainIT {
                                 "shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS),
                                 "shutdown.readinessGraceMs", String.valueOf(READINESS_GRACE_MS))));
                 String base = "http://127.0.0.1:" + gatewayPort;
-                assertThat(awaitStatus(base + "/health/ready", 200, 120_000))
+                assertThat(Await.status(http, base + "/health/ready", 200, 120_000))
                         .as(gateway.output())
                         .isTrue();
 
@@ -361,22 +361,5 @@ class GracefulDrainIT {
                     into.put("error", e.toString());
                     return null;
                 });
-    }
-
-    private boolean awaitStatus(String url, int status, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == status) {
-                    return true;
-                }
-            } catch (java.io.IOException e) {
-                // Not listening yet.
-            }
-            Thread.sleep(200);
-        }
-        return false;
     }
 }

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.TenantKeys;
-import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Vertx;
@@ -81,7 +79,7 @@ class JsonLogsIT {
                         config.toString(),
                         "--http.host=127.0.0.1",
                         "--http.port=" + gatewayPort);
-                assertThat(awaitStatus("http://127.0.0.1:" + gatewayPort + "/health/ready", 200, 120_000))
+                assertThat(Await.status(http, "http://127.0.0.1:" + gatewayPort + "/health/ready", 200, 120_000))
                         .as(gateway.output())
                         .isTrue();
                 // JarProcess passes provider.secretKey in the environment.
@@ -106,7 +104,7 @@ class JsonLogsIT {
                 HttpResponse<String> reused = post(gatewayPort, "json-0", payment(5));
                 assertThat(reused.statusCode()).as(reused.body()).isEqualTo(422);
                 reusedId = ids.get(0);
-                awaitOutcomes(infra.kafkaBootstrap(), PAYMENTS, 120_000);
+                Await.outcomes(infra.kafkaBootstrap(), PAYMENTS, 120_000);
             } finally {
                 if (processor != null) {
                     processor.stop();
@@ -202,33 +200,5 @@ class JsonLogsIT {
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private boolean awaitStatus(String url, int status, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == status) {
-                    return true;
-                }
-            } catch (Exception notYet) {
-                // Not listening yet.
-            }
-            Thread.sleep(200);
-        }
-        return false;
-    }
-
-    private static void awaitOutcomes(String bootstrap, int n, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            if (TopicReader.readAll(bootstrap, Topics.RESULTS, true).size() >= n) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("fewer than " + n + " outcomes within " + timeoutMs + " ms");
     }
 }

@@ -72,7 +72,7 @@ class SecretsSearchIT {
                                 PG_PASSWORD,
                                 "kafka.bootstrap.servers",
                                 infra.kafkaBootstrap())));
-                assertThat(awaitStatus(gatewayUrl(gatewayPort, "/health/ready"), 200, 120_000))
+                assertThat(Await.status(http, gatewayUrl(gatewayPort, "/health/ready"), 200, 120_000))
                         .as(gateway.output())
                         .isTrue();
                 processor = JarProcess.start(
@@ -129,7 +129,7 @@ class SecretsSearchIT {
                         "answer to a GET of an unknown payment",
                         foreign.headers().map() + "\n" + foreign.body());
 
-                awaitOutcomes(infra.kafkaBootstrap(), PAYMENTS, 120_000);
+                Await.outcomes(infra.kafkaBootstrap(), PAYMENTS, 120_000);
 
                 haystacks.put("gateway /metrics", get(gatewayUrl(gatewayPort, "/metrics")));
                 haystacks.put("gateway /health/ready", get(gatewayUrl(gatewayPort, "/health/ready")));
@@ -206,34 +206,6 @@ class SecretsSearchIT {
         HttpResponse<String> r =
                 http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         return r.headers().map() + "\n" + r.body();
-    }
-
-    private boolean awaitStatus(String url, int status, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == status) {
-                    return true;
-                }
-            } catch (Exception notYet) {
-                // Not listening yet.
-            }
-            Thread.sleep(200);
-        }
-        return false;
-    }
-
-    private static void awaitOutcomes(String bootstrap, int n, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            if (TopicReader.readAll(bootstrap, Topics.RESULTS, true).size() >= n) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("fewer than " + n + " outcomes within " + timeoutMs + " ms");
     }
 
     /** The process's arguments as the process list shows them. */
