@@ -51,20 +51,10 @@ public final class GatewayMain {
     private GatewayMain() {}
 
     public static void main(String[] rawArgs) throws Exception {
-        Settings settings;
-        String[] args;
-        try {
-            // Before anything logs: the file, the flags and the log format.
-            Settings.Loaded loaded = Settings.load(rawArgs);
-            settings = loaded.settings();
-            args = loaded.args().toArray(String[]::new);
-            Logging.configure(settings);
-        } catch (IllegalArgumentException e) {
-            // A missing or unreadable file, or a secret where others can read it: named, nothing connects.
-            System.err.println("gateway refused to start: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
+        // Before anything logs: the file, the flags and the log format (exit 1 if they are unusable).
+        Settings.Loaded loaded = Logging.loadAndConfigure("gateway", rawArgs);
+        Settings settings = loaded.settings();
+        String[] args = loaded.args().toArray(String[]::new);
         if (args.length > 0 && args[0].equals("migrate")) {
             System.exit(
                     MigrateCommand.run("gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));

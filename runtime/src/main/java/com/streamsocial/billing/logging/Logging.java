@@ -26,6 +26,24 @@ public final class Logging {
 
     private Logging() {}
 
+    /**
+     * A service's start: its settings from the file, the environment and the flags ({@link
+     * Settings#load}), then the log format and level, before anything logs. A missing or unreadable
+     * file, or a secret where others can read it, prints {@code <service> refused to start: ...} and
+     * exits 1, before anything connects.
+     */
+    public static Settings.Loaded loadAndConfigure(String service, String[] rawArgs) {
+        try {
+            Settings.Loaded loaded = Settings.load(rawArgs);
+            configure(loaded.settings());
+            return loaded;
+        } catch (IllegalArgumentException e) {
+            System.err.println(service + " refused to start: " + e.getMessage());
+            System.exit(1);
+            throw e; // not reached
+        }
+    }
+
     public static void configure(Settings settings) {
         String format = settings.string("log.format", "text").toLowerCase(Locale.ROOT);
         if (!FORMATS.contains(format)) {
