@@ -5,12 +5,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -80,11 +78,7 @@ public final class PayPalProvider implements PaymentProvider {
         this.o = options;
         this.metrics = metrics;
         this.address = ProviderAddress.of(options.baseUrl());
-        this.client = WebClient.create(
-                vertx,
-                new WebClientOptions().setSsl(address.ssl()).setKeepAlive(true).setConnectTimeout((int)
-                        Math.min(options.callTimeoutMs(), Integer.MAX_VALUE)),
-                new PoolOptions().setHttp1MaxSize(options.inFlightMax()));
+        this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
         this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
         this.basic = "Basic "
                 + Base64.getEncoder()

@@ -1,5 +1,9 @@
 package com.streamsocial.billing.processor.psp;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 
 /**
@@ -15,6 +19,18 @@ public record ProviderAddress(String host, int port, boolean ssl, String basePat
             path = path.substring(0, path.length() - 1);
         }
         return new ProviderAddress(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80, ssl, path);
+    }
+
+    /**
+     * The adapters' HTTP client to this address: TLS when the URL says https, kept-alive connections,
+     * at most {@code inFlightMax} of them, connecting within {@code callTimeoutMs}.
+     */
+    public WebClient client(Vertx vertx, long callTimeoutMs, int inFlightMax) {
+        return WebClient.create(
+                vertx,
+                new WebClientOptions().setSsl(ssl).setKeepAlive(true).setConnectTimeout((int)
+                        Math.min(callTimeoutMs, Integer.MAX_VALUE)),
+                new PoolOptions().setHttp1MaxSize(inFlightMax));
     }
 
     /** {@code apiPath} (such as {@code /v1/payment_intents}) under the base URL's path. */

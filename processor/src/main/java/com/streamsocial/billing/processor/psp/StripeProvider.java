@@ -6,10 +6,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -76,11 +74,7 @@ public final class StripeProvider implements PaymentProvider {
         this.o = options;
         this.metrics = metrics;
         this.address = ProviderAddress.of(options.baseUrl());
-        this.client = WebClient.create(
-                vertx,
-                new WebClientOptions().setSsl(address.ssl()).setKeepAlive(true).setConnectTimeout((int)
-                        Math.min(options.callTimeoutMs(), Integer.MAX_VALUE)),
-                new PoolOptions().setHttp1MaxSize(options.inFlightMax()));
+        this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
         this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
     }
 
