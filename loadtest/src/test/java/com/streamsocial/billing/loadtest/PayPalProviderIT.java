@@ -9,6 +9,9 @@ import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.ProviderUnavailableException;
+import com.streamsocial.billing.processor.reconcile.BreakClass;
+import com.streamsocial.billing.processor.reconcile.ProviderAccount;
+import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -298,6 +301,76 @@ class PayPalProviderIT {
         } finally {
             ProviderStack.await(processor.close());
         }
+    }
+
+    @Test
+    @Order(5)
+    void reconciliationReadsTransactionSearchAndRepairsPayPalsBreaks() throws Exception {
+        ProviderAccount paypal =
+                ProviderAccount.paypal(stack.sandboxUrl(), "sandbox-client-id", "sandbox-client-secret");
+        // Everything the tests above charged, read back from Transaction Search (page by page: 500 a
+        // page, more than that here only if the class grows): no break.
+        ReconcileReport clean = stack.reconcile(false, 0, paypal);
+        assertThat(clean.total()).as(clean.table()).isZero();
+        long captures = stack.pg.count("SELECT count(*) FROM sandbox.paypal_captures");
+        assertThat(clean.records("provider")).isEqualTo(captures);
+        // The captures the wire test made by hand carry no invoice_id: another system's, informational.
+        assertThat(clean.count(BreakClass.FOREIGN_CHARGE)).isPositive();
+
+        // Two breaks made at the sandbox: a capture with this system's marker for no known payment
+        // (orphan), and a succeeded payment's capture refunded behind the ledger's back.
+        String bearer = "Bearer "
+                + new JsonObject(send(
+                                        "POST",
+                                        "/v1/oauth2/token",
+                                        "Basic "
+                                                + Base64.getEncoder()
+                                                        .encodeToString("sandbox-client-id:sandbox-client-secret"
+                                                                .getBytes(StandardCharsets.UTF_8)),
+                                        null,
+                                        "grant_type=client_credentials")
+                                .body())
+                        .getString("access_token");
+        String orphanPayment = PaymentIds.paymentId("default", "pp-orphan");
+        JsonObject order = new JsonObject(order(orphanPayment, "USD", "5.00", "pm_card_visa"));
+        order.getJsonArray("purchase_units")
+                .getJsonObject(0)
+                .put("invoice_id", "streamsocial-billing:default:" + orphanPayment);
+        String orphanOrder = new JsonObject(send("POST", "/v2/checkout/orders", bearer, "create:orphan", order.encode())
+                        .body())
+                .getString("id");
+        assertThat(send("POST", "/v2/checkout/orders/" + orphanOrder + "/capture", bearer, "capture:orphan", "{}")
+                        .statusCode())
+                .isEqualTo(201);
+        String refundedPayment = PaymentIds.paymentId("default", "pp-ok-usd-0");
+        String refundedCapture =
+                stack.pg.text("SELECT provider_ref FROM payments WHERE payment_id = '" + refundedPayment + "'");
+        assertThat(send("POST", "/v2/payments/captures/" + refundedCapture + "/refund", bearer, "behind-the-back", "{}")
+                        .statusCode())
+                .isEqualTo(201);
+
+        ReconcileReport dry = stack.reconcile(false, 0, paypal);
+        assertThat(dry.count(BreakClass.ORPHAN_CHARGE)).as(dry.table()).isEqualTo(1);
+        assertThat(dry.count(BreakClass.MISSING_AT_PROVIDER)).as(dry.table()).isEqualTo(1);
+        assertThat(dry.ids(BreakClass.MISSING_AT_PROVIDER)).containsExactly(refundedPayment);
+        assertThat(dry.total()).as(dry.table()).isEqualTo(2);
+
+        ReconcileReport repair = stack.reconcile(true, 0, paypal);
+        assertThat(repair.total()).isEqualTo(2);
+        // The orphan refunded at PayPal (by its capture, once), the other payment compensated in the ledger.
+        assertThat(stack.pg.count("""
+                        SELECT count(*) FROM sandbox.paypal_refunds r JOIN sandbox.paypal_captures c ON c.id = r.capture_id
+                        WHERE c.custom_id = '%s' AND r.request_id = 'refund:' || c.id""".formatted(orphanPayment))).isEqualTo(1);
+        assertThat(stack.pg.count(
+                        "SELECT count(*) FROM ledger_entries WHERE kind = 'compensation' AND note = 'status:failed'"
+                                + " AND amount = -1999 AND payment_id = '" + refundedPayment + "'"))
+                .isEqualTo(1);
+        ReconcileReport after = stack.reconcile(false, 0, paypal);
+        assertThat(after.total()).as(after.table()).isZero();
+        // A second repair finds nothing to do: the refund is not asked twice.
+        assertThat(stack.reconcile(true, 0, paypal).total()).isZero();
+        assertThat(stack.get(stack.sandboxUrl() + "/sandbox/paypal/stats").getLong("refunds"))
+                .isEqualTo(2);
     }
 
     /** Builds the real adapter on the processor's own Vert.x context, as Processor does. */

@@ -6,6 +6,7 @@ import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
+import com.streamsocial.billing.processor.reconcile.ProviderAccount;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.processor.reconcile.Reconciler;
@@ -166,6 +167,11 @@ final class ProviderStack implements AutoCloseable {
     }
 
     ReconcileReport reconcile(boolean repair, long graceMs) throws Exception {
+        return reconcile(repair, graceMs, ProviderAccount.stripe(sandboxUrl(), SECRET));
+    }
+
+    /** Reconciliation of the last hour against {@code account}'s settlement report. */
+    ReconcileReport reconcile(boolean repair, long graceMs, ProviderAccount account) throws Exception {
         long now = System.currentTimeMillis();
         Map<String, Object> kafka = Map.of("bootstrap.servers", infra.kafkaBootstrap());
         ReconcileOptions o = new ReconcileOptions(
@@ -178,10 +184,10 @@ final class ProviderStack implements AutoCloseable {
                 infra.pgUri(),
                 kafka,
                 "billing-processor",
-                sandboxUrl(),
-                SECRET,
+                account,
                 1_000,
-                10_000);
+                10_000,
+                null);
         return new Reconciler(vertx, o).run();
     }
 

@@ -11,6 +11,7 @@ import com.streamsocial.billing.processor.kafka.HangingTransactionWatchdog;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.ProviderHealth;
+import com.streamsocial.billing.processor.reconcile.ProviderAccount;
 import com.streamsocial.billing.processor.reconcile.ReconcileJob;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.store.LedgerStore;
@@ -104,7 +105,7 @@ public final class ProcessorVerticle extends VerticleBase {
                     System::currentTimeMillis,
                     metrics);
         }
-        if (config.reconcileIntervalMs() > 0 && config.providerKind().equals("stripe")) {
+        if (config.reconcileIntervalMs() > 0 && !config.providerKind().equals("approve-all")) {
             reconcileJob = new ReconcileJob(
                     vertx,
                     metrics,
@@ -121,8 +122,12 @@ public final class ProcessorVerticle extends VerticleBase {
                             config.pgUri(),
                             config.kafka(),
                             config.groupId(),
-                            config.providerBaseUrl(),
-                            config.providerSecretKey(),
+                            config.providerKind().equals("paypal")
+                                    ? ProviderAccount.paypal(
+                                            config.providerBaseUrl(),
+                                            config.providerClientId(),
+                                            config.providerClientSecret())
+                                    : ProviderAccount.stripe(config.providerBaseUrl(), config.providerSecretKey()),
                             5_000,
                             1_000,
                             config.pgPassword()));

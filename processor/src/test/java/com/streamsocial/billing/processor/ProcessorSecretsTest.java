@@ -92,7 +92,7 @@ class ProcessorSecretsTest {
         Files.writeString(file, "sk_from_reconcile_file\n");
         var fromFile = com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
                 Settings.of(Map.of()), "--provider-key-file", file.toString());
-        assertThat(fromFile.providerSecretKey()).isEqualTo("sk_from_reconcile_file");
+        assertThat(fromFile.provider().secretKey()).isEqualTo("sk_from_reconcile_file");
         assertThat(fromFile.toString()).doesNotContain("sk_from_reconcile_file");
         assertThatThrownBy(() -> com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
                         Settings.of(Map.of()), "--provider-key", "sk_on_the_process_list"))

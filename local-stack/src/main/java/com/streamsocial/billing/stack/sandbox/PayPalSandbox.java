@@ -39,10 +39,13 @@ import java.util.function.Supplier;
  *       TRANSACTION_REFUSED}; {@code pm_sandbox_amountMismatch} captures one unit more than ordered. A
  *       second capture of an order is 422 {@code ORDER_ALREADY_CAPTURED}.
  *   <li>{@code GET /v2/checkout/orders/{id}}: the order with its captures.
- *   <li>{@code GET /v1/reporting/transactions?start_date&end_date&page_size&page}: captures as
- *       Transaction Search lists them ({@code T0006}), oldest first, {@code page_size} at most {@link
- *       #PAGE_SIZE_MAX}.
- *   <li>{@code GET /sandbox/paypal/stats}: orders and captures per {@code custom_id}, answers lost.
+ *   <li>{@code GET /v1/reporting/transactions?start_date&end_date&page_size&page}: captures ({@code
+ *       T0006}, with the order's {@code custom_id} and {@code invoice_id}) and refunds ({@code T1107},
+ *       negative, referring to their capture) as Transaction Search lists them, oldest first, {@code
+ *       page_size} at most {@link #PAGE_SIZE_MAX}.
+ *   <li>{@code POST /v2/payments/captures/{id}/refund}: a full refund, 201 {@code COMPLETED}; a second
+ *       is 422 {@code CAPTURE_FULLY_REFUNDED}.
+ *   <li>{@code GET /sandbox/paypal/stats}: orders, captures and refunds, per {@code custom_id}, answers lost.
  * </ul>
  *
  * Idempotency as PayPal's: the first answer under a {@code PayPal-Request-Id}, errors included, is
@@ -97,6 +100,17 @@ final class PayPalSandbox {
                 currency   text NOT NULL,
                 created_s  bigint NOT NULL);
             CREATE INDEX IF NOT EXISTS paypal_captures_by_created ON sandbox.paypal_captures (created_s, seq);
+            ALTER TABLE sandbox.paypal_orders ADD COLUMN IF NOT EXISTS invoice_id text;
+            ALTER TABLE sandbox.paypal_captures ADD COLUMN IF NOT EXISTS invoice_id text;
+            CREATE TABLE IF NOT EXISTS sandbox.paypal_refunds (
+                seq        bigserial PRIMARY KEY,
+                id         text NOT NULL UNIQUE,
+                capture_id text NOT NULL UNIQUE,
+                request_id text,
+                amount     bigint NOT NULL,
+                currency   text NOT NULL,
+                created_s  bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS paypal_refunds_by_created ON sandbox.paypal_refunds (created_s, seq);
             """;
 
     private final Vertx vertx;
@@ -120,6 +134,9 @@ final class PayPalSandbox {
         router.post("/v2/checkout/orders").handler(this::authorised).handler(this::createOrder);
         router.post("/v2/checkout/orders/:id/capture").handler(this::authorised).handler(this::capture);
         router.get("/v2/checkout/orders/:id").handler(this::authorised).handler(this::showOrder);
+        router.post("/v2/payments/captures/:id/refund")
+                .handler(this::authorised)
+                .handler(this::refund);
         router.get("/v1/reporting/transactions").handler(this::authorised).handler(this::transactions);
         router.get("/sandbox/paypal/stats").handler(this::stats);
     }
@@ -276,13 +293,15 @@ final class PayPalSandbox {
                     "payment_source.token.id is required: this sandbox captures without payer approval"));
         }
         String customId = unit.getValue("custom_id") instanceof String c ? c : null;
+        String invoiceId = unit.getValue("invoice_id") instanceof String v ? v : null;
         String id = orderId();
         long created = Instant.now().getEpochSecond();
         JsonObject order = orderJson(id, "APPROVED", customId, currency, value, null);
         return conn.preparedQuery("""
-                        INSERT INTO sandbox.paypal_orders (id, request_id, custom_id, amount, currency, payment_source, status, created_s)
-                        VALUES ($1, $2, $3, $4, $5, $6, 'APPROVED', $7)""")
-                .execute(Tuple.wrap(new Object[] {id, requestId, customId, m.value(), currency, method, created}))
+                        INSERT INTO sandbox.paypal_orders (id, request_id, custom_id, amount, currency, payment_source, status, created_s, invoice_id)
+                        VALUES ($1, $2, $3, $4, $5, $6, 'APPROVED', $7, $8)""")
+                .execute(Tuple.wrap(
+                        new Object[] {id, requestId, customId, m.value(), currency, method, created, invoiceId}))
                 .map(v -> new Answer(201, order));
     }
 
@@ -349,8 +368,8 @@ final class PayPalSandbox {
                     JsonObject order =
                             orderJson(id, "COMPLETED", customId, currency, decimal(amount, currency), capture);
                     return conn.preparedQuery("""
-                                    INSERT INTO sandbox.paypal_captures (id, order_id, request_id, custom_id, amount, currency, created_s)
-                                    VALUES ($1, $2, $3, $4, $5, $6, $7)""")
+                                    INSERT INTO sandbox.paypal_captures (id, order_id, request_id, custom_id, amount, currency, created_s, invoice_id)
+                                    SELECT $1, $2, $3, $4, $5, $6, $7, invoice_id FROM sandbox.paypal_orders WHERE id = $2""")
                             .execute(Tuple.wrap(
                                     new Object[] {captureId, id, requestId, customId, captured, currency, created}))
                             .compose(v -> conn.preparedQuery(
@@ -431,7 +450,81 @@ final class PayPalSandbox {
                                         .put("method", "GET")));
     }
 
+    // ---- Refunds ----
+
+    private void refund(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        String id = ctx.pathParam("id");
+        idempotent(
+                ctx,
+                conn -> latency()
+                        .compose(v -> refundCapture(conn, id, ctx.request().getHeader("PayPal-Request-Id"))));
+    }
+
+    /** A full refund of the capture (the only kind this sandbox makes); a second one is 422. */
+    private Future<Answer> refundCapture(SqlConnection conn, String captureId, String requestId) {
+        return conn.preparedQuery("""
+                        SELECT c.amount, c.currency, (SELECT r.id FROM sandbox.paypal_refunds r WHERE r.capture_id = c.id)
+                        FROM sandbox.paypal_captures c WHERE c.id = $1 FOR UPDATE""").execute(Tuple.of(captureId)).compose(rows -> {
+            if (rows.size() == 0) {
+                return Future.succeededFuture(notFound(captureId));
+            }
+            Row r = rows.iterator().next();
+            if (r.getString(2) != null) {
+                return Future.succeededFuture(problem(
+                        422,
+                        "UNPROCESSABLE_ENTITY",
+                        "CAPTURE_FULLY_REFUNDED",
+                        "The capture has already been fully refunded."));
+            }
+            long amount = r.getLong(0);
+            String currency = r.getString(1);
+            String refundId = "REF" + SandboxProvider.randomId().toUpperCase(Locale.ROOT);
+            long created = Instant.now().getEpochSecond();
+            return conn.preparedQuery("""
+                                    INSERT INTO sandbox.paypal_refunds (id, capture_id, request_id, amount, currency, created_s)
+                                    VALUES ($1, $2, $3, $4, $5, $6)""")
+                    .execute(Tuple.of(refundId, captureId, requestId, amount, currency, created))
+                    .map(v -> new Answer(
+                            201,
+                            new JsonObject()
+                                    .put("id", refundId)
+                                    .put("status", "COMPLETED")
+                                    .put(
+                                            "amount",
+                                            new JsonObject()
+                                                    .put("currency_code", currency)
+                                                    .put("value", decimal(amount, currency)))
+                                    .put(
+                                            "create_time",
+                                            Instant.ofEpochSecond(created).toString())
+                                    .put(
+                                            "links",
+                                            new JsonArray()
+                                                    .add(new JsonObject()
+                                                            .put("href", "/v2/payments/captures/" + captureId)
+                                                            .put("rel", "up")
+                                                            .put("method", "GET")))));
+        });
+    }
+
     // ---- Transaction Search ----
+
+    /**
+     * Captures (T0006, paid in) and refunds (T1107, paid out: negative, referring to their capture by
+     * {@code TXN}) created in [$1, $2] seconds, in the order they happened.
+     */
+    private static final String REPORT_LINES = """
+            SELECT 'T0006' AS code, c.id, c.order_id AS ref, 'ODR' AS ref_type, c.custom_id, c.invoice_id, c.amount,
+                   c.currency, c.created_s, 0 AS kind, c.seq
+            FROM sandbox.paypal_captures c WHERE c.created_s >= $1 AND c.created_s <= $2
+            UNION ALL
+            SELECT 'T1107', r.id, r.capture_id, 'TXN', c.custom_id, c.invoice_id, -r.amount, r.currency, r.created_s, 1,
+                   r.seq
+            FROM sandbox.paypal_refunds r JOIN sandbox.paypal_captures c ON c.id = r.capture_id
+            WHERE r.created_s >= $1 AND r.created_s <= $2""";
 
     private void transactions(RoutingContext ctx) {
         if (injectedFailure(ctx)) {
@@ -440,8 +533,8 @@ final class PayPalSandbox {
         Instant start;
         Instant end;
         try {
-            start = Instant.parse(ctx.queryParams().get("start_date"));
-            end = Instant.parse(ctx.queryParams().get("end_date"));
+            start = date(ctx.queryParams().get("start_date"));
+            end = date(ctx.queryParams().get("end_date"));
         } catch (DateTimeParseException | NullPointerException e) {
             send(
                     ctx,
@@ -461,47 +554,45 @@ final class PayPalSandbox {
         long pageSize =
                 Math.max(1, Math.min(PAGE_SIZE_MAX, parseLong(ctx.queryParams().get("page_size"), 100)));
         long page = Math.max(1, parseLong(ctx.queryParams().get("page"), 1));
-        pool.preparedQuery("""
-                        SELECT id, order_id, custom_id, amount, currency, created_s, count(*) OVER ()
-                        FROM sandbox.paypal_captures WHERE created_s >= $1 AND created_s <= $2
-                        ORDER BY seq LIMIT $3 OFFSET $4""")
+        pool.preparedQuery("SELECT l.*, count(*) OVER () FROM (" + REPORT_LINES
+                        + ") l ORDER BY l.created_s, l.kind, l.seq LIMIT $3 OFFSET $4")
                 .execute(Tuple.of(start.getEpochSecond(), end.getEpochSecond(), pageSize, (page - 1) * pageSize))
                 .compose(rows -> rows.size() > 0 || page == 1
                         ? Future.succeededFuture(rows)
                         // A page past the end still says how many there are.
-                        : pool.preparedQuery(
-                                        "SELECT NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM sandbox.paypal_captures WHERE created_s >= $1 AND created_s <= $2")
+                        : pool.preparedQuery("SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+                                        + " count(*) FROM (" + REPORT_LINES + ") l")
                                 .execute(Tuple.of(start.getEpochSecond(), end.getEpochSecond()))
                                 .map(r -> r))
                 .onSuccess(rows -> {
                     JsonArray details = new JsonArray();
                     long total = 0;
                     for (Row r : rows) {
-                        total = r.getLong(6);
-                        if (r.getString(0) == null) {
+                        total = r.getLong(11);
+                        if (r.getString(1) == null) {
                             continue;
                         }
-                        String currency = r.getString(4);
+                        String currency = r.getString(7);
+                        String at = PAYPAL_DATE.format(Instant.ofEpochSecond(r.getLong(8)));
                         JsonObject info = new JsonObject()
                                 .put("paypal_account_id", "SANDBOXMERCHANT")
-                                .put("transaction_id", r.getString(0))
-                                .put("paypal_reference_id", r.getString(1))
-                                .put("paypal_reference_id_type", "ODR")
-                                .put("transaction_event_code", "T0006")
-                                .put(
-                                        "transaction_initiation_date",
-                                        Instant.ofEpochSecond(r.getLong(5)).toString())
-                                .put(
-                                        "transaction_updated_date",
-                                        Instant.ofEpochSecond(r.getLong(5)).toString())
+                                .put("transaction_id", r.getString(1))
+                                .put("paypal_reference_id", r.getString(2))
+                                .put("paypal_reference_id_type", r.getString(3))
+                                .put("transaction_event_code", r.getString(0))
+                                .put("transaction_initiation_date", at)
+                                .put("transaction_updated_date", at)
                                 .put(
                                         "transaction_amount",
                                         new JsonObject()
                                                 .put("currency_code", currency)
-                                                .put("value", decimal(r.getLong(3), currency)))
+                                                .put("value", decimal(r.getLong(6), currency)))
                                 .put("transaction_status", "S");
-                        if (r.getString(2) != null) {
-                            info.put("custom_field", r.getString(2));
+                        if (r.getString(4) != null) {
+                            info.put("custom_field", r.getString(4));
+                        }
+                        if (r.getString(5) != null) {
+                            info.put("invoice_id", r.getString(5));
                         }
                         details.add(new JsonObject().put("transaction_info", info));
                     }
@@ -535,7 +626,8 @@ final class PayPalSandbox {
                                    (SELECT custom_id FROM sandbox.paypal_captures GROUP BY 1 HAVING count(*) > 1) d),
                                (SELECT count(*) FROM sandbox.paypal_requests WHERE dropped),
                                (SELECT count(*) FROM sandbox.paypal_requests WHERE dropped AND replays > 0),
-                               (SELECT coalesce(sum(replays), 0) FROM sandbox.paypal_requests)""")
+                               (SELECT coalesce(sum(replays), 0) FROM sandbox.paypal_requests),
+                               (SELECT count(*) FROM sandbox.paypal_refunds)""")
                 .execute()
                 .onSuccess(rows -> {
                     Row r = rows.iterator().next();
@@ -547,7 +639,8 @@ final class PayPalSandbox {
                             .put("custom_ids_with_more_than_one_capture", new JsonArray(r.getString(4)))
                             .put("answers_dropped", r.getLong(5))
                             .put("answers_dropped_then_replayed", r.getLong(6))
-                            .put("replays", r.getLong(7)));
+                            .put("replays", r.getLong(7))
+                            .put("refunds", r.getLong(8)));
                 })
                 .onFailure(e -> send(ctx, internal(e)));
     }
@@ -711,6 +804,20 @@ final class PayPalSandbox {
     private static String orderId() {
         String s = SandboxProvider.randomId().toUpperCase(Locale.ROOT);
         return s.length() > 17 ? s.substring(0, 17) : s;
+    }
+
+    /** Transaction Search's own date shape: {@code 2026-11-27T08:00:00+0000}. */
+    private static final java.time.format.DateTimeFormatter PAYPAL_DATE = java.time.format.DateTimeFormatter.ofPattern(
+                    "yyyy-MM-dd'T'HH:mm:ssZ")
+            .withZone(java.time.ZoneOffset.UTC);
+
+    /** A query's date: RFC 3339 ({@code ...Z}, {@code ...+00:00}) or PayPal's {@code ...+0000}. */
+    private static Instant date(String s) {
+        try {
+            return java.time.OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException e) {
+            return java.time.OffsetDateTime.parse(s, PAYPAL_DATE).toInstant();
+        }
     }
 
     private static long parseLong(String s, long dflt) {

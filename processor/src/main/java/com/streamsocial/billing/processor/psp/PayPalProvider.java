@@ -300,8 +300,8 @@ public final class PayPalProvider implements PaymentProvider {
     }
 
     /** A token answer decoded totally: a token and its lifetime, or why there is none. */
-    record TokenAnswer(String token, long expiresInS, String error) {
-        static TokenAnswer decode(int status, byte[] body) {
+    public record TokenAnswer(String token, long expiresInS, String error) {
+        public static TokenAnswer decode(int status, byte[] body) {
             if (status == 401) {
                 return new TokenAnswer(
                         null,
@@ -338,6 +338,8 @@ public final class PayPalProvider implements PaymentProvider {
         JsonObject unit = new JsonObject()
                 .put("reference_id", "default")
                 .put("custom_id", c.paymentId())
+                // Transaction Search lists it: reconciliation's marker and tenant, unique per payment.
+                .put("invoice_id", truncate(invoiceId(c.tenant(), c.paymentId())))
                 .put("description", truncate(StripeProvider.CHARGE_SOURCE + " tenant " + c.tenant()))
                 .put(
                         "amount",
@@ -353,6 +355,16 @@ public final class PayPalProvider implements PaymentProvider {
                                         new JsonObject()
                                                 .put("id", c.paymentMethod())
                                                 .put("type", "BILLING_AGREEMENT")));
+    }
+
+    /**
+     * The {@code invoice_id} of a payment's order: this system's marker, the tenant and the payment
+     * id, so that reconciliation tells our captures from another system's and whose each is; unique
+     * per payment, as PayPal's duplicate-invoice check wants; at most 121 characters (a tenant is at
+     * most 64, a payment id 36).
+     */
+    public static String invoiceId(String tenant, String paymentId) {
+        return StripeProvider.CHARGE_SOURCE + ":" + tenant + ":" + paymentId;
     }
 
     private static String truncate(String s) {

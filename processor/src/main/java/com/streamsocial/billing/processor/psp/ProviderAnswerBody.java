@@ -13,7 +13,7 @@ import io.vertx.ext.web.codec.spi.BodyStream;
  * fails with {@link TooLarge} and nothing more is kept, so a hostile or broken endpoint cannot make
  * the processor buffer an unbounded answer.
  */
-final class ProviderAnswerBody {
+public final class ProviderAnswerBody {
     /** An answer longer than the bound: a transient failure of the call, never an outcome. */
     static final class TooLarge extends RuntimeException {
         TooLarge(int bytesMax) {
@@ -23,7 +23,7 @@ final class ProviderAnswerBody {
 
     private ProviderAnswerBody() {}
 
-    static BodyCodec<Buffer> capped(int bytesMax) {
+    public static BodyCodec<Buffer> capped(int bytesMax) {
         return () -> new Stream(bytesMax);
     }
 

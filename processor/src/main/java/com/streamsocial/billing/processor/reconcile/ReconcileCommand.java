@@ -21,7 +21,9 @@ public final class ReconcileCommand {
                    [--grace-ms MS] [--stuck-after-ms MS] [--group PROCESSOR_GROUP_ID]
               T is an ISO-8601 instant (2026-11-27T08:00:00Z) or epoch milliseconds.
               Exit status: 0 no breaks, 1 breaks found (repaired with --repair; lagging ones never are),
-              2 usage or run error. foreign_charge (another system's charge) is reported, never counted.""";
+              2 usage or run error. foreign_charge (another system's charge) is reported, never counted.
+              The report read is provider.kind's: Stripe's balance transactions, or PayPal's Transaction
+              Search (provider.clientId; the key file then holds the client secret).""";
 
     private ReconcileCommand() {}
 
@@ -65,7 +67,9 @@ public final class ReconcileCommand {
         Map<String, Object> kafka = new HashMap<>(pc.kafka());
         String pg = pc.pgUri();
         String provider = pc.providerBaseUrl();
-        String key = pc.providerSecretKey();
+        // The configured kind's secret: Stripe's secret key, or PayPal's client secret.
+        boolean paypal = pc.providerKind().equals("paypal");
+        String key = paypal ? pc.providerClientSecret() : pc.providerSecretKey();
         String group = pc.groupId();
         long to = nowMs;
         Long from = null;
@@ -108,8 +112,9 @@ public final class ReconcileCommand {
                 pg,
                 kafka,
                 group,
-                provider,
-                key,
+                paypal
+                        ? ProviderAccount.paypal(provider, pc.providerClientId(), key)
+                        : ProviderAccount.stripe(provider, key),
                 5_000,
                 10_000,
                 pc.pgPassword());

@@ -8,7 +8,7 @@ import java.util.Map;
  * One reconciliation run: the window of acceptance times, the grace period before a missing row or
  * outcome counts as a break, the age at which charging counts as stuck, and where to reach the
  * sources, including the processor's consumer group, whose committed offsets tell a lagging
- * processor from a lost payment. Without {@code repair} it is a dry run.
+ * processor from a lost payment, and the provider account whose settlement report it reads. Without {@code repair} it is a dry run.
  */
 public record ReconcileOptions(
         long fromMs,
@@ -20,8 +20,7 @@ public record ReconcileOptions(
         String pgUri,
         Map<String, Object> kafka,
         String processorGroupId,
-        String providerBaseUrl,
-        String providerSecretKey,
+        ProviderAccount provider,
         int pageRecordsMax,
         int idsPerClassMax,
         String pgPassword) {
@@ -30,10 +29,14 @@ public record ReconcileOptions(
         Check.argument(fromMs <= toMs, "the window starts after it ends: %d > %d", fromMs, toMs);
         Check.argument(pageRecordsMax > 0 && pageRecordsMax <= 100_000, "pageRecordsMax must be 1..100000");
         Check.argument(processorGroupId != null && !processorGroupId.isEmpty(), "processorGroupId must be set");
+        Check.argument(provider != null, "the provider account must be set");
         kafka = Map.copyOf(kafka);
     }
 
-    /** Without a password from the environment or a file: the URI's own, if any, is used. */
+    /**
+     * A Stripe account, without a password from the environment or a file: the URI's own, if any, is
+     * used.
+     */
     public ReconcileOptions(
             long fromMs,
             long toMs,
@@ -58,8 +61,7 @@ public record ReconcileOptions(
                 pgUri,
                 kafka,
                 processorGroupId,
-                providerBaseUrl,
-                providerSecretKey,
+                ProviderAccount.stripe(providerBaseUrl, providerSecretKey),
                 pageRecordsMax,
                 idsPerClassMax,
                 null);
@@ -74,8 +76,8 @@ public record ReconcileOptions(
     /** Without the provider's secret key: a record's own toString would print every component. */
     @Override
     public String toString() {
-        return "ReconcileOptions[fromMs=" + fromMs + ", toMs=" + toMs + ", repair=" + repair + ", providerBaseUrl="
-                + providerBaseUrl + ", providerSecretKey=****, pgPassword=" + (pgPassword == null ? "unset" : "****")
+        return "ReconcileOptions[fromMs=" + fromMs + ", toMs=" + toMs + ", repair=" + repair + ", provider=" + provider
+                + ", pgPassword=" + (pgPassword == null ? "unset" : "****")
                 + "]";
     }
 }

@@ -49,6 +49,11 @@ public final class ReconcileReport {
         elapsedMs = ms;
     }
 
+    /** Records read from {@code source} (billing, results, provider, group_offsets, ledger); -1 if not read. */
+    public long records(String source) {
+        return sourceRecords.getOrDefault(source, -1L);
+    }
+
     public long count(BreakClass c) {
         return counts.get(c);
     }

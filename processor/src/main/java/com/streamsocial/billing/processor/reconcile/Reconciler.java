@@ -6,14 +6,9 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.kafka.TopicScan;
 import com.streamsocial.billing.processor.dedup.InputRecord;
-import com.streamsocial.billing.processor.psp.ProviderAddress;
 import com.streamsocial.billing.processor.psp.StripeProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
@@ -40,7 +35,7 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Compares, for a window of acceptance times, the accepted payments on {@code payments.billing}
  * (read_committed), the ledger, the outcomes on {@code payments.results} and the provider's
- * settlement report, and reports every {@link BreakClass} with the ids involved; with repair, fixes
+ * settlement report (a {@link SettlementReport}: Stripe's or PayPal's), and reports every {@link BreakClass} with the ids involved; with repair, fixes
  * each break with an idempotent action.
  *
  * <p>Memory stays bounded whatever the window: each source is streamed page by page into temporary
@@ -54,12 +49,10 @@ public final class Reconciler {
 
     private final Vertx vertx;
     private final ReconcileOptions o;
-    private final ProviderAddress provider;
 
     public Reconciler(Vertx vertx, ReconcileOptions options) {
         this.vertx = vertx;
         this.o = options;
-        this.provider = ProviderAddress.of(options.providerBaseUrl());
     }
 
     public ReconcileReport run() throws Exception {
@@ -71,13 +64,14 @@ public final class Reconciler {
                 .using(vertx)
                 .build();
         WebClient web = WebClient.create(vertx);
+        SettlementReport settlements = SettlementReport.of(o.provider(), web);
         try {
             SqlConnection conn = await(pool.getConnection());
             try {
                 stage(conn);
                 report.source("billing", loadTopic(conn, Topics.BILLING, this::billingRow, "rec_billing", 7));
                 report.source("results", loadTopic(conn, Topics.RESULTS, this::resultRow, "rec_results", 3));
-                report.source("provider", loadProvider(conn, web));
+                report.source("provider", loadProvider(conn, settlements));
                 // After the billing scan: every record it saw is at or below these offsets' reach.
                 report.source("group_offsets", loadCommittedOffsets(conn));
                 exec(conn, derivedTables());
@@ -89,7 +83,7 @@ public final class Reconciler {
                                 .getLong(0));
                 Map<BreakClass, List<Row>> found = compare(conn, report);
                 if (o.repair()) {
-                    repair(conn, web, found, report);
+                    repair(conn, settlements, found, report);
                 }
             } finally {
                 conn.close();
@@ -171,57 +165,26 @@ public final class Reconciler {
         return loaded[0] + flush(conn, table, columns, page);
     }
 
-    /** Pages through the provider's balance transactions (newest first, as Stripe lists them). */
-    private long loadProvider(SqlConnection conn, WebClient web) throws Exception {
-        String after = null;
-        long loaded = 0;
+    /** Streams the provider's settlement report, from an hour before the window, into a table. */
+    private long loadProvider(SqlConnection conn, SettlementReport settlements) throws Exception {
         List<Object[]> page = new ArrayList<>();
-        while (true) {
-            var req = web.get(provider.port(), provider.host(), "/v1/balance_transactions")
-                    .ssl(provider.ssl())
-                    .timeout(30_000)
-                    .putHeader("Authorization", "Bearer " + o.providerSecretKey())
-                    .addQueryParam("created[gte]", String.valueOf(o.fromMs() / 1000 - PROVIDER_SLACK_S))
-                    .addQueryParam("limit", "100")
-                    .addQueryParam("expand[]", "data.source");
-            if (after != null) {
-                req.addQueryParam("starting_after", after);
+        long[] loaded = {0};
+        Exception[] failed = {null};
+        settlements.read(o.fromMs() / 1000 - PROVIDER_SLACK_S, line -> {
+            page.add(line.row());
+            if (page.size() >= o.pageRecordsMax() && failed[0] == null) {
+                try {
+                    loaded[0] += flush(conn, "rec_provider", SettlementReport.COLUMNS, page);
+                } catch (Exception e) {
+                    failed[0] = e;
+                    page.clear();
+                }
             }
-            HttpResponse<Buffer> resp = await(req.send());
-            if (resp.statusCode() != 200) {
-                throw new IllegalStateException(
-                        "settlement report answered " + resp.statusCode() + ": " + resp.bodyAsString());
-            }
-            JsonObject list = resp.bodyAsJsonObject();
-            JsonArray data = list.getJsonArray("data");
-            for (int i = 0; i < data.size(); i++) {
-                JsonObject t = data.getJsonObject(i);
-                JsonObject src = t.getJsonObject("source");
-                String type = t.getString("type");
-                String chargeId = "refund".equals(type) ? src.getString("charge") : src.getString("id");
-                JsonObject metadata = src.getJsonObject("metadata", new JsonObject());
-                String paymentId = metadata.getString("payment_id");
-                page.add(new Object[] {
-                    t.getString("id"),
-                    type,
-                    chargeId,
-                    paymentId,
-                    t.getLong("amount"),
-                    t.getString("currency").toUpperCase(java.util.Locale.ROOT),
-                    t.getLong("created"),
-                    metadata.getString("source"),
-                    metadata.getString("tenant")
-                });
-                after = t.getString("id");
-            }
-            if (page.size() >= o.pageRecordsMax()) {
-                loaded += flush(conn, "rec_provider", 9, page);
-            }
-            if (!list.getBoolean("has_more", false) || data.isEmpty()) {
-                break;
-            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
         }
-        return loaded + flush(conn, "rec_provider", 9, page);
+        return loaded[0] + flush(conn, "rec_provider", SettlementReport.COLUMNS, page);
     }
 
     /**
@@ -462,7 +425,8 @@ public final class Reconciler {
 
     // ---------------------------------------------------------------- repairing
 
-    private void repair(SqlConnection conn, WebClient web, Map<BreakClass, List<Row>> found, ReconcileReport report)
+    private void repair(
+            SqlConnection conn, SettlementReport settlements, Map<BreakClass, List<Row>> found, ReconcileReport report)
             throws Exception {
         List<String> redrive = new ArrayList<>();
         for (BreakClass c : List.of(BreakClass.MISSING_IN_LEDGER, BreakClass.MISSING_OUTCOME, BreakClass.STUCK)) {
@@ -473,7 +437,7 @@ public final class Reconciler {
             redrive(conn, redrive);
         }
         for (Row r : found.get(BreakClass.ORPHAN_CHARGE)) {
-            refund(web, r.getString(0), "orphan");
+            settlements.refund(r.getString(0), "orphan");
             report.repaired(BreakClass.ORPHAN_CHARGE, 1);
         }
         for (Row r : found.get(BreakClass.DUPLICATE_CHARGE)) {
@@ -486,7 +450,7 @@ public final class Reconciler {
                                      c.created_s, c.charge_id
                             OFFSET 1""").execute(Tuple.of(r.getString(1))));
             for (Row e : extra) {
-                refund(web, e.getString(0), "duplicate");
+                settlements.refund(e.getString(0), "duplicate");
             }
             report.repaired(BreakClass.DUPLICATE_CHARGE, 1);
         }
@@ -593,21 +557,6 @@ public final class Reconciler {
         ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.BILLING, key, value);
         r.headers().add(InputRecord.REDRIVE_HEADER, "reconciliation".getBytes(StandardCharsets.UTF_8));
         return r;
-    }
-
-    private void refund(WebClient web, String chargeId, String why) throws Exception {
-        HttpResponse<Buffer> r = await(web.post(provider.port(), provider.host(), "/v1/refunds")
-                .ssl(provider.ssl())
-                .timeout(30_000)
-                .putHeader("Authorization", "Bearer " + o.providerSecretKey())
-                .putHeader("Idempotency-Key", "refund:" + chargeId)
-                .putHeader("Content-Type", "application/x-www-form-urlencoded")
-                .sendBuffer(Buffer.buffer("charge=" + chargeId + "&metadata%5Breason%5D=" + why)));
-        // A replayed answer, or an already refunded charge, means the refund exists: idempotent.
-        if (r.statusCode() != 200 && !r.bodyAsString().contains("charge_already_refunded")) {
-            throw new IllegalStateException(
-                    "refund of " + chargeId + " answered " + r.statusCode() + ": " + r.bodyAsString());
-        }
     }
 
     private static void exec(SqlConnection conn, String sql) throws Exception {
