@@ -1,0 +1,165 @@
+package com.streamsocial.billing.processor.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.processor.psp.PayPalProvider;
+import com.streamsocial.billing.processor.reconcile.SettlementReport.Line;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/** What a Transaction Search page says; any status and any bytes give a result, never an exception. */
+class PayPalReportPageTest {
+    private static final String INVOICE = PayPalProvider.invoiceId("tenant:a", "pay_1");
+
+    private static JsonObject info(String id, String code, String status, String value, String currency) {
+        return new JsonObject()
+                .put("transaction_id", id)
+                .put("transaction_event_code", code)
+                .put("transaction_status", status)
+                .put("transaction_initiation_date", "2026-11-27T08:00:00+0000")
+                .put(
+                        "transaction_amount",
+                        new JsonObject().put("currency_code", currency).put("value", value));
+    }
+
+    private static byte[] page(long totalPages, JsonObject... infos) {
+        JsonArray details = new JsonArray();
+        for (JsonObject i : infos) {
+            details.add(new JsonObject().put("transaction_info", i));
+        }
+        return new JsonObject()
+                .put("transaction_details", details)
+                .put("total_pages", totalPages)
+                .encode()
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Example
+    void capturesAreChargesAndMerchantRefundsReturnTheirCapture() {
+        var r = (PayPalReportPage.Page) PayPalReportPage.decode(
+                200,
+                page(
+                        3,
+                        info("CAP1", "T0006", "S", "19.99", "USD")
+                                .put("custom_field", "pay_1")
+                                .put("invoice_id", INVOICE),
+                        info("CAP2", "T0006", "P", "1999", "JPY"),
+                        info("REF1", "T1107", "S", "-19.99", "USD")
+                                .put("paypal_reference_id", "CAP1")
+                                .put("paypal_reference_id_type", "TXN")
+                                .put("custom_field", "pay_1"),
+                        // Not money our charges moved: a fee, a denied capture, a refund of nothing named.
+                        info("FEE1", "T0106", "S", "-0.50", "USD"),
+                        info("CAP3", "T0006", "D", "1.00", "USD"),
+                        info("REF2", "T1107", "S", "-1.00", "USD")));
+        assertThat(r.totalPages()).isEqualTo(3);
+        assertThat(r.skipped()).isEqualTo(3);
+        long at = 1_795_766_400L; // 2026-11-27T08:00:00Z
+        assertThat(r.lines())
+                .containsExactly(
+                        new Line(
+                                "CAP1", "charge", "CAP1", "pay_1", 1999, "USD", at, "streamsocial-billing", "tenant:a"),
+                        new Line("CAP2", "charge", "CAP2", null, 1999, "JPY", at, null, null),
+                        new Line("REF1", "refund", "CAP1", "pay_1", -1999, "USD", at, null, null));
+    }
+
+    @Example
+    void errorsSayWhetherToNarrowRetryOrStop() {
+        byte[] tooLarge =
+                "{\"name\":\"RESULTSET_TOO_LARGE\",\"message\":\"Result set size is greater than the maximum limit\"}"
+                        .getBytes(StandardCharsets.UTF_8);
+        assertThat(PayPalReportPage.decode(400, tooLarge)).isInstanceOf(PayPalReportPage.TooLarge.class);
+        assertThat(PayPalReportPage.decode(401, null))
+                .isEqualTo(new PayPalReportPage.Failed(true, false, "Transaction Search answered 401"));
+        assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(503, null)).transientError())
+                .isTrue();
+        assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(429, null)).transientError())
+                .isTrue();
+        assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(403, null)).transientError())
+                .isFalse();
+        // A 200 without its list, or a line it needs without an amount, fails the page: never half-read.
+        assertThat(PayPalReportPage.decode(200, "{}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(PayPalReportPage.Failed.class);
+        assertThat(PayPalReportPage.decode(200, page(1, info("CAP1", "T0006", "S", "19.999", "USD"))))
+                .isInstanceOf(PayPalReportPage.Failed.class);
+        assertThat(PayPalReportPage.decode(200, page(1, info("CAP1", "T0006", "S", "1", "XXX"))))
+                .isInstanceOf(PayPalReportPage.Failed.class);
+    }
+
+    @Example
+    void datesInPayPalsShapeAndRfc3339() {
+        assertThat(PayPalReportPage.epochSeconds("2026-11-27T08:00:00+0000")).isEqualTo(1_795_766_400L);
+        assertThat(PayPalReportPage.epochSeconds("2026-11-27T01:00:00-0700")).isEqualTo(1_795_766_400L);
+        assertThat(PayPalReportPage.epochSeconds("2026-11-27T08:00:00Z")).isEqualTo(1_795_766_400L);
+        assertThat(PayPalReportPage.epochSeconds("2026-11-27T08:00:00.000+00:00"))
+                .isEqualTo(1_795_766_400L);
+        assertThat(PayPalReportPage.epochSeconds("yesterday")).isNull();
+        assertThat(PayPalReportPage.date(1_795_766_400L)).isEqualTo("2026-11-27T08:00:00Z");
+    }
+
+    @Example
+    void anAnswerOverTheBoundFails() {
+        assertThat(PayPalReportPage.decode(200, new byte[PayPalReportPage.PAGE_BYTES_MAX + 1]))
+                .isInstanceOf(PayPalReportPage.Failed.class);
+    }
+
+    @Property(tries = 3_000)
+    void anyAnswerGivesAResultNeverAnException(@ForAll("bodies") byte[] body, @ForAll("statuses") int status) {
+        assertThat(PayPalReportPage.decode(status, body)).isNotNull();
+    }
+
+    @Provide
+    Arbitrary<byte[]> bodies() {
+        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(40);
+        Arbitrary<Object> value = Arbitraries.oneOf(
+                text.map(s -> (Object) s),
+                Arbitraries.integers().map(i -> (Object) i),
+                Arbitraries.just(null),
+                Arbitraries.just(new JsonObject()),
+                Arbitraries.just(new JsonArray().add(1)));
+        Arbitrary<JsonObject> line = Combinators.combine(
+                        Arbitraries.of("T0006", "T1107", "T0106", "X", ""),
+                        Arbitraries.of("S", "P", "D", "V"),
+                        value,
+                        value,
+                        value)
+                .as((code, st, a, b, c) -> new JsonObject()
+                        .put("transaction_id", a)
+                        .put("transaction_event_code", code)
+                        .put("transaction_status", st)
+                        .put("transaction_initiation_date", b)
+                        .put("paypal_reference_id_type", "TXN")
+                        .put("paypal_reference_id", c)
+                        .put("invoice_id", c)
+                        .put(
+                                "transaction_amount",
+                                new JsonObject().put("currency_code", a).put("value", b)));
+        Arbitrary<byte[]> pages = line.list().ofMaxSize(5).map(ls -> page(1, ls.toArray(JsonObject[]::new)));
+        return Arbitraries.oneOf(
+                Arbitraries.bytes().array(byte[].class).ofMaxSize(200),
+                text.map(s -> s.getBytes(StandardCharsets.UTF_8)),
+                pages,
+                Arbitraries.of(
+                                "{\"transaction_details\":[1,null,\"x\",{\"transaction_info\":[]}],\"total_pages\":1}",
+                                "{\"transaction_details\":{},\"total_pages\":\"1\"}",
+                                "{\"transaction_details\":[],\"total_pages\":\"1\"}",
+                                "{\"transaction_details\":[]}",
+                                "[]",
+                                "null",
+                                "{\"name\":5,\"details\":[{\"issue\":[]}]}")
+                        .map(s -> s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Provide
+    Arbitrary<Integer> statuses() {
+        return Arbitraries.oneOf(Arbitraries.of(200, 400, 401, 422, 429, 500), Arbitraries.integers());
+    }
+}
