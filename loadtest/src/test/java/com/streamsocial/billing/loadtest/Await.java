@@ -7,7 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-/** Test support: polls until a service answers a status, or until outcomes have been published. */
+/** Test support: polls until a service answers a status, a condition holds, or outcomes have been published. */
 final class Await {
     private Await() {}
 
@@ -23,6 +23,18 @@ final class Await {
                 }
             } catch (java.io.IOException notYet) {
                 // Not listening yet.
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    /** Whether {@code condition} held within {@code timeoutMs}, asked every 200 ms. */
+    static boolean until(java.util.concurrent.Callable<Boolean> condition, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (condition.call()) {
+                return true;
             }
             Thread.sleep(200);
         }

@@ -12,6 +12,9 @@ import com.streamsocial.billing.processor.psp.ProviderUnavailableException;
 import com.streamsocial.billing.processor.reconcile.BreakClass;
 import com.streamsocial.billing.processor.reconcile.ProviderAccount;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.JvmProcess;
+import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -40,8 +43,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * PayPal's Orders API through the real sandbox over HTTP, on real Kafka and PostgreSQL: the
  * sandbox's wire behaviour first, then the processor with {@code provider.kind=paypal}: successes in
  * currencies of exponent 2 and 0, declines with their issue codes, lost answers at each step, token
- * expiry, and a batch that fails between the order and the capture. Each ends with one order and at
- * most one capture per payment at the sandbox.
+ * expiry, a batch that fails between the order and the capture, and a processor JVM killed with
+ * SIGKILL between them. Each ends with one order and at most one capture per payment at the sandbox;
+ * the last test then reconciles all of it against PayPal's Transaction Search: 0 breaks, until
+ * breaks are made at the sandbox and repaired.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PayPalProviderIT {
@@ -305,6 +310,88 @@ class PayPalProviderIT {
 
     @Test
     @Order(5)
+    void killedBetweenOrderAndCaptureTheRestartCapturesTheSameOrders() throws Exception {
+        // The sandbox holds every capture unanswered and without effect: the processor, in its own
+        // JVM, records each payment's order and then waits on its capture. SIGKILL there.
+        stack.sandbox.holdPayPalCaptures(true);
+        int outcomesBefore = TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)
+                .size();
+        JvmProcess first = ProcessorProcess.start(crashProcessor());
+        Map<String, String> orderAtKill;
+        try {
+            assertThat(first.awaitLine("processor pp-crash ready", 60_000)).isTrue();
+            for (int i = 0; i < 10; i++) {
+                String method = i % 5 == 4 ? "pm_card_chargeDeclined" : "pm_card_visa";
+                assertThat(pay("pp-kill-" + i, 300 + i, i % 2 == 0 ? "USD" : "JPY", method))
+                        .isEqualTo(202);
+            }
+            assertThat(stack.pg.awaitCount(
+                            "SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-kill-%'"
+                                    + " AND status = 'charging' AND provider_intent IS NOT NULL",
+                            10, 60_000))
+                    .isEqualTo(10);
+            assertThat(Await.until(
+                            () -> stack.get(stack.sandboxUrl() + "/sandbox/paypal/stats")
+                                            .getLong("captures_held")
+                                    > 0,
+                            30_000))
+                    .as("the processor was at the capture step")
+                    .isTrue();
+        } finally {
+            first.kill();
+        }
+        assertThat(first.exitCode()).isEqualTo(137);
+        orderAtKill = new HashMap<>();
+        for (String row : stack.pg.strings(
+                "SELECT payment_id || ' ' || provider_intent FROM payments WHERE idempotency_key LIKE 'pp-kill-%'")) {
+            orderAtKill.put(row.split(" ")[0], row.split(" ")[1]);
+        }
+        assertThat(stack.pg.count("""
+                        SELECT count(*) FROM sandbox.paypal_captures c JOIN payments p ON p.payment_id = c.custom_id
+                        WHERE p.idempotency_key LIKE 'pp-kill-%'""")).as("nothing captured before the kill").isZero();
+
+        // Restarted, with captures let through and a third of all answers lost after their effect.
+        stack.sandbox.holdPayPalCaptures(false);
+        stack.sandbox.setFaults(new SandboxFaults(0, 0, 0, 0.33, 0, 0));
+        JvmProcess second = ProcessorProcess.start(crashProcessor());
+        try {
+            assertThat(second.awaitLine("processor pp-crash ready", 60_000)).isTrue();
+            awaitDecided("pp-kill-", 10);
+            // Published too, before this processor goes: nothing left for a later one to finish.
+            Await.outcomes(stack.infra.kafkaBootstrap(), outcomesBefore + 10, 60_000);
+        } finally {
+            second.kill();
+            stack.sandbox.setFaults(SandboxFaults.NONE);
+        }
+        assertThat(
+                        stack.pg.count(
+                                "SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-kill-%' AND status = 'succeeded'"))
+                .isEqualTo(8);
+        assertThat(stack.pg.count("SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-kill-%'"
+                        + " AND status = 'failed' AND failure_code = 'INSTRUMENT_DECLINED'"))
+                .isEqualTo(2);
+        // Each payment's order is the one recorded before the kill, and the one captured: never a second.
+        for (String row : stack.pg.strings("""
+                SELECT p.payment_id || ' ' || p.provider_intent || ' ' || coalesce(c.order_id, '-')
+                FROM payments p LEFT JOIN sandbox.paypal_captures c ON c.custom_id = p.payment_id
+                WHERE p.idempotency_key LIKE 'pp-kill-%'""")) {
+            String[] f = row.split(" ");
+            assertThat(f[1]).as(f[0]).isEqualTo(orderAtKill.get(f[0]));
+            if (!f[2].equals("-")) {
+                assertThat(f[2]).as(f[0]).isEqualTo(orderAtKill.get(f[0]));
+            }
+        }
+        assertOnePerPayment();
+    }
+
+    private static Map<String, String> crashProcessor() {
+        Map<String, String> props = stack.processorSettings(paypal(
+                Map.of("processor.instanceId", "pp-crash", "processor.httpPort", String.valueOf(FreePorts.pick()))));
+        return props;
+    }
+
+    @Test
+    @Order(6)
     void reconciliationReadsTransactionSearchAndRepairsPayPalsBreaks() throws Exception {
         ProviderAccount paypal =
                 ProviderAccount.paypal(stack.sandboxUrl(), "sandbox-client-id", "sandbox-client-secret");

@@ -117,12 +117,19 @@ final class PayPalSandbox {
     private final Pool pool;
     private final Supplier<SandboxFaults> faults;
     private volatile long tokenTtlS;
+    private volatile boolean holdCaptures;
+    /** Capture requests held so far by {@link #holdCaptures}: they had no effect and got no answer. */
+    private final java.util.concurrent.atomic.AtomicLong capturesHeld = new java.util.concurrent.atomic.AtomicLong();
 
     PayPalSandbox(Vertx vertx, Pool pool, Supplier<SandboxFaults> faults, long tokenTtlS) {
         this.vertx = vertx;
         this.pool = pool;
         this.faults = faults;
         this.tokenTtlS = tokenTtlS;
+    }
+
+    void holdCaptures(boolean hold) {
+        this.holdCaptures = hold;
     }
 
     void setTokenTtlS(long tokenTtlS) {
@@ -306,6 +313,11 @@ final class PayPalSandbox {
     }
 
     private void capture(RoutingContext ctx) {
+        if (holdCaptures) {
+            // No effect and no answer: the client's timeout ends it, and closes the connection.
+            capturesHeld.incrementAndGet();
+            return;
+        }
         if (injectedFailure(ctx)) {
             return;
         }
@@ -640,7 +652,8 @@ final class PayPalSandbox {
                             .put("answers_dropped", r.getLong(5))
                             .put("answers_dropped_then_replayed", r.getLong(6))
                             .put("replays", r.getLong(7))
-                            .put("refunds", r.getLong(8)));
+                            .put("refunds", r.getLong(8))
+                            .put("captures_held", capturesHeld.get()));
                 })
                 .onFailure(e -> send(ctx, internal(e)));
     }

@@ -234,6 +234,17 @@ public final class SandboxProvider extends VerticleBase {
         }
     }
 
+    /**
+     * While on, every PayPal capture request is held unanswered and without effect until its client
+     * gives up on it: the capture never reaches "PayPal". The crash tests use it to stop a processor
+     * between its orders and their captures. Started before {@link #start}, it does nothing.
+     */
+    public void holdPayPalCaptures(boolean hold) {
+        if (paypal != null) {
+            paypal.holdCaptures(hold);
+        }
+    }
+
     @Override
     public Future<?> start() {
         pool = PgBuilder.pool()
