@@ -70,7 +70,10 @@ public final class ServiceMetrics implements AutoCloseable {
                 // Kafka tags a partition's metrics twice, by topic and by its legacy form with the dots
                 // made underscores: one series per partition is enough.
                 .meterFilter(MeterFilter.deny(
-                        id -> id.getName().startsWith("kafka.") && LEGACY_TOPIC_TAGS.contains(id.getTag("topic"))))
+                        // Set.of(...).contains(null) throws: a client-wide metric has no topic tag.
+                        id -> id.getName().startsWith("kafka.")
+                                && id.getTag("topic") != null
+                                && LEGACY_TOPIC_TAGS.contains(id.getTag("topic"))))
                 // Nanoseconds in its name, and process_cpu_usage says the same in base units.
                 .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
                 .meterFilter(new MeterFilter() {
