@@ -253,8 +253,9 @@ public final class BillingStack implements AutoCloseable {
 
                 StreamSocial billing stack is up (%d ms). Ctrl-C stops it%s.
                   gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready, /metrics)
-                  processor   %s   (/health/ready, /metrics)
-                  sandbox     http://localhost:%d   (Stripe subset: /v1/payment_intents, /v1/refunds, /v1/balance_transactions; /sandbox/faults)
+                  processor   %s   (/health/ready, /metrics; provider.kind=%s)
+                  sandbox     http://localhost:%d   (Stripe subset: /v1/payment_intents, /v1/refunds, /v1/balance_transactions;
+                                                     PayPal subset: /v1/oauth2/token, /v2/checkout/orders, /v1/reporting/transactions; /sandbox/faults)
                   kafka       %s   (%s)
                               e.g. kcat -b %s -C -t payments.results -X isolation.level=read_committed
                   postgresql  %s   e.g. psql -h 127.0.0.1 -p %s -U postgres -c 'select status, count(*) from payments group by 1'
@@ -270,6 +271,7 @@ public final class BillingStack implements AutoCloseable {
                         : "; its data stays in " + kept.dir() + " for the next start (--fresh for a throwaway stack)",
                 g.httpPort(),
                 processorUrls(p.httpPort(), processorCount),
+                p.providerKind(),
                 stack.sandboxPort,
                 stack.infra.kafkaBootstrap(),
                 brokers == 1

@@ -17,17 +17,21 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The README's first command, as a user runs it, with {@code --fresh}: {@code java -jar loadtest.jar
- * stack --fresh} starts everything, serves payments end to end, and on SIGTERM (Ctrl-C) stops and leaves
- * nothing behind. (Without {@code --fresh} the stack keeps its data: StackRestartIT.)
- * Ports are free ones here instead of the defaults, so the test never collides with a running stack.
+ * stack --fresh} starts everything, serves payments end to end, {@code processor.jar reconcile} then
+ * exits 0, and on SIGTERM (Ctrl-C) the stack stops and leaves nothing behind; once with each provider
+ * ({@code BILLING_PROVIDER_KIND}: Stripe, the default, and PayPal). (Without {@code --fresh} the stack
+ * keeps its data: StackRestartIT.) Ports are free ones here instead of the defaults, so the test never
+ * collides with a running stack.
  */
 class QuickStartIT {
-    @Test
-    void theStackServesAPaymentEndToEndAndStopsCleanly() throws Exception {
+    @ParameterizedTest(name = "BILLING_PROVIDER_KIND={0}")
+    @ValueSource(strings = {"stripe", "paypal"})
+    void theStackServesAPaymentEndToEndReconcilesAndStopsCleanly(String providerKind) throws Exception {
         Set<String> before = scratchDirs();
         int gatewayPort = FreePorts.pick();
         String java = ProcessHandle.current().info().command().orElse("java");
@@ -35,7 +39,7 @@ class QuickStartIT {
                 .toAbsolutePath();
         // Output to a file: reading a pipe races with the JVM closing it when the process exits.
         Path out = Files.createTempFile("quick-start", ".log");
-        Process stack = new ProcessBuilder(
+        ProcessBuilder command = new ProcessBuilder(
                         java,
                         "-Xmx1g",
                         "-Dstack.kafkaPort=0",
@@ -49,8 +53,9 @@ class QuickStartIT {
                         // Starts empty and deletes everything on exit: what the checks below rely on.
                         "--fresh")
                 .redirectErrorStream(true)
-                .redirectOutput(out.toFile())
-                .start();
+                .redirectOutput(out.toFile());
+        command.environment().put("BILLING_PROVIDER_KIND", providerKind);
+        Process stack = command.start();
         java.util.function.Supplier<List<String>> lines = () -> {
             try {
                 return Files.readAllLines(out, StandardCharsets.UTF_8);
@@ -99,6 +104,35 @@ class QuickStartIT {
             assertThat(status)
                     .as("charged through the stack's sandbox and recorded")
                     .isEqualTo("succeeded");
+            assertThat(lines.get()).anyMatch(l -> l.contains("provider.kind=" + providerKind));
+
+            // The README's reconcile, against this stack's addresses (from its banner), with the same
+            // provider kind: it reads that provider's report, finds the one charge, and exits 0.
+            String banner = String.join("\n", lines.get());
+            Path processorJar = Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar"))
+                    .toAbsolutePath();
+            Path reconcileOut = Files.createTempFile("quick-start-reconcile", ".log");
+            ProcessBuilder reconcile = new ProcessBuilder(
+                            java,
+                            "-jar",
+                            processorJar.toString(),
+                            "reconcile",
+                            "--kafka",
+                            find(banner, "kafka\\s+(127\\.0\\.0\\.1:\\d+)"),
+                            "--pg",
+                            find(banner, "postgresql\\s+(postgresql://\\S+)"),
+                            "--provider",
+                            find(banner, "sandbox\\s+(http://localhost:\\d+)"),
+                            "--report",
+                            Files.createTempFile("quick-start-report", ".json").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(reconcileOut.toFile());
+            reconcile.environment().put("BILLING_PROVIDER_KIND", providerKind);
+            Process r = reconcile.start();
+            assertThat(r.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String report = Files.readString(reconcileOut);
+            assertThat(r.exitValue()).as(report).isZero();
+            assertThat(report).containsPattern("source provider\\s+1 records");
         } finally {
             stack.destroy(); // SIGTERM, as Ctrl-C
             assertThat(stack.waitFor(90, TimeUnit.SECONDS)).isTrue();
@@ -109,6 +143,12 @@ class QuickStartIT {
         assertThat(left)
                 .as("the broker's and the database's data directories are deleted")
                 .isEmpty();
+    }
+
+    private static String find(String text, String regex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("%s in\n%s", regex, text).isTrue();
+        return m.group(1);
     }
 
     private static Set<String> scratchDirs() throws java.io.IOException {
