@@ -138,6 +138,18 @@ public record ProcessorConfig(
         return SANDBOX_SECRET_KEY;
     }
 
+    /**
+     * Default reconciliation window and grace period, ms. PayPal lists a transaction in Transaction
+     * Search up to three hours after it happens: against PayPal itself (not the sandbox on loopback),
+     * a charge younger than that is not yet missing, so the grace is 3 h and the window 6 h, or the
+     * periodic run would report every recent capture as missing_at_provider.
+     */
+    static int[] reconcileDefaults(Settings s) {
+        boolean paypalItself = s.string("provider.kind", "stripe").equals("paypal")
+                && !loopback(s.string("provider.baseUrl", "http://127.0.0.1:8090"));
+        return paypalItself ? new int[] {21_600_000, 10_800_000} : new int[] {3_600_000, 60_000};
+    }
+
     private static boolean loopback(String baseUrl) {
         String host = java.net.URI.create(baseUrl).getHost();
         return "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
@@ -209,8 +221,8 @@ public record ProcessorConfig(
                 s.integer("provider.retryInitialMs", 50),
                 s.integer("provider.retryMaxMs", 2_000),
                 s.integer("reconcile.intervalMs", 900_000),
-                s.integer("reconcile.windowMs", 3_600_000),
-                s.integer("reconcile.graceMs", 60_000),
+                s.integer("reconcile.windowMs", reconcileDefaults(s)[0]),
+                s.integer("reconcile.graceMs", reconcileDefaults(s)[1]),
                 s.integer("reconcile.stuckAfterMs", 300_000),
                 s.integer("processor.stuckCheckMs", 30_000),
                 s.integer("processor.hangingCheckMs", 30_000),

@@ -50,7 +50,8 @@ import java.util.function.Supplier;
  *
  * Idempotency as PayPal's: the first answer under a {@code PayPal-Request-Id}, errors included, is
  * stored and replayed; the same id while its first request runs is 422 {@code
- * PREVIOUS_REQUEST_IN_PROGRESS}. Each answer is committed with its effect in one transaction.
+ * PREVIOUS_REQUEST_IN_PROGRESS}. Each request is one transaction (claim, effect and answer, one
+ * commit), taken after the injected latency so that a slow answer holds no connection.
  */
 final class PayPalSandbox {
     /** The sandbox's client credentials (the processor's defaults while its base URL is loopback). */
@@ -61,8 +62,8 @@ final class PayPalSandbox {
     /** Transaction Search's own largest page. */
     static final int PAGE_SIZE_MAX = 500;
 
-    /** A request id left in progress this long (the sandbox died mid-request) may be used again. */
-    private static final long IN_PROGRESS_ABANDONED_S = 60;
+    /** Requests with an id running at once at most; past it, 429 with {@code Retry-After}. */
+    static final int IN_FLIGHT_REQUESTS_MAX = 10_000;
 
     /** Characters of a {@code PayPal-Request-Id} at most, as PayPal's. */
     private static final int REQUEST_ID_CHARS_MAX = 108;
@@ -118,6 +119,8 @@ final class PayPalSandbox {
     private final Supplier<SandboxFaults> faults;
     private volatile long tokenTtlS;
     private volatile boolean holdCaptures;
+    /** Request ids whose first request is running here: a second one meanwhile is told it is in progress. */
+    private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Capture requests held so far by {@link #holdCaptures}: they had no effect and got no answer. */
     private final java.util.concurrent.atomic.AtomicLong capturesHeld = new java.util.concurrent.atomic.AtomicLong();
 
@@ -249,9 +252,7 @@ final class PayPalSandbox {
             return;
         }
         JsonObject order = body;
-        idempotent(
-                ctx,
-                conn -> latency().compose(v -> create(conn, order, ctx.request().getHeader("PayPal-Request-Id"))));
+        idempotent(ctx, conn -> create(conn, order, ctx.request().getHeader("PayPal-Request-Id")));
     }
 
     private Future<Answer> create(SqlConnection conn, JsonObject body, String requestId) {
@@ -322,10 +323,7 @@ final class PayPalSandbox {
             return;
         }
         String id = ctx.pathParam("id");
-        idempotent(
-                ctx,
-                conn -> latency()
-                        .compose(v -> captureOrder(conn, id, ctx.request().getHeader("PayPal-Request-Id"))));
+        idempotent(ctx, conn -> captureOrder(conn, id, ctx.request().getHeader("PayPal-Request-Id")));
     }
 
     private Future<Answer> captureOrder(SqlConnection conn, String id, String requestId) {
@@ -469,10 +467,7 @@ final class PayPalSandbox {
             return;
         }
         String id = ctx.pathParam("id");
-        idempotent(
-                ctx,
-                conn -> latency()
-                        .compose(v -> refundCapture(conn, id, ctx.request().getHeader("PayPal-Request-Id"))));
+        idempotent(ctx, conn -> refundCapture(conn, id, ctx.request().getHeader("PayPal-Request-Id")));
     }
 
     /** A full refund of the capture (the only kind this sandbox makes); a second one is 422. */
@@ -661,15 +656,18 @@ final class PayPalSandbox {
     // ---- Idempotency by PayPal-Request-Id ----
 
     /**
-     * Claims the request id (committed), then runs {@code work} and stores its answer under the id in
-     * one transaction, then sends it (or loses it, as a fault). Without an id, the work runs once per
-     * request, as PayPal's.
+     * The provider's latency first, holding nothing; then, in one transaction, claims the request id,
+     * runs {@code work} and stores its answer under the id, and commits; then sends the answer (or
+     * loses it, as a fault). A request id already answered gets that answer again; one whose first
+     * request is still running here gets 422 {@code PREVIOUS_REQUEST_IN_PROGRESS}, as PayPal may
+     * answer. Without an id, the work runs once per request, as PayPal's.
      */
     private void idempotent(RoutingContext ctx, Function<SqlConnection, Future<Answer>> work) {
         String requestId = ctx.request().getHeader("PayPal-Request-Id");
         boolean drop = ThreadLocalRandom.current().nextDouble() < faults.get().dropResponseRate();
         if (requestId == null || requestId.isEmpty()) {
-            pool.withTransaction(work::apply)
+            latency()
+                    .compose(v -> pool.withTransaction(work::apply))
                     .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), drop));
             return;
         }
@@ -677,51 +675,73 @@ final class PayPalSandbox {
             send(ctx, problem(400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE", "PayPal-Request-Id is too long"));
             return;
         }
-        pool.preparedQuery("""
-                        INSERT INTO sandbox.paypal_requests AS r (request_id, state) VALUES ($1, 'in_progress')
-                        ON CONFLICT (request_id) DO UPDATE SET state = 'in_progress', status = NULL, body = NULL,
-                            dropped = false, replays = 0, created_at = now()
-                        WHERE r.state = 'in_progress' AND r.created_at < now() - make_interval(secs => $2)
-                        RETURNING request_id""")
-                .execute(Tuple.of(requestId, (double) IN_PROGRESS_ABANDONED_S))
-                .compose(claimed -> {
-                    if (claimed.size() == 1) {
-                        return pool.withTransaction(conn -> work.apply(conn)
+        if (inFlight.size() >= IN_FLIGHT_REQUESTS_MAX) {
+            ctx.response().putHeader("Retry-After", "1");
+            send(ctx, problem(429, "RATE_LIMIT_REACHED", "RATE_LIMIT_REACHED", "Too many requests in flight."));
+            return;
+        }
+        if (!inFlight.add(requestId)) {
+            send(ctx, inProgress());
+            return;
+        }
+        latency()
+                .compose(v -> pool.withTransaction(conn -> conn.preparedQuery(CLAIM)
+                        .execute(Tuple.of(requestId))
+                        .compose(claimed -> claimed.size() == 1
+                                ? work.apply(conn)
                                         .compose(answer -> conn.preparedQuery("""
                                                         UPDATE sandbox.paypal_requests SET state = 'done', status = $2, body = $3, dropped = $4
                                                         WHERE request_id = $1""")
                                                 .execute(Tuple.of(requestId, answer.status(), answer.json(), drop))
-                                                .map(answer)))
-                                .map(a -> {
-                                    send(ctx, a, drop);
-                                    return (Void) null;
-                                })
-                                // Rolled back: nothing happened, so the id is free again (not in progress).
-                                .recover(e -> pool.preparedQuery(
-                                                "DELETE FROM sandbox.paypal_requests WHERE request_id = $1 AND state = 'in_progress'")
+                                                .map(new Sent(answer, drop)))
+                                : conn.preparedQuery("""
+                                                UPDATE sandbox.paypal_requests SET replays = replays + 1
+                                                WHERE request_id = $1 AND state = 'done' RETURNING status, body""")
                                         .execute(Tuple.of(requestId))
-                                        .transform(ignored -> Future.failedFuture(e)));
+                                        .map(rows -> rows.size() == 0
+                                                ? new Sent(inProgress(), false)
+                                                : new Sent(
+                                                        new Answer(
+                                                                rows.iterator()
+                                                                        .next()
+                                                                        .getInteger(0),
+                                                                rows.iterator()
+                                                                        .next()
+                                                                        .getString(1)),
+                                                        false)))))
+                .onComplete(ar -> {
+                    inFlight.remove(requestId);
+                    if (ar.succeeded()) {
+                        send(ctx, ar.result().answer(), ar.result().drop());
+                    } else {
+                        // Rolled back: nothing happened, and the id is free again.
+                        send(ctx, internal(ar.cause()));
                     }
-                    return pool.preparedQuery("""
-                                    UPDATE sandbox.paypal_requests SET replays = replays + 1
-                                    WHERE request_id = $1 AND state = 'done' RETURNING status, body""").execute(Tuple.of(requestId)).map(rows -> {
-                        if (rows.size() == 0) {
-                            send(
-                                    ctx,
-                                    problem(
-                                            422,
-                                            "UNPROCESSABLE_ENTITY",
-                                            "PREVIOUS_REQUEST_IN_PROGRESS",
-                                            "A previous request on this resource is currently in progress."
-                                                    + " Please wait for some time and try again."));
-                        } else {
-                            Row r = rows.iterator().next();
-                            send(ctx, new Answer(r.getInteger(0), r.getString(1)));
-                        }
-                        return null;
-                    });
-                })
-                .onFailure(e -> send(ctx, internal(e)));
+                });
+    }
+
+    /**
+     * Claims a request id inside the request's transaction: a new row, or a row a crash left {@code
+     * in_progress} (an earlier sandbox committed claims apart from their work; this one never does).
+     * A concurrent claim of the same id waits on the key until this transaction ends.
+     */
+    private static final String CLAIM = """
+            INSERT INTO sandbox.paypal_requests AS r (request_id, state) VALUES ($1, 'in_progress')
+            ON CONFLICT (request_id) DO UPDATE SET state = 'in_progress', status = NULL, body = NULL,
+                dropped = false, replays = 0, created_at = now()
+            WHERE r.state = 'in_progress'
+            RETURNING request_id""";
+
+    /** An answer, and whether to lose it after its effect is committed. */
+    private record Sent(Answer answer, boolean drop) {}
+
+    private static Answer inProgress() {
+        return problem(
+                422,
+                "UNPROCESSABLE_ENTITY",
+                "PREVIOUS_REQUEST_IN_PROGRESS",
+                "A previous request on this resource is currently in progress."
+                        + " Please wait for some time and try again.");
     }
 
     // ---- Faults and answers ----

@@ -18,7 +18,7 @@ public final class ReconcileCommand {
     static final String USAGE = """
             usage: java -jar processor.jar [--config FILE] [--<setting>=<value> ...] reconcile [--help] [--hours N | --from T [--to T]] [--repair] [--report FILE]
                    [--kafka HOST:PORT] [--pg URI] [--provider URL] [--provider-key-file FILE]
-                   [--grace-ms MS] [--stuck-after-ms MS] [--group PROCESSOR_GROUP_ID]
+                   [--grace-ms MS (reconcile.graceMs: 60 s, 3 h against PayPal itself)] [--stuck-after-ms MS] [--group PROCESSOR_GROUP_ID]
               T is an ISO-8601 instant (2026-11-27T08:00:00Z) or epoch milliseconds.
               Exit status: 0 no breaks, 1 breaks found (repaired with --repair; lagging ones never are),
               2 usage or run error. foreign_charge (another system's charge) is reported, never counted.
@@ -74,7 +74,7 @@ public final class ReconcileCommand {
         long to = nowMs;
         Long from = null;
         long hours = 24;
-        long graceMs = 60_000;
+        long graceMs = pc.reconcileGraceMs(); // 60 s; 3 h against PayPal itself (its report lags)
         long stuckMs = 300_000;
         boolean repair = false;
         Path report = Path.of("reconciliation-report.json");
