@@ -172,6 +172,12 @@ final class ProviderStack implements AutoCloseable {
 
     /** Reconciliation of the last hour against {@code account}'s settlement report. */
     ReconcileReport reconcile(boolean repair, long graceMs, ProviderAccount account) throws Exception {
+        return reconcile(repair, graceMs, account, 1_000);
+    }
+
+    /** The same, reading every source in pages of {@code pageRecordsMax}. */
+    ReconcileReport reconcile(boolean repair, long graceMs, ProviderAccount account, int pageRecordsMax)
+            throws Exception {
         long now = System.currentTimeMillis();
         Map<String, Object> kafka = Map.of("bootstrap.servers", infra.kafkaBootstrap());
         ReconcileOptions o = new ReconcileOptions(
@@ -185,7 +191,7 @@ final class ProviderStack implements AutoCloseable {
                 kafka,
                 "billing-processor",
                 account,
-                1_000,
+                pageRecordsMax,
                 10_000,
                 null);
         return new Reconciler(vertx, o).run();

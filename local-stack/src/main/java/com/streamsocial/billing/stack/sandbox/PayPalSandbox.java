@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  *   <li>{@code GET /v1/reporting/transactions?start_date&end_date&page_size&page}: captures ({@code
  *       T0006}, with the order's {@code custom_id} and {@code invoice_id}) and refunds ({@code T1107},
  *       negative, referring to their capture) as Transaction Search lists them, oldest first, {@code
- *       page_size} at most {@link #PAGE_SIZE_MAX}.
+ *       page_size} at most {@link #PAGE_SIZE_MAX}; a query matching more than {@link
+ *       #REPORT_LINES_MAX} lines is 400 {@code RESULTSET_TOO_LARGE}, as PayPal's.
  *   <li>{@code POST /v2/payments/captures/{id}/refund}: a full refund, 201 {@code COMPLETED}; a second
  *       is 422 {@code CAPTURE_FULLY_REFUNDED}.
  *   <li>{@code GET /sandbox/paypal/stats}: orders, captures and refunds, per {@code custom_id}, answers lost.
@@ -61,6 +62,9 @@ final class PayPalSandbox {
 
     /** Transaction Search's own largest page. */
     static final int PAGE_SIZE_MAX = 500;
+
+    /** Lines one Transaction Search query may match, as PayPal's; past it, 400 {@code RESULTSET_TOO_LARGE}. */
+    static final int REPORT_LINES_MAX = 10_000;
 
     /** Requests with an id running at once at most; past it, 429 with {@code Retry-After}. */
     static final int IN_FLIGHT_REQUESTS_MAX = 10_000;
@@ -119,6 +123,7 @@ final class PayPalSandbox {
     private final Supplier<SandboxFaults> faults;
     private volatile long tokenTtlS;
     private volatile boolean holdCaptures;
+    private volatile int reportLinesMax = REPORT_LINES_MAX;
     /** Request ids whose first request is running here: a second one meanwhile is told it is in progress. */
     private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Capture requests held so far by {@link #holdCaptures}: they had no effect and got no answer. */
@@ -129,6 +134,10 @@ final class PayPalSandbox {
         this.pool = pool;
         this.faults = faults;
         this.tokenTtlS = tokenTtlS;
+    }
+
+    void setReportLinesMax(int linesMax) {
+        this.reportLinesMax = linesMax;
     }
 
     void holdCaptures(boolean hold) {
@@ -576,6 +585,21 @@ final class PayPalSandbox {
                     long total = 0;
                     for (Row r : rows) {
                         total = r.getLong(11);
+                    }
+                    if (total > reportLinesMax) {
+                        send(
+                                ctx,
+                                new Answer(
+                                        400,
+                                        new JsonObject()
+                                                .put("name", "RESULTSET_TOO_LARGE")
+                                                .put(
+                                                        "message",
+                                                        "Result set size is greater than the maximum limit. Change the filter criteria and try again.")
+                                                .put("debug_id", SandboxProvider.randomId())));
+                        return;
+                    }
+                    for (Row r : rows) {
                         if (r.getString(1) == null) {
                             continue;
                         }

@@ -245,6 +245,17 @@ public final class SandboxProvider extends VerticleBase {
         }
     }
 
+    /**
+     * Lines one Transaction Search query may match before it is refused with {@code
+     * RESULTSET_TOO_LARGE} (PayPal's: 10,000); small ones make reconciliation narrow its date ranges.
+     */
+    public void setPayPalReportLinesMax(int linesMax) {
+        Check.argument(linesMax >= 1, "report lines max must be positive, got %d", linesMax);
+        if (paypal != null) {
+            paypal.setReportLinesMax(linesMax);
+        }
+    }
+
     @Override
     public Future<?> start() {
         pool = PgBuilder.pool()

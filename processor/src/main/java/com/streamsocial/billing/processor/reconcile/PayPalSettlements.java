@@ -21,7 +21,8 @@ import java.util.function.Function;
 
 /**
  * PayPal's settlement report: Transaction Search ({@code GET /v1/reporting/transactions}), read in
- * date ranges of at most {@link PayPalReportPage#RANGE_S_MAX} (PayPal's limit), each page by page,
+ * date ranges of at most {@link PayPalReportPage#RANGE_S_MAX} (PayPal's limit), each page by page
+ * (at most {@link PayPalReportPage#PAGE_SIZE_MAX} lines a page),
  * a range halved whenever PayPal says it matches too many lines; refunds by {@code POST
  * /v2/payments/captures/{id}/refund} under {@code PayPal-Request-Id: refund:<capture id>}. An OAuth2
  * token is fetched with the client credentials and again when PayPal refuses it. A transient error
@@ -39,10 +40,12 @@ final class PayPalSettlements implements SettlementReport {
     private final ProviderAccount account;
     private final ProviderAddress provider;
     private final WebClient web;
+    private final int pageSize;
     private String token;
 
-    PayPalSettlements(ProviderAccount account, WebClient web) {
+    PayPalSettlements(ProviderAccount account, WebClient web, int pageLinesMax) {
         this.account = account;
+        this.pageSize = Math.max(1, Math.min(PayPalReportPage.PAGE_SIZE_MAX, pageLinesMax));
         this.provider = ProviderAddress.of(account.baseUrl());
         this.web = web;
     }
@@ -62,9 +65,14 @@ final class PayPalSettlements implements SettlementReport {
                 PayPalReportPage.Result r = page(range[0], range[1], page);
                 if (r instanceof PayPalReportPage.TooLarge) {
                     if (page > 1 || range[0] == range[1]) {
+                        // One second over PayPal's limit cannot be narrowed; a range that fit on page 1
+                        // and not later grew while being read: either way, no complete report.
                         throw new IllegalStateException(
-                                "Transaction Search cannot list " + PayPalReportPage.date(range[0]) + " .. "
-                                        + PayPalReportPage.date(range[1]) + ": too many lines in one second");
+                                "Transaction Search cannot list " + PayPalReportPage.date(range[0])
+                                        + " .. " + PayPalReportPage.date(range[1])
+                                        + (page > 1
+                                                ? ": the range grew past PayPal's limit while being read; run again"
+                                                : ": more lines in one second than PayPal lists"));
                     }
                     long mid = range[0] + (range[1] - range[0]) / 2;
                     ranges.push(new long[] {mid + 1, range[1]});
@@ -84,7 +92,7 @@ final class PayPalSettlements implements SettlementReport {
                         .addQueryParam("start_date", PayPalReportPage.date(fromS))
                         .addQueryParam("end_date", PayPalReportPage.date(toS))
                         .addQueryParam("fields", "transaction_info")
-                        .addQueryParam("page_size", String.valueOf(PayPalReportPage.PAGE_SIZE_MAX))
+                        .addQueryParam("page_size", String.valueOf(pageSize))
                         .addQueryParam("page", String.valueOf(page))
                         .putHeader("Authorization", bearer)
                         .ssl(provider.ssl())

@@ -64,7 +64,7 @@ public final class Reconciler {
                 .using(vertx)
                 .build();
         WebClient web = WebClient.create(vertx);
-        SettlementReport settlements = SettlementReport.of(o.provider(), web);
+        SettlementReport settlements = SettlementReport.of(o.provider(), web, o.pageRecordsMax());
         try {
             SqlConnection conn = await(pool.getConnection());
             try {

@@ -46,10 +46,13 @@ public interface SettlementReport {
     /** Refunds the whole charge; idempotent per charge (a repeat, or a charge already refunded, is done). */
     void refund(String chargeId, String why) throws Exception;
 
-    /** The report of the account's kind, over {@code web}. */
-    static SettlementReport of(ProviderAccount account, WebClient web) {
+    /**
+     * The report of the account's kind, over {@code web}, asking for pages of at most {@code
+     * pageLinesMax} lines where the provider lets the caller choose (PayPal: up to 500).
+     */
+    static SettlementReport of(ProviderAccount account, WebClient web, int pageLinesMax) {
         return switch (account.kind()) {
-            case "paypal" -> new PayPalSettlements(account, web);
+            case "paypal" -> new PayPalSettlements(account, web, pageLinesMax);
             default -> new StripeSettlements(account, web);
         };
     }
