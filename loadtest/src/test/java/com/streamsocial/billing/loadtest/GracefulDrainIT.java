@@ -142,11 +142,27 @@ class GracefulDrainIT {
                 assertThat(exit)
                         .as("gateway exit status after SIGTERM\n" + gateway.output())
                         .isEqualTo(0);
-                Future.join(new ArrayList<>(endings))
-                        .toCompletionStage()
-                        .toCompletableFuture()
-                        .handle((v, e) -> null)
-                        .get(120, TimeUnit.SECONDS);
+                // Every request ends: answered, refused, or at its own timeouts (60 s for a pooled
+                // connection, 60 s idle). If some have not, say which, rather than a bare timeout.
+                try {
+                    Future.join(new ArrayList<>(endings))
+                            .toCompletionStage()
+                            .toCompletableFuture()
+                            .handle((v, e) -> null)
+                            .get(180, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    long sigterm = sigtermAtMs;
+                    List<String> pending = new ArrayList<>();
+                    for (int i = 0; i < endings.size(); i++) {
+                        if (!endings.get(i).isComplete()) {
+                            pending.add("#" + i);
+                        }
+                    }
+                    throw new AssertionError(pending.size() + " of " + endings.size()
+                            + " requests never ended, 180 s after the gateway's exit (SIGTERM at +"
+                            + (sigterm - t0) + " ms): " + pending.subList(0, Math.min(20, pending.size()))
+                            + "\n" + gateway.output());
+                }
 
                 Set<String> accepted = new HashSet<>();
                 Map<String, Integer> kinds = new HashMap<>();
