@@ -106,6 +106,69 @@ class PayPalReportPageTest {
     }
 
     @Example
+    void boundaries() {
+        // A page of exactly the bound is read; one byte more is not.
+        String empty = "{\"transaction_details\":[],\"total_pages\":0}";
+        byte[] atBound =
+                (empty + " ".repeat(PayPalReportPage.PAGE_BYTES_MAX - empty.length())).getBytes(StandardCharsets.UTF_8);
+        assertThat(PayPalReportPage.decode(200, atBound))
+                .isEqualTo(new PayPalReportPage.Page(java.util.List.of(), 0, 0));
+        // 500 is PayPal's failure (transient), 499 the request's.
+        assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(500, null)).transientError())
+                .isTrue();
+        assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(499, null)).transientError())
+                .isFalse();
+        // Too large, said as a detail's issue; details empty or not objects are just a failure.
+        assertThat(PayPalReportPage.decode(
+                        422,
+                        "{\"name\":\"UNPROCESSABLE_ENTITY\",\"details\":[{\"issue\":\"RESULTSET_TOO_LARGE\"}]}"
+                                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(PayPalReportPage.TooLarge.class);
+        assertThat(PayPalReportPage.decode(422, "{\"details\":[]}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(PayPalReportPage.Failed.class);
+        assertThat(PayPalReportPage.decode(
+                        422, "{\"details\":[\"RESULTSET_TOO_LARGE\"]}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(PayPalReportPage.Failed.class);
+        // A long message is cut at 200 characters.
+        String reason = ((PayPalReportPage.Failed) PayPalReportPage.decode(
+                        400, ("{\"message\":\"" + "m".repeat(250) + "\"}").getBytes(StandardCharsets.UTF_8)))
+                .reason();
+        assertThat(reason).endsWith("m".repeat(200) + "...");
+        assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(
+                                400, ("{\"message\":\"" + "m".repeat(200) + "\"}").getBytes(StandardCharsets.UTF_8)))
+                        .reason())
+                .endsWith(": " + "m".repeat(200));
+        // A refund of nothing (0.00) is still a refund line.
+        var zero = (PayPalReportPage.Page) PayPalReportPage.decode(
+                200,
+                page(
+                        1,
+                        info("REF0", "T1107", "S", "0.00", "USD")
+                                .put("paypal_reference_id", "CAP9")
+                                .put("paypal_reference_id_type", "TXN")));
+        assertThat(zero.lines())
+                .extracting(Line::type, Line::amount)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("refund", 0L));
+    }
+
+    @Example
+    void theInvoiceIdGivesMarkerAndTenantOnlyWhenBothAreThere() {
+        for (String[] c : new String[][] {
+            {"m:t:p", "m", "t"},
+            {"m:t:u:p", "m", "t:u"},
+            {":t:p", null, null},
+            {"m::p", null, null},
+            {"m:p", null, null}
+        }) {
+            var p = (PayPalReportPage.Page) PayPalReportPage.decode(
+                    200, page(1, info("CAP1", "T0006", "S", "1.00", "USD").put("invoice_id", c[0])));
+            assertThat(p.lines().get(0).marker()).as(c[0]).isEqualTo(c[1]);
+            assertThat(p.lines().get(0).tenant()).as(c[0]).isEqualTo(c[2]);
+        }
+        assertThat(PayPalReportPage.epochSeconds(null)).isNull();
+    }
+
+    @Example
     void anAnswerOverTheBoundFails() {
         assertThat(PayPalReportPage.decode(200, new byte[PayPalReportPage.PAGE_BYTES_MAX + 1]))
                 .isInstanceOf(PayPalReportPage.Failed.class);
