@@ -81,7 +81,9 @@ final class PayPalSettlements implements SettlementReport {
                 }
                 PayPalReportPage.Page p = (PayPalReportPage.Page) r;
                 p.lines().forEach(each);
-                pages = p.totalPages();
+                // An empty page ends the range, whatever total_pages says: a report that claims more
+                // pages than it has cannot keep the run asking forever.
+                pages = p.lines().isEmpty() && p.skipped() == 0 ? 0 : p.totalPages();
             }
         }
     }
