@@ -3,14 +3,9 @@ package com.streamsocial.billing.processor.psp;
 import com.streamsocial.billing.events.DecimalAmounts;
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
@@ -206,21 +201,10 @@ public final class PayPalAnswer {
         if (body != null && body.length > StripeAnswer.PROVIDER_ANSWER_BYTES_MAX) {
             return new Retry(false, false, "answer over " + StripeAnswer.PROVIDER_ANSWER_BYTES_MAX + " bytes");
         }
-        if (body == null || body.length == 0) {
-            return null;
-        }
         try {
-            String text = StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
-            return Json.decodeValue(text);
+            return ProviderAnswerBody.json(body);
         } catch (CharacterCodingException e) {
             return new Retry(false, false, "answer is not UTF-8");
-        } catch (DecodeException e) {
-            return null;
         }
     }
 

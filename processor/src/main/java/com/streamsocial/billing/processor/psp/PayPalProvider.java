@@ -80,10 +80,7 @@ public final class PayPalProvider implements PaymentProvider {
         this.address = ProviderAddress.of(options.baseUrl());
         this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
         this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
-        this.basic = "Basic "
-                + Base64.getEncoder()
-                        .encodeToString(
-                                (options.clientId() + ":" + options.clientSecret()).getBytes(StandardCharsets.UTF_8));
+        this.basic = basicAuth(options.clientId(), options.clientSecret());
     }
 
     @Override
@@ -297,6 +294,12 @@ public final class PayPalProvider implements PaymentProvider {
                     tokenRefreshAtMs = requestedAt + lifetimeMs - Math.min(TOKEN_REFRESH_MARGIN_MS, lifetimeMs / 2);
                     return Future.succeededFuture(token);
                 });
+    }
+
+    /** The token endpoint's {@code Authorization}: HTTP Basic of the client id and secret. */
+    public static String basicAuth(String clientId, String clientSecret) {
+        return "Basic "
+                + Base64.getEncoder().encodeToString((clientId + ":" + clientSecret).getBytes(StandardCharsets.UTF_8));
     }
 
     /** A token answer decoded totally: a token and its lifetime, or why there is none. */

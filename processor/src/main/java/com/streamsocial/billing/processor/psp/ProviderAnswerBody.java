@@ -4,9 +4,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.codec.BodyCodec;
 import io.vertx.ext.web.codec.spi.BodyStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The body of a provider's answer, read into memory only up to {@code bytesMax}: past it the call
@@ -22,6 +28,28 @@ public final class ProviderAnswerBody {
     }
 
     private ProviderAnswerBody() {}
+
+    /**
+     * The body's JSON value, decoded strictly: null when the body is empty or not JSON (nested past
+     * the parser's limits included); {@link CharacterCodingException} when its bytes are not UTF-8.
+     * Every provider answer and report page is read through this one decoder.
+     */
+    public static Object json(byte[] body) throws CharacterCodingException {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        String text = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(body))
+                .toString();
+        try {
+            return Json.decodeValue(text);
+        } catch (DecodeException e) {
+            return null;
+        }
+    }
 
     public static BodyCodec<Buffer> capped(int bytesMax) {
         return () -> new Stream(bytesMax);

@@ -2,12 +2,8 @@ package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
@@ -91,21 +87,11 @@ public final class StripeAnswer {
         }
         Object decoded = null;
         boolean utf8 = true;
-        if (body != null && body.length > 0) {
-            try {
-                String text = StandardCharsets.UTF_8
-                        .newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(body))
-                        .toString();
-                decoded = Json.decodeValue(text);
-            } catch (CharacterCodingException e) {
-                utf8 = false;
-            } catch (DecodeException e) {
-                // Not JSON (or nested past the parser's limits): no answer about the payment.
-                decoded = null;
-            }
+        try {
+            // Null when not JSON (or nested past the parser's limits): no answer about the payment.
+            decoded = ProviderAnswerBody.json(body);
+        } catch (CharacterCodingException e) {
+            utf8 = false;
         }
         if (!utf8) {
             return new Retry(false, "HTTP " + status + " answer is not UTF-8");

@@ -1,14 +1,10 @@
 package com.streamsocial.billing.processor.reconcile;
 
 import com.streamsocial.billing.events.DecimalAmounts;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
+import com.streamsocial.billing.processor.psp.ProviderAnswerBody;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -172,18 +168,9 @@ public final class PayPalReportPage {
     }
 
     private static JsonObject json(byte[] body) {
-        if (body == null || body.length == 0) {
-            return null;
-        }
         try {
-            String text = StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
-            return Json.decodeValue(text) instanceof JsonObject o ? o : null;
-        } catch (CharacterCodingException | DecodeException e) {
+            return ProviderAnswerBody.json(body) instanceof JsonObject o ? o : null;
+        } catch (CharacterCodingException e) {
             return null;
         }
     }

@@ -12,7 +12,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Base64;
 import java.util.Deque;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BiFunction;
@@ -187,10 +186,7 @@ final class PayPalSettlements implements SettlementReport {
         if (token != null) {
             return token;
         }
-        String basic = "Basic "
-                + Base64.getEncoder()
-                        .encodeToString(
-                                (account.clientId() + ":" + account.clientSecret()).getBytes(StandardCharsets.UTF_8));
+        String basic = PayPalProvider.basicAuth(account.clientId(), account.clientSecret());
         HttpResponse<Buffer> r;
         try {
             r = await(web.post(provider.port(), provider.host(), provider.path("/v1/oauth2/token"))
