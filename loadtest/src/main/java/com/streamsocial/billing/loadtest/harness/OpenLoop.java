@@ -39,8 +39,6 @@ public final class OpenLoop implements AutoCloseable {
     public static final long REQUEST_TIMEOUT_MS = 30_000;
     /** How many recently accepted payments retries and conflicts pick their key from. */
     public static final int RECENT_KEYS_MAX = 1_024;
-    /** The scheduler's tick: requests due within it are sent together. */
-    public static final long TICK_MS = 1;
     /** Latency histograms track up to this value; anything slower is clamped to it. */
     public static final long LATENCY_MAX_MICROS = 3_600_000_000L;
     /** Progress samples closer together than this are merged into the next one. */
@@ -217,7 +215,6 @@ public final class OpenLoop implements AutoCloseable {
         Schedule schedule = new Schedule(now, rate, (long) (seconds * 1e9));
         long[] next = {0};
         long[] lastSample = {now, outcomes == null ? 0 : outcomes.count()};
-        long[] ticker = new long[1];
         long sampler = vertx.setPeriodic(1_000, id -> {
             if (System.nanoTime() - lastSample[0] < SAMPLE_NANOS_MIN) {
                 // A periodic timer fires its missed runs at once after a stall: one sample covers them.
@@ -228,9 +225,8 @@ public final class OpenLoop implements AutoCloseable {
             samples.add(s);
             progress.accept(s.progressLine());
         });
-        ticker[0] = vertx.setPeriodic(TICK_MS, id -> {
-            long t = System.nanoTime();
-            long due = schedule.dueBy(t);
+        boolean[] finished = {false};
+        new Pacer("open-loop-pacer", schedule, context, due -> {
             while (next[0] < due) {
                 long i = next[0]++;
                 if (outstanding >= o.outstandingMax()) {
@@ -240,39 +236,61 @@ public final class OpenLoop implements AutoCloseable {
                 }
                 dispatch(o.mix().pick(random.nextLong()), schedule.intendedNanos(i));
             }
-            if (next[0] >= schedule.total()) {
-                vertx.cancelTimer(id);
-                awaitOutstanding(() -> {
-                    vertx.cancelTimer(sampler);
-                    Sample last = sample(lastSample);
-                    if (last.intervalSeconds() > 0.05) {
-                        phaseSamples.add(last);
-                        samples.add(last);
-                        progress.accept(last.progressLine());
-                    }
-                    Map<String, long[]> kinds = new TreeMap<>();
-                    byKind.forEach((k, c) -> kinds.put(k.label, c.clone()));
-                    done.complete(new PhaseResult(
-                            rate,
-                            seconds,
-                            (System.nanoTime() - schedule.startNanos()) / 1e9,
-                            schedule.total(),
-                            sent,
-                            answered,
-                            unsent,
-                            expected,
-                            unexpected,
-                            transportErrors,
-                            total,
-                            Map.copyOf(statuses),
-                            kinds,
-                            phaseSamples,
-                            lagAtStart,
-                            lag(),
-                            List.copyOf(unexpectedExamples)));
-                });
+            if (next[0] >= schedule.total() && !finished[0]) {
+                finished[0] = true;
+                awaitOutstanding(() -> finishPhase(
+                        rate,
+                        seconds,
+                        schedule,
+                        sampler,
+                        lastSample,
+                        progress,
+                        samples,
+                        phaseSamples,
+                        lagAtStart,
+                        done));
             }
         });
+    }
+
+    private void finishPhase(
+            double rate,
+            double seconds,
+            Schedule schedule,
+            long sampler,
+            long[] lastSample,
+            Consumer<String> progress,
+            List<Sample> samples,
+            List<Sample> phaseSamples,
+            long lagAtStart,
+            Promise<PhaseResult> done) {
+        vertx.cancelTimer(sampler);
+        Sample last = sample(lastSample);
+        if (last.intervalSeconds() > 0.05) {
+            phaseSamples.add(last);
+            samples.add(last);
+            progress.accept(last.progressLine());
+        }
+        Map<String, long[]> kinds = new TreeMap<>();
+        byKind.forEach((k, c) -> kinds.put(k.label, c.clone()));
+        done.complete(new PhaseResult(
+                rate,
+                seconds,
+                (System.nanoTime() - schedule.startNanos()) / 1e9,
+                schedule.total(),
+                sent,
+                answered,
+                unsent,
+                expected,
+                unexpected,
+                transportErrors,
+                total,
+                Map.copyOf(statuses),
+                kinds,
+                phaseSamples,
+                lagAtStart,
+                lag(),
+                List.copyOf(unexpectedExamples)));
     }
 
     private void awaitOutstanding(Runnable then) {
