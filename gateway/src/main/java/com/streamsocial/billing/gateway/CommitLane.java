@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One group-commit lane: a batcher, one transactional producer and at most one batch in flight. A
  * batch goes through: reserve its ids in PostgreSQL, write it to Kafka in one transaction (billing
- * and metrics events together), mark it accepted, and only then answer every request in it. While one
- * batch commits, the next one fills. Everything here runs on the lane's event loop, except the Kafka
- * calls, which run on the publisher's own thread and come back through {@link Future#fromCompletionStage}.
+ * and metrics events together), and answer every request in it once the transaction commits. While
+ * one batch commits, the next one fills. The committed ids are marked accepted by the next batch's
+ * reserve statement, or on their own when no batch follows: one PostgreSQL round trip per batch.
+ * Everything here runs on the lane's event loop, except the Kafka calls, which run on the
+ * publisher's own thread and come back through {@link Future#fromCompletionStage}.
  */
 public final class CommitLane {
     private static final Logger log = LoggerFactory.getLogger(CommitLane.class);
@@ -42,6 +44,16 @@ public final class CommitLane {
      * every commit; their keys then wait for the restart settlement or the reservation timeout.
      */
     public static final int SETTLEMENTS_IN_FLIGHT_MAX = 4;
+
+    /**
+     * Committed ids not yet marked accepted, at most, per lane. Only a failing database lets them
+     * pile up (each reserve carries all of them); past this the lane sheds new requests with 503
+     * until a mark succeeds, rather than hold ids whose reservations could be taken over.
+     */
+    public static final int UNMARKED_IDS_MAX = 20_000;
+
+    /** Pause before a failed standalone mark is tried again, when no batch carries it meanwhile. */
+    private static final long MARK_RETRY_MS = 200;
 
     /** How a request ends; the HTTP layer turns it into a response. */
     public record Answer(Kind kind, String ledgerStatus, String failureCode, String reason) {
@@ -77,6 +89,16 @@ public final class CommitLane {
     private final GatewayMeters metrics;
     /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
     private final Map<String, Item> inLane = new HashMap<>();
+    /**
+     * Ids committed to Kafka and answered 202 whose accepted mark has not yet committed in PostgreSQL
+     * (waiting for the next statement or carried by one in flight). A reservation that still reads
+     * {@code reserved} for one of them is accepted: a retry is a replay, not a 409.
+     */
+    private final java.util.LinkedHashSet<String> unmarked = new java.util.LinkedHashSet<>();
+    /** The part of {@link #unmarked} that no statement in flight carries yet. */
+    private final List<String> marksWaiting = new ArrayList<>();
+
+    private boolean markInFlight;
 
     private boolean batchInFlight;
     /** Settlements of decided batches still running on this lane, at most SETTLEMENTS_IN_FLIGHT_MAX. */
@@ -131,6 +153,10 @@ public final class CommitLane {
         if (inLane.containsKey(request.paymentId())) {
             return Future.succeededFuture(Answer.of(Answer.Kind.IN_FLIGHT));
         }
+        if (unmarked.size() >= UNMARKED_IDS_MAX) {
+            metrics.shed(GatewayMeters.Shed.STORE_BEHIND);
+            return Future.succeededFuture(Answer.unavailable("store_behind"));
+        }
         Promise<Answer> promise = Promise.promise();
         Item item = new Item(request, promise, System.nanoTime());
         if (!batcher.offer(item, sizeBytes, nowMs())) {
@@ -158,9 +184,15 @@ public final class CommitLane {
             return; // the batch in flight calls back here when it is done
         }
         long now = nowMs();
+        if (batcher.queuedRecords() == 0 && !marksWaiting.isEmpty()) {
+            // No batch to carry the marks: write them now, the lane being idle.
+            flushMarks();
+        }
         if (draining && batcher.queuedRecords() == 0) {
-            drained.tryComplete();
-            return;
+            if (unmarked.isEmpty()) {
+                drained.tryComplete();
+            }
+            return; // a mark in flight calls back here when it is done
         }
         if (batcher.needsDrain(now) || draining) {
             List<Item> batch = batcher.drain();
@@ -199,8 +231,10 @@ public final class CommitLane {
         // Taken before reserving: no record of this batch can carry an earlier timestamp.
         long reservedAtMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        return store.reserve(requests)
+        List<String> carried = takeMarks();
+        return store.reserve(requests, carried)
                 .onComplete(ignored -> stageTime("reserve", t0))
+                .onComplete(ar -> marked(carried, ar.succeeded()))
                 .compose(reservations -> {
                     for (Reservation r : reservations) {
                         if (r.inserted()) {
@@ -238,7 +272,7 @@ public final class CommitLane {
         List<Item> stale = new ArrayList<>();
         for (int k = 0; k < batch.size(); k++) {
             Item item = batch.get(k);
-            Reservation r = reservations.get(k);
+            Reservation r = acceptedIfCommitted(reservations.get(k));
             switch (IdempotencyDecision.decide(item.request().fingerprint(), r, config.reservationTimeoutMs())) {
                 case PUBLISH -> toPublish.add(item);
                 case REPLAY -> {
@@ -313,23 +347,20 @@ public final class CommitLane {
                         committed -> {
                             metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                             metrics.accepted.increment(items.size());
-                            // The Kafka commit is the acceptance point; a failed mark only delays replays.
-                            long t1 = System.nanoTime();
-                            return store.markAccepted(ids)
-                                    .onComplete(ignored -> stageTime("mark_accepted", t1))
-                                    .recover(e -> {
-                                        log.warn("could not mark {} payments accepted: {}", ids.size(), e.toString());
-                                        return Future.succeededFuture();
-                                    })
-                                    .onComplete(ignored -> items.forEach(i -> {
-                                        // DEBUG: one line per payment is too many at INFO under load.
-                                        log.atDebug()
-                                                .addKeyValue(
-                                                        Logging.PAYMENT_ID,
-                                                        i.request().paymentId())
-                                                .log("accepted: published and committed");
-                                        i.answer().complete(Answer.of(Answer.Kind.ACCEPTED));
-                                    }));
+                            // The Kafka commit is the acceptance point. The mark rides on the next
+                            // statement; until it commits, this lane treats the ids as accepted, and a
+                            // crash leaves them to the restart settlement, which finds them published.
+                            unmarked.addAll(ids);
+                            marksWaiting.addAll(ids);
+                            items.forEach(i -> {
+                                // DEBUG: one line per payment is too many at INFO under load.
+                                log.atDebug()
+                                        .addKeyValue(
+                                                Logging.PAYMENT_ID, i.request().paymentId())
+                                        .log("accepted: published and committed");
+                                i.answer().complete(Answer.of(Answer.Kind.ACCEPTED));
+                            });
+                            return Future.<Void>succeededFuture();
                         },
                         failed -> {
                             Throwable cause = ProducerErrors.unwrap(failed);
@@ -409,6 +440,59 @@ public final class CommitLane {
                             .increment();
                     log.warn("could not settle {} reservations after an unknown commit: {}", ids.size(), e.toString());
                 });
+    }
+
+    /** The waiting marks, handed to one statement; {@link #marked} settles them when it ends. */
+    private List<String> takeMarks() {
+        List<String> carried = List.copyOf(marksWaiting);
+        marksWaiting.clear();
+        return carried;
+    }
+
+    /** After a statement that carried {@code carried}: done, or waiting again for the next one. */
+    private void marked(List<String> carried, boolean committed) {
+        if (committed) {
+            carried.forEach(unmarked::remove);
+        } else if (!carried.isEmpty()) {
+            log.warn("could not mark {} payments accepted; the next statement carries them", carried.size());
+            marksWaiting.addAll(0, carried);
+        }
+    }
+
+    /** Marks on their own, when no batch is there to carry them. */
+    private void flushMarks() {
+        if (markInFlight) {
+            return;
+        }
+        markInFlight = true;
+        List<String> carried = takeMarks();
+        long t0 = System.nanoTime();
+        store.markAccepted(carried).onComplete(ar -> {
+            stageTime("mark_accepted", t0);
+            markInFlight = false;
+            marked(carried, ar.succeeded());
+            if (ar.failed()) {
+                // Retried by the next batch, or here after a pause: never in a tight loop.
+                vertx.setTimer(MARK_RETRY_MS, id -> maybeDrain());
+            } else {
+                maybeDrain();
+            }
+        });
+    }
+
+    /** A reservation of this lane's own committed, not yet marked id reads as accepted. */
+    private Reservation acceptedIfCommitted(Reservation r) {
+        if (!r.inserted() && "reserved".equals(r.existingState()) && unmarked.contains(r.paymentId())) {
+            return new Reservation(
+                    r.paymentId(),
+                    false,
+                    r.existingHash(),
+                    "accepted",
+                    r.existingAgeMs(),
+                    r.ledgerStatus(),
+                    r.failureCode());
+        }
+        return r;
     }
 
     private void stageTime(String stage, long startNanos) {

@@ -22,7 +22,9 @@ public final class GatewayMeters {
         AUTH_UNAVAILABLE("auth_unavailable", 503),
         READS_UNAVAILABLE("reads_unavailable", 503),
         /** SIGTERM: the instance drains, the client retries on another. */
-        DRAINING("draining", 503);
+        DRAINING("draining", 503),
+        /** PostgreSQL has not taken the accepted marks of CommitLane.UNMARKED_IDS_MAX committed payments. */
+        STORE_BEHIND("store_behind", 503);
 
         final String reason;
         final int status;

@@ -83,7 +83,8 @@ public final class BillingStack implements AutoCloseable {
     }
 
     /**
-     * {@code brokers} 1 or 3, {@code processors} 1..{@value #PROCESSORS_MAX}; on the locked data
+     * {@code brokers} 1 or 3, {@code processors} 0..{@value #PROCESSORS_MAX} (0: nothing consumes the
+     * billing topic, to measure the gateway's ingest alone); on the locked data
      * directory {@code data}, or fresh when it is null. A 3-broker stack is always fresh.
      */
     public static BillingStack start(Settings settings, int brokers, int processorCount, StackDataDir data)
@@ -91,8 +92,8 @@ public final class BillingStack implements AutoCloseable {
         if (brokers != 1 && brokers != 3) {
             throw new IllegalArgumentException("--brokers must be 1 or 3, got " + brokers);
         }
-        if (processorCount < 1 || processorCount > PROCESSORS_MAX) {
-            throw new IllegalArgumentException("--processors must be 1.." + PROCESSORS_MAX + ", got " + processorCount);
+        if (processorCount < 0 || processorCount > PROCESSORS_MAX) {
+            throw new IllegalArgumentException("--processors must be 0.." + PROCESSORS_MAX + ", got " + processorCount);
         }
         if (brokers != 1 && data != null) {
             throw new IllegalArgumentException("a " + brokers + "-broker stack is always fresh: no data directory");
@@ -308,6 +309,9 @@ public final class BillingStack implements AutoCloseable {
     }
 
     private static String processorUrls(int firstPort, int count) {
+        if (count == 0) {
+            return "none (--processors 0: payments.billing is not consumed)";
+        }
         List<String> urls = new ArrayList<>();
         for (int k = 0; k < count; k++) {
             urls.add("http://localhost:" + (firstPort + k));

@@ -120,8 +120,8 @@ public final class Main implements Callable<Integer> {
 
         @Option(
                 names = "--processors",
-                description = "Processors in one consumer group, 1..4, health on 8081, 8082, ..."
-                        + " (default ${DEFAULT-VALUE})")
+                description = "Processors in one consumer group, 0..4, health on 8081, 8082, ...; 0 leaves"
+                        + " payments.billing unconsumed, to measure the gateway alone (default ${DEFAULT-VALUE})")
         int processors = 1;
 
         @Spec
@@ -129,9 +129,9 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            if ((brokers != 1 && brokers != 3) || processors < 1 || processors > BillingStack.PROCESSORS_MAX) {
+            if ((brokers != 1 && brokers != 3) || processors < 0 || processors > BillingStack.PROCESSORS_MAX) {
                 throw new CommandLine.ParameterException(
-                        spec.commandLine(), "need --brokers 1 or 3 and --processors 1.." + BillingStack.PROCESSORS_MAX);
+                        spec.commandLine(), "need --brokers 1 or 3 and --processors 0.." + BillingStack.PROCESSORS_MAX);
             }
             if (brokers != 1 && data != null && !data.fresh) {
                 throw new CommandLine.ParameterException(

@@ -58,7 +58,19 @@ public final class LedgerStore {
             RETURNING payment_id, provider_intent
             """;
 
-    private static final String RECORD_OUTCOMES = """
+    private static final String RETURNED_COLUMNS = """
+            payment_id, tenant, idempotency_key, request_hash, amount, currency, status,
+            source_partition, source_offset, failure_code, provider_ref,
+            coalesce((extract(epoch FROM decided_at) * 1000)::bigint, 0)
+            """;
+
+    /**
+     * A batch's answers in one statement, so one round trip and one commit: final ones ($1..$5) become
+     * outcomes with their ledger entry; undecided ones ($6..$8: pending, or a mismatch) keep the row
+     * charging with what to ask about and why. It returns what is stored for every final answer: the
+     * rows it updated as updated, and the others (decided first by another instance) as they were.
+     */
+    private static final String RECORD = """
             WITH o AS (
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
                     AS t(id, status, provider_ref, failure_code, intent)
@@ -67,22 +79,21 @@ public final class LedgerStore {
                                       failure_code = o.failure_code, decided_at = now(),
                                       provider_intent = coalesce(o.intent, p.provider_intent), provider_status = NULL
                 FROM o WHERE p.payment_id = o.id AND p.status IN ('claimed', 'charging')
-                RETURNING p.payment_id, p.status, p.amount, p.currency
+                RETURNING p.*
             ), led AS (
                 INSERT INTO ledger_entries (payment_id, kind, amount, currency)
                 SELECT payment_id, 'charge', amount, currency FROM upd WHERE status = 'succeeded'
                 ON CONFLICT (payment_id) WHERE kind = 'charge' DO NOTHING
-                RETURNING payment_id
+            ), undecided AS (
+                UPDATE payments p SET provider_intent = t.intent, provider_status = t.why
+                FROM unnest($6::text[], $7::text[], $8::text[]) AS t(id, intent, why)
+                WHERE p.payment_id = t.id AND p.status = 'charging'
             )
-            SELECT count(*) FROM upd
-            """;
-
-    /** An answer that decides nothing yet: the row stays charging, with what to ask about and why. */
-    private static final String RECORD_UNDECIDED = """
-            UPDATE payments p SET provider_intent = t.intent, provider_status = t.why
-            FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, intent, why)
-            WHERE p.payment_id = t.id AND p.status = 'charging'
-            """;
+            SELECT %1$s FROM upd
+            UNION ALL
+            SELECT %1$s FROM payments
+            WHERE payment_id = ANY($1::text[]) AND payment_id NOT IN (SELECT payment_id FROM upd)
+            """.formatted(RETURNED_COLUMNS);
 
     private static final String RECORD_CONFLICTS = """
             INSERT INTO idempotency_conflicts (tenant, idempotency_key, payment_id, stored_hash, conflicting_hash,
@@ -105,45 +116,51 @@ public final class LedgerStore {
 
     /**
      * Plans a batch and claims its new payments ({@code charging}, committed before this future
-     * completes, so that a crash after it leaves a recovery point), in one transaction.
+     * completes, so that a crash after it leaves a recovery point). The claim commits on its own, in
+     * one round trip: when every candidate is new (the common case) nothing else is written. Rows it
+     * did not insert are then loaded, and replays marked, in one transaction. A crash between the two
+     * re-reads the batch, and the planner sees the committed claims as this very record's: a replay.
      */
     public Future<Claim> claim(List<InputRecord> batch) {
         Map<String, String> intents = new HashMap<>();
-        return pool.withTransaction(conn -> claimAndPlan(conn, batch, intents)).map(plan -> new Claim(plan, intents));
-    }
-
-    /**
-     * Records the provider's answers in one transaction: final ones as outcomes with their ledger
-     * entry, undecided ones as what to ask about later. Returns the stored outcomes to emit.
-     */
-    public Future<List<StoredPayment>> record(List<PaymentProvider.ChargeResult> results) {
-        return pool.withTransaction(conn -> recordOutcomes(conn, results));
-    }
-
-    private Future<Plan> claimAndPlan(SqlConnection conn, List<InputRecord> batch, Map<String, String> intents) {
         List<InputRecord> candidates = BatchPlanner.claimCandidates(batch);
         if (candidates.isEmpty()) {
-            return Future.succeededFuture(BatchPlanner.plan(batch, Set.of(), Map.of()));
+            return Future.succeededFuture(new Claim(BatchPlanner.plan(batch, Set.of(), Map.of()), intents));
         }
-        return conn.preparedQuery(CLAIM).execute(claimTuple(candidates)).compose(inserted -> {
+        return pool.preparedQuery(CLAIM).execute(claimTuple(candidates)).compose(inserted -> {
             Set<String> insertedIds = new HashSet<>();
             inserted.forEach(r -> insertedIds.add(r.getString(0)));
             List<String> others = candidates.stream()
                     .map(r -> r.event().paymentId())
                     .filter(id -> !insertedIds.contains(id))
                     .toList();
-            Future<Map<String, StoredPayment>> existing = others.isEmpty()
-                    ? Future.succeededFuture(Map.of())
-                    : conn.preparedQuery(LOAD)
+            if (others.isEmpty()) {
+                Plan plan = BatchPlanner.plan(batch, insertedIds, Map.of());
+                return recordConflicts(pool, plan).map(v -> new Claim(plan, intents));
+            }
+            return pool.withTransaction(conn -> conn.preparedQuery(LOAD)
                             .execute(Tuple.of((Object) others.toArray(String[]::new)))
-                            .map(LedgerStore::byId);
-            return existing.compose(rows -> {
-                Plan plan = BatchPlanner.plan(batch, insertedIds, rows);
-                return markCharging(conn, plan, insertedIds, intents)
-                        .compose(v -> recordConflicts(conn, plan))
-                        .map(plan);
-            });
+                            .map(LedgerStore::byId)
+                            .compose(rows -> {
+                                Plan plan = BatchPlanner.plan(batch, insertedIds, rows);
+                                return markCharging(conn, plan, insertedIds, intents)
+                                        .compose(v -> recordConflicts(conn, plan))
+                                        .map(plan);
+                            }))
+                    .map(plan -> new Claim(plan, intents));
         });
+    }
+
+    /**
+     * Records the provider's answers in one statement (one round trip, one commit): final ones as
+     * outcomes with their ledger entry, undecided ones as what to ask about later. Returns the stored
+     * outcomes to emit.
+     */
+    public Future<List<StoredPayment>> record(List<PaymentProvider.ChargeResult> results) {
+        if (results.isEmpty()) {
+            return Future.succeededFuture(new ArrayList<>());
+        }
+        return recordOutcomes(pool, results);
     }
 
     /**
@@ -170,7 +187,7 @@ public final class LedgerStore {
         });
     }
 
-    private static Future<Void> recordConflicts(SqlConnection conn, Plan plan) {
+    private static Future<Void> recordConflicts(io.vertx.sqlclient.SqlClient conn, Plan plan) {
         if (plan.conflicts().isEmpty()) {
             return Future.succeededFuture();
         }
@@ -199,33 +216,15 @@ public final class LedgerStore {
 
     /**
      * Records final answers as outcomes with their ledger entry, and undecided ones (pending, or a
-     * mismatch) as the intent to ask about later; returns only the outcomes to emit.
+     * mismatch) as the intent to ask about later; returns only the outcomes to emit. Whatever is
+     * stored after the statement is the truth to emit, even if another instance decided first.
      */
     private static Future<List<StoredPayment>> recordOutcomes(
-            SqlConnection conn, List<PaymentProvider.ChargeResult> results) {
+            io.vertx.sqlclient.SqlClient client, List<PaymentProvider.ChargeResult> results) {
         List<PaymentProvider.ChargeResult> decided = new ArrayList<>();
         List<PaymentProvider.ChargeResult> undecided = new ArrayList<>();
         for (PaymentProvider.ChargeResult r : results) {
             (r.verdict().isFinal() ? decided : undecided).add(r);
-        }
-        Future<Void> open = undecided.isEmpty()
-                ? Future.succeededFuture()
-                : conn.preparedQuery(RECORD_UNDECIDED)
-                        .execute(Tuple.of(
-                                undecided.stream()
-                                        .map(PaymentProvider.ChargeResult::paymentId)
-                                        .toArray(String[]::new),
-                                undecided.stream()
-                                        .map(PaymentProvider.ChargeResult::intentId)
-                                        .toArray(String[]::new),
-                                undecided.stream()
-                                        .map(r -> r.verdict() == PaymentProvider.Verdict.MISMATCH
-                                                ? "mismatch: " + r.detail()
-                                                : r.detail())
-                                        .toArray(String[]::new)))
-                        .mapEmpty();
-        if (decided.isEmpty()) {
-            return open.map(v -> new ArrayList<>());
         }
         int n = decided.size();
         String[] ids = new String[n],
@@ -241,10 +240,15 @@ public final class LedgerStore {
             codes[i] = r.failureCode();
             intents[i] = r.intentId();
         }
-        // Whatever is stored after the update is the truth to emit, even if another instance decided first.
-        return open.compose(
-                        v -> conn.preparedQuery(RECORD_OUTCOMES).execute(Tuple.of(ids, statuses, refs, codes, intents)))
-                .compose(v -> conn.preparedQuery(LOAD).execute(Tuple.of((Object) ids)))
+        String[] openIds =
+                undecided.stream().map(PaymentProvider.ChargeResult::paymentId).toArray(String[]::new);
+        String[] openIntents =
+                undecided.stream().map(PaymentProvider.ChargeResult::intentId).toArray(String[]::new);
+        String[] openWhy = undecided.stream()
+                .map(r -> r.verdict() == PaymentProvider.Verdict.MISMATCH ? "mismatch: " + r.detail() : r.detail())
+                .toArray(String[]::new);
+        return client.preparedQuery(RECORD)
+                .execute(Tuple.wrap(new Object[] {ids, statuses, refs, codes, intents, openIds, openIntents, openWhy}))
                 .map(rows -> new ArrayList<>(byId(rows).values().stream()
                         .filter(p -> p.status().isFinal())
                         .toList()));

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# The throughput yardstick (issue 17): every figure of the Performance table, in one quiet session,
+# beside the references measured in the same session. Usage:
+#   loadtest/bench/yardstick.sh [JAR] [OUTDIR] [sections...]
+# JAR defaults to loadtest/target/loadtest.jar, OUTDIR to docs/bench/<UTC date>-yardstick. Sections
+# (default: all, in this order):
+#   refs     bare Vert.x 5 (wrk -t1 -c$CONNS, a fresh ~200-byte payment per request) and Kafka's
+#            transactional ProducerPerformance on a stack's broker
+#   ingest   the gateway alone (stack --processors 0, approve-all): nothing consumes payments.billing
+#   aa       end to end, provider approve-all: ingest and processing together
+#   sb       end to end, the sandbox (Stripe subset over HTTP, its own PostgreSQL writes)
+#   latency  one processor draining with the sandbox answering in 100-300 ms, default settings
+#   first    a fresh stack's first `run --rate 500 --duration 30s`, as the README's quick start does
+#   harness  the load generator's own CPU per request at 10,000/s against bare Vert.x, on one core
+# Each load section warms up for $WARMUP_S seconds, then measures $RUNS windows of $MEASURE_S seconds;
+# summary.md gets the medians, each rate as a ratio to bare Vert.x, and CPU per payment split by
+# thread group of the stack's JVM, PostgreSQL and the load generator. Never run two benchmarks at once.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+JAR=$(readlink -f "${1:-$ROOT/loadtest/target/loadtest.jar}")
+OUT=${2:-$ROOT/docs/bench/$(date -u +%F)-yardstick}
+shift $(($# > 2 ? 2 : $#))
+SECTIONS=${*:-refs ingest aa sb latency first harness}
+RUNS=${RUNS:-3}
+WARMUP_S=${WARMUP_S:-60}
+MEASURE_S=${MEASURE_S:-20}
+CONNS=${CONNS:-256}
+LATENCY_EVENTS=${LATENCY_EVENTS:-20000}
+BENCH=$ROOT/loadtest/bench
+mkdir -p "$OUT"
+OUT=$(readlink -f "$OUT")
+HZ=$(getconf CLK_TCK)
+STACK=
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 2; }
+# Kafka's own tools (ProducerPerformance, TopicCommand), resolved once from Maven Central.
+KCP_FILE=$ROOT/loadtest/target/kafka-tools.cp
+[ -f "$KCP_FILE" ] || (cd "$ROOT" && ./mvnw -q -B -f loadtest/bench/kafka-tools-pom.xml \
+    dependency:build-classpath -Dmdep.outputFile="$KCP_FILE" >/dev/null)
+KCP=$(cat "$KCP_FILE")
+
+log() { echo "$*" | tee -a "$OUT/yardstick.log"; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+row() { echo "$1" >>"$OUT/rows.tsv"; } # section, measure, value, unit
+
+stack_start() { # label, stack flags (--processors N), JVM flags...
+    local label=$1 flags=$2
+    shift 2
+    # shellcheck disable=SC2086
+    java -Dpg.sharedPreloadLibraries=pg_stat_statements "$@" -jar "$JAR" stack --fresh $flags \
+        >"$OUT/$label-stack.log" 2>&1 &
+    STACK=$!
+    for _ in $(seq 180); do grep -q "stack is up" "$OUT/$label-stack.log" && break; sleep 1; done
+    grep -q "stack is up" "$OUT/$label-stack.log" || { tail -30 "$OUT/$label-stack.log"; exit 1; }
+    psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null 2>&1
+    log "== stack $label up (pid $STACK) $(date -u +%T)"
+}
+stack_stop() {
+    [ -n "$STACK" ] || return 0
+    kill "$STACK" 2>/dev/null
+    wait "$STACK" 2>/dev/null
+    STACK=
+    sleep 2
+}
+trap stack_stop EXIT
+
+pg_pids() { # the embedded postmaster on 5433 and its children
+    local pm
+    pm=$(ss -ltnpH 'sport = :5433' 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    [ -n "$pm" ] && { echo "$pm"; pgrep -P "$pm"; }
+}
+ticks() { # summed utime+stime (clock ticks) of the given pids
+    local t=0 p
+    for p in "$@"; do
+        [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$t"
+}
+# Clock ticks of the stack JVM's threads, by group (the thread name's first 15 characters, classified).
+thread_groups() {
+    local t
+    for t in /proc/"$STACK"/task/*; do
+        sed -E 's/^[0-9]+ \((.*)\) [A-Z] (.*)$/\1\t\2/' "$t/stat" 2>/dev/null
+    done | awk -F'\t' '{
+        split($2, f, " "); n = $1; c = f[12] + f[13]
+        if (n ~ /^C[12] CompilerThre/) g = "jit"
+        else if (n ~ /^vert\.x-eventloo/) g = "event_loops"
+        else if (n ~ /^processor-kafka/) g = "processor_loops"
+        else if (n ~ /^(kafka-producer-|kafka-tx-|kafka-coordinat|kafka-admin-cli|processor-hangi)/) g = "kafka_clients"
+        else if (n ~ /^(data-plane-kafk|TxnMarkerSender|AddPartitionsTo|group-coordinat|ExpirationReape|executor-|kafka-[0-9]+-|quorum-|raft-|controller-|broker-|share-|transaction-|kafka-scheduler|kafka-log-|ReplicaFetcher|LogDirFailure|data-plane-)/) g = "kafka_broker"
+        else if (n ~ /^(GC Thread|G1 |VM Thread|VM Periodic)/) g = "gc_vm"
+        else g = "other"
+        s[g] += c
+    } END { for (g in s) print g, s[g] }'
+}
+snapshot() { # file: thread groups, postgres, outcomes, accepted
+    { thread_groups; echo "postgres $(ticks $(pg_pids))"; } >"$1"
+}
+metric() { # url name: the value of the first sample of that metric
+    curl -s "$1" | awk -v m="$2" '$1 == m || index($1, m "{") == 1 {print $2; exit}'
+}
+outcomes() { metric localhost:8081/metrics processor_outcomes_emitted_total; }
+accepted_total() { metric localhost:8080/metrics gateway_payments_accepted_total; }
+
+# One measured window under wrk: rates, and CPU per payment by group (including wrk's own CPU).
+wrk_window() { # label url count_outcomes(0/1)
+    local label=$1 url=$2 with_outcomes=$3 a0 a1 o0=0 o1=0 w
+    snapshot "$OUT/$label.cpu0"
+    a0=$(accepted_total)
+    [ "$with_outcomes" = 1 ] && o0=$(outcomes)
+    /usr/bin/time -f "%U %S" -o "$OUT/$label.wrktime" \
+        wrk -t1 -c"$CONNS" -d"${MEASURE_S}s" -s "$BENCH/post.lua" "$url" >"$OUT/$label.wrk" 2>&1
+    snapshot "$OUT/$label.cpu1"
+    a1=$(accepted_total)
+    [ "$with_outcomes" = 1 ] && o1=$(outcomes)
+    w=$(tail -1 "$OUT/$label.wrktime" | awk '{print $1 + $2}')
+    local n=$(( ${a1%.*} - ${a0%.*} )) p=$(( ${o1%.*} - ${o0%.*} ))
+    awk -v n="$n" -v p="$p" -v w="$w" -v hz="$HZ" -v s="$MEASURE_S" -v l="$label" -v wo="$with_outcomes" '
+        FNR == NR { b[$1] = $2; next } { d[$1] = $2 - b[$1] }
+        END {
+            printf "%s accepted_per_s %.0f\n", l, n / s
+            if (wo == 1) { printf "%s processed_per_s %.0f\n%s lag_growth %d\n", l, p / s, l, n - p }
+            tot = 0
+            for (g in d) { us = 1e6 * d[g] / hz / n; tot += us; printf "%s cpu_us_%s %.0f\n", l, g, us }
+            printf "%s cpu_us_total_without_loadgen %.0f\n", l, tot
+            printf "%s cpu_us_loadgen %.0f\n", l, 1e6 * w / n
+        }' "$OUT/$label.cpu0" "$OUT/$label.cpu1" | tee -a "$OUT/windows.txt"
+    grep -E 'Non-2xx|Socket errors' "$OUT/$label.wrk" | sed "s/^/$label /" | tee -a "$OUT/windows.txt"
+}
+medians_of() { # section prefix -> median of each measure over its windows
+    local prefix=$1 m
+    for m in $(grep "^$prefix-[0-9]* " "$OUT/windows.txt" | awk '{print $2}' | sort -u); do
+        echo "$prefix $m $(grep "^$prefix-[0-9]* $m " "$OUT/windows.txt" | awk '{print $3}' | median)"
+    done | tee -a "$OUT/medians.txt"
+}
+pgss() { # label: the statements by total time since the last reset
+    psql -h 127.0.0.1 -p 5433 -U postgres -c "SELECT calls, rows, round(total_exec_time::numeric) AS total_ms,
+        round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" >"$OUT/$1-pgss.txt" 2>&1
+    psql -h 127.0.0.1 -p 5433 -U postgres -c "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del
+        FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd > 0 ORDER BY 1" >"$OUT/$1-tables.txt" 2>&1
+}
+load_section() { # label stack-flags with_outcomes JVM flags...
+    local label=$1 flags=$2 wo=$3 i
+    shift 3
+    stack_start "$label" "$flags" "$@"
+    log "== $label: wrk warm-up ${WARMUP_S}s"
+    wrk -t1 -c"$CONNS" -d"${WARMUP_S}s" -s "$BENCH/post.lua" http://127.0.0.1:8080/v1/payments >"$OUT/$label-warmup.wrk" 2>&1
+    [ "$wo" = 1 ] && sleep 5 # let the processor catch up with the warm-up's backlog
+    psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'SELECT pg_stat_statements_reset()' >/dev/null 2>&1
+    for i in $(seq "$RUNS"); do
+        wrk_window "$label-$i" http://127.0.0.1:8080/v1/payments "$wo"
+        [ "$wo" = 1 ] && sleep 3
+    done
+    pgss "$label"
+    medians_of "$label"
+    stack_stop
+}
+
+section_refs() {
+    log "== bare Vert.x 5, wrk -t1 -c$CONNS -d${MEASURE_S}s"
+    java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
+    local bare=$! i
+    sleep 4
+    wrk -t1 -c"$CONNS" -d10s -s "$BENCH/post.lua" http://127.0.0.1:9999/ >/dev/null 2>&1
+    for i in $(seq "$RUNS"); do
+        wrk -t1 -c"$CONNS" -d"${MEASURE_S}s" -s "$BENCH/post.lua" http://127.0.0.1:9999/ \
+            | awk -v l="bare-$i" '/Requests\/sec/ {print l, "accepted_per_s", $2}' | tee -a "$OUT/windows.txt"
+    done
+    kill "$bare"
+    wait "$bare" 2>/dev/null
+    medians_of bare
+    log "== Kafka ProducerPerformance, transactional (20 ms transactions), 400 B records, acks=all"
+    stack_start kafka "--processors 0"
+    java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \
+        --topic bench.perf --partitions 3 --replication-factor 1 >/dev/null 2>&1
+    for i in $(seq "$RUNS"); do
+        java -cp "$KCP" org.apache.kafka.tools.ProducerPerformance --topic bench.perf --num-records 300000 \
+            --record-size 400 --throughput -1 --transactional-id "bench-tx-$i-$RANDOM" --transaction-duration-ms 20 \
+            --producer-props bootstrap.servers=127.0.0.1:9092 acks=all enable.idempotence=true 2>/dev/null \
+            | tail -1 | tee -a "$OUT/kafka-tx.txt" \
+            | awk -v l="kafka-$i" '{print l, "records_per_s", $4}' | tee -a "$OUT/windows.txt"
+    done
+    medians_of kafka
+    stack_stop
+}
+section_ingest() { load_section ingest "--processors 0" 0 -Dprovider.kind=approve-all; }
+section_aa() { load_section aa "" 1 -Dprovider.kind=approve-all; }
+section_sb() { load_section sb "" 1; }
+
+section_latency() {
+    stack_start latency "" '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}'
+    local i
+    java -jar "$JAR" drain --events 5000 --provider sandbox-100-300ms --report "$OUT/latency-warmup" \
+        >"$OUT/latency-warmup.txt" 2>&1
+    for i in $(seq "$RUNS"); do
+        java -jar "$JAR" drain --events "$LATENCY_EVENTS" --provider sandbox-100-300ms --report "$OUT/latency-$i" \
+            >"$OUT/latency-$i.txt" 2>&1
+        grep -oE '= [0-9.]+ records/s' "$OUT/latency-$i.txt" | grep -oE '[0-9.]+' \
+            | awk -v l="latency-$i" '{print l, "processed_per_s", $1}' | tee -a "$OUT/windows.txt"
+    done
+    medians_of latency
+    stack_stop
+}
+
+section_first() {
+    local i
+    for i in $(seq "$RUNS"); do
+        stack_start "first-$i" ""
+        java -jar "$JAR" run --rate 500 --duration 30s --report "$OUT/first-$i" >"$OUT/first-$i.txt" 2>&1
+        awk -v l="first-$i" '
+            /^answered\/s:/ {print l, "answered_per_s", $2}
+            /^latency ms p50/ {print l, "p50_ms", $8; print l, "p99_ms", $12}
+            /^unexpected answers:/ {print l, "unexpected", $3}' "$OUT/first-$i.txt" | tee -a "$OUT/windows.txt"
+        stack_stop
+    done
+    medians_of first
+}
+
+section_harness() {
+    log "== the load generator alone: run --rate 10000 --duration 60s on core 0, bare Vert.x on core 1"
+    taskset -c 1 java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare-h.log" 2>&1 &
+    local bare=$! i hp t1 t2
+    sleep 4
+    for i in $(seq "$RUNS"); do
+        taskset -c 0 /usr/bin/time -f "%U %S" -o "$OUT/harness-$i.time" java -jar "$JAR" run \
+            --url http://127.0.0.1:9999/ --rate 10000 --duration 60s --no-lag --report "$OUT/harness-$i" \
+            >"$OUT/harness-$i.txt" 2>&1 &
+        sleep 20
+        hp=$(pgrep -f "report $OUT/harness-$i\$" | head -1)
+        t1=$(ticks "$hp")
+        sleep 30
+        t2=$(ticks "$hp")
+        wait
+        local sent
+        sent=$(awk '/^sent:/ {print $2}' "$OUT/harness-$i.txt")
+        awk -v l="harness-$i" -v hz="$HZ" -v d=$((t2 - t1)) -v sent="$sent" '
+            /^answered\/s:/ {print l, "answered_per_s", $2}
+            /^unsent/ {print l, "unsent", $NF}
+            END {print l, "cpu_us_per_request_steady", 1e6 * d / hz / 300000}' "$OUT/harness-$i.txt" \
+            | tee -a "$OUT/windows.txt"
+        awk -v l="harness-$i" -v sent="$sent" '{print l, "cpu_us_per_request_whole_run", 1e6 * ($1 + $2) / sent}' \
+            "$OUT/harness-$i.time" | tee -a "$OUT/windows.txt"
+    done
+    kill "$bare"
+    wait "$bare" 2>/dev/null
+    medians_of harness
+}
+
+summary() {
+    local bare
+    bare=$(awk '$1 == "bare" && $2 == "accepted_per_s" {print $3}' "$OUT/medians.txt" | tail -1)
+    {
+        echo "# Yardstick $(date -u +%FT%TZ)"
+        echo
+        echo "Jar: \`$JAR\` ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)); RUNS=$RUNS, warm-up ${WARMUP_S}s,"
+        echo "windows of ${MEASURE_S}s, wrk -t1 -c$CONNS. Medians of $RUNS. CPU in µs per payment accepted in the window."
+        echo
+        echo "| section | measure | median | ÷ bare Vert.x |"
+        echo "|---|---|---:|---:|"
+        awk -v bare="$bare" '{
+            r = ($2 ~ /_per_s$/ && bare > 0 && $1 != "kafka" && $1 != "harness") ? sprintf("%.3f×", $3 / bare) : ""
+            printf "| %s | %s | %s | %s |\n", $1, $2, $3, r }' "$OUT/medians.txt"
+    } >"$OUT/summary.md"
+    cat "$OUT/summary.md"
+}
+
+for s in $SECTIONS; do
+    log "== section $s $(date -u +%T), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    "section_$s"
+done
+summary
