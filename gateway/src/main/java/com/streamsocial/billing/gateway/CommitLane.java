@@ -4,6 +4,7 @@ import com.streamsocial.billing.events.MetricsEvent;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.batch.GroupCommitBatcher;
+import com.streamsocial.billing.gateway.dedup.CommittedIds;
 import com.streamsocial.billing.gateway.dedup.IdempotencyDecision;
 import com.streamsocial.billing.gateway.dedup.Reservation;
 import com.streamsocial.billing.gateway.http.PaymentRequest;
@@ -46,7 +47,7 @@ public final class CommitLane {
     public static final int SETTLEMENTS_IN_FLIGHT_MAX = 4;
 
     /**
-     * Committed ids not yet marked accepted, at most, per lane. Only a failing database lets them
+     * Committed ids not yet marked accepted, at most, per process ({@link CommittedIds}). Only a failing database lets them
      * pile up (each reserve carries all of them); past this the lane sheds new requests with 503
      * until a mark succeeds, rather than hold ids whose reservations could be taken over.
      */
@@ -90,11 +91,12 @@ public final class CommitLane {
     /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
     private final Map<String, Item> inLane = new HashMap<>();
     /**
-     * Ids committed to Kafka and answered 202 whose accepted mark has not yet committed in PostgreSQL
-     * (waiting for the next statement or carried by one in flight). A reservation that still reads
-     * {@code reserved} for one of them is accepted: a retry is a replay, not a 409.
+     * Ids committed to Kafka whose accepted mark a statement may not see yet, of every lane of this
+     * process. A reservation that still reads {@code reserved} for one of them is accepted: a retry is
+     * a replay, not a 409. Another gateway instance cannot know them, and answers such a retry 409
+     * until the mark commits: one batch cycle at most while PostgreSQL answers.
      */
-    private final java.util.LinkedHashSet<String> unmarked = new java.util.LinkedHashSet<>();
+    private final CommittedIds committedIds;
     /** The part of {@link #unmarked} that no statement in flight carries yet. */
     private final List<String> marksWaiting = new ArrayList<>();
 
@@ -126,7 +128,8 @@ public final class CommitLane {
             IntentStore store,
             ReservationSettlement settlement,
             BatchFaults faults,
-            GatewayMeters metrics) {
+            GatewayMeters metrics,
+            CommittedIds committedIds) {
         this.vertx = vertx;
         this.context = context;
         this.config = config;
@@ -135,6 +138,7 @@ public final class CommitLane {
         this.settlement = settlement;
         this.faults = faults;
         this.metrics = metrics;
+        this.committedIds = committedIds;
         this.batcher = new GroupCommitBatcher<>(new GroupCommitBatcher.Limits(
                 config.batchRecordsMax(), config.batchBytesMax(), config.lingerMs(), config.queueRecordsMax()));
     }
@@ -153,7 +157,7 @@ public final class CommitLane {
         if (inLane.containsKey(request.paymentId())) {
             return Future.succeededFuture(Answer.of(Answer.Kind.IN_FLIGHT));
         }
-        if (unmarked.size() >= UNMARKED_IDS_MAX) {
+        if (committedIds.full()) {
             metrics.shed(GatewayMeters.Shed.STORE_BEHIND);
             return Future.succeededFuture(Answer.unavailable("store_behind"));
         }
@@ -189,8 +193,8 @@ public final class CommitLane {
             flushMarks();
         }
         if (draining && batcher.queuedRecords() == 0) {
-            if (unmarked.isEmpty()) {
-                drained.tryComplete();
+            if (marksWaiting.isEmpty() && !markInFlight) {
+                drained.tryComplete(); // this lane's marks are written
             }
             return; // a mark in flight calls back here when it is done
         }
@@ -232,9 +236,14 @@ public final class CommitLane {
         long reservedAtMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         List<String> carried = takeMarks();
+        long statementStart = committedIds.statementStarts();
         return store.reserve(requests, carried)
                 .onComplete(ignored -> stageTime("reserve", t0))
                 .onComplete(ar -> marked(carried, ar.succeeded()))
+                .map(reservations -> reservations.stream()
+                        .map(r -> acceptedIfCommitted(r, statementStart))
+                        .toList())
+                .onComplete(ignored -> committedIds.statementEnds(statementStart))
                 .compose(reservations -> {
                     for (Reservation r : reservations) {
                         if (r.inserted()) {
@@ -272,7 +281,7 @@ public final class CommitLane {
         List<Item> stale = new ArrayList<>();
         for (int k = 0; k < batch.size(); k++) {
             Item item = batch.get(k);
-            Reservation r = acceptedIfCommitted(reservations.get(k));
+            Reservation r = reservations.get(k);
             switch (IdempotencyDecision.decide(item.request().fingerprint(), r, config.reservationTimeoutMs())) {
                 case PUBLISH -> toPublish.add(item);
                 case REPLAY -> {
@@ -350,7 +359,7 @@ public final class CommitLane {
                             // The Kafka commit is the acceptance point. The mark rides on the next
                             // statement; until it commits, this lane treats the ids as accepted, and a
                             // crash leaves them to the restart settlement, which finds them published.
-                            unmarked.addAll(ids);
+                            committedIds.committed(ids);
                             marksWaiting.addAll(ids);
                             items.forEach(i -> {
                                 // DEBUG: one line per payment is too many at INFO under load.
@@ -452,7 +461,7 @@ public final class CommitLane {
     /** After a statement that carried {@code carried}: done, or waiting again for the next one. */
     private void marked(List<String> carried, boolean committed) {
         if (committed) {
-            carried.forEach(unmarked::remove);
+            committedIds.marked(carried);
         } else if (!carried.isEmpty()) {
             log.warn("could not mark {} payments accepted; the next statement carries them", carried.size());
             marksWaiting.addAll(0, carried);
@@ -480,9 +489,11 @@ public final class CommitLane {
         });
     }
 
-    /** A reservation of this lane's own committed, not yet marked id reads as accepted. */
-    private Reservation acceptedIfCommitted(Reservation r) {
-        if (!r.inserted() && "reserved".equals(r.existingState()) && unmarked.contains(r.paymentId())) {
+    /** A reservation of a committed id that the statement sent at {@code start} read as reserved is accepted. */
+    private Reservation acceptedIfCommitted(Reservation r, long start) {
+        if (!r.inserted()
+                && "reserved".equals(r.existingState())
+                && committedIds.committedBefore(r.paymentId(), start)) {
             return new Reservation(
                     r.paymentId(),
                     false,

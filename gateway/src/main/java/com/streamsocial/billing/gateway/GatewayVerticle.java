@@ -4,6 +4,7 @@ import com.streamsocial.billing.auth.ApiKeyStore;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.auth.ApiKeyCache;
 import com.streamsocial.billing.gateway.auth.Authenticator;
+import com.streamsocial.billing.gateway.dedup.CommittedIds;
 import com.streamsocial.billing.gateway.http.HeaderCheck;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.http.PaymentView;
@@ -60,8 +61,12 @@ public final class GatewayVerticle extends VerticleBase {
     private final ReservationSettlement settlement;
     private final Limits limits;
 
-    /** What the lanes of one process share: the tenants' token buckets and the open connections. */
-    record Limits(TenantRateLimiter tenants, AtomicInteger connections) {}
+    /**
+     * What the lanes of one process share: the tenants' token buckets, the open connections, and the
+     * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
+     * may reach another lane than its first attempt, and must be a replay there too.
+     */
+    record Limits(TenantRateLimiter tenants, AtomicInteger connections, CommittedIds committedIds) {}
 
     /** Connections waiting for their first request line and headers, with the timer that closes them. */
     private final Map<HttpConnection, Long> awaitingFirstRequest = new IdentityHashMap<>();
@@ -143,7 +148,8 @@ public final class GatewayVerticle extends VerticleBase {
                 KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()),
                 metrics.commitRetries);
         health.register(publisher);
-        lane = new CommitLane(vertx, context, config, publisher, store, settlement, faults, metrics);
+        lane = new CommitLane(
+                vertx, context, config, publisher, store, settlement, faults, metrics, limits.committedIds());
         metrics.gauge(
                 "gateway.queue.records", "Requests queued in a lane", String.valueOf(laneIndex), lane::queuedRecords);
         return Future.fromCompletionStage(publisher.start(), context)

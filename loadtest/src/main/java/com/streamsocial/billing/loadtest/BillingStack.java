@@ -224,6 +224,12 @@ public final class BillingStack implements AutoCloseable {
      * resumes from it), or fresh when it is null. Returns {@link #EXIT_DATA_DIR_IN_USE}, having touched
      * nothing, if another live stack owns {@code dataDir}; otherwise never returns.
      */
+    /**
+     * Default of {@code stack.warmupSeconds}: payments through the whole stack before the banner, so that
+     * its JIT has compiled the hot paths when the user's first load arrives ({@link StackWarmup}).
+     */
+    static final int WARMUP_SECONDS_DEFAULT = 20;
+
     public static int run(int brokers, int processorCount, Path dataDir) throws Exception {
         Settings settings = Settings.fromEnvironment();
         long t0 = System.nanoTime();
@@ -247,6 +253,13 @@ public final class BillingStack implements AutoCloseable {
         }
         StackDataDir kept = data;
         GatewayConfig g = GatewayConfig.from(settings);
+        int warmupS = settings.integer("stack.warmupSeconds", WARMUP_SECONDS_DEFAULT);
+        if (warmupS > 0 && processorCount > 0) {
+            System.out.println(
+                    "warming up for " + warmupS + " s before reporting ready (stack.warmupSeconds=0 skips it)...");
+            System.out.println(StackWarmup.run(
+                    "http://127.0.0.1:" + g.httpPort(), stack.infra.kafkaBootstrap(), stack.infra.pgUri(), warmupS));
+        }
         ProcessorConfig p = ProcessorConfig.from(settings);
         String pgPort = stack.infra.pgUri().replaceAll(".*:(\\d+)/.*", "$1");
         System.out.printf(
