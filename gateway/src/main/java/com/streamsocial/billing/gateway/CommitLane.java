@@ -407,10 +407,7 @@ public final class CommitLane {
      */
     private void settleDecided(List<String> ids, long reservedAtMs) {
         if (settlementsInFlight >= SETTLEMENTS_IN_FLIGHT_MAX) {
-            metrics.settlement(
-                            "gateway.unknown.commit.settlements.skipped",
-                            "Decided batches left to the restart settlement: too many settlements in flight")
-                    .increment();
+            metrics.unknownCommitSettlementsSkipped.increment();
             return;
         }
         settlementsInFlight++;
@@ -420,14 +417,8 @@ public final class CommitLane {
                 .settle(open, store::settleHeld)
                 .onComplete(ignored -> settlementsInFlight--)
                 .onSuccess(plan -> {
-                    metrics.settlement(
-                                    "gateway.unknown.commit.reservations.accepted",
-                                    "Reservations of a batch whose commit outcome was unknown, found published")
-                            .increment(plan.published().size());
-                    metrics.settlement(
-                                    "gateway.unknown.commit.reservations.released",
-                                    "Reservations of a batch whose commit outcome was unknown, released")
-                            .increment(plan.unpublished().size());
+                    metrics.unknownCommitAccepted.increment(plan.published().size());
+                    metrics.unknownCommitReleased.increment(plan.unpublished().size());
                     log.info(
                             "settled a batch whose commit outcome was unknown: {} published, {} released",
                             plan.published().size(),
@@ -443,10 +434,7 @@ public final class CommitLane {
                 })
                 .onFailure(e -> {
                     // Left reserved: the restart settlement or the reservation timeout settles them.
-                    metrics.settlement(
-                                    "gateway.unknown.commit.settlements.failed",
-                                    "Settlements of a decided batch that failed (keys left reserved)")
-                            .increment();
+                    metrics.unknownCommitSettlementsFailed.increment();
                     log.warn("could not settle {} reservations after an unknown commit: {}", ids.size(), e.toString());
                 });
     }

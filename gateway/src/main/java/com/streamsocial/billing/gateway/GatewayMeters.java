@@ -1,17 +1,22 @@
 package com.streamsocial.billing.gateway;
 
+import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
  * Every meter the gateway defines, named once (Micrometer names; Prometheus adds {@code _total} to
- * counters and {@code _seconds} to timers). Tags are closed sets: a reason, a cause, a stage, a lane
- * number, never an id, key or tenant. Requests by route and status, with their latency, are Vert.x's
+ * counters and {@code _seconds} to timers), and registered when this is built with every value of its
+ * tags, so that a fresh gateway exports 0 for each series and {@code rate()} sees the first event
+ * (lanes register their own gauges as they start). Tags are closed sets: a reason, a cause, a stage, a
+ * lane number, never an id, key or tenant. Requests by route and status, with their latency, are Vert.x's
  * own ({@code vertx_http_server_*}) when the gateway runs on {@link ServiceMetrics#vertx}.
  */
 public final class GatewayMeters {
@@ -35,6 +40,18 @@ public final class GatewayMeters {
         }
     }
 
+    /** The {@code kind} of an idempotency conflict: the key in flight (409), reused for another request (422). */
+    static final List<String> CONFLICT_KINDS = List.of("in_flight", "key_reused");
+
+    /** The {@code cause} of a transaction that did not commit, as {@link CommitLane#abortCause} names it. */
+    static final List<String> ABORT_CAUSES = List.of("timeout", "fenced", "fatal", "error");
+
+    /** Why a request was refused 401. */
+    static final List<String> AUTH_REFUSALS = List.of("missing", "invalid");
+
+    /** The PostgreSQL stages of a batch, besides its Kafka transaction. */
+    static final List<String> STAGES = List.of("reserve", "mark_accepted");
+
     private final ServiceMetrics metrics;
     private final MeterRegistry registry;
     final Counter accepted;
@@ -47,6 +64,12 @@ public final class GatewayMeters {
     final Counter readTimeouts;
     final Counter invalid;
     final Counter takenOver;
+    final Counter unknownCommitAccepted;
+    final Counter unknownCommitReleased;
+    final Counter unknownCommitSettlementsSkipped;
+    final Counter unknownCommitSettlementsFailed;
+    private final Counter restartAccepted;
+    private final Counter restartReleased;
 
     GatewayMeters(ServiceMetrics metrics, int batchRecordsMax) {
         this.metrics = metrics;
@@ -87,9 +110,42 @@ public final class GatewayMeters {
         takenOver = Counter.builder("gateway.reservations.taken.over")
                 .description("Abandoned reservations re-published")
                 .register(registry);
+        unknownCommitAccepted = counter(
+                "gateway.unknown.commit.reservations.accepted",
+                "Reservations of a batch whose commit outcome was unknown, found published");
+        unknownCommitReleased = counter(
+                "gateway.unknown.commit.reservations.released",
+                "Reservations of a batch whose commit outcome was unknown, released");
+        unknownCommitSettlementsSkipped = counter(
+                "gateway.unknown.commit.settlements.skipped",
+                "Decided batches left to the restart settlement: too many settlements in flight");
+        unknownCommitSettlementsFailed = counter(
+                "gateway.unknown.commit.settlements.failed",
+                "Settlements of a decided batch that failed (keys left reserved)");
+        restartAccepted = counter(
+                "gateway.restart.reservations.accepted", "Open reservations of earlier runs found published at start");
+        restartReleased =
+                counter("gateway.restart.reservations.released", "Open reservations of earlier runs released at start");
+        registerTaggedAtStart();
+    }
+
+    /** Every tagged series with each of its values: present from the start, so that rate() sees the first one. */
+    private void registerTaggedAtStart() {
         for (Shed s : Shed.values()) {
-            shedCounter(s); // every reason present from the start, so that rate() sees the first one
+            shedCounter(s);
         }
+        CONFLICT_KINDS.forEach(this::conflictCounter);
+        for (String cause : ABORT_CAUSES) {
+            for (TransactionalPublisher.Outcome outcome : TransactionalPublisher.Outcome.values()) {
+                abortedCounter(cause, outcome.name().toLowerCase(Locale.ROOT));
+            }
+        }
+        AUTH_REFUSALS.forEach(this::authRefusedCounter);
+        STAGES.forEach(this::stageTimer);
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
     }
 
     ServiceMetrics service() {
@@ -110,43 +166,60 @@ public final class GatewayMeters {
 
     /** A request refused 409 (same key in flight) or 422 (same key, different request). */
     void conflict(String kind) {
-        Counter.builder("gateway.payments.conflicts")
+        conflictCounter(kind).increment();
+    }
+
+    private Counter conflictCounter(String kind) {
+        return Counter.builder("gateway.payments.conflicts")
                 .description("Idempotency conflicts: the key in flight (409) or reused for another request (422)")
                 .tag("kind", kind)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     /** A transaction that did not commit: {@code cause} and {@code outcome} are closed sets. */
     void aborted(String cause, String outcome) {
-        Counter.builder("gateway.transactions.aborted")
+        abortedCounter(cause, outcome).increment();
+    }
+
+    private Counter abortedCounter(String cause, String outcome) {
+        return Counter.builder("gateway.transactions.aborted")
                 .description("Kafka transactions aborted or failed, by cause and by what is known of them")
                 .tag("cause", cause)
                 .tag("outcome", outcome)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     void authRefused(String reason) {
-        Counter.builder("gateway.auth.refused")
+        authRefusedCounter(reason).increment();
+    }
+
+    private Counter authRefusedCounter(String reason) {
+        return Counter.builder("gateway.auth.refused")
                 .description("Requests refused for a missing, unknown or revoked API key (401)")
                 .tag("reason", reason)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     /** Time a batch spent in one stage besides the Kafka transaction: reserve, mark_accepted. */
     void stage(String stage, long nanos) {
-        Timer.builder("gateway.batch.stage")
-                .description("Time batches spent per stage in PostgreSQL")
-                .tag("stage", stage)
-                .register(registry)
-                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        stageTimer(stage).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
-    /** A counter of the settlements of reservations whose outcome was unknown (at start or after a commit). */
-    public Counter settlement(String name, String description) {
-        return Counter.builder(name).description(description).register(registry);
+    private Timer stageTimer(String stage) {
+        return Timer.builder("gateway.batch.stage")
+                .description("Time batches spent per stage in PostgreSQL")
+                .tag("stage", stage)
+                .register(registry);
+    }
+
+    /** Open reservations of earlier runs that the restart settlement found published. */
+    public Counter restartReservationsAccepted() {
+        return restartAccepted;
+    }
+
+    /** Open reservations of earlier runs that the restart settlement released. */
+    public Counter restartReservationsReleased() {
+        return restartReleased;
     }
 
     void gauge(String name, String description, String laneTag, Supplier<Number> value) {

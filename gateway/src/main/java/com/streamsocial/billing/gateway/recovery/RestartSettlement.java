@@ -47,13 +47,9 @@ public final class RestartSettlement {
             return settlement
                     .settle(open, store::settleEarlierRuns)
                     .map(plan -> {
-                        metrics.settlement(
-                                        "gateway.restart.reservations.accepted",
-                                        "Open reservations of earlier runs found published at start")
+                        metrics.restartReservationsAccepted()
                                 .increment(plan.published().size());
-                        metrics.settlement(
-                                        "gateway.restart.reservations.released",
-                                        "Open reservations of earlier runs released at start")
+                        metrics.restartReservationsReleased()
                                 .increment(plan.unpublished().size());
                         log.info(
                                 "settled {} open reservations of earlier runs: {} published, {} released",

@@ -184,21 +184,12 @@ public final class BatchOrchestrator {
                     dl.record().offset(),
                     dl.error().code().wire());
             out.add(deadLetter(dl));
-            metrics.counter(
-                            "processor.dead.letters",
-                            "Billing records that cannot be processed, sent to payments.dlq",
-                            "code",
-                            dl.error().code().wire())
-                    .increment();
+            metrics.deadLetter(dl.error().code()).increment();
         }
-        metrics.counter("processor.outcomes.emitted", "Outcomes written to payments.results")
-                .increment(d.outcomes().size());
-        metrics.counter("processor.outcomes.reemitted", "Stored outcomes re-emitted on replay")
-                .increment(d.plan().toReEmit().size());
-        metrics.counter("processor.duplicates", "Duplicate billing records (no second outcome)")
-                .increment(d.plan().duplicates().size());
-        metrics.counter("processor.conflicts", "Known keys reused with a different request")
-                .increment(d.plan().conflicts().size());
+        metrics.outcomesEmitted.increment(d.outcomes().size());
+        metrics.outcomesReemitted.increment(d.plan().toReEmit().size());
+        metrics.duplicates.increment(d.plan().duplicates().size());
+        metrics.conflicts.increment(d.plan().conflicts().size());
         return out;
     }
 

@@ -177,10 +177,7 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
                             .all()
                             .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                     aborted++;
-                    metrics.counter(
-                                    "processor.transactions.hanging.aborted",
-                                    "Hanging processor transactions aborted (their batches are read again)")
-                            .increment();
+                    metrics.hangingAborted.increment();
                 }
             }
         }

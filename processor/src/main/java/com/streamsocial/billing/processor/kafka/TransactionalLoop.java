@@ -248,12 +248,7 @@ public final class TransactionalLoop implements Runnable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            metrics.counter(
-                            "processor.batches.failed",
-                            "Batches that failed and will be read again",
-                            "stage",
-                            "process")
-                    .increment();
+            metrics.batchFailed(ProcessorMeters.Stage.PROCESS).increment();
             log.warn(
                     "processing a batch of {} failed, it will be read again: {}",
                     batch.size(),
@@ -282,10 +277,8 @@ public final class TransactionalLoop implements Runnable {
             return;
         }
         if (commit()) {
-            metrics.counter("processor.batches.committed", "Read-process-write transactions committed")
-                    .increment();
-            metrics.counter("processor.records", "Billing records consumed and committed")
-                    .increment(batch.size());
+            metrics.batchesCommitted.increment();
+            metrics.records.increment(batch.size());
             backoffMs = limits.backoffInitialMs();
             consecutiveFailures = 0;
             lastFailure = null;
@@ -294,10 +287,7 @@ public final class TransactionalLoop implements Runnable {
         }
         // The commit's outcome is unknown. A new producer with the same transactional.id fences this one
         // and completes or aborts its transaction; the group's committed offsets then tell which.
-        metrics.counter(
-                        "processor.commits.unresolved",
-                        "Commits whose outcome was settled by re-initialising the producer")
-                .increment();
+        metrics.commitsUnresolved.increment();
         recreateProducer();
         seekToCommitted(firstOffsets);
         backOff();
@@ -314,16 +304,10 @@ public final class TransactionalLoop implements Runnable {
         for (int attempt = 1; ; attempt++) {
             try {
                 producer.commitTransaction();
-                metrics.timer(
-                                "processor.transaction.commit",
-                                "commitTransaction until it returned (retries of a timed-out commit included)")
-                        .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                metrics.transactionCommit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 return true;
             } catch (TimeoutException e) {
-                metrics.counter(
-                                "processor.commit.timeouts",
-                                "commitTransaction calls that timed out (outcome unknown until resolved)")
-                        .increment();
+                metrics.commitTimeouts.increment();
                 if (state == State.IN_TRANSACTION) {
                     transitionTo(State.RESOLVING);
                 }
@@ -337,12 +321,7 @@ public final class TransactionalLoop implements Runnable {
                 if (ProducerErrors.classify(e) == ProducerErrors.Action.FATAL) {
                     throw e;
                 }
-                metrics.counter(
-                                "processor.batches.failed",
-                                "Batches that failed and will be read again",
-                                "stage",
-                                "commit")
-                        .increment();
+                metrics.batchFailed(ProcessorMeters.Stage.COMMIT).increment();
                 log.warn("commit failed, resolving its outcome: {}", e.toString());
                 failed(e);
                 if (state == State.IN_TRANSACTION) {
@@ -354,12 +333,7 @@ public final class TransactionalLoop implements Runnable {
     }
 
     private void transactionFailed(RuntimeException e) {
-        metrics.counter(
-                        "processor.batches.failed",
-                        "Batches that failed and will be read again",
-                        "stage",
-                        "transaction")
-                .increment();
+        metrics.batchFailed(ProcessorMeters.Stage.TRANSACTION).increment();
         failed(e);
     }
 
@@ -540,7 +514,7 @@ public final class TransactionalLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             Check.state(state != State.IN_TRANSACTION, "partitions revoked while a transaction is open");
-            metrics.counter("processor.rebalances", "Partition revocations").increment();
+            metrics.rebalances.increment();
         }
 
         @Override

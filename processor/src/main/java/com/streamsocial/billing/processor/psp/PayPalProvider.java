@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.processor.ProcessorMeters;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -66,7 +67,8 @@ public final class PayPalProvider implements PaymentProvider {
     private final Options o;
     private final WebClient client;
     private final InFlightLimiter limiter;
-    private final ProcessorMeters metrics;
+    private final ProviderMeters metrics;
+    private final Counter tokenFetches;
     private final ProviderAddress address;
     private final String basic;
     private String token;
@@ -76,7 +78,8 @@ public final class PayPalProvider implements PaymentProvider {
     public PayPalProvider(Vertx vertx, Options options, ProcessorMeters metrics) {
         this.vertx = vertx;
         this.o = options;
-        this.metrics = metrics;
+        this.metrics = new ProviderMeters(metrics);
+        this.tokenFetches = this.metrics.tokenFetches();
         this.address = ProviderAddress.of(options.baseUrl());
         this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
         this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
@@ -196,7 +199,7 @@ public final class PayPalProvider implements PaymentProvider {
             BiFunction<Integer, byte[], PayPalAnswer.Decision> decide,
             int attempt,
             long deadline) {
-        metrics.counter("provider.calls", "Calls to the payment provider").increment();
+        metrics.calls.increment();
         long t0 = System.nanoTime();
         String[] used = new String[1];
         return token(deadline)
@@ -211,10 +214,10 @@ public final class PayPalProvider implements PaymentProvider {
                         int status = ar.result().statusCode();
                         PayPalAnswer.Decision d = decide.apply(status, body == null ? null : body.getBytes());
                         if (!(d instanceof PayPalAnswer.Retry r)) {
-                            latency(t0, step, "answered");
+                            latency(t0, ProviderMeters.Result.ANSWERED);
                             return Future.succeededFuture(d);
                         }
-                        latency(t0, step, "retry");
+                        latency(t0, ProviderMeters.Result.RETRY);
                         if (r.tokenRejected()) {
                             invalidate(used[0]);
                         }
@@ -225,7 +228,7 @@ public final class PayPalProvider implements PaymentProvider {
                                 + r.reason();
                     } else {
                         boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-                        latency(t0, step, tooLarge ? "oversize" : "io_error");
+                        latency(t0, tooLarge ? ProviderMeters.Result.OVERSIZE : ProviderMeters.Result.IO_ERROR);
                         retried(tooLarge ? "oversize" : "io", "transient");
                         why = "transient: " + ar.cause();
                     }
@@ -242,8 +245,7 @@ public final class PayPalProvider implements PaymentProvider {
         long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
         long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
-                    .increment();
+            metrics.unavailable.increment();
             return Future.failedFuture(new ProviderUnavailableException(
                     "no answer for " + c.paymentId() + " (" + step + ") after " + (attempt + 1) + " attempts: " + why));
         }
@@ -273,8 +275,7 @@ public final class PayPalProvider implements PaymentProvider {
     }
 
     private Future<String> fetchToken() {
-        metrics.counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider")
-                .increment();
+        tokenFetches.increment();
         long requestedAt = System.currentTimeMillis();
         return client.post(address.port(), address.host(), address.path("/v1/oauth2/token"))
                 .putHeader("Authorization", basic)
@@ -374,23 +375,11 @@ public final class PayPalProvider implements PaymentProvider {
         return s.length() <= CUSTOM_ID_CHARS_MAX ? s : s.substring(0, CUSTOM_ID_CHARS_MAX);
     }
 
-    private void latency(long t0, String step, String result) {
-        metrics.timer(
-                        "provider.request",
-                        "Calls to the payment provider, until their answer or failure",
-                        "result",
-                        result)
-                .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    private void latency(long t0, ProviderMeters.Result result) {
+        metrics.request(result).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
 
     private void retried(String status, String kind) {
-        metrics.counter(
-                        "provider.retried",
-                        "Provider answers that decide nothing, retried",
-                        "status",
-                        status,
-                        "kind",
-                        kind)
-                .increment();
+        metrics.retried(status, kind).increment();
     }
 }

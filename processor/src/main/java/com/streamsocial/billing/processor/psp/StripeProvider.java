@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -55,7 +56,9 @@ public final class StripeProvider implements PaymentProvider {
     private final Options o;
     private final WebClient client;
     private final InFlightLimiter limiter;
-    private final ProcessorMeters metrics;
+    private final ProviderMeters metrics;
+    private final Counter pending;
+    private final Counter mismatch;
     private final ProviderAddress address;
     private final boolean idempotencyKeys;
 
@@ -72,7 +75,9 @@ public final class StripeProvider implements PaymentProvider {
         this.idempotencyKeys = idempotencyKeys;
         this.vertx = vertx;
         this.o = options;
-        this.metrics = metrics;
+        this.metrics = new ProviderMeters(metrics);
+        this.pending = this.metrics.pending();
+        this.mismatch = this.metrics.mismatch();
         this.address = ProviderAddress.of(options.baseUrl());
         this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
         this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
@@ -101,7 +106,7 @@ public final class StripeProvider implements PaymentProvider {
     }
 
     private Future<ChargeResult> attempt(Charge c, int attempt, long deadline) {
-        metrics.counter("provider.calls", "Calls to the payment provider").increment();
+        metrics.calls.increment();
         // A payment whose intent is known is asked about: a POST under the same key would only
         // replay the first, undecided answer for 24 h.
         var request = c.intentId() != null
@@ -124,7 +129,7 @@ public final class StripeProvider implements PaymentProvider {
                 StripeAnswer.Decision d =
                         StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
                 if (d instanceof StripeAnswer.Answered a) {
-                    latency(t0, "answered");
+                    latency(t0, ProviderMeters.Result.ANSWERED);
                     count(a.result());
                     if (a.result().verdict() == Verdict.MISMATCH) {
                         log.atWarn()
@@ -134,14 +139,10 @@ public final class StripeProvider implements PaymentProvider {
                     return Future.succeededFuture(a.result());
                 }
                 StripeAnswer.Retry r = (StripeAnswer.Retry) d;
-                latency(t0, "retry");
+                latency(t0, ProviderMeters.Result.RETRY);
                 // The HTTP status: a closed set of three digits, never anything the answer's body says.
-                metrics.counter(
-                                "provider.retried",
-                                "Provider answers that decide nothing, retried",
-                                "status",
+                metrics.retried(
                                 String.valueOf(ar.result().statusCode()),
-                                "kind",
                                 r.configuration() ? "configuration" : "transient")
                         .increment();
                 why = (r.configuration()
@@ -150,15 +151,8 @@ public final class StripeProvider implements PaymentProvider {
                         + r.reason();
             } else {
                 boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-                latency(t0, tooLarge ? "oversize" : "io_error");
-                metrics.counter(
-                                "provider.retried",
-                                "Provider answers that decide nothing, retried",
-                                "status",
-                                tooLarge ? "oversize" : "io",
-                                "kind",
-                                "transient")
-                        .increment();
+                latency(t0, tooLarge ? ProviderMeters.Result.OVERSIZE : ProviderMeters.Result.IO_ERROR);
+                metrics.retried(tooLarge ? "oversize" : "io", "transient").increment();
                 why = "transient: " + ar.cause();
             }
             // An endpoint that echoes our key must not put it into logs, exceptions or readiness.
@@ -166,26 +160,15 @@ public final class StripeProvider implements PaymentProvider {
         });
     }
 
-    /** One call's latency; {@code result}: answered, retry (an answer that decides nothing), io_error. */
-    private void latency(long t0, String result) {
-        metrics.timer(
-                        "provider.request",
-                        "Calls to the payment provider, until their answer or failure",
-                        "result",
-                        result)
-                .record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+    /** One call's latency, by how it ended. */
+    private void latency(long t0, ProviderMeters.Result result) {
+        metrics.request(result).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private void count(ChargeResult r) {
         switch (r.verdict()) {
-            case PENDING ->
-                metrics.counter(
-                                "provider.pending",
-                                "Answers not final yet (processing, requires_action): asked again later")
-                        .increment();
-            case MISMATCH ->
-                metrics.counter("provider.mismatch", "Answers for another amount or currency than asked: a break")
-                        .increment();
+            case PENDING -> pending.increment();
+            case MISMATCH -> mismatch.increment();
             default -> {}
         }
     }
@@ -194,8 +177,7 @@ public final class StripeProvider implements PaymentProvider {
         long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
         long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
-                    .increment();
+            metrics.unavailable.increment();
             // Not the reason: it may quote the provider's answer.
             log.atWarn()
                     .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
