@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@link PaymentProvider} adapter for PayPal's Orders API v2, pointed at the sandbox or at
@@ -50,7 +51,7 @@ public final class PayPalProvider implements PaymentProvider {
             String baseUrl,
             String clientId,
             String clientSecret,
-            int inFlightMax,
+            ProviderLimits limits,
             long callTimeoutMs,
             long retryInitialMs,
             long retryMaxMs,
@@ -58,7 +59,7 @@ public final class PayPalProvider implements PaymentProvider {
         @Override
         public String toString() {
             return "PayPalProvider.Options[baseUrl=" + baseUrl + ", clientId=" + clientId
-                    + ", clientSecret=****, inFlightMax=" + inFlightMax + "]";
+                    + ", clientSecret=****, limits=" + limits + "]";
         }
     }
 
@@ -78,8 +79,9 @@ public final class PayPalProvider implements PaymentProvider {
         this.o = options;
         this.metrics = metrics;
         this.address = ProviderAddress.of(options.baseUrl());
-        this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
-        this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
+        this.client =
+                address.client(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
+        this.limiter = new InFlightLimiter(vertx, options.limits(), StripeProvider.CALLS_WAITING_MAX, metrics);
         this.basic = basicAuth(options.clientId(), options.clientSecret());
     }
 
@@ -115,7 +117,7 @@ public final class PayPalProvider implements PaymentProvider {
                 // The gateway refuses such currencies; a record from before that is failed, not retried.
                 calls.add(Future.succeededFuture(ChargeResult.failed(c.paymentId(), "currency_not_convertible", null)));
             } else {
-                calls.add(limiter.submit(() -> each.apply(c)));
+                calls.add(each.apply(c));
             }
         }
         return Future.all(calls).map(done -> {
@@ -196,25 +198,29 @@ public final class PayPalProvider implements PaymentProvider {
             BiFunction<Integer, byte[], PayPalAnswer.Decision> decide,
             int attempt,
             long deadline) {
-        metrics.counter("provider.calls", "Calls to the payment provider").increment();
-        long t0 = System.nanoTime();
+        // From here until a turn comes: a token fetch that fails is timed as before.
+        long[] t0 = {System.nanoTime()};
         String[] used = new String[1];
+        // The token first, outside the limiter: its fetch is shared by every call waiting for it.
         return token(deadline)
                 .compose(t -> {
                     used[0] = t;
-                    return send.apply(t);
+                    return turn(t0, () -> send.apply(t), deadline);
                 })
                 .transform(ar -> {
+                    if (InFlightLimiter.notStarted(ar)) {
+                        return Future.failedFuture(ar.cause());
+                    }
                     String why;
                     if (ar.succeeded()) {
                         Buffer body = ar.result().body();
                         int status = ar.result().statusCode();
                         PayPalAnswer.Decision d = decide.apply(status, body == null ? null : body.getBytes());
                         if (!(d instanceof PayPalAnswer.Retry r)) {
-                            latency(t0, step, "answered");
+                            latency(t0[0], step, "answered");
                             return Future.succeededFuture(d);
                         }
-                        latency(t0, step, "retry");
+                        latency(t0[0], step, "retry");
                         if (r.tokenRejected()) {
                             invalidate(used[0]);
                         }
@@ -224,8 +230,14 @@ public final class PayPalProvider implements PaymentProvider {
                                         : "transient: ")
                                 + r.reason();
                     } else {
+                        if (used[0] == null) {
+                            // No token, so no turn: the failed fetch is this attempt's call, counted
+                            // with its latency and its retry as every other.
+                            metrics.counter("provider.calls", "Calls to the payment provider")
+                                    .increment();
+                        }
                         boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-                        latency(t0, step, tooLarge ? "oversize" : "io_error");
+                        latency(t0[0], step, tooLarge ? "oversize" : "io_error");
                         retried(tooLarge ? "oversize" : "io", "transient");
                         why = "transient: " + ar.cause();
                     }
@@ -236,6 +248,24 @@ public final class PayPalProvider implements PaymentProvider {
                     return backOff(c, step, attempt, deadline, why)
                             .compose(v -> call(c, step, send, decide, attempt + 1, deadline));
                 });
+    }
+
+    /**
+     * One HTTP call in its turn at the limiter; {@code t0} gets the time it started. Each step, and
+     * each retry of it, takes its own turn: a back-off holds no slot, and every call counts against
+     * the rate.
+     */
+    private Future<HttpResponse<Buffer>> turn(long[] t0, Supplier<Future<HttpResponse<Buffer>>> send, long deadline) {
+        return limiter.submit(
+                () -> {
+                    metrics.counter("provider.calls", "Calls to the payment provider")
+                            .increment();
+                    t0[0] = System.nanoTime();
+                    return send.get();
+                },
+                InFlightLimiter::overloaded,
+                // Started later, it could not end before the deadline.
+                deadline - o.callTimeoutMs() - System.currentTimeMillis());
     }
 
     private Future<Void> backOff(Charge c, String step, int attempt, long deadline, String why) {
