@@ -102,13 +102,23 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void theMeanIsOfTheAnsweredCallsOnly() {
+        AdaptiveLimit l = new AdaptiveLimit(16, 4_096, nowNanos);
+        busy(l, 200);
+        // 99 answered in 404 ms, one dropped: a mean of 404 ms, past twice the baseline (over all
+        // 100 calls, or 101, it would be under it).
+        assertThat(window(l, () -> 404 * MS, 1, l.limit())).isEqualTo(Change.DECREASED_LATENCY);
+        assertThat(l.limit()).isEqualTo(506);
+    }
+
+    @Test
     void shrinksByTheGradientWhenLatencyRisesPastTwiceTheBaseline() {
         AdaptiveLimit l = new AdaptiveLimit(16, 1_024, nowNanos);
         busy(l, 200);
         busy(l, 200);
         assertThat(l.limit()).isEqualTo(1_024);
-        // Within tolerance: 390 ms is under twice 200 ms.
-        assertThat(busy(l, 390)).isEqualTo(Change.NONE);
+        // Within tolerance: exactly twice 200 ms.
+        assertThat(busy(l, 400)).isEqualTo(Change.NONE);
         assertThat(l.limit()).isEqualTo(1_024);
         // 500 ms: gradient 2 x 200 / 500 = 0.8.
         assertThat(busy(l, 500)).isEqualTo(Change.DECREASED_LATENCY);
@@ -181,15 +191,15 @@ class AdaptiveLimitTest {
     }
 
     @Test
-    void aProviderThatGotSlowerForGoodBecomesTheNewBaseline() {
+    void aProviderThatGotSlowerForGoodBecomesTheNewBaselineTwoPeriodsOn() {
         AdaptiveLimit l = new AdaptiveLimit(16, 4_096, nowNanos);
         busy(l, 100);
-        assertThat(busy(l, 1_000)).isEqualTo(Change.DECREASED_LATENCY);
-        // Two baseline periods later the 100 ms windows are forgotten: 1 s is the norm, and it grows.
-        long windows = 2 * AdaptiveLimit.BASELINE_PERIOD_NANOS / AdaptiveLimit.WINDOW_NANOS;
-        for (int w = 0; w < windows; w++) {
-            busy(l, 1_000);
+        // From 1 s on the provider answers in 1 s: queueing, as long as the 100 ms window is remembered.
+        long windowsIn60s = 2 * AdaptiveLimit.BASELINE_PERIOD_NANOS / AdaptiveLimit.WINDOW_NANOS;
+        for (long w = 2; w < windowsIn60s; w++) {
+            assertThat(busy(l, 1_000)).as("window %d", w).isEqualTo(Change.DECREASED_LATENCY);
         }
+        // The window that ends at 60 s: two periods on, the 100 ms window is forgotten; 1 s is the norm.
         assertThat(busy(l, 1_000)).isEqualTo(Change.GREW);
     }
 

@@ -66,6 +66,15 @@ class TokenBucketTest {
     }
 
     @Test
+    void theSlowestRateIsOnePerSecond() {
+        TokenBucket b = new TokenBucket(1, 1, 0);
+        assertThat(b.tryTake(0)).isTrue();
+        assertThat(b.nanosUntilToken(0)).isEqualTo(1_000 * MS);
+        assertThat(b.tryTake(999 * MS)).isFalse();
+        assertThat(b.tryTake(1_000 * MS)).isTrue();
+    }
+
+    @Test
     void refusesRatesAndBurstsOutOfBounds() {
         assertThatThrownBy(() -> new TokenBucket(0, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new TokenBucket(1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
