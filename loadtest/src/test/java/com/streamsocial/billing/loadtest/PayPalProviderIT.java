@@ -490,7 +490,7 @@ class PayPalProviderIT {
                                 config.providerBaseUrl(),
                                 config.providerClientId(),
                                 config.providerClientSecret(),
-                                16,
+                                new com.streamsocial.billing.processor.psp.ProviderLimits(16, 16, 10_000),
                                 config.providerCallTimeoutMs(),
                                 config.providerRetryInitialMs(),
                                 config.providerRetryMaxMs(),

@@ -11,6 +11,7 @@ import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
+import com.streamsocial.billing.processor.psp.ProviderLimits;
 import com.streamsocial.billing.processor.psp.ProviderUnavailableException;
 import com.streamsocial.billing.processor.psp.StripeProvider;
 import com.streamsocial.billing.processor.reconcile.BreakClass;
@@ -308,7 +309,14 @@ class ProviderBehaviourIT {
         ServiceMetrics metrics = new ServiceMetrics();
         StripeProvider wrong = new StripeProvider(
                 stack.vertx,
-                new StripeProvider.Options(stack.sandboxUrl() + "/v1", ProviderStack.SECRET, 4, 1_000, 20, 100, 1_500),
+                new StripeProvider.Options(
+                        stack.sandboxUrl() + "/v1",
+                        ProviderStack.SECRET,
+                        new ProviderLimits(4, 4, 10_000),
+                        1_000,
+                        20,
+                        100,
+                        1_500),
                 new ProcessorMeters(metrics));
         var charged = wrong.charge(List.of(new PaymentProvider.Charge(
                         "pay_wrong_url", 100, "USD", "cus_1", "pm_card_visa", "default", null)))
@@ -325,7 +333,14 @@ class ProviderBehaviourIT {
         // The same adapter at the right address charges it.
         StripeProvider right = new StripeProvider(
                 stack.vertx,
-                new StripeProvider.Options(stack.sandboxUrl(), ProviderStack.SECRET, 4, 1_000, 20, 100, 1_500),
+                new StripeProvider.Options(
+                        stack.sandboxUrl(),
+                        ProviderStack.SECRET,
+                        new ProviderLimits(4, 4, 10_000),
+                        1_000,
+                        20,
+                        100,
+                        1_500),
                 new ProcessorMeters(metrics));
         var ok = ProviderStack.await(right.charge(List.of(
                 new PaymentProvider.Charge("pay_wrong_url", 100, "USD", "cus_1", "pm_card_visa", "default", null))));

@@ -117,7 +117,7 @@ public final class Processor {
                             c.providerBaseUrl(),
                             c.providerClientId(),
                             c.providerClientSecret(),
-                            c.providerInFlightMax(),
+                            c.providerLimits(),
                             c.providerCallTimeoutMs(),
                             c.providerRetryInitialMs(),
                             c.providerRetryMaxMs(),
@@ -129,7 +129,7 @@ public final class Processor {
                 new StripeProvider.Options(
                         c.providerBaseUrl(),
                         c.providerSecretKey(),
-                        c.providerInFlightMax(),
+                        c.providerLimits(),
                         c.providerCallTimeoutMs(),
                         c.providerRetryInitialMs(),
                         c.providerRetryMaxMs(),

@@ -4,6 +4,8 @@ import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.kafka.TopicSafety;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
+import com.streamsocial.billing.processor.psp.ProviderLimits;
+import com.streamsocial.billing.processor.psp.TokenBucket;
 import java.util.Map;
 
 /** The processor's settings, each with its unit in its name; read from {@link Settings}. */
@@ -29,6 +31,8 @@ public record ProcessorConfig(
         String providerClientId,
         String providerClientSecret,
         int providerInFlightMax,
+        int providerConcurrencyMin,
+        int providerRateLimitPerSec,
         long providerCallTimeoutMs,
         long providerRetryInitialMs,
         long providerRetryMaxMs,
@@ -50,9 +54,30 @@ public record ProcessorConfig(
 
     /**
      * Upper bound of {@code provider.inFlightMax}: provider calls in flight at once, each on its own
-     * HTTP/1.1 connection of the adapter's pool (so also the pool's connections at most).
+     * HTTP/1.1 connection of the adapter's pool (so also the pool's connections at most). Also its
+     * default: the adaptive limit only goes there while the provider keeps up.
      */
     public static final int PROVIDER_IN_FLIGHT_LIMIT = 4_096;
+
+    /**
+     * Default of {@code provider.concurrencyMin}: the adaptive limit's floor however overloaded the
+     * provider looks, so that a batch still moves (16 calls at 200 ms: 80 calls/s).
+     */
+    static final int PROVIDER_CONCURRENCY_MIN_DEFAULT = 16;
+
+    /**
+     * Default of {@code provider.rateLimitPerSec} while the provider is on loopback (the sandbox):
+     * above what 2,000 payments/s need with either provider (PayPal makes two calls a payment), so
+     * that the bound never limits a benchmark; it still bounds a retry storm.
+     */
+    static final int PROVIDER_RATE_LIMIT_SANDBOX_PER_SEC = 10_000;
+
+    /**
+     * Default of {@code provider.rateLimitPerSec} for a provider elsewhere: Stripe's default for a
+     * live account (100 requests/s; 25 in test mode), which PayPal's unpublished limits are about.
+     * Operators set their account's allowance; past it the provider answers 429.
+     */
+    static final int PROVIDER_RATE_LIMIT_REMOTE_PER_SEC = 100;
 
     /**
      * Upper bound of {@code processor.loops}: read-process-write loops per instance, each a consumer
@@ -74,6 +99,16 @@ public record ProcessorConfig(
                 "provider.inFlightMax must be 1..%d, got %d",
                 PROVIDER_IN_FLIGHT_LIMIT,
                 providerInFlightMax);
+        Check.argument(
+                providerConcurrencyMin >= 1 && providerConcurrencyMin <= providerInFlightMax,
+                "provider.concurrencyMin must be 1..provider.inFlightMax (%d), got %d",
+                providerInFlightMax,
+                providerConcurrencyMin);
+        Check.argument(
+                providerRateLimitPerSec >= 1 && providerRateLimitPerSec <= TokenBucket.RATE_PER_SEC_MAX,
+                "provider.rateLimitPerSec must be 1..%d, got %d",
+                TokenBucket.RATE_PER_SEC_MAX,
+                providerRateLimitPerSec);
         // A batch must be decided well inside its transaction's lifetime.
         Check.argument(
                 processTimeoutMs * 2 <= transactionTimeoutMs,
@@ -99,7 +134,8 @@ public record ProcessorConfig(
         return "ProcessorConfig[instanceId=" + instanceId + ", groupId=" + groupId + ", loops=" + loops + ", http="
                 + httpHost + ":" + httpPort + ", provider=" + providerKind + " " + providerBaseUrl
                 + ", provider.secretKey=****, provider.clientId=" + providerClientId
-                + ", provider.clientSecret=****, pg.password " + (pgPassword == null ? "unset" : "set") + ", guarantee="
+                + ", provider.clientSecret=****, provider " + providerLimits() + ", pg.password "
+                + (pgPassword == null ? "unset" : "set") + ", guarantee="
                 + guarantee + "]";
     }
 
@@ -107,6 +143,11 @@ public record ProcessorConfig(
     public io.vertx.pgclient.PgConnectOptions pgConnect() {
         io.vertx.pgclient.PgConnectOptions o = io.vertx.pgclient.PgConnectOptions.fromUri(pgUri);
         return pgPassword == null ? o : o.setPassword(pgPassword);
+    }
+
+    /** How hard the adapter may call the provider. */
+    public ProviderLimits providerLimits() {
+        return new ProviderLimits(providerConcurrencyMin, providerInFlightMax, providerRateLimitPerSec);
     }
 
     /** The provider gives up on a batch here, leaving time to record outcomes and commit. */
@@ -216,7 +257,18 @@ public record ProcessorConfig(
                 providerSecretKey(s),
                 providerClientId(s),
                 providerClientSecret(s),
-                s.integer("provider.inFlightMax", 256),
+                s.integer("provider.inFlightMax", PROVIDER_IN_FLIGHT_LIMIT),
+                // At most the ceiling, so that a lower provider.inFlightMax alone stays valid.
+                s.integer(
+                        "provider.concurrencyMin",
+                        Math.min(
+                                PROVIDER_CONCURRENCY_MIN_DEFAULT,
+                                s.integer("provider.inFlightMax", PROVIDER_IN_FLIGHT_LIMIT))),
+                s.integer(
+                        "provider.rateLimitPerSec",
+                        loopback(s.string("provider.baseUrl", "http://127.0.0.1:8090"))
+                                ? PROVIDER_RATE_LIMIT_SANDBOX_PER_SEC
+                                : PROVIDER_RATE_LIMIT_REMOTE_PER_SEC),
                 s.integer("provider.callTimeoutMs", 2_000),
                 s.integer("provider.retryInitialMs", 50),
                 s.integer("provider.retryMaxMs", 2_000),

@@ -1,7 +1,6 @@
 package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.processor.ProcessorMeters;
-import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@link PaymentProvider} adapter for PayPal's Orders API v2, pointed at the sandbox or at
@@ -51,7 +51,7 @@ public final class PayPalProvider implements PaymentProvider {
             String baseUrl,
             String clientId,
             String clientSecret,
-            int inFlightMax,
+            ProviderLimits limits,
             long callTimeoutMs,
             long retryInitialMs,
             long retryMaxMs,
@@ -59,7 +59,7 @@ public final class PayPalProvider implements PaymentProvider {
         @Override
         public String toString() {
             return "PayPalProvider.Options[baseUrl=" + baseUrl + ", clientId=" + clientId
-                    + ", clientSecret=****, inFlightMax=" + inFlightMax + "]";
+                    + ", clientSecret=****, limits=" + limits + "]";
         }
     }
 
@@ -67,8 +67,7 @@ public final class PayPalProvider implements PaymentProvider {
     private final Options o;
     private final WebClient client;
     private final InFlightLimiter limiter;
-    private final ProviderMeters metrics;
-    private final Counter tokenFetches;
+    private final ProcessorMeters metrics;
     private final ProviderAddress address;
     private final String basic;
     private String token;
@@ -78,11 +77,14 @@ public final class PayPalProvider implements PaymentProvider {
     public PayPalProvider(Vertx vertx, Options options, ProcessorMeters metrics) {
         this.vertx = vertx;
         this.o = options;
-        this.metrics = new ProviderMeters(metrics);
-        this.tokenFetches = this.metrics.tokenFetches();
+        this.metrics = metrics;
+        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1);
+        // the calls below find the same meters by name.
+        new ProviderMeters(metrics).tokenFetches();
         this.address = ProviderAddress.of(options.baseUrl());
-        this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
-        this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
+        this.client =
+                address.client(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
+        this.limiter = new InFlightLimiter(vertx, options.limits(), StripeProvider.CALLS_WAITING_MAX, metrics);
         this.basic = basicAuth(options.clientId(), options.clientSecret());
     }
 
@@ -118,7 +120,7 @@ public final class PayPalProvider implements PaymentProvider {
                 // The gateway refuses such currencies; a record from before that is failed, not retried.
                 calls.add(Future.succeededFuture(ChargeResult.failed(c.paymentId(), "currency_not_convertible", null)));
             } else {
-                calls.add(limiter.submit(() -> each.apply(c)));
+                calls.add(each.apply(c));
             }
         }
         return Future.all(calls).map(done -> {
@@ -199,25 +201,29 @@ public final class PayPalProvider implements PaymentProvider {
             BiFunction<Integer, byte[], PayPalAnswer.Decision> decide,
             int attempt,
             long deadline) {
-        metrics.calls.increment();
-        long t0 = System.nanoTime();
+        // From here until a turn comes: a token fetch that fails is timed as before.
+        long[] t0 = {System.nanoTime()};
         String[] used = new String[1];
+        // The token first, outside the limiter: its fetch is shared by every call waiting for it.
         return token(deadline)
                 .compose(t -> {
                     used[0] = t;
-                    return send.apply(t);
+                    return turn(t0, () -> send.apply(t), deadline);
                 })
                 .transform(ar -> {
+                    if (InFlightLimiter.notStarted(ar)) {
+                        return Future.failedFuture(ar.cause());
+                    }
                     String why;
                     if (ar.succeeded()) {
                         Buffer body = ar.result().body();
                         int status = ar.result().statusCode();
                         PayPalAnswer.Decision d = decide.apply(status, body == null ? null : body.getBytes());
                         if (!(d instanceof PayPalAnswer.Retry r)) {
-                            latency(t0, ProviderMeters.Result.ANSWERED);
+                            latency(t0[0], step, "answered");
                             return Future.succeededFuture(d);
                         }
-                        latency(t0, ProviderMeters.Result.RETRY);
+                        latency(t0[0], step, "retry");
                         if (r.tokenRejected()) {
                             invalidate(used[0]);
                         }
@@ -227,8 +233,14 @@ public final class PayPalProvider implements PaymentProvider {
                                         : "transient: ")
                                 + r.reason();
                     } else {
+                        if (used[0] == null) {
+                            // No token, so no turn: the failed fetch is this attempt's call, counted
+                            // with its latency and its retry as every other.
+                            metrics.counter("provider.calls", "Calls to the payment provider")
+                                    .increment();
+                        }
                         boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-                        latency(t0, tooLarge ? ProviderMeters.Result.OVERSIZE : ProviderMeters.Result.IO_ERROR);
+                        latency(t0[0], step, tooLarge ? "oversize" : "io_error");
                         retried(tooLarge ? "oversize" : "io", "transient");
                         why = "transient: " + ar.cause();
                     }
@@ -241,11 +253,30 @@ public final class PayPalProvider implements PaymentProvider {
                 });
     }
 
+    /**
+     * One HTTP call in its turn at the limiter; {@code t0} gets the time it started. Each step, and
+     * each retry of it, takes its own turn: a back-off holds no slot, and every call counts against
+     * the rate.
+     */
+    private Future<HttpResponse<Buffer>> turn(long[] t0, Supplier<Future<HttpResponse<Buffer>>> send, long deadline) {
+        return limiter.submit(
+                () -> {
+                    metrics.counter("provider.calls", "Calls to the payment provider")
+                            .increment();
+                    t0[0] = System.nanoTime();
+                    return send.get();
+                },
+                InFlightLimiter::overloaded,
+                // Started later, it could not end before the deadline.
+                deadline - o.callTimeoutMs() - System.currentTimeMillis());
+    }
+
     private Future<Void> backOff(Charge c, String step, int attempt, long deadline, String why) {
         long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
         long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.unavailable.increment();
+            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
+                    .increment();
             return Future.failedFuture(new ProviderUnavailableException(
                     "no answer for " + c.paymentId() + " (" + step + ") after " + (attempt + 1) + " attempts: " + why));
         }
@@ -275,7 +306,8 @@ public final class PayPalProvider implements PaymentProvider {
     }
 
     private Future<String> fetchToken() {
-        tokenFetches.increment();
+        metrics.counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider")
+                .increment();
         long requestedAt = System.currentTimeMillis();
         return client.post(address.port(), address.host(), address.path("/v1/oauth2/token"))
                 .putHeader("Authorization", basic)
@@ -375,11 +407,23 @@ public final class PayPalProvider implements PaymentProvider {
         return s.length() <= CUSTOM_ID_CHARS_MAX ? s : s.substring(0, CUSTOM_ID_CHARS_MAX);
     }
 
-    private void latency(long t0, ProviderMeters.Result result) {
-        metrics.request(result).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    private void latency(long t0, String step, String result) {
+        metrics.timer(
+                        "provider.request",
+                        "Calls to the payment provider, until their answer or failure",
+                        "result",
+                        result)
+                .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
 
     private void retried(String status, String kind) {
-        metrics.retried(status, kind).increment();
+        metrics.counter(
+                        "provider.retried",
+                        "Provider answers that decide nothing, retried",
+                        "status",
+                        status,
+                        "kind",
+                        kind)
+                .increment();
     }
 }

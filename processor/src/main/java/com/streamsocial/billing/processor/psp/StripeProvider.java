@@ -2,7 +2,7 @@ package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
-import io.micrometer.core.instrument.Counter;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -36,11 +36,17 @@ public final class StripeProvider implements PaymentProvider {
     /** {@code metadata[source]} of every charge this system makes; {@code metadata[tenant]} goes with it. */
     public static final String CHARGE_SOURCE = "streamsocial-billing";
 
+    /**
+     * Provider calls waiting for their turn at most (the limiter's queue): far above the batches of
+     * all loops at once (3 × 2,000 by default), so only a runaway fills it; past it a batch fails.
+     */
+    static final int CALLS_WAITING_MAX = 100_000;
+
     /** Settings of the adapter; each wait and each count is bounded. */
     public record Options(
             String baseUrl,
             String secretKey,
-            int inFlightMax,
+            ProviderLimits limits,
             long callTimeoutMs,
             long retryInitialMs,
             long retryMaxMs,
@@ -48,7 +54,7 @@ public final class StripeProvider implements PaymentProvider {
         /** Without the secret key: a record's own toString would print every component. */
         @Override
         public String toString() {
-            return "StripeProvider.Options[baseUrl=" + baseUrl + ", secretKey=****, inFlightMax=" + inFlightMax + "]";
+            return "StripeProvider.Options[baseUrl=" + baseUrl + ", secretKey=****, limits=" + limits + "]";
         }
     }
 
@@ -56,9 +62,7 @@ public final class StripeProvider implements PaymentProvider {
     private final Options o;
     private final WebClient client;
     private final InFlightLimiter limiter;
-    private final ProviderMeters metrics;
-    private final Counter pending;
-    private final Counter mismatch;
+    private final ProcessorMeters metrics;
     private final ProviderAddress address;
     private final boolean idempotencyKeys;
 
@@ -75,12 +79,16 @@ public final class StripeProvider implements PaymentProvider {
         this.idempotencyKeys = idempotencyKeys;
         this.vertx = vertx;
         this.o = options;
-        this.metrics = new ProviderMeters(metrics);
-        this.pending = this.metrics.pending();
-        this.mismatch = this.metrics.mismatch();
+        this.metrics = metrics;
+        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1);
+        // the calls below find the same meters by name.
+        ProviderMeters registered = new ProviderMeters(metrics);
+        registered.pending();
+        registered.mismatch();
         this.address = ProviderAddress.of(options.baseUrl());
-        this.client = address.client(vertx, options.callTimeoutMs(), options.inFlightMax());
-        this.limiter = new InFlightLimiter(options.inFlightMax(), 100_000);
+        this.client =
+                address.client(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
+        this.limiter = new InFlightLimiter(vertx, options.limits(), CALLS_WAITING_MAX, metrics);
     }
 
     /** One step: the charge is made, or asked about, by {@link #charge} alone. */
@@ -94,7 +102,7 @@ public final class StripeProvider implements PaymentProvider {
         long deadline = System.currentTimeMillis() + o.deadlineMs();
         List<Future<ChargeResult>> calls = new ArrayList<>(charges.size());
         for (Charge c : charges) {
-            calls.add(limiter.submit(() -> attempt(c, 0, deadline)));
+            calls.add(attempt(c, 0, deadline));
         }
         return Future.all(calls).map(all -> {
             List<ChargeResult> out = new ArrayList<>(charges.size());
@@ -105,8 +113,28 @@ public final class StripeProvider implements PaymentProvider {
         });
     }
 
+    /**
+     * One HTTP call for the charge, in its turn at the limiter (each retry takes a new turn, so that
+     * a back-off holds no slot and every call counts against the rate), then its answer decided.
+     */
     private Future<ChargeResult> attempt(Charge c, int attempt, long deadline) {
-        metrics.calls.increment();
+        long[] t0 = new long[1];
+        return limiter.submit(
+                        () -> {
+                            metrics.counter("provider.calls", "Calls to the payment provider")
+                                    .increment();
+                            t0[0] = System.nanoTime();
+                            return send(c);
+                        },
+                        InFlightLimiter::overloaded,
+                        // Started later, it could not end before the deadline.
+                        deadline - o.callTimeoutMs() - System.currentTimeMillis())
+                .transform(ar -> InFlightLimiter.notStarted(ar)
+                        ? Future.failedFuture(ar.cause())
+                        : answered(c, ar, t0[0], attempt, deadline));
+    }
+
+    private Future<HttpResponse<Buffer>> send(Charge c) {
         // A payment whose intent is known is asked about: a POST under the same key would only
         // replay the first, undecided answer for 24 h.
         var request = c.intentId() != null
@@ -119,56 +147,79 @@ public final class StripeProvider implements PaymentProvider {
         request.ssl(address.ssl()).timeout(o.callTimeoutMs()).putHeader("Authorization", "Bearer " + o.secretKey());
         // The answer is untrusted input: read up to its bound, then decoded totally by StripeAnswer.
         var capped = request.as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX));
-        long t0 = System.nanoTime();
-        Future<HttpResponse<Buffer>> sent =
-                c.intentId() != null ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
-        return sent.transform(ar -> {
-            String why;
-            if (ar.succeeded()) {
-                Buffer body = ar.result().body();
-                StripeAnswer.Decision d =
-                        StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
-                if (d instanceof StripeAnswer.Answered a) {
-                    latency(t0, ProviderMeters.Result.ANSWERED);
-                    count(a.result());
-                    if (a.result().verdict() == Verdict.MISMATCH) {
-                        log.atWarn()
-                                .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
-                                .log("the provider answered for another amount or currency: a break");
-                    }
-                    return Future.succeededFuture(a.result());
-                }
-                StripeAnswer.Retry r = (StripeAnswer.Retry) d;
-                latency(t0, ProviderMeters.Result.RETRY);
-                // The HTTP status: a closed set of three digits, never anything the answer's body says.
-                metrics.retried(
-                                String.valueOf(ar.result().statusCode()),
-                                r.configuration() ? "configuration" : "transient")
-                        .increment();
-                why = (r.configuration()
-                                ? "configuration error, check provider.baseUrl and provider.secretKey: "
-                                : "transient: ")
-                        + r.reason();
-            } else {
-                boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-                latency(t0, tooLarge ? ProviderMeters.Result.OVERSIZE : ProviderMeters.Result.IO_ERROR);
-                metrics.retried(tooLarge ? "oversize" : "io", "transient").increment();
-                why = "transient: " + ar.cause();
-            }
-            // An endpoint that echoes our key must not put it into logs, exceptions or readiness.
-            return retry(c, attempt, deadline, why.replace(o.secretKey(), "****"));
-        });
+        return c.intentId() != null ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
     }
 
-    /** One call's latency, by how it ended. */
-    private void latency(long t0, ProviderMeters.Result result) {
-        metrics.request(result).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+    /** The answer's decision: a result, or a retry (until the deadline) of what decided nothing. */
+    private Future<ChargeResult> answered(
+            Charge c, AsyncResult<HttpResponse<Buffer>> ar, long t0, int attempt, long deadline) {
+        String why;
+        if (ar.succeeded()) {
+            Buffer body = ar.result().body();
+            StripeAnswer.Decision d =
+                    StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
+            if (d instanceof StripeAnswer.Answered a) {
+                latency(t0, "answered");
+                count(a.result());
+                if (a.result().verdict() == Verdict.MISMATCH) {
+                    log.atWarn()
+                            .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
+                            .log("the provider answered for another amount or currency: a break");
+                }
+                return Future.succeededFuture(a.result());
+            }
+            StripeAnswer.Retry r = (StripeAnswer.Retry) d;
+            latency(t0, "retry");
+            // The HTTP status: a closed set of three digits, never anything the answer's body says.
+            metrics.counter(
+                            "provider.retried",
+                            "Provider answers that decide nothing, retried",
+                            "status",
+                            String.valueOf(ar.result().statusCode()),
+                            "kind",
+                            r.configuration() ? "configuration" : "transient")
+                    .increment();
+            why = (r.configuration()
+                            ? "configuration error, check provider.baseUrl and provider.secretKey: "
+                            : "transient: ")
+                    + r.reason();
+        } else {
+            boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
+            latency(t0, tooLarge ? "oversize" : "io_error");
+            metrics.counter(
+                            "provider.retried",
+                            "Provider answers that decide nothing, retried",
+                            "status",
+                            tooLarge ? "oversize" : "io",
+                            "kind",
+                            "transient")
+                    .increment();
+            why = "transient: " + ar.cause();
+        }
+        // An endpoint that echoes our key must not put it into logs, exceptions or readiness.
+        return retry(c, attempt, deadline, why.replace(o.secretKey(), "****"));
+    }
+
+    /** One call's latency; {@code result}: answered, retry (an answer that decides nothing), io_error. */
+    private void latency(long t0, String result) {
+        metrics.timer(
+                        "provider.request",
+                        "Calls to the payment provider, until their answer or failure",
+                        "result",
+                        result)
+                .record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private void count(ChargeResult r) {
         switch (r.verdict()) {
-            case PENDING -> pending.increment();
-            case MISMATCH -> mismatch.increment();
+            case PENDING ->
+                metrics.counter(
+                                "provider.pending",
+                                "Answers not final yet (processing, requires_action): asked again later")
+                        .increment();
+            case MISMATCH ->
+                metrics.counter("provider.mismatch", "Answers for another amount or currency than asked: a break")
+                        .increment();
             default -> {}
         }
     }
@@ -177,7 +228,8 @@ public final class StripeProvider implements PaymentProvider {
         long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
         long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.unavailable.increment();
+            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
+                    .increment();
             // Not the reason: it may quote the provider's answer.
             log.atWarn()
                     .addKeyValue(Logging.PAYMENT_ID, c.paymentId())

@@ -42,11 +42,13 @@ class ProviderMetersTest {
                 ServiceMetrics paypal = new ServiceMetrics()) {
             new StripeProvider(
                     vertx,
-                    new StripeProvider.Options("http://127.0.0.1:1", "sk_test_x", 1, 1_000, 10, 50, 1_000),
+                    new StripeProvider.Options(
+                            "http://127.0.0.1:1", "sk_test_x", new ProviderLimits(1, 1, 100), 1_000, 10, 50, 1_000),
                     new ProcessorMeters(stripe));
             new PayPalProvider(
                     vertx,
-                    new PayPalProvider.Options("http://127.0.0.1:1", "id", "secret", 1, 1_000, 10, 50, 1_000),
+                    new PayPalProvider.Options(
+                            "http://127.0.0.1:1", "id", "secret", new ProviderLimits(1, 1, 100), 1_000, 10, 50, 1_000),
                     new ProcessorMeters(paypal));
             for (String series :
                     new String[] {"provider_pending_total", "provider_mismatch_total", "provider_calls_total"}) {

@@ -51,14 +51,27 @@ class StripeProviderHostileAnswerTest {
         metrics = new ServiceMetrics();
         provider = new StripeProvider(
                 vertx,
-                new StripeProvider.Options("http://127.0.0.1:" + server.actualPort(), SECRET, 4, 1_500, 10, 50, 4_000),
+                new StripeProvider.Options(
+                        "http://127.0.0.1:" + server.actualPort(),
+                        SECRET,
+                        new ProviderLimits(4, 4, 10_000),
+                        1_500,
+                        10,
+                        50,
+                        4_000),
                 new ProcessorMeters(metrics));
         // Warm up with generous timeouts (a cold JVM on a busy machine can time out its first calls).
         answer = r -> r.setStatusCode(200).end(SUCCEEDED);
         StripeProvider patient = new StripeProvider(
                 vertx,
                 new StripeProvider.Options(
-                        "http://127.0.0.1:" + server.actualPort(), SECRET, 4, 10_000, 10, 50, 25_000),
+                        "http://127.0.0.1:" + server.actualPort(),
+                        SECRET,
+                        new ProviderLimits(4, 4, 10_000),
+                        10_000,
+                        10,
+                        50,
+                        25_000),
                 new ProcessorMeters(new ServiceMetrics()));
         for (int i = 0; i < 3; i++) {
             assertThat(await(patient.charge(List.of(C))).get(0).succeeded()).isTrue();
