@@ -225,10 +225,11 @@ public final class BillingStack implements AutoCloseable {
      * nothing, if another live stack owns {@code dataDir}; otherwise never returns.
      */
     /**
-     * Default of {@code stack.warmupSeconds}: payments through the whole stack before the banner, so that
-     * its JIT has compiled the hot paths when the user's first load arrives ({@link StackWarmup}).
+     * Default of {@code stack.warmupSeconds}, the most a warm-up may take: payments through the whole
+     * stack before the banner, until its JIT is quiet, so that the hot paths are compiled when the
+     * user's first load arrives ({@link StackWarmup}).
      */
-    static final int WARMUP_SECONDS_DEFAULT = 20;
+    static final int WARMUP_SECONDS_DEFAULT = 60;
 
     public static int run(int brokers, int processorCount, Path dataDir) throws Exception {
         Settings settings = Settings.fromEnvironment();
@@ -255,8 +256,8 @@ public final class BillingStack implements AutoCloseable {
         GatewayConfig g = GatewayConfig.from(settings);
         int warmupS = settings.integer("stack.warmupSeconds", WARMUP_SECONDS_DEFAULT);
         if (warmupS > 0 && processorCount > 0) {
-            System.out.println(
-                    "warming up for " + warmupS + " s before reporting ready (stack.warmupSeconds=0 skips it)...");
+            System.out.println("warming up the JIT before reporting ready: payments of tenant " + StackWarmup.TENANT
+                    + " until it is quiet, " + warmupS + " s at most (stack.warmupSeconds=0 skips it)...");
             System.out.println(StackWarmup.run(
                     "http://127.0.0.1:" + g.httpPort(), stack.infra.kafkaBootstrap(), stack.infra.pgUri(), warmupS));
         }

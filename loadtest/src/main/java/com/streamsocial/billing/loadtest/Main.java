@@ -1,5 +1,6 @@
 package com.streamsocial.billing.loadtest;
 
+import com.streamsocial.billing.loadtest.harness.ClientWarmup;
 import com.streamsocial.billing.loadtest.harness.Durations;
 import com.streamsocial.billing.loadtest.harness.Mix;
 import com.streamsocial.billing.loadtest.harness.OpenLoop;
@@ -172,6 +173,12 @@ public final class Main implements Callable<Integer> {
 
         @Option(names = "--no-lag", description = "Do not read outcomes (lag unknown)")
         boolean noLag;
+
+        @Option(
+                names = "--no-client-warmup",
+                description = "Start the clock without first warming the harness's own client against a"
+                        + " stub in this JVM (4 s; nothing reaches the gateway)")
+        boolean noClientWarmup;
 
         @Option(
                 names = "--tenant",
@@ -384,12 +391,14 @@ public final class Main implements Callable<Integer> {
         settings.put("outcomes read from", f.noLag ? "nowhere (lag unknown)" : "payments.results at " + f.kafka);
         settings.put("started", LocalDateTime.now().toString());
         Vertx vertx = Vertx.vertx();
+        OpenLoop.Options options = new OpenLoop.Options(
+                f.url, f.connections, f.outstandingMax, mix, keyPrefix, f.tenant, f.seed, f.apiKey);
+        settings.put("client warm-up", f.noClientWarmup ? "none" : "4 s against a stub in this JVM");
+        if (!f.noClientWarmup) {
+            ClientWarmup.run(vertx, options);
+        }
         OutcomeCounter outcomes = f.noLag ? null : OutcomeCounter.start(f.kafka);
-        OpenLoop loop = new OpenLoop(
-                vertx,
-                new OpenLoop.Options(
-                        f.url, f.connections, f.outstandingMax, mix, keyPrefix, f.tenant, f.seed, f.apiKey),
-                outcomes);
+        OpenLoop loop = new OpenLoop(vertx, options, outcomes);
         try {
             try {
                 int ready = loop.preflight()

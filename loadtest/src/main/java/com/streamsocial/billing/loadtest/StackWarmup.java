@@ -26,6 +26,13 @@ final class StackWarmup {
     static final String TENANT = "warmup";
     /** Seconds of warm-up load at most; {@code stack.warmupSeconds} sets it, 0 skips the warm-up. */
     static final int SECONDS_MAX = 600;
+    /** The load runs in rounds of this length, until the JIT is quiet or the seconds are spent. */
+    static final double ROUND_SECONDS = 5;
+    /**
+     * The JIT counts as quiet when it compiled for less than this share of a round: C2 kept compiling
+     * for a minute under load, so a fixed short warm-up left most of its work to the user's first run.
+     */
+    static final double QUIET_COMPILE_SHARE = 0.05;
     /** The warm-up's rate once it has ramped up: high enough for the hot paths, below the stack's ceiling. */
     static final double RATE_PER_S = 1_000;
     /** How long to wait, after the load, for the last outcomes. */
@@ -58,10 +65,19 @@ final class StackWarmup {
                         key),
                 outcomes)) {
             loop.preflight().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            // A gentle first fifth, then the full rate: the cold stack is slow at first.
-            double first = Math.max(1, seconds / 5.0);
-            phase(loop, RATE_PER_S / 5, first);
-            phase(loop, RATE_PER_S, seconds - first);
+            // A gentle first round, then the full rate until the JIT is quiet: the cold stack is slow at first.
+            phase(loop, RATE_PER_S / 5, Math.min(ROUND_SECONDS, seconds));
+            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+            double spent = ROUND_SECONDS;
+            while (spent < seconds) {
+                long compiledMs = jit.getTotalCompilationTime();
+                double round = Math.min(ROUND_SECONDS, seconds - spent);
+                phase(loop, RATE_PER_S, round);
+                spent += round;
+                if (jit.getTotalCompilationTime() - compiledMs < round * 1000 * QUIET_COMPILE_SHARE) {
+                    break;
+                }
+            }
             long deadline = System.currentTimeMillis() + OUTCOMES_WAIT_MS;
             while (loop.lag() > 0 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(200);
