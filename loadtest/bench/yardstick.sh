@@ -81,7 +81,7 @@ thread_groups() {
     for t in /proc/"$STACK"/task/*; do
         sed -E 's/^[0-9]+ \((.*)\) [A-Z] (.*)$/\1\t\2/' "$t/stat" 2>/dev/null
     done | awk -F'\t' '{
-        split($2, f, " "); n = $1; c = f[12] + f[13]
+        split($2, f, " "); n = $1; c = f[11] + f[12]
         if (n ~ /^C[12] CompilerThre/) g = "jit"
         else if (n ~ /^vert\.x-eventloo/) g = "event_loops"
         else if (n ~ /^processor-kafka/) g = "processor_loops"
@@ -160,7 +160,7 @@ section_refs() {
     log "== bare Vert.x 5, wrk -t1 -c$CONNS -d${MEASURE_S}s"
     java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
     local bare=$! i
-    sleep 4
+    for _ in $(seq 60); do grep -q "bare vert.x on" "$OUT/bare.log" && break; sleep 1; done
     wrk -t1 -c"$CONNS" -d10s -s "$BENCH/post.lua" http://127.0.0.1:9999/ >/dev/null 2>&1
     for i in $(seq "$RUNS"); do
         wrk -t1 -c"$CONNS" -d"${MEASURE_S}s" -s "$BENCH/post.lua" http://127.0.0.1:9999/ \
@@ -183,12 +183,13 @@ section_refs() {
     medians_of kafka
     stack_stop
 }
+# These sections warm up with wrk themselves: the stack's own warm-up (section first) is skipped.
 section_ingest() { load_section ingest "--processors 0" 0 -Dprovider.kind=approve-all; }
-section_aa() { load_section aa "" 1 -Dprovider.kind=approve-all; }
-section_sb() { load_section sb "" 1; }
+section_aa() { load_section aa "" 1 -Dprovider.kind=approve-all -Dstack.warmupSeconds=0; }
+section_sb() { load_section sb "" 1 -Dstack.warmupSeconds=0; }
 
 section_latency() {
-    stack_start latency "" '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}'
+    stack_start latency "" '-Dsandbox.faults={"latency_ms_min":100,"latency_ms_max":300}' -Dstack.warmupSeconds=0
     local i
     java -jar "$JAR" drain --events 5000 --provider sandbox-100-300ms --report "$OUT/latency-warmup" \
         >"$OUT/latency-warmup.txt" 2>&1
@@ -209,7 +210,7 @@ section_first() {
         java -jar "$JAR" run --rate 500 --duration 30s --report "$OUT/first-$i" >"$OUT/first-$i.txt" 2>&1
         awk -v l="first-$i" '
             /^answered\/s:/ {print l, "answered_per_s", $2}
-            /^latency ms p50/ {print l, "p50_ms", $8; print l, "p99_ms", $12}
+            /^latency ms p50/ {print l, "p50_ms", $12; print l, "p99_ms", $16}
             /^unexpected answers:/ {print l, "unexpected", $3}' "$OUT/first-$i.txt" | tee -a "$OUT/windows.txt"
         stack_stop
     done
@@ -220,17 +221,18 @@ section_harness() {
     log "== the load generator alone: run --rate 10000 --duration 60s on core 0, bare Vert.x on core 1"
     taskset -c 1 java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare-h.log" 2>&1 &
     local bare=$! i hp t1 t2
-    sleep 4
+    for _ in $(seq 60); do grep -q "bare vert.x on" "$OUT/bare-h.log" && break; sleep 1; done
     for i in $(seq "$RUNS"); do
         taskset -c 0 /usr/bin/time -f "%U %S" -o "$OUT/harness-$i.time" java -jar "$JAR" run \
             --url http://127.0.0.1:9999/ --rate 10000 --duration 60s --no-lag --report "$OUT/harness-$i" \
             >"$OUT/harness-$i.txt" 2>&1 &
+        local run=$!
         sleep 20
-        hp=$(pgrep -f "report $OUT/harness-$i\$" | head -1)
+        hp=$(pgrep -f "java -jar .*--report $OUT/harness-$i\$" | tail -1)
         t1=$(ticks "$hp")
         sleep 30
         t2=$(ticks "$hp")
-        wait
+        wait "$run"
         local sent
         sent=$(awk '/^sent:/ {print $2}' "$OUT/harness-$i.txt")
         awk -v l="harness-$i" -v hz="$HZ" -v d=$((t2 - t1)) -v sent="$sent" '
@@ -238,8 +240,9 @@ section_harness() {
             /^unsent/ {print l, "unsent", $NF}
             END {print l, "cpu_us_per_request_steady", 1e6 * d / hz / 300000}' "$OUT/harness-$i.txt" \
             | tee -a "$OUT/windows.txt"
-        awk -v l="harness-$i" -v sent="$sent" '{print l, "cpu_us_per_request_whole_run", 1e6 * ($1 + $2) / sent}' \
-            "$OUT/harness-$i.time" | tee -a "$OUT/windows.txt"
+        tail -1 "$OUT/harness-$i.time" \
+            | awk -v l="harness-$i" -v sent="$sent" '{print l, "cpu_us_per_request_whole_run", 1e6 * ($1 + $2) / sent}' \
+            | tee -a "$OUT/windows.txt"
     done
     kill "$bare"
     wait "$bare" 2>/dev/null
