@@ -30,6 +30,8 @@ DRAIN_AA=${DRAIN_AA:-50000}
 DRAIN_SB=${DRAIN_SB:-20000}
 DRAIN_SL=${DRAIN_SL:-5000}
 BENCH=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$BENCH/lib.sh"
 KCP_FILE="$BENCH/../target/kafka-tools.cp"
 # Kafka's own tools (ProducerPerformance), resolved once from Maven Central.
 [ -f "$KCP_FILE" ] || (cd "$BENCH/../.." && ./mvnw -q -B -f loadtest/bench/kafka-tools-pom.xml \
@@ -53,28 +55,8 @@ stack_start() { # label, extra JVM flags...
         || echo "pg_stat_statements not available"
     echo "== stack $label up (pid $STACK) $(date -u +%T)"
 }
-stack_stop() {
-    [ -n "$STACK" ] || return
-    kill "$STACK" 2>/dev/null
-    wait "$STACK" 2>/dev/null
-    STACK=
-    sleep 2
-}
 trap stack_stop EXIT
 
-pg_pids() { # the embedded postmaster on 5433 and its children
-    local pm
-    pm=$(ss -ltnpH 'sport = :5433' 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-    [ -n "$pm" ] && { echo "$pm"; pgrep -P "$pm"; }
-}
-ticks() { # summed utime+stime (clock ticks) of the given pids
-    local t=0 p
-    for p in "$@"; do
-        [ -r "/proc/$p/stat" ] || continue
-        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-    done
-    echo "$t"
-}
 outcomes() { curl -s localhost:8081/metrics | awk '/^processor_outcomes_emitted_total/ {print $2; exit}'; }
 
 # A run with CPU per payment: stack JVM, PostgreSQL, the load generator, per outcome.
@@ -191,7 +173,6 @@ step_maxonly() { # the max series alone (approve-all), e.g. to repeat it with ot
     stack_stop
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 drain_series() { # label, extra drain flags...
     local label=$1 i
     shift

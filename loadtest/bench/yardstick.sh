@@ -27,6 +27,8 @@ MEASURE_S=${MEASURE_S:-20}
 CONNS=${CONNS:-256}
 LATENCY_EVENTS=${LATENCY_EVENTS:-20000}
 BENCH=$ROOT/loadtest/bench
+# shellcheck source=lib.sh
+. "$BENCH/lib.sh"
 mkdir -p "$OUT"
 OUT=$(readlink -f "$OUT")
 HZ=$(getconf CLK_TCK)
@@ -39,7 +41,6 @@ KCP_FILE=$ROOT/loadtest/target/kafka-tools.cp
 KCP=$(cat "$KCP_FILE")
 
 log() { echo "$*" | tee -a "$OUT/yardstick.log"; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 row() { echo "$1" >>"$OUT/rows.tsv"; } # section, measure, value, unit
 
 stack_start() { # label, stack flags (--processors N), JVM flags...
@@ -54,27 +55,8 @@ stack_start() { # label, stack flags (--processors N), JVM flags...
     psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null 2>&1
     log "== stack $label up (pid $STACK) $(date -u +%T)"
 }
-stack_stop() {
-    [ -n "$STACK" ] || return 0
-    kill "$STACK" 2>/dev/null
-    wait "$STACK" 2>/dev/null
-    STACK=
-    sleep 2
-}
 trap stack_stop EXIT
 
-pg_pids() { # the embedded postmaster on 5433 and its children
-    local pm
-    pm=$(ss -ltnpH 'sport = :5433' 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-    [ -n "$pm" ] && { echo "$pm"; pgrep -P "$pm"; }
-}
-ticks() { # summed utime+stime (clock ticks) of the given pids
-    local t=0 p
-    for p in "$@"; do
-        [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-    done
-    echo "$t"
-}
 # Clock ticks of the stack JVM's threads, by group (the thread name's first 15 characters, classified).
 thread_groups() {
     local t
