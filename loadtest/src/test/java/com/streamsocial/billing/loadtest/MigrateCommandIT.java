@@ -24,14 +24,14 @@ class MigrateCommandIT {
             assertThat(gateway.awaitExit(120_000)).as(gateway.output()).isEqualTo(0);
             assertThat(processor.awaitExit(120_000)).as(processor.output()).isEqualTo(0);
 
-            // One of them applied the four migrations, the other waited for it and found none left.
+            // One of them applied the five migrations, the other waited for it and found none left.
             List<String> lines = List.of(lastLine(gateway.stdout()), lastLine(processor.stdout()));
             assertThat(lines)
                     .containsExactlyInAnyOrder(
-                            "schema at version 4: 4 migration(s) applied",
-                            "schema at version 4: 0 migration(s) applied");
+                            "schema at version 5: 5 migration(s) applied",
+                            "schema at version 5: 0 migration(s) applied");
             assertThat(sql.count("SELECT count(*) FROM flyway_schema_history WHERE success AND type = 'SQL'"))
-                    .isEqualTo(4);
+                    .isEqualTo(5);
             assertThat(sql.count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'payments'"))
                     .isEqualTo(1);
 
