@@ -97,7 +97,7 @@ public final class CommitLane {
      * until the mark commits: one batch cycle at most while PostgreSQL answers.
      */
     private final CommittedIds committedIds;
-    /** The part of {@link #unmarked} that no statement in flight carries yet. */
+    /** This lane's committed ids whose mark no statement in flight carries yet. */
     private final List<String> marksWaiting = new ArrayList<>();
 
     private boolean markInFlight;
@@ -357,8 +357,9 @@ public final class CommitLane {
                             metrics.commit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                             metrics.accepted.increment(items.size());
                             // The Kafka commit is the acceptance point. The mark rides on the next
-                            // statement; until it commits, this lane treats the ids as accepted, and a
-                            // crash leaves them to the restart settlement, which finds them published.
+                            // statement; until it commits, every lane of this process treats the ids as
+                            // accepted, and a crash leaves them to the restart settlement, which finds
+                            // them published.
                             committedIds.committed(ids);
                             marksWaiting.addAll(ids);
                             items.forEach(i -> {

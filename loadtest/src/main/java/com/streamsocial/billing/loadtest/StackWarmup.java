@@ -59,7 +59,7 @@ final class StackWarmup {
                         64,
                         8_192,
                         Mix.parse(Mix.DEFAULT),
-                        "warmup-" + Long.toString(System.currentTimeMillis(), 36) + "-",
+                        Main.defaultKeyPrefix(TENANT, System.currentTimeMillis()),
                         TENANT,
                         1,
                         key),

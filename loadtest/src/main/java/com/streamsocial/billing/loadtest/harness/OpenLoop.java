@@ -225,7 +225,7 @@ public final class OpenLoop implements AutoCloseable {
             samples.add(s);
             progress.accept(s.progressLine());
         });
-        boolean[] finished = {false};
+        // The pacer hands the schedule's total over exactly once, so the phase ends once.
         new Pacer("open-loop-pacer", schedule, context, due -> {
             while (next[0] < due) {
                 long i = next[0]++;
@@ -236,8 +236,7 @@ public final class OpenLoop implements AutoCloseable {
                 }
                 dispatch(o.mix().pick(random.nextLong()), schedule.intendedNanos(i));
             }
-            if (next[0] >= schedule.total() && !finished[0]) {
-                finished[0] = true;
+            if (next[0] >= schedule.total()) {
                 awaitOutstanding(() -> finishPhase(
                         rate,
                         seconds,

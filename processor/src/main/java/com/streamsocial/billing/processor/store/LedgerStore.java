@@ -42,26 +42,20 @@ public final class LedgerStore {
             RETURNING payment_id
             """;
 
-    private static final String SELECT_COLUMNS = """
-            SELECT payment_id, tenant, idempotency_key, request_hash, amount, currency, status,
-                   source_partition, source_offset, failure_code, provider_ref,
-                   coalesce((extract(epoch FROM decided_at) * 1000)::bigint, 0)
-            FROM payments
+    /** A stored payment as {@link #byId} reads it, from {@code payments} or from an update's rows. */
+    private static final String STORED_COLUMNS = """
+            payment_id, tenant, idempotency_key, request_hash, amount, currency, status,
+            source_partition, source_offset, failure_code, provider_ref,
+            coalesce((extract(epoch FROM decided_at) * 1000)::bigint, 0)
             """;
 
-    private static final String LOAD = SELECT_COLUMNS + " WHERE payment_id = ANY($1::text[])";
+    private static final String LOAD = "SELECT " + STORED_COLUMNS + " FROM payments WHERE payment_id = ANY($1::text[])";
 
     /** Returns the intent of each payment an earlier answer left undecided: it is asked about, not created. */
     private static final String MARK_CHARGING = """
             UPDATE payments SET status = 'charging', attempts = attempts + 1, last_attempt_at = now()
             WHERE payment_id = ANY($1::text[]) AND status IN ('claimed', 'charging')
             RETURNING payment_id, provider_intent
-            """;
-
-    private static final String RETURNED_COLUMNS = """
-            payment_id, tenant, idempotency_key, request_hash, amount, currency, status,
-            source_partition, source_offset, failure_code, provider_ref,
-            coalesce((extract(epoch FROM decided_at) * 1000)::bigint, 0)
             """;
 
     /**
@@ -93,7 +87,7 @@ public final class LedgerStore {
             UNION ALL
             SELECT %1$s FROM payments
             WHERE payment_id = ANY($1::text[]) AND payment_id NOT IN (SELECT payment_id FROM upd)
-            """.formatted(RETURNED_COLUMNS);
+            """.formatted(STORED_COLUMNS);
 
     private static final String RECORD_CONFLICTS = """
             INSERT INTO idempotency_conflicts (tenant, idempotency_key, payment_id, stored_hash, conflicting_hash,
