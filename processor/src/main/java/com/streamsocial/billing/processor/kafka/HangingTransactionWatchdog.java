@@ -214,14 +214,21 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
         return held;
     }
 
-    /** The coordinator's view of the transactional id that owns {@code producerId}, or null if none does. */
+    /**
+     * The coordinator's view of the transactional id that owns {@code producerId}, or null if none does
+     * or several do. The listing fans out to every broker, and a broker may still answer for a
+     * transaction-log partition it no longer leads (KAFKA-21481): the same id twice is one id (a set),
+     * and the state comes from describeTransactions, which asks the id's current coordinator.
+     */
     private Coordinator coordinatorOf(long producerId) throws Exception {
         List<String> ids = new ArrayList<>();
         for (TransactionListing l : admin.listTransactions(
                         new ListTransactionsOptions().filterProducerIds(Set.of(producerId)))
                 .all()
                 .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-            ids.add(l.transactionalId());
+            if (!ids.contains(l.transactionalId())) {
+                ids.add(l.transactionalId());
+            }
         }
         if (ids.size() != 1) {
             return null;
