@@ -1,10 +1,14 @@
 package com.streamsocial.billing.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 class HealthTest {
@@ -40,10 +44,22 @@ class HealthTest {
         Map<String, Object> kafka =
                 Settings.of(Map.of("kafka.request.timeout.ms", "30000")).kafka();
         Map<String, Object> admin = Health.adminConfig(kafka);
+        // The admin client refuses an api timeout below the request timeout at construction: the
+        // probe's settings must get past that, or the gateway cannot start with this setting.
+        assertThatCode(() -> Admin.create(admin).close()).doesNotThrowAnyException();
         assertThat(admin).containsEntry("request.timeout.ms", "30000").containsEntry("default.api.timeout.ms", 30_000);
-        // The admin client itself accepts it (it refuses an api timeout below the request timeout).
-        try (var client = org.apache.kafka.clients.admin.Admin.create(admin)) {
-            assertThat(client).isNotNull();
-        }
+    }
+
+    @Test
+    void theAdminClientRefusesAnApiTimeoutBelowTheRequestTimeout() {
+        // What the raise above guards against: without it, construction fails.
+        Map<String, Object> tooShort = Map.of(
+                "bootstrap.servers", "127.0.0.1:9092",
+                "request.timeout.ms", "30000",
+                "default.api.timeout.ms", 3_000);
+        assertThatThrownBy(() -> Admin.create(tooShort).close())
+                .hasRootCauseInstanceOf(ConfigException.class)
+                .rootCause()
+                .hasMessageContaining("default.api.timeout.ms");
     }
 }
