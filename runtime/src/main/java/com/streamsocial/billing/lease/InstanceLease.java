@@ -14,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +30,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The lock lapses when its session ends: at once when the holder dies on its host (the kernel
  * closes the socket, the backend sees end-of-file and exits), within {@link #SERVER_LAPSE_MAX_S} when
- * the holder's host or network dies (server-side TCP keepalives and {@code tcp_user_timeout}, set on
- * the session). The holder checks every {@link #HEARTBEAT_INTERVAL_MS} that its session still holds
- * the lock; on any failure, or when the connection closes, the lease is {@link State#LOST} and the
- * {@link #onLost} handlers run, well before the server would let another process take it.
+ * the holder's host or network dies (server-side TCP keepalives and {@code tcp_user_timeout}, {@link
+ * #SESSION_SETTINGS}). The holder checks every {@link #HEARTBEAT_INTERVAL_MS} that its session still
+ * holds the lock, as the state machine {@link LeaseCheck} decides: a check without an answer within
+ * {@link #HEARTBEAT_TIMEOUT_MS} makes the lease {@link LeaseCheck.State#SUSPECT} (a stalled database
+ * keeps the session, and the lock, alive: the process takes no new work and keeps checking); an
+ * answer makes it HELD again; a closed connection, a lock gone, or a lock unconfirmed for {@link
+ * LeaseCheck#UNCONFIRMED_MAX_MS} makes it {@link LeaseCheck.State#LOST}, and the {@link #onLost}
+ * handlers run, before the server would let another process take it.
  *
  * <p>A plain vertx-pg-client connection, not the pools: the lock belongs to one session, and a pool
  * would recycle it. It needs a direct session (no transaction-mode PgBouncer in between).
@@ -56,19 +62,40 @@ public final class InstanceLease {
     static final int SERVER_TCP_USER_TIMEOUT_MS = 25_000;
 
     /**
-     * The longest the server keeps the lock of a holder whose host or network died: idle plus
-     * count times interval, and at least the user timeout. A holder loses its lease (and stops) after
-     * at most {@code HEARTBEAT_INTERVAL_MS + HEARTBEAT_TIMEOUT_MS}, before that.
+     * What the lease's session sets before it takes the lock, in order ({@link #sessionSetup}): they
+     * decide how long the server keeps the lock of a holder whose host or network died.
      */
-    public static final int SERVER_LAPSE_MAX_S = Math.max(
-            SERVER_KEEPALIVE_IDLE_S + SERVER_KEEPALIVE_COUNT * SERVER_KEEPALIVE_INTERVAL_S,
-            SERVER_TCP_USER_TIMEOUT_MS / 1_000);
+    public static final Map<String, Integer> SESSION_SETTINGS = sessionSettings();
 
-    /** HELD until released or lost; a lease never comes back (a new start takes a new one). */
-    public enum State {
-        HELD,
-        LOST,
-        RELEASED
+    /**
+     * The longest the server keeps the lock of a holder whose host or network died, from {@link
+     * #SESSION_SETTINGS}: idle plus count times interval, and at least the user timeout. A holder
+     * loses its lease (and stops) after at most {@link LeaseCheck#UNCONFIRMED_MAX_MS}, before that.
+     */
+    public static final int SERVER_LAPSE_MAX_S = serverLapseMaxS(SESSION_SETTINGS);
+
+    private static Map<String, Integer> sessionSettings() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("tcp_keepalives_idle", SERVER_KEEPALIVE_IDLE_S);
+        m.put("tcp_keepalives_interval", SERVER_KEEPALIVE_INTERVAL_S);
+        m.put("tcp_keepalives_count", SERVER_KEEPALIVE_COUNT);
+        m.put("tcp_user_timeout", SERVER_TCP_USER_TIMEOUT_MS);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The seconds after which a server with these session settings ends a silent peer's session. */
+    static int serverLapseMaxS(Map<String, Integer> settings) {
+        int keepalivesS = settings.get("tcp_keepalives_idle")
+                + settings.get("tcp_keepalives_count") * settings.get("tcp_keepalives_interval");
+        return Math.max(keepalivesS, settings.get("tcp_user_timeout") / 1_000);
+    }
+
+    /** The statements that give the session {@code settings}. */
+    static String sessionSetup(Map<String, Integer> settings) {
+        StringBuilder sql = new StringBuilder();
+        settings.forEach((name, value) ->
+                sql.append("SET ").append(name).append(" = ").append(value).append("; "));
+        return sql.toString().strip();
     }
 
     private final Vertx vertx;
@@ -76,16 +103,22 @@ public final class InstanceLease {
     private final String name;
     private final long key;
     private final List<Handler<Throwable>> lostHandlers = new ArrayList<>();
-    private volatile State state = State.HELD;
+    /** Every change of state goes through it, under this object's lock. */
+    private final LeaseCheck check;
+    /** A copy of {@code check}'s state for readers on any thread (every request reads it). */
+    private volatile LeaseCheck.State state = LeaseCheck.State.HELD;
+
     private Throwable lostCause;
     private long timerId = -1;
-    private boolean heartbeatInFlight;
+    /** When the check in flight was sent, or -1: one at a time, so a stall queues no pile of them. */
+    private long checkSentAtMs = -1;
 
-    private InstanceLease(Vertx vertx, PgConnection conn, String name, long key) {
+    private InstanceLease(Vertx vertx, PgConnection conn, String name, long key, long confirmedSentAtMs) {
         this.vertx = vertx;
         this.conn = conn;
         this.name = name;
         this.key = key;
+        this.check = new LeaseCheck(confirmedSentAtMs);
     }
 
     /**
@@ -108,15 +141,14 @@ public final class InstanceLease {
                     return PgConnection.connect(
                             vertx, new PgConnectOptions(connect).addProperty("application_name", label));
                 })
-                .compose(conn -> conn.query("SET tcp_keepalives_idle = " + SERVER_KEEPALIVE_IDLE_S
-                                + "; SET tcp_keepalives_interval = " + SERVER_KEEPALIVE_INTERVAL_S
-                                + "; SET tcp_keepalives_count = " + SERVER_KEEPALIVE_COUNT
-                                + "; SET tcp_user_timeout = " + SERVER_TCP_USER_TIMEOUT_MS)
+                .compose(conn -> conn.query(sessionSetup(SESSION_SETTINGS))
                         .execute()
-                        .compose(ignored -> tryLock(vertx, conn, key, System.currentTimeMillis() + ACQUIRE_WAIT_MS))
+                        .compose(ignored -> tryLock(vertx, conn, key, System.currentTimeMillis() + ACQUIRE_WAIT_MS)
+                                .map(locked -> locked ? nowMs() : -1L))
                         .compose(
-                                locked -> locked
-                                        ? Future.succeededFuture(new InstanceLease(vertx, conn, name, key).start())
+                                lockedSentAtMs -> lockedSentAtMs >= 0
+                                        ? Future.succeededFuture(
+                                                new InstanceLease(vertx, conn, name, key, lockedSentAtMs).start())
                                         : holder(conn, key)
                                                 .eventually(conn::close)
                                                 .compose(h -> Future.failedFuture(new LeaseHeldException(name, h))),
@@ -176,57 +208,102 @@ public final class InstanceLease {
     }
 
     private InstanceLease start() {
-        conn.closeHandler(v -> lose(new IllegalStateException("the lease connection closed")));
+        conn.closeHandler(v -> apply(c -> c.closed(null)));
         conn.exceptionHandler(e -> log.warn("lease connection of {}: {}", name, e.toString()));
         timerId = vertx.setPeriodic(HEARTBEAT_INTERVAL_MS, id -> heartbeat());
         log.info("{} leased (advisory lock {})", name, key);
         return this;
     }
 
-    /** Asks the session whether it still holds the lock, bounded by {@link #HEARTBEAT_TIMEOUT_MS}. */
+    /**
+     * Asks the session whether it still holds the lock. While an earlier check is unanswered, only
+     * the clock moves: a stalled database gets no queue of checks, and the bound still applies.
+     */
     private void heartbeat() {
-        if (state != State.HELD || heartbeatInFlight) {
+        long sentAtMs = nowMs();
+        long inFlightSentAtMs;
+        synchronized (this) {
+            if (finished()) {
+                return;
+            }
+            inFlightSentAtMs = checkSentAtMs;
+            if (inFlightSentAtMs < 0) {
+                checkSentAtMs = sentAtMs;
+            }
+        }
+        if (inFlightSentAtMs >= 0) {
+            long waitedMs = sentAtMs - inFlightSentAtMs;
+            apply(c -> waitedMs >= HEARTBEAT_TIMEOUT_MS
+                    ? c.unanswered("no answer for " + waitedMs + " ms", nowMs())
+                    : c.tick(nowMs()));
             return;
         }
-        heartbeatInFlight = true;
+        vertx.setTimer(HEARTBEAT_TIMEOUT_MS, id -> unansweredAfterTimeout(sentAtMs));
         conn.preparedQuery("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"
                         + " AND granted AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2")
                 .execute(Tuple.of(key >>> 32, key & 0xffff_ffffL))
-                .timeout(HEARTBEAT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .onComplete(ar -> {
-                    heartbeatInFlight = false;
+                    synchronized (this) {
+                        checkSentAtMs = -1;
+                    }
                     if (ar.failed()) {
-                        lose(ar.cause());
-                    } else if (ar.result().iterator().next().getLong(0) != 1L) {
-                        lose(new IllegalStateException("the session no longer holds the lock"));
+                        // An error on a connection that stays open proves nothing either way.
+                        apply(c -> c.unanswered(ar.cause().toString(), nowMs()));
+                    } else {
+                        boolean held = ar.result().iterator().next().getLong(0) == 1L;
+                        apply(c -> c.answered(sentAtMs, held, nowMs()));
                     }
                 });
     }
 
-    private void lose(Throwable cause) {
-        List<Handler<Throwable>> handlers;
+    private void unansweredAfterTimeout(long sentAtMs) {
         synchronized (this) {
-            if (state != State.HELD) {
-                return; // already released or lost: closing the connection ends here too
+            if (checkSentAtMs != sentAtMs) {
+                return; // answered meanwhile
             }
-            lostCause = cause;
-            transitionTo(State.LOST);
-            handlers = List.copyOf(lostHandlers);
-            lostHandlers.clear();
         }
-        vertx.cancelTimer(timerId);
-        log.error("{} lease LOST: {}; this process must stop", name, cause.toString());
-        conn.close();
-        handlers.forEach(h -> h.handle(cause));
+        apply(c -> c.unanswered("no answer within " + HEARTBEAT_TIMEOUT_MS + " ms", nowMs()));
     }
 
-    private synchronized void transitionTo(State next) {
-        boolean valid = state == State.HELD && (next == State.LOST || next == State.RELEASED)
-                || state == State.LOST && next == State.RELEASED;
-        if (!valid) {
-            throw new IllegalStateException("lease " + name + ": " + state + " -> " + next);
+    /** Feeds one event to the state machine, then acts on a change: logs it, and stops on LOST. */
+    private void apply(java.util.function.Function<LeaseCheck, LeaseCheck.State> event) {
+        LeaseCheck.State before;
+        LeaseCheck.State after;
+        List<Handler<Throwable>> handlers = List.of();
+        synchronized (this) {
+            before = check.state();
+            after = event.apply(check);
+            state = after;
+            if (after == LeaseCheck.State.LOST && before != LeaseCheck.State.LOST) {
+                lostCause = new IllegalStateException(check.reason());
+                handlers = List.copyOf(lostHandlers);
+                lostHandlers.clear();
+            }
         }
-        state = next;
+        if (after == before) {
+            return;
+        }
+        switch (after) {
+            case SUSPECT ->
+                log.warn(
+                        "{} lease SUSPECT: {}; taking no new work, still checking (LOST after {} ms unconfirmed)",
+                        name,
+                        check.reason(),
+                        LeaseCheck.UNCONFIRMED_MAX_MS);
+            case HELD -> log.info("{} lease HELD again: the lock is confirmed", name);
+            case LOST -> {
+                vertx.cancelTimer(timerId);
+                log.error("{} lease LOST: {}; this process must stop", name, lostCause.getMessage());
+                conn.close();
+                Throwable cause = lostCause;
+                handlers.forEach(h -> h.handle(cause));
+            }
+            case RELEASED -> {}
+        }
+    }
+
+    private synchronized boolean finished() {
+        return state == LeaseCheck.State.LOST || state == LeaseCheck.State.RELEASED;
     }
 
     /** Runs {@code handler} when the lease is lost; at once if it already is. */
@@ -242,8 +319,14 @@ public final class InstanceLease {
         handler.handle(cause);
     }
 
-    public State state() {
+    /** HELD, SUSPECT (take no new work), LOST (stop) or RELEASED; readable from any thread. */
+    public LeaseCheck.State state() {
         return state;
+    }
+
+    /** Why the lease is SUSPECT or LOST, or null while HELD. */
+    public synchronized String reason() {
+        return check.reason();
     }
 
     /** {@code gateway.instanceId=gateway-1}. */
@@ -254,13 +337,18 @@ public final class InstanceLease {
     /** Lets go: closing the session releases the lock. Call after everything it guards has stopped. */
     public Future<Void> release() {
         synchronized (this) {
-            if (state == State.RELEASED) {
+            if (state == LeaseCheck.State.RELEASED) {
                 return Future.succeededFuture();
             }
-            transitionTo(State.RELEASED);
+            state = check.release();
         }
         vertx.cancelTimer(timerId);
         return conn.close().otherwiseEmpty();
+    }
+
+    /** Monotonic: a wall-clock step must not make a lock look confirmed, or unconfirmed for long. */
+    private static long nowMs() {
+        return System.nanoTime() / 1_000_000;
     }
 
     private static String hostName() {
