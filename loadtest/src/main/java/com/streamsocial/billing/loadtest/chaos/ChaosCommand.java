@@ -204,8 +204,11 @@ public final class ChaosCommand implements Callable<Integer> {
     private final List<Integer> gatewayPorts = new ArrayList<>();
     private final List<Integer> processorPorts = new ArrayList<>();
     private volatile boolean stopping;
-    private long unplannedExits;
-    private long livenessRestarts;
+    /** Every end of a service process: the schedule's kills and the supervisor's restarts. */
+    private final List<ChaosChecks.Exit> exits = new ArrayList<>();
+    /** Seconds from the start of the load to the end of the concurrent checks. */
+    private double checkedSeconds;
+
     private long lastLivenessProbeNanos;
     /** How often the liveness probes run. */
     private static final long LIVENESS_PROBE_NANOS = 1_000_000_000L;
@@ -367,15 +370,14 @@ public final class ChaosCommand implements Callable<Integer> {
             load.awaitAnswers();
             settle(load, reader, bootstrap);
             reader.close();
-            if (reader.failure() != null) {
-                violations.add(new Violation("checker", "reader", "the concurrent reader failed: " + reader.failure()));
-            }
+            checkedSeconds = elapsedS();
             pool = PgBuilder.pool()
                     .with(new PoolOptions().setMaxSize(2))
                     .connectingTo(PgConnectOptions.fromUri(pgUri))
                     .using(vertx)
                     .build();
             verify(load, reader, bootstrap, pool);
+            violations.addAll(ChaosChecks.unplannedExits(exits));
             if (naive()) {
                 // Reconciliation reads the ledger (payments), which the naive modes do not write.
                 summary.put("reconcile breaks", "not run (" + guarantee + " keeps no payments rows)");
@@ -570,7 +572,8 @@ public final class ChaosCommand implements Callable<Integer> {
             for (int i = 0; i < list.size(); i++) {
                 ServiceProcess s = list.get(i);
                 if (!s.isAlive()) {
-                    unplannedExits++;
+                    exits.add(new ChaosChecks.Exit(
+                            s.name, elapsedS(), ChaosChecks.ExitCause.BY_ITSELF, "status " + s.exitCode()));
                     note(String.format(
                             "+%.1fs %s exited by itself (status %d); restarting it", elapsedS(), s.name, s.exitCode()));
                     s.start();
@@ -591,7 +594,7 @@ public final class ChaosCommand implements Callable<Integer> {
             ServiceProcess s = list.get(i);
             String dead = notLive(ports.get(i));
             if (dead != null) {
-                livenessRestarts++;
+                exits.add(new ChaosChecks.Exit(s.name, elapsedS(), ChaosChecks.ExitCause.LIVENESS_PROBE, dead));
                 note(String.format(
                         "+%.1fs %s failed its liveness probe (%s); SIGKILL and restart", elapsedS(), s.name, dead));
                 s.kill();
@@ -622,8 +625,13 @@ public final class ChaosCommand implements Callable<Integer> {
     private void inject(Fault f, ChaosLoad load, ConcurrentReader reader) throws Exception {
         ServiceProcess s = services.get(f.target()).get(f.instance());
         long pid = s.isAlive() ? s.pid() : -1;
+        if (pid < 0) {
+            // Dead before its kill, and the supervisor has not seen it yet: it exited by itself.
+            exits.add(new ChaosChecks.Exit(s.name, elapsedS(), ChaosChecks.ExitCause.BY_ITSELF, "dead at its kill"));
+        }
         long killNanos = System.nanoTime();
         s.kill();
+        exits.add(new ChaosChecks.Exit(s.name, elapsedS(), ChaosChecks.ExitCause.SCHEDULE, "fault " + (f.index() + 1)));
         s.start();
         long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
         long readyNanos = -1;
@@ -1010,6 +1018,8 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         List<Read> concurrent = reader.reads();
         violations.addAll(reader.violations());
+        violations.addAll(ChaosChecks.coverage(
+                concurrent.size(), load.accepted(), reader.groupPolls(), checkedSeconds, reader.failures()));
         violations.addAll(ChaosChecks.abortedReads(concurrent, committed, written));
         violations.addAll(ChaosChecks.duplicateOutcomes(outcomes));
         violations.addAll(ChaosChecks.batchAtomicity(billingIds, acceptedMetrics));
@@ -1047,7 +1057,9 @@ public final class ChaosCommand implements Callable<Integer> {
         summary.put(
                 "aborted records in the log (read_uncommitted only)",
                 Long.toString(ChaosChecks.abortedRecords(committed, written)));
-        summary.put("committed-offset polls of the processors' group", Long.toString(reader.groupPolls()));
+        summary.put(
+                "committed-offset polls of the processors' group",
+                reader.groupPolls() + String.format(" in %.1f s of concurrent checks", checkedSeconds));
         summary.put("outcomes on payments.results", Long.toString(outcomes.size()));
         summary.put(
                 "ledger rows",
@@ -1147,7 +1159,7 @@ public final class ChaosCommand implements Callable<Integer> {
         System.out.println("== chaos result (processor.guarantee " + guarantee + ") ==");
         System.out.printf(
                 "faults injected: %d; processes that exited by themselves: %d; restarted after a failed liveness probe: %d%n",
-                kills, unplannedExits, livenessRestarts);
+                kills, exitCount(ChaosChecks.ExitCause.BY_ITSELF), exitCount(ChaosChecks.ExitCause.LIVENESS_PROBE));
         faultLines.forEach(l -> System.out.println("  " + l));
         summary.forEach((k, v) -> System.out.println(k + ": " + v));
         System.out.println("violations: " + violations.size());
@@ -1156,6 +1168,10 @@ public final class ChaosCommand implements Callable<Integer> {
             System.out.println("  ... and " + (violations.size() - VIOLATIONS_PRINTED_MAX) + " more");
         }
         return violations.isEmpty() ? 0 : 1;
+    }
+
+    private long exitCount(ChaosChecks.ExitCause cause) {
+        return exits.stream().filter(e -> e.cause() == cause).count();
     }
 
     private synchronized void stopServices() {
