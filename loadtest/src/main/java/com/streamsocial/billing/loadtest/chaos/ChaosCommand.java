@@ -161,6 +161,29 @@ public final class ChaosCommand implements Callable<Integer> {
     boolean keep;
 
     @Option(
+            names = "--tuned",
+            description = "Run the processors with the tuned settings of earlier chaos runs instead of the"
+                    + " production defaults: processor.processTimeoutMs 12000, transactionTimeoutMs 24000,"
+                    + " hangingCheckMs 5000, maxPollRecords 200, provider.inFlightMax 16, provider.callTimeoutMs 5000")
+    boolean tuned;
+
+    /**
+     * What {@code --tuned} sets on every processor. A shorter transaction timeout (the smallest the
+     * process timeout allows) and a frequent check abort a transaction a broker kill left hanging
+     * well within the settle time (HangingTransactionWatchdog: after two transaction timeouts), and the
+     * coordinator aborts a paused zombie's transaction sooner. Smaller batches: a restarted processor
+     * commits its first batch sooner. Few provider calls at once, each given longer: the sandbox shares
+     * the command's JVM. Without the flag the processors run the defaults, which are what is proven.
+     */
+    static final Map<String, String> TUNED_PROCESSOR_SETTINGS = Map.of(
+            "processor.processTimeoutMs", "12000",
+            "processor.transactionTimeoutMs", "24000",
+            "processor.hangingCheckMs", "5000",
+            "processor.maxPollRecords", "200",
+            "provider.inFlightMax", "16",
+            "provider.callTimeoutMs", "5000");
+
+    @Option(
             names = "--guarantee",
             description = "processor.guarantee of the processors: exactly-once, at-least-once or at-most-once"
                     + " (the last two for demonstration only; default ${DEFAULT-VALUE})")
@@ -276,6 +299,7 @@ public final class ChaosCommand implements Callable<Integer> {
             run.settleTimeoutMs = settleTimeoutMs;
             run.keep = keep;
             run.guarantee = mode;
+            run.tuned = tuned;
             run.runOnce(schedule);
             rows.add(run.row);
         }
@@ -327,8 +351,18 @@ public final class ChaosCommand implements Callable<Integer> {
         Path work = TempDirs.create("billing-chaos-");
         System.out.printf(
                 "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d broker(s), %d gateway(s),"
-                        + " %d processor(s) (%s); logs in %s%n",
-                seed, kills, targets, interval, rate, brokers, gateways, processors, guarantee, work);
+                        + " %d processor(s) (%s, %s); logs in %s%n",
+                seed,
+                kills,
+                targets,
+                interval,
+                rate,
+                brokers,
+                gateways,
+                processors,
+                guarantee,
+                tuned ? "tuned settings " + new java.util.TreeMap<>(TUNED_PROCESSOR_SETTINGS) : "production defaults",
+                work);
         Vertx vertx = Vertx.vertx();
         EmbeddedPg pg = null;
         ChaosLoad load = null;
@@ -485,26 +519,17 @@ public final class ChaosCommand implements Callable<Integer> {
         p.put("reconcile.intervalMs", "0");
         p.put("processor.guarantee", guarantee);
         p.put("processor.loops", Integer.toString(PROCESSOR_LOOPS));
-        // A shorter transaction timeout (the smallest the process timeout below allows) and a
-        // frequent check: a transaction a broker kill leaves hanging is aborted well within the
-        // settle time (HangingTransactionWatchdog: after two transaction timeouts).
-        p.put("processor.processTimeoutMs", "12000");
-        p.put("processor.transactionTimeoutMs", "24000");
-        p.put("processor.hangingCheckMs", "5000");
-        // Smaller batches than the default: a restarted processor commits its first batch sooner.
-        p.put("processor.maxPollRecords", "200");
-        // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
-        // loaded machine 256 calls timing out at 2 s and retried only pile more work onto it.
-        p.put("provider.inFlightMax", "16");
-        p.put("provider.callTimeoutMs", "5000");
+        if (tuned) {
+            p.putAll(TUNED_PROCESSOR_SETTINGS);
+        }
         if (zombies > 0 && i == 1) {
             // The processors' fault hook: batch 3 waits ZOMBIE_STALL_MS after its PostgreSQL commit,
             // before its Kafka commit. The first zombie is paused there, so that it holds an open
             // transaction and a stale batch when it resumes.
             p.put("processor.faults.stallOnBatch", "3");
             p.put("processor.faults.stallMs", Long.toString(ZOMBIE_STALL_MS));
-            // The shorter transaction timeout above also has the coordinator abort the paused
-            // zombie's open transaction while it is stopped.
+            // With --tuned, the shorter transaction timeout also has the coordinator abort the paused
+            // zombie's open transaction sooner while it is stopped.
             // One loop: the stalled batch is then the transaction of processor-<id>, the one this
             // command watches; with several, the stall would be on whichever loop reached batch 3.
             p.put("processor.loops", "1");
