@@ -32,6 +32,8 @@ class ChaosCommandIT {
         String out = p.stdout();
         System.out.println(out);
         assertThat(exit).as(p.output()).isEqualTo(0);
+        // No --tuned: the processors run the production defaults, which are what this proves.
+        assertThat(out).contains("processor(s) (exactly-once, production defaults)");
         assertThat(out).contains("violations: 0");
         assertThat(out.lines().filter(l -> l.matches("fault \\d+: .*SIGKILL .* recovered after \\d+ ms.*")))
                 .as("every kill printed with its recovery")

@@ -40,6 +40,9 @@ class ClusterScaleOutIT {
     private static String chaos(String... args) throws Exception {
         String[] common = {
             "chaos",
+            // The tuned settings (a 24 s transaction timeout, hanging transactions looked for every
+            // 5 s) bound the wait for a transaction the broker kill may leave hanging, and so its CI time.
+            "--tuned",
             "--brokers",
             "3",
             "--gateways",

@@ -207,6 +207,132 @@ public final class ChaosChecks {
         return out;
     }
 
+    /** A span of the run, in seconds from the start of the load, while a fault was in effect: kill to recovery. */
+    public record Window(double fromS, double toS) {
+        public boolean contains(double s) {
+            return s >= fromS && s <= toS;
+        }
+    }
+
+    static boolean inAnyWindow(double s, List<Window> windows) {
+        return windows.stream().anyMatch(w -> w.contains(s));
+    }
+
+    /** The concurrent reader must read at least this many records per accepted payment (it sees three each). */
+    public static final double RECORDS_READ_PER_ACCEPTED_MIN = 0.5;
+    /** The group-offset poller must succeed at least once per this many seconds of run. */
+    public static final double RUN_SECONDS_PER_OFFSET_POLL_MAX = 4;
+
+    /**
+     * The concurrent checks must have checked: a reader that read next to nothing, a poller that
+     * hardly polled, or any failure of either, and their rules could not have caught anything.
+     *
+     * @param recordsRead records the concurrent read_committed reader was handed
+     * @param accepted payments answered 2xx
+     * @param offsetPolls successful polls of the processors' committed offsets
+     * @param runSeconds from the start of the load to the end of the concurrent checks
+     * @param checkerFailures what made the reader or the poller fail, one entry each time
+     */
+    public static List<Violation> coverage(
+            long recordsRead, long accepted, long offsetPolls, double runSeconds, List<String> checkerFailures) {
+        List<Violation> out = new ArrayList<>();
+        long readsMin = (long) Math.ceil(accepted * RECORDS_READ_PER_ACCEPTED_MIN);
+        if (recordsRead < readsMin) {
+            out.add(new Violation(
+                    "coverage",
+                    "reader",
+                    recordsRead + " records read concurrently, fewer than " + readsMin + " (half of " + accepted
+                            + " accepted)"));
+        }
+        long pollsMin = (long) Math.floor(runSeconds / RUN_SECONDS_PER_OFFSET_POLL_MAX);
+        if (offsetPolls < pollsMin) {
+            out.add(new Violation(
+                    "coverage",
+                    "group-poller",
+                    offsetPolls + " committed-offset polls in " + String.format("%.1f", runSeconds) + " s, fewer than "
+                            + pollsMin + " (one per " + (long) RUN_SECONDS_PER_OFFSET_POLL_MAX + " s)"));
+        }
+        checkerFailures.forEach(f -> out.add(new Violation("checker-failed", "concurrent-checks", f)));
+        return out;
+    }
+
+    /** Why a service process ended. */
+    public enum ExitCause {
+        /** SIGKILLed by the fault schedule: the point of the run. */
+        SCHEDULE,
+        /** It exited by itself; the supervisor started it again. */
+        BY_ITSELF,
+        /** Its /health/live answered 503; the supervisor killed it and started it again. */
+        LIVENESS_PROBE
+    }
+
+    /** One end of a service process during the run. */
+    public record Exit(String service, double atS, ExitCause cause, String detail) {}
+
+    /**
+     * No crash loop hidden by the supervisor: every exit the schedule did not cause, and every restart
+     * the supervisor had to make, is a violation.
+     */
+    public static List<Violation> unplannedExits(List<Exit> exits) {
+        List<Violation> out = new ArrayList<>();
+        for (Exit e : exits) {
+            if (e.cause() != ExitCause.SCHEDULE) {
+                out.add(new Violation(
+                        "unplanned-exit",
+                        e.service(),
+                        String.format("+%.1fs %s: %s", e.atS(), e.cause().name().toLowerCase(), e.detail())));
+            }
+        }
+        return out;
+    }
+
+    /** One payment the load offered: when it was due (seconds from the start), and whether it ended with a 2xx. */
+    public record Offer(double intendedS, boolean answered2xx) {}
+
+    /** At least this share of the load offered outside kill windows must be answered 2xx. */
+    public static final double ACCEPTED_FRACTION_MIN = 0.95;
+
+    /** The offered payments due outside every kill window, and how many of them ended with a 2xx. */
+    public record Fraction(long offered, long accepted) {
+        /** 1 when nothing was offered (nothing to refuse). */
+        public double value() {
+            return offered == 0 ? 1 : (double) accepted / offered;
+        }
+
+        /** A violation when the fraction is below {@link #ACCEPTED_FRACTION_MIN}, or nothing was offered. */
+        public List<Violation> violations() {
+            if (offered == 0) {
+                return List.of(new Violation("accepted-fraction", "load", "no payment offered outside kill windows"));
+            }
+            if (value() < ACCEPTED_FRACTION_MIN) {
+                return List.of(new Violation(
+                        "accepted-fraction",
+                        "load",
+                        String.format(
+                                "%d of %d offered outside kill windows answered 2xx (%.2f %%), below %.0f %%",
+                                accepted, offered, 100 * value(), 100 * ACCEPTED_FRACTION_MIN)));
+            }
+            return List.of();
+        }
+    }
+
+    /**
+     * The availability the clients saw: of the payments due outside every kill window (unsent ones
+     * included), the share that ended with a 2xx.
+     */
+    public static Fraction acceptedFraction(List<Offer> offers, List<Window> killWindows) {
+        long offered = 0, accepted = 0;
+        for (Offer o : offers) {
+            if (!inAnyWindow(o.intendedS(), killWindows)) {
+                offered++;
+                if (o.answered2xx()) {
+                    accepted++;
+                }
+            }
+        }
+        return new Fraction(offered, accepted);
+    }
+
     private static int count(Map<String, Integer> m, String id) {
         return Objects.requireNonNullElse(m.get(id), 0);
     }

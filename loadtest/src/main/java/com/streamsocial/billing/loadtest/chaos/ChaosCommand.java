@@ -161,6 +161,29 @@ public final class ChaosCommand implements Callable<Integer> {
     boolean keep;
 
     @Option(
+            names = "--tuned",
+            description = "Run the processors with the tuned settings of earlier chaos runs instead of the"
+                    + " production defaults: processor.processTimeoutMs 12000, transactionTimeoutMs 24000,"
+                    + " hangingCheckMs 5000, maxPollRecords 200, provider.inFlightMax 16, provider.callTimeoutMs 5000")
+    boolean tuned;
+
+    /**
+     * What {@code --tuned} sets on every processor. A shorter transaction timeout (the smallest the
+     * process timeout allows) and a frequent check abort a transaction a broker kill left hanging
+     * well within the settle time (HangingTransactionWatchdog: after two transaction timeouts), and the
+     * coordinator aborts a paused zombie's transaction sooner. Smaller batches: a restarted processor
+     * commits its first batch sooner. Few provider calls at once, each given longer: the sandbox shares
+     * the command's JVM. Without the flag the processors run the defaults, which are what is proven.
+     */
+    static final Map<String, String> TUNED_PROCESSOR_SETTINGS = Map.of(
+            "processor.processTimeoutMs", "12000",
+            "processor.transactionTimeoutMs", "24000",
+            "processor.hangingCheckMs", "5000",
+            "processor.maxPollRecords", "200",
+            "provider.inFlightMax", "16",
+            "provider.callTimeoutMs", "5000");
+
+    @Option(
             names = "--guarantee",
             description = "processor.guarantee of the processors: exactly-once, at-least-once or at-most-once"
                     + " (the last two for demonstration only; default ${DEFAULT-VALUE})")
@@ -204,8 +227,11 @@ public final class ChaosCommand implements Callable<Integer> {
     private final List<Integer> gatewayPorts = new ArrayList<>();
     private final List<Integer> processorPorts = new ArrayList<>();
     private volatile boolean stopping;
-    private long unplannedExits;
-    private long livenessRestarts;
+    /** Every end of a service process: the schedule's kills and the supervisor's restarts. */
+    private final List<ChaosChecks.Exit> exits = new ArrayList<>();
+    /** Seconds from the start of the load to the end of the concurrent checks. */
+    private double checkedSeconds;
+
     private long lastLivenessProbeNanos;
     /** How often the liveness probes run. */
     private static final long LIVENESS_PROBE_NANOS = 1_000_000_000L;
@@ -273,6 +299,7 @@ public final class ChaosCommand implements Callable<Integer> {
             run.settleTimeoutMs = settleTimeoutMs;
             run.keep = keep;
             run.guarantee = mode;
+            run.tuned = tuned;
             run.runOnce(schedule);
             rows.add(run.row);
         }
@@ -324,8 +351,18 @@ public final class ChaosCommand implements Callable<Integer> {
         Path work = TempDirs.create("billing-chaos-");
         System.out.printf(
                 "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d broker(s), %d gateway(s),"
-                        + " %d processor(s) (%s); logs in %s%n",
-                seed, kills, targets, interval, rate, brokers, gateways, processors, guarantee, work);
+                        + " %d processor(s) (%s, %s); logs in %s%n",
+                seed,
+                kills,
+                targets,
+                interval,
+                rate,
+                brokers,
+                gateways,
+                processors,
+                guarantee,
+                tuned ? "tuned settings " + new java.util.TreeMap<>(TUNED_PROCESSOR_SETTINGS) : "production defaults",
+                work);
         Vertx vertx = Vertx.vertx();
         EmbeddedPg pg = null;
         ChaosLoad load = null;
@@ -367,15 +404,14 @@ public final class ChaosCommand implements Callable<Integer> {
             load.awaitAnswers();
             settle(load, reader, bootstrap);
             reader.close();
-            if (reader.failure() != null) {
-                violations.add(new Violation("checker", "reader", "the concurrent reader failed: " + reader.failure()));
-            }
+            checkedSeconds = elapsedS();
             pool = PgBuilder.pool()
                     .with(new PoolOptions().setMaxSize(2))
                     .connectingTo(PgConnectOptions.fromUri(pgUri))
                     .using(vertx)
                     .build();
             verify(load, reader, bootstrap, pool);
+            violations.addAll(ChaosChecks.unplannedExits(exits));
             if (naive()) {
                 // Reconciliation reads the ledger (payments), which the naive modes do not write.
                 summary.put("reconcile breaks", "not run (" + guarantee + " keeps no payments rows)");
@@ -483,26 +519,17 @@ public final class ChaosCommand implements Callable<Integer> {
         p.put("reconcile.intervalMs", "0");
         p.put("processor.guarantee", guarantee);
         p.put("processor.loops", Integer.toString(PROCESSOR_LOOPS));
-        // A shorter transaction timeout (the smallest the process timeout below allows) and a
-        // frequent check: a transaction a broker kill leaves hanging is aborted well within the
-        // settle time (HangingTransactionWatchdog: after two transaction timeouts).
-        p.put("processor.processTimeoutMs", "12000");
-        p.put("processor.transactionTimeoutMs", "24000");
-        p.put("processor.hangingCheckMs", "5000");
-        // Smaller batches than the default: a restarted processor commits its first batch sooner.
-        p.put("processor.maxPollRecords", "200");
-        // Few provider calls at once, each given longer: the sandbox shares this JVM, and on a
-        // loaded machine 256 calls timing out at 2 s and retried only pile more work onto it.
-        p.put("provider.inFlightMax", "16");
-        p.put("provider.callTimeoutMs", "5000");
+        if (tuned) {
+            p.putAll(TUNED_PROCESSOR_SETTINGS);
+        }
         if (zombies > 0 && i == 1) {
             // The processors' fault hook: batch 3 waits ZOMBIE_STALL_MS after its PostgreSQL commit,
             // before its Kafka commit. The first zombie is paused there, so that it holds an open
             // transaction and a stale batch when it resumes.
             p.put("processor.faults.stallOnBatch", "3");
             p.put("processor.faults.stallMs", Long.toString(ZOMBIE_STALL_MS));
-            // The shorter transaction timeout above also has the coordinator abort the paused
-            // zombie's open transaction while it is stopped.
+            // With --tuned, the shorter transaction timeout also has the coordinator abort the paused
+            // zombie's open transaction sooner while it is stopped.
             // One loop: the stalled batch is then the transaction of processor-<id>, the one this
             // command watches; with several, the stall would be on whichever loop reached batch 3.
             p.put("processor.loops", "1");
@@ -570,7 +597,8 @@ public final class ChaosCommand implements Callable<Integer> {
             for (int i = 0; i < list.size(); i++) {
                 ServiceProcess s = list.get(i);
                 if (!s.isAlive()) {
-                    unplannedExits++;
+                    exits.add(new ChaosChecks.Exit(
+                            s.name, elapsedS(), ChaosChecks.ExitCause.BY_ITSELF, "status " + s.exitCode()));
                     note(String.format(
                             "+%.1fs %s exited by itself (status %d); restarting it", elapsedS(), s.name, s.exitCode()));
                     s.start();
@@ -591,7 +619,7 @@ public final class ChaosCommand implements Callable<Integer> {
             ServiceProcess s = list.get(i);
             String dead = notLive(ports.get(i));
             if (dead != null) {
-                livenessRestarts++;
+                exits.add(new ChaosChecks.Exit(s.name, elapsedS(), ChaosChecks.ExitCause.LIVENESS_PROBE, dead));
                 note(String.format(
                         "+%.1fs %s failed its liveness probe (%s); SIGKILL and restart", elapsedS(), s.name, dead));
                 s.kill();
@@ -622,8 +650,13 @@ public final class ChaosCommand implements Callable<Integer> {
     private void inject(Fault f, ChaosLoad load, ConcurrentReader reader) throws Exception {
         ServiceProcess s = services.get(f.target()).get(f.instance());
         long pid = s.isAlive() ? s.pid() : -1;
+        if (pid < 0) {
+            // Dead before its kill, and the supervisor has not seen it yet: it exited by itself.
+            exits.add(new ChaosChecks.Exit(s.name, elapsedS(), ChaosChecks.ExitCause.BY_ITSELF, "dead at its kill"));
+        }
         long killNanos = System.nanoTime();
         s.kill();
+        exits.add(new ChaosChecks.Exit(s.name, elapsedS(), ChaosChecks.ExitCause.SCHEDULE, "fault " + (f.index() + 1)));
         s.start();
         long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
         long readyNanos = -1;
@@ -1010,6 +1043,8 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         List<Read> concurrent = reader.reads();
         violations.addAll(reader.violations());
+        violations.addAll(ChaosChecks.coverage(
+                concurrent.size(), load.accepted(), reader.groupPolls(), checkedSeconds, reader.failures()));
         violations.addAll(ChaosChecks.abortedReads(concurrent, committed, written));
         violations.addAll(ChaosChecks.duplicateOutcomes(outcomes));
         violations.addAll(ChaosChecks.batchAtomicity(billingIds, acceptedMetrics));
@@ -1047,7 +1082,9 @@ public final class ChaosCommand implements Callable<Integer> {
         summary.put(
                 "aborted records in the log (read_uncommitted only)",
                 Long.toString(ChaosChecks.abortedRecords(committed, written)));
-        summary.put("committed-offset polls of the processors' group", Long.toString(reader.groupPolls()));
+        summary.put(
+                "committed-offset polls of the processors' group",
+                reader.groupPolls() + String.format(" in %.1f s of concurrent checks", checkedSeconds));
         summary.put("outcomes on payments.results", Long.toString(outcomes.size()));
         summary.put(
                 "ledger rows",
@@ -1147,7 +1184,7 @@ public final class ChaosCommand implements Callable<Integer> {
         System.out.println("== chaos result (processor.guarantee " + guarantee + ") ==");
         System.out.printf(
                 "faults injected: %d; processes that exited by themselves: %d; restarted after a failed liveness probe: %d%n",
-                kills, unplannedExits, livenessRestarts);
+                kills, exitCount(ChaosChecks.ExitCause.BY_ITSELF), exitCount(ChaosChecks.ExitCause.LIVENESS_PROBE));
         faultLines.forEach(l -> System.out.println("  " + l));
         summary.forEach((k, v) -> System.out.println(k + ": " + v));
         System.out.println("violations: " + violations.size());
@@ -1156,6 +1193,10 @@ public final class ChaosCommand implements Callable<Integer> {
             System.out.println("  ... and " + (violations.size() - VIOLATIONS_PRINTED_MAX) + " more");
         }
         return violations.isEmpty() ? 0 : 1;
+    }
+
+    private long exitCount(ChaosChecks.ExitCause cause) {
+        return exits.stream().filter(e -> e.cause() == cause).count();
     }
 
     private synchronized void stopServices() {

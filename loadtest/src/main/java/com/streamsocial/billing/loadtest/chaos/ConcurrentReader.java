@@ -25,7 +25,8 @@ import org.apache.kafka.common.TopicPartition;
  * every partition of payments.billing, payments.metrics and payments.results from the beginning, that
  * records every record it is handed (for {@link ChaosChecks#abortedReads} afterwards) and checks at
  * once that its offsets only move forward; and a poller of the processors' committed group offsets,
- * which must never move back. Both run on their own daemon threads.
+ * which must never move back. Both run on their own daemon threads. A failure of either is recorded
+ * ({@link #failures}), never swallowed: a checker that stopped checking must fail the run.
  */
 final class ConcurrentReader implements AutoCloseable {
     /** How often the processors' committed offsets are read. */
@@ -46,7 +47,8 @@ final class ConcurrentReader implements AutoCloseable {
     private final Thread reader;
     private final Thread groupPoller;
     private volatile boolean running = true;
-    private volatile Exception failure;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private final List<String> failures = new ArrayList<>();
 
     ConcurrentReader(String bootstrap, String groupId) {
         this.bootstrap = bootstrap;
@@ -67,6 +69,10 @@ final class ConcurrentReader implements AutoCloseable {
         pass.put("bootstrap.servers", bootstrap);
         pass.put("max.poll.records", 2_000);
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(pass, null))) {
+            consumer = c;
+            if (!running) {
+                return;
+            }
             List<TopicPartition> parts = new ArrayList<>();
             for (String t : TOPICS) {
                 c.partitionsFor(t, Duration.ofSeconds(60))
@@ -94,7 +100,7 @@ final class ConcurrentReader implements AutoCloseable {
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             // close()
         } catch (Exception e) {
-            failure = e;
+            fail("reader", e);
         }
     }
 
@@ -123,12 +129,22 @@ final class ConcurrentReader implements AutoCloseable {
                     groupPolls.incrementAndGet();
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                     // The broker is down (on purpose): try again next time.
+                } catch (RuntimeException e) {
+                    // A bug or an unexpected answer: recorded (the run fails on it), and the polling goes on.
+                    fail("group-offset poller", e);
                 }
                 Thread.sleep(GROUP_POLL_MS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // Admin.create failed: no poll at all.
+            fail("group-offset poller", e);
         }
+    }
+
+    private synchronized void fail(String who, Exception e) {
+        failures.add(who + ": " + e);
     }
 
     synchronized List<Read> reads() {
@@ -155,13 +171,19 @@ final class ConcurrentReader implements AutoCloseable {
         return groupPolls.get();
     }
 
-    Exception failure() {
-        return failure;
+    /** What made the reader or the poller fail, one entry each time; empty when both worked throughout. */
+    synchronized List<String> failures() {
+        return List.copyOf(failures);
     }
 
     @Override
     public void close() throws InterruptedException {
         running = false;
+        // Wakes a reader blocked in partitionsFor or poll while the broker is away.
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
         groupPoller.interrupt();
         reader.join(10_000);
         groupPoller.join(10_000);

@@ -170,4 +170,66 @@ class ChaosChecksTest {
                         "| exactly-once | 100 | 0 | 0 | 0 | 40.0 | 120.5 | 0 |",
                         "| at-most-once | 100 | 7 | 0 | 0 | 45.0 | 110.0 | 14 |");
     }
+
+    @Test
+    void concurrentChecksThatReadOrPolledTooLittleOrFailedAreViolations() {
+        // 100 accepted: 50 records read is enough; 60 s of run: 15 polls are enough.
+        assertThat(ChaosChecks.coverage(50, 100, 15, 60.0, List.of())).isEmpty();
+        assertThat(ChaosChecks.coverage(49, 100, 15, 60.0, List.of()))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("coverage", "reader"));
+        assertThat(ChaosChecks.coverage(50, 100, 14, 60.0, List.of()))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("coverage", "group-poller"));
+        assertThat(ChaosChecks.coverage(500, 100, 100, 60.0, List.of("poller: java.lang.IllegalStateException: x")))
+                .extracting(Violation::rule, Violation::detail)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                        "checker-failed", "poller: java.lang.IllegalStateException: x"));
+    }
+
+    @Test
+    void anExitTheScheduleDidNotCauseIsAViolationAndSoIsALivenessRestart() {
+        ChaosChecks.Exit killed = new ChaosChecks.Exit("broker-1", 5.0, ChaosChecks.ExitCause.SCHEDULE, "SIGKILL");
+        assertThat(ChaosChecks.unplannedExits(List.of(killed))).isEmpty();
+        List<Violation> v = ChaosChecks.unplannedExits(List.of(
+                killed,
+                new ChaosChecks.Exit("gateway-1", 7.5, ChaosChecks.ExitCause.BY_ITSELF, "status 1"),
+                new ChaosChecks.Exit("processor-1", 9.0, ChaosChecks.ExitCause.LIVENESS_PROBE, "503")));
+        assertThat(v)
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("unplanned-exit", "gateway-1"),
+                        org.assertj.core.groups.Tuple.tuple("unplanned-exit", "processor-1"));
+        assertThat(v.get(0).detail()).isEqualTo("+7.5s by_itself: status 1");
+    }
+
+    @Test
+    void outsideKillWindowsAtLeast95PercentOfTheOfferedLoadMustBeAccepted() {
+        List<ChaosChecks.Window> windows = List.of(new ChaosChecks.Window(10, 20));
+        List<ChaosChecks.Offer> offers = new java.util.ArrayList<>();
+        // Inside the window nothing is accepted: it does not count.
+        for (int i = 0; i < 50; i++) {
+            offers.add(new ChaosChecks.Offer(10 + i * 0.2, false));
+        }
+        // Outside: 95 of 100 accepted, exactly the bound.
+        for (int i = 0; i < 100; i++) {
+            offers.add(new ChaosChecks.Offer(i < 50 ? i * 0.1 : 30 + i, i >= 5));
+        }
+        ChaosChecks.Fraction f = ChaosChecks.acceptedFraction(offers, windows);
+        assertThat(f.offered()).isEqualTo(100);
+        assertThat(f.accepted()).isEqualTo(95);
+        assertThat(f.violations()).isEmpty();
+        offers.add(new ChaosChecks.Offer(200, false));
+        ChaosChecks.Fraction below = ChaosChecks.acceptedFraction(offers, windows);
+        assertThat(below.value()).isLessThan(ChaosChecks.ACCEPTED_FRACTION_MIN);
+        assertThat(below.violations())
+                .extracting(Violation::rule, Violation::detail)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                        "accepted-fraction",
+                        "95 of 101 offered outside kill windows answered 2xx (94.06 %), below 95 %"));
+        // Nothing offered outside the windows proves nothing.
+        assertThat(ChaosChecks.acceptedFraction(offers.subList(0, 50), windows).violations())
+                .extracting(Violation::rule)
+                .containsExactly("accepted-fraction");
+    }
 }
