@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.DecimalAmounts.Converted;
 import com.streamsocial.billing.events.DecimalAmounts.Refused;
+import com.streamsocial.billing.props.Gens;
+import com.streamsocial.billing.props.Props;
 import java.math.BigDecimal;
 import java.util.Currency;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.SourceDSL;
 
 /**
  * {@link DecimalAmounts} over every currency this JVM's ISO 4217 table holds, in both directions,
@@ -22,20 +21,24 @@ import net.jqwik.api.Provide;
 class DecimalAmountsPropertyTest {
     private static final List<Currency> ALL = List.copyOf(Currency.getAvailableCurrencies());
 
-    @Provide
-    Arbitrary<Currency> withMinorUnit() {
-        return Arbitraries.of(
-                ALL.stream().filter(c -> c.getDefaultFractionDigits() >= 0).toList());
+    private static Gen<Currency> withMinorUnit() {
+        return Gens.of(
+                ALL.stream().filter(c -> c.getDefaultFractionDigits() >= 0).toArray(Currency[]::new));
     }
 
-    @Provide
-    Arbitrary<Currency> withoutMinorUnit() {
-        return Arbitraries.of(
-                ALL.stream().filter(c -> c.getDefaultFractionDigits() < 0).toList());
+    private static Gen<Currency> withoutMinorUnit() {
+        return Gens.of(
+                ALL.stream().filter(c -> c.getDefaultFractionDigits() < 0).toArray(Currency[]::new));
     }
 
-    @Property(tries = 5_000)
-    void minorToDecimalAndBack(@ForAll("withMinorUnit") Currency c, @ForAll long minor) {
+    @Test
+    void minorToDecimalAndBack() {
+        Props.cases(5_000)
+                .forAll(withMinorUnit(), Gens.longs())
+                .checkAssert(DecimalAmountsPropertyTest::minorToDecimalAndBack);
+    }
+
+    private static void minorToDecimalAndBack(Currency c, long minor) {
         String code = c.getCurrencyCode();
         String decimal = converted(DecimalAmounts.toDecimal(minor, code));
         // The exponent's digits after the point, exactly: what PayPal takes for the currency.
@@ -46,9 +49,14 @@ class DecimalAmountsPropertyTest {
         assertThat(converted(DecimalAmounts.toMinor(decimal, code))).isEqualTo(minor);
     }
 
-    @Property(tries = 5_000)
-    void decimalToMinorAndBack(
-            @ForAll("withMinorUnit") Currency c, @ForAll boolean negative, @ForAll long whole, @ForAll long fraction) {
+    @Test
+    void decimalToMinorAndBack() {
+        Props.cases(5_000)
+                .forAll(withMinorUnit(), SourceDSL.booleans().all(), Gens.longs(), Gens.longs())
+                .checkAssert(DecimalAmountsPropertyTest::decimalToMinorAndBack);
+    }
+
+    private static void decimalToMinorAndBack(Currency c, boolean negative, long whole, long fraction) {
         String code = c.getCurrencyCode();
         int digits = c.getDefaultFractionDigits();
         // A canonical decimal with the currency's exponent, at most 18 digits in all, so it fits a long.
@@ -65,25 +73,33 @@ class DecimalAmountsPropertyTest {
         assertThat(back).isEqualTo(minor == 0 ? text.replace("-", "") : text);
     }
 
-    @Property(tries = 500)
-    void pseudoCurrenciesAreRefusedBothWays(@ForAll("withoutMinorUnit") Currency c, @ForAll long minor) {
-        assertThat(DecimalAmounts.toDecimal(minor, c.getCurrencyCode())).isInstanceOf(Refused.class);
-        assertThat(DecimalAmounts.toMinor("1", c.getCurrencyCode())).isInstanceOf(Refused.class);
-        assertThat(DecimalAmounts.convertible(c.getCurrencyCode())).isFalse();
+    @Test
+    void pseudoCurrenciesAreRefusedBothWays() {
+        Props.cases(500).forAll(withoutMinorUnit(), Gens.longs()).checkAssert((c, minor) -> {
+            assertThat(DecimalAmounts.toDecimal(minor, c.getCurrencyCode())).isInstanceOf(Refused.class);
+            assertThat(DecimalAmounts.toMinor("1", c.getCurrencyCode())).isInstanceOf(Refused.class);
+            assertThat(DecimalAmounts.convertible(c.getCurrencyCode())).isFalse();
+        });
     }
 
-    @Property(tries = 2_000)
-    void anyTextIsConvertedOrRefusedNeverThrown(@ForAll("withMinorUnit") Currency c, @ForAll String text) {
-        DecimalAmounts.Result<Long> r = DecimalAmounts.toMinor(text, c.getCurrencyCode());
-        if (r instanceof Converted<Long> ok) {
-            assertThat(new BigDecimal(text)
-                            .movePointRight(c.getDefaultFractionDigits())
-                            .longValueExact())
-                    .isEqualTo(ok.value());
-        }
+    /** Any text, half of it made of what numbers are written with, so that some of it converts. */
+    @Test
+    void anyTextIsConvertedOrRefusedNeverThrown() {
+        Gen<String> numberLike = Gens.strings(Gens.charsOf("0123456789-.+e ,"), 0, 24);
+        Props.cases(2_000)
+                .forAll(withMinorUnit(), Gens.oneOf(Gens.anyStrings(255), numberLike))
+                .checkAssert((c, text) -> {
+                    DecimalAmounts.Result<Long> r = DecimalAmounts.toMinor(text, c.getCurrencyCode());
+                    if (r instanceof Converted<Long> ok) {
+                        assertThat(new BigDecimal(text)
+                                        .movePointRight(c.getDefaultFractionDigits())
+                                        .longValueExact())
+                                .isEqualTo(ok.value());
+                    }
+                });
     }
 
-    @Example
+    @Test
     void theIssuesExamples() {
         assertThat(converted(DecimalAmounts.toDecimal(1999, "USD"))).isEqualTo("19.99");
         assertThat(converted(DecimalAmounts.toDecimal(1999, "JPY"))).isEqualTo("1999");
@@ -104,7 +120,7 @@ class DecimalAmountsPropertyTest {
         assertThat(DecimalAmounts.exponent(null)).isInstanceOf(Refused.class);
     }
 
-    @Example
+    @Test
     void theAcceptedSetIsWhatTheConverterHandles() {
         // Every code the gateway accepts converts; UYW (active, unknown to JDK 17's table) is refused.
         assertThat(Currencies.isActive("USD")).isTrue();

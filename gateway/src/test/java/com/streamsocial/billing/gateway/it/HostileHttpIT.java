@@ -8,6 +8,8 @@ import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.gateway.http.RequestValidator;
+import com.streamsocial.billing.props.Gens;
+import com.streamsocial.billing.props.Props;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
@@ -31,19 +33,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.SourceDSL;
 
 /**
  * Generated hostile HTTP through raw sockets (what a well-behaved client refuses to send) to a real
@@ -51,7 +51,8 @@ import org.apache.kafka.common.TopicPartition;
  * bodies, and slow or half-open connections. Every request gets 4xx problem+json answers only (or,
  * for the slow ones, a close within the read or idle timeout), never a 2xx or 5xx; nothing reaches
  * Kafka; the gateway stays ready and still accepts a normal payment while slow clients hold
- * connections.
+ * connections. Each property sends at least its stated number of distinct cases (QuickTheories
+ * skips a case it has already run, so each is given a few more).
  */
 class HostileHttpIT {
     private static final int READ_TIMEOUT_MS = 1_500;
@@ -83,7 +84,7 @@ class HostileHttpIT {
     private static String apiKey;
     private static Map<TopicPartition, Long> mark;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() throws Exception {
         infra = SharedInfra.get();
         tenant = "hostile-http-" + System.nanoTime();
@@ -110,7 +111,7 @@ class HostileHttpIT {
         mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() throws Exception {
         try {
             assertThat(ids).isNotEmpty();
@@ -238,6 +239,26 @@ class HostileHttpIT {
         return sb.toString();
     }
 
+    /** A case that talks to the server: its I/O failure fails the case (and is shrunk like one). */
+    interface IoCase {
+        void run() throws Exception;
+    }
+
+    private static void io(IoCase c) {
+        try {
+            c.run();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** QuickTheories skips repeats: fails unless {@code casesMin} distinct cases ran. */
+    private static void assertRan(AtomicInteger ran, int casesMin) {
+        assertThat(ran.get()).as(currentProperty + ": distinct cases run").isGreaterThanOrEqualTo(casesMin);
+    }
+
     // ---- header injection ----
 
     /**
@@ -245,14 +266,25 @@ class HostileHttpIT {
      * that is not a header line (or by the end of the headers) inside a header's value, or a name,
      * of Idempotency-Key, Authorization, Content-Type or a generated extra header.
      */
-    @Property(tries = 2_000)
-    void headerInjection(
-            @ForAll("targets") String target,
-            @ForAll("injections") String injection,
-            @ForAll("positions") int position,
-            @ForAll boolean intoName)
-            throws Exception {
+    @Test
+    void headerInjection() {
         currentProperty = "headerInjection";
+        AtomicInteger ran = new AtomicInteger();
+        Props.slowCases(2_080)
+                .forAll(
+                        targets(),
+                        injections(),
+                        SourceDSL.integers().between(0, 80),
+                        SourceDSL.booleans().all())
+                .checkAssert((target, injection, position, intoName) -> io(() -> {
+                    ran.incrementAndGet();
+                    headerInjection(target, injection, position, intoName);
+                }));
+        assertRan(ran, 2_000);
+    }
+
+    private static void headerInjection(String target, String injection, int position, boolean intoName)
+            throws IOException {
         Map<String, String> headers = apiHeaders();
         boolean extra = !headers.containsKey(target);
         String value = extra ? "v" + position : headers.get(target);
@@ -280,13 +312,20 @@ class HostileHttpIT {
      * line as a header of its own. The carried header is missing from the request otherwise, so the
      * request must be refused (no key, no Idempotency-Key, or no JSON media type).
      */
-    @Property(tries = 600)
-    void foldedHeadersSmuggleNothing(
-            @ForAll("apiHeaderNames") String smuggled,
-            @ForAll("targets") String carrier,
-            @ForAll("foldWhitespace") String fold)
-            throws Exception {
+    @Test
+    void foldedHeadersSmuggleNothing() {
         currentProperty = "foldedHeadersSmuggleNothing";
+        AtomicInteger ran = new AtomicInteger();
+        Props.slowCases(630)
+                .forAll(apiHeaderNames(), targets(), foldWhitespace())
+                .checkAssert((smuggled, carrier, fold) -> io(() -> {
+                    ran.incrementAndGet();
+                    foldedHeader(smuggled, carrier, fold);
+                }));
+        assertRan(ran, 600);
+    }
+
+    private static void foldedHeader(String smuggled, String carrier, String fold) throws IOException {
         Map<String, String> headers = apiHeaders();
         String smuggledLine = smuggled + ": " + headers.remove(smuggled);
         if (carrier.equals(smuggled)) {
@@ -316,13 +355,24 @@ class HostileHttpIT {
      * authenticated payment that a front proxy framing the request differently would see as the
      * body: it must never be accepted, and nothing but 4xx problems comes back.
      */
-    @Property(tries = 600)
-    void requestSmugglingShapes(
-            @ForAll Smuggle shape,
-            @ForAll("transferEncodings") String otherCoding,
-            @ForAll("smallInts") int n,
-            @ForAll("chunkSizes") String chunkSize)
-            throws Exception {
+    @Test
+    void requestSmugglingShapes() {
+        AtomicInteger ran = new AtomicInteger();
+        Props.slowCases(630)
+                .forAll(
+                        SourceDSL.arbitrary().enumValues(Smuggle.class),
+                        transferEncodings(),
+                        SourceDSL.integers().between(1, 10_000),
+                        chunkSizes())
+                .checkAssert((shape, otherCoding, n, chunkSize) -> io(() -> {
+                    ran.incrementAndGet();
+                    smuggle(shape, otherCoding, n, chunkSize);
+                }));
+        currentProperty = "requestSmugglingShapes";
+        assertRan(ran, 600);
+    }
+
+    private static void smuggle(Smuggle shape, String otherCoding, int n, String chunkSize) throws IOException {
         currentProperty = "requestSmugglingShapes " + shape + " outer";
         Map<String, String> headers = apiHeaders();
         List<String> lines = new ArrayList<>();
@@ -388,9 +438,23 @@ class HostileHttpIT {
     }
 
     /** Past each limit by a generated amount: 414, 431, 431, 431, 413, 413. */
-    @Property(tries = 1_000)
-    void oversizeEverything(@ForAll Oversize what, @ForAll("excess") int excess, @ForAll("targets") String target)
-            throws Exception {
+    @Test
+    void oversizeEverything() {
+        AtomicInteger ran = new AtomicInteger();
+        Props.slowCases(1_040)
+                .forAll(
+                        SourceDSL.arbitrary().enumValues(Oversize.class),
+                        SourceDSL.integers().between(1, 20_000),
+                        targets())
+                .checkAssert((what, excess, target) -> io(() -> {
+                    ran.incrementAndGet();
+                    oversize(what, excess, target);
+                }));
+        currentProperty = "oversizeEverything";
+        assertRan(ran, 1_000);
+    }
+
+    private static void oversize(Oversize what, int excess, String target) throws IOException {
         currentProperty = "oversizeEverything " + what;
         Map<String, String> headers = apiHeaders();
         List<String> lines = new ArrayList<>();
@@ -480,10 +544,21 @@ class HostileHttpIT {
      * timeout (each waits {@link #SLOW_CLOSE_MS}, less than the idle timeout), with nothing but 4xx
      * problems on it.
      */
-    @Property(tries = 12)
-    void slowAndHalfOpenConnectionsAreClosedAndDoNotBlockPayments(@ForAll("slowClients") List<SlowClient> clients)
-            throws Exception {
+    @Test
+    void slowAndHalfOpenConnectionsAreClosedAndDoNotBlockPayments() {
         currentProperty = "slowAndHalfOpenConnections";
+        AtomicInteger ran = new AtomicInteger();
+        // 14 given: the first cases QuickTheories tries (the shrink target, then the minima) may coincide.
+        Props.slowCases(14)
+                .forAll(slowClients())
+                .checkAssert(clients -> io(() -> {
+                    ran.incrementAndGet();
+                    slowRound(clients);
+                }));
+        assertRan(ran, 12);
+    }
+
+    private static void slowRound(List<SlowClient> clients) throws Exception {
         List<Future<String>> held = new ArrayList<>();
         java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(clients.size());
         for (SlowClient c : clients) {
@@ -568,60 +643,41 @@ class HostileHttpIT {
 
     // ---- generators ----
 
-    @Provide
-    Arbitrary<String> targets() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("Idempotency-Key", "Authorization", "Content-Type"),
-                Arbitraries.strings()
-                        .withCharRange('a', 'z')
-                        .withChars('-', '0', '9')
-                        .ofMinLength(1)
-                        .ofMaxLength(20)
+    /** The three API headers about one case in four, else a generated X- header. */
+    private static Gen<String> targets() {
+        return Gens.oneOf(
+                apiHeaderNames(),
+                Gens.strings(Gens.charsOf("abcdefghijklmnopqrstuvwxyz-09"), 1, 20)
+                        .map(s -> "X-" + s),
+                Gens.strings(Gens.charsOf("abcdefghijklmnopqrstuvwxyz-09"), 1, 20)
+                        .map(s -> "X-" + s),
+                Gens.strings(Gens.charsOf("abcdefghijklmnopqrstuvwxyz-09"), 1, 20)
                         .map(s -> "X-" + s));
     }
 
-    @Provide
-    Arbitrary<String> apiHeaderNames() {
-        return Arbitraries.of("Idempotency-Key", "Authorization", "Content-Type");
+    private static Gen<String> apiHeaderNames() {
+        return Gens.of("Idempotency-Key", "Authorization", "Content-Type");
     }
 
-    @Provide
-    Arbitrary<String> injections() {
-        Arbitrary<String> controls = Arbitraries.chars()
-                .range((char) 0, (char) 0x1f)
-                .filter(ch -> ch != '\t')
-                .map(String::valueOf);
-        Arbitrary<String> del = Arbitraries.just("\u007f");
-        Arbitrary<String> obsText = Arbitraries.strings()
-                .withCharRange((char) 0x80, (char) 0xff)
-                .ofMinLength(1)
-                .ofMaxLength(3);
-        Arbitrary<String> notAHeaderLine = Arbitraries.strings()
-                .withCharRange('a', 'z')
-                .withChars(' ', '=', '/')
-                .ofMinLength(1)
-                .ofMaxLength(12)
-                .filter(s -> !s.startsWith(" "))
+    private static Gen<String> injections() {
+        Gen<String> controls =
+                Gens.chars((char) 0, (char) 0x1f).assuming(ch -> ch != '\t').map(ch -> String.valueOf(ch));
+        Gen<String> del = Gens.of("\u007f");
+        Gen<String> obsText = Gens.strings(Gens.chars((char) 0x80, (char) 0xff), 1, 3);
+        Gen<String> notAHeaderLine = Gens.strings(Gens.charsOf("abcdefghijklmnopqrstuvwxyz =/"), 1, 12)
+                .assuming(s -> !s.startsWith(" "))
                 .map(s -> "\r\n" + s);
-        Arbitrary<String> emptyName =
-                Arbitraries.strings().withCharRange('a', 'z').ofMaxLength(8).map(s -> "\r\n:" + s);
-        return Arbitraries.oneOf(
-                controls, del, obsText, notAHeaderLine, emptyName, Arbitraries.of("\r\n\r\n", "\r\r\n", "\n\r"));
+        Gen<String> emptyName = Gens.strings(Gens.chars('a', 'z'), 0, 8).map(s -> "\r\n:" + s);
+        return Gens.oneOf(controls, del, obsText, notAHeaderLine, emptyName, Gens.of("\r\n\r\n", "\r\r\n", "\n\r"));
     }
 
-    @Provide
-    Arbitrary<Integer> positions() {
-        return Arbitraries.integers().between(0, 80);
+    /** Spaces and tabs, 1 to 8 of them (obs-fold allows any run). */
+    private static Gen<String> foldWhitespace() {
+        return Gens.strings(Gens.charsOf(" \t"), 1, 8);
     }
 
-    @Provide
-    Arbitrary<String> foldWhitespace() {
-        return Arbitraries.strings().withChars(' ', '\t').ofMinLength(1).ofMaxLength(4);
-    }
-
-    @Provide
-    Arbitrary<String> transferEncodings() {
-        return Arbitraries.of(
+    private static Gen<String> transferEncodings() {
+        return Gens.of(
                 "gzip",
                 "identity",
                 "xchunked",
@@ -635,31 +691,20 @@ class HostileHttpIT {
                 "chu nked");
     }
 
-    @Provide
-    Arbitrary<Integer> smallInts() {
-        return Arbitraries.integers().between(1, 10_000);
+    private static Gen<String> chunkSizes() {
+        return Gens.oneOf(
+                Gens.of("-1", "zz", "0x10", "ffffffffffffffffffff", "", " ", "1;", "+5"),
+                Gens.strings(Gens.chars('g', 'z'), 1, 6));
     }
 
-    @Provide
-    Arbitrary<String> chunkSizes() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("-1", "zz", "0x10", "ffffffffffffffffffff", "", " ", "1;", "+5"),
-                Arbitraries.strings().withCharRange('g', 'z').ofMinLength(1).ofMaxLength(6));
-    }
-
-    @Provide
-    Arbitrary<Integer> excess() {
-        return Arbitraries.integers().between(1, 20_000);
-    }
-
-    @Provide
-    Arbitrary<List<SlowClient>> slowClients() {
-        Arbitrary<SlowClient> one = Combinators.combine(
-                        Arbitraries.of(Slow.class),
-                        Arbitraries.integers().between(0, 999),
-                        Arbitraries.integers().between(0, 60),
-                        Arbitraries.integers().between(2, 6))
-                .as(SlowClient::new);
-        return one.list().ofMinSize(1).ofMaxSize(60);
+    private static Gen<List<SlowClient>> slowClients() {
+        Gen<SlowClient> one = SourceDSL.arbitrary()
+                .enumValues(Slow.class)
+                .zip(
+                        SourceDSL.integers().between(0, 999),
+                        SourceDSL.integers().between(0, 60),
+                        SourceDSL.integers().between(2, 6),
+                        SlowClient::new);
+        return SourceDSL.lists().of(one).ofSizeBetween(1, 60);
     }
 }

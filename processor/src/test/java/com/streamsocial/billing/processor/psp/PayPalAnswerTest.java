@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.Verdict;
+import com.streamsocial.billing.props.Gens;
+import com.streamsocial.billing.props.Props;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /** What each PayPal answer means; any status and any bytes give a decision, never an exception. */
 class PayPalAnswerTest {
@@ -37,7 +35,7 @@ class PayPalAnswerTest {
         return "{\"name\":\"" + name + "\",\"message\":\"m\",\"details\":[{\"issue\":\"" + issue + "\"}]}";
     }
 
-    @Example
+    @Test
     void anOrderForTheAmountAskedIsCreatedInTheCurrencysExponent() {
         assertThat(PayPalAnswer.created(USD, 201, utf8(order("O1", "USD", "19.99"))))
                 .isEqualTo(new PayPalAnswer.Created("O1"));
@@ -51,7 +49,7 @@ class PayPalAnswerTest {
         assertThat(((PayPalAnswer.Answered) eur).result().verdict()).isEqualTo(Verdict.MISMATCH);
     }
 
-    @Example
+    @Test
     void capturesDecideTheOutcome() {
         var ok = (PayPalAnswer.Answered)
                 PayPalAnswer.captured(USD, "O1", 201, utf8(captured("COMPLETED", "USD", "19.99")));
@@ -69,7 +67,7 @@ class PayPalAnswerTest {
         assertThat(more.result().verdict()).isEqualTo(Verdict.MISMATCH);
     }
 
-    @Example
+    @Test
     void errorsMapAsTheIssueSays() {
         var decline = (PayPalAnswer.Answered)
                 PayPalAnswer.captured(USD, "O1", 422, utf8(problem("UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED")));
@@ -99,35 +97,36 @@ class PayPalAnswerTest {
                 .isTrue();
     }
 
-    @Provide
-    Arbitrary<byte[]> bodies() {
-        return Arbitraries.oneOf(
-                Arbitraries.bytes().array(byte[].class).ofMaxSize(200),
-                Arbitraries.strings().ofMaxLength(200).map(PayPalAnswerTest::utf8),
-                Arbitraries.of(
-                                order("O1", "USD", "19.99"),
-                                captured("COMPLETED", "USD", "19.99"),
-                                problem("UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED"),
-                                "{\"id\":1,\"purchase_units\":[1]}",
-                                "{\"purchase_units\":[{\"payments\":{\"captures\":[null]}}]}",
-                                "{\"details\":\"x\"}",
-                                "[]",
-                                "null")
-                        .map(PayPalAnswerTest::utf8));
+    private static Gen<byte[]> bodies() {
+        return Gens.oneOf(
+                        Gens.bytes(200),
+                        Gens.anyStrings(200).map(PayPalAnswerTest::utf8),
+                        Gens.of(
+                                        order("O1", "USD", "19.99"),
+                                        captured("COMPLETED", "USD", "19.99"),
+                                        problem("UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED"),
+                                        "{\"id\":1,\"purchase_units\":[1]}",
+                                        "{\"purchase_units\":[{\"payments\":{\"captures\":[null]}}]}",
+                                        "{\"details\":\"x\"}",
+                                        "[]",
+                                        "null")
+                                .map(PayPalAnswerTest::utf8))
+                .describedAs(Gens::printable);
     }
 
-    @Property(tries = 3_000)
-    void anyAnswerGivesADecisionNeverAnException(@ForAll("bodies") byte[] body, @ForAll("statuses") int status) {
-        assertThat(PayPalAnswer.created(USD, status, body)).isNotNull();
-        assertThat(PayPalAnswer.captured(JPY, "O1", status, body)).isNotNull();
+    @Test
+    void anyAnswerGivesADecisionNeverAnException() {
+        Props.cases(3_000).forAll(bodies(), statuses()).checkAssert((body, status) -> {
+            assertThat(PayPalAnswer.created(USD, status, body)).isNotNull();
+            assertThat(PayPalAnswer.captured(JPY, "O1", status, body)).isNotNull();
+        });
     }
 
-    @Provide
-    Arbitrary<Integer> statuses() {
-        return Arbitraries.oneOf(Arbitraries.of(200, 201, 401, 404, 409, 422, 429, 500), Arbitraries.integers());
+    private static Gen<Integer> statuses() {
+        return Gens.oneOf(Gens.of(200, 201, 401, 404, 409, 422, 429, 500), Gens.ints());
     }
 
-    @Example
+    @Test
     void anAnswerOverTheBoundIsRetried() {
         byte[] big = new byte[StripeAnswer.PROVIDER_ANSWER_BYTES_MAX + 1];
         assertThat(PayPalAnswer.created(USD, 201, big)).isInstanceOf(PayPalAnswer.Retry.class);

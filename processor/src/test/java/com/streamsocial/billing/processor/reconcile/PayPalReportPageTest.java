@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.processor.psp.PayPalProvider;
 import com.streamsocial.billing.processor.reconcile.SettlementReport.Line;
+import com.streamsocial.billing.props.Gens;
+import com.streamsocial.billing.props.Props;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.SourceDSL;
 
 /** What a Transaction Search page says; any status and any bytes give a result, never an exception. */
 class PayPalReportPageTest {
@@ -42,7 +40,7 @@ class PayPalReportPageTest {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    @Example
+    @Test
     void capturesAreChargesAndMerchantRefundsReturnTheirCapture() {
         var r = (PayPalReportPage.Page) PayPalReportPage.decode(
                 200,
@@ -71,7 +69,7 @@ class PayPalReportPageTest {
                         new Line("REF1", "refund", "CAP1", "pay_1", -1999, "USD", at, null, null));
     }
 
-    @Example
+    @Test
     void errorsSayWhetherToNarrowRetryOrStop() {
         byte[] tooLarge =
                 "{\"name\":\"RESULTSET_TOO_LARGE\",\"message\":\"Result set size is greater than the maximum limit\"}"
@@ -94,7 +92,7 @@ class PayPalReportPageTest {
                 .isInstanceOf(PayPalReportPage.Failed.class);
     }
 
-    @Example
+    @Test
     void datesInPayPalsShapeAndRfc3339() {
         assertThat(PayPalReportPage.epochSeconds("2026-11-27T08:00:00+0000")).isEqualTo(1_795_766_400L);
         assertThat(PayPalReportPage.epochSeconds("2026-11-27T01:00:00-0700")).isEqualTo(1_795_766_400L);
@@ -105,7 +103,7 @@ class PayPalReportPageTest {
         assertThat(PayPalReportPage.date(1_795_766_400L)).isEqualTo("2026-11-27T08:00:00Z");
     }
 
-    @Example
+    @Test
     void boundaries() {
         // A page of exactly the bound is read; one byte more is not.
         String empty = "{\"transaction_details\":[],\"total_pages\":0}";
@@ -151,7 +149,7 @@ class PayPalReportPageTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("refund", 0L));
     }
 
-    @Example
+    @Test
     void theInvoiceIdGivesMarkerAndTenantOnlyWhenBothAreThere() {
         for (String[] c : new String[][] {
             {"m:t:p", "m", "t"},
@@ -168,61 +166,64 @@ class PayPalReportPageTest {
         assertThat(PayPalReportPage.epochSeconds(null)).isNull();
     }
 
-    @Example
+    @Test
     void anAnswerOverTheBoundFails() {
         assertThat(PayPalReportPage.decode(200, new byte[PayPalReportPage.PAGE_BYTES_MAX + 1]))
                 .isInstanceOf(PayPalReportPage.Failed.class);
     }
 
-    @Property(tries = 3_000)
-    void anyAnswerGivesAResultNeverAnException(@ForAll("bodies") byte[] body, @ForAll("statuses") int status) {
-        assertThat(PayPalReportPage.decode(status, body)).isNotNull();
+    @Test
+    void anyAnswerGivesAResultNeverAnException() {
+        Props.cases(3_000)
+                .forAll(bodies(), statuses())
+                .checkAssert((body, status) ->
+                        assertThat(PayPalReportPage.decode(status, body)).isNotNull());
     }
 
-    @Provide
-    Arbitrary<byte[]> bodies() {
-        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(40);
-        Arbitrary<Object> value = Arbitraries.oneOf(
-                text.map(s -> (Object) s),
-                Arbitraries.integers().map(i -> (Object) i),
-                Arbitraries.just(null),
-                Arbitraries.just(new JsonObject()),
-                Arbitraries.just(new JsonArray().add(1)));
-        Arbitrary<JsonObject> line = Combinators.combine(
-                        Arbitraries.of("T0006", "T1107", "T0106", "X", ""),
-                        Arbitraries.of("S", "P", "D", "V"),
+    private static Gen<byte[]> bodies() {
+        Gen<String> text = Gens.anyStrings(40);
+        Gen<Object> value = Gens.oneOf(
+                text,
+                Gens.ints(),
+                SourceDSL.arbitrary().constant((Object) null),
+                Gens.of(new JsonObject()),
+                Gens.of(new JsonArray().add(1)));
+        Gen<JsonObject> line = Gens.of("T0006", "T1107", "T0106", "X", "")
+                .zip(
+                        Gens.of("S", "P", "D", "V"),
                         value,
                         value,
-                        value)
-                .as((code, st, a, b, c) -> new JsonObject()
-                        .put("transaction_id", a)
-                        .put("transaction_event_code", code)
-                        .put("transaction_status", st)
-                        .put("transaction_initiation_date", b)
-                        .put("paypal_reference_id_type", "TXN")
-                        .put("paypal_reference_id", c)
-                        .put("invoice_id", c)
-                        .put(
-                                "transaction_amount",
-                                new JsonObject().put("currency_code", a).put("value", b)));
-        Arbitrary<byte[]> pages = line.list().ofMaxSize(5).map(ls -> page(1, ls.toArray(JsonObject[]::new)));
-        return Arbitraries.oneOf(
-                Arbitraries.bytes().array(byte[].class).ofMaxSize(200),
-                text.map(s -> s.getBytes(StandardCharsets.UTF_8)),
-                pages,
-                Arbitraries.of(
-                                "{\"transaction_details\":[1,null,\"x\",{\"transaction_info\":[]}],\"total_pages\":1}",
-                                "{\"transaction_details\":{},\"total_pages\":\"1\"}",
-                                "{\"transaction_details\":[],\"total_pages\":\"1\"}",
-                                "{\"transaction_details\":[]}",
-                                "[]",
-                                "null",
-                                "{\"name\":5,\"details\":[{\"issue\":[]}]}")
-                        .map(s -> s.getBytes(StandardCharsets.UTF_8)));
+                        value,
+                        (code, st, a, b, c) -> new JsonObject()
+                                .put("transaction_id", a)
+                                .put("transaction_event_code", code)
+                                .put("transaction_status", st)
+                                .put("transaction_initiation_date", b)
+                                .put("paypal_reference_id_type", "TXN")
+                                .put("paypal_reference_id", c)
+                                .put("invoice_id", c)
+                                .put(
+                                        "transaction_amount",
+                                        new JsonObject().put("currency_code", a).put("value", b)));
+        Gen<byte[]> pages =
+                SourceDSL.lists().of(line).ofSizeBetween(0, 5).map(ls -> page(1, ls.toArray(JsonObject[]::new)));
+        return Gens.oneOf(
+                        Gens.bytes(200),
+                        text.map(s -> s.getBytes(StandardCharsets.UTF_8)),
+                        pages,
+                        Gens.of(
+                                        "{\"transaction_details\":[1,null,\"x\",{\"transaction_info\":[]}],\"total_pages\":1}",
+                                        "{\"transaction_details\":{},\"total_pages\":\"1\"}",
+                                        "{\"transaction_details\":[],\"total_pages\":\"1\"}",
+                                        "{\"transaction_details\":[]}",
+                                        "[]",
+                                        "null",
+                                        "{\"name\":5,\"details\":[{\"issue\":[]}]}")
+                                .map(s -> s.getBytes(StandardCharsets.UTF_8)))
+                .describedAs(Gens::printable);
     }
 
-    @Provide
-    Arbitrary<Integer> statuses() {
-        return Arbitraries.oneOf(Arbitraries.of(200, 400, 401, 422, 429, 500), Arbitraries.integers());
+    private static Gen<Integer> statuses() {
+        return Gens.oneOf(Gens.of(200, 400, 401, 422, 429, 500), Gens.ints());
     }
 }
