@@ -1,6 +1,5 @@
 package com.streamsocial.billing.processor.psp;
 
-import com.streamsocial.billing.events.DecimalAmounts;
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
 import io.vertx.core.json.JsonArray;
@@ -185,11 +184,12 @@ public final class PayPalAnswer {
         return new Retry(configuration, false, why);
     }
 
-    /** The decimal string PayPal takes for the charge's amount, or null if there is none. */
+    /**
+     * The {@code amount.value} PayPal takes for the charge's amount ({@link PayPalAmounts}: PayPal's
+     * own exponent), or null when PayPal cannot take it exactly.
+     */
     static String asked(Charge c) {
-        return DecimalAmounts.toDecimal(c.amount(), c.currency()) instanceof DecimalAmounts.Converted<String> v
-                ? v.value()
-                : null;
+        return PayPalAmounts.toPayPal(c.amount(), c.currency()) instanceof PayPalAmounts.Value v ? v.value() : null;
     }
 
     private static Decision retry(int status, String reason) {
