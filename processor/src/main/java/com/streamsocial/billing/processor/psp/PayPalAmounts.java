@@ -14,7 +14,7 @@ import java.util.Map;
  * of HUF, JPY and TWD that they "do not support decimals. If you pass a decimal amount, an error
  * occurs", although ISO 4217 (and the JDK) give HUF and TWD two. So an amount is sent only when PayPal
  * can take it exactly: HUF 1234.00 (123400 minor units) is sent as {@code "1234"}; HUF 1234.50 is
- * refused ({@link Refusal#DECIMAL_PRECISION}), never rounded; a currency PayPal does not list is
+ * refused ({@link Refusal.DECIMALS_NOT_SUPPORTED}), never rounded; a currency PayPal does not list is
  * refused ({@link Refusal#CURRENCY_NOT_SUPPORTED}). A refusal makes no call to PayPal.
  */
 public final class PayPalAmounts {
@@ -54,8 +54,11 @@ public final class PayPalAmounts {
     public enum Refusal {
         /** The currency is not in PayPal's table. */
         CURRENCY_NOT_SUPPORTED,
-        /** The amount has a fraction PayPal's exponent for the currency cannot carry. */
-        DECIMAL_PRECISION;
+        /**
+         * The amount has a fraction PayPal's exponent for the currency cannot carry (PayPal's issue
+         * for a decimal amount in HUF, JPY or TWD).
+         */
+        DECIMALS_NOT_SUPPORTED;
 
         /** The payment's {@code failure_code}: {@code paypal_currency_not_supported}, ... */
         public String failureCode() {
@@ -99,7 +102,7 @@ public final class PayPalAmounts {
         int needed = Math.max(0, amount.stripTrailingZeros().scale());
         if (needed > payPalDigits) {
             return new Refused(
-                    Refusal.DECIMAL_PRECISION,
+                    Refusal.DECIMALS_NOT_SUPPORTED,
                     currency + " " + amount.toPlainString() + " has " + needed
                             + " decimals; PayPal takes " + currency + " with " + payPalDigits
                             + ": not sent, never rounded");

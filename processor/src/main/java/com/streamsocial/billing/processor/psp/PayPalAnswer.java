@@ -45,6 +45,8 @@ public final class PayPalAnswer {
             "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING",
             "CURRENCY_NOT_SUPPORTED",
             "DECIMAL_PRECISION",
+            "DECIMALS_NOT_SUPPORTED",
+            "CANNOT_BE_ZERO_OR_NEGATIVE",
             "AMOUNT_NOT_PERMITTED",
             "PAYMENT_SOURCE_INFO_CANNOT_BE_VERIFIED",
             "PAYMENT_SOURCE_DECLINED_BY_PROCESSOR",

@@ -38,7 +38,7 @@ import java.util.function.Supplier;
  *
  * <p>An amount PayPal cannot take exactly ({@link PayPalAmounts}: a currency outside PayPal's table,
  * or a fraction of a currency PayPal takes in whole units, as HUF 1234.50) is declined here, {@code
- * failed} with {@code paypal_currency_not_supported} or {@code paypal_decimal_precision}, without any
+ * failed} with {@code paypal_currency_not_supported} or {@code paypal_decimals_not_supported}, without any
  * call to PayPal.
  */
 public final class PayPalProvider implements PaymentProvider {
@@ -122,7 +122,7 @@ public final class PayPalProvider implements PaymentProvider {
         List<Future<ChargeResult>> calls = new ArrayList<>(charges.size());
         for (Charge c : charges) {
             if (PayPalAmounts.toPayPal(c.amount(), c.currency()) instanceof PayPalAmounts.Refused r) {
-                // PayPal would refuse it (422 CURRENCY_NOT_SUPPORTED or DECIMAL_PRECISION), and rounding
+                // PayPal would refuse it (422 CURRENCY_NOT_SUPPORTED or DECIMALS_NOT_SUPPORTED), and rounding
                 // would charge another amount than accepted: a decline here, with no call to PayPal.
                 calls.add(Future.succeededFuture(new ChargeResult(
                         c.paymentId(),

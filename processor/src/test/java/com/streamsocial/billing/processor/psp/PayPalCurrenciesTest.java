@@ -87,8 +87,8 @@ class PayPalCurrenciesTest {
     void theAmountsPayPalCannotTakeExactlyAreRefusedAndNeverRounded() {
         assertThat(PayPalAmounts.toPayPal(123_400, "HUF")).isEqualTo(new PayPalAmounts.Value("1234"));
         assertThat(PayPalAmounts.toPayPal(123_450, "HUF")).isInstanceOfSatisfying(PayPalAmounts.Refused.class, r -> {
-            assertThat(r.refusal()).isEqualTo(PayPalAmounts.Refusal.DECIMAL_PRECISION);
-            assertThat(r.refusal().failureCode()).isEqualTo("paypal_decimal_precision");
+            assertThat(r.refusal()).isEqualTo(PayPalAmounts.Refusal.DECIMALS_NOT_SUPPORTED);
+            assertThat(r.refusal().failureCode()).isEqualTo("paypal_decimals_not_supported");
             assertThat(r.reason()).contains("HUF 1234.50");
         });
         assertThat(PayPalAmounts.toPayPal(123_401, "TWD")).isInstanceOf(PayPalAmounts.Refused.class);
@@ -113,7 +113,8 @@ class PayPalCurrenciesTest {
                             .as(code + " " + minor)
                             .isInstanceOfSatisfying(
                                     PayPalAmounts.Refused.class,
-                                    f -> assertThat(f.refusal()).isEqualTo(PayPalAmounts.Refusal.DECIMAL_PRECISION));
+                                    f -> assertThat(f.refusal())
+                                            .isEqualTo(PayPalAmounts.Refusal.DECIMALS_NOT_SUPPORTED));
                 } else {
                     long whole = minor / pow10(iso);
                     long fraction = (minor % pow10(iso)) / unit;
@@ -196,9 +197,9 @@ class PayPalCurrenciesTest {
                 assertThat(results)
                         .extracting(ChargeResult::failureCode)
                         .containsExactly(
-                                "paypal_decimal_precision",
+                                "paypal_decimals_not_supported",
                                 "paypal_currency_not_supported",
-                                "paypal_decimal_precision");
+                                "paypal_decimals_not_supported");
                 assertThat(results.get(0).detail()).contains("HUF 1234.50");
             }
             assertThat(requests.get()).isZero();
