@@ -1,6 +1,5 @@
 package com.streamsocial.billing.stack.sandbox;
 
-import com.streamsocial.billing.events.DecimalAmounts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -31,8 +30,10 @@ import java.util.function.Supplier;
  *       a bearer token that expires after {@link #tokenTtlS}; an expired or unknown one is 401
  *       {@code invalid_token}.
  *   <li>{@code POST /v2/checkout/orders} ({@code intent: CAPTURE}, one purchase unit with {@code
- *       custom_id} and {@code amount} in the currency's exponent exactly, {@code payment_source.token.id}
- *       the payer's method): 201 {@code APPROVED}.
+ *       custom_id} and {@code amount} as PayPal takes it ({@link PayPalSandboxAmounts}: PayPal's own
+ *       currency table, no decimals for HUF, JPY and TWD), {@code payment_source.token.id} the payer's
+ *       method): 201 {@code APPROVED}; else PayPal's 422 ({@code CURRENCY_NOT_SUPPORTED}, {@code
+ *       DECIMALS_NOT_SUPPORTED}, {@code DECIMAL_PRECISION}, ...).
  *   <li>{@code POST /v2/checkout/orders/{id}/capture}: 201 {@code COMPLETED} with one capture; test payers
  *       decline with 422 {@code UNPROCESSABLE_ENTITY}: {@code pm_card_chargeDeclined} with issue {@code
  *       INSTRUMENT_DECLINED}, {@code pm_card_chargeDeclinedInsufficientFunds} with {@code
@@ -46,7 +47,8 @@ import java.util.function.Supplier;
  *       #REPORT_LINES_MAX} lines is 400 {@code RESULTSET_TOO_LARGE}, as PayPal's.
  *   <li>{@code POST /v2/payments/captures/{id}/refund}: a full refund, 201 {@code COMPLETED}; a second
  *       is 422 {@code CAPTURE_FULLY_REFUNDED}.
- *   <li>{@code GET /sandbox/paypal/stats}: orders, captures and refunds, per {@code custom_id}, answers lost.
+ *   <li>{@code GET /sandbox/paypal/stats}: orders, captures and refunds, per {@code custom_id}, answers
+ *       lost, and the 5xx and 429 answers injected.
  * </ul>
  *
  * Idempotency as PayPal's: the first answer under a {@code PayPal-Request-Id}, errors included, is
@@ -126,6 +128,15 @@ final class PayPalSandbox {
     private volatile int reportLinesMax = REPORT_LINES_MAX;
     /** Request ids whose first request is running here: a second one meanwhile is told it is in progress. */
     private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** 5xx answers injected by {@link SandboxFaults#errorRate()}: at the token endpoint, and elsewhere. */
+    private final java.util.concurrent.atomic.AtomicLong injected5xxToken =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    private final java.util.concurrent.atomic.AtomicLong injected5xxApi = new java.util.concurrent.atomic.AtomicLong();
+
+    /** 429 answers injected by {@link SandboxFaults#tooManyRequestsRate()}. */
+    private final java.util.concurrent.atomic.AtomicLong injected429 = new java.util.concurrent.atomic.AtomicLong();
+
     /** Capture requests held so far by {@link #holdCaptures}: they had no effect and got no answer. */
     private final java.util.concurrent.atomic.AtomicLong capturesHeld = new java.util.concurrent.atomic.AtomicLong();
 
@@ -280,25 +291,12 @@ final class PayPalSandbox {
                     "MISSING_REQUIRED_PARAMETER",
                     "intent CAPTURE and one purchase unit with amount.currency_code and amount.value are required"));
         }
-        DecimalAmounts.Result<Long> minor = DecimalAmounts.toMinor(value, currency);
-        if (!(minor instanceof DecimalAmounts.Converted<Long> m)) {
-            return Future.succeededFuture(problem(
-                    422,
-                    "UNPROCESSABLE_ENTITY",
-                    DecimalAmounts.convertible(currency) ? "DECIMAL_PRECISION" : "CURRENCY_NOT_SUPPORTED",
-                    ((DecimalAmounts.Refused<Long>) minor).reason()));
+        // PayPal's own rules, from the sandbox's own copy of its currency table (not the adapter's).
+        PayPalSandboxAmounts.Parsed parsed = PayPalSandboxAmounts.parse(value, currency);
+        if (parsed instanceof PayPalSandboxAmounts.Problem p) {
+            return Future.succeededFuture(problem(p.status(), p.name(), p.issue(), p.message()));
         }
-        // PayPal refuses more decimals than the currency has; this sandbox also fewer, to catch an
-        // adapter that does not write the currency's exponent exactly.
-        if (!(DecimalAmounts.toDecimal(m.value(), currency) instanceof DecimalAmounts.Converted<String> exact)
-                || !exact.value().equals(value)
-                || m.value() <= 0) {
-            return Future.succeededFuture(problem(
-                    422,
-                    "UNPROCESSABLE_ENTITY",
-                    "DECIMAL_PRECISION",
-                    "amount.value " + value + " is not a positive amount in " + currency + "'s exponent"));
-        }
+        long units = ((PayPalSandboxAmounts.Units) parsed).units();
         JsonObject source = body.getValue("payment_source") instanceof JsonObject s ? s : null;
         JsonObject token = source != null && source.getValue("token") instanceof JsonObject t ? t : null;
         String method = token != null && token.getValue("id") instanceof String id ? id : null;
@@ -317,8 +315,8 @@ final class PayPalSandbox {
         return conn.preparedQuery("""
                         INSERT INTO sandbox.paypal_orders (id, request_id, custom_id, amount, currency, payment_source, status, created_s, invoice_id)
                         VALUES ($1, $2, $3, $4, $5, $6, 'APPROVED', $7, $8)""")
-                .execute(Tuple.wrap(
-                        new Object[] {id, requestId, customId, m.value(), currency, method, created, invoiceId}))
+                .execute(
+                        Tuple.wrap(new Object[] {id, requestId, customId, units, currency, method, created, invoiceId}))
                 .map(v -> new Answer(201, order));
     }
 
@@ -672,7 +670,10 @@ final class PayPalSandbox {
                             .put("answers_dropped_then_replayed", r.getLong(6))
                             .put("replays", r.getLong(7))
                             .put("refunds", r.getLong(8))
-                            .put("captures_held", capturesHeld.get()));
+                            .put("captures_held", capturesHeld.get())
+                            .put("injected_5xx_token", injected5xxToken.get())
+                            .put("injected_5xx_api", injected5xxApi.get())
+                            .put("injected_429", injected429.get()));
                 })
                 .onFailure(e -> send(ctx, internal(e)));
     }
@@ -774,6 +775,7 @@ final class PayPalSandbox {
         SandboxFaults f = faults.get();
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         if (rnd.nextDouble() < f.tooManyRequestsRate()) {
+            injected429.incrementAndGet();
             ctx.response().putHeader("Retry-After", "1");
             send(
                     ctx,
@@ -786,6 +788,8 @@ final class PayPalSandbox {
         }
         if (rnd.nextDouble() < f.errorRate()) {
             int status = f.errorStatus() != 0 ? f.errorStatus() : rnd.nextBoolean() ? 500 : 503;
+            // Counted, so that a test can assert its faults fired and were each retried.
+            (ctx.request().path().startsWith("/v1/oauth2/") ? injected5xxToken : injected5xxApi).incrementAndGet();
             send(
                     ctx,
                     problem(
@@ -852,10 +856,9 @@ final class PayPalSandbox {
                 .end(a.json());
     }
 
-    private static String decimal(long minor, String currency) {
-        return DecimalAmounts.toDecimal(minor, currency) instanceof DecimalAmounts.Converted<String> c
-                ? c.value()
-                : Long.toString(minor);
+    /** Stored units (the currency's smallest unit PayPal takes) as PayPal writes them. */
+    private static String decimal(long units, String currency) {
+        return PayPalSandboxAmounts.format(units, currency);
     }
 
     private static String orderId() {

@@ -1,6 +1,5 @@
 package com.streamsocial.billing.processor.psp;
 
-import com.streamsocial.billing.events.DecimalAmounts;
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
 import io.vertx.core.json.JsonArray;
@@ -46,6 +45,8 @@ public final class PayPalAnswer {
             "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING",
             "CURRENCY_NOT_SUPPORTED",
             "DECIMAL_PRECISION",
+            "DECIMALS_NOT_SUPPORTED",
+            "CANNOT_BE_ZERO_OR_NEGATIVE",
             "AMOUNT_NOT_PERMITTED",
             "PAYMENT_SOURCE_INFO_CANNOT_BE_VERIFIED",
             "PAYMENT_SOURCE_DECLINED_BY_PROCESSOR",
@@ -185,11 +186,12 @@ public final class PayPalAnswer {
         return new Retry(configuration, false, why);
     }
 
-    /** The decimal string PayPal takes for the charge's amount, or null if there is none. */
+    /**
+     * The {@code amount.value} PayPal takes for the charge's amount ({@link PayPalAmounts}: PayPal's
+     * own exponent), or null when PayPal cannot take it exactly.
+     */
     static String asked(Charge c) {
-        return DecimalAmounts.toDecimal(c.amount(), c.currency()) instanceof DecimalAmounts.Converted<String> v
-                ? v.value()
-                : null;
+        return PayPalAmounts.toPayPal(c.amount(), c.currency()) instanceof PayPalAmounts.Value v ? v.value() : null;
     }
 
     private static Decision retry(int status, String reason) {

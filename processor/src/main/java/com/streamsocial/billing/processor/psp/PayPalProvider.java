@@ -35,6 +35,11 @@ import java.util.function.Supplier;
  * it expires or when PayPal rejects it. {@link PayPalAnswer} decides what each answer means; what is
  * not an answer about the payment is retried with exponential back-off and full jitter until the
  * batch deadline, then fails the batch: never an outcome. Single-threaded: one Vert.x context.
+ *
+ * <p>An amount PayPal cannot take exactly ({@link PayPalAmounts}: a currency outside PayPal's table,
+ * or a fraction of a currency PayPal takes in whole units, as HUF 1234.50) is declined here, {@code
+ * failed} with {@code paypal_currency_not_supported} or {@code paypal_decimals_not_supported}, without any
+ * call to PayPal.
  */
 public final class PayPalProvider implements PaymentProvider {
     /** Characters of an access token at most: PayPal's are about a hundred; a longer one is refused. */
@@ -116,9 +121,16 @@ public final class PayPalProvider implements PaymentProvider {
     private Future<List<ChargeResult>> all(List<Charge> charges, Function<Charge, Future<ChargeResult>> each) {
         List<Future<ChargeResult>> calls = new ArrayList<>(charges.size());
         for (Charge c : charges) {
-            if (PayPalAnswer.asked(c) == null) {
-                // The gateway refuses such currencies; a record from before that is failed, not retried.
-                calls.add(Future.succeededFuture(ChargeResult.failed(c.paymentId(), "currency_not_convertible", null)));
+            if (PayPalAmounts.toPayPal(c.amount(), c.currency()) instanceof PayPalAmounts.Refused r) {
+                // PayPal would refuse it (422 CURRENCY_NOT_SUPPORTED or DECIMALS_NOT_SUPPORTED), and rounding
+                // would charge another amount than accepted: a decline here, with no call to PayPal.
+                calls.add(Future.succeededFuture(new ChargeResult(
+                        c.paymentId(),
+                        PaymentProvider.Verdict.FAILED,
+                        null,
+                        r.refusal().failureCode(),
+                        null,
+                        r.reason())));
             } else {
                 calls.add(each.apply(c));
             }
