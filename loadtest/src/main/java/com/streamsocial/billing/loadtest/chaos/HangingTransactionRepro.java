@@ -27,8 +27,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The hanging transaction reduced to its parts, with no processor and no watchdog: one broker JVM,
  * one transactional producer committing read-process-write shaped transactions (records on three
  * partitions and a group's offsets) back to back, and a SIGKILL of the broker at a random moment.
- * After the restart the producer is recreated on the same transactional id, as the processor does,
- * and commits a few more transactions; then every partition must reach last stable offset = high
+ * The producer lives through the outage (a random downtime) and retries, as the processor's did;
+ * then it is recreated on the same transactional id, as the processor does, and commits a few more; then every partition must reach last stable offset = high
  * watermark within two transaction timeouts, because the coordinator aborts or completes whatever
  * was open. A partition still held after that is a hanging transaction: the program prints what the
  * partition leader and the coordinator say of it and exits 0. Exits 3 when {@code iterations} kills
@@ -42,6 +42,8 @@ public final class HangingTransactionRepro {
     static final int TRANSACTION_TIMEOUT_MS = 10_000;
     static final String TRANSACTIONAL_ID = "repro-loop";
     static final int BROKER_HEAP_MB = 512;
+    /** The broker stays down a random time below this: the hang seen in chaos had it down about 30 s. */
+    static final int DOWNTIME_MAX_MS = 15_000;
 
     private HangingTransactionRepro() {}
 
@@ -58,15 +60,21 @@ public final class HangingTransactionRepro {
                 Thread.sleep(1_000 + random.nextInt(2_000));
                 cluster.node(0).kill();
                 long killedAt = System.currentTimeMillis();
-                loop.abandon();
+                // The producer lives on through the outage and retries, as the processor's did.
+                Thread.sleep(random.nextInt(DOWNTIME_MAX_MS));
                 cluster.node(0).start();
                 if (!cluster.node(0).awaitLine("broker ready", BrokerCluster.START_TIMEOUT_MS)) {
                     throw new IllegalStateException(
                             "the broker did not restart:\n" + cluster.node(0).tail(30));
                 }
+                long before = loop.committed.get();
+                Thread.sleep(3_000);
+                boolean survived = loop.thread.isAlive() && loop.committed.get() > before;
+                loop.stop();
                 Loop after = Loop.start(cluster.bootstrap());
                 Thread.sleep(2_000);
                 after.stop();
+                System.out.printf("kill %d: the producer %s the outage%n", i, survived ? "went on after" : "died in");
                 String held = awaitStable(cluster.bootstrap(), 2L * TRANSACTION_TIMEOUT_MS + 5_000);
                 System.out.printf(
                         "kill %d: %d transactions committed before the kill, %d after; %s%n",
@@ -189,15 +197,8 @@ public final class HangingTransactionRepro {
         /** Ends the loop after its current transaction, and closes the producer. */
         void stop() throws InterruptedException {
             running.set(false);
-            thread.join(30_000);
+            thread.join(70_000);
             producer.close(Duration.ofSeconds(10));
-        }
-
-        /** The producer is gone with the broker: close it without waiting for anything. */
-        void abandon() throws InterruptedException {
-            running.set(false);
-            producer.close(Duration.ZERO);
-            thread.join(30_000);
         }
     }
 }
