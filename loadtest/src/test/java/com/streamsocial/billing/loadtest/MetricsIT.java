@@ -10,6 +10,7 @@ import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
@@ -30,8 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -211,7 +210,7 @@ class MetricsIT {
         // at the consumer's metrics: wait for both.
         long deadline = System.currentTimeMillis() + 60_000;
         String scrape = scrape(processorPort);
-        while ((value(scrape, "processor_payments_stuck", "status", "charging") != 1
+        while ((stuckCharging(scrape) != 1
                         || !scrape.contains("kafka_consumer_fetch_manager_records_lag{"))
                 && System.currentTimeMillis() < deadline) {
             Thread.sleep(500);
@@ -242,6 +241,12 @@ class MetricsIT {
                 .containsPattern("(?m)^kafka_consumer_fetch_manager_records_lag\\{[^}]*partition=\"\\d+\"[^}]*"
                         + "topic=\"payments\\.billing\"[^}]*} 0\\.0$");
         jvmAndVertxMetersArePresent(scrape);
+    }
+
+    /** The stuck gauge for charging, 0 until its first check has run. */
+    private static double stuckCharging(String scrape) {
+        return Series.find(scrape, "processor_payments_stuck", "status", "charging")
+                .orElse(0);
     }
 
     private static void jvmAndVertxMetersArePresent(String scrape) {
@@ -311,32 +316,11 @@ class MetricsIT {
         assertThat(out.toString(StandardCharsets.UTF_8)).isBlank();
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
-    /** The sum of the samples of {@code name} whose labels include {@code labels} (name, value, ...). */
+    /**
+     * The sum of the samples of {@code name} whose labels include {@code labels} (name, value, ...);
+     * fails when there is none, so a check for 0 cannot pass on a series that disappeared.
+     */
     static double value(String scrape, String name, String... labels) {
-        double sum = 0;
-        for (String line : scrape.split("\n")) {
-            Matcher m = SAMPLE.matcher(line);
-            if (!m.matches() || !m.group(1).equals(name)) {
-                continue;
-            }
-            Map<String, String> have = new HashMap<>();
-            if (m.group(3) != null) {
-                Matcher l = LABEL.matcher(m.group(3));
-                while (l.find()) {
-                    have.put(l.group(1), l.group(2));
-                }
-            }
-            boolean match = true;
-            for (int i = 0; i < labels.length; i += 2) {
-                match &= labels[i + 1].equals(have.get(labels[i]));
-            }
-            if (match) {
-                sum += Double.parseDouble(m.group(4));
-            }
-        }
-        return sum;
+        return Series.sample(scrape, name, labels);
     }
 }

@@ -12,6 +12,7 @@ import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
@@ -111,8 +112,8 @@ class GatewayCommitTimeoutIT {
 
     @Test
     void aCommitThatTimesOutOnceIsRetriedAndEveryClientGets202() throws Exception {
-        double retriesBefore = gateway.metrics().count("gateway.commit.retries");
-        double failedBefore = gateway.metrics().count("gateway.transactions.aborted");
+        double retriesBefore = Series.counter(gateway.metrics(), "gateway.commit.retries");
+        double failedBefore = Series.counter(gateway.metrics(), "gateway.transactions.aborted");
         Marks marks = Marks.now();
         int heldBefore = proxy.held();
         proxy.holdNextEndTxnResponses(1, MAX_BLOCK_MS * 3 / 2);
@@ -132,10 +133,10 @@ class GatewayCommitTimeoutIT {
             ids.add(PaymentIds.paymentId("default", prefix + i));
         }
         assertThat(proxy.held()).as("an EndTxn answer was held").isEqualTo(heldBefore + 1);
-        assertThat(gateway.metrics().count("gateway.commit.retries"))
+        assertThat(Series.counter(gateway.metrics(), "gateway.commit.retries"))
                 .as("the commit timed out and was tried again")
                 .isGreaterThan(retriesBefore);
-        assertThat(gateway.metrics().count("gateway.transactions.aborted"))
+        assertThat(Series.counter(gateway.metrics(), "gateway.transactions.aborted"))
                 .as("no transaction failed")
                 .isEqualTo(failedBefore);
         marks.assertOneBillingAndOneMetricsEventEach(ids);
@@ -143,8 +144,8 @@ class GatewayCommitTimeoutIT {
 
     @Test
     void aCommitThatStaysUnknownIsSettledAtOnceAndItsRetriesAreReplays() throws Exception {
-        double acceptedBefore = gateway.metrics().count("gateway.unknown.commit.reservations.accepted");
-        double releasedBefore = gateway.metrics().count("gateway.unknown.commit.reservations.released");
+        double acceptedBefore = Series.counter(gateway.metrics(), "gateway.unknown.commit.reservations.accepted");
+        double releasedBefore = Series.counter(gateway.metrics(), "gateway.unknown.commit.reservations.released");
         Marks marks = Marks.now();
         int heldBefore = proxy.held();
         // Longer than the first commit and every retry together: only the recreated producer's
@@ -189,10 +190,10 @@ class GatewayCommitTimeoutIT {
             assertThat(unknownBatch)
                     .as("the batch whose commit stayed unknown answered 503")
                     .isNotEmpty();
-            assertThat(gateway.metrics().count("gateway.unknown.commit.reservations.accepted"))
+            assertThat(Series.counter(gateway.metrics(), "gateway.unknown.commit.reservations.accepted"))
                     .as("that batch was found published and settled as accepted")
                     .isEqualTo(acceptedBefore + unknownBatch.size());
-            assertThat(gateway.metrics().count("gateway.unknown.commit.reservations.released"))
+            assertThat(Series.counter(gateway.metrics(), "gateway.unknown.commit.reservations.released"))
                     .isEqualTo(releasedBefore);
             marks.assertOneBillingAndOneMetricsEventEach(ids);
             // The lane goes on with its new producer.

@@ -15,6 +15,7 @@ import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
@@ -89,25 +90,25 @@ class CommitTimeoutIT {
 
     @Test
     void aCommitThatTimesOutOnceIsRetriedAndEmitsEachOutcomeOnce() throws Exception {
-        double unresolvedBefore = processor.metrics().count("processor.commits.unresolved");
+        double unresolvedBefore = Series.counter(processor.metrics(), "processor.commits.unresolved");
         runWithHeldCommit("retry", MAX_BLOCK_MS * 3 / 2);
-        assertThat(processor.metrics().count("processor.commits.unresolved"))
+        assertThat(Series.counter(processor.metrics(), "processor.commits.unresolved"))
                 .as("settled by retrying the commit, without re-initialising")
                 .isEqualTo(unresolvedBefore);
     }
 
     @Test
     void aCommitThatStaysUnknownIsResolvedFromTheGroupsCommittedOffsets() throws Exception {
-        double unresolvedBefore = processor.metrics().count("processor.commits.unresolved");
+        double unresolvedBefore = Series.counter(processor.metrics(), "processor.commits.unresolved");
         // Longer than every commit attempt together: only re-initialising can settle it.
         runWithHeldCommit("reinit", MAX_BLOCK_MS * (TransactionalLoop.COMMIT_ATTEMPTS_MAX + 5));
-        assertThat(processor.metrics().count("processor.commits.unresolved"))
+        assertThat(Series.counter(processor.metrics(), "processor.commits.unresolved"))
                 .as("settled by re-initialising the producer")
                 .isGreaterThan(unresolvedBefore);
     }
 
     private static void runWithHeldCommit(String prefix, long holdMs) throws Exception {
-        double timeoutsBefore = processor.metrics().count("processor.commit.timeouts");
+        double timeoutsBefore = Series.counter(processor.metrics(), "processor.commit.timeouts");
         int heldBefore = proxy.held();
         proxy.holdNextEndTxnResponses(1, holdMs);
         List<String> ids = new ArrayList<>(produce(prefix, 50));
@@ -128,7 +129,7 @@ class CommitTimeoutIT {
         for (String id : ids) {
             assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1);
         }
-        assertThat(processor.metrics().count("processor.commit.timeouts"))
+        assertThat(Series.counter(processor.metrics(), "processor.commit.timeouts"))
                 .as("the commit did time out")
                 .isGreaterThan(timeoutsBefore);
     }
