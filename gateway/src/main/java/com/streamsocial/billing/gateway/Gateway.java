@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running gateway: its instance id leased, the schema migrated, readiness probed, and one
  * {@link GatewayVerticle} per producer lane. Used by {@link GatewayMain}, the local stack and the tests
- * alike. It stops serving when it loses its lease.
+ * alike. While its lease is SUSPECT it is not ready and sheds new payments (503 {@code lease_suspect});
+ * it stops serving when it loses its lease.
  */
 public final class Gateway {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -126,6 +127,7 @@ public final class Gateway {
                 .compose(safe -> InstanceLease.acquire(vertx, config.pgConnect(), "gateway", config.instanceId()))
                 .compose(l -> {
                     lease[0] = l;
+                    health.watchLease(l::state, l::reason);
                     return Migrations.apply(
                             vertx, config.pgUri(), config.pgConnect().getPassword());
                 })

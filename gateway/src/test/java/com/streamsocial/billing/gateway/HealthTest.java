@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.kafka.KafkaSafety;
+import com.streamsocial.billing.lease.LeaseCheck;
+import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class HealthTest {
@@ -44,6 +47,43 @@ class HealthTest {
         // The admin client itself accepts it (it refuses an api timeout below the request timeout).
         try (var client = org.apache.kafka.clients.admin.Admin.create(admin)) {
             assertThat(client).isNotNull();
+        }
+    }
+
+    @Test
+    void aSuspectLeaseMakesTheGatewayNotReadyAndSaysWhy() {
+        try (Health health = new Health(Map.of("bootstrap.servers", "127.0.0.1:1"))) {
+            AtomicReference<LeaseCheck.State> lease = new AtomicReference<>(LeaseCheck.State.HELD);
+            health.watchLease(lease::get, () -> "lease check unanswered (no answer within 5000 ms)");
+            health.pgProbed(true, null);
+            health.kafkaProbed(true, null);
+            assertThat(health.readiness().getBoolean("ready")).isTrue();
+            assertThat(health.readiness().getJsonObject("checks").getJsonObject("lease"))
+                    .isEqualTo(new JsonObject()
+                            .put("up", true)
+                            .put("state", "HELD")
+                            .putNull("error"));
+            assertThat(health.leaseSuspect()).isFalse();
+
+            lease.set(LeaseCheck.State.SUSPECT);
+            JsonObject ready = health.readiness();
+            assertThat(ready.getBoolean("ready")).isFalse();
+            assertThat(ready.getJsonObject("checks").getJsonObject("lease"))
+                    .isEqualTo(new JsonObject()
+                            .put("up", false)
+                            .put("state", "SUSPECT")
+                            .put("error", "lease check unanswered (no answer within 5000 ms)"));
+            assertThat(health.leaseSuspect()).isTrue();
+
+            lease.set(LeaseCheck.State.LOST);
+            assertThat(health.readiness()
+                            .getJsonObject("checks")
+                            .getJsonObject("lease")
+                            .getBoolean("up"))
+                    .isFalse();
+            assertThat(health.leaseSuspect())
+                    .as("LOST stops the gateway; it is not shed as suspect")
+                    .isFalse();
         }
     }
 }

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running processor: its instance id leased, schema migrated, pool open, one {@link
- * ProcessorVerticle}. It stops consuming when it loses its lease.
+ * ProcessorVerticle}. It reports not ready while its lease is SUSPECT, and stops consuming when it loses
+ * its lease.
  */
 public final class Processor {
     /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
@@ -90,7 +91,11 @@ public final class Processor {
                     lease[0] = l;
                     return Migrations.apply(vertx, config.pgUri(), config.pgPassword());
                 })
-                .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, chosen, metrics)))
+                .compose(n -> {
+                    ProcessorVerticle verticle = new ProcessorVerticle(config, pool, chosen, metrics);
+                    verticle.watchLease(lease[0]::state, lease[0]::reason);
+                    return vertx.deployVerticle(verticle);
+                })
                 .map(id -> {
                     log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
                     Processor processor = new Processor(vertx, pool, id, metrics, lease[0]);
