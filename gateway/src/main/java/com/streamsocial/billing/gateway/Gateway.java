@@ -51,6 +51,8 @@ public final class Gateway {
 
     private volatile Future<Void> closed;
     private Future<Void> draining;
+    /** Completes once closed, whoever closed it (a lost lease, a drain, the owner). */
+    private final io.vertx.core.Promise<Void> whenClosed = io.vertx.core.Promise.promise();
 
     private Gateway(
             Vertx vertx,
@@ -234,6 +236,11 @@ public final class Gateway {
         return verticles.isEmpty() ? List.of() : verticles.get(0).routes();
     }
 
+    /** Completes once this gateway has closed, for whatever reason: what a supervisor watches. */
+    public Future<Void> whenClosed() {
+        return whenClosed.future();
+    }
+
     /** The instance lease: {@link GatewayMain} exits when it is lost. */
     public InstanceLease lease() {
         return lease;
@@ -308,7 +315,8 @@ public final class Gateway {
                     return adminPool.close();
                 })
                 .eventually(lease::release)
-                .andThen(ignored -> metrics.service().close());
+                .andThen(ignored -> metrics.service().close())
+                .andThen(ignored -> whenClosed.tryComplete());
         return closed;
     }
 }

@@ -36,6 +36,8 @@ public final class Processor {
     private final ProcessorMeters metrics;
     private final InstanceLease lease;
     private Future<Void> closed;
+    /** Completes once closed, whoever closed it (a lost lease, a drain, the owner). */
+    private final io.vertx.core.Promise<Void> whenClosed = io.vertx.core.Promise.promise();
 
     private Processor(Vertx vertx, Pool pool, String deployment, ProcessorMeters metrics, InstanceLease lease) {
         this.vertx = vertx;
@@ -149,6 +151,11 @@ public final class Processor {
         return metrics.service();
     }
 
+    /** Completes once this processor has closed, for whatever reason: what a supervisor watches. */
+    public Future<Void> whenClosed() {
+        return whenClosed.future();
+    }
+
     /** The instance lease: {@link ProcessorMain} exits when it is lost. */
     public InstanceLease lease() {
         return lease;
@@ -160,7 +167,8 @@ public final class Processor {
             closed = vertx.undeploy(deployment)
                     .eventually(pool::close)
                     .eventually(lease::release)
-                    .andThen(ignored -> metrics.service().close());
+                    .andThen(ignored -> metrics.service().close())
+                    .andThen(ignored -> whenClosed.tryComplete());
         }
         return closed;
     }
