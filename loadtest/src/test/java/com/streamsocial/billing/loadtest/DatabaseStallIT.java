@@ -129,8 +129,12 @@ class DatabaseStallIT {
         assertThat(stack.isAlive()).as(stack.output()).isTrue();
         assertThat(during).as("no lease lost").doesNotContain("lease LOST");
         assertThat(during).as("no supervisor restart").doesNotContain(StackSupervisor.LOG_PREFIX);
-        assertThat(status(gatewayPort, "/health/ready")).isEqualTo(200);
-        assertThat(status(processorPort, "/health/ready")).isEqualTo(200);
+        // Ready again: the processor's provider check remembers the sandbox's failures (it stores
+        // its charges in the stalled PostgreSQL) for 30 s, hence the wait.
+        assertThat(awaitStatus(gatewayPort, "/health/ready", 200, 60_000)).isEqualTo(200);
+        assertThat(awaitStatus(processorPort, "/health/ready", 200, 60_000))
+                .as(body(processorPort, "/health/ready"))
+                .isEqualTo(200);
 
         // The stalls were real: the leases went SUSPECT and came back, and the gateway shed new work.
         assertThat(during)
@@ -439,6 +443,17 @@ class DatabaseStallIT {
     private static int status(int port, String path) throws Exception {
         return HTTP.send(get(port, path), HttpResponse.BodyHandlers.discarding())
                 .statusCode();
+    }
+
+    /** The status of {@code path} once it is {@code expected}, or the last one after {@code timeoutMs}. */
+    private static int awaitStatus(int port, String path, int expected, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        int status = status(port, path);
+        while (status != expected && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+            status = status(port, path);
+        }
+        return status;
     }
 
     private static String body(int port, String path) {
