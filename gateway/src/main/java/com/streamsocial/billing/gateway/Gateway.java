@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running gateway: its instance id leased, the schema migrated, readiness probed, and one
  * {@link GatewayVerticle} per producer lane. Used by {@link GatewayMain}, the local stack and the tests
- * alike. It stops serving when it loses its lease.
+ * alike. While its lease is SUSPECT it is not ready and sheds new payments (503 {@code lease_suspect});
+ * it stops serving when it loses its lease.
  */
 public final class Gateway {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -50,6 +51,8 @@ public final class Gateway {
 
     private volatile Future<Void> closed;
     private Future<Void> draining;
+    /** Completes once closed, whoever closed it (a lost lease, a drain, the owner). */
+    private final io.vertx.core.Promise<Void> whenClosed = io.vertx.core.Promise.promise();
 
     private Gateway(
             Vertx vertx,
@@ -126,6 +129,7 @@ public final class Gateway {
                 .compose(safe -> InstanceLease.acquire(vertx, config.pgConnect(), "gateway", config.instanceId()))
                 .compose(l -> {
                     lease[0] = l;
+                    health.watchLease(l::state, l::reason);
                     return Migrations.apply(
                             vertx, config.pgUri(), config.pgConnect().getPassword());
                 })
@@ -232,6 +236,11 @@ public final class Gateway {
         return verticles.isEmpty() ? List.of() : verticles.get(0).routes();
     }
 
+    /** Completes once this gateway has closed, for whatever reason: what a supervisor watches. */
+    public Future<Void> whenClosed() {
+        return whenClosed.future();
+    }
+
     /** The instance lease: {@link GatewayMain} exits when it is lost. */
     public InstanceLease lease() {
         return lease;
@@ -306,7 +315,8 @@ public final class Gateway {
                     return adminPool.close();
                 })
                 .eventually(lease::release)
-                .andThen(ignored -> metrics.service().close());
+                .andThen(ignored -> metrics.service().close())
+                .andThen(ignored -> whenClosed.tryComplete());
         return closed;
     }
 }

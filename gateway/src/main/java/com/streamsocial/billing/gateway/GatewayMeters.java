@@ -28,6 +28,8 @@ public final class GatewayMeters {
         READS_UNAVAILABLE("reads_unavailable", 503),
         /** SIGTERM: the instance drains, the client retries on another. */
         DRAINING("draining", 503),
+        /** The instance lease is SUSPECT (PostgreSQL does not answer its check): no new work until HELD. */
+        LEASE_SUSPECT("lease_suspect", 503),
         /** PostgreSQL has not taken the accepted marks of CommitLane.UNMARKED_IDS_MAX committed payments. */
         STORE_BEHIND("store_behind", 503);
 

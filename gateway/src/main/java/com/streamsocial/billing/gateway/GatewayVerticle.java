@@ -276,8 +276,9 @@ public final class GatewayVerticle extends VerticleBase {
         });
         // Header fields Netty's codec lets through but this API refuses (see HeaderCheck).
         router.route().handler(this::checkHeaders);
-        // Draining: a complete 503 before the key lookup, the body or any Kafka work.
-        router.route("/v1/*").handler(this::refuseWhileDraining);
+        // Draining, or the lease unconfirmed: a complete 503 before the key lookup, the body or any
+        // Kafka work.
+        router.route("/v1/*").handler(this::refuseNewWorkWhenUnavailable);
         // The API key first, before the body is read and before any Kafka or provider work.
         router.route("/v1/*").handler(this::authenticate);
         // The Idempotency-Key next, on its own route, so a request without one is refused unread.
@@ -446,13 +447,26 @@ public final class GatewayVerticle extends VerticleBase {
                 null);
     }
 
-    private void refuseWhileDraining(RoutingContext ctx) {
-        if (!health.draining()) {
+    private void refuseNewWorkWhenUnavailable(RoutingContext ctx) {
+        if (health.draining()) {
+            metrics.shed(GatewayMeters.Shed.DRAINING);
+            problem(ctx, draining(config.retryAfterS()));
+        } else if (health.leaseSuspect()) {
+            // PostgreSQL does not answer the lease check: the lock is probably still ours, but new
+            // work waits until it is confirmed; what is in flight finishes (Kafka fencing guards it).
+            metrics.shed(GatewayMeters.Shed.LEASE_SUSPECT);
+            problem(ctx, leaseSuspect(config.retryAfterS()));
+        } else {
             ctx.next();
-            return;
         }
-        metrics.shed(GatewayMeters.Shed.DRAINING);
-        problem(ctx, draining(config.retryAfterS()));
+    }
+
+    static Problem leaseSuspect(int retryAfterS) {
+        return Problem.unavailable(
+                "lease_suspect",
+                "this gateway cannot confirm its instance lease (PostgreSQL does not answer) and takes no new"
+                        + " requests meanwhile; retry with the same key",
+                retryAfterS);
     }
 
     static Problem draining(int retryAfterS) {

@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.lease.LeaseCheck;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -9,12 +10,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 /**
  * Readiness of one gateway process: PostgreSQL answers, the Kafka cluster answers, no producer has
- * failed fatally, and the process is not draining. Probes run in the background every {@code
+ * failed fatally, the instance lease is confirmed (HELD, not SUSPECT), and the process is not draining. Probes run in the background every {@code
  * probeIntervalMs}; the endpoint only reads their last result, so a scrape never waits on a slow
  * dependency. A probe that has not succeeded for {@link #STALE_PROBES} intervals (it hangs) counts as
  * down.
@@ -28,6 +30,11 @@ public final class Health implements AutoCloseable {
     private volatile String kafkaError = "not probed yet";
     /** Set once, by the drain: readiness is false from then on, for good. */
     private volatile boolean draining;
+
+    /** The instance lease, once taken; until then nothing serves, so HELD is as good as any. */
+    private volatile Supplier<LeaseCheck.State> leaseState = () -> LeaseCheck.State.HELD;
+
+    private volatile Supplier<String> leaseReason = () -> null;
 
     private volatile long pgOkAtMs = -1;
     private volatile long kafkaOkAtMs = -1;
@@ -65,6 +72,20 @@ public final class Health implements AutoCloseable {
         return c;
     }
 
+    /** Readiness and new work follow this lease: not ready, and new payments shed, unless it is HELD. */
+    public void watchLease(Supplier<LeaseCheck.State> state, Supplier<String> reason) {
+        this.leaseState = state;
+        this.leaseReason = reason;
+    }
+
+    /**
+     * True while the lease check cannot confirm the lock (PostgreSQL stalled): the lock is probably
+     * still held, but until it is confirmed this process takes no new work.
+     */
+    public boolean leaseSuspect() {
+        return leaseState.get() == LeaseCheck.State.SUSPECT;
+    }
+
     void register(TransactionalPublisher publisher) {
         publishers.add(publisher);
     }
@@ -79,27 +100,37 @@ public final class Health implements AutoCloseable {
     private Future<Void> probe(Pool pool) {
         Future<Void> pg = pool.query("SELECT 1")
                 .execute()
-                .onComplete(ar -> {
-                    pgUp = ar.succeeded();
-                    if (pgUp) {
-                        pgOkAtMs = System.currentTimeMillis();
-                    }
-                    pgError = ar.succeeded() ? null : ar.cause().toString();
-                })
+                .onComplete(ar -> pgProbed(
+                        ar.succeeded(), ar.succeeded() ? null : ar.cause().toString()))
                 .mapEmpty();
         Future<Void> kafka = Future.fromCompletionStage(
                         admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
                                 .nodes()
                                 .toCompletionStage())
                 .onComplete(ar -> {
-                    kafkaUp = ar.succeeded() && !ar.result().isEmpty();
-                    if (kafkaUp) {
-                        kafkaOkAtMs = System.currentTimeMillis();
-                    }
-                    kafkaError = kafkaUp ? null : ar.failed() ? ar.cause().toString() : "no brokers";
+                    boolean up = ar.succeeded() && !ar.result().isEmpty();
+                    kafkaProbed(up, up ? null : ar.failed() ? ar.cause().toString() : "no brokers");
                 })
                 .mapEmpty();
         return Future.join(pg, kafka).mapEmpty();
+    }
+
+    /** The result of a PostgreSQL probe that just ended. */
+    void pgProbed(boolean up, String error) {
+        pgUp = up;
+        if (up) {
+            pgOkAtMs = System.currentTimeMillis();
+        }
+        pgError = error;
+    }
+
+    /** The result of a Kafka probe that just ended. */
+    void kafkaProbed(boolean up, String error) {
+        kafkaUp = up;
+        if (up) {
+            kafkaOkAtMs = System.currentTimeMillis();
+        }
+        kafkaError = error;
     }
 
     /**
@@ -130,12 +161,20 @@ public final class Health implements AutoCloseable {
         boolean pg = pgUp && fresh(pgOkAtMs, now);
         boolean kafka = kafkaUp && fresh(kafkaOkAtMs, now);
         boolean producersOk = publishers.stream().noneMatch(p -> p.state() == TransactionalPublisher.State.FATAL);
+        LeaseCheck.State lease = leaseState.get();
+        boolean leaseHeld = lease == LeaseCheck.State.HELD;
         JsonObject checks = new JsonObject()
                 .put("postgres", new JsonObject().put("up", pg).put("error", pg ? null : staleOr(pgError)))
                 .put("kafka", new JsonObject().put("up", kafka).put("error", kafka ? null : staleOr(kafkaError)))
-                .put("producers", new JsonObject().put("up", producersOk).put("count", publishers.size()));
+                .put("producers", new JsonObject().put("up", producersOk).put("count", publishers.size()))
+                .put(
+                        "lease",
+                        new JsonObject()
+                                .put("up", leaseHeld)
+                                .put("state", lease.name())
+                                .put("error", leaseHeld ? null : leaseReason.get()));
         return new JsonObject()
-                .put("ready", pg && kafka && producersOk && !draining)
+                .put("ready", pg && kafka && producersOk && leaseHeld && !draining)
                 .put("draining", draining)
                 .put("checks", checks);
     }

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.kafka.KafkaSafety;
+import com.streamsocial.billing.lease.LeaseCheck;
+import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -61,5 +64,42 @@ class HealthTest {
                 .hasRootCauseInstanceOf(ConfigException.class)
                 .rootCause()
                 .hasMessageContaining("default.api.timeout.ms");
+    }
+
+    @Test
+    void aSuspectLeaseMakesTheGatewayNotReadyAndSaysWhy() {
+        try (Health health = new Health(Map.of("bootstrap.servers", "127.0.0.1:1"))) {
+            AtomicReference<LeaseCheck.State> lease = new AtomicReference<>(LeaseCheck.State.HELD);
+            health.watchLease(lease::get, () -> "lease check unanswered (no answer within 5000 ms)");
+            health.pgProbed(true, null);
+            health.kafkaProbed(true, null);
+            assertThat(health.readiness().getBoolean("ready")).isTrue();
+            assertThat(health.readiness().getJsonObject("checks").getJsonObject("lease"))
+                    .isEqualTo(new JsonObject()
+                            .put("up", true)
+                            .put("state", "HELD")
+                            .putNull("error"));
+            assertThat(health.leaseSuspect()).isFalse();
+
+            lease.set(LeaseCheck.State.SUSPECT);
+            JsonObject ready = health.readiness();
+            assertThat(ready.getBoolean("ready")).isFalse();
+            assertThat(ready.getJsonObject("checks").getJsonObject("lease"))
+                    .isEqualTo(new JsonObject()
+                            .put("up", false)
+                            .put("state", "SUSPECT")
+                            .put("error", "lease check unanswered (no answer within 5000 ms)"));
+            assertThat(health.leaseSuspect()).isTrue();
+
+            lease.set(LeaseCheck.State.LOST);
+            assertThat(health.readiness()
+                            .getJsonObject("checks")
+                            .getJsonObject("lease")
+                            .getBoolean("up"))
+                    .isFalse();
+            assertThat(health.leaseSuspect())
+                    .as("LOST stops the gateway; it is not shed as suspect")
+                    .isFalse();
+        }
     }
 }

@@ -35,38 +35,27 @@ import java.util.concurrent.TimeUnit;
  * With {@code
  * brokers} 3, Kafka is instead a 3-node KRaft cluster of separate JVMs on free ports ({@link
  * BrokerCluster}: replication factor 3, min.insync.replicas 2, 12 partitions), always fresh; with
- * {@code processors} N, N processors run in one group (health on 8081, 8082, ...).
+ * {@code processors} N, N processors run in one group (health on 8081, 8082, ...). A gateway or
+ * processor that stops by itself (its instance lease lost) is restarted, as an orchestrator would
+ * ({@link StackSupervisor}).
  */
 public final class BillingStack implements AutoCloseable {
     /** Processors in one stack, at most. */
     public static final int PROCESSORS_MAX = 4;
 
     private final Infra infra;
-    /** One Vert.x per service, so that each one's {@code /metrics} shows its own HTTP and pool meters. */
-    private final Vertx vertx;
+    /** Runs the gateway and the processors, each in its own Vert.x, and restarts one that stops by itself. */
+    private final StackSupervisor services;
 
     private final Vertx sandboxVertx;
-    private final Gateway gateway;
-    private final List<Processor> processors;
-    private final List<Vertx> processorVertxes;
     private final String sandboxDeployment;
     private final int sandboxPort;
 
     private BillingStack(
-            Infra infra,
-            Vertx vertx,
-            List<Vertx> processorVertxes,
-            Vertx sandboxVertx,
-            Gateway gateway,
-            List<Processor> processors,
-            String sandboxDeployment,
-            int sandboxPort) {
+            Infra infra, StackSupervisor services, Vertx sandboxVertx, String sandboxDeployment, int sandboxPort) {
         this.infra = infra;
-        this.vertx = vertx;
-        this.processorVertxes = processorVertxes;
+        this.services = services;
         this.sandboxVertx = sandboxVertx;
-        this.gateway = gateway;
-        this.processors = processors;
         this.sandboxDeployment = sandboxDeployment;
         this.sandboxPort = sandboxPort;
     }
@@ -113,15 +102,8 @@ public final class BillingStack implements AutoCloseable {
         // The processor charges through the stack's own sandbox unless told otherwise.
         wiring.put("provider.baseUrl", settings.string("provider.baseUrl", "http://127.0.0.1:" + sandboxPort));
         Settings s = settings.with(wiring);
-        ServiceMetrics gatewayMetrics = new ServiceMetrics();
-        ServiceMetrics processorMetrics = new ServiceMetrics();
-        Vertx vertx = ServiceMetrics.vertx(
-                new VertxOptions()
-                        .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())),
-                gatewayMetrics);
-        List<Vertx> processorVertxes = new ArrayList<>();
-        processorVertxes.add(ServiceMetrics.vertx(new VertxOptions(), processorMetrics));
         Vertx sandboxVertx = Vertx.vertx();
+        StackSupervisor services = new StackSupervisor();
         try {
             ProcessorConfig pc = ProcessorConfig.from(s);
             SandboxProvider sandbox = new SandboxProvider(
@@ -138,39 +120,70 @@ public final class BillingStack implements AutoCloseable {
                     .get(60, TimeUnit.SECONDS);
             // The development tenant's key: only the local stack has such a default (README, Authentication).
             TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
-            Gateway gateway = Gateway.deploy(vertx, GatewayConfig.from(s), BatchFaults.NONE, gatewayMetrics)
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(60, TimeUnit.SECONDS);
-            List<Processor> processors = new ArrayList<>();
+            GatewayConfig gc = GatewayConfig.from(s);
+            services.supervise("gateway " + gc.instanceId(), () -> gateway(gc));
             for (int k = 1; k <= processorCount; k++) {
-                ProcessorConfig config = pc;
-                ServiceMetrics meters = processorMetrics;
-                if (k > 1) {
-                    // One group, its own instance id (lease, static membership, transactional ids),
-                    // health port and meters; in its own Vert.x as a separate process would be.
-                    config = ProcessorConfig.from(s.with(Map.of(
-                            "processor.instanceId",
-                            "processor-" + k,
-                            "processor.httpPort",
-                            Integer.toString(pc.httpPort() + k - 1))));
-                    meters = new ServiceMetrics();
-                    processorVertxes.add(ServiceMetrics.vertx(new VertxOptions(), meters));
-                }
-                processors.add(Processor.deploy(processorVertxes.get(k - 1), config, null, meters)
-                        .toCompletionStage()
-                        .toCompletableFuture()
-                        .get(60, TimeUnit.SECONDS));
+                // One group, its own instance id (lease, static membership, transactional ids), health
+                // port and meters; in its own Vert.x as a separate process would be.
+                ProcessorConfig config = k == 1
+                        ? pc
+                        : ProcessorConfig.from(s.with(Map.of(
+                                "processor.instanceId",
+                                "processor-" + k,
+                                "processor.httpPort",
+                                Integer.toString(pc.httpPort() + k - 1))));
+                services.supervise("processor " + config.instanceId(), () -> processor(config));
             }
-            return new BillingStack(
-                    infra, vertx, processorVertxes, sandboxVertx, gateway, processors, sandboxId, sandboxPort);
+            return new BillingStack(infra, services, sandboxVertx, sandboxId, sandboxPort);
         } catch (Exception e) {
-            vertx.close();
-            processorVertxes.forEach(Vertx::close);
+            services.close();
             sandboxVertx.close();
             infra.closer().close();
             throw e;
         }
+    }
+
+    /** A gateway in a Vert.x of its own, with fresh meters, as a new process would have. */
+    private static StackSupervisor.Running gateway(GatewayConfig config) throws Exception {
+        ServiceMetrics meters = new ServiceMetrics();
+        Vertx vertx = ServiceMetrics.vertx(
+                new VertxOptions()
+                        .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())),
+                meters);
+        try {
+            Gateway g = await(Gateway.deploy(vertx, config, BatchFaults.NONE, meters), 60);
+            return new StackSupervisor.Running(
+                    g.whenClosed(), () -> "lease: " + g.lease().reason(), () -> {
+                        await(g.close(), 30);
+                        await(vertx.close(), 10);
+                        return null;
+                    });
+        } catch (Exception e) {
+            vertx.close();
+            throw e;
+        }
+    }
+
+    /** A processor in a Vert.x of its own, with fresh meters, as a new process would have. */
+    private static StackSupervisor.Running processor(ProcessorConfig config) throws Exception {
+        ServiceMetrics meters = new ServiceMetrics();
+        Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), meters);
+        try {
+            Processor p = await(Processor.deploy(vertx, config, null, meters), 60);
+            return new StackSupervisor.Running(
+                    p.whenClosed(), () -> "lease: " + p.lease().reason(), () -> {
+                        await(p.close(), 30);
+                        await(vertx.close(), 10);
+                        return null;
+                    });
+        } catch (Exception e) {
+            vertx.close();
+            throw e;
+        }
+    }
+
+    private static <T> T await(io.vertx.core.Future<T> f, long timeoutS) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(timeoutS, TimeUnit.SECONDS);
     }
 
     private static Infra single(Settings settings, StackDataDir data) throws Exception {
@@ -335,22 +348,14 @@ public final class BillingStack implements AutoCloseable {
 
     @Override
     public void close() {
+        services.close();
         try {
-            gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            for (Processor processor : processors) {
-                processor.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            }
             sandboxVertx
                     .undeploy(sandboxDeployment)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
-            List<Vertx> all = new ArrayList<>(processorVertxes);
-            all.add(vertx);
-            all.add(sandboxVertx);
-            for (Vertx v : all) {
-                v.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
+            sandboxVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("services did not stop cleanly: " + e);
         }

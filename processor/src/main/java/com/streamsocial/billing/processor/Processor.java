@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running processor: its instance id leased, schema migrated, pool open, one {@link
- * ProcessorVerticle}. It stops consuming when it loses its lease.
+ * ProcessorVerticle}. It reports not ready while its lease is SUSPECT, and stops consuming when it loses
+ * its lease.
  */
 public final class Processor {
     /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
@@ -35,6 +36,8 @@ public final class Processor {
     private final ProcessorMeters metrics;
     private final InstanceLease lease;
     private Future<Void> closed;
+    /** Completes once closed, whoever closed it (a lost lease, a drain, the owner). */
+    private final io.vertx.core.Promise<Void> whenClosed = io.vertx.core.Promise.promise();
 
     private Processor(Vertx vertx, Pool pool, String deployment, ProcessorMeters metrics, InstanceLease lease) {
         this.vertx = vertx;
@@ -90,7 +93,11 @@ public final class Processor {
                     lease[0] = l;
                     return Migrations.apply(vertx, config.pgUri(), config.pgPassword());
                 })
-                .compose(n -> vertx.deployVerticle(new ProcessorVerticle(config, pool, chosen, metrics)))
+                .compose(n -> {
+                    ProcessorVerticle verticle = new ProcessorVerticle(config, pool, chosen, metrics);
+                    verticle.watchLease(lease[0]::state, lease[0]::reason);
+                    return vertx.deployVerticle(verticle);
+                })
                 .map(id -> {
                     log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
                     Processor processor = new Processor(vertx, pool, id, metrics, lease[0]);
@@ -144,6 +151,11 @@ public final class Processor {
         return metrics.service();
     }
 
+    /** Completes once this processor has closed, for whatever reason: what a supervisor watches. */
+    public Future<Void> whenClosed() {
+        return whenClosed.future();
+    }
+
     /** The instance lease: {@link ProcessorMain} exits when it is lost. */
     public InstanceLease lease() {
         return lease;
@@ -155,7 +167,8 @@ public final class Processor {
             closed = vertx.undeploy(deployment)
                     .eventually(pool::close)
                     .eventually(lease::release)
-                    .andThen(ignored -> metrics.service().close());
+                    .andThen(ignored -> metrics.service().close())
+                    .andThen(ignored -> whenClosed.tryComplete());
         }
         return closed;
     }

@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.kafka.KafkaSafety;
+import com.streamsocial.billing.lease.LeaseCheck;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.batch.BatchOrchestrator;
 import com.streamsocial.billing.processor.dedup.InputRecord;
@@ -62,6 +63,11 @@ public final class ProcessorVerticle extends VerticleBase {
     /** Set by {@link #stop()}: readiness false for good while the loops finish. */
     private volatile boolean draining;
 
+    /** The instance lease's state: readiness is false unless HELD (SUSPECT: PostgreSQL stalled). */
+    private volatile java.util.function.Supplier<LeaseCheck.State> leaseState = () -> LeaseCheck.State.HELD;
+
+    private volatile java.util.function.Supplier<String> leaseReason = () -> null;
+
     private volatile long pgOkAtMs = -1;
     private volatile String pgError = "not probed yet";
 
@@ -78,6 +84,16 @@ public final class ProcessorVerticle extends VerticleBase {
         this.providerHealth = new ProviderHealth(provider, System::currentTimeMillis, ProviderHealth.FAILURE_WINDOW_MS);
         this.provider = providerHealth;
         this.metrics = metrics;
+    }
+
+    /**
+     * Readiness follows this lease. A SUSPECT lease keeps the loops running (a batch in flight may
+     * finish; a zombie's transaction is fenced by Kafka), but the process reports not ready.
+     */
+    public void watchLease(
+            java.util.function.Supplier<LeaseCheck.State> state, java.util.function.Supplier<String> reason) {
+        this.leaseState = state;
+        this.leaseReason = reason;
     }
 
     @Override
@@ -169,7 +185,9 @@ public final class ProcessorVerticle extends VerticleBase {
             boolean pgUp =
                     pgOkAtMs >= 0 && System.currentTimeMillis() - pgOkAtMs <= PG_PROBES_STALE * PG_PROBE_INTERVAL_MS;
             boolean providerUp = providerHealth.up();
-            boolean ready = running && !degraded && pgUp && providerUp && !draining;
+            LeaseCheck.State lease = leaseState.get();
+            boolean leaseHeld = lease == LeaseCheck.State.HELD;
+            boolean ready = running && !degraded && pgUp && providerUp && leaseHeld && !draining;
             ctx.response().setStatusCode(ready ? 200 : 503);
             ctx.json(new JsonObject()
                     .put("ready", ready)
@@ -192,7 +210,13 @@ public final class ProcessorVerticle extends VerticleBase {
                                             "provider",
                                             new JsonObject()
                                                     .put("up", providerUp)
-                                                    .put("error", providerHealth.lastError()))));
+                                                    .put("error", providerHealth.lastError()))
+                                    .put(
+                                            "lease",
+                                            new JsonObject()
+                                                    .put("up", leaseHeld)
+                                                    .put("state", lease.name())
+                                                    .put("error", leaseHeld ? null : leaseReason.get()))));
         });
         return serve(router);
     }
