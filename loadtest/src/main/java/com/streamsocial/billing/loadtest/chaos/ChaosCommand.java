@@ -148,6 +148,13 @@ public final class ChaosCommand implements Callable<Integer> {
     long settleTimeoutMs = 180_000;
 
     @Option(
+            names = "--retry-deadline-ms",
+            description = "The load retries every answer that is not definite (5xx, 409, 429, a timeout, a broken"
+                    + " or refused connection) with the same Idempotency-Key, with backoff, until this long after"
+                    + " the payment was due (default ${DEFAULT-VALUE})")
+    long retryDeadlineMs = 120_000;
+
+    @Option(
             names = "--zombies",
             description = "After the kills, this many times: SIGSTOP a processor until the group has moved its"
                     + " partitions to the others (session timeout), then SIGCONT it; its next commit must be fenced."
@@ -229,6 +236,8 @@ public final class ChaosCommand implements Callable<Integer> {
     private volatile boolean stopping;
     /** Every end of a service process: the schedule's kills and the supervisor's restarts. */
     private final List<ChaosChecks.Exit> exits = new ArrayList<>();
+    /** From each kill to its recovery (or the recovery timeout), in seconds from the start of the load. */
+    private final List<ChaosChecks.Window> killWindows = new ArrayList<>();
     /** Seconds from the start of the load to the end of the concurrent checks. */
     private double checkedSeconds;
 
@@ -300,6 +309,7 @@ public final class ChaosCommand implements Callable<Integer> {
             run.keep = keep;
             run.guarantee = mode;
             run.tuned = tuned;
+            run.retryDeadlineMs = retryDeadlineMs;
             run.runOnce(schedule);
             rows.add(run.row);
         }
@@ -381,7 +391,8 @@ public final class ChaosCommand implements Callable<Integer> {
             reader = new ConcurrentReader(bootstrap, GROUP_ID);
             reader.start();
             load = new ChaosLoad(
-                    vertx, gatewayPorts, rate, "chaos-" + System.currentTimeMillis() + "-", "default", apiKey);
+                            vertx, gatewayPorts, rate, "chaos-" + System.currentTimeMillis() + "-", "default", apiKey)
+                    .retrying(retryDeadlineMs);
             runStartNanos = System.nanoTime();
             load.start();
             System.out.printf("load started at %.0f/s%n", rate);
@@ -401,7 +412,9 @@ public final class ChaosCommand implements Callable<Integer> {
             load.stop();
             double seconds = (System.nanoTime() - runStartNanos) / 1e9;
             System.out.printf("load stopped after %.1f s; waiting for the answers%n", seconds);
-            load.awaitAnswers();
+            List<String> open = load.awaitAnswers();
+            System.out.printf("answers awaited: %d requests still without a definite answer%n", open.size());
+            violations.addAll(ChaosChecks.outstanding(open));
             settle(load, reader, bootstrap);
             reader.close();
             checkedSeconds = elapsedS();
@@ -704,6 +717,9 @@ public final class ChaosCommand implements Callable<Integer> {
             }
             default -> throw new IllegalStateException("unknown target " + f.target());
         }
+        double killS = (killNanos - runStartNanos) / 1e9;
+        killWindows.add(new ChaosChecks.Window(
+                killS, recoveredNanos < 0 ? killS + recoveryTimeoutMs / 1e3 : (recoveredNanos - runStartNanos) / 1e9));
         String line;
         if (recoveredNanos < 0) {
             line = String.format(
@@ -1065,19 +1081,20 @@ public final class ChaosCommand implements Callable<Integer> {
                 billing);
         ChaosChecks.Tally t = ChaosChecks.verify(load.answers(), effects);
         violations.addAll(t.violations());
-        summary.put("requests sent", Long.toString(load.answers().size()));
+        summary.put("requests sent", load.answers().size() + " payments, " + load.retries() + " retries");
         summary.put(
-                "accepted (202)",
+                "accepted (2xx)",
                 t.accepted() + ", complete (recorded, charged, one outcome): " + t.acceptedComplete());
         summary.put(
-                "unknown (answer lost)",
+                "unknown (no definite answer by the retry deadline)",
                 t.unknown() + ": " + t.unknownPresent() + " fully present once, " + t.unknownAbsent()
                         + " fully absent");
         summary.put(
-                "refused",
-                t.rejected() + " (connection refused, gateway down: " + load.refusedConnections() + "; 4xx: "
-                        + (t.rejected() - load.refusedConnections()) + ")");
+                "refused (4xx)",
+                t.rejected() + " (connections refused while a gateway was down, retried: " + load.refusedConnections()
+                        + ")");
         summary.put("not sent (outstanding limit)", Long.toString(load.unsent()));
+        verifyClients(load, billing, pool);
         summary.put("records read concurrently (read_committed)", Long.toString(concurrent.size()));
         summary.put(
                 "aborted records in the log (read_uncommitted only)",
@@ -1121,6 +1138,52 @@ public final class ChaosCommand implements Callable<Integer> {
                 perSecond,
                 load.acceptedLatencyMs(99),
                 -1);
+    }
+
+    /**
+     * What the retrying clients were told against what the gateway recorded: the unanswered keys
+     * (excused only in a kill window with no reservation), every accepted intent published once, and
+     * the share of the load offered outside kill windows that was accepted.
+     */
+    private void verifyClients(ChaosLoad load, Map<String, Integer> billing, Pool pool) throws Exception {
+        Map<String, String> intents = new HashMap<>();
+        for (Row r : pool.query("SELECT payment_id, state FROM payment_intents")
+                .execute()
+                .await(60, TimeUnit.SECONDS)) {
+            intents.put(r.getString(0), r.getString(1));
+        }
+        Map<String, Double> unansweredLastTryS = new HashMap<>();
+        load.clients().forEach((id, c) -> {
+            if (c.answer() == Answer.UNKNOWN) {
+                unansweredLastTryS.put(id, c.lastTryS());
+            }
+        });
+        ChaosChecks.Unanswered u = ChaosChecks.unanswered(unansweredLastTryS, killWindows, intents);
+        violations.addAll(u.violations());
+        violations.addAll(ChaosChecks.acceptedIntents(intents, billing));
+        ChaosChecks.Fraction f = ChaosChecks.acceptedFraction(load.offers(), killWindows);
+        violations.addAll(f.violations());
+        long acceptedIntents =
+                intents.values().stream().filter("accepted"::equals).count();
+        summary.put(
+                "payment_intents",
+                acceptedIntents + " accepted (each on payments.billing once), " + (intents.size() - acceptedIntents)
+                        + " reserved");
+        summary.put(
+                "unanswered excused (last try in a kill window, never reserved)",
+                u.excused() + " of " + unansweredLastTryS.size());
+        summary.put(
+                "accepted outside kill windows",
+                String.format(
+                        "%d of %d offered (%.2f %%; at least %.0f %% required; %d kill windows, %.1f s in all)",
+                        f.accepted(),
+                        f.offered(),
+                        100 * f.value(),
+                        100 * ChaosChecks.ACCEPTED_FRACTION_MIN,
+                        killWindows.size(),
+                        killWindows.stream()
+                                .mapToDouble(w -> w.toS() - w.fromS())
+                                .sum()));
     }
 
     private static List<String> first(List<String> ids) {
