@@ -395,6 +395,19 @@ public final class ChaosChecks {
         return out;
     }
 
+    /**
+     * Every charge counted: a sandbox charge made during the run that carries no payment id (no
+     * marker) belongs to no payment this run can check, so it is a violation, not a blind spot.
+     *
+     * @param chargeIds the sandbox's ids of the run's charges without a payment id
+     */
+    public static List<Violation> unmarkedCharges(List<String> chargeIds) {
+        List<Violation> out = new ArrayList<>();
+        new TreeSet<>(chargeIds)
+                .forEach(id -> out.add(new Violation("unmarked-charge", id, "a charge with no payment id")));
+        return out;
+    }
+
     private static int count(Map<String, Integer> m, String id) {
         return Objects.requireNonNullElse(m.get(id), 0);
     }

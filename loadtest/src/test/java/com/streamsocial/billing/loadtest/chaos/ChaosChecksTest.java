@@ -270,4 +270,14 @@ class ChaosChecksTest {
                         org.assertj.core.groups.Tuple.tuple("outstanding", "a"),
                         org.assertj.core.groups.Tuple.tuple("outstanding", "b"));
     }
+
+    @Test
+    void aChargeWithoutAPaymentIdIsAViolation() {
+        assertThat(ChaosChecks.unmarkedCharges(List.of())).isEmpty();
+        assertThat(ChaosChecks.unmarkedCharges(List.of("ch_2", "ch_1")))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("unmarked-charge", "ch_1"),
+                        org.assertj.core.groups.Tuple.tuple("unmarked-charge", "ch_2"));
+    }
 }
