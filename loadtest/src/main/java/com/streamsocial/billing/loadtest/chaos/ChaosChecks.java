@@ -98,9 +98,12 @@ public final class ChaosChecks {
 
     /** What the client learnt about a payment it sent. */
     public enum Answer {
-        /** 202, not a replay: the gateway took responsibility. */
+        /** A 2xx (a first acceptance, or a replay of one to a retry): the gateway took responsibility. */
         ACCEPTED,
-        /** No definite answer (the connection broke, timed out, or a 5xx): it may or may not have been taken. */
+        /**
+         * No definite answer (the connection broke or timed out, a 5xx, or a retrying client's deadline
+         * passed first): it may or may not have been taken.
+         */
         UNKNOWN,
         /** A definite refusal (4xx): nothing may come of it. */
         REJECTED
@@ -331,6 +334,78 @@ public final class ChaosChecks {
             }
         }
         return new Fraction(offered, accepted);
+    }
+
+    /** The unanswered keys: those excused, and the violations. */
+    public record Unanswered(long excused, List<Violation> violations) {}
+
+    /**
+     * A client that retried until its deadline and still has no definite answer was failed by the
+     * service, unless its last try fell in a kill window and the gateway never reserved the key
+     * (no row in payment_intents: nothing was started, so nothing can be half done).
+     *
+     * @param lastTryS of every key without a definite answer: its last try, in seconds from the start
+     * @param intentStates payment_intents' state ({@code reserved}, {@code accepted}) by payment id
+     */
+    public static Unanswered unanswered(
+            Map<String, Double> lastTryS, List<Window> killWindows, Map<String, String> intentStates) {
+        List<Violation> out = new ArrayList<>();
+        long excused = 0;
+        for (String id : new TreeSet<>(lastTryS.keySet())) {
+            double at = lastTryS.get(id);
+            String state = intentStates.get(id);
+            boolean inWindow = inAnyWindow(at, killWindows);
+            if (inWindow && state == null) {
+                excused++;
+            } else {
+                out.add(new Violation(
+                        "unanswered",
+                        id,
+                        String.format(
+                                "no definite answer; last try at +%.1fs %s; payment_intents: %s",
+                                at,
+                                inWindow ? "in a kill window" : "outside every kill window",
+                                state == null ? "no row" : state)));
+            }
+        }
+        return new Unanswered(excused, out);
+    }
+
+    /**
+     * What the gateway recorded as accepted, it published: every {@code accepted} row of
+     * payment_intents has exactly one billing event on payments.billing (read_committed).
+     */
+    public static List<Violation> acceptedIntents(Map<String, String> intentStates, Map<String, Integer> billing) {
+        List<Violation> out = new ArrayList<>();
+        for (String id : new TreeSet<>(intentStates.keySet())) {
+            int n = count(billing, id);
+            if ("accepted".equals(intentStates.get(id)) && n != 1) {
+                out.add(new Violation(
+                        "intent-published-once", id, "accepted in payment_intents, " + n + " billing events"));
+            }
+        }
+        return out;
+    }
+
+    /** Requests still in flight or waiting to retry when the client stopped waiting: each is a violation. */
+    public static List<Violation> outstanding(List<String> ids) {
+        List<Violation> out = new ArrayList<>();
+        ids.forEach(
+                id -> out.add(new Violation("outstanding", id, "still without a definite answer when the wait ended")));
+        return out;
+    }
+
+    /**
+     * Every charge counted: a sandbox charge made during the run that carries no payment id (no
+     * marker) belongs to no payment this run can check, so it is a violation, not a blind spot.
+     *
+     * @param chargeIds the sandbox's ids of the run's charges without a payment id
+     */
+    public static List<Violation> unmarkedCharges(List<String> chargeIds) {
+        List<Violation> out = new ArrayList<>();
+        new TreeSet<>(chargeIds)
+                .forEach(id -> out.add(new Violation("unmarked-charge", id, "a charge with no payment id")));
+        return out;
     }
 
     private static int count(Map<String, Integer> m, String id) {

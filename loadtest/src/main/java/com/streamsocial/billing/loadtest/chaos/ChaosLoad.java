@@ -22,21 +22,36 @@ import org.HdrHistogram.Histogram;
 /**
  * The chaos run's open-loop load: new payments at a fixed rate, round-robin over the gateways, each
  * with a fresh Idempotency-Key, sent at its intended time whatever the answers do. Every payment's
- * {@link Answer} is kept for the verification pass: 202 is accepted, a 4xx or a refused connection is
- * rejected, anything else (a broken connection, a timeout, a 5xx) is unknown. Runs on one Vert.x
- * context; the answers and counters are safe to read from other threads. Public for the tests that
- * count what a stack kept through its restarts (StackRestartIT).
+ * {@link Answer} is kept for the verification pass. Without {@link #retrying}: a 2xx is accepted, a
+ * 4xx or a refused connection is rejected, anything else (a broken connection, a timeout, a 5xx) is
+ * unknown. With it, the load behaves as a real client: every answer that is not definite (a 5xx, a
+ * 409 or 429, a timeout, a broken or refused connection, a 2xx whose body could not be read) is
+ * retried with the same Idempotency-Key, on the next gateway, with a jittered exponential backoff,
+ * until a definite answer (a 2xx: accepted; another 4xx: rejected) or the deadline: then it stays
+ * unknown. Runs on one Vert.x context; the answers and counters are safe to read from other threads.
+ * Public for the tests that count what a stack kept through its restarts (StackRestartIT).
  */
 public final class ChaosLoad {
-    /** Requests unanswered after this long count as unknown. */
+    /** Requests unanswered after this long count as unknown (and are retried when retrying). */
     static final long REQUEST_TIMEOUT_MS = 30_000;
-    /** Requests in flight at most; one due beyond it is not sent (counted as unsent, not in the answers). */
+    /** Payments not yet decided at most (in flight or waiting to retry); one due beyond it is not sent. */
     static final int OUTSTANDING_MAX = 4_096;
     /** HTTP connections per gateway, at most. */
     static final int CONNECTIONS_PER_GATEWAY = 32;
+    /** The first retry's backoff; it doubles with each try up to {@link #RETRY_BACKOFF_MAX_MS}, jittered. */
+    static final long RETRY_BACKOFF_MIN_MS = 100;
+
+    static final long RETRY_BACKOFF_MAX_MS = 2_000;
 
     private static final long TICK_MS = 5;
     private static final long LATENCY_MAX_MICROS = 3_600_000_000L;
+
+    /**
+     * What the client knows of one payment: when it was due and when its last try was sent (seconds
+     * from the start of the load), how many tries, its answer so far, and whether it is done (a
+     * definite answer, or no retry left: an unknown answer past the deadline).
+     */
+    public record Client(double intendedS, double lastTryS, int tries, Answer answer, boolean done) {}
 
     private final Vertx vertx;
     private final Context context;
@@ -46,14 +61,20 @@ public final class ChaosLoad {
     private final String tenant;
     private final String apiKey;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+    private final Map<String, Client> clientViews = new ConcurrentHashMap<>();
+    private final List<Double> unsentIntendedS = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicLongArray lastAcceptedNanos;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong unsent = new AtomicLong();
     private final AtomicLong refusedConnections = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
     private final Histogram latencyMicros = new Histogram(LATENCY_MAX_MICROS, 3);
+    private final java.util.Random jitter = new java.util.Random(1);
     private volatile int outstanding;
+    private volatile boolean givenUp;
+    private long retryDeadlineMs;
     private long timer = -1;
-    private long startNanos;
+    private volatile long startNanos;
     private long stopNanos;
     private long nextSeq;
 
@@ -77,6 +98,12 @@ public final class ChaosLoad {
         }
     }
 
+    /** Retries every answer that is not definite until {@code deadlineMs} after the payment was due. Before start. */
+    public ChaosLoad retrying(long deadlineMs) {
+        this.retryDeadlineMs = deadlineMs;
+        return this;
+    }
+
     public void start() {
         context.runOnContext(v -> {
             startNanos = System.nanoTime();
@@ -84,7 +111,7 @@ public final class ChaosLoad {
         });
     }
 
-    /** Stops sending; answers still arrive until {@link #awaitAnswers}. */
+    /** Stops sending new payments; answers and retries go on until {@link #awaitAnswers}. */
     public void stop() {
         context.runOnContext(v -> {
             vertx.cancelTimer(timer);
@@ -92,12 +119,25 @@ public final class ChaosLoad {
         });
     }
 
-    /** Waits until every sent request is answered or timed out. */
-    public void awaitAnswers() throws InterruptedException {
-        long deadline = System.currentTimeMillis() + REQUEST_TIMEOUT_MS + 5_000;
+    /**
+     * Waits until every payment is done (decided, or out of retries), at most the retry deadline plus
+     * one request timeout; then stops retrying and returns the ids not done (sorted), still in flight
+     * or waiting to retry: nothing is given up silently.
+     */
+    public List<String> awaitAnswers() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + retryDeadlineMs + REQUEST_TIMEOUT_MS + 5_000;
         while (outstanding > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
         }
+        givenUp = true;
+        List<String> open = new ArrayList<>();
+        clientViews.forEach((id, c) -> {
+            if (!c.done()) {
+                open.add(id);
+            }
+        });
+        open.sort(null);
+        return open;
     }
 
     private void tick() {
@@ -107,25 +147,32 @@ public final class ChaosLoad {
             long intended = startNanos + (long) (seq * 1e9 / rate);
             if (outstanding >= OUTSTANDING_MAX) {
                 unsent.incrementAndGet();
+                unsentIntendedS.add(seconds(intended));
                 continue;
             }
-            send(seq, intended);
+            String key = keyPrefix + seq;
+            String id = PaymentIds.paymentId(tenant, key);
+            answers.put(id, Answer.UNKNOWN);
+            outstanding++;
+            send(seq, id, intended, 1);
         }
     }
 
-    private void send(long seq, long intendedNanos) {
-        int g = (int) (seq % clients.size());
-        String key = keyPrefix + seq;
-        String id = PaymentIds.paymentId(tenant, key);
-        answers.put(id, Answer.UNKNOWN);
-        outstanding++;
+    private double seconds(long nanos) {
+        return (nanos - startNanos) / 1e9;
+    }
+
+    private void send(long seq, String id, long intendedNanos, int tries) {
+        int g = (int) ((seq + tries - 1) % clients.size());
+        clientViews.put(
+                id, new Client(seconds(intendedNanos), seconds(System.nanoTime()), tries, answers.get(id), false));
         Buffer body = Buffer.buffer("{\"amount\":" + (100 + seq % 10_000)
                 + ",\"currency\":\"USD\",\"customer_id\":\"cus_" + (seq % 1_000)
                 + "\",\"payment_method\":\"pm_card_visa\",\"description\":\"chaos " + seq + "\"}");
         RequestOptions ro = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setURI("/v1/payments")
-                .putHeader("Idempotency-Key", key)
+                .putHeader("Idempotency-Key", keyPrefix + seq)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Authorization", "Bearer " + apiKey)
                 .setTimeout(REQUEST_TIMEOUT_MS);
@@ -134,33 +181,67 @@ public final class ChaosLoad {
                 .compose(req -> req.send(body))
                 .compose(resp -> resp.end().map(v -> resp))
                 .onComplete(ar -> {
-                    outstanding--;
+                    if (givenUp) {
+                        return; // The verification has begun: what it counted as undecided stays so.
+                    }
+                    Answer a;
                     if (ar.failed()) {
-                        // Refused before anything was sent: the gateway never saw it. Anything else may
-                        // have reached it.
-                        if (refused(ar.cause())) {
+                        // Refused before anything was sent: the gateway never saw it. Anything else
+                        // (broken, timed out, a 2xx whose body could not be read) may have reached it.
+                        boolean refused = refused(ar.cause());
+                        if (refused) {
                             refusedConnections.incrementAndGet();
-                            answers.put(id, Answer.REJECTED);
-                        } else {
-                            answers.put(id, Answer.UNKNOWN);
                         }
+                        a = refused && retryDeadlineMs == 0 ? Answer.REJECTED : Answer.UNKNOWN;
+                    } else {
+                        a = classify(ar.result().statusCode());
+                    }
+                    if (a == Answer.UNKNOWN && retryDeadlineMs > 0 && !pastDeadline(intendedNanos)) {
+                        retry(seq, id, intendedNanos, tries);
                         return;
                     }
-                    int code = ar.result().statusCode();
-                    boolean replay = "true".equals(ar.result().getHeader("Idempotent-Replayed"));
-                    if (code == 202 && !replay) {
-                        answers.put(id, Answer.ACCEPTED);
-                        accepted.incrementAndGet();
-                        lastAcceptedNanos.set(g, System.nanoTime());
-                        latencyMicros.recordValue(
-                                Math.min(LATENCY_MAX_MICROS, Math.max(0, (System.nanoTime() - intendedNanos) / 1_000)));
-                    } else if (code >= 400 && code < 500) {
-                        answers.put(id, Answer.REJECTED);
-                    } else {
-                        // 5xx: the gateway may still publish it (a 503 after a commit timeout does).
-                        answers.put(id, Answer.UNKNOWN);
-                    }
+                    decide(id, g, a, intendedNanos, tries);
                 });
+    }
+
+    /** A 2xx (first acceptance or replay) is accepted; 409 (in flight) and 429 are not definite; other 4xx refuse. */
+    private Answer classify(int code) {
+        if (code >= 200 && code < 300) {
+            return Answer.ACCEPTED;
+        }
+        if (code >= 400 && code < 500 && (retryDeadlineMs == 0 || (code != 409 && code != 429))) {
+            return Answer.REJECTED;
+        }
+        // 5xx: the gateway may still publish it (a 503 after a commit timeout does).
+        return Answer.UNKNOWN;
+    }
+
+    private boolean pastDeadline(long intendedNanos) {
+        return System.nanoTime() - intendedNanos >= retryDeadlineMs * 1_000_000;
+    }
+
+    private void retry(long seq, String id, long intendedNanos, int tries) {
+        retries.incrementAndGet();
+        long backoffMs = Math.min(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MIN_MS << Math.min(tries - 1, 10));
+        long delayMs = Math.max(1, backoffMs / 2 + (long) (jitter.nextDouble() * backoffMs / 2));
+        vertx.setTimer(delayMs, t -> {
+            if (!givenUp) {
+                send(seq, id, intendedNanos, tries + 1);
+            }
+        });
+    }
+
+    private void decide(String id, int g, Answer a, long intendedNanos, int tries) {
+        outstanding--;
+        answers.put(id, a);
+        Client before = clientViews.get(id);
+        clientViews.put(id, new Client(seconds(intendedNanos), before.lastTryS(), tries, a, true));
+        if (a == Answer.ACCEPTED) {
+            accepted.incrementAndGet();
+            lastAcceptedNanos.set(g, System.nanoTime());
+            latencyMicros.recordValue(
+                    Math.min(LATENCY_MAX_MICROS, Math.max(0, (System.nanoTime() - intendedNanos) / 1_000)));
+        }
     }
 
     private static boolean refused(Throwable t) {
@@ -187,6 +268,26 @@ public final class ChaosLoad {
 
     long unsent() {
         return unsent.get();
+    }
+
+    /** Retries sent, in all. */
+    long retries() {
+        return retries.get();
+    }
+
+    /** What the client knows of each payment it sent. */
+    Map<String, Client> clients() {
+        return Map.copyOf(clientViews);
+    }
+
+    /** Every payment due, sent or not: when it was due (seconds from the start), and whether it ended 2xx. */
+    List<ChaosChecks.Offer> offers() {
+        List<ChaosChecks.Offer> out = new ArrayList<>();
+        clientViews.values().forEach(c -> out.add(new ChaosChecks.Offer(c.intendedS(), c.answer() == Answer.ACCEPTED)));
+        synchronized (unsentIntendedS) {
+            unsentIntendedS.forEach(s -> out.add(new ChaosChecks.Offer(s, false)));
+        }
+        return out;
     }
 
     long lastAcceptedNanos(int gateway) {

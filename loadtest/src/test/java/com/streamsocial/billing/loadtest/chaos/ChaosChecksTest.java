@@ -232,4 +232,52 @@ class ChaosChecksTest {
                 .extracting(Violation::rule)
                 .containsExactly("accepted-fraction");
     }
+
+    @Test
+    void aKeyWithoutADefiniteAnswerIsExcusedOnlyInAKillWindowAndNeverReserved() {
+        List<ChaosChecks.Window> windows = List.of(new ChaosChecks.Window(10, 20));
+        Map<String, Double> lastTryS = Map.of("in-window-absent", 15.0, "in-window-reserved", 15.0, "outside", 30.0);
+        ChaosChecks.Unanswered u = ChaosChecks.unanswered(lastTryS, windows, Map.of("in-window-reserved", "reserved"));
+        assertThat(u.excused()).isEqualTo(1);
+        assertThat(u.violations())
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("unanswered", "in-window-reserved"),
+                        org.assertj.core.groups.Tuple.tuple("unanswered", "outside"));
+        assertThat(u.violations().get(0).detail()).endsWith("in a kill window; payment_intents: reserved");
+        assertThat(u.violations().get(1).detail()).endsWith("outside every kill window; payment_intents: no row");
+    }
+
+    @Test
+    void everyAcceptedIntentIsOnTheBillingTopicExactlyOnce() {
+        Map<String, String> intents =
+                Map.of("once", "accepted", "never", "accepted", "twice", "accepted", "r", "reserved");
+        assertThat(ChaosChecks.acceptedIntents(intents, Map.of("once", 1, "never", 0, "twice", 2)))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("intent-published-once", "never"),
+                        org.assertj.core.groups.Tuple.tuple("intent-published-once", "twice"));
+        assertThat(ChaosChecks.acceptedIntents(Map.of("once", "accepted"), Map.of("once", 1)))
+                .isEmpty();
+    }
+
+    @Test
+    void requestsStillOutstandingWhenTheWaitEndsAreViolations() {
+        assertThat(ChaosChecks.outstanding(List.of())).isEmpty();
+        assertThat(ChaosChecks.outstanding(List.of("a", "b")))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("outstanding", "a"),
+                        org.assertj.core.groups.Tuple.tuple("outstanding", "b"));
+    }
+
+    @Test
+    void aChargeWithoutAPaymentIdIsAViolation() {
+        assertThat(ChaosChecks.unmarkedCharges(List.of())).isEmpty();
+        assertThat(ChaosChecks.unmarkedCharges(List.of("ch_2", "ch_1")))
+                .extracting(Violation::rule, Violation::id)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("unmarked-charge", "ch_1"),
+                        org.assertj.core.groups.Tuple.tuple("unmarked-charge", "ch_2"));
+    }
 }
