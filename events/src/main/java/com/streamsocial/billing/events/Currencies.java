@@ -4,9 +4,9 @@ import java.util.Set;
 
 /**
  * The currencies this service accepts: ISO 4217 alpha-3 codes of active currencies (the list
- * maintained by SIX, amendment 179) whose amounts {@link DecimalAmounts} can convert to a provider's
- * decimal strings, so that every accepted payment can be charged through either provider. The
- * gateway refuses, and the event decoder rejects, any other.
+ * maintained by SIX, amendment 179) with an exponent {@link DecimalAmounts} knows, so that every
+ * accepted amount has a minor unit. The gateway refuses, and the event decoder rejects, any other. A
+ * provider may take fewer: the PayPal adapter declines what PayPal's own table cannot take.
  */
 public final class Currencies {
     private Currencies() {}

@@ -3,10 +3,15 @@ package com.streamsocial.billing.events;
 import java.util.Currency;
 
 /**
- * Converts between an amount in minor units (what the pipeline carries: 1999 for 19.99 USD) and the
- * decimal string PayPal's APIs take and give ({@code "19.99"} USD, {@code "1999"} JPY, {@code
- * "1.999"} KWD), with each currency's own exponent from {@link Currency#getDefaultFractionDigits()}.
- * Pure and total: every input gives a {@link Converted} or a {@link Refused}, never an exception.
+ * Converts between an amount in minor units (what the pipeline carries: 1999 for 19.99 USD) and its
+ * decimal string in ISO 4217's exponent ({@code "19.99"} USD, {@code "1999"} JPY, {@code "1.999"}
+ * KWD), from {@link Currency#getDefaultFractionDigits()}. Pure and total: every input gives a {@link
+ * Converted} or a {@link Refused}, never an exception.
+ *
+ * <p>Not PayPal's exponent: PayPal takes HUF and TWD without decimals, which ISO gives two, so what
+ * is sent to PayPal is written by the adapter's own table ({@code processor.psp.PayPalAmounts}).
+ * Reading PayPal's answers back with {@link #toMinor} is exact all the same, since fewer decimals are
+ * padded ({@code "1234"} HUF is 123400).
  *
  * <p>A currency is refused when this JVM's ISO 4217 table does not know it, or gives it no exponent
  * (-1: the pseudo-currencies XAU, XDR, XXX, ...): no amount in it can be written to PayPal exactly.

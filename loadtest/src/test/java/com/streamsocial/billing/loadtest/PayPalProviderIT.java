@@ -3,7 +3,9 @@ package com.streamsocial.billing.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
@@ -27,11 +29,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -42,11 +48,18 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * PayPal's Orders API through the real sandbox over HTTP, on real Kafka and PostgreSQL: the
  * sandbox's wire behaviour first, then the processor with {@code provider.kind=paypal}: successes in
- * currencies of exponent 2 and 0, declines with their issue codes, lost answers at each step, token
- * expiry, a batch that fails between the order and the capture, and a processor JVM killed with
- * SIGKILL between them. Each ends with one order and at most one capture per payment at the sandbox;
- * the last test then reconciles all of it against PayPal's Transaction Search: 0 breaks, until
- * breaks are made at the sandbox and repaired.
+ * currencies PayPal takes with 2 and 0 decimals, amounts PayPal cannot take declined without a call,
+ * declines with their issue codes, lost answers at each step, injected 5xx, token expiry, a batch
+ * that fails between the order and the capture, and a processor JVM killed with SIGKILL between
+ * them. Each ends with one order and at most one capture per payment at the sandbox, and exactly one
+ * outcome per payment on payments.results; the last test then reconciles everything against PayPal's
+ * Transaction Search: 0 breaks, until breaks are made at the sandbox and repaired.
+ *
+ * <p>Each test stands alone: it pays under its own key prefix, asserts on its own payments (and on
+ * sandbox-wide invariants that hold whatever ran before), resets the sandbox's faults and token
+ * lifetime it changed, and makes what it needs (the reconciliation test its own payment and its own
+ * unmarked capture). The order ({@link Order}) is kept on purpose, not for correctness: the
+ * reconciliation runs last so that it reads back everything the other tests charged.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PayPalProviderIT {
@@ -85,14 +98,13 @@ class PayPalProviderIT {
                         .statusCode())
                 .isEqualTo(401);
 
-        // Amounts in the currency's exponent exactly: JPY has none, USD two.
-        assertThat(issue(send(
-                        "POST",
-                        "/v2/checkout/orders",
-                        bearer,
-                        "wire-jpy",
-                        order("wire-jpy", "JPY", "1999.00", "pm_card_visa"))))
-                .isEqualTo("DECIMAL_PRECISION");
+        // Transaction Search's lines before this test's capture: it stands alone, whatever ran before.
+        String range = "start_date=" + Instant.now().minusSeconds(3_600) + "&end_date="
+                + Instant.now().plusSeconds(3_600);
+        long linesBefore = new JsonObject(
+                        send("GET", "/v1/reporting/transactions?" + range + "&page_size=1&page=1", bearer, null, null)
+                                .body())
+                .getLong("total_items");
         HttpResponse<String> created = send(
                 "POST",
                 "/v2/checkout/orders",
@@ -143,22 +155,26 @@ class PayPalProviderIT {
         assertThat(decline.statusCode()).isEqualTo(422);
         assertThat(issue(decline)).isEqualTo("INSTRUMENT_DECLINED");
 
-        // Transaction Search, paged: one capture so far, on page 1 of size 1; page 2 is empty.
-        String range = "start_date=" + Instant.now().minusSeconds(3_600) + "&end_date="
-                + Instant.now().plusSeconds(60);
-        JsonObject page1 = new JsonObject(
-                send("GET", "/v1/reporting/transactions?" + range + "&page_size=1&page=1", bearer, null, null)
+        // Transaction Search, paged, oldest first: one line more, this capture, on the last page of
+        // size 1; the page after it is empty.
+        String last = "&page_size=1&page=" + (linesBefore + 1);
+        JsonObject lastPage =
+                new JsonObject(send("GET", "/v1/reporting/transactions?" + range + last, bearer, null, null)
                         .body());
-        assertThat(page1.getLong("total_items")).isEqualTo(1);
+        assertThat(lastPage.getLong("total_items")).isEqualTo(linesBefore + 1);
         JsonObject info =
-                page1.getJsonArray("transaction_details").getJsonObject(0).getJsonObject("transaction_info");
+                lastPage.getJsonArray("transaction_details").getJsonObject(0).getJsonObject("transaction_info");
         assertThat(info.getString("custom_field")).isEqualTo("wire-1");
         assertThat(info.getJsonObject("transaction_amount").getString("value")).isEqualTo("19.99");
-        JsonObject page2 = new JsonObject(
-                send("GET", "/v1/reporting/transactions?" + range + "&page_size=1&page=2", bearer, null, null)
-                        .body());
-        assertThat(page2.getJsonArray("transaction_details")).isEmpty();
-        assertThat(page2.getLong("total_items")).isEqualTo(1);
+        JsonObject past = new JsonObject(send(
+                        "GET",
+                        "/v1/reporting/transactions?" + range + "&page_size=1&page=" + (linesBefore + 2),
+                        bearer,
+                        null,
+                        null)
+                .body());
+        assertThat(past.getJsonArray("transaction_details")).isEmpty();
+        assertThat(past.getLong("total_items")).isEqualTo(linesBefore + 1);
 
         // An expired token is refused.
         stack.sandbox.setPayPalTokenTtlS(1);
@@ -166,98 +182,203 @@ class PayPalProviderIT {
                 + new JsonObject(send("POST", "/v1/oauth2/token", basic, null, "grant_type=client_credentials")
                                 .body())
                         .getString("access_token");
-        Thread.sleep(1_500);
-        assertThat(send("GET", "/v2/checkout/orders/" + orderId, shortLived, null, null)
-                        .statusCode())
-                .isEqualTo(401);
-        stack.sandbox.setPayPalTokenTtlS(32_400);
-    }
-
-    @Test
-    @Order(2)
-    void paymentsSucceedAndDeclinesEndFailedWithTheirIssue() throws Exception {
-        Processor processor = stack.startProcessor(paypal(Map.of()));
         try {
-            Map<String, String> expected = new HashMap<>();
-            for (int i = 0; i < 3; i++) {
-                expected.put("pp-ok-usd-" + i, null);
-                expected.put("pp-ok-jpy-" + i, null);
-                expected.put("pp-decline-" + i, "INSTRUMENT_DECLINED");
-                expected.put("pp-refused-" + i, "TRANSACTION_REFUSED");
-            }
-            for (String key : expected.keySet()) {
-                String method = key.startsWith("pp-decline")
-                        ? "pm_card_chargeDeclined"
-                        : key.startsWith("pp-refused") ? "pm_card_chargeDeclinedInsufficientFunds" : "pm_card_visa";
-                assertThat(pay(key, 1_999, key.contains("jpy") ? "JPY" : "USD", method))
-                        .isEqualTo(202);
-            }
-            awaitDecided("pp-", expected.size());
-            for (Map.Entry<String, String> e : expected.entrySet()) {
-                JsonObject view =
-                        stack.get(stack.baseUrl() + "/v1/payments/" + PaymentIds.paymentId("default", e.getKey()));
-                assertThat(view.getString("status"))
-                        .as(e.getKey())
-                        .isEqualTo(e.getValue() == null ? "succeeded" : "failed");
-                assertThat(view.getString("failure_code")).as(e.getKey()).isEqualTo(e.getValue());
-            }
-            // The JPY amount was ordered as "1999", the USD one as "19.99": both captured as asked.
-            assertThat(
-                            stack.pg.count(
-                                    "SELECT count(*) FROM sandbox.paypal_captures WHERE custom_id LIKE '%' AND currency = 'JPY' AND amount = 1999"))
-                    .isEqualTo(3);
-            // The order id is the payment's recovery point, and every payment had exactly one order.
-            assertThat(stack.pg.count("""
-                            SELECT count(*) FROM payments p JOIN sandbox.paypal_orders o
-                                ON o.id = p.provider_intent AND o.custom_id = p.payment_id
-                            WHERE p.idempotency_key LIKE 'pp-%'""")).isEqualTo(expected.size());
-            assertOnePerPayment();
-            assertThat(
-                            stack.pg.count(
-                                    "SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id) WHERE p.idempotency_key LIKE 'pp-%'"))
-                    .isEqualTo(6);
-            assertThat(PipelineAssertions.awaitTopicCount(stack.infra.kafkaBootstrap(), Topics.RESULTS, 12, 60_000))
-                    .isGreaterThanOrEqualTo(12);
+            Thread.sleep(1_500);
+            assertThat(send("GET", "/v2/checkout/orders/" + orderId, shortLived, null, null)
+                            .statusCode())
+                    .isEqualTo(401);
         } finally {
-            ProviderStack.await(processor.close());
+            stack.sandbox.setPayPalTokenTtlS(32_400);
         }
     }
 
+    /**
+     * The sandbox refuses what PayPal refuses, by its own copy of PayPal's currency table: a decimal
+     * amount in HUF, TWD or JPY ("does not support decimals"), three decimals, a currency PayPal does
+     * not list; each as PayPal's {@code 422 UNPROCESSABLE_ENTITY} with the issue in {@code details}.
+     */
+    @Test
+    @Order(2)
+    void theSandboxRefusesTheAmountsPayPalRefuses() throws Exception {
+        String bearer = bearer();
+        String[][] refused = {
+            {"HUF", "1234.50", "DECIMALS_NOT_SUPPORTED"},
+            {"HUF", "1234.00", "DECIMALS_NOT_SUPPORTED"},
+            {"TWD", "50.00", "DECIMALS_NOT_SUPPORTED"},
+            {"JPY", "1999.00", "DECIMALS_NOT_SUPPORTED"},
+            {"USD", "19.999", "DECIMAL_PRECISION"},
+            {"KWD", "1.999", "CURRENCY_NOT_SUPPORTED"},
+            {"INR", "19.99", "CURRENCY_NOT_SUPPORTED"},
+            {"USD", "0.00", "CANNOT_BE_ZERO_OR_NEGATIVE"},
+        };
+        for (String[] r : refused) {
+            String key = "amount-" + r[0] + "-" + r[1];
+            HttpResponse<String> answer = send(
+                    "POST", "/v2/checkout/orders", bearer, "create:" + key, order(key, r[0], r[1], "pm_card_visa"));
+            assertThat(answer.statusCode()).as(key).isEqualTo(422);
+            assertThat(new JsonObject(answer.body()).getString("name")).as(key).isEqualTo("UNPROCESSABLE_ENTITY");
+            assertThat(issue(answer)).as(key).isEqualTo(r[2]);
+        }
+        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.paypal_orders WHERE custom_id LIKE 'amount-%'"))
+                .as("no order for a refused amount")
+                .isZero();
+        // Whole forints and dollars, yen: taken, and stored in PayPal's units (HUF 1234 is 1234 forints).
+        String[][] taken = {
+            {"HUF", "1234", "1234"}, {"TWD", "50", "50"}, {"JPY", "1999", "1999"}, {"USD", "19.99", "1999"}
+        };
+        for (String[] t : taken) {
+            String key = "taken-" + t[0];
+            HttpResponse<String> answer = send(
+                    "POST", "/v2/checkout/orders", bearer, "create:" + key, order(key, t[0], t[1], "pm_card_visa"));
+            assertThat(answer.statusCode()).as(key).isEqualTo(201);
+            assertThat(new JsonObject(answer.body())
+                            .getJsonArray("purchase_units")
+                            .getJsonObject(0)
+                            .getJsonObject("amount")
+                            .getString("value"))
+                    .as(key)
+                    .isEqualTo(t[1]);
+            assertThat(stack.pg.count("SELECT count(*) FROM sandbox.paypal_orders WHERE custom_id = '" + key
+                            + "' AND currency = '" + t[0] + "' AND amount = " + t[2]))
+                    .as(key)
+                    .isEqualTo(1);
+        }
+    }
+
+    /**
+     * Through the processor: successes in currencies PayPal takes with two decimals and with none
+     * (JPY, and HUF and TWD, which ISO gives two: sent as whole units), declines with their issues,
+     * and the amounts PayPal cannot take (a fraction of a forint, a currency PayPal does not list)
+     * failed by the adapter without any order at PayPal. Exactly one outcome per payment.
+     */
     @Test
     @Order(3)
+    void paymentsSucceedAndDeclinesEndFailedWithTheirIssue() throws Exception {
+        // key -> amount (minor units, ISO's exponent), currency, payer, and the failure code (null: succeeded)
+        Map<String, Object[]> cases = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            cases.put("pp-pay-ok-usd-" + i, new Object[] {1_999L, "USD", "pm_card_visa", null});
+            cases.put("pp-pay-ok-jpy-" + i, new Object[] {1_999L, "JPY", "pm_card_visa", null});
+            cases.put(
+                    "pp-pay-decline-" + i,
+                    new Object[] {1_999L, "USD", "pm_card_chargeDeclined", "INSTRUMENT_DECLINED"});
+            cases.put(
+                    "pp-pay-refused-" + i,
+                    new Object[] {1_999L, "USD", "pm_card_chargeDeclinedInsufficientFunds", "TRANSACTION_REFUSED"});
+        }
+        for (int i = 0; i < 2; i++) {
+            cases.put("pp-pay-ok-huf-" + i, new Object[] {123_400L, "HUF", "pm_card_visa", null});
+            cases.put("pp-pay-ok-twd-" + i, new Object[] {5_000L, "TWD", "pm_card_visa", null});
+            cases.put(
+                    "pp-pay-frac-huf-" + i,
+                    new Object[] {123_450L, "HUF", "pm_card_visa", "paypal_decimals_not_supported"});
+            cases.put("pp-pay-kwd-" + i, new Object[] {1_999L, "KWD", "pm_card_visa", "paypal_currency_not_supported"});
+        }
+        Map<String, String> expected = new HashMap<>();
+        cases.forEach((key, c) -> expected.put(key, (String) c[3]));
+        Processor processor = stack.startProcessor(paypal(Map.of()));
+        try {
+            for (Map.Entry<String, Object[]> c : cases.entrySet()) {
+                Object[] v = c.getValue();
+                assertThat(pay(c.getKey(), (Long) v[0], (String) v[1], (String) v[2]))
+                        .as(c.getKey())
+                        .isEqualTo(202);
+            }
+            awaitDecided("pp-pay-", cases.size());
+            awaitOutcomes(expected.keySet());
+        } finally {
+            ProviderStack.await(processor.close());
+        }
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            JsonObject view =
+                    stack.get(stack.baseUrl() + "/v1/payments/" + PaymentIds.paymentId("default", e.getKey()));
+            assertThat(view.getString("status"))
+                    .as(e.getKey())
+                    .isEqualTo(e.getValue() == null ? "succeeded" : "failed");
+            assertThat(view.getString("failure_code")).as(e.getKey()).isEqualTo(e.getValue());
+        }
+        // Its producer closed: read to the last stable offset, exactly one outcome per payment.
+        assertOneOutcomeEach(expected);
+        // Captured in PayPal's units, each for its own payment: JPY 1999 as "1999", HUF 1234.00 as
+        // "1234" (1234 forints), TWD 50.00 as "50".
+        assertThat(capturesOf("pp-pay-ok-jpy-", "JPY", 1_999)).isEqualTo(3);
+        assertThat(capturesOf("pp-pay-ok-usd-", "USD", 1_999)).isEqualTo(3);
+        assertThat(capturesOf("pp-pay-ok-huf-", "HUF", 1_234)).isEqualTo(2);
+        assertThat(capturesOf("pp-pay-ok-twd-", "TWD", 50)).isEqualTo(2);
+        // The order id is the payment's recovery point, and every payment PayPal can take had exactly one order.
+        assertThat(stack.pg.count("""
+                        SELECT count(*) FROM payments p JOIN sandbox.paypal_orders o
+                            ON o.id = p.provider_intent AND o.custom_id = p.payment_id
+                        WHERE p.idempotency_key LIKE 'pp-pay-%'""")).isEqualTo(16);
+        // The amounts PayPal cannot take: no call, so no order at all.
+        assertThat(stack.pg.count("""
+                        SELECT count(*) FROM sandbox.paypal_orders o JOIN payments p ON o.custom_id = p.payment_id
+                        WHERE p.idempotency_key LIKE 'pp-pay-frac-%' OR p.idempotency_key LIKE 'pp-pay-kwd-%'""")).isZero();
+        assertOnePerPayment();
+        assertThat(
+                        stack.pg.count(
+                                "SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id) WHERE p.idempotency_key LIKE 'pp-pay-%'"))
+                .isEqualTo(10);
+    }
+
+    /** Captures at the sandbox of the payments under {@code keyPrefix}, in {@code currency}, for {@code units}. */
+    private static long capturesOf(String keyPrefix, String currency, long units) throws Exception {
+        return stack.pg.count(
+                "SELECT count(*) FROM sandbox.paypal_captures c JOIN payments p ON p.payment_id = c.custom_id"
+                        + " WHERE p.idempotency_key LIKE '" + keyPrefix + "%' AND c.currency = '" + currency
+                        + "' AND c.amount = " + units);
+    }
+
+    @Test
+    @Order(4)
     void lostAnswersAtEachStepErrorsAndTokenExpiryChargeOncePerPayment() throws Exception {
         // Half of all order and capture answers lost after their effect, a fifth answered 5xx, and
         // tokens that live 2 s (refreshed, or refused and fetched again).
+        JsonObject before = stack.get(stack.sandboxUrl() + "/sandbox/paypal/stats");
         stack.sandbox.setFaults(new SandboxFaults(0, 20, 0.2, 0.5, 0.0, 0));
         stack.sandbox.setPayPalTokenTtlS(2);
         Processor processor = stack.startProcessor(paypal(Map.of("processor.maxPollRecords", "10")));
+        Map<String, String> expected = new HashMap<>();
+        JsonObject stats;
         try {
             for (int i = 0; i < 30; i++) {
+                expected.put("pp-lossy-" + i, null);
                 assertThat(pay("pp-lossy-" + i, 100 + i, "EUR", "pm_card_visa")).isEqualTo(202);
                 if (i % 10 == 9) {
                     Thread.sleep(2_100);
                 }
             }
             awaitDecided("pp-lossy-", 30);
-            assertThat(
-                            stack.pg.count(
-                                    "SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-lossy-%' AND status = 'succeeded'"))
-                    .isEqualTo(30);
-            JsonObject stats = stack.get(stack.sandboxUrl() + "/sandbox/paypal/stats");
-            // The faults really happened, and the lost answers were recovered by replays under the same ids.
-            assertThat(stats.getLong("answers_dropped")).isPositive();
-            assertThat(stats.getLong("answers_dropped_then_replayed")).isPositive();
+            awaitOutcomes(expected.keySet());
+            stats = stack.get(stack.sandboxUrl() + "/sandbox/paypal/stats");
+            // The faults really happened: lost answers recovered by replays under the same ids, and
+            // 5xx injected at the orders API (counted at the sandbox), each one seen and retried by
+            // this processor (the only client meanwhile), none taken for an answer.
+            assertThat(stats.getLong("answers_dropped") - before.getLong("answers_dropped"))
+                    .isPositive();
+            assertThat(stats.getLong("answers_dropped_then_replayed") - before.getLong("answers_dropped_then_replayed"))
+                    .isPositive();
+            long injected = stats.getLong("injected_5xx_api") - before.getLong("injected_5xx_api");
+            assertThat(injected).as("5xx injected at the orders API").isPositive();
+            double retried5xx = processor.metrics().count("provider.retried", "status", "500")
+                    + processor.metrics().count("provider.retried", "status", "503");
+            assertThat(retried5xx).as("5xx retried by the adapter").isEqualTo((double) injected);
             assertThat(processor.metrics().count("provider.token.fetches")).isGreaterThan(1);
-            assertOnePerPayment();
         } finally {
             stack.sandbox.setFaults(SandboxFaults.NONE);
             stack.sandbox.setPayPalTokenTtlS(32_400);
             ProviderStack.await(processor.close());
         }
+        assertThat(
+                        stack.pg.count(
+                                "SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-lossy-%' AND status = 'succeeded'"))
+                .isEqualTo(30);
+        assertOneOutcomeEach(expected);
+        assertOnePerPayment();
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aBatchThatFailsBetweenOrderAndCaptureCapturesTheSameOrderOnReplay() throws Exception {
         // The real adapter, whose capture step fails once for every payment: the batch fails after
         // the orders were recorded, is retried, and captures the orders recorded, never orders again.
@@ -290,11 +411,14 @@ class PayPalProviderIT {
         };
         Processor processor =
                 ProviderStack.await(Processor.deploy(stack.vertx, config, new LazyPayPal(stack, config, real, flaky)));
+        Map<String, String> expected = new HashMap<>();
         try {
             for (int i = 0; i < 5; i++) {
+                expected.put("pp-split-" + i, null);
                 assertThat(pay("pp-split-" + i, 700, "USD", "pm_card_visa")).isEqualTo(202);
             }
             awaitDecided("pp-split-", 5);
+            awaitOutcomes(expected.keySet());
             assertThat(failures.get()).isPositive();
             // Each payment ordered once: the replays found its order and only captured.
             assertThat(prepared.get()).isEqualTo(5);
@@ -306,16 +430,19 @@ class PayPalProviderIT {
         } finally {
             ProviderStack.await(processor.close());
         }
+        assertOneOutcomeEach(expected);
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void killedBetweenOrderAndCaptureTheRestartCapturesTheSameOrders() throws Exception {
         // The sandbox holds every capture unanswered and without effect: the processor, in its own
         // JVM, records each payment's order and then waits on its capture. SIGKILL there.
         stack.sandbox.holdPayPalCaptures(true);
-        int outcomesBefore = TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)
-                .size();
+        Map<String, String> expected = new HashMap<>();
+        for (int i = 0; i < 10; i++) {
+            expected.put("pp-kill-" + i, i % 5 == 4 ? "INSTRUMENT_DECLINED" : null);
+        }
         JvmProcess first = ProcessorProcess.start(crashProcessor());
         Map<String, String> orderAtKill;
         try {
@@ -339,6 +466,7 @@ class PayPalProviderIT {
                     .isTrue();
         } finally {
             first.kill();
+            stack.sandbox.holdPayPalCaptures(false);
         }
         assertThat(first.exitCode()).isEqualTo(137);
         orderAtKill = new HashMap<>();
@@ -358,11 +486,13 @@ class PayPalProviderIT {
             assertThat(second.awaitLine("processor pp-crash ready", 60_000)).isTrue();
             awaitDecided("pp-kill-", 10);
             // Published too, before this processor goes: nothing left for a later one to finish.
-            Await.outcomes(stack.infra.kafkaBootstrap(), outcomesBefore + 10, 60_000);
+            awaitOutcomes(expected.keySet());
         } finally {
             second.kill();
             stack.sandbox.setFaults(SandboxFaults.NONE);
         }
+        // Both producers gone (a transaction the kill left open ends aborted): exactly one each.
+        assertOneOutcomeEach(expected);
         assertThat(
                         stack.pg.count(
                                 "SELECT count(*) FROM payments WHERE idempotency_key LIKE 'pp-kill-%' AND status = 'succeeded'"))
@@ -391,11 +521,38 @@ class PayPalProviderIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void reconciliationReadsTransactionSearchAndRepairsPayPalsBreaks() throws Exception {
         ProviderAccount paypal =
                 ProviderAccount.paypal(stack.sandboxUrl(), "sandbox-client-id", "sandbox-client-secret");
-        // Everything the tests above charged, read back from Transaction Search: no break. In pages of 7
+        // What this test needs, made here: a payment charged through the processor (its capture is
+        // refunded behind the ledger's back below), and a capture by another system (no invoice_id).
+        Processor processor = stack.startProcessor(paypal(Map.of()));
+        try {
+            assertThat(pay("pp-recon-0", 2_500, "USD", "pm_card_visa")).isEqualTo(202);
+            awaitDecided("pp-recon-", 1);
+        } finally {
+            ProviderStack.await(processor.close());
+        }
+        String bearer = bearer();
+        String foreignOrder = new JsonObject(send(
+                                "POST",
+                                "/v2/checkout/orders",
+                                bearer,
+                                "create:recon-foreign",
+                                order("recon-foreign", "USD", "3.00", "pm_card_visa"))
+                        .body())
+                .getString("id");
+        assertThat(send(
+                                "POST",
+                                "/v2/checkout/orders/" + foreignOrder + "/capture",
+                                bearer,
+                                "capture:recon-foreign",
+                                "{}")
+                        .statusCode())
+                .isEqualTo(201);
+        // Everything charged so far (by every test before, when the class runs whole), read back from
+        // Transaction Search: no break. In pages of 7
         // lines, and with the sandbox refusing any query that matches more than 40 lines (PayPal's
         // RESULTSET_TOO_LARGE, at 10,000 there), so that the report is read over several pages of
         // several date ranges, each range halved until it fits.
@@ -409,23 +566,14 @@ class PayPalProviderIT {
         assertThat(clean.total()).as(clean.table()).isZero();
         long captures = stack.pg.count("SELECT count(*) FROM sandbox.paypal_captures");
         assertThat(clean.records("provider")).isEqualTo(captures);
-        // The captures the wire test made by hand carry no invoice_id: another system's, informational.
-        assertThat(clean.count(BreakClass.FOREIGN_CHARGE)).isPositive();
+        // The captures made by hand carry no invoice_id: another system's, informational, each one.
+        long unmarked = stack.pg.count("SELECT count(*) FROM sandbox.paypal_captures"
+                + " WHERE invoice_id IS NULL OR invoice_id NOT LIKE 'streamsocial-billing:%'");
+        assertThat(unmarked).isPositive();
+        assertThat(clean.count(BreakClass.FOREIGN_CHARGE)).as(clean.table()).isEqualTo(unmarked);
 
         // Two breaks made at the sandbox: a capture with this system's marker for no known payment
         // (orphan), and a succeeded payment's capture refunded behind the ledger's back.
-        String bearer = "Bearer "
-                + new JsonObject(send(
-                                        "POST",
-                                        "/v1/oauth2/token",
-                                        "Basic "
-                                                + Base64.getEncoder()
-                                                        .encodeToString("sandbox-client-id:sandbox-client-secret"
-                                                                .getBytes(StandardCharsets.UTF_8)),
-                                        null,
-                                        "grant_type=client_credentials")
-                                .body())
-                        .getString("access_token");
         String orphanPayment = PaymentIds.paymentId("default", "pp-orphan");
         JsonObject order = new JsonObject(order(orphanPayment, "USD", "5.00", "pm_card_visa"));
         order.getJsonArray("purchase_units")
@@ -437,7 +585,7 @@ class PayPalProviderIT {
         assertThat(send("POST", "/v2/checkout/orders/" + orphanOrder + "/capture", bearer, "capture:orphan", "{}")
                         .statusCode())
                 .isEqualTo(201);
-        String refundedPayment = PaymentIds.paymentId("default", "pp-ok-usd-0");
+        String refundedPayment = PaymentIds.paymentId("default", "pp-recon-0");
         String refundedCapture =
                 stack.pg.text("SELECT provider_ref FROM payments WHERE payment_id = '" + refundedPayment + "'");
         assertThat(send("POST", "/v2/payments/captures/" + refundedCapture + "/refund", bearer, "behind-the-back", "{}")
@@ -458,7 +606,7 @@ class PayPalProviderIT {
                         WHERE c.custom_id = '%s' AND r.request_id = 'refund:' || c.id""".formatted(orphanPayment))).isEqualTo(1);
         assertThat(stack.pg.count(
                         "SELECT count(*) FROM ledger_entries WHERE kind = 'compensation' AND note = 'status:failed'"
-                                + " AND amount = -1999 AND payment_id = '" + refundedPayment + "'"))
+                                + " AND amount = -2500 AND payment_id = '" + refundedPayment + "'"))
                 .isEqualTo(1);
         ReconcileReport after = stack.reconcile(false, 0, paypal);
         assertThat(after.total()).as(after.table()).isZero();
@@ -510,6 +658,67 @@ class PayPalProviderIT {
         public Future<List<ChargeResult>> charge(List<Charge> charges) {
             init();
             return flaky.charge(charges);
+        }
+    }
+
+    /** A bearer token from the sandbox's token endpoint, as the adapter gets one. */
+    private static String bearer() throws Exception {
+        String basic = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString("sandbox-client-id:sandbox-client-secret".getBytes(StandardCharsets.UTF_8));
+        return "Bearer "
+                + new JsonObject(send("POST", "/v1/oauth2/token", basic, null, "grant_type=client_credentials")
+                                .body())
+                        .getString("access_token");
+    }
+
+    private static Set<String> paymentIds(Collection<String> keys) {
+        Set<String> ids = new HashSet<>();
+        for (String key : keys) {
+            ids.add(PaymentIds.paymentId("default", key));
+        }
+        return ids;
+    }
+
+    /**
+     * The outcomes on payments.results of these payments, per payment id: the whole topic read under
+     * read_committed to its last stable offset.
+     */
+    private static Map<String, List<OutcomeEvent>> outcomes(Set<String> ids) {
+        Map<String, List<OutcomeEvent>> out = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
+            OutcomeEvent o = OutcomeEvent.parse(r.value());
+            if (ids.contains(o.paymentId())) {
+                out.computeIfAbsent(o.paymentId(), k -> new ArrayList<>()).add(o);
+            }
+        }
+        return out;
+    }
+
+    /** Waits, at most 60 s, until each payment of {@code keys} has an outcome published, or fails. */
+    private static void awaitOutcomes(Collection<String> keys) throws Exception {
+        Set<String> ids = paymentIds(keys);
+        assertThat(Await.until(() -> outcomes(ids).keySet().containsAll(ids), 60_000))
+                .as("an outcome published for each of " + ids.size() + " payments")
+                .isTrue();
+    }
+
+    /**
+     * Exactly one outcome per payment, with its status and failure code ({@code null}: succeeded).
+     * Called once the processors that published them are closed or killed, so that nothing can still
+     * be on its way: a duplicate would be in the topic by then.
+     */
+    private static void assertOneOutcomeEach(Map<String, String> failureCodeByKey) {
+        Map<String, List<OutcomeEvent>> got = outcomes(paymentIds(failureCodeByKey.keySet()));
+        assertThat(got).as("payments with an outcome").hasSize(failureCodeByKey.size());
+        for (Map.Entry<String, String> e : failureCodeByKey.entrySet()) {
+            List<OutcomeEvent> each = got.get(PaymentIds.paymentId("default", e.getKey()));
+            assertThat(each).as(e.getKey()).hasSize(1);
+            assertThat(each.get(0).status())
+                    .as(e.getKey())
+                    .isEqualTo(e.getValue() == null ? PaymentStatus.SUCCEEDED : PaymentStatus.FAILED);
+            assertThat(each.get(0).failureCode()).as(e.getKey()).isEqualTo(e.getValue());
         }
     }
 
