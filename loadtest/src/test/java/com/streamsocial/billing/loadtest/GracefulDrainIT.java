@@ -40,8 +40,10 @@ import org.junit.jupiter.api.Test;
  * connection once the listener has closed; never a reset or a half answer; and no payment is on
  * payments.billing whose client was not told {@code 202}. Readiness says {@code draining} at once,
  * and the process exits 0 within {@code shutdown.drainTimeoutMs}. Then the processor gets SIGTERM
- * in the middle of that backlog: it exits 0 within its bound, and after a restart every accepted
- * payment has exactly one outcome, one ledger row and one charge.
+ * in the middle of that backlog: it exits 0 within its bound. A third processor, whose charges take
+ * longer than its 1 s drain deadline, gets SIGTERM with a charge in flight: it exits 6 at the
+ * deadline. After a restart every accepted payment has exactly one outcome, one ledger row and one
+ * charge.
  */
 class GracefulDrainIT {
     private static final long DRAIN_TIMEOUT_MS = 20_000;
@@ -53,6 +55,17 @@ class GracefulDrainIT {
     private static final long LOAD_BEFORE_MS = 3_000;
 
     private static final long LOAD_AFTER_MS = 4_000;
+
+    /**
+     * How long past its drain deadline a process may take to be gone (the hook's halt, the JVM's exit),
+     * generous for a loaded CI machine: the deadline is a behaviour, not a benchmark.
+     */
+    private static final long EXIT_SLACK_MS = 10_000;
+
+    /** The third processor's drain deadline, far below one charge of the slowed sandbox. */
+    private static final long SHORT_DRAIN_MS = 1_000;
+
+    private static final long SLOW_CHARGE_MS = 8_000;
 
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
@@ -178,6 +191,9 @@ class GracefulDrainIT {
                 System.out.println("GracefulDrainIT gateway: " + endings.size() + " requests, " + kinds
                         + "; exited " + exitedAfterMs + " ms after SIGTERM; readiness after SIGTERM "
                         + readinessAfterSigterm);
+                assertThat(exitedAfterMs)
+                        .as("the gateway is gone within shutdown.drainTimeoutMs (plus exit slack)")
+                        .isLessThanOrEqualTo(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
                 assertThat(violations).as(gateway.output()).isEmpty();
                 assertThat(readinessAfterSigterm).containsEntry("status", 503).containsEntry("draining", true);
                 assertThat(kinds.getOrDefault("202", 0))
@@ -234,19 +250,55 @@ class GracefulDrainIT {
                         .as(processor.output())
                         .isTrue();
                 String decidedSql = "SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')";
-                pg.awaitCount(decidedSql, Math.max(1, acceptedIds.size() / 5), 120_000);
+                long startedBacklog = Math.max(1, acceptedIds.size() / 5);
+                assertThat(pg.awaitCount(decidedSql, startedBacklog, 120_000))
+                        .as("the processor is working through the backlog before its SIGTERM\n" + processor.output())
+                        .isGreaterThanOrEqualTo(startedBacklog);
                 processor.terminate();
                 long processorSigtermAtMs = System.currentTimeMillis();
                 long decidedAtSigterm = pg.count(decidedSql);
-                Integer processorExit = processor.awaitExit(DRAIN_TIMEOUT_MS + 10_000);
+                Integer processorExit = processor.awaitExit(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
+                long processorExitedAfterMs = System.currentTimeMillis() - processorSigtermAtMs;
                 System.out.println("GracefulDrainIT processor: " + decidedAtSigterm + " of " + acceptedIds.size()
-                        + " decided at SIGTERM; exited " + (System.currentTimeMillis() - processorSigtermAtMs)
-                        + " ms after SIGTERM");
+                        + " decided at SIGTERM; exited " + processorExitedAfterMs + " ms after SIGTERM");
                 assertThat(processorExit)
                         .as("processor exit status after SIGTERM\n" + processor.output())
                         .isEqualTo(0);
                 assertThat(processor.stderr()).contains("drained and stopped");
-                assertThat(decidedAtSigterm).as("a backlog left at SIGTERM").isLessThan(acceptedIds.size());
+                assertThat(decidedAtSigterm)
+                        .as("mid-backlog at SIGTERM: some decided, some not")
+                        .isPositive()
+                        .isLessThan(acceptedIds.size());
+                assertThat(processorExitedAfterMs).isLessThanOrEqualTo(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
+
+                // --- The deadline itself: a drain that cannot finish (each charge takes 8 s, the
+                // deadline is 1 s) ends at the deadline with status 6, and loses nothing (below).
+                assertThat(decidedAtSigterm = pg.count(decidedSql))
+                        .as("a backlog left for the short drain")
+                        .isLessThan(acceptedIds.size());
+                setSandboxLatency(sandboxPort, SLOW_CHARGE_MS);
+                Map<String, String> slow = new HashMap<>(processorProps);
+                slow.put("shutdown.drainTimeoutMs", String.valueOf(SHORT_DRAIN_MS));
+                slow.put("provider.callTimeoutMs", String.valueOf(SLOW_CHARGE_MS + 2_000));
+                processor = JarProcess.start("processor", slow);
+                assertThat(processor.awaitLine("processor drain-test ready", 120_000))
+                        .as(processor.output())
+                        .isTrue();
+                assertThat(pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'charging'", 1, 60_000))
+                        .as("a charge in flight before the SIGTERM\n" + processor.output())
+                        .isPositive();
+                processor.terminate();
+                long shortSigtermAtMs = System.currentTimeMillis();
+                Integer shortExit = processor.awaitExit(SHORT_DRAIN_MS + EXIT_SLACK_MS);
+                long shortExitedAfterMs = System.currentTimeMillis() - shortSigtermAtMs;
+                System.out.println("GracefulDrainIT short drain: exit " + shortExit + " " + shortExitedAfterMs
+                        + " ms after SIGTERM");
+                assertThat(shortExit)
+                        .as("exit status of a drain past its deadline\n" + processor.output())
+                        .isEqualTo(6);
+                assertThat(shortExitedAfterMs).isLessThanOrEqualTo(SHORT_DRAIN_MS + EXIT_SLACK_MS);
+                assertThat(processor.stderr()).contains("did not drain within shutdown.drainTimeoutMs");
+                setSandboxLatency(sandboxPort, 40);
 
                 processor = JarProcess.start("processor", processorProps);
                 assertThat(processor.awaitLine("processor drain-test ready", 120_000))
@@ -361,6 +413,20 @@ class GracefulDrainIT {
                                 null)))
                 .recover(err -> Future.succeededFuture(
                         new Ending(key, sentAtMs, System.currentTimeMillis(), -1, null, null, null, err)));
+    }
+
+    /** Every charge of the sandbox takes {@code latencyMs} from now on. */
+    private void setSandboxLatency(int sandboxPort, long latencyMs) throws Exception {
+        HttpResponse<String> set = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sandboxPort + "/sandbox/faults"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                new SandboxFaults(latencyMs, latencyMs * 2, 0, 0, 0, 0)
+                                        .toJson()
+                                        .encode()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
     }
 
     /** One GET of readiness, in the background; records its status and its draining field. */

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * The gateway in its own JVM, SIGKILLed several times while clients send payments and retry each one
  * with its key until it is accepted, then restarted with the same instance id. The reservation
  * timeout is ten minutes, so a key the dead run left reserved can only be accepted in this test if
- * the restarted instance settles it: every key must end accepted, with exactly one billing event.
+ * the restarted instance settles it: every key must end accepted, with exactly one billing event. Each
+ * kill lands under running load (clients still sending, payments accepted since the kill before), and
+ * each restart must have settled reservations its killed run left open.
  *
  * <p>Prints the longest time from a key's first try to its 202 ({@code -Dcrash.reservationTimeoutMs}
  * sets the timeout, to measure without settlement).
@@ -80,6 +82,7 @@ class GatewayCrashIT {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         AtomicLong conflicts = new AtomicLong();
         AtomicLong unavailable = new AtomicLong();
+        AtomicLong accepted = new AtomicLong();
         long[] waitedMs = new long[KEYS];
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         List<Future<?>> work = new ArrayList<>();
@@ -88,13 +91,25 @@ class GatewayCrashIT {
             work.add(clients.submit(() -> {
                 for (int k = client; k < KEYS; k += CLIENTS) {
                     waitedMs[k] = pay(http, base, run + k, 100 + k, conflicts, unavailable);
+                    if (waitedMs[k] != GAVE_UP) {
+                        accepted.incrementAndGet();
+                    }
                     Thread.sleep(10);
                 }
                 return null;
             }));
         }
+        long acceptedAtLastKill = 0;
         for (int kill = 0; kill < KILLS; kill++) {
             Thread.sleep(1_500);
+            // Each kill under running load: clients still sending, and payments accepted since the last.
+            assertThat(work.stream().filter(Future::isDone).count())
+                    .as("clients still sending at kill %d", kill)
+                    .isLessThan(CLIENTS);
+            assertThat(accepted.get())
+                    .as("payments accepted between kill %d and the one before", kill)
+                    .isGreaterThan(acceptedAtLastKill);
+            acceptedAtLastKill = accepted.get();
             gateway.kill();
             gateway = GatewayProcess.start(props);
             runs.add(gateway);
@@ -120,15 +135,43 @@ class GatewayCrashIT {
                     .as("billing events of key %d", k)
                     .isEqualTo(1);
         }
-        long settled = runs.stream()
-                .mapToLong(g -> g.countLines("open reservations of earlier runs:"))
-                .sum();
+        // Every restart found reservations its killed run left open, and settled each of them one
+        // way: published (its batch had committed) or released.
+        long settled = 0;
+        for (int r = 1; r < runs.size(); r++) {
+            long[] counts = settledCounts(runs.get(r).lines("open reservations of earlier runs:"));
+            assertThat(counts[0])
+                    .as("reservations open at kill %d, settled by the restart", r)
+                    .isPositive();
+            assertThat(counts[1] + counts[2])
+                    .as("published + released = settled, restart %d", r)
+                    .isEqualTo(counts[0]);
+            settled += counts[0];
+        }
         System.out.printf(
                 "GATEWAY CRASH: %d keys, %d SIGKILLs, longest first try to 202: %d ms, 409s: %d, 503s or refused: %d,"
-                        + " restarts that settled reservations: %d%n",
+                        + " reservations settled by the restarts: %d%n",
                 KEYS, KILLS, longest, conflicts.get(), unavailable.get(), settled);
         runs.forEach(g -> g.lines("open reservations of earlier runs:").forEach(System.out::println));
         gateway.kill();
+    }
+
+    /**
+     * The sums over a run's settlement lines ("settled N open reservations of earlier runs: P
+     * published, R released"): {N, P, R}.
+     */
+    private static long[] settledCounts(List<String> lines) {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                "settled (\\d+) open reservations of earlier runs: (\\d+) published, (\\d+) released");
+        long[] sums = new long[3];
+        for (String line : lines) {
+            java.util.regex.Matcher m = p.matcher(line);
+            assertThat(m.find()).as(line).isTrue();
+            for (int i = 0; i < 3; i++) {
+                sums[i] += Long.parseLong(m.group(i + 1));
+            }
+        }
+        return sums;
     }
 
     /** Retries one key until it is accepted; returns the time from its first try to the 202. */
