@@ -210,8 +210,7 @@ class MetricsIT {
         // at the consumer's metrics: wait for both.
         long deadline = System.currentTimeMillis() + 60_000;
         String scrape = scrape(processorPort);
-        while ((stuckCharging(scrape) != 1
-                        || !scrape.contains("kafka_consumer_fetch_manager_records_lag{"))
+        while ((stuckCharging(scrape) != 1 || !scrape.contains("kafka_consumer_fetch_manager_records_lag{"))
                 && System.currentTimeMillis() < deadline) {
             Thread.sleep(500);
             scrape = scrape(processorPort);
