@@ -2,23 +2,38 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.streamsocial.billing.events.MetricsEvent;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.stack.Quiescence;
 import com.streamsocial.billing.stack.TopicReader;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** The exactly-once counts, shared by the tests that prove them. */
 final class PipelineAssertions {
+    /** The processor's consumer group in every stack these tests start (ProcessorConfig's default). */
+    static final String PROCESSOR_GROUP = "billing-processor";
+    /** How long the topics may take to fall quiet once the ledger is decided. */
+    static final Duration QUIESCENCE_BOUND = Duration.ofSeconds(120);
+
     private PipelineAssertions() {}
 
     /**
-     * Exactly {@code ids.size()} ledger rows and charge entries, and exactly one read_committed event
-     * per payment on payments.billing and on payments.results, each id once and no other.
+     * Exactly {@code ids.size()} ledger rows and charge entries, exactly one read_committed event per
+     * payment on payments.billing and on payments.results, each id once and no other, and one accepted
+     * and one decided metrics event per payment.
      */
     static void assertExactlyOnce(Pg pg, String bootstrap, List<String> ids) throws InterruptedException {
         int n = ids.size();
@@ -28,9 +43,16 @@ final class PipelineAssertions {
         long decided =
                 pg.awaitCount("SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')", n, 180_000);
         assertThat(decided).as("decided payments in the ledger").isEqualTo(n);
-        // Wait for the outcomes to be committed to Kafka too, then let anything extra show up.
+        // Wait for the outcomes to be committed to Kafka too; then, once the processor has consumed every
+        // billing record and no transaction is open, read each topic to its end: a late duplicate is
+        // there by then, or cannot come.
         awaitTopicCount(bootstrap, Topics.RESULTS, n, 120_000);
-        Thread.sleep(2_000);
+        Map<String, List<ConsumerRecord<String, byte[]>>> read = Quiescence.readAfterConsumed(
+                bootstrap,
+                PROCESSOR_GROUP,
+                Topics.BILLING,
+                List.of(Topics.BILLING, Topics.RESULTS, Topics.METRICS, Topics.DLQ),
+                QUIESCENCE_BOUND);
 
         assertThat(pg.count("SELECT count(*) FROM payments")).as("ledger rows").isEqualTo(n);
         assertThat(pg.count("SELECT count(*) FROM ledger_entries WHERE kind = 'charge'"))
@@ -42,7 +64,7 @@ final class PipelineAssertions {
                 .as("accepted intents")
                 .isEqualTo(n);
 
-        List<ConsumerRecord<String, byte[]>> billing = TopicReader.readAll(bootstrap, Topics.BILLING, true);
+        List<ConsumerRecord<String, byte[]>> billing = read.get(Topics.BILLING);
         assertThat(billing).as("billing events").hasSize(n);
         Set<String> billingIds = new HashSet<>();
         for (ConsumerRecord<String, byte[]> r : billing) {
@@ -50,7 +72,7 @@ final class PipelineAssertions {
         }
         assertThat(billingIds).as("billing payment ids").isEqualTo(expected);
 
-        List<ConsumerRecord<String, byte[]>> results = TopicReader.readAll(bootstrap, Topics.RESULTS, true);
+        List<ConsumerRecord<String, byte[]>> results = read.get(Topics.RESULTS);
         assertThat(results).as("result events").hasSize(n);
         Set<String> resultIds = new HashSet<>();
         for (ConsumerRecord<String, byte[]> r : results) {
@@ -60,9 +82,26 @@ final class PipelineAssertions {
         }
         assertThat(resultIds).as("result payment ids").isEqualTo(expected);
 
-        // One accepted and one decided metrics event per payment, also under read_committed.
-        assertThat(TopicReader.readAll(bootstrap, Topics.METRICS, true)).hasSize(2 * n);
-        assertThat(TopicReader.readAll(bootstrap, Topics.DLQ, true)).isEmpty();
+        assertOneAcceptedAndOneDecidedMetricsEventEach(read.get(Topics.METRICS), expected);
+        assertThat(read.get(Topics.DLQ)).isEmpty();
+    }
+
+    /**
+     * For each payment, exactly two metrics events under read_committed: one {@code payment.accepted}
+     * and one {@code payment.succeeded}; and none for any other payment.
+     */
+    static void assertOneAcceptedAndOneDecidedMetricsEventEach(
+            List<ConsumerRecord<String, byte[]>> metrics, Set<String> ids) {
+        Map<String, List<String>> typesById = new TreeMap<>();
+        for (ConsumerRecord<String, byte[]> r : metrics) {
+            JsonObject m = new JsonObject(new String(r.value(), StandardCharsets.UTF_8));
+            assertThat(m.getString("payment_id")).as("metrics event key").isEqualTo(r.key());
+            typesById.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(m.getString("type"));
+        }
+        assertThat(typesById.keySet()).as("payments with metrics events").isEqualTo(new TreeSet<>(ids));
+        typesById.forEach((id, types) -> assertThat(types)
+                .as("metrics events of %s", id)
+                .containsExactlyInAnyOrder(MetricsEvent.ACCEPTED, MetricsEvent.SUCCEEDED));
     }
 
     /** Waits until {@code topic} holds at least {@code n} committed records; returns how many it holds. */

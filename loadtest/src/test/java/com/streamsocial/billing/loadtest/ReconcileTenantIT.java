@@ -6,7 +6,11 @@ import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.reconcile.BreakClass;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
+import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,14 +21,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A payment's tenant is checked across the log, the ledger and the provider: a forged disagreement
- * (the ledger's tenant changed; a charge's {@code metadata[tenant]} changed) is a counted
- * {@code tenant_mismatch} naming that payment only, and {@code --repair} leaves it, and the forged
- * data, as they are.
+ * (the ledger's tenant changed; a charge's {@code metadata[tenant]} changed; the billing event's
+ * tenant differing from both) is a counted {@code tenant_mismatch} naming that payment only, and
+ * {@code --repair} leaves it, and the forged data, as they are.
  */
 class ReconcileTenantIT {
     private static ProviderStack stack;
     private static Processor processor;
     private static final List<String> ids = new ArrayList<>();
+    /** A payment whose billing event names {@link #OTHER_TENANT}, while its ledger row and charge do not. */
+    private static String logForged;
+
+    private static final String OTHER_TENANT = "mallory";
 
     @BeforeAll
     static void start() throws Exception {
@@ -35,10 +43,24 @@ class ReconcileTenantIT {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
             ids.add(PaymentIds.paymentId("default", "tenant-" + i));
         }
-        assertThat(stack.pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'succeeded'", 4, 60_000))
-                .isEqualTo(4);
+        // One payment made by another tenant: its billing event on the log names that tenant.
+        String otherKey = TenantKeys.create(stack.infra.pgUri(), OTHER_TENANT);
+        HttpResponse<String> other = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/v1/payments"))
+                                .header("Authorization", "Bearer " + otherKey)
+                                .header("Idempotency-Key", "tenant-log")
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":2100,\"currency\":\"USD\","
+                                        + "\"customer_id\":\"cus_1\",\"payment_method\":\"pm_card_visa\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(202);
+        logForged = PaymentIds.paymentId(OTHER_TENANT, "tenant-log");
+        assertThat(stack.pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'succeeded'", 5, 60_000))
+                .isEqualTo(5);
         PipelineAssertions.awaitTopicCount(
-                stack.infra.kafkaBootstrap(), com.streamsocial.billing.events.Topics.RESULTS, 4, 60_000);
+                stack.infra.kafkaBootstrap(), com.streamsocial.billing.events.Topics.RESULTS, 5, 60_000);
     }
 
     @AfterAll
@@ -68,11 +90,17 @@ class ReconcileTenantIT {
         String providerForged = ids.get(1);
         sql("UPDATE sandbox.charges SET metadata = (metadata::jsonb || '{\"tenant\":\"mallory\"}')::text"
                 + " WHERE payment_id = '" + providerForged + "'");
+        // The billing event names another tenant than the ledger and the provider: a record on the log
+        // cannot be changed, so the ledger's and the charge's tenant are moved away from it instead.
+        sql("UPDATE payments SET tenant = 'default' WHERE payment_id = '" + logForged + "'");
+        sql("UPDATE sandbox.charges SET metadata = (metadata::jsonb || '{\"tenant\":\"default\"}')::text"
+                + " WHERE payment_id = '" + logForged + "'");
 
         ReconcileReport dry = stack.reconcile(false, 0);
         System.out.println(dry.table());
-        assertThat(dry.ids(BreakClass.TENANT_MISMATCH)).containsExactlyInAnyOrder(ledgerForged, providerForged);
-        assertThat(dry.total()).as("counted, and nothing else found").isEqualTo(2);
+        assertThat(dry.ids(BreakClass.TENANT_MISMATCH))
+                .containsExactlyInAnyOrder(ledgerForged, providerForged, logForged);
+        assertThat(dry.total()).as("counted, and nothing else found").isEqualTo(3);
 
         ReconcileReport repair = stack.reconcile(true, 0);
         assertThat(repair.toJson(0, 0, true)
@@ -81,7 +109,7 @@ class ReconcileTenantIT {
                         .getLong("repaired"))
                 .isZero();
         assertThat(stack.reconcile(false, 0).ids(BreakClass.TENANT_MISMATCH))
-                .containsExactlyInAnyOrder(ledgerForged, providerForged);
+                .containsExactlyInAnyOrder(ledgerForged, providerForged, logForged);
         // Nothing was moved: no refund, no compensation, the forged tenants still there.
         assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE refunded"))
                 .isZero();

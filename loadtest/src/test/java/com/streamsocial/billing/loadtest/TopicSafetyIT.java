@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * The start-up topic check against a real single broker, whose topics have replication factor 1 and
  * min.insync.replicas 1: without {@code topics.allowUnderReplicated} the gateway and the processor
  * refuse to start (exit 1), naming each topic and both values, before they take their lease or
- * create a producer; with it they start and say at WARN that nothing was checked. (On the 3-broker
+ * create a producer; with it they start and each says at WARN, naming itself and its topics, that
+ * nothing was checked. (On the 3-broker
  * cluster they pass the check: {@code ClusterScaleOutIT}.)
  */
 class TopicSafetyIT {
@@ -36,6 +37,22 @@ class TopicSafetyIT {
                 .contains("payments.billing: min.insync.replicas is 1, at least 2 required")
                 .contains("payments.metrics: replication factor is 1, at least 3 required")
                 .contains("topics.allowUnderReplicated=true");
+        assertThat(gateway.stdout()).doesNotContain("gateway topic-safety-gw listening");
+
+        JarProcess allowed = JarProcess.start("gateway", LocalInfra.singleBroker(p));
+        try {
+            assertThat(allowed.awaitLine("gateway topic-safety-gw listening", 120_000))
+                    .as(allowed.output())
+                    .isTrue();
+            assertThat(allowed.output().lines())
+                    .as(allowed.output())
+                    .anySatisfy(line -> assertThat(line)
+                            .contains("WARN")
+                            .contains("gateway topic-safety-gw: topics.allowUnderReplicated=true: the replication of"
+                                    + " [payments.billing, payments.metrics] is NOT checked"));
+        } finally {
+            allowed.stop();
+        }
     }
 
     @Test
@@ -63,7 +80,12 @@ class TopicSafetyIT {
             assertThat(allowed.awaitLine("processor topic-safety-proc ready", 120_000))
                     .as(allowed.output())
                     .isTrue();
-            assertThat(allowed.output()).contains("WARN").contains("topics.allowUnderReplicated=true: the replication");
+            assertThat(allowed.output().lines())
+                    .as(allowed.output())
+                    .anySatisfy(line -> assertThat(line)
+                            .contains("WARN")
+                            .contains("processor topic-safety-proc: topics.allowUnderReplicated=true: the replication"
+                                    + " of [payments.billing,"));
         } finally {
             allowed.stop();
         }

@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.streamsocial.billing.auth.ApiKeyStore;
 import com.streamsocial.billing.events.PaymentIds;
@@ -27,6 +28,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -230,6 +232,22 @@ class AuthIT {
         for (int i = 0; i < 8; i++) {
             assertUnauthorized(post("Bearer " + key, "after-revoke-" + i, body(5)));
         }
+    }
+
+    @Test
+    void aKeyCacheTtlAboveTenSecondsIsRefusedAtStart() {
+        // The revocation bound holds for every configuration a gateway accepts: none above 10 s
+        // (ApiKeyCacheTest shows an entry at the cap gone 10 s after its fetch).
+        Map<String, String> s = Map.of(
+                "pg.uri", infra.pgUri(),
+                "kafka.bootstrap.servers", infra.kafkaBootstrap(),
+                "auth.cacheTtlMs", "10001");
+        assertThatThrownBy(() -> GatewayConfig.from(LocalInfra.singleBrokerSettings(s)))
+                .hasMessageContaining("auth.cacheTtlMs must be 0..10000");
+        Map<String, String> atCap = new HashMap<>(s);
+        atCap.put("auth.cacheTtlMs", "10000");
+        assertThat(GatewayConfig.from(LocalInfra.singleBrokerSettings(atCap)).authCacheTtlMs())
+                .isEqualTo(10_000);
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import io.vertx.core.Vertx;
@@ -32,6 +33,11 @@ import org.junit.jupiter.api.Test;
 class LimitsIT {
     private static final int CONNECTIONS_MAX = 6;
     private static final int READ_TIMEOUT_MS = 1_000;
+    /** A connection over the cap is closed within this: generous, for a loaded CI machine. */
+    private static final int CLOSED_AT_ONCE_BOUND_MS = 10_000;
+    /** A GET refused for a full read queue is answered within this after its send: generous, as above. */
+    private static final long FAST_503_BOUND_MS = 10_000;
+
     private static final HttpClient http =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static Vertx vertx;
@@ -150,14 +156,20 @@ class LimitsIT {
 
     @Test
     void connectionsBeyondTheCapAreClosedAtOnce() throws Exception {
+        // Its own gateway: no other test's kept-alive connection holds a place under its cap.
+        int cappedPort = FreePorts.pick();
+        Gateway capped = deploy(cappedPort, Map.of("gateway.instanceId", "gateway-limits-cap-it"));
+        double refusedBefore = Series.counter(capped.metrics(), "gateway.connections.refused");
         // Each connection asks once and stays open (kept alive), holding its place under the cap.
         List<Socket> held = new ArrayList<>();
         int answered = 0;
         int closed = 0;
         try {
             for (int i = 0; i < CONNECTIONS_MAX + 2; i++) {
-                Socket s = new Socket("127.0.0.1", port);
-                s.setSoTimeout(30_000);
+                Socket s = new Socket("127.0.0.1", cappedPort);
+                // "At once": far less than this, on a loaded machine too; a connection left open
+                // fails the test with a SocketTimeoutException.
+                s.setSoTimeout(CLOSED_AT_ONCE_BOUND_MS);
                 held.add(s);
                 String status;
                 try {
@@ -166,6 +178,11 @@ class LimitsIT {
                     status = new java.io.BufferedReader(
                                     new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
                             .readLine();
+                } catch (java.net.SocketTimeoutException open) {
+                    throw new AssertionError(
+                            "connection " + i + " neither answered nor closed within " + CLOSED_AT_ONCE_BOUND_MS
+                                    + " ms",
+                            open);
                 } catch (java.net.SocketException reset) {
                     status = null; // closed at once may also show as a reset
                 }
@@ -180,10 +197,12 @@ class LimitsIT {
             for (Socket s : held) {
                 s.close();
             }
+            capped.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
-        // Other tests' kept-alive connections may hold places too: at most the cap answered.
-        assertThat(answered).isLessThanOrEqualTo(CONNECTIONS_MAX);
-        assertThat(closed).isPositive();
+        assertThat(answered).as("connections under the cap").isEqualTo(CONNECTIONS_MAX);
+        assertThat(closed).as("connections over the cap").isEqualTo(2);
+        assertThat(Series.counter(capped.metrics(), "gateway.connections.refused") - refusedBefore)
+                .isEqualTo(2);
     }
 
     @Test
@@ -209,12 +228,16 @@ class LimitsIT {
             String readsBase = "http://127.0.0.1:" + readsPort;
             String id = PaymentIds.paymentId(tenantQuiet, "never");
             List<CompletableFuture<HttpResponse<String>>> gets = new ArrayList<>();
+            List<CompletableFuture<Long>> answeredAfterMs = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
-                gets.add(http.sendAsync(
+                long sentAtNs = System.nanoTime();
+                CompletableFuture<HttpResponse<String>> g = http.sendAsync(
                         HttpRequest.newBuilder(URI.create(readsBase + "/v1/payments/" + id))
                                 .header("Authorization", "Bearer " + keyFlood)
                                 .build(),
-                        HttpResponse.BodyHandlers.ofString()));
+                        HttpResponse.BodyHandlers.ofString());
+                gets.add(g);
+                answeredAfterMs.add(g.thenApply(r -> (System.nanoTime() - sentAtNs) / 1_000_000));
             }
             // Ingest during the flood: every payment is accepted.
             for (int i = 0; i < 5; i++) {
@@ -234,16 +257,25 @@ class LimitsIT {
                 assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
             }
             Map<Integer, Integer> statuses = new HashMap<>();
-            for (CompletableFuture<HttpResponse<String>> g : gets) {
-                HttpResponse<String> r = g.get(60, TimeUnit.SECONDS);
+            long slowest503Ms = 0;
+            for (int i = 0; i < gets.size(); i++) {
+                HttpResponse<String> r = gets.get(i).get(60, TimeUnit.SECONDS);
                 statuses.merge(r.statusCode(), 1, Integer::sum);
                 if (r.statusCode() == 503) {
                     assertThat(r.headers().firstValue("Retry-After")).isPresent();
+                    slowest503Ms = Math.max(slowest503Ms, answeredAfterMs.get(i).get());
                 }
             }
             // Reads are bounded: beyond one running and two waiting, a GET is refused at once.
             assertThat(statuses.keySet()).as(statuses.toString()).isSubsetOf(404, 503);
             assertThat(statuses.getOrDefault(503, 0)).as(statuses.toString()).isPositive();
+            // Every 503 is the read shedding's (none from elsewhere), counted once each.
+            assertThat(Series.counter(reads.metrics(), "gateway.requests.shed", "reason", "reads_unavailable"))
+                    .as(statuses.toString())
+                    .isEqualTo((double) statuses.getOrDefault(503, 0));
+            // "At once": a refusal does not wait for the read pool (a generous bound for a loaded machine,
+            // far below the pool's own wait).
+            assertThat(slowest503Ms).as("slowest 503, ms after its send").isLessThan(FAST_503_BOUND_MS);
         } finally {
             reads.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
@@ -281,6 +313,24 @@ class LimitsIT {
         } finally {
             managed.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** A gateway with the shared one's connection settings ({@link #start}) on {@code port}, plus {@code extra}. */
+    private static Gateway deploy(int port, Map<String, String> extra) throws Exception {
+        LocalInfra infra = SharedInfra.get();
+        Map<String, String> s = new HashMap<>();
+        s.put("http.port", String.valueOf(port));
+        s.put("http.host", "127.0.0.1");
+        s.put("gateway.producers", "1");
+        s.put("http.connectionsMax", String.valueOf(CONNECTIONS_MAX));
+        s.put("http.requestReadTimeoutMs", String.valueOf(READ_TIMEOUT_MS));
+        s.put("pg.uri", infra.pgUri());
+        s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
+        s.putAll(extra);
+        return Gateway.deploy(vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
     }
 
     private static int status(String url) throws Exception {

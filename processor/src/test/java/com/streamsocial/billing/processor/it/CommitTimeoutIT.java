@@ -15,10 +15,12 @@ import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Quiescence;
 import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -120,10 +122,17 @@ class CommitTimeoutIT {
         // The loop goes on after the resolution.
         ids.addAll(produce(prefix + "-after", 10));
         awaitOutcomes(ids);
-        Thread.sleep(3_000); // time for a duplicate to show up
-
+        // Once the processor has consumed every billing record and no transaction is open, a duplicate
+        // is on payments.results or cannot come: read it to its end then, instead of waiting and hoping.
+        List<ConsumerRecord<String, byte[]>> results = Quiescence.readAfterConsumed(
+                        kafka.bootstrapServers(),
+                        "billing-processor",
+                        Topics.BILLING,
+                        List.of(Topics.RESULTS),
+                        Duration.ofSeconds(120))
+                .get(Topics.RESULTS);
         Map<String, Integer> outcomes = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(kafka.bootstrapServers(), Topics.RESULTS, true)) {
+        for (ConsumerRecord<String, byte[]> r : results) {
             outcomes.merge(OutcomeEvent.parse(r.value()).paymentId(), 1, Integer::sum);
         }
         for (String id : ids) {

@@ -1,0 +1,40 @@
+package com.streamsocial.billing.gateway.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** The key cache's TTL and its 10 s cap, on a fake clock (the cache takes the time as a parameter). */
+class ApiKeyCacheTest {
+    private static final byte[] HASH = {1, 2, 3};
+
+    @Test
+    void atTheCapARevokedKeysEntryLivesJustUnderTenSeconds() {
+        ApiKeyCache cache = new ApiKeyCache(10_000, 10);
+        long fetchedAtMs = 1_000_000;
+        cache.put(HASH, "tenant-a", fetchedAtMs);
+        assertThat(cache.get(HASH, fetchedAtMs + 9_999))
+                .isNotNull()
+                .extracting(ApiKeyCache.Entry::tenant)
+                .isEqualTo("tenant-a");
+        // 10 s after the fetch the entry is gone: the next request asks PostgreSQL, and sees a revocation.
+        assertThat(cache.get(HASH, fetchedAtMs + 10_000)).isNull();
+    }
+
+    @Test
+    void aTtlAboveTenSecondsIsRefused() {
+        assertThat(ApiKeyCache.TTL_MS_MAX).isEqualTo(10_000);
+        assertThatThrownBy(() -> new ApiKeyCache(10_001, 10))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("auth.cacheTtlMs must be 0..10000, got 10001");
+    }
+
+    @Test
+    void aClockThatWentBackwardsExpiresTheEntry() {
+        ApiKeyCache cache = new ApiKeyCache(10_000, 10);
+        cache.put(HASH, null, 5_000);
+        assertThat(cache.get(HASH, 5_000)).isNotNull().matches(ApiKeyCache.Entry::refused);
+        assertThat(cache.get(HASH, 4_999)).isNull();
+    }
+}
