@@ -422,6 +422,11 @@ public final class ChaosCommand implements Callable<Integer> {
             load.stop();
             double seconds = (System.nanoTime() - runStartNanos) / 1e9;
             System.out.printf("load stopped after %.1f s; waiting for the answers%n", seconds);
+            // The services stay supervised while the last retries are answered.
+            long answersDeadline = System.currentTimeMillis() + load.answersWaitMs();
+            while (load.outstanding() > 0 && System.currentTimeMillis() < answersDeadline) {
+                waitWatching(POLL_MS);
+            }
             List<String> open = load.awaitAnswers();
             System.out.printf("answers awaited: %d requests still without a definite answer%n", open.size());
             violations.addAll(ChaosChecks.outstanding(open));
