@@ -368,20 +368,7 @@ public final class ChaosCommand implements Callable<Integer> {
                         },
                         "chaos-stop-services"));
         Path work = TempDirs.create("billing-chaos-");
-        System.out.printf(
-                "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d broker(s), %d gateway(s),"
-                        + " %d processor(s) (%s, %s); logs in %s%n",
-                seed,
-                kills,
-                targets,
-                interval,
-                rate,
-                brokers,
-                gateways,
-                processors,
-                guarantee,
-                tuned ? "tuned settings " + new java.util.TreeMap<>(TUNED_PROCESSOR_SETTINGS) : "production defaults",
-                work);
+        printBanner(work);
         Vertx vertx = Vertx.vertx();
         EmbeddedPg pg = null;
         ChaosLoad load = null;
@@ -406,33 +393,16 @@ public final class ChaosCommand implements Callable<Integer> {
             runStartEpochMs = System.currentTimeMillis();
             load.start();
             System.out.printf("load started at %.0f/s%n", rate);
-            for (Fault f : schedule.faults()) {
-                waitWatching(f.waitMs());
-                inject(f, load, reader);
-            }
-            for (int z = 0; z < zombies; z++) {
-                waitWatching(FaultSchedule.parseInterval(interval)[0]);
-                zombie(z, bootstrap);
-            }
-            if (processorJoinLeave) {
-                waitWatching(FaultSchedule.parseInterval(interval)[0]);
-                joinAndLeave(work, pgUri, sandboxPort, bootstrap, reader);
-            }
+            injectFaults(schedule, load, reader, work, pgUri, sandboxPort, bootstrap);
             waitWatching(FaultSchedule.parseInterval(interval)[0]);
             load.stop();
             double seconds = (System.nanoTime() - runStartNanos) / 1e9;
             System.out.printf("load stopped after %.1f s; waiting for the answers%n", seconds);
-            List<String> open = load.awaitAnswers();
-            System.out.printf("answers awaited: %d requests still without a definite answer%n", open.size());
-            violations.addAll(ChaosChecks.outstanding(open));
+            awaitAnswers(load);
             settle(load, reader, bootstrap);
             reader.close();
             checkedSeconds = elapsedS();
-            pool = PgBuilder.pool()
-                    .with(new PoolOptions().setMaxSize(2))
-                    .connectingTo(PgConnectOptions.fromUri(pgUri))
-                    .using(vertx)
-                    .build();
+            pool = pool(vertx, pgUri);
             verify(load, reader, bootstrap, pool);
             violations.addAll(ChaosChecks.unplannedExits(exits));
             if (naive()) {
@@ -452,26 +422,95 @@ public final class ChaosCommand implements Callable<Integer> {
                     violations.size());
             return report(load, reader);
         } finally {
-            if (load != null) {
-                load.close();
-            }
-            if (reader != null) {
-                reader.close();
-            }
-            stopServices();
-            if (pool != null) {
-                pool.close();
-            }
-            vertx.close().await(10, TimeUnit.SECONDS);
-            if (pg != null) {
-                pg.close();
-            }
-            if (keep || !violations.isEmpty()) {
-                // A failed run keeps its service logs and broker log dir for the post-mortem.
-                System.out.println("kept " + work);
-            } else {
-                TempDirs.delete(work);
-            }
+            cleanUp(load, reader, pool, vertx, pg, work);
+        }
+    }
+
+    private void printBanner(Path work) {
+        System.out.printf(
+                "chaos: seed %d, %d kills of %s, interval %s ms, rate %.0f/s, %d broker(s), %d gateway(s),"
+                        + " %d processor(s) (%s, %s); logs in %s%n",
+                seed,
+                kills,
+                targets,
+                interval,
+                rate,
+                brokers,
+                gateways,
+                processors,
+                guarantee,
+                tuned ? "tuned settings " + new java.util.TreeMap<>(TUNED_PROCESSOR_SETTINGS) : "production defaults",
+                work);
+    }
+
+    private static Pool pool(Vertx vertx, String pgUri) {
+        return PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(2))
+                .connectingTo(PgConnectOptions.fromUri(pgUri))
+                .using(vertx)
+                .build();
+    }
+
+    /** The schedule's kills, then the zombies, then the join and leave, each after its wait. */
+    private void injectFaults(
+            FaultSchedule schedule,
+            ChaosLoad load,
+            ConcurrentReader reader,
+            Path work,
+            String pgUri,
+            int sandboxPort,
+            String bootstrap)
+            throws Exception {
+        for (Fault f : schedule.faults()) {
+            waitWatching(f.waitMs());
+            inject(f, load, reader);
+        }
+        for (int z = 0; z < zombies; z++) {
+            waitWatching(FaultSchedule.parseInterval(interval)[0]);
+            zombie(z, bootstrap);
+        }
+        if (processorJoinLeave) {
+            waitWatching(FaultSchedule.parseInterval(interval)[0]);
+            joinAndLeave(work, pgUri, sandboxPort, bootstrap, reader);
+        }
+    }
+
+    /**
+     * Waits for the last retries' answers, the services supervised meanwhile; every request still
+     * outstanding at the end of the wait is a violation.
+     */
+    private void awaitAnswers(ChaosLoad load) throws Exception {
+        long answersDeadline = System.currentTimeMillis() + load.answersWaitMs();
+        while (load.outstanding() > 0 && System.currentTimeMillis() < answersDeadline) {
+            waitWatching(POLL_MS);
+        }
+        List<String> open = load.awaitAnswers();
+        System.out.printf("answers awaited: %d requests still without a definite answer%n", open.size());
+        violations.addAll(ChaosChecks.outstanding(open));
+    }
+
+    /** Stops everything the run started; keeps the work directory of a failed (or --keep) run. */
+    private void cleanUp(ChaosLoad load, ConcurrentReader reader, Pool pool, Vertx vertx, EmbeddedPg pg, Path work)
+            throws Exception {
+        if (load != null) {
+            load.close();
+        }
+        if (reader != null) {
+            reader.close();
+        }
+        stopServices();
+        if (pool != null) {
+            pool.close();
+        }
+        vertx.close().await(10, TimeUnit.SECONDS);
+        if (pg != null) {
+            pg.close();
+        }
+        if (keep || !violations.isEmpty()) {
+            // A failed run keeps its service logs and broker log dir for the post-mortem.
+            System.out.println("kept " + work);
+        } else {
+            TempDirs.delete(work);
         }
     }
 
@@ -727,6 +766,11 @@ public final class ChaosCommand implements Callable<Integer> {
             }
             default -> throw new IllegalStateException("unknown target " + f.target());
         }
+        recovery(f, pid, what, killNanos, readyNanos, recoveredNanos);
+    }
+
+    /** Records the fault's kill window and prints its recovery; not recovered is a violation. */
+    private void recovery(Fault f, long pid, String what, long killNanos, long readyNanos, long recoveredNanos) {
         double killS = (killNanos - runStartNanos) / 1e9;
         killWindows.add(new ChaosChecks.Window(
                 killS, recoveredNanos < 0 ? killS + recoveryTimeoutMs / 1e3 : (recoveredNanos - runStartNanos) / 1e9));
@@ -1075,7 +1119,16 @@ public final class ChaosCommand implements Callable<Integer> {
         }
     }
 
-    private void verify(ChaosLoad load, ConcurrentReader reader, String bootstrap, Pool pool) throws Exception {
+    /** What the topics hold once at rest, read_committed (by position, and per kind) and read_uncommitted. */
+    private record Logs(
+            Map<Position, String> committed,
+            Map<Position, String> written,
+            List<Read> outcomes,
+            Map<String, Integer> billing,
+            Set<String> billingIds,
+            Set<String> acceptedMetrics) {}
+
+    private static Logs readLogs(String bootstrap) throws Exception {
         Map<Position, String> committed = new HashMap<>();
         Map<Position, String> written = new HashMap<>();
         List<Read> outcomes = new ArrayList<>();
@@ -1099,13 +1152,22 @@ public final class ChaosCommand implements Callable<Integer> {
                 written.put(new Position(topic, r.partition(), r.offset()), r.key());
             }
         }
+        return new Logs(committed, written, outcomes, billing, billingIds, acceptedMetrics);
+    }
+
+    private void verify(ChaosLoad load, ConcurrentReader reader, String bootstrap, Pool pool) throws Exception {
+        Logs logs = readLogs(bootstrap);
+        Map<Position, String> committed = logs.committed();
+        Map<Position, String> written = logs.written();
+        List<Read> outcomes = logs.outcomes();
+        Map<String, Integer> billing = logs.billing();
         List<Read> concurrent = reader.reads();
         violations.addAll(reader.violations());
         violations.addAll(ChaosChecks.coverage(
                 concurrent.size(), load.accepted(), reader.groupPolls(), checkedSeconds, reader.failures()));
         violations.addAll(ChaosChecks.abortedReads(concurrent, committed, written));
         violations.addAll(ChaosChecks.duplicateOutcomes(outcomes));
-        violations.addAll(ChaosChecks.batchAtomicity(billingIds, acceptedMetrics));
+        violations.addAll(ChaosChecks.batchAtomicity(logs.billingIds(), logs.acceptedMetrics()));
         Map<String, Integer> outcomeCounts = new HashMap<>();
         outcomes.forEach(o -> outcomeCounts.merge(o.key(), 1, Integer::sum));
         ChaosChecks.Effects effects = new ChaosChecks.Effects(
@@ -1150,23 +1212,22 @@ public final class ChaosCommand implements Callable<Integer> {
                 "ledger rows",
                 Long.toString(
                         effects.ledger().values().stream().mapToLong(i -> i).sum()));
-        List<String> unmarked = new ArrayList<>();
-        for (Row r : pool.query("SELECT id FROM sandbox.charges WHERE payment_id IS NULL AND created_s >= "
-                        + chargesFromEpochS())
-                .execute()
-                .await(60, TimeUnit.SECONDS)) {
-            unmarked.add(r.getString(0));
-        }
-        violations.addAll(ChaosChecks.unmarkedCharges(unmarked));
+        List<String> unmarked = unmarkedCharges(pool);
         summary.put(
                 "sandbox charges",
                 (effects.charges().values().stream().mapToLong(i -> i).sum() + unmarked.size())
                         + " (without a payment id: " + unmarked.size() + ")");
         summary.put("accepted per second", String.format("%.1f", load.acceptedPerSecond()));
         summary.put("p99 of accepted (ms, from intended send)", String.format("%.1f", load.acceptedLatencyMs(99)));
+        shape(load, reader, effects, outcomes.size(), t.accepted());
+    }
+
+    /** What the comparison of guarantees counts (lost, duplicates, throughput): printed, and the mode's row. */
+    private void shape(
+            ChaosLoad load, ConcurrentReader reader, ChaosChecks.Effects effects, long outcomeCount, long accepted) {
         ChaosChecks.Shape shape = ChaosChecks.shape(load.answers(), effects);
         double seconds = Math.max(1e-9, (reader.lastOutcomeNanos() - runStartNanos) / 1e9);
-        double perSecond = reader.lastOutcomeNanos() > runStartNanos ? outcomes.size() / seconds : 0;
+        double perSecond = reader.lastOutcomeNanos() > runStartNanos ? outcomeCount / seconds : 0;
         summary.put("guarantee", guarantee);
         summary.put(
                 "lost (accepted, no outcome and no charge)",
@@ -1182,7 +1243,7 @@ public final class ChaosCommand implements Callable<Integer> {
         summary.put("outcomes per second (load start to last outcome)", String.format("%.1f", perSecond));
         row = new ModeRow(
                 guarantee,
-                t.accepted(),
+                accepted,
                 shape.lost().size(),
                 shape.duplicateOutcomes().size(),
                 shape.duplicateCharges().size(),
@@ -1235,6 +1296,19 @@ public final class ChaosCommand implements Callable<Integer> {
                         killWindows.stream()
                                 .mapToDouble(w -> w.toS() - w.fromS())
                                 .sum()));
+    }
+
+    /** The ids of the run's sandbox charges without a payment id; each is a violation. */
+    private List<String> unmarkedCharges(Pool pool) throws Exception {
+        List<String> unmarked = new ArrayList<>();
+        for (Row r : pool.query("SELECT id FROM sandbox.charges WHERE payment_id IS NULL AND created_s >= "
+                        + chargesFromEpochS())
+                .execute()
+                .await(60, TimeUnit.SECONDS)) {
+            unmarked.add(r.getString(0));
+        }
+        violations.addAll(ChaosChecks.unmarkedCharges(unmarked));
+        return unmarked;
     }
 
     /** The run's window for sandbox charges: from a minute before the load started (clock slack). */

@@ -125,7 +125,7 @@ public final class ChaosLoad {
      * or waiting to retry: nothing is given up silently.
      */
     public List<String> awaitAnswers() throws InterruptedException {
-        long deadline = System.currentTimeMillis() + retryDeadlineMs + REQUEST_TIMEOUT_MS + 5_000;
+        long deadline = System.currentTimeMillis() + answersWaitMs();
         while (outstanding > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
         }
@@ -138,6 +138,11 @@ public final class ChaosLoad {
         });
         open.sort(null);
         return open;
+    }
+
+    /** The longest wait for the answers after the stop: the retry deadline plus one request's timeout. */
+    public long answersWaitMs() {
+        return retryDeadlineMs + REQUEST_TIMEOUT_MS + 5_000;
     }
 
     private void tick() {
@@ -268,6 +273,11 @@ public final class ChaosLoad {
 
     long unsent() {
         return unsent.get();
+    }
+
+    /** Payments not done yet: in flight or waiting to retry. */
+    public int outstanding() {
+        return outstanding;
     }
 
     /** Retries sent, in all. */

@@ -101,6 +101,9 @@ final class ConcurrentReader implements AutoCloseable {
             // close()
         } catch (Exception e) {
             fail("reader", e);
+        } finally {
+            // Closed now: close() must not wake it.
+            consumer = null;
         }
     }
 
