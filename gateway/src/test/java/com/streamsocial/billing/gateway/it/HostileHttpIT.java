@@ -256,6 +256,8 @@ class HostileHttpIT {
 
     /** QuickTheories skips repeats: fails unless {@code casesMin} distinct cases ran. */
     private static void assertRan(AtomicInteger ran, int casesMin) {
+        // Printed so that CI's log shows the totals the README states.
+        System.out.println("HostileHttpIT " + currentProperty + ": " + ran.get() + " distinct cases");
         assertThat(ran.get()).as(currentProperty + ": distinct cases run").isGreaterThanOrEqualTo(casesMin);
     }
 

@@ -114,6 +114,14 @@ class HostileInputIT {
     }
 
     private static void assertRan(AtomicInteger ran) {
+        // Printed so that CI's log shows the totals the README states.
+        System.out.println("HostileInputIT "
+                + StackWalker.getInstance()
+                        .walk(f -> f.skip(1)
+                                .findFirst()
+                                .map(StackWalker.StackFrame::getMethodName)
+                                .orElse("?"))
+                + ": " + ran.get() + " distinct cases");
         assertThat(ran.get()).as("distinct cases run").isGreaterThanOrEqualTo(CASES_MIN);
     }
 
