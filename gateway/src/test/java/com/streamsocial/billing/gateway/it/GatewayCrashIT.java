@@ -120,6 +120,19 @@ class GatewayCrashIT {
         }
         clients.shutdown();
 
+        // Every restart found reservations its killed run left open, and settled each of them one
+        // way: published (its batch had committed) or released.
+        long settled = 0;
+        for (int r = 1; r < runs.size(); r++) {
+            long[] counts = settledCounts(runs.get(r).lines("open reservations of earlier runs:"));
+            assertThat(counts[0])
+                    .as("reservations open at kill %d, settled by the restart", r)
+                    .isPositive();
+            assertThat(counts[1] + counts[2])
+                    .as("published + released = settled, restart %d", r)
+                    .isEqualTo(counts[0]);
+            settled += counts[0];
+        }
         long longest = 0;
         for (long w : waitedMs) {
             assertThat(w).as("every key is accepted before its client gives up").isNotEqualTo(GAVE_UP);
@@ -134,19 +147,6 @@ class GatewayCrashIT {
             assertThat(events.get(PaymentIds.paymentId("default", run + k)))
                     .as("billing events of key %d", k)
                     .isEqualTo(1);
-        }
-        // Every restart found reservations its killed run left open, and settled each of them one
-        // way: published (its batch had committed) or released.
-        long settled = 0;
-        for (int r = 1; r < runs.size(); r++) {
-            long[] counts = settledCounts(runs.get(r).lines("open reservations of earlier runs:"));
-            assertThat(counts[0])
-                    .as("reservations open at kill %d, settled by the restart", r)
-                    .isPositive();
-            assertThat(counts[1] + counts[2])
-                    .as("published + released = settled, restart %d", r)
-                    .isEqualTo(counts[0]);
-            settled += counts[0];
         }
         System.out.printf(
                 "GATEWAY CRASH: %d keys, %d SIGKILLs, longest first try to 202: %d ms, 409s: %d, 503s or refused: %d,"
