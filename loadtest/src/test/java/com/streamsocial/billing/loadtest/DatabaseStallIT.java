@@ -143,7 +143,10 @@ class DatabaseStallIT {
         assertThat(during).contains("processor.instanceId=processor-1 lease SUSPECT");
         assertThat(readinessDuringStalls)
                 .as("gateway readiness during the stalls")
-                .anyMatch(r -> r.contains("\"state\":\"SUSPECT\""));
+                .anyMatch(r -> r.startsWith("gateway ") && r.contains("\"state\":\"SUSPECT\""));
+        assertThat(readinessDuringStalls)
+                .as("processor readiness during the stalls")
+                .anyMatch(r -> r.startsWith("processor ") && r.contains("\"state\":\"SUSPECT\""));
         assertThat(metric(gatewayPort, "gateway_requests_shed_total{reason=\"lease_suspect\",status=\"503\"}"))
                 .isPositive();
 
@@ -193,7 +196,8 @@ class DatabaseStallIT {
         signal("STOP", pids);
         try {
             while (System.currentTimeMillis() - start < stallMs) {
-                readiness.add(body(gatewayPort, "/health/ready"));
+                readiness.add("gateway " + body(gatewayPort, "/health/ready"));
+                readiness.add("processor " + body(processorPort, "/health/ready"));
                 Thread.sleep(500);
             }
         } finally {
