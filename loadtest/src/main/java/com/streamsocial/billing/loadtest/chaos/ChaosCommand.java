@@ -83,6 +83,9 @@ public final class ChaosCommand implements Callable<Integer> {
 
     /** {@code processor.loops} of every processor (the default), except a zombie's, which runs one. */
     static final int PROCESSOR_LOOPS = 3;
+    /** A settle wait this long prints, once, what holds read_committed readers back. */
+    static final long SETTLE_DESCRIBE_AFTER_MS = 15_000;
+
     /** How often readiness and recovery are polled. */
     private static final long POLL_MS = 100;
     /** Violations printed in full, at most; the rest are counted. */
@@ -1048,8 +1051,18 @@ public final class ChaosCommand implements Callable<Integer> {
         });
         long missing = -1;
         long changedAt = System.currentTimeMillis();
+        boolean described = false;
         while (true) {
             waitWatching(500);
+            if (!described && System.currentTimeMillis() - t0 >= SETTLE_DESCRIBE_AFTER_MS) {
+                // A slow settle is diagnosed while it lasts, not only when it times out.
+                described = true;
+                System.out.printf(
+                        "settle still waiting after %d ms; what holds read_committed readers back:%n",
+                        SETTLE_DESCRIBE_AFTER_MS);
+                OpenTransactions.describe(bootstrap, List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS))
+                        .forEach(System.out::println);
+            }
             Set<String> outcomes = reader.outcomeIds();
             long now = accepted.stream().filter(id -> !outcomes.contains(id)).count()
                     + reader.billingIds().stream()
