@@ -182,6 +182,15 @@ class ProviderBehaviourIT {
         assertThat(stack.reconcile(false, 0).total()).isZero();
     }
 
+    private static void assertOneChargeAndOneLedgerEntry(String key) {
+        assertThat(stack.pg.count("SELECT count(*) FROM payments p JOIN sandbox.charges c ON c.id = p.provider_ref"
+                        + " WHERE p.idempotency_key = '" + key + "' AND c.payment_id = p.payment_id"))
+                .isEqualTo(1);
+        assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id)"
+                        + " WHERE p.idempotency_key = '" + key + "'"))
+                .isEqualTo(1);
+    }
+
     /** {@code idempotency_key IN (...)}: the rows of one test's payments. */
     private static String keyIn(java.util.Collection<String> keys) {
         return "idempotency_key IN (" + keys.stream().map(k -> "'" + k + "'").collect(Collectors.joining(", ")) + ")";
@@ -299,12 +308,7 @@ class ProviderBehaviourIT {
                 .isEqualTo(1);
         String processingId = PaymentIds.paymentId("default", "processing-0");
         awaitOutcome(processingId);
-        assertThat(stack.pg.count("SELECT count(*) FROM payments p JOIN sandbox.charges c ON c.id = p.provider_ref"
-                        + " WHERE p.idempotency_key = 'processing-0' AND c.payment_id = p.payment_id"))
-                .isEqualTo(1);
-        assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries e JOIN payments p USING (payment_id)"
-                        + " WHERE p.idempotency_key = 'processing-0'"))
-                .isEqualTo(1);
+        assertOneChargeAndOneLedgerEntry("processing-0");
         // The other three are asked again and are still not decided: charging, no outcome, no ledger money.
         assertThat(stack.pg.awaitCount(
                         "SELECT count(*) FROM payments WHERE status = 'charging' AND attempts = 2 AND " + mine,

@@ -165,21 +165,8 @@ class StackRestartIT {
             Map<String, Answer> answers = Map.copyOf(load.answers());
             String bootstrap = "127.0.0.1:" + kafkaPort;
             settle(answers, bootstrap);
-            // Every billing record consumed and no transaction open: a late duplicate is on the topics
-            // now or cannot come, so each is read to its end instead of after a wait.
-            Map<String, List<ConsumerRecord<String, byte[]>>> topics = Quiescence.readAfterConsumed(
-                    bootstrap,
-                    PipelineAssertions.PROCESSOR_GROUP,
-                    Topics.BILLING,
-                    List.of(Topics.RESULTS, Topics.BILLING),
-                    PipelineAssertions.QUIESCENCE_BOUND);
             try (Pg pg = new Pg(vertx, pgUri())) {
-                ChaosChecks.Effects effects = new ChaosChecks.Effects(
-                        countIds(pg.strings("SELECT payment_id FROM payments")),
-                        countIds(pg.strings("SELECT payment_id FROM sandbox.charges WHERE payment_id IS NOT NULL")),
-                        countKeys(topics.get(Topics.RESULTS)),
-                        countKeys(topics.get(Topics.BILLING)));
-                ChaosChecks.Tally t = ChaosChecks.verify(answers, effects);
+                ChaosChecks.Tally t = ChaosChecks.verify(answers, effects(pg, bootstrap));
                 System.out.printf(
                         "accepted %d (complete %d), unknown %d (%d present, %d absent), refused %d%n",
                         t.accepted(),
@@ -192,24 +179,28 @@ class StackRestartIT {
                 assertThat(t.accepted()).isPositive();
                 assertThat(t.acceptedComplete()).isEqualTo(t.accepted());
             }
-            // GET finds every earlier payment, decided.
-            for (Map.Entry<String, Answer> a : new TreeMap<>(answers).entrySet()) {
-                if (a.getValue() != Answer.ACCEPTED) {
-                    continue;
-                }
-                HttpResponse<String> got = http.send(
-                        HttpRequest.newBuilder(URI.create(gateway() + "/v1/payments/" + a.getKey()))
-                                .header("Authorization", "Bearer " + TenantKeys.devKey())
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(got.statusCode()).as(a.getKey() + ": " + got.body()).isEqualTo(200);
-                assertThat(new JsonObject(got.body()).getString("status"))
-                        .as(a.getKey())
-                        .isEqualTo("succeeded");
-            }
+            assertEveryAcceptedPaymentIsFoundDecided(answers);
         } finally {
             load.close();
             vertx.close().await();
+        }
+    }
+
+    /** GET finds every earlier accepted payment, decided. */
+    private void assertEveryAcceptedPaymentIsFoundDecided(Map<String, Answer> answers) throws Exception {
+        for (Map.Entry<String, Answer> a : new TreeMap<>(answers).entrySet()) {
+            if (a.getValue() != Answer.ACCEPTED) {
+                continue;
+            }
+            HttpResponse<String> got = http.send(
+                    HttpRequest.newBuilder(URI.create(gateway() + "/v1/payments/" + a.getKey()))
+                            .header("Authorization", "Bearer " + TenantKeys.devKey())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(got.statusCode()).as(a.getKey() + ": " + got.body()).isEqualTo(200);
+            assertThat(new JsonObject(got.body()).getString("status"))
+                    .as(a.getKey())
+                    .isEqualTo("succeeded");
         }
     }
 
@@ -234,6 +225,25 @@ class StackRestartIT {
         } finally {
             v.close().await();
         }
+    }
+
+    /**
+     * Ledger rows, sandbox charges, outcomes and billing events by payment id. Every billing record
+     * consumed and no transaction open first: a late duplicate is on the topics then or cannot come,
+     * so each is read to its end instead of after a wait.
+     */
+    private ChaosChecks.Effects effects(Pg pg, String bootstrap) {
+        Map<String, List<ConsumerRecord<String, byte[]>>> topics = Quiescence.readAfterConsumed(
+                bootstrap,
+                PipelineAssertions.PROCESSOR_GROUP,
+                Topics.BILLING,
+                List.of(Topics.RESULTS, Topics.BILLING),
+                PipelineAssertions.QUIESCENCE_BOUND);
+        return new ChaosChecks.Effects(
+                countIds(pg.strings("SELECT payment_id FROM payments")),
+                countIds(pg.strings("SELECT payment_id FROM sandbox.charges WHERE payment_id IS NOT NULL")),
+                countKeys(topics.get(Topics.RESULTS)),
+                countKeys(topics.get(Topics.BILLING)));
     }
 
     /** Waits until every accepted payment and every billing event has its outcome. */

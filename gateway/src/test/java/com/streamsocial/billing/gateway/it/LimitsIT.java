@@ -88,7 +88,11 @@ class LimitsIT {
     }
 
     private static HttpRequest post(String apiKey, String idempotencyKey) {
-        return HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+        return postTo(base, apiKey, idempotencyKey);
+    }
+
+    private static HttpRequest postTo(String gatewayBase, String apiKey, String idempotencyKey) {
+        return HttpRequest.newBuilder(URI.create(gatewayBase + "/v1/payments"))
                 .header("Authorization", "Bearer " + apiKey)
                 .header("Idempotency-Key", idempotencyKey)
                 .header("Content-Type", "application/json")
@@ -242,17 +246,7 @@ class LimitsIT {
             // Ingest during the flood: every payment is accepted.
             for (int i = 0; i < 5; i++) {
                 HttpResponse<String> posted = http.send(
-                        HttpRequest.newBuilder(URI.create(readsBase + "/v1/payments"))
-                                .header("Authorization", "Bearer " + keyQuiet)
-                                .header("Idempotency-Key", "ingest-" + System.nanoTime())
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
-                                        .put("amount", 100)
-                                        .put("currency", "EUR")
-                                        .put("customer_id", "cus_l")
-                                        .put("payment_method", "pm_card_visa")
-                                        .encode()))
-                                .build(),
+                        postTo(readsBase, keyQuiet, "ingest-" + System.nanoTime()),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
             }
