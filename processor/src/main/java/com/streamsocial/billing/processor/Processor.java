@@ -36,10 +36,18 @@ public final class Processor {
     private final ProcessorMeters metrics;
     private final InstanceLease lease;
     private Future<Void> closed;
+    private final ProcessorVerticle verticle;
     /** Completes once closed, whoever closed it (a lost lease, a drain, the owner). */
     private final io.vertx.core.Promise<Void> whenClosed = io.vertx.core.Promise.promise();
 
-    private Processor(Vertx vertx, Pool pool, String deployment, ProcessorMeters metrics, InstanceLease lease) {
+    private Processor(
+            Vertx vertx,
+            Pool pool,
+            String deployment,
+            ProcessorMeters metrics,
+            InstanceLease lease,
+            ProcessorVerticle verticle) {
+        this.verticle = verticle;
         this.vertx = vertx;
         this.pool = pool;
         this.deployment = deployment;
@@ -74,6 +82,7 @@ public final class Processor {
         ProcessorMeters metrics = new ProcessorMeters(service);
         PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics);
         InstanceLease[] lease = new InstanceLease[1];
+        ProcessorVerticle[] verticle = new ProcessorVerticle[1];
         // The lease comes before the producer's initTransactions and the consumer's join with
         // group.instance.id: a refused start must fence nothing of a live instance.
         // Before the lease, the producers and the consumers: on under-replicated topics acks=all
@@ -94,13 +103,13 @@ public final class Processor {
                     return Migrations.apply(vertx, config.pgUri(), config.pgPassword());
                 })
                 .compose(n -> {
-                    ProcessorVerticle verticle = new ProcessorVerticle(config, pool, chosen, metrics);
-                    verticle.watchLease(lease[0]::state, lease[0]::reason);
-                    return vertx.deployVerticle(verticle);
+                    verticle[0] = new ProcessorVerticle(config, pool, chosen, metrics);
+                    verticle[0].watchLease(lease[0]::state, lease[0]::reason);
+                    return vertx.deployVerticle(verticle[0]);
                 })
                 .map(id -> {
                     log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
-                    Processor processor = new Processor(vertx, pool, id, metrics, lease[0]);
+                    Processor processor = new Processor(vertx, pool, id, metrics, lease[0], verticle[0]);
                     // A processor without its lease may be a zombie: it stops consuming.
                     lease[0].onLost(e -> processor.close());
                     return processor;
@@ -149,6 +158,11 @@ public final class Processor {
     /** Its meters, as {@code /metrics} serves them. */
     public ServiceMetrics metrics() {
         return metrics.service();
+    }
+
+    /** After {@link #close()}: true when every loop finished its batch within the drain bound. */
+    public boolean drained() {
+        return verticle.undrainedLoops() == 0;
     }
 
     /** Completes once this processor has closed, for whatever reason: what a supervisor watches. */

@@ -132,6 +132,11 @@ public final class ProcessorMain {
                                         .toCompletionStage()
                                         .toCompletableFuture()
                                         .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                                if (!processor.drained()) {
+                                    // Stopped at the bound with a batch in hand: its transaction aborts.
+                                    throw new java.util.concurrent.TimeoutException(
+                                            "a loop was still in its batch at the drain bound");
+                                }
                                 System.err.println("processor " + config.instanceId() + " drained and stopped");
                             } catch (Exception e) {
                                 System.err.println("processor did not drain within shutdown.drainTimeoutMs ("

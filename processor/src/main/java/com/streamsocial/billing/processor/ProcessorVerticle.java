@@ -60,6 +60,14 @@ public final class ProcessorVerticle extends VerticleBase {
     private final ProviderHealth providerHealth;
     private final ProcessorMeters metrics;
 
+    /** Set by {@link #stop()}: the loops still in a batch at the drain bound. */
+    private volatile long undrainedLoops;
+
+    /** The loops {@link #stop()} left in a batch at its bound: 0 after a complete drain. */
+    long undrainedLoops() {
+        return undrainedLoops;
+    }
+
     /** Set by {@link #stop()}: readiness false for good while the loops finish. */
     private volatile boolean draining;
 
@@ -457,26 +465,24 @@ public final class ProcessorVerticle extends VerticleBase {
             hangingWatchdog.close();
         }
         Duration bound = Duration.ofMillis(config.drainTimeoutMs() * 3 / 4);
-        List<Future<Object>> stopping = new ArrayList<>();
+        List<Future<Boolean>> stopping = new ArrayList<>();
         for (TransactionalLoop l : loops) {
-            stopping.add(vertx.executeBlocking(
-                    () -> {
-                        l.stop(bound, config.leaveGroupOnStop());
-                        return null;
-                    },
-                    false));
+            stopping.add(vertx.executeBlocking(() -> l.stop(bound, config.leaveGroupOnStop()), false));
         }
         for (NaiveLoop l : naiveLoops) {
-            stopping.add(vertx.executeBlocking(
-                    () -> {
-                        l.stop(bound);
-                        return null;
-                    },
-                    false));
+            stopping.add(vertx.executeBlocking(() -> l.stop(bound), false));
         }
+        // A loop still in its batch at the bound has not drained: the stop goes on (the process exits
+        // anyway, and the batch's open transaction is aborted by its coordinator, the next owner
+        // reading it again), and undrainedLoops() says so, for ProcessorMain's exit status.
         return Future.join(stopping)
-                .<Void>mapEmpty()
-                .recover(e -> Future.succeededFuture())
-                .compose(v -> server == null ? Future.succeededFuture() : server.close());
+                .map(all -> stopping.stream()
+                        .filter(f -> !Boolean.TRUE.equals(f.result()))
+                        .count())
+                .recover(e -> Future.succeededFuture((long) stopping.size()))
+                .compose(unfinished -> {
+                    undrainedLoops = unfinished;
+                    return server == null ? Future.succeededFuture() : server.close();
+                });
     }
 }

@@ -214,14 +214,17 @@ public final class NaiveLoop implements Runnable {
         }
     }
 
-    public void stop(Duration timeout) throws InterruptedException {
+    /** Stops after the batch in hand, waiting at most {@code timeout}; false when it was still in it. */
+    public boolean stop(Duration timeout) throws InterruptedException {
         running = false;
         if (consumer != null) {
             consumer.wakeup();
         }
         if (!finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             log.warn("naive loop did not stop within {}", timeout);
+            return false;
         }
+        return true;
     }
 
     private void transitionTo(State next) {

@@ -457,8 +457,8 @@ public final class TransactionalLoop implements Runnable {
     }
 
     /** Stops as {@link #stop(Duration, boolean)} does, keeping the static membership. */
-    public void stop(Duration timeout) throws InterruptedException {
-        stop(timeout, false);
+    public boolean stop(Duration timeout) throws InterruptedException {
+        return stop(timeout, false);
     }
 
     /**
@@ -466,9 +466,9 @@ public final class TransactionalLoop implements Runnable {
      * aborted, never half-committed; then the producer and the consumer close. With {@code leaveGroup}
      * the consumer leaves the group (its partitions move to the other members at once); without, a
      * static member keeps them until {@code session.timeout.ms}, for a restart to take back without a
-     * rebalance. Waits at most {@code timeout}.
+     * rebalance. Waits at most {@code timeout}; false when the loop was still in its batch then.
      */
-    public void stop(Duration timeout, boolean leaveGroup) throws InterruptedException {
+    public boolean stop(Duration timeout, boolean leaveGroup) throws InterruptedException {
         this.leaveGroup = leaveGroup;
         running = false;
         if (consumer != null) {
@@ -476,7 +476,9 @@ public final class TransactionalLoop implements Runnable {
         }
         if (!finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             log.warn("processor loop did not stop within {}", timeout);
+            return false;
         }
+        return true;
     }
 
     private void closeClients() {
