@@ -74,6 +74,9 @@ import picocli.CommandLine.Option;
                     + " violation, 2 usage error."
         })
 public final class ChaosCommand implements Callable<Integer> {
+    /** The processor's exit status when its instance lease is lost (ProcessorMain.EXIT_LEASE_LOST). */
+    static final int EXIT_LEASE_LOST = 4;
+
     /** The processors' consumer group, as they are configured here. */
     static final String GROUP_ID = "billing-processor";
 
@@ -876,6 +879,17 @@ public final class ChaosCommand implements Callable<Integer> {
                 .limit(6)
                 .forEach(
                         l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
+        if (!s.isAlive() && s.exitCode() == EXIT_LEASE_LOST) {
+            // Paused past the lease's 20 s bound, the zombie cannot know that its lock survived, so it
+            // stops on its lease (exit 4) as designed: part of this fault, not a crash. Any other exit
+            // is left to supervise(), which counts it as unplanned.
+            exits.add(new ChaosChecks.Exit(
+                    s.name, elapsedS(), ChaosChecks.ExitCause.SCHEDULE, "zombie " + (z + 1) + ": lease lost"));
+            note(String.format(
+                    "zombie %d: %s stopped on its lease after the pause (status %d), as designed; restarting it",
+                    z + 1, instance, EXIT_LEASE_LOST));
+            s.start();
+        }
     }
 
     /**
