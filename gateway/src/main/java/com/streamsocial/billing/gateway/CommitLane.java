@@ -1,6 +1,6 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.events.MetricsEvent;
+import com.streamsocial.billing.events.MetricsBatch;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.batch.GroupCommitBatcher;
@@ -334,18 +334,16 @@ public final class CommitLane {
             throw new IllegalStateException("batch failed on purpose before Kafka");
         }
         long acceptedAtMs = System.currentTimeMillis();
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(items.size() * 2);
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(items.size() + 1);
+        // One analytics record for the batch, in the same transaction as its billing events.
+        MetricsBatch.Builder accepted = new MetricsBatch.Builder(acceptedAtMs);
         for (Item i : items) {
             PaymentEvent event = i.request().toEvent(acceptedAtMs);
             records.add(new ProducerRecord<>(Topics.BILLING, event.paymentId(), event.toBytes()));
-            MetricsEvent m = new MetricsEvent(
-                    MetricsEvent.ACCEPTED,
-                    event.paymentId(),
-                    event.tenant(),
-                    event.amount(),
-                    event.currency(),
-                    acceptedAtMs);
-            records.add(new ProducerRecord<>(Topics.METRICS, event.paymentId(), m.toBytes()));
+            accepted.add(MetricsBatch.ACCEPTED, event.paymentId(), event.tenant(), event.amount(), event.currency());
+        }
+        for (MetricsBatch m : accepted.build()) {
+            records.add(new ProducerRecord<>(Topics.METRICS, m.key(), m.toBytes()));
         }
         List<PaymentRequest> requests = items.stream().map(Item::request).toList();
         List<String> ids = requests.stream().map(PaymentRequest::paymentId).toList();

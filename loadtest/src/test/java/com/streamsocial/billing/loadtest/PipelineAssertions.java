@@ -2,15 +2,13 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.events.MetricsEvent;
+import com.streamsocial.billing.events.MetricsBatch;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.stack.Quiescence;
 import com.streamsocial.billing.stack.TopicReader;
-import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -88,20 +86,31 @@ final class PipelineAssertions {
 
     /**
      * For each payment, exactly two metrics events under read_committed: one {@code payment.accepted}
-     * and one {@code payment.succeeded}; and none for any other payment.
+     * and one {@code payment.succeeded}; and none for any other payment. The events come in one record
+     * a batch ({@link MetricsBatch}): each record is keyed by its first payment id, and its totals
+     * count exactly the ids it lists.
      */
     static void assertOneAcceptedAndOneDecidedMetricsEventEach(
             List<ConsumerRecord<String, byte[]>> metrics, Set<String> ids) {
         Map<String, List<String>> typesById = new TreeMap<>();
         for (ConsumerRecord<String, byte[]> r : metrics) {
-            JsonObject m = new JsonObject(new String(r.value(), StandardCharsets.UTF_8));
-            assertThat(m.getString("payment_id")).as("metrics event key").isEqualTo(r.key());
-            typesById.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(m.getString("type"));
+            MetricsBatch m = MetricsBatch.parse(r.value());
+            assertThat(m.key()).as("metrics record key").isEqualTo(r.key());
+            m.paymentIds().forEach((type, list) -> {
+                assertThat(m.totals().stream()
+                                .filter(t -> t.type().equals(type))
+                                .mapToLong(MetricsBatch.Total::count)
+                                .sum())
+                        .as("the totals of %s in a metrics record", type)
+                        .isEqualTo(list.size());
+                list.forEach(id ->
+                        typesById.computeIfAbsent(id, k -> new ArrayList<>()).add(type));
+            });
         }
         assertThat(typesById.keySet()).as("payments with metrics events").isEqualTo(new TreeSet<>(ids));
         typesById.forEach((id, types) -> assertThat(types)
                 .as("metrics events of %s", id)
-                .containsExactlyInAnyOrder(MetricsEvent.ACCEPTED, MetricsEvent.SUCCEEDED));
+                .containsExactlyInAnyOrder(MetricsBatch.ACCEPTED, MetricsBatch.SUCCEEDED));
     }
 
     /** Waits until {@code topic} holds at least {@code n} committed records; returns how many it holds. */

@@ -144,7 +144,15 @@ public final class EmbeddedPg implements AutoCloseable {
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on")
                 .setServerConfig("max_connections", "200")
-                .setServerConfig("listen_addresses", "127.0.0.1");
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                // Throughput (issue 17, docs/BENCHMARKS.md): PostgreSQL's defaults (128 MB of buffers,
+                // a checkpoint every 1 GB of WAL) are sized for a small machine. The payment ids are
+                // random, so their index inserts touch every leaf page, and after each checkpoint each
+                // page's first change writes a full page image to the WAL. Fewer checkpoints and
+                // buffers that hold the hot tables cut that work; durability is unchanged.
+                .setServerConfig("shared_buffers", System.getProperty("pg.sharedBuffers", "512MB"))
+                .setServerConfig("max_wal_size", System.getProperty("pg.maxWalSize", "8GB"))
+                .setServerConfig("checkpoint_timeout", System.getProperty("pg.checkpointTimeout", "15min"));
         // For profiling only (e.g. -Dpg.sharedPreloadLibraries=pg_stat_statements): the binaries ship
         // contrib modules, which must be loaded at server start.
         String preload = System.getProperty("pg.sharedPreloadLibraries", "");

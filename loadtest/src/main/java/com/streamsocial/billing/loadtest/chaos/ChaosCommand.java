@@ -1,5 +1,6 @@
 package com.streamsocial.billing.loadtest.chaos;
 
+import com.streamsocial.billing.events.MetricsBatch;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.TopicSafety;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Answer;
@@ -20,7 +21,6 @@ import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -1171,8 +1171,8 @@ public final class ChaosCommand implements Callable<Integer> {
                 } else if (topic.equals(Topics.BILLING)) {
                     billing.merge(r.key(), 1, Integer::sum);
                     billingIds.add(r.key());
-                } else if ("payment.accepted".equals(metricsType(r.value()))) {
-                    acceptedMetrics.add(r.key());
+                } else {
+                    acceptedMetrics.addAll(acceptedIds(r.value()));
                 }
             }
             for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, topic, false)) {
@@ -1353,12 +1353,13 @@ public final class ChaosCommand implements Callable<Integer> {
 
     private final Map<String, String> summary = new LinkedHashMap<>();
 
-    private static String metricsType(byte[] value) {
+    /** The payments a metrics record (one a batch) says were accepted; none for a record it cannot read. */
+    private static List<String> acceptedIds(byte[] value) {
         try {
-            return new JsonObject(io.vertx.core.buffer.Buffer.buffer(value)).getString("type");
+            return MetricsBatch.parse(value).ids(MetricsBatch.ACCEPTED);
         } catch (RuntimeException e) {
-            // Not JSON, or type not a string: not an accepted-metrics event.
-            return null;
+            // Not a metrics batch: it accepts nothing, and both-or-neither reports the billing events.
+            return List.of();
         }
     }
 

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.processor.batch;
 
 import com.streamsocial.billing.events.DeadLetterHeaders;
-import com.streamsocial.billing.events.MetricsEvent;
+import com.streamsocial.billing.events.MetricsBatch;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
@@ -137,7 +137,10 @@ public final class BatchOrchestrator {
 
     private List<ProducerRecord<String, byte[]>> emit(Decided d) {
         List<ProducerRecord<String, byte[]>> out =
-                new ArrayList<>(d.outcomes().size() * 2 + d.plan().deadLetters().size());
+                new ArrayList<>(d.outcomes().size() + 1 + d.plan().deadLetters().size());
+        // One analytics record for the batch's decisions (a few for a very large batch), in the same
+        // transaction as its outcomes.
+        MetricsBatch.Builder decided = new MetricsBatch.Builder(System.currentTimeMillis());
         for (StoredPayment p : d.outcomes()) {
             OutcomeEvent o = new OutcomeEvent(
                     p.paymentId(),
@@ -150,12 +153,11 @@ public final class BatchOrchestrator {
                     p.providerRef(),
                     p.decidedAtMs());
             out.add(new ProducerRecord<>(Topics.RESULTS, p.paymentId(), o.toBytes()));
-            String type = p.status() == PaymentStatus.SUCCEEDED ? MetricsEvent.SUCCEEDED : MetricsEvent.FAILED;
-            out.add(new ProducerRecord<>(
-                    Topics.METRICS,
-                    p.paymentId(),
-                    new MetricsEvent(type, p.paymentId(), p.tenant(), p.amount(), p.currency(), p.decidedAtMs())
-                            .toBytes()));
+            String type = p.status() == PaymentStatus.SUCCEEDED ? MetricsBatch.SUCCEEDED : MetricsBatch.FAILED;
+            decided.add(type, p.paymentId(), p.tenant(), p.amount(), p.currency());
+        }
+        for (MetricsBatch m : decided.build()) {
+            out.add(new ProducerRecord<>(Topics.METRICS, m.key(), m.toBytes()));
         }
         for (StoredPayment p : d.plan().toReEmit()) {
             log.atDebug()

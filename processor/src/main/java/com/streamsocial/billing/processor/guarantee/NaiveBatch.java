@@ -1,6 +1,6 @@
 package com.streamsocial.billing.processor.guarantee;
 
-import com.streamsocial.billing.events.MetricsEvent;
+import com.streamsocial.billing.events.MetricsBatch;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
@@ -127,7 +127,8 @@ public final class NaiveBatch {
     private List<ProducerRecord<String, byte[]>> emit(
             List<PaymentProvider.ChargeResult> decided, Map<String, InputRecord> byId) {
         long now = System.currentTimeMillis();
-        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(decided.size() * 2);
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(decided.size() + 1);
+        MetricsBatch.Builder analytics = new MetricsBatch.Builder(now);
         for (PaymentProvider.ChargeResult r : decided) {
             var e = byId.get(r.paymentId()).event();
             PaymentStatus status = status(r);
@@ -142,11 +143,11 @@ public final class NaiveBatch {
                     r.providerRef(),
                     now);
             out.add(new ProducerRecord<>(Topics.RESULTS, e.paymentId(), o.toBytes()));
-            String type = status == PaymentStatus.SUCCEEDED ? MetricsEvent.SUCCEEDED : MetricsEvent.FAILED;
-            out.add(new ProducerRecord<>(
-                    Topics.METRICS,
-                    e.paymentId(),
-                    new MetricsEvent(type, e.paymentId(), e.tenant(), e.amount(), e.currency(), now).toBytes()));
+            String type = status == PaymentStatus.SUCCEEDED ? MetricsBatch.SUCCEEDED : MetricsBatch.FAILED;
+            analytics.add(type, e.paymentId(), e.tenant(), e.amount(), e.currency());
+        }
+        for (MetricsBatch m : analytics.build()) {
+            out.add(new ProducerRecord<>(Topics.METRICS, m.key(), m.toBytes()));
         }
         metrics.outcomesEmitted.increment(decided.size());
         return out;
