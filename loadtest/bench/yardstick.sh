@@ -12,6 +12,7 @@
 #   latency  one processor draining with the sandbox answering in 100-300 ms, default settings
 #   first    a fresh stack's first `run --rate 500 --duration 30s`, as the README's quick start does
 #   harness  the load generator's own CPU per request at 10,000/s against bare Vert.x, on one core
+#   pgfloor  PostgreSQL's own cost per row written, with pgbench, rows shaped like the pipeline's
 # Each load section warms up for $WARMUP_S seconds, then measures $RUNS windows of $MEASURE_S seconds;
 # summary.md gets the medians, each rate as a ratio to bare Vert.x, and CPU per payment split by
 # thread group of the stack's JVM, PostgreSQL and the load generator. Never run two benchmarks at once.
@@ -20,7 +21,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JAR=$(readlink -f "${1:-$ROOT/loadtest/target/loadtest.jar}")
 OUT=${2:-$ROOT/docs/bench/$(date -u +%F)-yardstick}
 shift $(($# > 2 ? 2 : $#))
-SECTIONS=${*:-refs ingest aa sb latency first harness}
+SECTIONS=${*:-refs ingest aa sb latency first harness pgfloor}
 RUNS=${RUNS:-3}
 WARMUP_S=${WARMUP_S:-60}
 MEASURE_S=${MEASURE_S:-20}
@@ -155,12 +156,22 @@ section_refs() {
     stack_start kafka "--processors 0"
     java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \
         --topic bench.perf --partitions 3 --replication-factor 1 >/dev/null 2>&1
+    # CPU per record too: the broker's threads in the stack JVM, and the producer's whole process
+    # (its JVM start and JIT included, so an upper bound; 1,000,000 records amortise most of it).
+    local records=1000000
     for i in $(seq "$RUNS"); do
-        java -cp "$KCP" org.apache.kafka.tools.ProducerPerformance --topic bench.perf --num-records 300000 \
+        snapshot "$OUT/kafka-$i.cpu0"
+        /usr/bin/time -f "%U %S" -o "$OUT/kafka-$i.time" \
+            java -cp "$KCP" org.apache.kafka.tools.ProducerPerformance --topic bench.perf --num-records $records \
             --record-size 400 --throughput -1 --transactional-id "bench-tx-$i-$RANDOM" --transaction-duration-ms 20 \
             --producer-props bootstrap.servers=127.0.0.1:9092 acks=all enable.idempotence=true 2>/dev/null \
             | tail -1 | tee -a "$OUT/kafka-tx.txt" \
             | awk -v l="kafka-$i" '{print l, "records_per_s", $4}' | tee -a "$OUT/windows.txt"
+        snapshot "$OUT/kafka-$i.cpu1"
+        awk -v n=$records -v hz="$HZ" -v l="kafka-$i" -v p="$(awk '{print $1 + $2}' "$OUT/kafka-$i.time" | tail -1)" '
+            FNR == NR { b[$1] = $2; next } $1 == "kafka_broker" { d = $2 - b[$1] }
+            END { printf "%s cpu_us_per_record_broker %.1f\n%s cpu_us_per_record_producer %.1f\n", l, 1e6 * d / hz / n, l, 1e6 * p / n }' \
+            "$OUT/kafka-$i.cpu0" "$OUT/kafka-$i.cpu1" | tee -a "$OUT/windows.txt"
     done
     medians_of kafka
     stack_stop
@@ -231,6 +242,44 @@ section_harness() {
     medians_of harness
 }
 
+# PostgreSQL's own floor on this machine: pgbench writing rows shaped like ours (a 64-character random
+# text primary key, about 200 bytes of payload) 64 to a statement and a commit, as the pipeline's
+# batches do, with fsync and synchronous_commit on; then updating them by key. CPU of every
+# PostgreSQL process (pgbench itself excluded) per row written. The pipeline writes 5 rows a payment
+# (the gateway's reservation and its accepted mark; the processor's claim, its decision and the
+# ledger entry): 5 times this is what PostgreSQL alone costs a payment on this design.
+pg_ticks_with_exited() { # PostgreSQL's CPU, with the backends that have exited (pgbench's, reaped by the postmaster)
+    local pm t
+    pm=$(pg_pids | head -1)
+    t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+    echo $((t + $(ticks $(pgrep -P "$pm"))))
+}
+section_pgfloor() {
+    stack_start pgfloor "--processors 0"
+    local psql="psql -q -h 127.0.0.1 -p 5433 -U postgres"
+    $psql -c "DROP TABLE IF EXISTS floor_rows; DROP SEQUENCE IF EXISTS floor_seq; CREATE SEQUENCE floor_seq;
+        CREATE TABLE floor_rows (id text PRIMARY KEY, state text, payload text) WITH (fillfactor = 70)" >/dev/null
+    # Ids are 64 hex characters derived from a sequence, so the update can find a batch's rows by key.
+    printf '%s\n' "INSERT INTO floor_rows SELECT md5(n::text) || md5((n + 1)::text), 'new', repeat('x', 200) FROM (SELECT nextval('floor_seq') AS n FROM generate_series(1, 64)) s;" >"$OUT/pgfloor-insert.sql"
+    printf '%s\n' '\set s random(1, :maxid - 64)' "UPDATE floor_rows SET state = 'done' WHERE id = ANY(ARRAY(SELECT md5(g::text) || md5((g + 1)::text) FROM generate_series(:s, :s + 63) g));" >"$OUT/pgfloor-update.sql"
+    local i kind t0 t1 tx maxid
+    for i in $(seq "$RUNS"); do
+        for kind in insert update; do
+            maxid=$($psql -At -c "SELECT last_value FROM floor_seq")
+            t0=$(pg_ticks_with_exited)
+            tx=$(pgbench -n -h 127.0.0.1 -p 5433 -U postgres -c 4 -j 1 -T "$MEASURE_S" -D maxid="$maxid" \
+                -f "$OUT/pgfloor-$kind.sql" postgres 2>&1 | tee "$OUT/pgfloor-$kind-$i.txt" \
+                | awk '/number of transactions actually processed/ {print $NF}' | cut -d/ -f1)
+            t1=$(pg_ticks_with_exited)
+            awk -v l="pgfloor-$i" -v k="$kind" -v hz="$HZ" -v d=$((t1 - t0)) -v tx="$tx" -v s="$MEASURE_S" 'BEGIN {
+                printf "%s rows_%s_per_s %.0f\n%s cpu_us_per_row_%s %.1f\n", l, k, tx * 64 / s, l, k, 1e6 * d / hz / (tx * 64) }' \
+                | tee -a "$OUT/windows.txt"
+        done
+    done
+    medians_of pgfloor
+    stack_stop
+}
+
 summary() {
     local bare
     bare=$(awk '$1 == "bare" && $2 == "accepted_per_s" {print $3}' "$OUT/medians.txt" | tail -1)
@@ -243,7 +292,7 @@ summary() {
         echo "| section | measure | median | ÷ bare Vert.x |"
         echo "|---|---|---:|---:|"
         awk -v bare="$bare" '{
-            r = ($2 ~ /_per_s$/ && bare > 0 && $1 != "kafka" && $1 != "harness") ? sprintf("%.3f×", $3 / bare) : ""
+            r = ($2 ~ /_per_s$/ && bare > 0 && $1 != "kafka" && $1 != "harness" && $1 != "pgfloor") ? sprintf("%.3f×", $3 / bare) : ""
             printf "| %s | %s | %s | %s |\n", $1, $2, $3, r }' "$OUT/medians.txt"
     } >"$OUT/summary.md"
     cat "$OUT/summary.md"
