@@ -199,12 +199,16 @@ section_latency() {
 section_first() {
     local i
     for i in $(seq "$RUNS"); do
-        stack_start "first-$i" ""
+        # The stack's GC pauses are logged: a pause in the run is a candidate for its p99.
+        stack_start "first-$i" "" "-Xlog:gc:file=$OUT/first-$i-gc.log:uptime"
         java -jar "$JAR" run --rate 500 --duration 30s --report "$OUT/first-$i" >"$OUT/first-$i.txt" 2>&1
         awk -v l="first-$i" '
             /^answered\/s:/ {print l, "answered_per_s", $2}
             /^latency ms p50/ {print l, "p50_ms", $12; print l, "p99_ms", $16}
             /^unexpected answers:/ {print l, "unexpected", $3}' "$OUT/first-$i.txt" | tee -a "$OUT/windows.txt"
+        awk -v l="first-$i" '/Pause/ && $NF ~ /ms$/ { ms = $NF; sub(/ms$/, "", ms); if (ms + 0 > max) max = ms + 0; n++ }
+            END { printf "%s gc_pauses %d\n%s gc_pause_max_ms %.1f\n", l, n, l, max }' "$OUT/first-$i-gc.log" \
+            | tee -a "$OUT/windows.txt"
         stack_stop
     done
     medians_of first
