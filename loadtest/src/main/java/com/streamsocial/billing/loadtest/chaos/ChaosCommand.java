@@ -1061,6 +1061,13 @@ public final class ChaosCommand implements Callable<Integer> {
      */
     private void joinAndLeave(Path work, String pgUri, int sandboxPort, String bootstrap, ConcurrentReader reader)
             throws Exception {
+        join(work, pgUri, sandboxPort, bootstrap);
+        waitWatching(FaultSchedule.parseInterval(interval)[0]);
+        leave(bootstrap, reader);
+    }
+
+    /** One more processor joins the group under load; recovered at its first committed batch. */
+    private void join(Path work, String pgUri, int sandboxPort, String bootstrap) throws Exception {
         List<ServiceProcess> ps = services.get(Target.PROCESSOR);
         int joining = ps.size() + 1;
         String joiner = "processor-" + joining;
@@ -1087,46 +1094,23 @@ public final class ChaosCommand implements Callable<Integer> {
                     "join: +%.1fs %s joined the group; its first batch committed after %d ms",
                     (t0 - runStartNanos) / 1e9, joiner, (committedNanos - t0) / 1_000_000));
         }
-        waitWatching(FaultSchedule.parseInterval(interval)[0]);
+    }
+
+    /**
+     * Processor-1 leaves the group (SIGTERM: it drains and exits, and is not restarted); recovered once
+     * the others hold every partition and an outcome is committed after that.
+     */
+    private void leave(String bootstrap, ConcurrentReader reader) throws Exception {
         // Out of the supervised lists first: a service that exits is otherwise started again.
-        ServiceProcess leaving = ps.remove(0);
+        ServiceProcess leaving = services.get(Target.PROCESSOR).remove(0);
         processorPorts.remove(0);
         long t1 = System.nanoTime();
         boolean exited = leaving.terminate(recoveryTimeoutMs);
         long exitedNanos = System.nanoTime();
-        boolean moved = false;
-        deadline = System.currentTimeMillis() + recoveryTimeoutMs;
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            while (!moved && System.currentTimeMillis() < deadline) {
-                supervise();
-                Thread.sleep(500);
-                try {
-                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
-                            .describedGroups()
-                            .get(GROUP_ID)
-                            .get(5, TimeUnit.SECONDS);
-                    int held = 0;
-                    boolean leaverThere = false;
-                    for (var m : group.members()) {
-                        leaverThere |= m.groupInstanceId().orElse("").startsWith(leaving.name);
-                        held += m.assignment().topicPartitions().size();
-                    }
-                    moved = !leaverThere && held >= partitions();
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    // Try again.
-                }
-            }
-        }
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        boolean moved = awaitPartitionsLeft(bootstrap, leaving.name, deadline);
         long movedNanos = System.nanoTime();
-        long outcomeNanos = -1;
-        while (moved && System.currentTimeMillis() < deadline && outcomeNanos < 0) {
-            if (reader.lastOutcomeNanos() > movedNanos) {
-                outcomeNanos = reader.lastOutcomeNanos();
-            }
-            supervise();
-            Thread.sleep(POLL_MS);
-        }
+        long outcomeNanos = moved ? awaitOutcomeAfter(reader, movedNanos, deadline) : -1;
         if (!exited || outcomeNanos < 0) {
             violations.add(new Violation(
                     "leave",
@@ -1146,6 +1130,50 @@ public final class ChaosCommand implements Callable<Integer> {
                     (movedNanos - t1) / 1_000_000,
                     (outcomeNanos - t1) / 1_000_000));
         }
+    }
+
+    /**
+     * Whether, by {@code deadline} (epoch ms), the group has no member {@code leaver} any more and its
+     * other members hold every partition; supervises meanwhile.
+     */
+    private boolean awaitPartitionsLeft(String bootstrap, String leaver, long deadline) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.currentTimeMillis() < deadline) {
+                supervise();
+                Thread.sleep(500);
+                try {
+                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
+                            .describedGroups()
+                            .get(GROUP_ID)
+                            .get(5, TimeUnit.SECONDS);
+                    int held = 0;
+                    boolean leaverThere = false;
+                    for (var m : group.members()) {
+                        leaverThere |= m.groupInstanceId().orElse("").startsWith(leaver);
+                        held += m.assignment().topicPartitions().size();
+                    }
+                    if (!leaverThere && held >= partitions()) {
+                        return true;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+            }
+        }
+        return false;
+    }
+
+    /** When the first outcome after {@code afterNanos} was committed, or -1 if none by {@code deadline} (epoch ms). */
+    private long awaitOutcomeAfter(ConcurrentReader reader, long afterNanos, long deadline) throws Exception {
+        while (System.currentTimeMillis() < deadline) {
+            if (reader.lastOutcomeNanos() > afterNanos) {
+                return reader.lastOutcomeNanos();
+            }
+            supervise();
+            Thread.sleep(POLL_MS);
+        }
+        return -1;
     }
 
     /** Waits until the transaction of {@code transactionalId} is no longer ongoing; returns its state. */
