@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.loadtest.chaos.BrokerCluster;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
@@ -25,6 +26,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * The whole pipeline in one JVM on embedded defaults: a real Kafka broker (KRaft) on 127.0.0.1:9092,
@@ -145,34 +148,39 @@ public final class BillingStack implements AutoCloseable {
 
     /** A gateway in a Vert.x of its own, with fresh meters, as a new process would have. */
     private static StackSupervisor.Running gateway(GatewayConfig config) throws Exception {
-        ServiceMetrics meters = new ServiceMetrics();
-        Vertx vertx = ServiceMetrics.vertx(
+        return inOwnVertx(
                 new VertxOptions()
                         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())),
-                meters);
-        try {
-            Gateway g = await(Gateway.deploy(vertx, config, BatchFaults.NONE, meters), 60);
-            return new StackSupervisor.Running(
-                    g.whenClosed(), () -> "lease: " + g.lease().reason(), () -> {
-                        await(g.close(), 30);
-                        await(vertx.close(), 10);
-                        return null;
-                    });
-        } catch (Exception e) {
-            vertx.close();
-            throw e;
-        }
+                (vertx, meters) -> Gateway.deploy(vertx, config, BatchFaults.NONE, meters)
+                        .map(g -> new Deployed(g.whenClosed(), g.lease(), g::close)));
     }
 
     /** A processor in a Vert.x of its own, with fresh meters, as a new process would have. */
     private static StackSupervisor.Running processor(ProcessorConfig config) throws Exception {
+        return inOwnVertx(
+                new VertxOptions(),
+                (vertx, meters) -> Processor.deploy(vertx, config, null, meters)
+                        .map(p -> new Deployed(p.whenClosed(), p.lease(), p::close)));
+    }
+
+    /** What the supervisor needs of a deployed gateway or processor. */
+    private record Deployed(
+            io.vertx.core.Future<Void> whenClosed, InstanceLease lease, Supplier<io.vertx.core.Future<Void>> close) {}
+
+    /**
+     * Deploys a service in a Vert.x of its own (closed if the deployment fails), with fresh meters;
+     * stopping it closes the service (30 s at most), then its Vert.x (10 s).
+     */
+    private static StackSupervisor.Running inOwnVertx(
+            VertxOptions options, BiFunction<Vertx, ServiceMetrics, io.vertx.core.Future<Deployed>> deploy)
+            throws Exception {
         ServiceMetrics meters = new ServiceMetrics();
-        Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), meters);
+        Vertx vertx = ServiceMetrics.vertx(options, meters);
         try {
-            Processor p = await(Processor.deploy(vertx, config, null, meters), 60);
+            Deployed d = await(deploy.apply(vertx, meters), 60);
             return new StackSupervisor.Running(
-                    p.whenClosed(), () -> "lease: " + p.lease().reason(), () -> {
-                        await(p.close(), 30);
+                    d.whenClosed(), () -> "lease: " + d.lease().reason(), () -> {
+                        await(d.close().get(), 30);
                         await(vertx.close(), 10);
                         return null;
                     });

@@ -6,27 +6,29 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code loadtest.jar chaos} as a user runs it, at the production defaults (no --tuned): six SIGKILLs
- * across the gateway, the processor and the broker (each its own JVM) under load from retrying
- * clients, then the checks. Exit 0 and no violation (which includes: at least 95 % of the load offered
- * outside kill windows accepted, nothing outstanding, no unplanned exit, the concurrent checks had
- * material); every fault printed with its recovery. The run's length is set by {@code -Dchaos.kills}
- * (default 6).
+ * {@code loadtest.jar chaos} as a user runs it, at the production defaults (no --tuned): seven faults
+ * under load from retrying clients, SIGKILLs of the gateway, the processor and the broker (each its own
+ * JVM), and PostgreSQL's: the SIGKILL of the gateway's lease backend (PostgreSQL restarts, every
+ * service stops on its lease and is restarted) and a 6.5 s stall of every PostgreSQL process (the
+ * services ride it out: an exit is a violation); then the checks. Exit 0 and no violation (which
+ * includes: at least 95 % of the load offered outside fault windows accepted, nothing outstanding, no
+ * unplanned exit, the concurrent checks had material); every fault printed with its recovery. The
+ * run's length is set by {@code -Dchaos.kills} (default 7: seed 5 draws both kinds of postgres fault).
  */
 class ChaosCommandIT {
     @Test
-    void sixKillsAcrossGatewayProcessorAndBrokerLeaveNoViolation() throws Exception {
-        int kills = Integer.getInteger("chaos.kills", 6);
+    void sevenFaultsAcrossGatewayProcessorBrokerAndPostgresLeaveNoViolation() throws Exception {
+        int kills = Integer.getInteger("chaos.kills", 7);
         JarProcess p = JarProcess.start(
                 "loadtest",
                 Map.of(),
                 "chaos",
                 "--seed",
-                "8",
+                "5",
                 "--kills",
                 Integer.toString(kills),
                 "--targets",
-                "gateway,processor,broker",
+                "gateway,processor,broker,postgres",
                 "--interval-ms",
                 "2000,5000",
                 "--rate",
@@ -38,11 +40,20 @@ class ChaosCommandIT {
         // No --tuned: the processors run the production defaults, which are what this proves.
         assertThat(out).contains("processor(s) (exactly-once, production defaults)");
         assertThat(out).contains("violations: 0");
-        assertThat(out.lines().filter(l -> l.matches("fault \\d+: .*SIGKILL .* recovered after \\d+ ms.*")))
-                .as("every kill printed with its recovery")
+        assertThat(out.lines().filter(l -> l.matches("fault \\d+: .*(SIGKILL|SIGSTOP) .* recovered after \\d+ ms.*")))
+                .as("every fault printed with its recovery")
                 .hasSize(kills);
         for (String target : new String[] {"gateway-1", "processor-1", "broker-1"}) {
             assertThat(out).contains("SIGKILL " + target);
+        }
+        if (kills == 7) {
+            // Seed 5's postgres faults: a backend killed (every lease session ends with PostgreSQL's
+            // restart; the services stop on their lease, which is that fault's, and are restarted),
+            // then a stall the services ride out.
+            assertThat(out).containsPattern("fault 4: \\+[\\d.]+s SIGKILL postgres backend \\d+ \\(lease session of");
+            assertThat(out).containsPattern("stopped on its lease \\(status 4\\) after fault 4");
+            assertThat(out)
+                    .containsPattern("fault 7: \\+[\\d.]+s SIGSTOP postgres \\(\\d+ processes\\) for 6499 ms; SIGCONT");
         }
         assertThat(out)
                 .containsPattern("accepted \\(2xx\\): [1-9]\\d*, complete \\(recorded, charged, one outcome\\): [1-9]");

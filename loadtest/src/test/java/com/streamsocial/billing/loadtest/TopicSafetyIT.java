@@ -29,30 +29,17 @@ class TopicSafetyIT {
         p.put("http.port", String.valueOf(FreePorts.pick()));
         p.put("gateway.instanceId", "topic-safety-gw");
         p.put("gateway.producers", "1");
-        JarProcess gateway = JarProcess.start("gateway", p);
-        assertThat(gateway.awaitExit(120_000)).as(gateway.output()).isEqualTo(1);
-        assertThat(gateway.stderr())
-                .contains("refuses to start on under-replicated topics")
-                .contains("payments.billing: replication factor is 1, at least 3 required")
-                .contains("payments.billing: min.insync.replicas is 1, at least 2 required")
-                .contains("payments.metrics: replication factor is 1, at least 3 required")
-                .contains("topics.allowUnderReplicated=true");
-        assertThat(gateway.stdout()).doesNotContain("gateway topic-safety-gw listening");
-
-        JarProcess allowed = JarProcess.start("gateway", LocalInfra.singleBroker(p));
-        try {
-            assertThat(allowed.awaitLine("gateway topic-safety-gw listening", 120_000))
-                    .as(allowed.output())
-                    .isTrue();
-            assertThat(allowed.output().lines())
-                    .as(allowed.output())
-                    .anySatisfy(line -> assertThat(line)
-                            .contains("WARN")
-                            .contains("gateway topic-safety-gw: topics.allowUnderReplicated=true: the replication of"
-                                    + " [payments.billing, payments.metrics] is NOT checked"));
-        } finally {
-            allowed.stop();
-        }
+        refusedThenStartedAtWarn(
+                "gateway",
+                p,
+                "gateway topic-safety-gw listening",
+                "gateway topic-safety-gw: topics.allowUnderReplicated=true: the replication of"
+                        + " [payments.billing, payments.metrics] is NOT checked",
+                "refuses to start on under-replicated topics",
+                "payments.billing: replication factor is 1, at least 3 required",
+                "payments.billing: min.insync.replicas is 1, at least 2 required",
+                "payments.metrics: replication factor is 1, at least 3 required",
+                "topics.allowUnderReplicated=true");
     }
 
     @Test
@@ -67,25 +54,38 @@ class TopicSafetyIT {
         p.put("processor.loops", "1");
         p.put("provider.kind", "approve-all");
         p.put("reconcile.intervalMs", "0");
-        JarProcess refused = JarProcess.start("processor", p);
-        assertThat(refused.awaitExit(120_000)).as(refused.output()).isEqualTo(1);
-        assertThat(refused.stderr())
-                .contains("payments.billing: replication factor is 1, at least 3 required")
-                .contains("payments.results: replication factor is 1, at least 3 required")
-                .contains("payments.dlq: min.insync.replicas is 1, at least 2 required");
-        assertThat(refused.stdout()).doesNotContain("processor topic-safety-proc ready");
+        refusedThenStartedAtWarn(
+                "processor",
+                p,
+                "processor topic-safety-proc ready",
+                "processor topic-safety-proc: topics.allowUnderReplicated=true: the replication"
+                        + " of [payments.billing,",
+                "payments.billing: replication factor is 1, at least 3 required",
+                "payments.results: replication factor is 1, at least 3 required",
+                "payments.dlq: min.insync.replicas is 1, at least 2 required");
+    }
 
-        JarProcess allowed = JarProcess.start("processor", LocalInfra.singleBroker(p));
+    /**
+     * {@code module} started with {@code settings} on the single broker's topics exits 1, with each
+     * of {@code refusals} on stderr and never {@code readyLine}; started again with the override, it
+     * reaches {@code readyLine} and logs {@code warning} at WARN.
+     */
+    private static void refusedThenStartedAtWarn(
+            String module, Map<String, String> settings, String readyLine, String warning, String... refusals)
+            throws Exception {
+        JarProcess refused = JarProcess.start(module, settings);
+        assertThat(refused.awaitExit(120_000)).as(refused.output()).isEqualTo(1);
+        assertThat(refused.stderr()).contains(refusals);
+        assertThat(refused.stdout()).doesNotContain(readyLine);
+
+        JarProcess allowed = JarProcess.start(module, LocalInfra.singleBroker(settings));
         try {
-            assertThat(allowed.awaitLine("processor topic-safety-proc ready", 120_000))
+            assertThat(allowed.awaitLine(readyLine, 120_000))
                     .as(allowed.output())
                     .isTrue();
             assertThat(allowed.output().lines())
                     .as(allowed.output())
-                    .anySatisfy(line -> assertThat(line)
-                            .contains("WARN")
-                            .contains("processor topic-safety-proc: topics.allowUnderReplicated=true: the replication"
-                                    + " of [payments.billing,"));
+                    .anySatisfy(line -> assertThat(line).contains("WARN").contains(warning));
         } finally {
             allowed.stop();
         }

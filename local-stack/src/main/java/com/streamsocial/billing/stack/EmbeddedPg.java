@@ -166,6 +166,24 @@ public final class EmbeddedPg implements AutoCloseable {
         return pg.getPort();
     }
 
+    /**
+     * The postmaster's pid, from the data directory's {@code postmaster.pid}, or -1 when the server
+     * is not running. Chaos stalls the server through it (SIGSTOP of it and every process under it).
+     */
+    public long postmasterPid() throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return -1;
+        }
+        List<String> lines = Files.readAllLines(pidFile, StandardCharsets.US_ASCII);
+        try {
+            return lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
+        } catch (NumberFormatException e) {
+            // Being written at this very moment (a start): not running yet.
+            return -1;
+        }
+    }
+
     /** A libpq-style URI that vertx-pg-client and psql both accept. */
     public String uri() {
         return "postgresql://postgres@127.0.0.1:" + port() + "/postgres";

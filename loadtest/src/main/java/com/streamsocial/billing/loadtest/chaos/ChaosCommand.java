@@ -63,7 +63,9 @@ import picocli.CommandLine.Option;
                     + " SIGKILLs --kills processes from --targets on a schedule drawn from --seed, waiting --interval-ms"
                     + " before each kill; each killed process is restarted at once and its recovery time printed"
                     + " (gateway: first 202 it answers; processor: its first committed batch; broker: the first"
-                    + " outcome committed after it is back).",
+                    + " outcome committed after it is back). A postgres fault stalls PostgreSQL (SIGSTOP of every"
+                    + " process for 2-15 s, then SIGCONT) or SIGKILLs the backend of a gateway's or processor's"
+                    + " lease session; recovered at a 202 from every gateway and an outcome after that.",
             "While the faults happen, a read_committed consumer checks: no aborted read (every record it is handed"
                     + " is still there once all transactions are decided), offsets only move forward (its own, and"
                     + " the processors' committed offsets). Afterwards: no duplicate outcome; billing and metrics"
@@ -102,7 +104,9 @@ public final class ChaosCommand implements Callable<Integer> {
 
     @Option(
             names = "--targets",
-            description = "What may be killed, comma-separated: gateway, processor, broker (default ${DEFAULT-VALUE})")
+            description = "What may be killed, comma-separated: gateway, processor, broker, postgres (a stall of"
+                    + " 2-15 s, or one time in 3 the SIGKILL of a backend: PostgreSQL then restarts and every"
+                    + " lease session ends) (default ${DEFAULT-VALUE})")
     String targets = "gateway,processor,broker";
 
     @Option(
@@ -254,6 +258,14 @@ public final class ChaosCommand implements Callable<Integer> {
     /** Seconds from the start of the load to the end of the concurrent checks. */
     private double checkedSeconds;
 
+    /** The postgres target's faults; set once PostgreSQL runs. */
+    private volatile PostgresFaults postgres;
+    /**
+     * Services (by pid) whose lease session a backend kill ended: their exit with {@link
+     * #EXIT_LEASE_LOST} is part of that fault, not a crash; the value names the fault.
+     */
+    private final Map<Long, String> leaseLossExpected = new HashMap<>();
+
     private long lastLivenessProbeNanos;
     /** How often the liveness probes run. */
     private static final long LIVENESS_PROBE_NANOS = 1_000_000_000L;
@@ -282,7 +294,16 @@ public final class ChaosCommand implements Callable<Integer> {
                     seed,
                     kills,
                     FaultSchedule.parseTargets(targets),
-                    Map.of(Target.GATEWAY, gateways, Target.PROCESSOR, processors, Target.BROKER, brokers),
+                    Map.of(
+                            Target.GATEWAY,
+                            gateways,
+                            Target.PROCESSOR,
+                            processors,
+                            Target.BROKER,
+                            brokers,
+                            // A backend of any gateway or processor.
+                            Target.POSTGRES,
+                            gateways + processors),
                     iv[0],
                     iv[1]);
             if (!GUARANTEES.contains(guarantee)) {
@@ -370,6 +391,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 .addShutdownHook(new Thread(
                         () -> {
                             stopping = true;
+                            resumePostgres();
                             stopServices();
                         },
                         "chaos-stop-services"));
@@ -382,6 +404,7 @@ public final class ChaosCommand implements Callable<Integer> {
         Pool pool = null;
         try {
             pg = EmbeddedPg.start(0);
+            postgres = new PostgresFaults(vertx, pg);
             int sandboxPort = FreePorts.pick();
             String pgUri = pg.uri();
             // The load's tenant and key, as the local stack makes its development key.
@@ -508,6 +531,8 @@ public final class ChaosCommand implements Callable<Integer> {
         if (pool != null) {
             pool.close();
         }
+        // Never a stopped PostgreSQL left behind (a run that failed during a stall), nor one that cannot stop.
+        resumePostgres();
         vertx.close().await(10, TimeUnit.SECONDS);
         if (pg != null) {
             pg.close();
@@ -665,10 +690,7 @@ public final class ChaosCommand implements Callable<Integer> {
             for (int i = 0; i < list.size(); i++) {
                 ServiceProcess s = list.get(i);
                 if (!s.isAlive()) {
-                    exits.add(new ChaosChecks.Exit(
-                            s.name, elapsedS(), ChaosChecks.ExitCause.BY_ITSELF, "status " + s.exitCode()));
-                    note(String.format(
-                            "+%.1fs %s exited by itself (status %d); restarting it", elapsedS(), s.name, s.exitCode()));
+                    exited(s);
                     s.start();
                 }
             }
@@ -679,6 +701,25 @@ public final class ChaosCommand implements Callable<Integer> {
         lastLivenessProbeNanos = System.nanoTime();
         probe(Target.GATEWAY, gatewayPorts);
         probe(Target.PROCESSOR, processorPorts);
+    }
+
+    /**
+     * Records the end of a service that exited by itself: part of a backend kill when its lease session
+     * ended with that fault's PostgreSQL restart and it stopped on its lease, as designed; otherwise
+     * unplanned.
+     */
+    private void exited(ServiceProcess s) {
+        String fault = s.exitCode() == EXIT_LEASE_LOST ? leaseLossExpected.remove(s.pid()) : null;
+        if (fault != null) {
+            exits.add(new ChaosChecks.Exit(
+                    s.name, elapsedS(), ChaosChecks.ExitCause.SCHEDULE, fault + ": stopped on its lease"));
+            note(String.format(
+                    "+%.1fs %s stopped on its lease (status %d) after %s, as designed; restarting it",
+                    elapsedS(), s.name, s.exitCode(), fault));
+            return;
+        }
+        exits.add(new ChaosChecks.Exit(s.name, elapsedS(), ChaosChecks.ExitCause.BY_ITSELF, "status " + s.exitCode()));
+        note(String.format("+%.1fs %s exited by itself (status %d); restarting it", elapsedS(), s.name, s.exitCode()));
     }
 
     private void probe(Target target, List<Integer> ports) throws Exception {
@@ -716,6 +757,10 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     private void inject(Fault f, ChaosLoad load, ConcurrentReader reader) throws Exception {
+        if (f.target() == Target.POSTGRES) {
+            postgresFault(f, load, reader);
+            return;
+        }
         ServiceProcess s = services.get(f.target()).get(f.instance());
         long pid = s.isAlive() ? s.pid() : -1;
         if (pid < 0) {
@@ -772,30 +817,146 @@ public final class ChaosCommand implements Callable<Integer> {
             }
             default -> throw new IllegalStateException("unknown target " + f.target());
         }
-        recovery(f, pid, what, killNanos, readyNanos, recoveredNanos);
+        recovery(
+                f,
+                "SIGKILL " + f.name() + " (pid " + pid + ")",
+                "restarted, ready",
+                what,
+                killNanos,
+                readyNanos,
+                recoveredNanos);
     }
 
-    /** Records the fault's kill window and prints its recovery; not recovered is a violation. */
-    private void recovery(Fault f, long pid, String what, long killNanos, long readyNanos, long recoveredNanos) {
+    /**
+     * A {@code postgres} fault: a stall (every PostgreSQL process stopped for the fault's stall, then
+     * continued; the services must ride it out on a SUSPECT lease, shedding new work), or the SIGKILL of
+     * the backend of one gateway's or processor's lease session (PostgreSQL then restarts and ends
+     * every session, so every service stops on its lease and is restarted: that exit is part of this
+     * fault). Recovered once PostgreSQL answers again, every gateway has answered a 202 since, and an
+     * outcome was committed after that.
+     */
+    private void postgresFault(Fault f, ChaosLoad load, ConcurrentReader reader) throws Exception {
+        long faultNanos = System.nanoTime();
+        String action;
+        String ready;
+        long backNanos;
+        if (f.stall()) {
+            int stopped = postgres.stop();
+            try {
+                waitWatching(f.stallMs());
+            } finally {
+                postgres.resume();
+            }
+            backNanos = System.nanoTime();
+            action = String.format("SIGSTOP postgres (%d processes) for %d ms", stopped, f.stallMs());
+            ready = "SIGCONT";
+        } else {
+            action = killBackend(f);
+            backNanos = awaitPostgresAnswering(faultNanos + recoveryTimeoutMs * 1_000_000);
+            ready = "PostgreSQL answering again";
+        }
+        long recoveredNanos = backNanos < 0 ? -1 : awaitServing(load, reader, backNanos, faultNanos);
+        recovery(
+                f,
+                action,
+                ready,
+                "a 202 from every gateway and an outcome committed after PostgreSQL was back",
+                faultNanos,
+                backNanos,
+                recoveredNanos);
+    }
+
+    /**
+     * SIGKILLs the backend of the lease session of service {@code f.instance()} (the gateways, then the
+     * processors); every running gateway and processor may then stop on its lease. Returns what it did.
+     */
+    private String killBackend(Fault f) throws Exception {
+        boolean gateway = f.instance() < gateways;
+        ServiceProcess owner = gateway
+                ? services.get(Target.GATEWAY).get(f.instance())
+                : services.get(Target.PROCESSOR).get(f.instance() - gateways);
+        PostgresFaults.Backend backend =
+                postgres.leaseBackend(gateway ? "gateway" : "processor", owner.name, owner.pid());
+        if (backend == null) {
+            throw new IllegalStateException("fault " + (f.index() + 1) + ": no lease session to kill");
+        }
+        String fault = "fault " + (f.index() + 1) + " (SIGKILL of a PostgreSQL backend)";
+        for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
+            for (ServiceProcess s : services.get(t)) {
+                if (s.isAlive()) {
+                    leaseLossExpected.put(s.pid(), fault);
+                }
+            }
+        }
+        postgres.killBackend(backend.pid());
+        return String.format("SIGKILL postgres backend %d (lease session of %s)", backend.pid(), backend.session());
+    }
+
+    /** When PostgreSQL answered again after its crash restart (supervising meanwhile), or -1 at the deadline. */
+    private long awaitPostgresAnswering(long deadlineNanos) throws Exception {
+        while (System.nanoTime() < deadlineNanos) {
+            if (postgres.answers()) {
+                return System.nanoTime();
+            }
+            waitWatching(POLL_MS);
+        }
+        return -1;
+    }
+
+    /**
+     * When the pipeline serves again after {@code backNanos}: every gateway has answered a 202 since,
+     * and then an outcome was committed; -1 when not within the recovery timeout of {@code faultNanos}.
+     */
+    private long awaitServing(ChaosLoad load, ConcurrentReader reader, long backNanos, long faultNanos)
+            throws Exception {
+        long deadlineNanos = faultNanos + recoveryTimeoutMs * 1_000_000;
+        long acceptedNanos = -1;
+        while (System.nanoTime() < deadlineNanos) {
+            if (acceptedNanos < 0) {
+                long latest = backNanos;
+                boolean all = true;
+                for (int g = 0; g < gateways; g++) {
+                    all &= load.lastAcceptedNanos(g) > backNanos;
+                    latest = Math.max(latest, load.lastAcceptedNanos(g));
+                }
+                acceptedNanos = all ? latest : -1;
+            }
+            if (acceptedNanos >= 0 && reader.lastOutcomeNanos() > acceptedNanos) {
+                return reader.lastOutcomeNanos();
+            }
+            waitWatching(POLL_MS);
+        }
+        return -1;
+    }
+
+    /**
+     * Records the fault's kill window and prints its recovery; not recovered is a violation.
+     *
+     * @param action what was done, e.g. {@code SIGKILL gateway-1 (pid 123)}
+     * @param ready what was reached at {@code readyNanos}, e.g. {@code restarted, ready}
+     * @param what what recovery means for this fault
+     */
+    private void recovery(
+            Fault f, String action, String ready, String what, long killNanos, long readyNanos, long recoveredNanos) {
         double killS = (killNanos - runStartNanos) / 1e9;
         killWindows.add(new ChaosChecks.Window(
                 killS, recoveredNanos < 0 ? killS + recoveryTimeoutMs / 1e3 : (recoveredNanos - runStartNanos) / 1e9));
         String line;
         if (recoveredNanos < 0) {
             line = String.format(
-                    "fault %d: +%.1fs SIGKILL %s (pid %d): NOT recovered within %d ms (%s)",
-                    f.index() + 1, (killNanos - runStartNanos) / 1e9, f.name(), pid, recoveryTimeoutMs, what);
+                    "fault %d: +%.1fs %s: NOT recovered within %d ms (%s)",
+                    f.index() + 1, (killNanos - runStartNanos) / 1e9, action, recoveryTimeoutMs, what);
             violations.add(new Violation(
                     "recovery",
                     f.name(),
                     "fault " + (f.index() + 1) + ": no " + what + " within " + recoveryTimeoutMs + " ms"));
         } else {
             line = String.format(
-                    "fault %d: +%.1fs SIGKILL %s (pid %d); restarted, ready after %d ms, recovered after %d ms (%s)",
+                    "fault %d: +%.1fs %s; %s after %d ms, recovered after %d ms (%s)",
                     f.index() + 1,
                     (killNanos - runStartNanos) / 1e9,
-                    f.name(),
-                    pid,
+                    action,
+                    ready,
                     (readyNanos - killNanos) / 1_000_000,
                     (recoveredNanos - killNanos) / 1_000_000,
                     what);
@@ -900,6 +1061,13 @@ public final class ChaosCommand implements Callable<Integer> {
      */
     private void joinAndLeave(Path work, String pgUri, int sandboxPort, String bootstrap, ConcurrentReader reader)
             throws Exception {
+        join(work, pgUri, sandboxPort, bootstrap);
+        waitWatching(FaultSchedule.parseInterval(interval)[0]);
+        leave(bootstrap, reader);
+    }
+
+    /** One more processor joins the group under load; recovered at its first committed batch. */
+    private void join(Path work, String pgUri, int sandboxPort, String bootstrap) throws Exception {
         List<ServiceProcess> ps = services.get(Target.PROCESSOR);
         int joining = ps.size() + 1;
         String joiner = "processor-" + joining;
@@ -926,46 +1094,23 @@ public final class ChaosCommand implements Callable<Integer> {
                     "join: +%.1fs %s joined the group; its first batch committed after %d ms",
                     (t0 - runStartNanos) / 1e9, joiner, (committedNanos - t0) / 1_000_000));
         }
-        waitWatching(FaultSchedule.parseInterval(interval)[0]);
+    }
+
+    /**
+     * Processor-1 leaves the group (SIGTERM: it drains and exits, and is not restarted); recovered once
+     * the others hold every partition and an outcome is committed after that.
+     */
+    private void leave(String bootstrap, ConcurrentReader reader) throws Exception {
         // Out of the supervised lists first: a service that exits is otherwise started again.
-        ServiceProcess leaving = ps.remove(0);
+        ServiceProcess leaving = services.get(Target.PROCESSOR).remove(0);
         processorPorts.remove(0);
         long t1 = System.nanoTime();
         boolean exited = leaving.terminate(recoveryTimeoutMs);
         long exitedNanos = System.nanoTime();
-        boolean moved = false;
-        deadline = System.currentTimeMillis() + recoveryTimeoutMs;
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            while (!moved && System.currentTimeMillis() < deadline) {
-                supervise();
-                Thread.sleep(500);
-                try {
-                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
-                            .describedGroups()
-                            .get(GROUP_ID)
-                            .get(5, TimeUnit.SECONDS);
-                    int held = 0;
-                    boolean leaverThere = false;
-                    for (var m : group.members()) {
-                        leaverThere |= m.groupInstanceId().orElse("").startsWith(leaving.name);
-                        held += m.assignment().topicPartitions().size();
-                    }
-                    moved = !leaverThere && held >= partitions();
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    // Try again.
-                }
-            }
-        }
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        boolean moved = awaitPartitionsLeft(bootstrap, leaving.name, deadline);
         long movedNanos = System.nanoTime();
-        long outcomeNanos = -1;
-        while (moved && System.currentTimeMillis() < deadline && outcomeNanos < 0) {
-            if (reader.lastOutcomeNanos() > movedNanos) {
-                outcomeNanos = reader.lastOutcomeNanos();
-            }
-            supervise();
-            Thread.sleep(POLL_MS);
-        }
+        long outcomeNanos = moved ? awaitOutcomeAfter(reader, movedNanos, deadline) : -1;
         if (!exited || outcomeNanos < 0) {
             violations.add(new Violation(
                     "leave",
@@ -985,6 +1130,50 @@ public final class ChaosCommand implements Callable<Integer> {
                     (movedNanos - t1) / 1_000_000,
                     (outcomeNanos - t1) / 1_000_000));
         }
+    }
+
+    /**
+     * Whether, by {@code deadline} (epoch ms), the group has no member {@code leaver} any more and its
+     * other members hold every partition; supervises meanwhile.
+     */
+    private boolean awaitPartitionsLeft(String bootstrap, String leaver, long deadline) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.currentTimeMillis() < deadline) {
+                supervise();
+                Thread.sleep(500);
+                try {
+                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
+                            .describedGroups()
+                            .get(GROUP_ID)
+                            .get(5, TimeUnit.SECONDS);
+                    int held = 0;
+                    boolean leaverThere = false;
+                    for (var m : group.members()) {
+                        leaverThere |= m.groupInstanceId().orElse("").startsWith(leaver);
+                        held += m.assignment().topicPartitions().size();
+                    }
+                    if (!leaverThere && held >= partitions()) {
+                        return true;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+            }
+        }
+        return false;
+    }
+
+    /** When the first outcome after {@code afterNanos} was committed, or -1 if none by {@code deadline} (epoch ms). */
+    private long awaitOutcomeAfter(ConcurrentReader reader, long afterNanos, long deadline) throws Exception {
+        while (System.currentTimeMillis() < deadline) {
+            if (reader.lastOutcomeNanos() > afterNanos) {
+                return reader.lastOutcomeNanos();
+            }
+            supervise();
+            Thread.sleep(POLL_MS);
+        }
+        return -1;
     }
 
     /** Waits until the transaction of {@code transactionalId} is no longer ongoing; returns its state. */
@@ -1404,6 +1593,7 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     private int report(ChaosLoad load, ConcurrentReader reader) {
+        summary.put("lease events in the gateway and processor logs", leaseEvents());
         System.out.println();
         System.out.println("== chaos result (processor.guarantee " + guarantee + ") ==");
         System.out.printf(
@@ -1421,6 +1611,41 @@ public final class ChaosCommand implements Callable<Integer> {
 
     private long exitCount(ChaosChecks.ExitCause cause) {
         return exits.stream().filter(e -> e.cause() == cause).count();
+    }
+
+    /**
+     * How often the services' leases went SUSPECT, HELD again and LOST (InstanceLease's log lines),
+     * over every run of every gateway and processor: whether a stall was long enough to be seen.
+     */
+    private String leaseEvents() {
+        long[] n = new long[3];
+        String[] events = {"lease SUSPECT", "lease HELD again", "lease LOST"};
+        for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
+            for (ServiceProcess s : services.getOrDefault(t, List.of())) {
+                try (var lines = java.nio.file.Files.lines(s.log())) {
+                    lines.forEach(l -> {
+                        for (int i = 0; i < events.length; i++) {
+                            n[i] += l.contains(events[i]) ? 1 : 0;
+                        }
+                    });
+                } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                    return "could not read " + s.log() + ": " + e;
+                }
+            }
+        }
+        return String.format("SUSPECT %d, HELD again %d, LOST %d", n[0], n[1], n[2]);
+    }
+
+    /** SIGCONT to whatever a postgres stall stopped; reported, never thrown (it runs while stopping). */
+    private void resumePostgres() {
+        PostgresFaults p = postgres;
+        if (p != null) {
+            try {
+                p.resume();
+            } catch (Exception e) {
+                System.err.println("could not continue PostgreSQL: " + e);
+            }
+        }
     }
 
     private synchronized void stopServices() {
