@@ -329,7 +329,13 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(ctx -> ctx.response()
                         .putHeader("content-type", "application/json")
                         .end(OpenApiDocument.json()));
-        router.errorHandler(413, ctx -> problem(ctx, RequestValidator.tooLarge()));
+        router.errorHandler(
+                413,
+                ctx -> problem(
+                        ctx,
+                        ctx.request().path().startsWith("/v1/customers")
+                                ? CustomerRegistration.tooLarge()
+                                : RequestValidator.tooLarge()));
         router.errorHandler(404, ctx -> problem(ctx, Problem.of(404, "not-found", "Not found", "no such resource")));
         router.errorHandler(
                 405,

@@ -120,6 +120,16 @@ public final class CustomerRegistration {
         return new Result(null, Problem.invalid(errors));
     }
 
+    public static Problem tooLarge() {
+        return new Problem(
+                413,
+                "body-too-large",
+                "The body is too large",
+                "the body must be at most " + BODY_BYTES_MAX + " bytes",
+                List.of(new Problem.FieldError("body", "larger than " + BODY_BYTES_MAX + " bytes")),
+                null);
+    }
+
     /** 422 for a payment whose customer or payment method the caller's tenant does not own. */
     public static Problem notOwned() {
         return new Problem(

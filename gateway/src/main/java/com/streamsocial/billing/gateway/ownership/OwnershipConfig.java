@@ -24,6 +24,9 @@ public record OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String
     /** Stripe's test tokens (each use makes a new PaymentMethod; live mode refuses them) and the sandbox's. */
     public static final String SHARED_PREFIXES_DEFAULT = "pm_card_,pm_sandbox_";
 
+    /** The prefixes' value that makes no payment method shared: every one has an owner. */
+    public static final String NONE = "none";
+
     public OwnershipConfig {
         Check.argument(cacheEntriesMax >= 1, CACHE_ENTRIES_MAX + " must be at least 1, got %d", cacheEntriesMax);
         for (String p : sharedPaymentMethodPrefixes) {
@@ -38,7 +41,7 @@ public record OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String
         return new OwnershipConfig(
                 s.bool(FIRST_USE, true),
                 s.integer(CACHE_ENTRIES_MAX, CACHE_ENTRIES_MAX_DEFAULT),
-                prefixes.isEmpty()
+                prefixes.isEmpty() || prefixes.equals(NONE)
                         ? List.of()
                         : Arrays.stream(prefixes.split(",")).map(String::strip).toList());
     }
