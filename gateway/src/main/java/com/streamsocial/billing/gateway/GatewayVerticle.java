@@ -151,14 +151,7 @@ public final class GatewayVerticle extends VerticleBase {
                 .using(vertx)
                 .build();
         String transactionalId = config.instanceId() + "-lane-" + laneIndex;
-        store = new IntentStore(
-                pool,
-                new IntentStore.Owner(config.instanceId(), transactionalId, run),
-                config.ownership().firstUse());
-        ownerStore = new OwnerStore(pool);
-        ownership = new Ownership(
-                config.ownership(), new OwnerCache(config.ownership().cacheEntriesMax()));
-        readStore = new IntentStore(readPool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
+        stores(transactionalId);
         publisher = new TransactionalPublisher(
                 KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()),
                 metrics.commitRetries);
@@ -192,6 +185,16 @@ public final class GatewayVerticle extends VerticleBase {
                         .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
                 .onSuccess(s -> server = s);
+    }
+
+    /** The lane's stores over its pools, and its ownership registry's cache and checks. */
+    private void stores(String transactionalId) {
+        IntentStore.Owner owner = new IntentStore.Owner(config.instanceId(), transactionalId, run);
+        store = new IntentStore(pool, owner, config.ownership().firstUse());
+        readStore = new IntentStore(readPool, owner);
+        ownerStore = new OwnerStore(pool);
+        ownership = new Ownership(
+                config.ownership(), new OwnerCache(config.ownership().cacheEntriesMax()));
     }
 
     /**
@@ -591,15 +594,7 @@ public final class GatewayVerticle extends VerticleBase {
                 }
                 case IN_FLIGHT -> {
                     metrics.conflict("in_flight");
-                    problem(
-                            ctx,
-                            new Problem(
-                                    409,
-                                    "request-in-flight",
-                                    "A request with this key is in progress",
-                                    "a request with the same Idempotency-Key is still being processed; retry later",
-                                    List.of(),
-                                    config.retryAfterS()));
+                    problem(ctx, inFlight(config.retryAfterS()));
                 }
                 case KEY_REUSED -> {
                     metrics.conflict("key_reused");
@@ -626,6 +621,16 @@ public final class GatewayVerticle extends VerticleBase {
                                             config.retryAfterS()));
             }
         });
+    }
+
+    static Problem inFlight(int retryAfterS) {
+        return new Problem(
+                409,
+                "request-in-flight",
+                "A request with this key is in progress",
+                "a request with the same Idempotency-Key is still being processed; retry later",
+                List.of(),
+                retryAfterS);
     }
 
     /**
