@@ -518,14 +518,7 @@ public final class CommitLane {
         if (!r.inserted()
                 && "reserved".equals(r.existingState())
                 && committedIds.committedBefore(r.paymentId(), start)) {
-            return new Reservation(
-                    r.paymentId(),
-                    false,
-                    r.existingHash(),
-                    "accepted",
-                    r.existingAgeMs(),
-                    r.ledgerStatus(),
-                    r.failureCode());
+            return r.readAsAccepted();
         }
         return r;
     }

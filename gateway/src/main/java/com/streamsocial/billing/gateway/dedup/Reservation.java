@@ -30,6 +30,24 @@ public record Reservation(
         this(paymentId, inserted, existingHash, existingState, existingAgeMs, ledgerStatus, failureCode, null, null);
     }
 
+    /**
+     * The same answer, with the existing row read as accepted: for an id this process committed to
+     * Kafka whose mark the statement could not see yet. Everything else is kept, the owners included
+     * (a copy without them would read as "not owned" and refuse the retry 422).
+     */
+    public Reservation readAsAccepted() {
+        return new Reservation(
+                paymentId,
+                false,
+                existingHash,
+                "accepted",
+                existingAgeMs,
+                ledgerStatus,
+                failureCode,
+                customerOwner,
+                methodOwner);
+    }
+
     public static Reservation fresh(String paymentId) {
         return new Reservation(paymentId, true, null, null, 0, null, null);
     }
