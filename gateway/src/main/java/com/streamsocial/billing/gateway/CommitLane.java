@@ -9,6 +9,7 @@ import com.streamsocial.billing.gateway.dedup.IdempotencyDecision;
 import com.streamsocial.billing.gateway.dedup.Reservation;
 import com.streamsocial.billing.gateway.http.PaymentRequest;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.kafka.ProducerErrors;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * reserve statement, or on their own when no batch follows: one PostgreSQL round trip per batch.
  * Everything here runs on the lane's event loop, except the Kafka calls, which run on the
  * publisher's own thread and come back through {@link Future#fromCompletionStage}.
+ *
+ * <p>A payment whose customer or payment method another tenant owns is answered {@code NOT_OWNED}
+ * (422) and never reserved nor published: at once when the lane's owner cache knows it, else by the
+ * batch's reserve statement, which claims and checks owners in the same round trip ({@link Ownership}).
  */
 public final class CommitLane {
     private static final Logger log = LoggerFactory.getLogger(CommitLane.class);
@@ -63,6 +68,8 @@ public final class CommitLane {
             REPLAYED,
             IN_FLIGHT,
             KEY_REUSED,
+            /** The customer or payment method belongs to another tenant (or, first use off, to none). */
+            NOT_OWNED,
             UNAVAILABLE
         }
 
@@ -88,6 +95,7 @@ public final class CommitLane {
     private final ReservationSettlement settlement;
     private final BatchFaults faults;
     private final GatewayMeters metrics;
+    private final Ownership ownership;
     /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
     private final Map<String, Item> inLane = new HashMap<>();
     /**
@@ -118,7 +126,7 @@ public final class CommitLane {
     private final Promise<Void> drained = Promise.promise();
 
     /** {@code queuedAtNanos}: when it joined the lane, for the batch's linger. */
-    private record Item(PaymentRequest request, Promise<Answer> answer, long queuedAtNanos) {}
+    private record Item(PaymentRequest request, Ownership.Claims claims, Promise<Answer> answer, long queuedAtNanos) {}
 
     public CommitLane(
             Vertx vertx,
@@ -129,7 +137,8 @@ public final class CommitLane {
             ReservationSettlement settlement,
             BatchFaults faults,
             GatewayMeters metrics,
-            CommittedIds committedIds) {
+            CommittedIds committedIds,
+            Ownership ownership) {
         this.vertx = vertx;
         this.context = context;
         this.config = config;
@@ -139,6 +148,7 @@ public final class CommitLane {
         this.faults = faults;
         this.metrics = metrics;
         this.committedIds = committedIds;
+        this.ownership = ownership;
         this.batcher = new GroupCommitBatcher<>(new GroupCommitBatcher.Limits(
                 config.batchRecordsMax(), config.batchBytesMax(), config.lingerMs(), config.queueRecordsMax()));
     }
@@ -161,8 +171,13 @@ public final class CommitLane {
             metrics.shed(GatewayMeters.Shed.STORE_BEHIND);
             return Future.succeededFuture(Answer.unavailable("store_behind"));
         }
+        Ownership.Claims claims = ownership.claims(request.tenant(), request.customerId(), request.paymentMethod());
+        if (claims.refusedEarly()) {
+            // The lane's cache knows the owner: no queue, no database, nothing published.
+            return Future.succeededFuture(notOwned(request));
+        }
         Promise<Answer> promise = Promise.promise();
-        Item item = new Item(request, promise, System.nanoTime());
+        Item item = new Item(request, claims, promise, System.nanoTime());
         if (!batcher.offer(item, sizeBytes, nowMs())) {
             metrics.shed(GatewayMeters.Shed.QUEUE_FULL);
             return Future.succeededFuture(Answer.unavailable("queue_full"));
@@ -236,8 +251,14 @@ public final class CommitLane {
         long reservedAtMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         List<String> carried = takeMarks();
+        String[] customerClaims = new String[batch.size()];
+        String[] methodClaims = new String[batch.size()];
+        for (int k = 0; k < batch.size(); k++) {
+            customerClaims[k] = batch.get(k).claims().customer();
+            methodClaims[k] = batch.get(k).claims().paymentMethod();
+        }
         long statementStart = committedIds.statementStarts();
-        return store.reserve(requests, carried)
+        return store.reserve(requests, customerClaims, methodClaims, carried)
                 .onComplete(ignored -> stageTime("reserve", t0))
                 .onComplete(ar -> marked(carried, ar.succeeded()))
                 .map(reservations -> reservations.stream()
@@ -282,6 +303,11 @@ public final class CommitLane {
         for (int k = 0; k < batch.size(); k++) {
             Item item = batch.get(k);
             Reservation r = reservations.get(k);
+            if (!ownership.owned(item.request().tenant(), item.claims(), r.customerOwner(), r.methodOwner())) {
+                // Never inserted by the statement: nothing is held, nothing published.
+                item.answer().complete(notOwned(item.request()));
+                continue;
+            }
             switch (IdempotencyDecision.decide(item.request().fingerprint(), r, config.reservationTimeoutMs())) {
                 case PUBLISH -> toPublish.add(item);
                 case REPLAY -> {
@@ -438,6 +464,15 @@ public final class CommitLane {
                 });
     }
 
+    /** Counts and logs a payment refused for ownership; the log names no other tenant. */
+    private Answer notOwned(PaymentRequest request) {
+        metrics.notOwned.increment();
+        log.atInfo()
+                .addKeyValue(Logging.PAYMENT_ID, request.paymentId())
+                .log("customer or payment method not owned by the payment's tenant: 422");
+        return Answer.of(Answer.Kind.NOT_OWNED);
+    }
+
     /** The waiting marks, handed to one statement; {@link #marked} settles them when it ends. */
     private List<String> takeMarks() {
         List<String> carried = List.copyOf(marksWaiting);
@@ -481,14 +516,7 @@ public final class CommitLane {
         if (!r.inserted()
                 && "reserved".equals(r.existingState())
                 && committedIds.committedBefore(r.paymentId(), start)) {
-            return new Reservation(
-                    r.paymentId(),
-                    false,
-                    r.existingHash(),
-                    "accepted",
-                    r.existingAgeMs(),
-                    r.ledgerStatus(),
-                    r.failureCode());
+            return r.readAsAccepted();
         }
         return r;
     }

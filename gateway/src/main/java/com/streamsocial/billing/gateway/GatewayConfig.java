@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
 import com.streamsocial.billing.kafka.TopicSafety;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
@@ -45,7 +46,8 @@ public record GatewayConfig(
         boolean allowUnderReplicated,
         int httpRequestLineBytesMax,
         int httpHeaderBytesMax,
-        int httpHeadersCountMax) {
+        int httpHeadersCountMax,
+        OwnershipConfig ownership) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -137,7 +139,8 @@ public record GatewayConfig(
                 s.bool(TopicSafety.OVERRIDE_SETTING, false),
                 s.integer("http.requestLineBytesMax", 4_096),
                 s.integer("http.headerBytesMax", 8_192),
-                s.integer("http.headersCountMax", 64));
+                s.integer("http.headersCountMax", 64),
+                OwnershipConfig.from(s));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */

@@ -42,8 +42,11 @@ public final class GatewayMeters {
         }
     }
 
-    /** The {@code kind} of an idempotency conflict: the key in flight (409), reused for another request (422). */
-    static final List<String> CONFLICT_KINDS = List.of("in_flight", "key_reused");
+    /**
+     * The {@code kind} of a conflict: the key in flight (409), reused for another request (422), a
+     * registration of a customer or payment method another tenant owns (409).
+     */
+    static final List<String> CONFLICT_KINDS = List.of("in_flight", "key_reused", "owned_elsewhere");
 
     /** The {@code cause} of a transaction that did not commit, as {@link CommitLane#abortCause} names it. */
     static final List<String> ABORT_CAUSES = List.of("timeout", "fenced", "fatal", "error");
@@ -66,6 +69,7 @@ public final class GatewayMeters {
     final Counter readTimeouts;
     final Counter invalid;
     final Counter takenOver;
+    final Counter notOwned;
     final Counter unknownCommitAccepted;
     final Counter unknownCommitReleased;
     final Counter unknownCommitSettlementsSkipped;
@@ -112,6 +116,9 @@ public final class GatewayMeters {
         takenOver = Counter.builder("gateway.reservations.taken.over")
                 .description("Abandoned reservations re-published")
                 .register(registry);
+        notOwned = counter(
+                "gateway.payments.not.owned",
+                "Payments refused 422: their customer or payment method is not owned by their tenant");
         unknownCommitAccepted = counter(
                 "gateway.unknown.commit.reservations.accepted",
                 "Reservations of a batch whose commit outcome was unknown, found published");

@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.auth.ApiKeyCache;
 import com.streamsocial.billing.gateway.auth.Authenticator;
 import com.streamsocial.billing.gateway.dedup.CommittedIds;
+import com.streamsocial.billing.gateway.http.CustomerRegistration;
 import com.streamsocial.billing.gateway.http.HeaderCheck;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.http.PaymentView;
@@ -12,8 +13,12 @@ import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.RequestValidator;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
+import com.streamsocial.billing.gateway.ownership.OwnedKind;
+import com.streamsocial.billing.gateway.ownership.OwnerCache;
+import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
+import com.streamsocial.billing.gateway.store.OwnerStore;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.vertx.core.Future;
@@ -85,6 +90,10 @@ public final class GatewayVerticle extends VerticleBase {
     private Authenticator authenticator;
     private TransactionalPublisher publisher;
     private IntentStore store;
+    private OwnerStore ownerStore;
+    /** This lane's owner cache and checks, shared by its batches and its registrations (one event loop). */
+    private Ownership ownership;
+
     private CommitLane lane;
     private HttpServer server;
     private Router router;
@@ -142,14 +151,22 @@ public final class GatewayVerticle extends VerticleBase {
                 .using(vertx)
                 .build();
         String transactionalId = config.instanceId() + "-lane-" + laneIndex;
-        store = new IntentStore(pool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
-        readStore = new IntentStore(readPool, new IntentStore.Owner(config.instanceId(), transactionalId, run));
+        stores(transactionalId);
         publisher = new TransactionalPublisher(
                 KafkaSafety.transactionalProducer(config.kafka(), transactionalId, config.transactionTimeoutMs()),
                 metrics.commitRetries);
         health.register(publisher);
         lane = new CommitLane(
-                vertx, context, config, publisher, store, settlement, faults, metrics, limits.committedIds());
+                vertx,
+                context,
+                config,
+                publisher,
+                store,
+                settlement,
+                faults,
+                metrics,
+                limits.committedIds(),
+                ownership);
         metrics.gauge(
                 "gateway.queue.records", "Requests queued in a lane", String.valueOf(laneIndex), lane::queuedRecords);
         return Future.fromCompletionStage(publisher.start(), context)
@@ -168,6 +185,16 @@ public final class GatewayVerticle extends VerticleBase {
                         .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
                 .onSuccess(s -> server = s);
+    }
+
+    /** The lane's stores over its pools, and its ownership registry's cache and checks. */
+    private void stores(String transactionalId) {
+        IntentStore.Owner owner = new IntentStore.Owner(config.instanceId(), transactionalId, run);
+        store = new IntentStore(pool, owner, config.ownership().firstUse());
+        readStore = new IntentStore(readPool, owner);
+        ownerStore = new OwnerStore(pool);
+        ownership = new Ownership(
+                config.ownership(), new OwnerCache(config.ownership().cacheEntriesMax()));
     }
 
     /**
@@ -290,6 +317,12 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(this::bodyRead)
                 .handler(this::createPayment);
         router.get("/v1/payments/:id").handler(this::getPayment);
+        // Explicit registration in the ownership registry (issue 19 §1), off the hot path.
+        router.post("/v1/customers").handler(this::bodyReadDeadline);
+        router.post("/v1/customers")
+                .handler(BodyHandler.create(false).setBodyLimit(CustomerRegistration.BODY_BYTES_MAX))
+                .handler(this::bodyRead)
+                .handler(this::registerCustomer);
         // Health and metrics need no key; with management.port set they live on that listener only.
         if (!config.managementListener()) {
             mountManagement(router, health, metrics.service());
@@ -299,7 +332,13 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(ctx -> ctx.response()
                         .putHeader("content-type", "application/json")
                         .end(OpenApiDocument.json()));
-        router.errorHandler(413, ctx -> problem(ctx, RequestValidator.tooLarge()));
+        router.errorHandler(
+                413,
+                ctx -> problem(
+                        ctx,
+                        ctx.request().path().startsWith("/v1/customers")
+                                ? CustomerRegistration.tooLarge()
+                                : RequestValidator.tooLarge()));
         router.errorHandler(404, ctx -> problem(ctx, Problem.of(404, "not-found", "Not found", "no such resource")));
         router.errorHandler(
                 405,
@@ -555,15 +594,7 @@ public final class GatewayVerticle extends VerticleBase {
                 }
                 case IN_FLIGHT -> {
                     metrics.conflict("in_flight");
-                    problem(
-                            ctx,
-                            new Problem(
-                                    409,
-                                    "request-in-flight",
-                                    "A request with this key is in progress",
-                                    "a request with the same Idempotency-Key is still being processed; retry later",
-                                    List.of(),
-                                    config.retryAfterS()));
+                    problem(ctx, inFlight(config.retryAfterS()));
                 }
                 case KEY_REUSED -> {
                     metrics.conflict("key_reused");
@@ -577,6 +608,7 @@ public final class GatewayVerticle extends VerticleBase {
                                     List.of(new Problem.FieldError("Idempotency-Key", "reused with a different body")),
                                     null));
                 }
+                case NOT_OWNED -> problem(ctx, CustomerRegistration.notOwned());
                 case UNAVAILABLE ->
                     problem(
                             ctx,
@@ -587,6 +619,56 @@ public final class GatewayVerticle extends VerticleBase {
                                             "the payment was not accepted (" + a.reason()
                                                     + "); retrying with the same key is safe",
                                             config.retryAfterS()));
+            }
+        });
+    }
+
+    static Problem inFlight(int retryAfterS) {
+        return new Problem(
+                409,
+                "request-in-flight",
+                "A request with this key is in progress",
+                "a request with the same Idempotency-Key is still being processed; retry later",
+                List.of(),
+                retryAfterS);
+    }
+
+    /**
+     * Registers a customer and its payment methods to the caller's tenant: 201 when something is new,
+     * 200 when all was the tenant's already, 409 when another tenant owns any of them (nothing
+     * registered, and the owner not named).
+     */
+    private void registerCustomer(RoutingContext ctx) {
+        String tenant = ctx.get(TENANT);
+        CustomerRegistration.Result result = CustomerRegistration.validate(
+                ctx.request().getHeader("Content-Type"), ctx.body().buffer(), config.ownership());
+        if (result.problem() != null) {
+            metrics.invalid.increment();
+            problem(ctx, result.problem());
+            return;
+        }
+        CustomerRegistration.Request r = result.request();
+        List<OwnerStore.Id> ids = new java.util.ArrayList<>();
+        ids.add(new OwnerStore.Id(OwnedKind.CUSTOMER, r.customerId()));
+        r.paymentMethods().forEach(m -> ids.add(new OwnerStore.Id(OwnedKind.PAYMENT_METHOD, m)));
+        ownerStore.register(tenant, ids).onComplete(ar -> {
+            if (ar.failed()) {
+                problem(
+                        ctx,
+                        Problem.unavailable(
+                                "store_unavailable", "the ownership registry is unreachable", config.retryAfterS()));
+            } else if (ar.result() == OwnerStore.Outcome.OWNED_BY_ANOTHER) {
+                metrics.conflict("owned_elsewhere");
+                problem(ctx, CustomerRegistration.ownedElsewhere());
+            } else {
+                ids.forEach(id -> ownership.learn(id.kind(), id.id(), tenant));
+                ctx.response()
+                        .setStatusCode(ar.result() == OwnerStore.Outcome.CREATED ? 201 : 200)
+                        .putHeader("content-type", "application/json")
+                        .end(new JsonObject()
+                                .put("customer_id", r.customerId())
+                                .put("payment_methods", new io.vertx.core.json.JsonArray(r.paymentMethods()))
+                                .encode());
             }
         });
     }

@@ -34,6 +34,8 @@ class GatewayMetersTest {
             for (String series : new String[] {
                 "gateway_payments_conflicts_total{kind=\"in_flight\"}",
                 "gateway_payments_conflicts_total{kind=\"key_reused\"}",
+                "gateway_payments_conflicts_total{kind=\"owned_elsewhere\"}",
+                "gateway_payments_not_owned_total",
                 "gateway_auth_refused_total{reason=\"missing\"}",
                 "gateway_auth_refused_total{reason=\"invalid\"}",
                 "gateway_batch_stage_seconds_count{stage=\"reserve\"}",

@@ -180,7 +180,8 @@ public final class LoadRunner {
         return new JsonObject()
                 .put("amount", 100 + (i % 10_000))
                 .put("currency", "USD")
-                .put("customer_id", "cus_" + (i % 1_000))
+                // Per key: the run's tenant owns its customers, and another tenant's run must not collide.
+                .put("customer_id", CustomerIds.of(o.apiKey(), i % 1_000))
                 .put("payment_method", o.paymentMethod())
                 .put("description", "load " + i)
                 .put("metadata", new JsonObject().put("run", o.keyPrefix()))

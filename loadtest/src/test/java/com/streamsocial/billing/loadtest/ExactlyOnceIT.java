@@ -73,7 +73,7 @@ class ExactlyOnceIT {
                         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
                                 .put("amount", 100 + 4242)
                                 .put("currency", "USD")
-                                .put("customer_id", "cus_242")
+                                .put("customer_id", CustomerIds.of(stack.apiKey, 4_242 % 1_000))
                                 .put("payment_method", "pm_card_visa")
                                 .put("description", "load 4242")
                                 .put("metadata", new JsonObject().put("run", "eo-"))

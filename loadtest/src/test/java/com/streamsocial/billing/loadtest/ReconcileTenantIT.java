@@ -52,7 +52,7 @@ class ReconcileTenantIT {
                                 .header("Idempotency-Key", "tenant-log")
                                 .header("Content-Type", "application/json")
                                 .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":2100,\"currency\":\"USD\","
-                                        + "\"customer_id\":\"cus_1\",\"payment_method\":\"pm_card_visa\"}"))
+                                        + "\"customer_id\":\"cus_mallory\",\"payment_method\":\"pm_card_visa\"}"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(other.statusCode()).as(other.body()).isEqualTo(202);

@@ -22,19 +22,41 @@ public final class IntentStore {
      * The same statement marks accepted the ids of earlier batches that Kafka committed ($9): the
      * gateway's one PostgreSQL write per batch on the hot path. Its SELECT still sees those rows as
      * reserved (one snapshot), which the caller knows.
+     *
+     * <p>It also checks ownership (issue 19 §1): $10 and $11 are the customer and payment method each
+     * request claims (null when its lane already knows them as its tenant's). {@code owned} answers
+     * their owners; a request is inserted only if its tenant owns every id it claims, so a payment
+     * with another tenant's customer is never reserved nor published. Claims are deduplicated, the
+     * first request of the batch winning, and taken in (kind, id) order, so concurrent batches lock
+     * owner rows in one order.
      */
-    private static final String RESERVE = """
+    private static final String RESERVE_TEMPLATE = """
             WITH marked AS (
                 UPDATE payment_intents SET state = 'accepted', accepted_at = now()
                 WHERE payment_id = ANY($9::text[]) AND state = 'reserved'
             ), input AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-                    AS t(payment_id, tenant, idempotency_key, request_hash, request)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $10::text[], $11::text[])
+                    WITH ORDINALITY
+                    AS t(payment_id, tenant, idempotency_key, request_hash, request, customer_claim, method_claim, ord)
+            ), claims AS (
+                SELECT DISTINCT ON (kind, id) kind, id, tenant
+                FROM (SELECT 'customer' AS kind, customer_claim AS id, tenant, ord FROM input
+                      WHERE customer_claim IS NOT NULL
+                      UNION ALL
+                      SELECT 'payment_method', method_claim, tenant, ord FROM input
+                      WHERE method_claim IS NOT NULL) c
+                ORDER BY kind, id, ord
+            ), owned AS (
+                %s
             ), ins AS (
                 INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at,
                                              owner_instance, owner_lane, owner_run)
                 SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now(), $6, $7, $8
                 FROM input
+                WHERE (customer_claim IS NULL OR EXISTS (SELECT 1 FROM owned o WHERE o.kind = 'customer'
+                           AND o.id = input.customer_claim AND o.tenant = input.tenant))
+                  AND (method_claim IS NULL OR EXISTS (SELECT 1 FROM owned o WHERE o.kind = 'payment_method'
+                           AND o.id = input.method_claim AND o.tenant = input.tenant))
                 ON CONFLICT (payment_id) DO NOTHING
                 RETURNING payment_id
             )
@@ -42,12 +64,31 @@ public final class IntentStore {
                    ins.payment_id IS NOT NULL AS inserted,
                    i.request_hash, i.state,
                    (extract(epoch FROM now() - i.reserved_at) * 1000)::bigint AS age_ms,
-                   p.status, p.failure_code
+                   p.status, p.failure_code,
+                   co.tenant, mo.tenant
             FROM input
             LEFT JOIN ins ON ins.payment_id = input.payment_id
             LEFT JOIN payment_intents i ON i.payment_id = input.payment_id AND ins.payment_id IS NULL
             LEFT JOIN payments p ON p.payment_id = input.payment_id AND ins.payment_id IS NULL
+            LEFT JOIN owned co ON co.kind = 'customer' AND co.id = input.customer_claim
+            LEFT JOIN owned mo ON mo.kind = 'payment_method' AND mo.id = input.method_claim
             """;
+
+    /**
+     * First use registers: an unowned id goes to the claiming tenant. The no-op update on conflict
+     * returns the owner even when another statement registered it after this one's snapshot (an
+     * ON CONFLICT DO UPDATE locks and reads the latest committed row), so two tenants claiming one id
+     * at once end with one owner and both learn who. It writes only for ids the lane has not cached.
+     */
+    static final String RESERVE_FIRST_USE = RESERVE_TEMPLATE.formatted("""
+            INSERT INTO owners AS o (kind, id, tenant, registered_by)
+                SELECT kind, id, tenant, 'first_use' FROM claims
+                ON CONFLICT (kind, id) DO UPDATE SET tenant = o.tenant
+                RETURNING o.kind, o.id, o.tenant""");
+
+    /** Explicit registration only: an unregistered id has no owner, and its payment is refused. */
+    static final String RESERVE_REGISTERED_ONLY = RESERVE_TEMPLATE.formatted("""
+            SELECT o.kind, o.id, o.tenant FROM owners o JOIN claims c ON c.kind = o.kind AND c.id = o.id""");
 
     /** Takes over reservations abandoned longer than the timeout; the age check makes one taker win. */
     private static final String TAKE_OVER = """
@@ -114,17 +155,33 @@ public final class IntentStore {
 
     private final Pool pool;
     private final Owner owner;
+    private final String reserve;
 
+    /** A store whose reservations register unowned ids on first use (the default). */
     public IntentStore(Pool pool, Owner owner) {
+        this(pool, owner, true);
+    }
+
+    /** {@code firstUse}: a payment registers the unowned ids it uses; false, only registration does. */
+    public IntentStore(Pool pool, Owner owner, boolean firstUse) {
         this.pool = pool;
         this.owner = owner;
+        this.reserve = firstUse ? RESERVE_FIRST_USE : RESERVE_REGISTERED_ONLY;
+    }
+
+    /** Reserves the batch's ids claiming no ownership (the ids known as their tenants' already). */
+    public Future<List<Reservation>> reserve(List<PaymentRequest> batch, List<String> committedIds) {
+        return reserve(batch, new String[batch.size()], new String[batch.size()], committedIds);
     }
 
     /**
      * Reserves the batch's ids, and marks {@code committedIds} (earlier batches of this lane, committed
-     * to Kafka) accepted in the same statement.
+     * to Kafka) accepted in the same statement. {@code customerClaims[i]} and {@code methodClaims[i]}:
+     * the ids request {@code i} claims for its tenant, or null; a request whose tenant does not own
+     * one of them is not reserved (see {@link Reservation#customerOwner()}).
      */
-    public Future<List<Reservation>> reserve(List<PaymentRequest> batch, List<String> committedIds) {
+    public Future<List<Reservation>> reserve(
+            List<PaymentRequest> batch, String[] customerClaims, String[] methodClaims, List<String> committedIds) {
         int n = batch.size();
         String[] ids = new String[n],
                 tenants = new String[n],
@@ -139,7 +196,7 @@ public final class IntentStore {
             hashes[i] = r.fingerprint();
             requests[i] = r.canonical();
         }
-        return pool.preparedQuery(RESERVE)
+        return pool.preparedQuery(reserve)
                 .execute(Tuple.from(List.<Object>of(
                         ids,
                         tenants,
@@ -149,7 +206,9 @@ public final class IntentStore {
                         owner.instance(),
                         owner.lane(),
                         owner.run(),
-                        committedIds.toArray(String[]::new))))
+                        committedIds.toArray(String[]::new),
+                        customerClaims,
+                        methodClaims)))
                 .map(rows -> {
                     Map<String, Reservation> byId = new HashMap<>(n * 2);
                     for (Row row : rows) {
@@ -160,7 +219,9 @@ public final class IntentStore {
                                 row.getString(3),
                                 row.getLong(4) == null ? 0 : row.getLong(4),
                                 row.getString(5),
-                                row.getString(6));
+                                row.getString(6),
+                                row.getString(7),
+                                row.getString(8));
                         byId.put(r.paymentId(), r);
                     }
                     List<Reservation> out = new ArrayList<>(n);

@@ -94,10 +94,20 @@ class AuthIT {
     }
 
     private static String body(long amount) {
+        return body(amount, "cus_auth");
+    }
+
+    /** A customer of its own for a tenant; base 36, so that no digit run looks like a card number. */
+    private static String customerOf(String tenant) {
+        return "cus_" + Integer.toString(tenant.hashCode(), 36);
+    }
+
+    /** Each tenant pays with its own customer: the first tenant to use one owns it (issue 19 §1). */
+    private static String body(long amount, String customer) {
         return new JsonObject()
                 .put("amount", amount)
                 .put("currency", "EUR")
-                .put("customer_id", "cus_auth")
+                .put("customer_id", customer)
                 .put("payment_method", "pm_card_visa")
                 .put("description", "secret description")
                 .encode();
@@ -173,7 +183,7 @@ class AuthIT {
         String key = "order-" + System.nanoTime();
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         HttpResponse<String> a = post("Bearer " + keyA, key, body(111));
-        HttpResponse<String> b = post("Bearer " + keyB, key, body(222));
+        HttpResponse<String> b = post("Bearer " + keyB, key, body(222, "cus_auth_b"));
         assertThat(a.statusCode()).as(a.body()).isEqualTo(202);
         assertThat(b.statusCode()).as(b.body()).isEqualTo(202);
         assertThat(b.headers().firstValue("Idempotent-Replayed")).isEmpty();
@@ -221,7 +231,7 @@ class AuthIT {
         // The requirement: refused everywhere within 10 s. Then refused on every further request.
         int status = 0;
         while (System.nanoTime() - revokedAt < TimeUnit.SECONDS.toNanos(10)) {
-            status = post("Bearer " + key, "after-revoke-" + System.nanoTime(), body(5))
+            status = post("Bearer " + key, "after-revoke-" + System.nanoTime(), body(5, customerOf(tenant)))
                     .statusCode();
             if (status == 401) {
                 break;
@@ -260,7 +270,7 @@ class AuthIT {
         assertThat(key).startsWith("sk_live_").hasSizeGreaterThanOrEqualTo(8 + 43);
         assertThat(created.out.indexOf(key)).isEqualTo(created.out.lastIndexOf(key));
         String fresh = "cli-" + System.nanoTime();
-        HttpResponse<String> accepted = post("Bearer " + key, fresh, body(42));
+        HttpResponse<String> accepted = post("Bearer " + key, fresh, body(42, customerOf(tenant)));
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         assertThat(new JsonObject(accepted.body()).getString("id")).isEqualTo(PaymentIds.paymentId(tenant, fresh));
 

@@ -99,7 +99,7 @@ class LimitsIT {
                 .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
                         .put("amount", 100)
                         .put("currency", "EUR")
-                        .put("customer_id", "cus_l")
+                        .put("customer_id", "cus_l_" + Integer.toHexString(apiKey.hashCode()))
                         .put("payment_method", "pm_card_visa")
                         .encode()))
                 .build();

@@ -55,6 +55,8 @@ class OpenApiIT {
      */
     private static final Set<String> NOT_PRODUCED_HERE = Set.of(
             "POST /v1/payments 429", // LimitsIT
+            "POST /v1/customers 429", // LimitsIT's bucket, as for payments
+            "POST /v1/customers 503", // PostgreSQL down
             "GET /v1/payments/{id} 429",
             "GET /v1/payments/{id} 503", // PostgreSQL down
             "GET /health/ready 503"); // Kafka or PostgreSQL down
@@ -240,6 +242,36 @@ class OpenApiIT {
                         HttpResponse.BodyHandlers.ofString())));
         seen.add(check("GET", "/v1/payments/{id}", get(base + "/v1/payments/" + accepted.paymentId(), false)));
 
+        // POST /v1/customers: 201, 200 again, 409 for another tenant (whose payment with that customer
+        // is 422 customer-not-owned), 400, 413, 415, 401.
+        String cus = "cus_openapi_" + Long.toString(System.nanoTime(), 36);
+        String registration = "{\"customer_id\":\"" + cus + "\",\"payment_methods\":[\"pm_" + cus + "\"]}";
+        assertThat(check("POST", "/v1/customers", register(BEARER, "application/json", registration)))
+                .endsWith(" 201");
+        seen.add("POST /v1/customers 201");
+        seen.add(check("POST", "/v1/customers", register(BEARER, "application/json", registration)));
+        String other = "Bearer " + TenantKeys.create(infra.pgUri(), "openapi-other-" + System.nanoTime());
+        seen.add(check("POST", "/v1/customers", register(other, "application/json", registration)));
+        HttpResponse<String> notOwned = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
+                        .header("Authorization", other)
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", run + "not-owned")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"amount\":100,\"currency\":\"EUR\",\"customer_id\":\"" + cus
+                                        + "\",\"payment_method\":\"pm_card_visa\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(check("POST", "/v1/payments", notOwned)).endsWith(" 422");
+        seen.add(check("POST", "/v1/customers", register(BEARER, "application/json", "{\"customer_id\":\"\"}")));
+        seen.add(check(
+                "POST",
+                "/v1/customers",
+                register(BEARER, "application/json", "{\"customer_id\":\"" + "x".repeat(9_000) + "\"}")));
+        seen.add(check("POST", "/v1/customers", register(BEARER, "text/plain", registration)));
+        seen.add(
+                check("POST", "/v1/customers", register("Bearer sk_live_not_a_key", "application/json", registration)));
+
         // 404 for an id never accepted; the unauthenticated routes.
         seen.add(check("GET", "/v1/payments/{id}", get(base + "/v1/payments/pay_" + "0".repeat(32), true)));
         seen.add(check("GET", "/health/live", get(base + "/health/live", false)));
@@ -373,6 +405,17 @@ class OpenApiIT {
             b.header("Idempotency-Key", key);
         }
         return b.build();
+    }
+
+    private static HttpResponse<String> register(String authorization, String contentType, String body)
+            throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/customers"))
+                        .header("Authorization", authorization)
+                        .header("Content-Type", contentType)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(String to, String key, String contentType, String body) throws Exception {

@@ -1,6 +1,7 @@
 package com.streamsocial.billing.loadtest.chaos;
 
 import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.loadtest.CustomerIds;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Answer;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -172,7 +173,7 @@ public final class ChaosLoad {
         clientViews.put(
                 id, new Client(seconds(intendedNanos), seconds(System.nanoTime()), tries, answers.get(id), false));
         Buffer body = Buffer.buffer("{\"amount\":" + (100 + seq % 10_000)
-                + ",\"currency\":\"USD\",\"customer_id\":\"cus_" + (seq % 1_000)
+                + ",\"currency\":\"USD\",\"customer_id\":\"" + CustomerIds.of(tenant, seq % 1_000)
                 + "\",\"payment_method\":\"pm_card_visa\",\"description\":\"chaos " + seq + "\"}");
         RequestOptions ro = new RequestOptions()
                 .setMethod(HttpMethod.POST)

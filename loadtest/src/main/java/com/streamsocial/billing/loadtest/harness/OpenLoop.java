@@ -2,6 +2,7 @@ package com.streamsocial.billing.loadtest.harness;
 
 import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.loadtest.CustomerIds;
 import com.streamsocial.billing.loadtest.harness.Mix.Kind;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -376,7 +377,7 @@ public final class OpenLoop implements AutoCloseable {
 
     private Buffer body(long seq, String paymentMethod, long amountDelta) {
         return Buffer.buffer("{\"amount\":" + (100 + seq % 10_000 + amountDelta)
-                + ",\"currency\":\"USD\",\"customer_id\":\"cus_" + (seq % 1_000)
+                + ",\"currency\":\"USD\",\"customer_id\":\"" + CustomerIds.of(o.tenant(), seq % 1_000)
                 + "\",\"payment_method\":\"" + paymentMethod
                 + "\",\"description\":\"loadtest " + seq
                 + "\",\"metadata\":{\"run\":\"" + o.keyPrefix() + "\"}}");

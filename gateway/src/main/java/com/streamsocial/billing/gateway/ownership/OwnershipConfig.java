@@ -1,0 +1,58 @@
+package com.streamsocial.billing.gateway.ownership;
+
+import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.Check;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The ownership registry's settings (issue 19 §1). {@code firstUse}: a payment with an unregistered
+ * customer or payment method registers it to the payment's tenant (trust on first use); off, only
+ * {@code POST /v1/customers} registers, and a payment with an unregistered id is refused 422.
+ * {@code cacheEntriesMax}: confirmed owners kept in memory per lane. {@code sharedPaymentMethodPrefixes}:
+ * payment methods that are the provider's shared test tokens ({@code pm_card_visa}), which are no
+ * one's saved card and are never owned.
+ */
+public record OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String> sharedPaymentMethodPrefixes) {
+    public static final String FIRST_USE = "gateway.ownership.firstUse";
+    public static final String CACHE_ENTRIES_MAX = "gateway.ownership.cacheEntriesMax";
+    public static final String SHARED_PREFIXES = "gateway.ownership.sharedPaymentMethodPrefixes";
+
+    /** Default entries per lane: about 100 bytes each, so some 10 MB per lane at most. */
+    public static final int CACHE_ENTRIES_MAX_DEFAULT = 100_000;
+
+    /** Stripe's test tokens (each use makes a new PaymentMethod; live mode refuses them) and the sandbox's. */
+    public static final String SHARED_PREFIXES_DEFAULT = "pm_card_,pm_sandbox_";
+
+    /** The prefixes' value that makes no payment method shared: every one has an owner. */
+    public static final String NONE = "none";
+
+    public OwnershipConfig {
+        Check.argument(cacheEntriesMax >= 1, CACHE_ENTRIES_MAX + " must be at least 1, got %d", cacheEntriesMax);
+        for (String p : sharedPaymentMethodPrefixes) {
+            // An empty prefix would exempt every payment method from ownership.
+            Check.argument(p.length() >= 4, SHARED_PREFIXES + " entries must be at least 4 characters, got '%s'", p);
+        }
+        sharedPaymentMethodPrefixes = List.copyOf(sharedPaymentMethodPrefixes);
+    }
+
+    public static OwnershipConfig from(Settings s) {
+        String prefixes = s.string(SHARED_PREFIXES, SHARED_PREFIXES_DEFAULT).strip();
+        return new OwnershipConfig(
+                s.bool(FIRST_USE, true),
+                s.integer(CACHE_ENTRIES_MAX, CACHE_ENTRIES_MAX_DEFAULT),
+                prefixes.isEmpty() || prefixes.equals(NONE)
+                        ? List.of()
+                        : Arrays.stream(prefixes.split(",")).map(String::strip).toList());
+    }
+
+    /** Whether this payment method is a shared test token, which no tenant owns. */
+    public boolean shared(String paymentMethod) {
+        for (String p : sharedPaymentMethodPrefixes) {
+            if (paymentMethod.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
