@@ -12,6 +12,7 @@ import com.streamsocial.billing.props.Gens;
 import com.streamsocial.billing.props.Props;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
@@ -716,8 +717,9 @@ class HostileHttpIT {
 
     /**
      * A kept-alive connection whose first request is answered, then whose next request's head arrives
-     * a piece at a time and never completes: the read deadline closes it while the client is still
-     * trickling (each pause is far below the idle timeout, which the trickle keeps resetting).
+     * a piece at a time and never completes: the read deadline closes it, counted in {@code
+     * gateway.request.read.timeouts} (the idle timeout, which would close it later, counts nothing),
+     * and the incomplete request gets no answer.
      */
     @Test
     void aSlowLaterRequestOnAKeptAliveConnectionIsClosedByTheReadDeadline() {
@@ -740,8 +742,9 @@ class HostileHttpIT {
     private static void slowLater(SlowLater c) throws Exception {
         byte[] later = ascii("POST /v1/payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + apiKey
                 + "\r\nIdempotency-Key: " + hostileKey() + "\r\nContent-Type: application/json\r\nX-Pad: ");
-        // The trickle lasts four read timeouts at least: it would outlast the deadline many times over.
-        long trickleMs = 4L * READ_TIMEOUT_MS;
+        // The trickle outlasts the idle timeout: only a close can end it early.
+        long trickleMs = IDLE_TIMEOUT_S * 1_000L + 2L * READ_TIMEOUT_MS;
+        double timeoutsBefore = Series.counter(gateway.metrics(), "gateway.request.read.timeouts");
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(HANG_MS);
             OutputStream out = s.getOutputStream();
@@ -770,11 +773,14 @@ class HostileHttpIT {
             } catch (SocketException closedWhileWriting) {
                 stoppedByClose = true;
             }
+            boolean trickling = stoppedByClose || (System.nanoTime() - started) / 1_000_000 <= trickleMs;
             String got = rest.get(HANG_MS, TimeUnit.MILLISECONDS);
-            stoppedByClose = stoppedByClose || (System.nanoTime() - started) / 1_000_000 <= trickleMs;
-            assertThat(stoppedByClose)
+            assertThat(trickling)
                     .as("closed by the server while the later request was still trickling; got " + got)
                     .isTrue();
+            assertThat(Series.counter(gateway.metrics(), "gateway.request.read.timeouts") - timeoutsBefore)
+                    .as("closed by the read deadline, not the idle timeout")
+                    .isEqualTo(1.0);
             Matcher m = STATUS.matcher(got);
             assertThat(m.find()).as(got).isTrue();
             assertThat(m.group(1)).as("the first request's answer").isEqualTo("200");
