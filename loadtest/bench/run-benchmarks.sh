@@ -46,7 +46,7 @@ done
 for i in $(seq "$RUNS"); do
   "${HARNESS[@]}" drain --events "$DRAIN_EVENTS" --provider "$PROVIDER" --report "$OUT/drain$i" | tee -a "$OUT/drain.txt" || true
 done
-curl -s localhost:8080/metrics | grep -E '^gateway_(batch|batches)' | tee "$OUT/gateway-metrics.txt"
+curl -s localhost:9080/metrics | grep -E '^gateway_(batch|batches)' | tee "$OUT/gateway-metrics.txt"
 
 echo "== kafka-producer-perf-test against the same broker"
 java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \

@@ -82,7 +82,7 @@ metric() { # url name: the value of the first sample of that metric
     curl -s "$1" | awk -v m="$2" '$1 == m || index($1, m "{") == 1 {print $2; exit}'
 }
 outcomes() { metric localhost:8081/metrics processor_outcomes_emitted_total; }
-accepted_total() { metric localhost:8080/metrics gateway_payments_accepted_total; }
+accepted_total() { metric localhost:9080/metrics gateway_payments_accepted_total; }
 
 # One measured window under wrk: rates, and CPU per payment by group (including wrk's own CPU).
 wrk_window() { # label url count_outcomes(0/1)

@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
+import com.streamsocial.billing.gateway.limit.ConnectionsPerAddress;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.recovery.RestartSettlement;
@@ -46,7 +47,7 @@ public final class Gateway {
     private final List<GatewayVerticle> verticles;
     private final InstanceLease lease;
     private final WorkerExecutor settlementWorker;
-    /** The management listener (health, metrics), or null when they are served on the API's. */
+    /** The management listener: health with its detail, and metrics. */
     private final HttpServer management;
 
     private volatile Future<Void> closed;
@@ -103,7 +104,8 @@ public final class Gateway {
         GatewayVerticle.Limits limits = new GatewayVerticle.Limits(
                 new TenantRateLimiter(config.tenantRatePerS(), config.tenantBurst(), config.tenantsTrackedMax()),
                 new AtomicInteger(),
-                new com.streamsocial.billing.gateway.dedup.CommittedIds(CommitLane.UNMARKED_IDS_MAX));
+                new com.streamsocial.billing.gateway.dedup.CommittedIds(CommitLane.UNMARKED_IDS_MAX),
+                new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()));
         metrics.gauge(
                 "gateway.connections",
                 "HTTP connections open",
@@ -149,9 +151,6 @@ public final class Gateway {
         HttpServer[] management = new HttpServer[1];
         return chain.compose(v -> health.start(vertx, adminPool, PROBE_INTERVAL_MS))
                 .compose(v -> {
-                    if (!config.managementListener()) {
-                        return Future.succeededFuture();
-                    }
                     Router router = Router.router(vertx);
                     GatewayVerticle.mountManagement(router, health, service);
                     return vertx.createHttpServer(new HttpServerOptions()
@@ -184,9 +183,16 @@ public final class Gateway {
                             config.httpHost(),
                             config.httpPort(),
                             config.producers(),
-                            config.managementListener()
-                                    ? "; management on " + config.managementHost() + ":" + config.managementPort()
-                                    : "");
+                            "; management (health detail, metrics) on " + config.managementHost() + ":"
+                                    + management[0].actualPort());
+                    if (config.plaintextOffLoopback()) {
+                        log.warn(
+                                "gateway {} serves plaintext HTTP on {}, which is not loopback (http.plaintext=true):"
+                                        + " API keys and payment data cross the network in clear text unless a"
+                                        + " TLS-terminating proxy stands in front",
+                                config.instanceId(),
+                                config.httpHost());
+                    }
                     // A gateway without its lease may be a zombie: it stops taking requests.
                     lease[0].onLost(e -> gateway.close());
                     return gateway;
@@ -224,6 +230,11 @@ public final class Gateway {
                 });
             }
         });
+    }
+
+    /** The port the management listener is bound to ({@code management.port}, or the one picked for 0). */
+    public int managementPort() {
+        return management.actualPort();
     }
 
     /** Its meters, as {@code /metrics} serves them. */

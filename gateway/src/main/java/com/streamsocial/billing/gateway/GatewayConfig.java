@@ -1,5 +1,6 @@
 package com.streamsocial.billing.gateway;
 
+import com.streamsocial.billing.config.Loopback;
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
@@ -9,7 +10,8 @@ import java.util.Map;
 
 /**
  * The gateway's settings, each with its unit in its name. Read from {@link Settings}: for example
- * {@code -Dgateway.lingerMs=2} or {@code BILLING_GATEWAY_LINGERMS=2}.
+ * {@code -Dgateway.lingerMs=2} or {@code BILLING_GATEWAY_LINGERMS=2}. A listener off loopback without
+ * TLS and without {@code http.plaintext=true} is refused here, before anything connects.
  */
 public record GatewayConfig(
         String httpHost,
@@ -47,6 +49,8 @@ public record GatewayConfig(
         int httpRequestLineBytesMax,
         int httpHeaderBytesMax,
         int httpHeadersCountMax,
+        boolean httpPlaintext,
+        int httpConnectionsPerAddressMax,
         OwnershipConfig ownership) {
 
     public GatewayConfig {
@@ -96,13 +100,31 @@ public record GatewayConfig(
                 httpHeaderBytesMax >= 1024, "http.headerBytesMax must be at least 1024, got %d", httpHeaderBytesMax);
         Check.argument(
                 httpHeadersCountMax >= 8, "http.headersCountMax must be at least 8, got %d", httpHeadersCountMax);
-        Check.argument(managementPort >= 0, "management.port must be 0 (off) or a port, got %d", managementPort);
+        Check.argument(
+                managementPort >= 0 && managementPort <= 65_535,
+                "management.port must be a port, or 0 for any free one, got %d",
+                managementPort);
+        Check.argument(
+                httpConnectionsPerAddressMax >= 1,
+                "http.connectionsPerAddressMax must be at least 1, got %d",
+                httpConnectionsPerAddressMax);
+        // Off loopback, API keys and card data would cross the network in clear text: TLS, or an
+        // explicit statement that a TLS-terminating proxy stands in front (README, Security).
+        Check.argument(
+                tlsCertPath != null || httpPlaintext || Loopback.is(httpHost),
+                "http.host=%s is not a loopback address and TLS is off: set http.tls.certPath and"
+                        + " http.tls.keyPath, or http.plaintext=true when a TLS-terminating proxy stands in front",
+                httpHost);
         kafka = Map.copyOf(kafka);
     }
 
+    /** Health and metrics listen here, on {@code management.host} (loopback), unless told otherwise. */
+    public static final int MANAGEMENT_PORT_DEFAULT = 9080;
+
     public static GatewayConfig from(Settings s) {
         return new GatewayConfig(
-                s.string("http.host", "0.0.0.0"),
+                // Loopback unless told otherwise: off loopback the listener needs TLS or http.plaintext.
+                s.string("http.host", "127.0.0.1"),
                 s.integer("http.port", 8080),
                 s.string("gateway.instanceId", "gateway-1"),
                 s.integer(
@@ -129,7 +151,7 @@ public record GatewayConfig(
                 s.integer("pg.readPoolSizeMax", 2),
                 s.integer("gateway.readsQueuedMax", 64),
                 s.string("management.host", "127.0.0.1"),
-                s.integer("management.port", 0),
+                s.integer("management.port", MANAGEMENT_PORT_DEFAULT),
                 s.secret("pg.password"),
                 s.string("http.tls.certPath", null),
                 s.string("http.tls.keyPath", null),
@@ -140,6 +162,8 @@ public record GatewayConfig(
                 s.integer("http.requestLineBytesMax", 4_096),
                 s.integer("http.headerBytesMax", 8_192),
                 s.integer("http.headersCountMax", 64),
+                s.bool("http.plaintext", false),
+                s.integer("http.connectionsPerAddressMax", 512),
                 OwnershipConfig.from(s));
     }
 
@@ -148,9 +172,9 @@ public record GatewayConfig(
         return tlsCertPath != null;
     }
 
-    /** Whether health, metrics and the like have their own listener instead of the API's. */
-    public boolean managementListener() {
-        return managementPort > 0;
+    /** Whether the API listener is plaintext on an address other hosts can reach (a proxy's TLS in front). */
+    public boolean plaintextOffLoopback() {
+        return !tls() && !Loopback.is(httpHost);
     }
 
     /** PostgreSQL: the URI, and the password from the environment or a file when one is set. */

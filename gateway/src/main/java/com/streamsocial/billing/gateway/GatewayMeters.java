@@ -66,6 +66,7 @@ public final class GatewayMeters {
     final Timer linger;
     final Timer commit;
     final Counter connectionsRefused;
+    final Counter connectionsAddressRefused;
     final Counter readTimeouts;
     final Counter invalid;
     final Counter takenOver;
@@ -106,6 +107,9 @@ public final class GatewayMeters {
                 .register(registry);
         connectionsRefused = Counter.builder("gateway.connections.refused")
                 .description("Connections closed at once: http.connectionsMax open")
+                .register(registry);
+        connectionsAddressRefused = Counter.builder("gateway.connections.address.refused")
+                .description("Connections closed at once: http.connectionsPerAddressMax open from their address")
                 .register(registry);
         readTimeouts = Counter.builder("gateway.request.read.timeouts")
                 .description("Connections closed: a request not read in time")

@@ -10,8 +10,10 @@ import com.streamsocial.billing.gateway.http.HeaderCheck;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
+import com.streamsocial.billing.gateway.http.ReadDeadline;
 import com.streamsocial.billing.gateway.http.RequestValidator;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.limit.ConnectionsPerAddress;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
 import com.streamsocial.billing.gateway.ownership.OwnedKind;
 import com.streamsocial.billing.gateway.ownership.OwnerCache;
@@ -45,7 +47,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One gateway instance per event loop: its own HTTP server on the shared port, its own PostgreSQL
+ * One gateway instance per event loop: its own HTTP server on the shared port (connection caps, a
+ * read deadline on every request, refusals of an unread body close the connection), its own PostgreSQL
  * pool and its own {@link CommitLane} with one transactional producer. Vert.x spreads connections
  * over the instances, so batches fill on every lane at once.
  */
@@ -71,10 +74,14 @@ public final class GatewayVerticle extends VerticleBase {
      * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
      * may reach another lane than its first attempt, and must be a replay there too.
      */
-    record Limits(TenantRateLimiter tenants, AtomicInteger connections, CommittedIds committedIds) {}
+    record Limits(
+            TenantRateLimiter tenants,
+            AtomicInteger connections,
+            CommittedIds committedIds,
+            ConnectionsPerAddress perAddress) {}
 
-    /** Connections waiting for their first request line and headers, with the timer that closes them. */
-    private final Map<HttpConnection, Long> awaitingFirstRequest = new IdentityHashMap<>();
+    /** Each open connection's read deadline: every request's head must arrive in time (slowloris). */
+    private final Map<HttpConnection, ReadDeadline> deadlines = new IdentityHashMap<>();
 
     /**
      * Connections whose current answer ends them: a request pipelined behind it (a smuggled one, after
@@ -181,7 +188,7 @@ public final class GatewayVerticle extends VerticleBase {
                                 // the connection cap and the first-request deadline.
                                 .setHttp2ClearTextEnabled(false))
                         .connectionHandler(this::connected)
-                        .requestHandler(firstRequestArrives(router = router()))
+                        .requestHandler(requestArrives(router = router()))
                         .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
                 .onSuccess(s -> server = s);
@@ -198,18 +205,24 @@ public final class GatewayVerticle extends VerticleBase {
     }
 
     /**
-     * Counts the connection against {@code http.connectionsMax} (closing it at once beyond the cap),
-     * and closes it if its first request has not arrived within {@code http.requestReadTimeoutMs}: a
-     * client sending its headers a byte at a time (slowloris) cannot hold it. Later requests on a
-     * kept-alive connection are bounded by the idle timeout and the header size.
+     * Counts the connection against {@code http.connectionsMax} and {@code
+     * http.connectionsPerAddressMax} (closing it at once beyond either cap, counted), and gives it a
+     * {@link ReadDeadline}: the head of its first request, and of every later one on the kept-alive
+     * connection, must arrive within {@code http.requestReadTimeoutMs} of its first byte, or the
+     * connection closes; a client sending its headers a byte at a time (slowloris) cannot hold it.
      */
     private void connected(HttpConnection conn) {
         int open = limits.connections().incrementAndGet();
+        String address = conn.remoteAddress() == null || conn.remoteAddress().hostAddress() == null
+                ? "unknown"
+                : conn.remoteAddress().hostAddress();
+        boolean addressFits = limits.perAddress().open(address);
         conn.closeHandler(v -> {
             limits.connections().decrementAndGet();
-            Long timer = awaitingFirstRequest.remove(conn);
-            if (timer != null) {
-                vertx.cancelTimer(timer);
+            limits.perAddress().closed(address);
+            ReadDeadline deadline = deadlines.remove(conn);
+            if (deadline != null) {
+                deadline.closed();
             }
             closing.remove(conn);
         });
@@ -218,19 +231,26 @@ public final class GatewayVerticle extends VerticleBase {
             conn.close();
             return;
         }
-        awaitingFirstRequest.put(conn, vertx.setTimer(config.httpRequestReadTimeoutMs(), id -> {
-            if (awaitingFirstRequest.remove(conn) != null) {
-                metrics.readTimeouts.increment();
-                conn.close();
-            }
-        }));
+        if (!addressFits) {
+            metrics.connectionsAddressRefused.increment();
+            conn.close();
+            return;
+        }
+        ReadDeadline deadline =
+                new ReadDeadline(context, conn, config.httpRequestReadTimeoutMs(), metrics.readTimeouts::increment);
+        deadlines.put(conn, deadline);
+        // Netty's pipeline, ahead of the HTTP codec: the first byte of a later request starts its
+        // deadline (Vert.x has no hook for it). Without access to it, only the first request has one.
+        if (conn instanceof io.vertx.core.net.impl.ConnectionBase base) {
+            base.channel().pipeline().addFirst("billing-read-deadline", deadline);
+        }
     }
 
-    private Handler<HttpServerRequest> firstRequestArrives(Router router) {
+    private Handler<HttpServerRequest> requestArrives(Router router) {
         return request -> {
-            Long timer = awaitingFirstRequest.remove(request.connection());
-            if (timer != null) {
-                vertx.cancelTimer(timer);
+            ReadDeadline deadline = deadlines.get(request.connection());
+            if (deadline != null) {
+                deadline.routed(request.response());
             }
             if (closing.contains(request.connection())) {
                 request.connection().close();
@@ -323,10 +343,8 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(BodyHandler.create(false).setBodyLimit(CustomerRegistration.BODY_BYTES_MAX))
                 .handler(this::bodyRead)
                 .handler(this::registerCustomer);
-        // Health and metrics need no key; with management.port set they live on that listener only.
-        if (!config.managementListener()) {
-            mountManagement(router, health, metrics.service());
-        }
+        // Up or down only, for a load balancer; the detail and /metrics are on the management listener.
+        mountPublicHealth(router, health);
         // No authentication: the API's description is public, as Stripe's is.
         router.get("/openapi.json")
                 .handler(ctx -> ctx.response()
@@ -712,7 +730,26 @@ public final class GatewayVerticle extends VerticleBase {
         });
     }
 
-    /** Health and metrics routes, on the API's router or on the management listener's. */
+    /**
+     * The public listener's health: the status code and {@code {"status":"UP"}} or {@code "DOWN"},
+     * nothing else (no component, no exception text), so it tells an outsider nothing about the
+     * dependencies.
+     */
+    static void mountPublicHealth(Router router, Health health) {
+        router.get("/health/live")
+                .handler(ctx -> upOrDown(ctx, "UP".equals(health.liveness().getString("status"))));
+        router.get("/health/ready")
+                .handler(ctx -> upOrDown(ctx, health.readiness().getBoolean("ready")));
+    }
+
+    private static void upOrDown(RoutingContext ctx, boolean up) {
+        ctx.response()
+                .setStatusCode(up ? 200 : 503)
+                .putHeader("content-type", "application/json")
+                .end(new JsonObject().put("status", up ? "UP" : "DOWN").encode());
+    }
+
+    /** Health with its detail, and metrics: the management listener's routes (loopback by default). */
     static void mountManagement(Router router, Health health, ServiceMetrics metrics) {
         // Down only when a restart would help: a producer failed fatally for a restartable reason.
         router.get("/health/live").handler(ctx -> {
@@ -755,9 +792,11 @@ public final class GatewayVerticle extends VerticleBase {
         if (r.ended() || r.closed()) {
             return;
         }
-        // A request paused for its key lookup, refused: let its unread body drain and be dropped.
-        if (!ctx.request().isEnded()) {
-            ctx.request().resume();
+        // Refused with its body unread (401, 400, 413, 429, 503 before the body): close after the
+        // answer instead of draining a body of any size at the client's pace.
+        boolean bodyUnread = !ctx.request().isEnded() && hasBody(ctx.request());
+        if (bodyUnread) {
+            r.putHeader("connection", "close");
         }
         r.setStatusCode(p.status()).putHeader("content-type", Problem.MEDIA_TYPE);
         if (p.status() == 401) {
@@ -766,7 +805,20 @@ public final class GatewayVerticle extends VerticleBase {
         if (p.retryAfterS() != null) {
             r.putHeader("Retry-After", String.valueOf(p.retryAfterS()));
         }
-        r.end(p.toJson(ctx.request().path()).encode());
+        Future<Void> written = r.end(p.toJson(ctx.request().path()).encode());
+        if (bodyUnread) {
+            HttpConnection conn = ctx.request().connection();
+            written.onComplete(v -> conn.close());
+        }
+    }
+
+    /** Whether the request announces a body: a {@code Transfer-Encoding}, or a non-zero length. */
+    static boolean hasBody(HttpServerRequest request) {
+        if (request.headers().contains("Transfer-Encoding")) {
+            return true;
+        }
+        String length = request.getHeader("Content-Length");
+        return length != null && !length.trim().equals("0");
     }
 
     /**

@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.lease.LeaseCheck;
+import com.streamsocial.billing.metrics.HealthText;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -100,8 +101,7 @@ public final class Health implements AutoCloseable {
     private Future<Void> probe(Pool pool) {
         Future<Void> pg = pool.query("SELECT 1")
                 .execute()
-                .onComplete(ar -> pgProbed(
-                        ar.succeeded(), ar.succeeded() ? null : ar.cause().toString()))
+                .onComplete(ar -> pgProbed(ar.succeeded(), ar.succeeded() ? null : reason(ar.cause())))
                 .mapEmpty();
         Future<Void> kafka = Future.fromCompletionStage(
                         admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
@@ -109,7 +109,7 @@ public final class Health implements AutoCloseable {
                                 .toCompletionStage())
                 .onComplete(ar -> {
                     boolean up = ar.succeeded() && !ar.result().isEmpty();
-                    kafkaProbed(up, up ? null : ar.failed() ? ar.cause().toString() : "no brokers");
+                    kafkaProbed(up, up ? null : ar.failed() ? reason(ar.cause()) : "no brokers");
                 })
                 .mapEmpty();
         return Future.join(pg, kafka).mapEmpty();
@@ -146,7 +146,7 @@ public final class Health implements AutoCloseable {
                     && (cause == null
                             || com.streamsocial.billing.kafka.ProducerErrors.classify(cause)
                                     != com.streamsocial.billing.kafka.ProducerErrors.Action.FATAL)) {
-                return new JsonObject().put("status", "DOWN").put("cause", String.valueOf(cause));
+                return new JsonObject().put("status", "DOWN").put("cause", reason(cause));
             }
         }
         return new JsonObject().put("status", "UP");
@@ -172,11 +172,20 @@ public final class Health implements AutoCloseable {
                         new JsonObject()
                                 .put("up", leaseHeld)
                                 .put("state", lease.name())
-                                .put("error", leaseHeld ? null : leaseReason.get()));
+                                .put("error", leaseHeld ? null : shortReason(leaseReason.get())));
         return new JsonObject()
                 .put("ready", pg && kafka && producersOk && leaseHeld && !draining)
                 .put("draining", draining)
                 .put("checks", checks);
+    }
+
+    /** What health shows of a failure: its class name only ({@link HealthText}). */
+    static String reason(Throwable e) {
+        return HealthText.reason(e);
+    }
+
+    private static String shortReason(String reason) {
+        return HealthText.shortReason(reason);
     }
 
     private boolean fresh(long okAtMs, long now) {

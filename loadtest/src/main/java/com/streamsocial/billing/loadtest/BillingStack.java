@@ -288,7 +288,8 @@ public final class BillingStack implements AutoCloseable {
                 """
 
                 StreamSocial billing stack is up (%d ms). Ctrl-C stops it%s.
-                  gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready, /metrics)
+                  gateway     http://localhost:%d   (POST /v1/payments, GET /v1/payments/{id}, /health/ready: up or down)
+                  management  http://localhost:%d   (the gateway's /health/ready with its checks, /metrics)
                   processor   %s   (/health/ready, /metrics; provider.kind=%s)
                   sandbox     http://localhost:%d   (Stripe subset: /v1/payment_intents, /v1/refunds, /v1/balance_transactions;
                                                      PayPal subset: /v1/oauth2/token, /v2/checkout/orders, /v1/reporting/transactions; /sandbox/faults)
@@ -306,6 +307,7 @@ public final class BillingStack implements AutoCloseable {
                         ? " and deletes its data (--fresh)"
                         : "; its data stays in " + kept.dir() + " for the next start (--fresh for a throwaway stack)",
                 g.httpPort(),
+                g.managementPort(),
                 processorUrls(p.httpPort(), processorCount),
                 p.providerKind(),
                 stack.sandboxPort,

@@ -74,6 +74,9 @@ class DatabaseStallIT {
     private static Path data;
     private static JarProcess stack;
     private static int gatewayPort;
+    /** The gateway's management listener: readiness with its detail, and the metrics. */
+    private static int managementPort;
+
     private static int processorPort;
     private static int kafkaPort;
     private static int pgPort;
@@ -82,6 +85,7 @@ class DatabaseStallIT {
     static void startStack() throws Exception {
         data = Files.createTempDirectory("db-stall-").resolve("data");
         gatewayPort = FreePorts.pick();
+        managementPort = FreePorts.pick();
         processorPort = FreePorts.pick();
         kafkaPort = FreePorts.pick();
         pgPort = FreePorts.pick();
@@ -90,6 +94,7 @@ class DatabaseStallIT {
                 "stack.pgPort", Integer.toString(pgPort),
                 "stack.sandboxPort", Integer.toString(FreePorts.pick()),
                 "http.port", Integer.toString(gatewayPort),
+                "management.port", Integer.toString(managementPort),
                 "processor.httpPort", Integer.toString(processorPort),
                 "stack.warmupSeconds", "0");
         stack = JarProcess.start("loadtest", List.of("-Xmx1g"), settings, "stack", "--data-dir", data.toString());
@@ -130,7 +135,7 @@ class DatabaseStallIT {
                 clients.count(Outcome.REJECTED),
                 clients.keys.values().stream().filter(k -> k.tries > 1).count(),
                 clients.count(Outcome.NONE),
-                (long) metric(gatewayPort, "gateway_requests_shed_total{reason=\"lease_suspect\",status=\"503\"}"));
+                (long) metric(managementPort, "gateway_requests_shed_total{reason=\"lease_suspect\",status=\"503\"}"));
 
         // Nothing stopped: the stack's JVM, its gateway and its processor all kept running.
         assertThat(stack.isAlive()).as(stack.output()).isTrue();
@@ -154,7 +159,7 @@ class DatabaseStallIT {
         assertThat(readinessDuringStalls)
                 .as("processor readiness during the stalls")
                 .anyMatch(r -> r.startsWith("processor ") && r.contains("\"state\":\"SUSPECT\""));
-        assertThat(metric(gatewayPort, "gateway_requests_shed_total{reason=\"lease_suspect\",status=\"503\"}"))
+        assertThat(metric(managementPort, "gateway_requests_shed_total{reason=\"lease_suspect\",status=\"503\"}"))
                 .isPositive();
 
         assertAnsweredInTime(clients, stalls);
@@ -203,7 +208,7 @@ class DatabaseStallIT {
         signal("STOP", pids);
         try {
             while (System.currentTimeMillis() - start < stallMs) {
-                readiness.add("gateway " + body(gatewayPort, "/health/ready"));
+                readiness.add("gateway " + body(managementPort, "/health/ready"));
                 readiness.add("processor " + body(processorPort, "/health/ready"));
                 Thread.sleep(500);
             }

@@ -43,19 +43,30 @@ class FirstScrapeIT {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static BillingStack stack;
     private static int gatewayPort;
+    /** The gateway's management listener: its metrics are there, not on the API's port. */
+    private static int managementPort;
+
     private static int processorPort;
 
     @BeforeAll
     static void start() throws Exception {
         gatewayPort = FreePorts.pick();
+        managementPort = FreePorts.pick();
         processorPort = FreePorts.pick();
         // The stack's own settings, on free ports (never the defaults a running stack may hold).
         stack = BillingStack.start(Settings.of(Map.of(
-                "stack.kafkaPort", "0",
-                "stack.pgPort", "0",
-                "stack.sandboxPort", "0",
-                "http.port", String.valueOf(gatewayPort),
-                "processor.httpPort", String.valueOf(processorPort))));
+                "stack.kafkaPort",
+                "0",
+                "stack.pgPort",
+                "0",
+                "stack.sandboxPort",
+                "0",
+                "http.port",
+                String.valueOf(gatewayPort),
+                "management.port",
+                String.valueOf(managementPort),
+                "processor.httpPort",
+                String.valueOf(processorPort))));
         awaitReady(gatewayPort);
         awaitReady(processorPort);
     }
@@ -132,7 +143,7 @@ class FirstScrapeIT {
     private record Scrapes(String gateway, String processor) {}
 
     private static Scrapes scrapeBoth() throws Exception {
-        return new Scrapes(scrape(gatewayPort, "gateway"), scrape(processorPort, "processor"));
+        return new Scrapes(scrape(managementPort, "gateway"), scrape(processorPort, "processor"));
     }
 
     /**

@@ -105,11 +105,14 @@ class GracefulDrainIT {
                         .await();
                 String apiKey = TenantKeys.create(infra.pgUri(), "default");
                 int gatewayPort = FreePorts.pick();
+                // Readiness's draining field is on the management listener; the public port says DOWN only.
+                int managementPort = FreePorts.pick();
                 gateway = JarProcess.start(
                         "gateway",
                         LocalInfra.singleBroker(Map.of(
                                 "http.host", "127.0.0.1",
                                 "http.port", String.valueOf(gatewayPort),
+                                "management.port", String.valueOf(managementPort),
                                 "gateway.producers", "2",
                                 "pg.uri", infra.pgUri(),
                                 "kafka.bootstrap.servers", infra.kafkaBootstrap(),
@@ -149,7 +152,8 @@ class GracefulDrainIT {
                         });
                         // Readiness, just after the signal (the hook has started), within the grace
                         // window: 503 and draining, while payments still flow.
-                        vertx.setTimer(300, id -> readiness(base, readinessAfterSigterm));
+                        vertx.setTimer(
+                                300, id -> readiness("http://127.0.0.1:" + managementPort, readinessAfterSigterm));
                     }
                     if (sigtermAtMs > 0 && System.currentTimeMillis() - sigtermAtMs >= LOAD_AFTER_MS) {
                         break;

@@ -43,6 +43,8 @@ class InstanceLeaseIT {
         p.put("http.port", String.valueOf(port));
         p.put("gateway.instanceId", id);
         p.put("gateway.producers", "1");
+        // Any free port: two gateways of this test run at once.
+        p.put("management.port", "0");
         p.putAll(LocalInfra.SINGLE_BROKER);
         return p;
     }

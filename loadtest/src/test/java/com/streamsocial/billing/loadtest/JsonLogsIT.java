@@ -78,7 +78,8 @@ class JsonLogsIT {
                         "--config",
                         config.toString(),
                         "--http.host=127.0.0.1",
-                        "--http.port=" + gatewayPort);
+                        "--http.port=" + gatewayPort,
+                        "--management.port=0");
                 assertThat(Await.status(http, "http://127.0.0.1:" + gatewayPort + "/health/ready", 200, 120_000))
                         .as(gateway.output())
                         .isTrue();

@@ -167,7 +167,7 @@ class MetricsIT {
 
     @Test
     void theGatewaysScrapeIsValidAndItsCountersAgreeWithWhatWasSent() throws Exception {
-        String scrape = scrape(gatewayPort);
+        String scrape = scrape(gateway.managementPort());
         promtoolAccepts(scrape);
 
         assertThat(value(scrape, "gateway_payments_accepted_total")).isEqualTo(firstAccepted);

@@ -46,6 +46,8 @@ class QuickStartIT {
                         "-Dstack.pgPort=0",
                         "-Dstack.sandboxPort=0",
                         "-Dhttp.port=" + gatewayPort,
+                        // Not the default 9080, which a running stack may hold.
+                        "-Dmanagement.port=" + FreePorts.pick(),
                         "-Dprocessor.httpPort=" + FreePorts.pick(),
                         // No warm-up payments: the reconciliation below counts exactly the one payment.
                         // The warm-up itself is measured by loadtest/bench/yardstick.sh (section first).

@@ -56,6 +56,7 @@ class SecretsSearchIT {
                 TenantKeys.ensure(infra.pgUri(), "secrets", API_KEY);
                 int gatewayPort = FreePorts.pick();
                 int processorPort = FreePorts.pick();
+                int managementPort = FreePorts.pick();
                 // JarProcess passes pg.password and provider.secretKey in the environment, as an operator must.
                 gateway = JarProcess.start(
                         "gateway",
@@ -64,6 +65,8 @@ class SecretsSearchIT {
                                 "127.0.0.1",
                                 "http.port",
                                 String.valueOf(gatewayPort),
+                                "management.port",
+                                String.valueOf(managementPort),
                                 "gateway.producers",
                                 "1",
                                 "pg.uri",
@@ -131,8 +134,10 @@ class SecretsSearchIT {
 
                 Await.outcomes(infra.kafkaBootstrap(), PAYMENTS, 120_000);
 
-                haystacks.put("gateway /metrics", get(gatewayUrl(gatewayPort, "/metrics")));
                 haystacks.put("gateway /health/ready", get(gatewayUrl(gatewayPort, "/health/ready")));
+                // The management listener's: the metrics, and readiness with its detail.
+                haystacks.put("gateway /metrics", get(gatewayUrl(managementPort, "/metrics")));
+                haystacks.put("gateway management /health/ready", get(gatewayUrl(managementPort, "/health/ready")));
                 haystacks.put("processor /metrics", get("http://127.0.0.1:" + processorPort + "/metrics"));
                 haystacks.put("processor /health/ready", get("http://127.0.0.1:" + processorPort + "/health/ready"));
 

@@ -84,6 +84,7 @@ class StackRestartIT {
                 "stack.pgPort", Integer.toString(pgPort),
                 "stack.sandboxPort", Integer.toString(sandboxPort),
                 "http.port", Integer.toString(gatewayPort),
+                "management.port", Integer.toString(FreePorts.pick()),
                 "processor.httpPort", Integer.toString(FreePorts.pick()),
                 // Restarts and data are tested here, not the JIT: no warm-up payments in the counts.
                 "stack.warmupSeconds", "0");

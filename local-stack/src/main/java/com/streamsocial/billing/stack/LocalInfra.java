@@ -48,10 +48,15 @@ public final class LocalInfra implements AutoCloseable {
         return Settings.of(singleBroker(settings));
     }
 
-    /** Test support: a copy of {@code settings} with {@link #SINGLE_BROKER} added. */
+    /**
+     * Test support: a copy of {@code settings} with {@link #SINGLE_BROKER} added, and a gateway's
+     * management listener on any free loopback port unless {@code management.port} is given, so that
+     * gateways of one test do not contend for the default port.
+     */
     public static Map<String, String> singleBroker(Map<String, String> settings) {
         Map<String, String> out = new HashMap<>(settings);
         out.putAll(SINGLE_BROKER);
+        out.putIfAbsent("management.port", "0");
         return out;
     }
 

@@ -47,6 +47,29 @@ public final class ProcessorMain {
 
     private ProcessorMain() {}
 
+    /** Says the processor's health and metrics port may be plaintext off loopback (a proxy or a private network). */
+    static final String HTTP_PLAINTEXT = "processor.httpPlaintext";
+
+    /**
+     * Health and metrics (its HTTP port) carry no TLS: off loopback they start only when {@value
+     * #HTTP_PLAINTEXT} says so, with a WARN; otherwise the start is refused (exit 1), as the gateway's.
+     */
+    static void requirePlaintextAllowed(ProcessorConfig config, boolean plaintext) {
+        if (config.httpPort() < 0 || com.streamsocial.billing.config.Loopback.is(config.httpHost())) {
+            return;
+        }
+        if (!plaintext) {
+            throw new IllegalArgumentException("processor.httpHost=" + config.httpHost()
+                    + " is not a loopback address and its health and metrics port has no TLS: set "
+                    + HTTP_PLAINTEXT + "=true to serve it in plaintext (a private network or a proxy in front)");
+        }
+        org.slf4j.LoggerFactory.getLogger(ProcessorMain.class)
+                .warn(
+                        "processor health and metrics served in plaintext on {}, which is not loopback ({}=true)",
+                        config.httpHost(),
+                        HTTP_PLAINTEXT);
+    }
+
     public static void main(String[] rawArgs) throws Exception {
         // Before anything logs: the file, the flags and the log format (exit 1 if they are unusable).
         Settings.Loaded loaded = Logging.loadAndConfigure("processor", rawArgs);
@@ -71,6 +94,7 @@ public final class ProcessorMain {
         ProcessorConfig config;
         try {
             config = ProcessorConfig.from(settings);
+            requirePlaintextAllowed(config, settings.bool(HTTP_PLAINTEXT, false));
         } catch (IllegalArgumentException e) {
             // An invalid value stops start-up, naming its key, before anything connects.
             System.err.println("processor refused to start: invalid setting: " + e.getMessage());

@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.lease.LeaseCheck;
+import com.streamsocial.billing.metrics.HealthText;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.batch.BatchOrchestrator;
 import com.streamsocial.billing.processor.dedup.InputRecord;
@@ -175,7 +176,7 @@ public final class ProcessorVerticle extends VerticleBase {
                     .put("status", dead != null ? "DOWN" : "UP")
                     .put("loop", worst().state().name());
             if (dead != null) {
-                body.put("cause", String.valueOf(dead.fatalCause()));
+                body.put("cause", HealthText.reason(dead.fatalCause()));
             }
             ctx.json(body);
         });
@@ -224,7 +225,11 @@ public final class ProcessorVerticle extends VerticleBase {
                                             new JsonObject()
                                                     .put("up", leaseHeld)
                                                     .put("state", lease.name())
-                                                    .put("error", leaseHeld ? null : leaseReason.get()))));
+                                                    .put(
+                                                            "error",
+                                                            leaseHeld
+                                                                    ? null
+                                                                    : HealthText.shortReason(leaseReason.get())))));
         });
         return serve(router);
     }
@@ -236,7 +241,8 @@ public final class ProcessorVerticle extends VerticleBase {
                 pgOkAtMs = System.currentTimeMillis();
                 pgError = null;
             } else {
-                pgError = ar.cause().toString();
+                // The class only: the message names the host and the user (the log has it).
+                pgError = HealthText.reason(ar.cause());
             }
         });
     }

@@ -172,10 +172,11 @@ class AuthIT {
     }
 
     @Test
-    void healthAndMetricsNeedNoKey() throws Exception {
+    void healthNeedsNoKeyAndMetricsAreNotOnThePublicPort() throws Exception {
         assertThat(get(null, "/health/live").statusCode()).isEqualTo(200);
         assertThat(get(null, "/health/ready").statusCode()).isEqualTo(200);
-        assertThat(get(null, "/metrics").statusCode()).isEqualTo(200);
+        // On the management listener only (loopback by default), which needs no key either.
+        assertThat(get(null, "/metrics").statusCode()).isEqualTo(404);
     }
 
     @Test

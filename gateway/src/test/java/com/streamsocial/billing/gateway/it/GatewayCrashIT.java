@@ -66,6 +66,7 @@ class GatewayCrashIT {
         props.put("http.host", "127.0.0.1");
         props.put("gateway.instanceId", instance);
         props.put("gateway.producers", "2");
+        props.put("management.port", "0");
         props.put("gateway.reservationTimeoutMs", System.getProperty("crash.reservationTimeoutMs", "600000"));
         props.put("pg.uri", infra.pgUri());
         props.put("kafka.bootstrap.servers", infra.kafkaBootstrap());

@@ -610,13 +610,35 @@ class GatewayIT {
                 .hasSize(5);
     }
 
+    /**
+     * The public port answers health with up or down only and has no {@code /metrics}; the detail and
+     * the metrics are on the management listener (loopback, its own port).
+     */
     @Test
-    void healthAndMetricsAnswer() throws Exception {
-        assertThat(get("/health/live").statusCode()).isEqualTo(200);
+    void publicHealthIsUpOrDownOnlyAndTheDetailAndMetricsAreOnManagement() throws Exception {
+        HttpResponse<String> live = get("/health/live");
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(live.body())).isEqualTo(new JsonObject().put("status", "UP"));
         HttpResponse<String> ready = get("/health/ready");
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
-        assertThat(new JsonObject(ready.body()).getBoolean("ready")).isTrue();
-        HttpResponse<String> m = get("/metrics");
+        assertThat(new JsonObject(ready.body()))
+                .as("no component, no error text on the public port")
+                .isEqualTo(new JsonObject().put("status", "UP"));
+        HttpResponse<String> publicMetrics = get("/metrics");
+        assertThat(publicMetrics.statusCode()).as(publicMetrics.body()).isEqualTo(404);
+        assertThat(publicMetrics.body()).doesNotContain("gateway_");
+
+        String management = "http://127.0.0.1:" + gateway.managementPort();
+        assertThat(gateway.managementPort()).isNotEqualTo(Integer.parseInt(base.replaceAll(".*:", "")));
+        HttpResponse<String> detail = http.send(
+                HttpRequest.newBuilder(URI.create(management + "/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(detail.statusCode()).as(detail.body()).isEqualTo(200);
+        JsonObject checks = new JsonObject(detail.body()).getJsonObject("checks");
+        assertThat(checks.fieldNames()).contains("postgres", "kafka", "producers", "lease");
+        HttpResponse<String> m = http.send(
+                HttpRequest.newBuilder(URI.create(management + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(m.body()).contains("# TYPE gateway_queue_records gauge");
     }
 

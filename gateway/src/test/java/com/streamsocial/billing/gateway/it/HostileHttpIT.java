@@ -12,6 +12,7 @@ import com.streamsocial.billing.props.Gens;
 import com.streamsocial.billing.props.Props;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
@@ -175,7 +176,11 @@ class HostileHttpIT {
      * hang and fails the case.
      */
     private static String exchange(byte[] bytes, boolean shutdownOutput) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        return exchange(port, bytes, shutdownOutput);
+    }
+
+    private static String exchange(int toPort, byte[] bytes, boolean shutdownOutput) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", toPort)) {
             s.setSoTimeout(HANG_MS);
             try {
                 OutputStream out = s.getOutputStream();
@@ -593,7 +598,10 @@ class HostileHttpIT {
 
     /** The gateway's connection meters, to explain a refused connection. */
     private static String connectionMeters() throws IOException {
-        String metrics = exchange(ascii("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), false);
+        String metrics = exchange(
+                gateway.managementPort(),
+                ascii("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+                false);
         return metrics.lines()
                 .filter(l -> l.startsWith("gateway_connections") || l.startsWith("gateway_request_read"))
                 .toList()
@@ -640,6 +648,215 @@ class HostileHttpIT {
             }
             s.setSoTimeout(SLOW_CLOSE_MS);
             return readToClose(s.getInputStream(), SLOW_CLOSE_MS);
+        }
+    }
+
+    // ---- unauthenticated slow bodies, slow later requests, a flood of both ----
+
+    /** What an unauthenticated request carries in its Authorization header. */
+    enum Unauthenticated {
+        MISSING,
+        NOT_BEARER,
+        UNKNOWN_KEY
+    }
+
+    record SlowBody(Unauthenticated auth, long contentLength, int bodyBytesSent) {}
+
+    /**
+     * An unauthenticated POST announcing a body of any length up to 10^12 bytes, of which it sends a
+     * few, then waits with the connection open: the answer is a 401 problem with {@code Connection:
+     * close}, and the server closes the connection, instead of draining the body at the client's pace
+     * (the wait is below the idle timeout, so only the refusal can be what closed it).
+     */
+    @Test
+    void unauthenticatedSlowBodiesGetA401AndTheirConnectionClosed() {
+        currentProperty = "unauthenticatedSlowBodies";
+        AtomicInteger ran = new AtomicInteger();
+        Props.slowCases(24)
+                .forAll(SourceDSL.arbitrary()
+                        .enumValues(Unauthenticated.class)
+                        .zip(
+                                SourceDSL.longs().between(1, 1_000_000_000_000L),
+                                SourceDSL.integers().between(0, 64),
+                                (a, length, sent) -> new SlowBody(a, length, (int) Math.min(sent, length - 1))))
+                .checkAssert(c -> io(() -> {
+                    ran.incrementAndGet();
+                    String response = slowUnauthenticated(c);
+                    assertThat(response).as(c.toString()).startsWith("HTTP/1.1 401 ");
+                    assertThat(response).as(c.toString()).containsPattern("(?im)^connection: close\\r?$");
+                    assertOnly4xxProblems(c.toString(), response, 1);
+                }));
+        assertRan(ran, 20);
+    }
+
+    /** Sends the head and {@code bodyBytesSent} body bytes, keeps the connection open, reads to its close. */
+    private static String slowUnauthenticated(SlowBody c) throws IOException {
+        List<String> headers = new ArrayList<>();
+        switch (c.auth()) {
+            case MISSING -> {}
+            case NOT_BEARER -> headers.add("Authorization: Basic dXNlcjpwYXNz");
+            case UNKNOWN_KEY -> headers.add("Authorization: Bearer sk_live_" + "7".repeat(40));
+        }
+        headers.add("Idempotency-Key: " + hostileKey());
+        headers.add("Content-Type: application/json");
+        headers.add("Content-Length: " + c.contentLength());
+        byte[] bytes = request("POST /v1/payments HTTP/1.1", headers, ascii("{".repeat(c.bodyBytesSent())));
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(SLOW_CLOSE_MS);
+            try {
+                s.getOutputStream().write(bytes);
+                s.getOutputStream().flush();
+            } catch (SocketException closedWhileWriting) {
+                // Answered and closed before taking it all.
+            }
+            return readToClose(s.getInputStream(), SLOW_CLOSE_MS);
+        }
+    }
+
+    record SlowLater(String firstPath, int pieces, int pauseMs) {}
+
+    /**
+     * A kept-alive connection whose first request is answered, then whose next request's head arrives
+     * a piece at a time and never completes: the read deadline closes it, counted in {@code
+     * gateway.request.read.timeouts} (the idle timeout, which would close it later, counts nothing),
+     * and the incomplete request gets no answer.
+     */
+    @Test
+    void aSlowLaterRequestOnAKeptAliveConnectionIsClosedByTheReadDeadline() {
+        currentProperty = "slowLaterRequests";
+        AtomicInteger ran = new AtomicInteger();
+        Props.slowCases(8)
+                .forAll(SourceDSL.arbitrary()
+                        .pick(List.of("/health/live", "/health/ready", "/openapi.json"))
+                        .zip(
+                                SourceDSL.integers().between(2, 5),
+                                SourceDSL.integers().between(150, 400),
+                                SlowLater::new))
+                .checkAssert(c -> io(() -> {
+                    ran.incrementAndGet();
+                    slowLater(c);
+                }));
+        assertRan(ran, 6);
+    }
+
+    private static void slowLater(SlowLater c) throws Exception {
+        byte[] later = ascii("POST /v1/payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + apiKey
+                + "\r\nIdempotency-Key: " + hostileKey() + "\r\nContent-Type: application/json\r\nX-Pad: ");
+        // The trickle outlasts the idle timeout: only a close can end it early.
+        long trickleMs = IDLE_TIMEOUT_S * 1_000L + 2L * READ_TIMEOUT_MS;
+        double timeoutsBefore = Series.counter(gateway.metrics(), "gateway.request.read.timeouts");
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(HANG_MS);
+            OutputStream out = s.getOutputStream();
+            out.write(ascii("GET " + c.firstPath() + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+            out.flush();
+            java.io.InputStream in = s.getInputStream();
+            Future<String> rest = slowClients.submit(() -> readToClose(in, HANG_MS));
+            boolean stoppedByClose = false;
+            long started = System.nanoTime();
+            int off = 0;
+            try {
+                while (!rest.isDone()) {
+                    if ((System.nanoTime() - started) / 1_000_000 > trickleMs) {
+                        break;
+                    }
+                    if (off < later.length) {
+                        int n = Math.max(1, Math.min(later.length - off, later.length / c.pieces()));
+                        out.write(later, off, n);
+                        off += n;
+                    } else {
+                        out.write('x'); // more of the X-Pad value: the head never ends
+                    }
+                    out.flush();
+                    Thread.sleep(c.pauseMs());
+                }
+            } catch (SocketException closedWhileWriting) {
+                stoppedByClose = true;
+            }
+            boolean trickling = stoppedByClose || (System.nanoTime() - started) / 1_000_000 <= trickleMs;
+            String got = rest.get(HANG_MS, TimeUnit.MILLISECONDS);
+            assertThat(trickling)
+                    .as("closed by the server while the later request was still trickling; got " + got)
+                    .isTrue();
+            assertThat(Series.counter(gateway.metrics(), "gateway.request.read.timeouts") - timeoutsBefore)
+                    .as("closed by the read deadline, not the idle timeout")
+                    .isEqualTo(1.0);
+            Matcher m = STATUS.matcher(got);
+            assertThat(m.find()).as(got).isTrue();
+            assertThat(m.group(1)).as("the first request's answer").isEqualTo("200");
+            assertThat(m.find())
+                    .as("no answer to the later, incomplete request: " + got)
+                    .isFalse();
+        }
+    }
+
+    /**
+     * 1,200 connections each send an unauthenticated POST announcing 10^12 bytes of body and send one,
+     * and keep their sockets open; then a normal payment on a new connection still gets its 202.
+     * Before it, every flooding connection is
+     * closed by the server, answered by one 401 (or 503) problem with {@code Connection: close}, or
+     * (over a connection cap) not at all.
+     */
+    @Test
+    void aFloodOfUnauthenticatedHugeBodiesLeavesRoomForAPayment() throws Exception {
+        currentProperty = "unauthenticatedFlood";
+        int flood = 1_200;
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            byte[] head = request(
+                    "POST /v1/payments HTTP/1.1",
+                    List.of(
+                            "Authorization: Bearer sk_live_" + "9".repeat(40),
+                            "Idempotency-Key: " + hostileKey(),
+                            "Content-Type: application/json",
+                            "Content-Length: 1000000000000"),
+                    ascii("{"));
+            for (int i = 0; i < flood; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                sockets.add(s);
+                try {
+                    s.getOutputStream().write(head);
+                    s.getOutputStream().flush();
+                } catch (SocketException closedAtOnce) {
+                    // Over a connection cap: closed before the request was taken.
+                }
+            }
+            int answered = 0;
+            for (Socket s : sockets) {
+                s.setSoTimeout(HANG_MS);
+                String got = readToClose(s.getInputStream());
+                if (!got.isEmpty()) {
+                    answered++;
+                    // 401, or 503 auth_unavailable once the lookups' bounded queue is full.
+                    assertThat(got).as("flood").matches("(?s)HTTP/1\\.1 (401|503) .*");
+                    assertThat(PROBLEM.matcher(got).results().count())
+                            .as("flood: " + got)
+                            .isEqualTo(1);
+                    assertThat(got).as("flood").containsPattern("(?im)^connection: close\\r?$");
+                }
+            }
+            // The flood's clients still hold their sockets open: nothing of theirs holds the gateway's.
+            String accepted = exchange(
+                    request(
+                            "POST /v1/payments HTTP/1.1",
+                            List.of(
+                                    "Connection: close",
+                                    "Authorization: Bearer " + apiKey,
+                                    "Idempotency-Key: flood-" + seq.incrementAndGet(),
+                                    "Content-Type: application/json",
+                                    "Content-Length: " + BODY.length()),
+                            ascii(BODY)),
+                    false);
+            assertThat(accepted)
+                    .as("a payment after " + flood + " flooding connections; " + connectionMeters())
+                    .startsWith("HTTP/1.1 202 ");
+            System.out.println("HostileHttpIT unauthenticatedFlood: " + answered + " of " + flood
+                    + " answered 401/503 and closed, the rest closed at once; " + connectionMeters());
+            assertThat(answered).as("the flood reached the authentication").isPositive();
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
         }
     }
 

@@ -129,7 +129,8 @@ class LimitsIT {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         }
         String metrics = http.send(
-                        HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.managementPort() + "/metrics"))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();
         assertThat(metrics)
@@ -164,13 +165,63 @@ class LimitsIT {
         int cappedPort = FreePorts.pick();
         Gateway capped = deploy(cappedPort, Map.of("gateway.instanceId", "gateway-limits-cap-it"));
         double refusedBefore = Series.counter(capped.metrics(), "gateway.connections.refused");
-        // Each connection asks once and stays open (kept alive), holding its place under the cap.
+        int[] answeredAndClosed;
+        try {
+            answeredAndClosed = holdConnections(cappedPort, CONNECTIONS_MAX + 2);
+        } finally {
+            capped.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        assertThat(answeredAndClosed[0]).as("connections under the cap").isEqualTo(CONNECTIONS_MAX);
+        assertThat(answeredAndClosed[1]).as("connections over the cap").isEqualTo(2);
+        assertThat(Series.counter(capped.metrics(), "gateway.connections.refused") - refusedBefore)
+                .isEqualTo(2);
+    }
+
+    /**
+     * {@code http.connectionsPerAddressMax}: one address holding its share of connections gets the
+     * next ones closed at once, counted apart from the process-wide cap, which it never reached.
+     */
+    @Test
+    void connectionsFromOneAddressBeyondItsCapAreClosedAtOnce() throws Exception {
+        int perAddressMax = CONNECTIONS_MAX / 2;
+        int cappedPort = FreePorts.pick();
+        Gateway capped = deploy(
+                cappedPort,
+                Map.of(
+                        "gateway.instanceId",
+                        "gateway-limits-address-cap-it",
+                        "http.connectionsPerAddressMax",
+                        String.valueOf(perAddressMax)));
+        int[] answeredAndClosed;
+        try {
+            answeredAndClosed = holdConnections(cappedPort, perAddressMax + 2);
+        } finally {
+            capped.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        assertThat(answeredAndClosed[0])
+                .as("connections under the address's cap")
+                .isEqualTo(perAddressMax);
+        assertThat(answeredAndClosed[1])
+                .as("connections over the address's cap")
+                .isEqualTo(2);
+        assertThat(Series.counter(capped.metrics(), "gateway.connections.address.refused"))
+                .isEqualTo(2);
+        assertThat(Series.counter(capped.metrics(), "gateway.connections.refused"))
+                .as("the process-wide cap was not reached")
+                .isZero();
+    }
+
+    /**
+     * Opens {@code count} connections one after the other, each asking once and staying open (kept
+     * alive) to hold its place; returns how many were answered and how many closed unanswered.
+     */
+    private static int[] holdConnections(int port, int count) throws Exception {
         List<Socket> held = new ArrayList<>();
         int answered = 0;
         int closed = 0;
         try {
-            for (int i = 0; i < CONNECTIONS_MAX + 2; i++) {
-                Socket s = new Socket("127.0.0.1", cappedPort);
+            for (int i = 0; i < count; i++) {
+                Socket s = new Socket("127.0.0.1", port);
                 // "At once": far less than this, on a loaded machine too; a connection left open
                 // fails the test with a SocketTimeoutException.
                 s.setSoTimeout(CLOSED_AT_ONCE_BOUND_MS);
@@ -201,12 +252,8 @@ class LimitsIT {
             for (Socket s : held) {
                 s.close();
             }
-            capped.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
-        assertThat(answered).as("connections under the cap").isEqualTo(CONNECTIONS_MAX);
-        assertThat(closed).as("connections over the cap").isEqualTo(2);
-        assertThat(Series.counter(capped.metrics(), "gateway.connections.refused") - refusedBefore)
-                .isEqualTo(2);
+        return new int[] {answered, closed};
     }
 
     @Test
@@ -276,7 +323,7 @@ class LimitsIT {
     }
 
     @Test
-    void withAManagementPortHealthAndMetricsMoveThere() throws Exception {
+    void aGivenManagementPortServesHealthDetailAndMetricsAndThePublicPortOnlyUpOrDown() throws Exception {
         LocalInfra infra = SharedInfra.get();
         int apiPort = FreePorts.pick();
         int managementPort = FreePorts.pick();
@@ -294,14 +341,15 @@ class LimitsIT {
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         try {
+            assertThat(managed.managementPort()).isEqualTo(managementPort);
             for (String path : List.of("/health/live", "/health/ready", "/metrics")) {
                 assertThat(status("http://127.0.0.1:" + managementPort + path))
                         .as(path)
                         .isEqualTo(200);
-                assertThat(status("http://127.0.0.1:" + apiPort + path))
-                        .as(path)
-                        .isEqualTo(404);
             }
+            assertThat(status("http://127.0.0.1:" + apiPort + "/metrics")).isEqualTo(404);
+            // Health stays on the public port for a load balancer, up or down only.
+            assertThat(status("http://127.0.0.1:" + apiPort + "/health/ready")).isEqualTo(200);
             // The API itself is unchanged.
             assertThat(status("http://127.0.0.1:" + apiPort + "/v1/payments/x")).isEqualTo(401);
         } finally {

@@ -276,7 +276,6 @@ class OpenApiIT {
         seen.add(check("GET", "/v1/payments/{id}", get(base + "/v1/payments/pay_" + "0".repeat(32), true)));
         seen.add(check("GET", "/health/live", get(base + "/health/live", false)));
         seen.add(check("GET", "/health/ready", get(base + "/health/ready", false)));
-        seen.add(check("GET", "/metrics", get(base + "/metrics", false)));
         HttpResponse<String> served = get(base + "/openapi.json", false);
         seen.add(check("GET", "/openapi.json", served));
         assertThat(new JsonObject(served.body()))

@@ -249,6 +249,9 @@ public final class ChaosCommand implements Callable<Integer> {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<Target, List<ServiceProcess>> services = new EnumMap<>(Target.class);
     private final List<Integer> gatewayPorts = new ArrayList<>();
+    /** Each gateway's management listener: its liveness with the cause, for the supervisor's probe. */
+    private final List<Integer> gatewayManagementPorts = new ArrayList<>();
+
     private final List<Integer> processorPorts = new ArrayList<>();
     private volatile boolean stopping;
     /** Every end of a service process: the schedule's kills and the supervisor's restarts. */
@@ -557,9 +560,12 @@ public final class ChaosCommand implements Callable<Integer> {
         for (int i = 1; i <= gateways; i++) {
             int port = FreePorts.pick();
             gatewayPorts.add(port);
+            int managementPort = FreePorts.pick();
+            gatewayManagementPorts.add(managementPort);
             Map<String, String> p = new HashMap<>();
             p.put("http.host", "127.0.0.1");
             p.put("http.port", Integer.toString(port));
+            p.put("management.port", Integer.toString(managementPort));
             p.put("gateway.instanceId", "gateway-" + i);
             p.put("gateway.producers", "1");
             p.put("pg.uri", pgUri);
@@ -699,7 +705,7 @@ public final class ChaosCommand implements Callable<Integer> {
             return;
         }
         lastLivenessProbeNanos = System.nanoTime();
-        probe(Target.GATEWAY, gatewayPorts);
+        probe(Target.GATEWAY, gatewayManagementPorts);
         probe(Target.PROCESSOR, processorPorts);
     }
 
