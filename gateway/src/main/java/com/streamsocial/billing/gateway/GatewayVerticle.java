@@ -62,11 +62,16 @@ public final class GatewayVerticle extends VerticleBase {
     private final Limits limits;
 
     /**
-     * What the lanes of one process share: the tenants' token buckets, the open connections, and the
+     * What the lanes of one process share: the tenants' token buckets, the client addresses' buckets
+     * of 401s, the open connections, and the
      * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
      * may reach another lane than its first attempt, and must be a replay there too.
      */
-    record Limits(TenantRateLimiter tenants, AtomicInteger connections, CommittedIds committedIds) {}
+    record Limits(
+            TenantRateLimiter tenants,
+            TenantRateLimiter authFailures,
+            AtomicInteger connections,
+            CommittedIds committedIds) {}
 
     /** Connections waiting for their first request line and headers, with the timer that closes them. */
     private final Map<HttpConnection, Long> awaitingFirstRequest = new IdentityHashMap<>();
@@ -130,7 +135,8 @@ public final class GatewayVerticle extends VerticleBase {
                 .build();
         authenticator = new Authenticator(
                 new ApiKeyStore(authPool),
-                new ApiKeyCache(config.authCacheTtlMs(), config.authCacheEntriesMax()),
+                new ApiKeyCache(
+                        config.authCacheTtlMs(), config.authCacheEntriesMax(), config.authRefusedCacheEntriesMax()),
                 System::currentTimeMillis);
         // Reads on their own small pool with a short queue: a GET flood gets fast 503s, never the lane's
         // connections, so ingest keeps its pool.
@@ -390,8 +396,14 @@ public final class GatewayVerticle extends VerticleBase {
      * meanwhile, so that no body byte is lost before {@link BodyHandler} reads it.
      */
     private void authenticate(RoutingContext ctx) {
-        Future<Authenticator.Outcome> f =
-                authenticator.authenticate(ctx.request().getHeader("Authorization"));
+        String authorization = ctx.request().getHeader("Authorization");
+        String address = clientAddress(ctx);
+        // An address over its 401 budget gets no hash of an unknown key and no lookup: only a key cached
+        // as a tenant's passes, so a tenant sharing the address (NAT, proxy) with a flood keeps working.
+        TenantRateLimiter.Decision budget = limits.authFailures().peek(address, System.nanoTime());
+        Future<Authenticator.Outcome> f = budget.allowed()
+                ? authenticator.authenticate(authorization)
+                : Future.succeededFuture(authenticator.authenticateCachedOnly(authorization));
         boolean paused = !f.isComplete();
         if (paused) {
             ctx.request().pause();
@@ -403,36 +415,59 @@ public final class GatewayVerticle extends VerticleBase {
                         ctx,
                         Problem.unavailable(
                                 "auth_unavailable", "API keys cannot be checked right now", config.retryAfterS()));
+            } else if (ar.result().refusal() == Authenticator.Refusal.THROTTLED) {
+                metrics.shed(GatewayMeters.Shed.AUTH_THROTTLED);
+                problem(ctx, authThrottled(budget.retryAfterS()));
             } else if (ar.result().tenant() == null) {
                 boolean missing = ar.result().refusal() == Authenticator.Refusal.MISSING;
+                limits.authFailures().acquire(address, System.nanoTime());
                 metrics.authRefused(missing ? "missing" : "invalid");
                 problem(ctx, unauthorized(missing));
             } else {
-                TenantRateLimiter.Decision d =
-                        limits.tenants().acquire(ar.result().tenant(), System.nanoTime());
-                if (!d.allowed()) {
-                    metrics.shed(GatewayMeters.Shed.RATE_LIMITED);
-                    problem(
-                            ctx,
-                            new Problem(
-                                    429,
-                                    "rate-limited",
-                                    "Too many requests",
-                                    "this API key's tenant is over its request rate; retry after the Retry-After seconds",
-                                    List.of(),
-                                    d.retryAfterS()));
-                    return;
-                }
-                ctx.put(TENANT, ar.result().tenant());
-                // A POST's body is read by BodyHandler, which resumes the request itself.
-                if (paused
-                        && ctx.request().method() != HttpMethod.POST
-                        && !ctx.request().isEnded()) {
-                    ctx.request().resume();
-                }
-                ctx.next();
+                admitTenant(ctx, ar.result().tenant(), paused);
             }
         });
+    }
+
+    /** The peer's IP address, the key of its 401 budget (behind a proxy: the proxy's). */
+    private static String clientAddress(RoutingContext ctx) {
+        io.vertx.core.net.SocketAddress a = ctx.request().remoteAddress();
+        return a == null || a.hostAddress() == null ? "unknown" : a.hostAddress();
+    }
+
+    private void admitTenant(RoutingContext ctx, String tenant, boolean paused) {
+        TenantRateLimiter.Decision d = limits.tenants().acquire(tenant, System.nanoTime());
+        if (!d.allowed()) {
+            metrics.shed(GatewayMeters.Shed.RATE_LIMITED);
+            problem(
+                    ctx,
+                    new Problem(
+                            429,
+                            "rate-limited",
+                            "Too many requests",
+                            "this API key's tenant is over its request rate; retry after the Retry-After seconds",
+                            List.of(),
+                            d.retryAfterS()));
+            return;
+        }
+        ctx.put(TENANT, tenant);
+        // A POST's body is read by BodyHandler, which resumes the request itself.
+        if (paused
+                && ctx.request().method() != HttpMethod.POST
+                && !ctx.request().isEnded()) {
+            ctx.request().resume();
+        }
+        ctx.next();
+    }
+
+    static Problem authThrottled(int retryAfterS) {
+        return new Problem(
+                429,
+                "auth-throttled",
+                "Too many refused API keys",
+                "this client address sent too many missing or invalid API keys; retry after the Retry-After seconds",
+                List.of(),
+                retryAfterS);
     }
 
     static Problem unauthorized(boolean missing) {
