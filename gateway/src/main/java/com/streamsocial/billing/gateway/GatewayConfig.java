@@ -131,8 +131,8 @@ public record GatewayConfig(
                 s.integer("auth.cacheEntriesMax", 10_000),
                 // Refused keys in their own cache: a flood of unknown keys cannot push tenants' keys out.
                 s.integer("auth.refusedCacheEntriesMax", 10_000),
-                // 401s per client address: a client that mistypes its key retries well within these; a
-                // flood gets 429 after its burst, before any hash or lookup.
+                // Per client address: key lookups and 401s. A client that mistypes its key retries well
+                // within these; a flood gets 429 after its burst, before any lookup.
                 s.integer("auth.failuresPerS", 10),
                 s.integer("auth.failureBurst", 50),
                 s.integer("auth.addressesTrackedMax", 10_000),

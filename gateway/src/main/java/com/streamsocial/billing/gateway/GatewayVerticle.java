@@ -396,14 +396,15 @@ public final class GatewayVerticle extends VerticleBase {
      * meanwhile, so that no body byte is lost before {@link BodyHandler} reads it.
      */
     private void authenticate(RoutingContext ctx) {
-        String authorization = ctx.request().getHeader("Authorization");
         String address = clientAddress(ctx);
-        // An address over its 401 budget gets no hash of an unknown key and no lookup: only a key cached
-        // as a tenant's passes, so a tenant sharing the address (NAT, proxy) with a flood keeps working.
-        TenantRateLimiter.Decision budget = limits.authFailures().peek(address, System.nanoTime());
-        Future<Authenticator.Outcome> f = budget.allowed()
-                ? authenticator.authenticate(authorization)
-                : Future.succeededFuture(authenticator.authenticateCachedOnly(authorization));
+        // Charged before the work, not after the 401: a flood's requests in flight at once cannot all
+        // pass the check before the first refusal is counted. A key cached as a tenant's is free, so a
+        // tenant sharing the address (NAT, proxy) with a flood keeps working.
+        Future<Authenticator.Outcome> f =
+                authenticator.authenticate(ctx.request().getHeader("Authorization"), () -> {
+                    TenantRateLimiter.Decision d = limits.authFailures().acquire(address, System.nanoTime());
+                    return d.allowed() ? 0 : d.retryAfterS();
+                });
         boolean paused = !f.isComplete();
         if (paused) {
             ctx.request().pause();
@@ -417,10 +418,9 @@ public final class GatewayVerticle extends VerticleBase {
                                 "auth_unavailable", "API keys cannot be checked right now", config.retryAfterS()));
             } else if (ar.result().refusal() == Authenticator.Refusal.THROTTLED) {
                 metrics.shed(GatewayMeters.Shed.AUTH_THROTTLED);
-                problem(ctx, authThrottled(budget.retryAfterS()));
+                problem(ctx, authThrottled(ar.result().retryAfterS()));
             } else if (ar.result().tenant() == null) {
                 boolean missing = ar.result().refusal() == Authenticator.Refusal.MISSING;
-                limits.authFailures().acquire(address, System.nanoTime());
                 metrics.authRefused(missing ? "missing" : "invalid");
                 problem(ctx, unauthorized(missing));
             } else {

@@ -58,12 +58,6 @@ public final class ApiKeyCache {
         return e != null ? e : fresh(refused, k, nowMs);
     }
 
-    /** The fresh tenant of an accepted key, or null: never a lookup, never a refused entry. */
-    public String acceptedTenant(byte[] keyHash, long nowMs) {
-        Entry e = fresh(accepted, HEX.formatHex(keyHash), nowMs);
-        return e == null ? null : e.tenant();
-    }
-
     private Entry fresh(Map<String, Entry> entries, String k, long nowMs) {
         Entry e = entries.get(k);
         if (e == null) {

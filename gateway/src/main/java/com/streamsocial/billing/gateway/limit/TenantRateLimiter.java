@@ -9,7 +9,7 @@ import java.util.Map;
  * At most {@code tenantsTrackedMax} buckets are kept, the least recently used dropped first (a
  * dropped tenant starts again with a full bucket). Pure: time is a parameter, in nanoseconds.
  * Thread-safe: the gateway's lanes share one. The gateway keeps a second one keyed by client
- * address, charged with each 401 ({@code auth.failuresPerS}).
+ * address, charged with each key lookup and each 401 ({@code auth.failuresPerS}).
  */
 public final class TenantRateLimiter {
     /** Allowed, or refused with how long until a token is due (rounded up to whole seconds, at least 1). */
@@ -64,23 +64,6 @@ public final class TenantRateLimiter {
         }
         double nanosToToken = (1 - b.tokens) / ratePerNano;
         return new Decision(false, (int) Math.max(1, Math.ceil(nanosToToken / 1e9)));
-    }
-
-    /**
-     * Whether {@code key} has a token now, without taking it; a key without a bucket has a full one
-     * and gets none made (so that only keys that were ever charged take a place in the table).
-     */
-    public synchronized Decision peek(String key, long nowNanos) {
-        Bucket b = buckets.get(key);
-        if (b == null) {
-            return Decision.ALLOWED;
-        }
-        long elapsed = Math.max(0, nowNanos - b.refilledAtNanos);
-        double tokens = Math.min(burst, b.tokens + elapsed * ratePerNano);
-        if (tokens >= 1) {
-            return Decision.ALLOWED;
-        }
-        return new Decision(false, (int) Math.max(1, Math.ceil((1 - tokens) / ratePerNano / 1e9)));
     }
 
     public synchronized int tenantsTracked() {

@@ -45,19 +45,25 @@ class ApiKeyCacheTest {
         for (int i = 0; i < 10_000; i++) {
             cache.put(new byte[] {9, (byte) i, (byte) (i >> 8)}, null, 1_000);
         }
-        assertThat(cache.acceptedTenant(HASH, 1_001)).isEqualTo("tenant-a");
+        assertThat(cache.get(HASH, 1_001))
+                .isNotNull()
+                .extracting(ApiKeyCache.Entry::tenant)
+                .isEqualTo("tenant-a");
         assertThat(cache.size()).isEqualTo(1);
         assertThat(cache.refusedSize()).isEqualTo(100);
     }
 
     @Test
-    void onlyAFreshAcceptedEntryPassesWithoutALookup() {
+    void aKeyAcceptedAfterItWasRefusedLeavesTheRefusedCache() {
         ApiKeyCache cache = new ApiKeyCache(10_000, 10, 10);
         cache.put(HASH, null, 1_000);
-        assertThat(cache.acceptedTenant(HASH, 1_001)).isNull();
+        assertThat(cache.get(HASH, 1_001)).isNotNull().matches(ApiKeyCache.Entry::refused);
         cache.put(HASH, "tenant-a", 1_000);
-        assertThat(cache.acceptedTenant(HASH, 1_001)).isEqualTo("tenant-a");
+        assertThat(cache.get(HASH, 1_001))
+                .isNotNull()
+                .extracting(ApiKeyCache.Entry::tenant)
+                .isEqualTo("tenant-a");
         assertThat(cache.refusedSize()).isZero();
-        assertThat(cache.acceptedTenant(HASH, 11_000)).isNull();
+        assertThat(cache.get(HASH, 11_000)).isNull();
     }
 }

@@ -62,21 +62,4 @@ class TenantRateLimiterTest {
         assertThat(limiter.acquire("t9", 5 * S).allowed()).isTrue();
         assertThat(limiter.acquire("t9", 0).allowed()).isFalse();
     }
-
-    @Test
-    void peekTakesNoTokenAndMakesNoBucket() {
-        TenantRateLimiter limiter = new TenantRateLimiter(1, 2, 100);
-        for (int i = 0; i < 10; i++) {
-            assertThat(limiter.peek("10.0.0.1", 0).allowed()).isTrue();
-        }
-        assertThat(limiter.tenantsTracked()).isZero();
-        limiter.acquire("10.0.0.1", 0);
-        assertThat(limiter.peek("10.0.0.1", 0).allowed()).isTrue();
-        limiter.acquire("10.0.0.1", 0);
-        TenantRateLimiter.Decision d = limiter.peek("10.0.0.1", 0);
-        assertThat(d.allowed()).isFalse();
-        assertThat(d.retryAfterS()).isEqualTo(1);
-        assertThat(limiter.peek("10.0.0.1", S).allowed()).isTrue();
-        assertThat(limiter.peek("10.0.0.2", 0).allowed()).isTrue();
-    }
 }
