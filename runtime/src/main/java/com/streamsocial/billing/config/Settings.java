@@ -166,13 +166,18 @@ public final class Settings {
      * process list shows it: refused, naming the flag, never the value.
      */
     private static void refuseUriPassword(String flag, String value) {
-        if (value != null
-                && (URI_PASSWORD.matcher(value).find()
-                        || QUERY_PASSWORD.matcher(value).find())) {
+        if (holdsUriPassword(value)) {
             throw new IllegalArgumentException(flag + " holds a password (the process list shows it): give the URI"
                     + " without it, and the password in the environment (BILLING_PG_PASSWORD) or a file named by"
                     + " pg.passwordFile; or give the whole URI in the environment (BILLING_PG_URI)");
         }
+    }
+
+    /** Whether a value holds a URI password: a launcher passes such a value in the environment, never as -D. */
+    public static boolean holdsUriPassword(String value) {
+        return value != null
+                && (URI_PASSWORD.matcher(value).find()
+                        || QUERY_PASSWORD.matcher(value).find());
     }
 
     /**
