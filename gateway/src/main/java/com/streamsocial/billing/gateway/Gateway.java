@@ -103,6 +103,8 @@ public final class Gateway {
         // Shared by the lanes: a tenant's rate and the connection cap are per process, not per lane.
         GatewayVerticle.Limits limits = new GatewayVerticle.Limits(
                 new TenantRateLimiter(config.tenantRatePerS(), config.tenantBurst(), config.tenantsTrackedMax()),
+                new TenantRateLimiter(
+                        config.authFailuresPerS(), config.authFailureBurst(), config.authAddressesTrackedMax()),
                 new AtomicInteger(),
                 new com.streamsocial.billing.gateway.dedup.CommittedIds(CommitLane.UNMARKED_IDS_MAX),
                 new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()));

@@ -30,6 +30,10 @@ public record GatewayConfig(
         Map<String, Object> kafka,
         long authCacheTtlMs,
         int authCacheEntriesMax,
+        int authRefusedCacheEntriesMax,
+        int authFailuresPerS,
+        int authFailureBurst,
+        int authAddressesTrackedMax,
         int tenantRatePerS,
         int tenantBurst,
         int tenantsTrackedMax,
@@ -70,6 +74,13 @@ public record GatewayConfig(
                 authCacheTtlMs);
         Check.argument(
                 authCacheEntriesMax >= 1, "auth.cacheEntriesMax must be at least 1, got %d", authCacheEntriesMax);
+        Check.argument(
+                authRefusedCacheEntriesMax >= 1,
+                "auth.refusedCacheEntriesMax must be at least 1, got %d",
+                authRefusedCacheEntriesMax);
+        Check.argument(
+                authFailuresPerS >= 1 && authFailureBurst >= 1 && authAddressesTrackedMax >= 1,
+                "auth.failuresPerS, auth.failureBurst and auth.addressesTrackedMax must be at least 1");
         Check.argument(
                 tenantRatePerS >= 1 && tenantBurst >= 1 && tenantsTrackedMax >= 1,
                 "limits.tenantRatePerS, limits.tenantBurst and limits.tenantsTrackedMax must be at least 1");
@@ -142,6 +153,13 @@ public record GatewayConfig(
                 s.kafka(),
                 s.integer("auth.cacheTtlMs", 5_000),
                 s.integer("auth.cacheEntriesMax", 10_000),
+                // Refused keys in their own cache: a flood of unknown keys cannot push tenants' keys out.
+                s.integer("auth.refusedCacheEntriesMax", 10_000),
+                // Per client address: key lookups and 401s. A client that mistypes its key retries well
+                // within these; a flood gets 429 after its burst, before any lookup.
+                s.integer("auth.failuresPerS", 10),
+                s.integer("auth.failureBurst", 50),
+                s.integer("auth.addressesTrackedMax", 10_000),
                 s.integer("limits.tenantRatePerS", 10_000),
                 s.integer("limits.tenantBurst", 20_000),
                 s.integer("limits.tenantsTrackedMax", 10_000),

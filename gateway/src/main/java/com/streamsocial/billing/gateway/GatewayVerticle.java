@@ -70,12 +70,14 @@ public final class GatewayVerticle extends VerticleBase {
     private final Limits limits;
 
     /**
-     * What the lanes of one process share: the tenants' token buckets, the open connections, and the
+     * What the lanes of one process share: the tenants' token buckets, the client addresses' buckets
+     * of 401s, the open connections, and the
      * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
      * may reach another lane than its first attempt, and must be a replay there too.
      */
     record Limits(
             TenantRateLimiter tenants,
+            TenantRateLimiter authFailures,
             AtomicInteger connections,
             CommittedIds committedIds,
             ConnectionsPerAddress perAddress) {}
@@ -146,7 +148,8 @@ public final class GatewayVerticle extends VerticleBase {
                 .build();
         authenticator = new Authenticator(
                 new ApiKeyStore(authPool),
-                new ApiKeyCache(config.authCacheTtlMs(), config.authCacheEntriesMax()),
+                new ApiKeyCache(
+                        config.authCacheTtlMs(), config.authCacheEntriesMax(), config.authRefusedCacheEntriesMax()),
                 System::currentTimeMillis);
         // Reads on their own small pool with a short queue: a GET flood gets fast 503s, never the lane's
         // connections, so ingest keeps its pool.
@@ -447,8 +450,15 @@ public final class GatewayVerticle extends VerticleBase {
      * meanwhile, so that no body byte is lost before {@link BodyHandler} reads it.
      */
     private void authenticate(RoutingContext ctx) {
+        String address = clientAddress(ctx);
+        // Charged before the work, not after the 401: a flood's requests in flight at once cannot all
+        // pass the check before the first refusal is counted. A key cached as a tenant's is free, so a
+        // tenant sharing the address (NAT, proxy) with a flood keeps working.
         Future<Authenticator.Outcome> f =
-                authenticator.authenticate(ctx.request().getHeader("Authorization"));
+                authenticator.authenticate(ctx.request().getHeader("Authorization"), () -> {
+                    TenantRateLimiter.Decision d = limits.authFailures().acquire(address, System.nanoTime());
+                    return d.allowed() ? 0 : d.retryAfterS();
+                });
         boolean paused = !f.isComplete();
         if (paused) {
             ctx.request().pause();
@@ -460,36 +470,58 @@ public final class GatewayVerticle extends VerticleBase {
                         ctx,
                         Problem.unavailable(
                                 "auth_unavailable", "API keys cannot be checked right now", config.retryAfterS()));
+            } else if (ar.result().refusal() == Authenticator.Refusal.THROTTLED) {
+                metrics.shed(GatewayMeters.Shed.AUTH_THROTTLED);
+                problem(ctx, authThrottled(ar.result().retryAfterS()));
             } else if (ar.result().tenant() == null) {
                 boolean missing = ar.result().refusal() == Authenticator.Refusal.MISSING;
                 metrics.authRefused(missing ? "missing" : "invalid");
                 problem(ctx, unauthorized(missing));
             } else {
-                TenantRateLimiter.Decision d =
-                        limits.tenants().acquire(ar.result().tenant(), System.nanoTime());
-                if (!d.allowed()) {
-                    metrics.shed(GatewayMeters.Shed.RATE_LIMITED);
-                    problem(
-                            ctx,
-                            new Problem(
-                                    429,
-                                    "rate-limited",
-                                    "Too many requests",
-                                    "this API key's tenant is over its request rate; retry after the Retry-After seconds",
-                                    List.of(),
-                                    d.retryAfterS()));
-                    return;
-                }
-                ctx.put(TENANT, ar.result().tenant());
-                // A POST's body is read by BodyHandler, which resumes the request itself.
-                if (paused
-                        && ctx.request().method() != HttpMethod.POST
-                        && !ctx.request().isEnded()) {
-                    ctx.request().resume();
-                }
-                ctx.next();
+                admitTenant(ctx, ar.result().tenant(), paused);
             }
         });
+    }
+
+    /** The peer's IP address, the key of its 401 budget (behind a proxy: the proxy's). */
+    private static String clientAddress(RoutingContext ctx) {
+        io.vertx.core.net.SocketAddress a = ctx.request().remoteAddress();
+        return a == null || a.hostAddress() == null ? "unknown" : a.hostAddress();
+    }
+
+    private void admitTenant(RoutingContext ctx, String tenant, boolean paused) {
+        TenantRateLimiter.Decision d = limits.tenants().acquire(tenant, System.nanoTime());
+        if (!d.allowed()) {
+            metrics.shed(GatewayMeters.Shed.RATE_LIMITED);
+            problem(
+                    ctx,
+                    new Problem(
+                            429,
+                            "rate-limited",
+                            "Too many requests",
+                            "this API key's tenant is over its request rate; retry after the Retry-After seconds",
+                            List.of(),
+                            d.retryAfterS()));
+            return;
+        }
+        ctx.put(TENANT, tenant);
+        // A POST's body is read by BodyHandler, which resumes the request itself.
+        if (paused
+                && ctx.request().method() != HttpMethod.POST
+                && !ctx.request().isEnded()) {
+            ctx.request().resume();
+        }
+        ctx.next();
+    }
+
+    static Problem authThrottled(int retryAfterS) {
+        return new Problem(
+                429,
+                "auth-throttled",
+                "Too many refused API keys",
+                "this client address sent too many missing or invalid API keys; retry after the Retry-After seconds",
+                List.of(),
+                retryAfterS);
     }
 
     static Problem unauthorized(boolean missing) {

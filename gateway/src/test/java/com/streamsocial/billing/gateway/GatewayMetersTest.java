@@ -42,6 +42,7 @@ class GatewayMetersTest {
                 "gateway_batch_stage_seconds_count{stage=\"mark_accepted\"}",
                 "gateway_requests_shed_total{reason=\"draining\",status=\"503\"}",
                 "gateway_requests_shed_total{reason=\"lease_suspect\",status=\"503\"}",
+                "gateway_requests_shed_total{reason=\"auth_throttled\",status=\"429\"}",
                 "gateway_unknown_commit_reservations_accepted_total",
                 "gateway_unknown_commit_reservations_released_total",
                 "gateway_unknown_commit_settlements_skipped_total",

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * API key or the provider's secret key.
  */
 class JsonLogsIT {
-    private static final String API_KEY = "sk_live_JSONLOGS_api_4e1f09";
+    private static final String API_KEY = "sk_test_JSONLOGS_api_4e1f09";
     private static final String PROVIDER_KEY = "sk_live_JSONLOGS_provider_77b2";
     private static final int PAYMENTS = 12;
     /** The messages of the lines about one payment, as the services log them (at DEBUG or INFO). */

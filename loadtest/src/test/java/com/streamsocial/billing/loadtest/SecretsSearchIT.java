@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * aborted ones included.
  */
 class SecretsSearchIT {
-    private static final String API_KEY = "sk_live_SEARCHME_api_7c1d9e4b";
+    private static final String API_KEY = "sk_test_SEARCHME_api_7c1d9e4b";
     private static final String PROVIDER_KEY = "sk_live_SEARCHME_provider_52af0c";
     private static final String PG_PASSWORD = "SEARCHME_pg_password_e81b";
     private static final int PAYMENTS = 20;

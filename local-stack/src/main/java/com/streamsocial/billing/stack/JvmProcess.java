@@ -71,7 +71,8 @@ public final class JvmProcess {
      */
     public static void passSettings(Map<String, String> settings, List<String> cmd, Map<String, String> env) {
         settings.forEach((k, v) -> {
-            if (Settings.isSecret(k)) {
+            // A URI with a password is refused as -D (the process list): it goes in the environment too.
+            if (Settings.isSecret(k) || Settings.holdsUriPassword(v)) {
                 env.put(Settings.environmentName(k), v);
             } else {
                 cmd.add("-D" + k + "=" + v);

@@ -20,6 +20,8 @@ class ProcessorSecretsTest {
                 .isEqualTo("sk_live_env");
         Path file = dir.resolve("provider-key");
         Files.writeString(file, "sk_live_file\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertThat(ProcessorConfig.from(Settings.of(Map.of("provider.secretKeyFile", file.toString())))
                         .providerSecretKey())
                 .isEqualTo("sk_live_file");
@@ -72,6 +74,8 @@ class ProcessorSecretsTest {
         assertThat(env.toString()).doesNotContain("pg_env_secret");
         Path file = dir.resolve("pg-password");
         Files.writeString(file, "pg_file_secret\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         ProcessorConfig fromFile = ProcessorConfig.from(Settings.of(Map.of("pg.passwordFile", file.toString())));
         assertThat(fromFile.pgConnect().getPassword()).isEqualTo("pg_file_secret");
         // Unset: the URI's own password (or none), as before.
@@ -90,6 +94,8 @@ class ProcessorSecretsTest {
     void reconcileTakesTheProviderKeyFromAFileAndRefusesItOnTheCommandLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("provider-key-for-reconcile");
         Files.writeString(file, "sk_from_reconcile_file\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         var fromFile = com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
                 Settings.of(Map.of()), "--provider-key-file", file.toString());
         assertThat(fromFile.provider().secretKey()).isEqualTo("sk_from_reconcile_file");
@@ -105,6 +111,19 @@ class ProcessorSecretsTest {
                         dir.resolve("absent").toString()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot be read");
+        // Issue 19 §6: the key file gets the owner-only check of every secret file.
+        java.nio.file.Files.setPosixFilePermissions(
+                file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> com.streamsocial.billing.processor.reconcile.ReconcileCommandAccess.parse(
+                        Settings.of(Map.of()), "--provider-key-file", file.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--provider-key-file")
+                .hasMessageContaining("chmod 600")
+                .hasMessageNotContaining("sk_from_reconcile_file");
+        assertThatThrownBy(() -> ProcessorConfig.from(Settings.of(Map.of("provider.secretKeyFile", file.toString()))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("provider.secretKeyFile")
+                .hasMessageContaining("chmod 600");
     }
 
     @Test

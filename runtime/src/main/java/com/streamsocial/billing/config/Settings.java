@@ -124,6 +124,7 @@ public final class Settings {
                             + " (the process list shows it): set it in the environment as " + environmentName(key)
                             + ", or put it in a file named by " + key + "File");
                 }
+                refuseUriPassword("--" + key, m.group(2));
                 flags.put(key, m.group(2));
             } else {
                 rest.add(a);
@@ -134,6 +135,9 @@ public final class Settings {
             configFile = fromEnv == null || fromEnv.isBlank() ? null : fromEnv.trim();
         }
         Map<String, String> sys = systemProperties(systemProperties);
+        for (Map.Entry<String, String> e : sys.entrySet()) {
+            refuseUriPassword("-D" + e.getKey(), e.getValue());
+        }
         for (String k : sys.keySet()) {
             // secret() refuses the others when read; a kafka.* secret is never read through it.
             if (k.startsWith(KAFKA_PREFIX) && holdsSecret(k)) {
@@ -155,6 +159,25 @@ public final class Settings {
                     CONFIG_FILE_KEY, Path.of(configFile).toAbsolutePath().toString());
         }
         return new Loaded(settings, List.copyOf(rest));
+    }
+
+    /**
+     * A URI holding a password ({@code postgresql://user:pw@host}, {@code ?password=}) given where the
+     * process list shows it: refused, naming the flag, never the value.
+     */
+    private static void refuseUriPassword(String flag, String value) {
+        if (holdsUriPassword(value)) {
+            throw new IllegalArgumentException(flag + " holds a password (the process list shows it): give the URI"
+                    + " without it, and the password in the environment (BILLING_PG_PASSWORD) or a file named by"
+                    + " pg.passwordFile; or give the whole URI in the environment (BILLING_PG_URI)");
+        }
+    }
+
+    /** Whether a value holds a URI password: a launcher passes such a value in the environment, never as -D. */
+    public static boolean holdsUriPassword(String value) {
+        return value != null
+                && (URI_PASSWORD.matcher(value).find()
+                        || QUERY_PASSWORD.matcher(value).find());
     }
 
     /**
@@ -353,18 +376,38 @@ public final class Settings {
         }
         String file = string(key + "File", null);
         if (file != null) {
-            try {
-                // Remembered (masked in the effective configuration), so the key is not "unknown".
-                return remember(
-                        key,
-                        java.nio.file.Files.readString(java.nio.file.Path.of(file))
-                                .strip());
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("cannot read " + key + "File " + file + ": " + e.getMessage(), e);
-            }
+            // Remembered (masked in the effective configuration), so the key is not "unknown".
+            return remember(key, readSecretFile(key + "File", file));
         }
         String v = lookup(key);
         return remember(key, v == null || v.isBlank() ? null : v.trim());
+    }
+
+    /**
+     * The secret held in {@code file} (trailing newline dropped), named {@code what} in errors (a key
+     * such as {@code pg.passwordFile}, or a flag such as {@code --provider-key-file}). Refused, as the
+     * configuration file is, unless only its owner may read it (where POSIX permissions exist).
+     */
+    public static String readSecretFile(String what, String file) {
+        try {
+            Path path = Path.of(file);
+            String perms = null;
+            try {
+                Set<PosixFilePermission> p = Files.getPosixFilePermissions(path);
+                if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
+                    perms = PosixFilePermissions.toString(p);
+                }
+            } catch (UnsupportedOperationException e) {
+                // No POSIX permissions (not a POSIX file system): nothing to check.
+            }
+            if (perms != null) {
+                throw new IllegalArgumentException(what + " " + file
+                        + " holds a secret but group or others may read it (" + perms + "): chmod 600 it");
+            }
+            return Files.readString(path).strip();
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(what + " " + file + " cannot be read: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -75,6 +75,8 @@ class SettingsTest {
         assertThat(env.effective()).containsEntry("test.secret", "****");
         Path file = dir.resolve("secret");
         Files.writeString(file, "from-file\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertThat(Settings.of(Map.of("test.secretFile", file.toString())).secret("test.secret"))
                 .isEqualTo("from-file");
         System.setProperty("test.secret", "on-the-process-list");
@@ -217,6 +219,8 @@ class SettingsTest {
         // A shared file may name secret files, key paths and keystore locations.
         Path secretFile = dir.resolve("pg-password");
         Files.writeString(secretFile, "from-secret-file\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                secretFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path shared = file(
                 dir,
                 "pg.passwordFile=" + secretFile + "\nhttp.tls.keyPath=/etc/tls.key\n"
@@ -256,5 +260,61 @@ class SettingsTest {
         assertThat(Settings.masked(
                         "pg.uri", "postgresql://db:5432/billing?user=billing&password=hunter2&sslmode=require"))
                 .isEqualTo("postgresql://db:5432/billing?user=billing&password=****&sslmode=require");
+    }
+
+    /** Issue 19 §6: a secret file gets the configuration file's owner-only check. */
+    @Test
+    void aSecretFileOthersMayReadIsRefused(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("pg-password");
+        Files.writeString(f, "SEARCHME_shared_secret\n");
+        for (String perms : new String[] {"rw-r--r--", "rw-r-----", "rw----r--"}) {
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(perms));
+            assertThatThrownBy(() ->
+                            Settings.of(Map.of("pg.passwordFile", f.toString())).secret("pg.password"))
+                    .as(perms)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("pg.passwordFile")
+                    .hasMessageContaining("chmod 600")
+                    .hasMessageNotContaining("SEARCHME");
+        }
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        assertThat(Settings.of(Map.of("pg.passwordFile", f.toString())).secret("pg.password"))
+                .isEqualTo("SEARCHME_shared_secret");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--------"));
+        assertThat(Settings.readSecretFile("--provider-key-file", f.toString())).isEqualTo("SEARCHME_shared_secret");
+    }
+
+    /** Issue 19 §6: a URI holding a password is refused as a flag or a -D, naming it, never its value. */
+    @Test
+    void aUriHoldingAPasswordIsRefusedOnTheCommandLine() {
+        for (String uri : new String[] {
+            "postgresql://billing:SEARCHME_pw@db:5432/billing", "postgresql://billing@db/billing?password=SEARCHME_pw"
+        }) {
+            assertThatThrownBy(() -> Settings.load(new String[] {"--pg.uri=" + uri}, Map.of(), new Properties()))
+                    .as(uri)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("--pg.uri holds a password")
+                    .hasMessageNotContaining("SEARCHME");
+            assertThatThrownBy(() -> Settings.load(new String[0], Map.of(), props("pg.uri", uri)))
+                    .as(uri)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-Dpg.uri holds a password")
+                    .hasMessageNotContaining("SEARCHME");
+        }
+        // Without a password, and in the environment with one, the URI is taken.
+        assertThat(Settings.load(
+                                new String[] {"--pg.uri=postgresql://billing@db:5432/billing"},
+                                Map.of(),
+                                new Properties())
+                        .settings()
+                        .string("pg.uri", null))
+                .isEqualTo("postgresql://billing@db:5432/billing");
+        assertThat(Settings.load(
+                                new String[0],
+                                Map.of("BILLING_PG_URI", "postgresql://billing:pw@db/billing"),
+                                new Properties())
+                        .settings()
+                        .string("pg.uri", null))
+                .isEqualTo("postgresql://billing:pw@db/billing");
     }
 }

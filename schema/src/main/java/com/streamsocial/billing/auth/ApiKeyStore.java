@@ -48,7 +48,8 @@ public final class ApiKeyStore {
         }
         if (!ApiKeys.validKey(key)) {
             return Future.failedFuture(new IllegalArgumentException(
-                    "the key must be 8 to " + ApiKeys.KEY_LENGTH_MAX + " printable ASCII characters without spaces"));
+                    "a key stored as given must be " + ApiKeys.TEST_PREFIX + " and 1 to " + ApiKeys.TEST_BODY_LENGTH_MAX
+                            + " letters, digits or '_' (keys create makes " + ApiKeys.LIVE_PREFIX + " keys)"));
         }
         return pool.preparedQuery("INSERT INTO api_keys (key_id, tenant, key_hash) VALUES ($1, $2, $3)"
                         + " ON CONFLICT (key_hash) DO NOTHING")

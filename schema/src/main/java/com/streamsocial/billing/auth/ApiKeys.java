@@ -16,8 +16,14 @@ import java.util.regex.Pattern;
 public final class ApiKeys {
     /** Prefix of keys made by {@code keys create}; the local stack's development key differs on purpose. */
     public static final String LIVE_PREFIX = "sk_live_";
+    /** Prefix of keys stored as given ({@link ApiKeyStore#ensure}): the local stack's and the tests'. */
+    public static final String TEST_PREFIX = "sk_test_";
+    /** Characters after {@link #LIVE_PREFIX}: 32 random bytes in base62, zero-padded. */
+    public static final int LIVE_BODY_LENGTH = 43;
+    /** Characters after {@link #TEST_PREFIX}, at most. */
+    public static final int TEST_BODY_LENGTH_MAX = 100;
     /** Longest key the gateway hashes; anything longer is refused unread. */
-    public static final int KEY_LENGTH_MAX = 128;
+    public static final int KEY_LENGTH_MAX = TEST_PREFIX.length() + TEST_BODY_LENGTH_MAX;
 
     private static final int KEY_BYTES = 32;
     private static final int KEY_ID_BYTES = 8;
@@ -46,14 +52,33 @@ public final class ApiKeys {
         return tenant != null && TENANT.matcher(tenant).matches();
     }
 
-    /** A key may be stored for the local stack's fixed development key: printable ASCII, no spaces. */
+    /**
+     * Whether a key has one of the two shapes a stored key can have, checked before any hashing or
+     * lookup so that a malformed key costs a few comparisons: {@code sk_live_} and exactly 43 base62
+     * characters (made by {@code keys create}), or {@code sk_test_} and 1 to 100 of base62 and
+     * {@code _} (a development key stored as given).
+     */
     public static boolean validKey(String key) {
-        if (key == null || key.length() < 8 || key.length() > KEY_LENGTH_MAX) {
+        if (key == null) {
             return false;
         }
-        for (int i = 0; i < key.length(); i++) {
+        if (key.startsWith(LIVE_PREFIX)) {
+            return key.length() == LIVE_PREFIX.length() + LIVE_BODY_LENGTH && allIn(key, LIVE_PREFIX.length(), false);
+        }
+        return key.startsWith(TEST_PREFIX)
+                && key.length() > TEST_PREFIX.length()
+                && key.length() <= KEY_LENGTH_MAX
+                && allIn(key, TEST_PREFIX.length(), true);
+    }
+
+    private static boolean allIn(String key, int from, boolean underscore) {
+        for (int i = from; i < key.length(); i++) {
             char c = key.charAt(i);
-            if (c <= 0x20 || c > 0x7e) {
+            boolean ok = (c >= '0' && c <= '9')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (underscore && c == '_');
+            if (!ok) {
                 return false;
             }
         }
@@ -65,7 +90,11 @@ public final class ApiKeys {
      * well-formed {@code Bearer} credential (RFC 6750: scheme case-insensitive, one space).
      */
     public static String bearer(String header) {
-        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        // Longer than any key with its scheme and some spaces: refused before it is even copied.
+        if (header == null
+                || header.length() < 7
+                || header.length() > 7 + KEY_LENGTH_MAX + 16
+                || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
         String key = header.substring(7).trim();

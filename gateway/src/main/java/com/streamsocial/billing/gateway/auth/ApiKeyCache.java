@@ -7,8 +7,9 @@ import java.util.Map;
 /**
  * What the gateway last learned about a key hash: its tenant, or that it is refused (unknown or
  * revoked). Entries expire after {@code ttlMs}, which is what bounds how long a revoked key keeps
- * working; at most {@code entriesMax} are kept, least recently used dropped first. Pure: time is a
- * parameter. Not thread-safe: one per event loop.
+ * working. Accepted and refused keys are kept apart, each at most its own maximum with the least
+ * recently used dropped first: a flood of refused keys only ever evicts refused keys, never a
+ * tenant's. Pure: time is a parameter. Not thread-safe: one per event loop.
  */
 public final class ApiKeyCache {
     /** Revocation must take effect within 10 s on every gateway (issue 9). */
@@ -24,22 +25,28 @@ public final class ApiKeyCache {
     private static final HexFormat HEX = HexFormat.of();
 
     private final long ttlMs;
-    private final int entriesMax;
-    private final LinkedHashMap<String, Entry> entries;
+    private final Map<String, Entry> accepted;
+    private final Map<String, Entry> refused;
 
-    public ApiKeyCache(long ttlMs, int entriesMax) {
+    public ApiKeyCache(long ttlMs, int entriesMax, int refusedEntriesMax) {
         if (ttlMs < 0 || ttlMs > TTL_MS_MAX) {
             throw new IllegalArgumentException("auth.cacheTtlMs must be 0.." + TTL_MS_MAX + ", got " + ttlMs);
         }
-        if (entriesMax < 1) {
-            throw new IllegalArgumentException("auth.cacheEntriesMax must be at least 1, got " + entriesMax);
+        if (entriesMax < 1 || refusedEntriesMax < 1) {
+            throw new IllegalArgumentException(
+                    "auth.cacheEntriesMax and auth.refusedCacheEntriesMax must be at least 1," + " got " + entriesMax
+                            + " and " + refusedEntriesMax);
         }
         this.ttlMs = ttlMs;
-        this.entriesMax = entriesMax;
-        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+        this.accepted = lru(entriesMax);
+        this.refused = lru(refusedEntriesMax);
+    }
+
+    private static Map<String, Entry> lru(int entriesMax) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-                return size() > ApiKeyCache.this.entriesMax;
+                return size() > entriesMax;
             }
         };
     }
@@ -47,6 +54,11 @@ public final class ApiKeyCache {
     /** The fresh entry for this hash, or null if there is none or it has expired. */
     public Entry get(byte[] keyHash, long nowMs) {
         String k = HEX.formatHex(keyHash);
+        Entry e = fresh(accepted, k, nowMs);
+        return e != null ? e : fresh(refused, k, nowMs);
+    }
+
+    private Entry fresh(Map<String, Entry> entries, String k, long nowMs) {
         Entry e = entries.get(k);
         if (e == null) {
             return null;
@@ -60,10 +72,24 @@ public final class ApiKeyCache {
     }
 
     public void put(byte[] keyHash, String tenantOrNull, long nowMs) {
-        entries.put(HEX.formatHex(keyHash), new Entry(tenantOrNull, nowMs));
+        String k = HEX.formatHex(keyHash);
+        Entry e = new Entry(tenantOrNull, nowMs);
+        if (tenantOrNull == null) {
+            accepted.remove(k);
+            refused.put(k, e);
+        } else {
+            refused.remove(k);
+            accepted.put(k, e);
+        }
     }
 
+    /** Accepted keys held. */
     public int size() {
-        return entries.size();
+        return accepted.size();
+    }
+
+    /** Refused keys held. */
+    public int refusedSize() {
+        return refused.size();
     }
 }

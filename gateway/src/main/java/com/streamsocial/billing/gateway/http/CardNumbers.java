@@ -4,9 +4,12 @@ package com.streamsocial.billing.gateway.http;
  * Finds what looks like a primary account number (a card number) in free text, so that the gateway
  * can refuse it before anything is logged or written and stay out of PCI DSS cardholder-data scope.
  * A candidate is 13 to 19 digits that pass the Luhn check, written together or in groups separated by
- * spaces or dashes, and bounded by anything else (a letter, an underscore, the end). A candidate may
- * start or end at any group boundary, so "ref 12 4242 4242 4242 4242" is found; a single unbroken run
- * of more than 19 digits is an identifier, not a card number. Pure and total: never throws.
+ * any separator people type (spaces of any kind including no-break ones, dashes of any kind, dots,
+ * slashes, underscores), and bounded by anything else (a letter, the end). A candidate may start or
+ * end at any group boundary, so "ref 12 4242 4242 4242 4242" is found; inside an unbroken run of more
+ * than 19 digits it may start and end anywhere, so a card cannot hide behind leading or trailing
+ * digits (such a run is almost always refused: send long identifiers with a letter in them). Pure
+ * and total: never throws.
  */
 public final class CardNumbers {
     public static final int DIGITS_MIN = 13;
@@ -54,6 +57,11 @@ public final class CardNumbers {
     }
 
     private static boolean anyWindowIsCard(String s, int[] start, int[] length, int groups) {
+        for (int g = 0; g < groups; g++) {
+            if (length[g] > DIGITS_MAX && anyWindowInsideIsCard(s, start[g], length[g])) {
+                return true;
+            }
+        }
         for (int first = 0; first < groups; first++) {
             int digits = 0;
             for (int last = first; last < groups; last++) {
@@ -62,6 +70,22 @@ public final class CardNumbers {
                     break;
                 }
                 if (digits >= DIGITS_MIN && luhn(s, start, length, first, last)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Any 13 to 19 consecutive digits of one over-long group that pass the Luhn check. */
+    private static boolean anyWindowInsideIsCard(String s, int start, int length) {
+        int[] one = {0};
+        int[] len = {0};
+        for (int from = start; from + DIGITS_MIN <= start + length; from++) {
+            for (int digits = DIGITS_MIN; digits <= DIGITS_MAX && from + digits <= start + length; digits++) {
+                one[0] = from;
+                len[0] = digits;
+                if (luhn(s, one, len, 0, 0)) {
                     return true;
                 }
             }
@@ -94,7 +118,13 @@ public final class CardNumbers {
         return c >= '0' && c <= '9';
     }
 
-    private static boolean isSeparator(char c) {
-        return c == ' ' || c == '-';
+    /** What people put between digit groups: any space or dash of any script, dots, slashes, underscores. */
+    static boolean isSeparator(char c) {
+        return c == '.'
+                || c == '/'
+                || c == '_'
+                || Character.isWhitespace(c)
+                || Character.isSpaceChar(c)
+                || Character.getType(c) == Character.DASH_PUNCTUATION;
     }
 }

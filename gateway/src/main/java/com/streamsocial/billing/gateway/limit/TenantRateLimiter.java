@@ -8,7 +8,8 @@ import java.util.Map;
  * {@code burst} at once. One tenant's flood empties only its own bucket, so others keep their rate.
  * At most {@code tenantsTrackedMax} buckets are kept, the least recently used dropped first (a
  * dropped tenant starts again with a full bucket). Pure: time is a parameter, in nanoseconds.
- * Thread-safe: the gateway's lanes share one.
+ * Thread-safe: the gateway's lanes share one. The gateway keeps a second one keyed by client
+ * address, charged with each key lookup and each 401 ({@code auth.failuresPerS}).
  */
 public final class TenantRateLimiter {
     /** Allowed, or refused with how long until a token is due (rounded up to whole seconds, at least 1). */

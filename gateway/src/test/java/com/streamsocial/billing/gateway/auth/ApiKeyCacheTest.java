@@ -11,7 +11,7 @@ class ApiKeyCacheTest {
 
     @Test
     void atTheCapARevokedKeysEntryLivesJustUnderTenSeconds() {
-        ApiKeyCache cache = new ApiKeyCache(10_000, 10);
+        ApiKeyCache cache = new ApiKeyCache(10_000, 10, 10);
         long fetchedAtMs = 1_000_000;
         cache.put(HASH, "tenant-a", fetchedAtMs);
         assertThat(cache.get(HASH, fetchedAtMs + 9_999))
@@ -25,16 +25,45 @@ class ApiKeyCacheTest {
     @Test
     void aTtlAboveTenSecondsIsRefused() {
         assertThat(ApiKeyCache.TTL_MS_MAX).isEqualTo(10_000);
-        assertThatThrownBy(() -> new ApiKeyCache(10_001, 10))
+        assertThatThrownBy(() -> new ApiKeyCache(10_001, 10, 10))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("auth.cacheTtlMs must be 0..10000, got 10001");
     }
 
     @Test
     void aClockThatWentBackwardsExpiresTheEntry() {
-        ApiKeyCache cache = new ApiKeyCache(10_000, 10);
+        ApiKeyCache cache = new ApiKeyCache(10_000, 10, 10);
         cache.put(HASH, null, 5_000);
         assertThat(cache.get(HASH, 5_000)).isNotNull().matches(ApiKeyCache.Entry::refused);
         assertThat(cache.get(HASH, 4_999)).isNull();
+    }
+
+    @Test
+    void aFloodOfRefusedKeysNeverEvictsAnAcceptedOne() {
+        ApiKeyCache cache = new ApiKeyCache(10_000, 2, 100);
+        cache.put(HASH, "tenant-a", 1_000);
+        for (int i = 0; i < 10_000; i++) {
+            cache.put(new byte[] {9, (byte) i, (byte) (i >> 8)}, null, 1_000);
+        }
+        assertThat(cache.get(HASH, 1_001))
+                .isNotNull()
+                .extracting(ApiKeyCache.Entry::tenant)
+                .isEqualTo("tenant-a");
+        assertThat(cache.size()).isEqualTo(1);
+        assertThat(cache.refusedSize()).isEqualTo(100);
+    }
+
+    @Test
+    void aKeyAcceptedAfterItWasRefusedLeavesTheRefusedCache() {
+        ApiKeyCache cache = new ApiKeyCache(10_000, 10, 10);
+        cache.put(HASH, null, 1_000);
+        assertThat(cache.get(HASH, 1_001)).isNotNull().matches(ApiKeyCache.Entry::refused);
+        cache.put(HASH, "tenant-a", 1_000);
+        assertThat(cache.get(HASH, 1_001))
+                .isNotNull()
+                .extracting(ApiKeyCache.Entry::tenant)
+                .isEqualTo("tenant-a");
+        assertThat(cache.refusedSize()).isZero();
+        assertThat(cache.get(HASH, 11_000)).isNull();
     }
 }

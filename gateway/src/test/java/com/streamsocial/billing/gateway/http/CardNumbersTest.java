@@ -27,6 +27,13 @@ class CardNumbersTest {
                 .isTrue();
         // A card after an unrelated leading group still counts.
         assertThat(CardNumbers.containsCardNumber("ref 12 4242 4242 4242 4242")).isTrue();
+        // Issue 19 §6: every separator people type, and a card inside a longer run of digits.
+        for (String sep : new String[] {".", "/", "_", "\u00a0", "\u202f", "\u2007", "\u2009", "\u2013", "\t"}) {
+            String text = String.join(sep, "4242", "4242", "4242", "4242");
+            assertThat(CardNumbers.containsCardNumber(text)).as(text).isTrue();
+        }
+        assertThat(CardNumbers.containsCardNumber("42424242424242424242424")).isTrue();
+        assertThat(CardNumbers.containsCardNumber("id 99142424242424242428")).isTrue();
     }
 
     @Test
@@ -39,11 +46,12 @@ class CardNumbersTest {
         assertThat(CardNumbers.containsCardNumber("4242424242424241")).isFalse();
         // 12 digits: too short, even Luhn-valid.
         assertThat(CardNumbers.containsCardNumber("424242424242")).isFalse();
-        // One unbroken run of more than 19 digits is an identifier.
-        assertThat(CardNumbers.containsCardNumber("42424242424242424242424")).isFalse();
-        // Digits split by something other than a space or dash are separate numbers.
-        assertThat(CardNumbers.containsCardNumber("4242.4242.4242.4242")).isFalse();
+        // Digits split by something that is not a separator are separate numbers.
+        assertThat(CardNumbers.containsCardNumber("4242x4242x4242x4242")).isFalse();
+        assertThat(CardNumbers.containsCardNumber("4242:4242:4242:4242")).isFalse();
         assertThat(CardNumbers.containsCardNumber("order 2024-11-27 qty 3")).isFalse();
+        assertThat(CardNumbers.containsCardNumber("v1.2.3 on 2024/11/27 at 10.15"))
+                .isFalse();
     }
 
     /** Any Luhn-valid 13..19 digits, grouped by spaces or dashes, inside any text, is found. */
@@ -68,6 +76,20 @@ class CardNumbersTest {
                 });
     }
 
+    /**
+     * A card inside an unbroken run of more than 19 digits is found: leading or trailing digits do not
+     * hide it (at least 7 before it, so the run is always over 19).
+     */
+    @Test
+    void findsACardInsideALongerRunOfDigits() {
+        Props.cases(2_000)
+                .forAll(cards(), Gens.strings(Gens.chars('0', '9'), 7, 9), Gens.strings(Gens.chars('0', '9'), 0, 8))
+                .checkAssert((card, before, after) -> {
+                    String text = "ref " + before + card + after + " end";
+                    assertThat(CardNumbers.containsCardNumber(text)).as(text).isTrue();
+                });
+    }
+
     /** Changing one digit of a card breaks its Luhn sum: text holding only that is never refused. */
     @Test
     void neverFindsALuhnInvalidNumberStandingAlone() {
@@ -87,7 +109,8 @@ class CardNumbersTest {
      */
     @Test
     void anyTextGetsTheAnswerTheRuleGives() {
-        Gen<String> digitsAndSeparators = Gens.strings(Gens.charsOf("0123456789012345678901234 -x"), 0, 60);
+        Gen<String> digitsAndSeparators =
+                Gens.strings(Gens.charsOf("0123456789012345678901234 -x._/:\u00a0\u2013\u202f"), 0, 60);
         Props.cases(2_000)
                 .forAll(Gens.oneOf(Gens.anyStrings(255), digitsAndSeparators))
                 .checkAssert(text -> assertThat(CardNumbers.containsCardNumber(text))
@@ -95,14 +118,29 @@ class CardNumbersTest {
                         .isEqualTo(bruteForce(text)));
     }
 
-    /** Runs of digit groups joined by spaces or dashes; any window of whole groups may be the card. */
-    private static final Pattern RUN = Pattern.compile("[0-9]+(?:[ -]+[0-9]+)*");
+    /** What the rule calls a separator: Unicode spaces and dashes, ASCII whitespace, '.', '/', '_'. */
+    private static final String SEPARATORS = "[\\p{Z}\\p{Pd}\\t\\n\\x0B\\f\\r\\x1C-\\x1F._/]+";
+
+    /** Runs of digit groups joined by separators; any window of whole groups may be the card. */
+    private static final Pattern RUN = Pattern.compile("[0-9]+(?:" + SEPARATORS + "[0-9]+)*");
 
     /** The rule read literally, independently of {@link CardNumbers}' single pass. */
     static boolean bruteForce(String text) {
         Matcher run = RUN.matcher(text);
         while (run.find()) {
-            String[] groups = run.group().split("[ -]+");
+            String[] groups = run.group().split(SEPARATORS);
+            for (String g : groups) {
+                // Inside a group of more than 19 digits a card may start and end anywhere.
+                for (int from = 0; g.length() > CardNumbers.DIGITS_MAX && from < g.length(); from++) {
+                    for (int to = from + CardNumbers.DIGITS_MIN;
+                            to <= Math.min(g.length(), from + CardNumbers.DIGITS_MAX);
+                            to++) {
+                        if (luhnValid(g.substring(from, to))) {
+                            return true;
+                        }
+                    }
+                }
+            }
             for (int first = 0; first < groups.length; first++) {
                 String digits = "";
                 for (int last = first; last < groups.length; last++) {
@@ -128,8 +166,10 @@ class CardNumbersTest {
         // The oracle itself must be able to say both answers.
         assertThat(bruteForce("ref 12 4242 4242 4242 4242")).isTrue();
         assertThat(bruteForce("4242424242424241")).isFalse();
-        assertThat(bruteForce("42424242424242424242424")).isFalse();
-        assertThat(bruteForce("4242.4242.4242.4242")).isFalse();
+        assertThat(bruteForce("42424242424242424242424")).isTrue();
+        assertThat(bruteForce("4242.4242.4242.4242")).isTrue();
+        assertThat(bruteForce("4242\u00a04242\u00a04242\u00a04242")).isTrue();
+        assertThat(bruteForce("4242:4242:4242:4242")).isFalse();
     }
 
     private static Gen<String> cards() {
@@ -140,7 +180,9 @@ class CardNumbersTest {
     }
 
     private static Gen<String> separators() {
-        return Gens.of("", " ", "-", " - ", "  ");
+        return Gens.of(
+                "", " ", "-", " - ", "  ", ".", "/", "_", "\u00a0", "\u202f", "\u2007", "\u2009", "\u2013", "\u3000",
+                "\t");
     }
 
     private static Gen<String> surroundings() {

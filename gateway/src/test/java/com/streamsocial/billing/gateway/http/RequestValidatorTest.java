@@ -64,15 +64,16 @@ class RequestValidatorTest {
         assertThat(unknown.problem().toJson(null).encode()).doesNotContain("4242");
         RequestValidator.Result currency = validate(GOOD.replace("\"EUR\"", "\"4242424242424242\""));
         assertThat(currency.problem().toJson(null).encode()).doesNotContain("4242");
-        // Not card numbers: too short, Luhn-invalid, or an identifier longer than 19 digits.
+        // Not card numbers: too short or Luhn-invalid.
         assertThat(validate(GOOD.replace("\"cus_1\"", "\"cus_4242424242\"")).problem())
                 .isNull();
         assertThat(validate(GOOD.replace("\"cus_1\"", "\"cus_4242424242424241\""))
                         .problem())
                 .isNull();
-        assertThat(validate(GOOD.replace("\"o-1\"", "\"42424242424242424242424\""))
-                        .problem())
-                .isNull();
+        // Issue 19 §6: a card inside a run of more than 19 digits, or split by dots, is refused.
+        cardRefused(GOOD.replace("\"o-1\"", "\"42424242424242424242424\""), "metadata.order");
+        cardRefused(GOOD.replace("\"o-1\"", "\"4242.4242.4242.4242\""), "metadata.order");
+        cardRefused(GOOD.replace("\"d\"", "\"4242\u00a04242\u00a04242\u00a04242\""), "description");
     }
 
     @Test

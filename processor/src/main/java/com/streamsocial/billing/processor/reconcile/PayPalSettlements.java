@@ -131,8 +131,8 @@ final class PayPalSettlements implements SettlementReport {
                     return new PayPalReportPage.Failed(
                             status == 401,
                             status == 429 || status >= 500 || text.contains("PREVIOUS_REQUEST_IN_PROGRESS"),
-                            "refund of " + captureId + " answered " + status + ": "
-                                    + (text.length() > 200 ? text.substring(0, 200) : text));
+                            // The status only: the provider's body may echo anything, secrets included.
+                            "refund of " + captureId + " answered " + status);
                 });
     }
 

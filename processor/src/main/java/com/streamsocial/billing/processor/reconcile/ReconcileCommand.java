@@ -127,16 +127,13 @@ public final class ReconcileCommand {
         return args[i];
     }
 
+    /** Owner-only, as every secret file ({@link Settings#readSecretFile}). */
     private static String keyFile(String path) {
-        try {
-            String key = Files.readString(Path.of(path)).strip();
-            if (key.isEmpty()) {
-                throw new IllegalArgumentException("--provider-key-file " + path + " is empty");
-            }
-            return key;
-        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-            throw new IllegalArgumentException("--provider-key-file " + path + " cannot be read: " + e.getMessage());
+        String key = Settings.readSecretFile("--provider-key-file", path);
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("--provider-key-file " + path + " is empty");
         }
+        return key;
     }
 
     private static long instant(String s) {

@@ -6,6 +6,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.kafka.TopicScan;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.psp.ProviderAddress;
 import com.streamsocial.billing.processor.psp.StripeProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -63,7 +64,8 @@ public final class Reconciler {
                 .connectingTo(o.pgConnect())
                 .using(vertx)
                 .build();
-        WebClient web = WebClient.create(vertx);
+        // Redirects never followed: one would carry the Bearer header along (ProviderAddress.options).
+        WebClient web = WebClient.create(vertx, ProviderAddress.options(false, 30_000));
         SettlementReport settlements = SettlementReport.of(o.provider(), web, o.pageRecordsMax());
         try {
             SqlConnection conn = await(pool.getConnection());

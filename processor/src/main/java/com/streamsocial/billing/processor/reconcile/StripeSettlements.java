@@ -3,34 +3,51 @@ package com.streamsocial.billing.processor.reconcile;
 import static com.streamsocial.billing.processor.reconcile.SettlementReport.await;
 
 import com.streamsocial.billing.processor.psp.ProviderAddress;
+import com.streamsocial.billing.processor.psp.ProviderAnswerBody;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
  * Stripe's settlement report: {@code GET /v1/balance_transactions} with each source expanded (the
- * charge and its {@code metadata}), newest first, 100 a page; refunds by {@code POST /v1/refunds}
- * under the idempotency key {@code refund:<charge id>}.
+ * charge and its {@code metadata}), newest first, 100 a page, at most {@link #PAGES_MAX} pages of at
+ * most {@link PayPalReportPage#PAGE_BYTES_MAX} bytes (as PayPal's); refunds by {@code POST
+ * /v1/refunds} under the idempotency key {@code refund:<charge id>}. Failures name the status, never
+ * the provider's body (it may echo anything).
  */
 final class StripeSettlements implements SettlementReport {
+    /** Pages read at most: 1,000,000 transactions; a report that claims more fails the run. */
+    static final int PAGES_MAX = 10_000;
+
     private final ProviderAccount account;
     private final ProviderAddress provider;
     private final WebClient web;
+    private final int pagesMax;
 
     StripeSettlements(ProviderAccount account, WebClient web) {
+        this(account, web, PAGES_MAX);
+    }
+
+    StripeSettlements(ProviderAccount account, WebClient web, int pagesMax) {
         this.account = account;
         this.provider = ProviderAddress.of(account.baseUrl());
         this.web = web;
+        this.pagesMax = pagesMax;
     }
 
     @Override
     public void read(long fromS, Consumer<Line> each) throws Exception {
         String after = null;
-        while (true) {
+        for (int page = 1; ; page++) {
+            if (page > pagesMax) {
+                throw new IllegalStateException("settlement report has more than " + pagesMax + " pages");
+            }
             var req = web.get(provider.port(), provider.host(), provider.path("/v1/balance_transactions"))
                     .ssl(provider.ssl())
                     .timeout(30_000)
@@ -41,10 +58,10 @@ final class StripeSettlements implements SettlementReport {
             if (after != null) {
                 req.addQueryParam("starting_after", after);
             }
-            HttpResponse<Buffer> resp = await(req.send());
+            HttpResponse<Buffer> resp = await(req.as(ProviderAnswerBody.capped(PayPalReportPage.PAGE_BYTES_MAX))
+                    .send());
             if (resp.statusCode() != 200) {
-                throw new IllegalStateException(
-                        "settlement report answered " + resp.statusCode() + ": " + resp.bodyAsString());
+                throw new IllegalStateException("settlement report answered " + resp.statusCode());
             }
             JsonObject list = resp.bodyAsJsonObject();
             JsonArray data = list.getJsonArray("data");
@@ -80,11 +97,18 @@ final class StripeSettlements implements SettlementReport {
                 .putHeader("Authorization", "Bearer " + account.secretKey())
                 .putHeader("Idempotency-Key", "refund:" + chargeId)
                 .putHeader("Content-Type", "application/x-www-form-urlencoded")
-                .sendBuffer(Buffer.buffer("charge=" + chargeId + "&metadata%5Breason%5D=" + why)));
+                .as(ProviderAnswerBody.capped(PayPalReportPage.PAGE_BYTES_MAX))
+                .sendBuffer(Buffer.buffer(refundForm(chargeId, why))));
         // A replayed answer, or an already refunded charge, means the refund exists: idempotent.
-        if (r.statusCode() != 200 && !r.bodyAsString().contains("charge_already_refunded")) {
-            throw new IllegalStateException(
-                    "refund of " + chargeId + " answered " + r.statusCode() + ": " + r.bodyAsString());
+        String body = r.body() == null ? "" : r.bodyAsString();
+        if (r.statusCode() != 200 && !body.contains("charge_already_refunded")) {
+            throw new IllegalStateException("refund of " + chargeId + " answered " + r.statusCode());
         }
+    }
+
+    /** Each field URL-encoded: a charge id or reason holding '&' or '=' cannot add a parameter. */
+    static String refundForm(String chargeId, String why) {
+        return "charge=" + URLEncoder.encode(chargeId, StandardCharsets.UTF_8) + "&metadata%5Breason%5D="
+                + URLEncoder.encode(why, StandardCharsets.UTF_8);
     }
 }

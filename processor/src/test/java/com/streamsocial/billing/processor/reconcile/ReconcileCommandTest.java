@@ -33,6 +33,8 @@ class ReconcileCommandTest {
         // PayPal itself: the key file holds the client secret, and the grace covers its report's lag.
         Path secret = dir.resolve("client-secret");
         Files.writeString(secret, "paypal_client_secret_from_file\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         ReconcileOptions live = ReconcileCommand.parse(
                 new String[] {"--provider-key-file", secret.toString()},
                 Settings.of(Map.of(
