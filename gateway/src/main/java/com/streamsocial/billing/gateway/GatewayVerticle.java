@@ -839,10 +839,17 @@ public final class GatewayVerticle extends VerticleBase {
         }
         Future<Void> written = r.end(p.toJson(ctx.request().path()).encode());
         if (bodyUnread) {
+            // A lingering close, bounded (nginx's lingering_close): closing with the client's body still
+            // unread in the socket sends a reset, which can destroy the answer before the client reads
+            // it (a 413 to a 17 KB body was lost so in a CI run). The connection stays open
+            // REFUSAL_LINGER_MS after the answer, for the client to read it, then closes.
             HttpConnection conn = ctx.request().connection();
-            written.onComplete(v -> conn.close());
+            written.onComplete(v -> ctx.vertx().setTimer(REFUSAL_LINGER_MS, id -> conn.close()));
         }
     }
+
+    /** How long a refused connection stays open after its answer, at most, before it is closed. */
+    static final long REFUSAL_LINGER_MS = 500;
 
     /** Whether the request announces a body: a {@code Transfer-Encoding}, or a non-zero length. */
     static boolean hasBody(HttpServerRequest request) {

@@ -827,8 +827,9 @@ class HostileHttpIT {
                 String got = readToClose(s.getInputStream());
                 if (!got.isEmpty()) {
                     answered++;
-                    // 401, or 503 auth_unavailable once the lookups' bounded queue is full.
-                    assertThat(got).as("flood").matches("(?s)HTTP/1\\.1 (401|503) .*");
+                    // 401; 429 auth-throttled once the address has spent its budget of refused keys; or
+                    // 503 auth_unavailable once the lookups' bounded queue is full.
+                    assertThat(got).as("flood").matches("(?s)HTTP/1\\.1 (401|429|503) .*");
                     assertThat(PROBLEM.matcher(got).results().count())
                             .as("flood: " + got)
                             .isEqualTo(1);

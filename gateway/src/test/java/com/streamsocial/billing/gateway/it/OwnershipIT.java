@@ -179,8 +179,10 @@ class OwnershipIT {
                 .getLong(0);
     }
 
-    private static double notOwnedCount(String base) throws Exception {
-        String scrape = send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+    /** The refusal counter, from the gateway's management listener (metrics are not on the API port). */
+    private static double notOwnedCount(Gateway gateway) throws Exception {
+        String scrape = send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + gateway.managementPort() + "/metrics"))
                         .build())
                 .body();
         return scrape.lines()
@@ -201,7 +203,7 @@ class OwnershipIT {
                 .isEqualTo(202);
         assertThat(owner("customer", cusB)).isEqualTo(tenantB);
         assertThat(owner("payment_method", pmB)).isEqualTo(tenantB);
-        double refusedBefore = notOwnedCount(firstUseBase);
+        double refusedBefore = notOwnedCount(firstUse);
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
 
         // A with B's customer, with B's card on its own customer, and with both: each 422.
@@ -223,7 +225,7 @@ class OwnershipIT {
         for (String k : keys) {
             assertThat(intents(tenantA, k)).as(k).isZero();
         }
-        assertThat(notOwnedCount(firstUseBase) - refusedBefore).isEqualTo(4.0);
+        assertThat(notOwnedCount(firstUse) - refusedBefore).isEqualTo(4.0);
         // The refused customer and card stay B's; the payment with A's customer and B's card did not
         // register A's customer to anyone else.
         assertThat(owner("customer", cusB)).isEqualTo(tenantB);
