@@ -55,6 +55,12 @@ public final class ServiceMetrics implements AutoCloseable {
             "netty.allocator.pooled.chunk.size", "Chunk size of Netty's pooled allocator",
             "netty.allocator.pooled.threadlocal.caches", "Thread-local caches of Netty's pooled allocator");
 
+    /** The young collection of each stop-the-world collector, and the cause the JVM reports for it. */
+    private static final Map<String, String> YOUNG_PAUSE_CAUSES = Map.of(
+            "G1 Young Generation", "G1 Evacuation Pause",
+            "PS Scavenge", "Allocation Failure",
+            "Copy", "Allocation Failure");
+
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     /** Vert.x keeps registries by name, JVM-wide: each service's must be its own. */
@@ -118,9 +124,29 @@ public final class ServiceMetrics implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         gc = new JvmGcMetrics();
         gc.bindTo(registry);
+        registerYoungPauses(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
+    }
+
+    /**
+     * The young collection's pause timer of the collector in use, at 0, with the tags Micrometer's
+     * {@link JvmGcMetrics} gives it at the first collection (it registers them only then): so that a
+     * fresh service's first scrape has {@code jvm_gc_pause_seconds} and the dashboard's GC panel shows 0
+     * rather than "No data". The binder's own registration then finds and records into this timer.
+     */
+    private static void registerYoungPauses(MeterRegistry registry) {
+        for (java.lang.management.GarbageCollectorMXBean bean :
+                java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            String cause = YOUNG_PAUSE_CAUSES.get(bean.getName());
+            if (cause != null) {
+                io.micrometer.core.instrument.Timer.builder("jvm.gc.pause")
+                        .tags("gc", bean.getName(), "action", "end of minor GC", "cause", cause)
+                        .description("Time spent in GC pause")
+                        .register(registry);
+            }
+        }
     }
 
     /**

@@ -26,4 +26,35 @@ class ServiceMetricsTest {
             assertThat(scrape).contains("topic=\"payments.billing\"").doesNotContain("payments_billing");
         }
     }
+
+    @Test
+    void theYoungPauseSeriesIsThereAtZeroAndTheFirstYoungCollectionRecordsIntoIt() throws Exception {
+        java.lang.management.GarbageCollectorMXBean young =
+                java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                        .filter(b -> b.getName().equals("G1 Young Generation")
+                                || b.getName().equals("Copy")
+                                || b.getName().equals("PS Scavenge"))
+                        .findFirst()
+                        .orElseThrow();
+        try (ServiceMetrics metrics = new ServiceMetrics()) {
+            String series = "jvm_gc_pause_seconds_count{action=\"end of minor GC\",cause=\""
+                    + (young.getName().startsWith("G1") ? "G1 Evacuation Pause" : "Allocation Failure")
+                    + "\",gc=\"" + young.getName() + "\"}";
+            assertThat(metrics.scrape()).contains(series + " 0");
+            // Allocate until a young collection with the evacuation cause has been recorded (the binder's
+            // listener runs on the JMX notification thread); a tag of ours that differs leaves it at 0.
+            long deadline = System.currentTimeMillis() + 30_000;
+            long before = young.getCollectionCount();
+            byte[][] keep = new byte[64][];
+            String scrape = metrics.scrape();
+            for (int i = 0; scrape.contains(series + " 0") && System.currentTimeMillis() < deadline; i++) {
+                keep[i % keep.length] = new byte[64 * 1024];
+                if (i % 4096 == 0) {
+                    scrape = metrics.scrape();
+                }
+            }
+            assertThat(young.getCollectionCount()).isGreaterThan(before);
+            assertThat(scrape).containsPattern(java.util.regex.Pattern.quote(series) + " [1-9]");
+        }
+    }
 }
