@@ -73,7 +73,20 @@ class GracefulDrainIT {
      */
     private static final long SHORT_EXIT_SLACK_MS = 5_000;
 
+    /**
+     * How long a request may wait for one of the client pool's connections: Vert.x's pool has no
+     * bound by default, and a waiter left behind at the listener's close would otherwise never end.
+     */
+    private static final long POOL_WAIT_MS = 10_000;
+
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+    /** The client's failure to get a connection: the request was never written to any socket. */
+    static final class NeverConnected extends RuntimeException {
+        NeverConnected(Throwable cause) {
+            super("no connection: " + cause, cause);
+        }
+    }
 
     /** How one request ended. */
     record Ending(
@@ -346,8 +359,13 @@ class GracefulDrainIT {
     private static String classify(Ending e, long sigtermAtMs, List<String> violations) {
         if (e.error() != null) {
             // A request queued in the client's pool before the signal may be refused after it.
-            if (e.error() instanceof ConnectException && e.endedAtMs() >= sigtermAtMs) {
+            if ((e.error() instanceof ConnectException || e.error().getCause() instanceof ConnectException)
+                    && e.endedAtMs() >= sigtermAtMs) {
                 return "refused";
+            }
+            // Or wait for a connection until its bound, once the listener has closed: never sent.
+            if (e.error() instanceof NeverConnected && e.endedAtMs() - sigtermAtMs >= READINESS_GRACE_MS) {
+                return "never-connected";
             }
             // HTTP/1.1's own race, at the listener's close only: a connection accepted whose request the
             // gateway had not read yet is closed unanswered (never processed: the caller checks that
@@ -411,7 +429,10 @@ class GracefulDrainIT {
                         .putHeader("Authorization", "Bearer " + apiKey)
                         .putHeader("Idempotency-Key", key)
                         .putHeader("Content-Type", "application/json")
+                        .setConnectTimeout(POOL_WAIT_MS)
                         .setTimeout(60_000))
+                // A request that got no connection within the bound never reached the gateway.
+                .recover(err -> Future.failedFuture(new NeverConnected(err)))
                 .compose(req -> req.send(body))
                 .compose(resp -> resp.body()
                         .map(b -> new Ending(
