@@ -27,7 +27,11 @@ public final class KafkaSafety {
         c.put("request.timeout.ms", 5_000);
         c.put("delivery.timeout.ms", 9_000);
         c.put("linger.ms", 0);
-        c.put("compression.type", "lz4");
+        // No compression by default: a payment's records are a few hundred bytes in small transactional
+        // batches, where LZ4 cost CPU three times (the producer, the broker's validation, the consumer)
+        // and its 64 KB block buffers per batch were 14% of the stack's allocation (JFR, docs/BENCHMARKS.md)
+        // for bandwidth nobody is short of at a few MB/s. kafka.compression.type=lz4 turns it back on.
+        c.put("compression.type", "none");
         // A transaction that starts right after the previous commit often meets its commit markers
         // still being written (CONCURRENT_TRANSACTIONS): retry in milliseconds, not the 100 ms default.
         c.put("retry.backoff.ms", 5);
