@@ -301,7 +301,11 @@ public final class GatewayVerticle extends VerticleBase {
 
     /** TLS from the PEM files when configured; the files are read at start, a bad one fails the start. */
     private HttpServerOptions serverOptions() {
-        HttpServerOptions o = new HttpServerOptions();
+        // No WebSocket on this API: without compression support Netty's WebSocket extension handler
+        // leaves the pipeline, where it inspected every response (0.5% of the event loops' samples).
+        HttpServerOptions o = new HttpServerOptions()
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false);
         if (config.tls()) {
             o.setSsl(true)
                     .setKeyCertOptions(new PemKeyCertOptions()
@@ -483,9 +487,13 @@ public final class GatewayVerticle extends VerticleBase {
         });
     }
 
-    /** The peer's IP address, the key of its 401 budget (behind a proxy: the proxy's). */
+    /**
+     * The peer's IP address, the key of its 401 budget (behind a proxy: the proxy's). The connection's
+     * own address: Vert.x Web's request wrapper would run its Forwarded-header parser on every request
+     * for an answer that is the same here (forwarding is not allowed), 2.6% of the event loops' samples.
+     */
     private static String clientAddress(RoutingContext ctx) {
-        io.vertx.core.net.SocketAddress a = ctx.request().remoteAddress();
+        io.vertx.core.net.SocketAddress a = ctx.request().connection().remoteAddress();
         return a == null || a.hostAddress() == null ? "unknown" : a.hostAddress();
     }
 
@@ -632,14 +640,16 @@ public final class GatewayVerticle extends VerticleBase {
             }
             CommitLane.Answer a = ar.result();
             switch (a.kind()) {
-                case ACCEPTED -> payment(ctx, 202, PaymentView.of(request, "pending", null), false);
+                case ACCEPTED ->
+                    payment(ctx, 202, request.paymentId(), PaymentView.json(request, "pending", null), false);
                 case REPLAYED -> {
                     metrics.replayed.increment();
                     String status = PaymentView.publicStatus(a.ledgerStatus());
                     payment(
                             ctx,
                             "pending".equals(status) ? 202 : 200,
-                            PaymentView.of(request, status, a.failureCode()),
+                            request.paymentId(),
+                            PaymentView.json(request, status, a.failureCode()),
                             true);
                 }
                 case IN_FLIGHT -> {
@@ -752,11 +762,13 @@ public final class GatewayVerticle extends VerticleBase {
                 payment(
                         ctx,
                         200,
+                        id,
                         PaymentView.of(
-                                id,
-                                PaymentView.publicStatus(p.ledgerStatus()),
-                                p.failureCode(),
-                                new JsonObject(p.request())),
+                                        id,
+                                        PaymentView.publicStatus(p.ledgerStatus()),
+                                        p.failureCode(),
+                                        new JsonObject(p.request()))
+                                .encode(),
                         false);
             }
         });
@@ -806,17 +818,17 @@ public final class GatewayVerticle extends VerticleBase {
                 .end(status.encode());
     }
 
-    private static void payment(RoutingContext ctx, int status, JsonObject body, boolean replayed) {
+    private static void payment(RoutingContext ctx, int status, String paymentId, String body, boolean replayed) {
         HttpServerResponse r = ctx.response();
         if (r.ended() || r.closed()) {
             return;
         }
         r.setStatusCode(status).putHeader("content-type", "application/json");
-        r.putHeader("Location", "/v1/payments/" + body.getString("id"));
+        r.putHeader("Location", "/v1/payments/" + paymentId);
         if (replayed) {
             r.putHeader("Idempotent-Replayed", "true");
         }
-        r.end(body.encode());
+        r.end(body);
     }
 
     static void problem(RoutingContext ctx, Problem p) {
