@@ -16,6 +16,8 @@
 # Each load section warms up for $WARMUP_S seconds, then measures $RUNS windows of $MEASURE_S seconds;
 # summary.md gets the medians, each rate as a ratio to bare Vert.x, and CPU per payment split by
 # thread group of the stack's JVM, PostgreSQL and the load generator. Never run two benchmarks at once.
+# STACK_JVM_FLAGS adds JVM flags and system properties to every stack the sections start (an
+# experiment's -XX:... or -Dgateway.producers=1); the summary names them.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JAR=$(readlink -f "${1:-$ROOT/loadtest/target/loadtest.jar}")
@@ -48,7 +50,7 @@ stack_start() { # label, stack flags (--processors N), JVM flags...
     local label=$1 flags=$2
     shift 2
     # shellcheck disable=SC2086
-    java -Dpg.sharedPreloadLibraries=pg_stat_statements "$@" -jar "$JAR" stack --fresh $flags \
+    java -Dpg.sharedPreloadLibraries=pg_stat_statements ${STACK_JVM_FLAGS:-} "$@" -jar "$JAR" stack --fresh $flags \
         >"$OUT/$label-stack.log" 2>&1 &
     STACK=$!
     for _ in $(seq 180); do grep -q "stack is up" "$OUT/$label-stack.log" && break; sleep 1; done
@@ -200,7 +202,7 @@ section_first() {
     local i
     for i in $(seq "$RUNS"); do
         # The stack's GC pauses are logged: a pause in the run is a candidate for its p99.
-        stack_start "first-$i" "" "-Xlog:gc:file=$OUT/first-$i-gc.log:uptime"
+        stack_start "first-$i" "" "-Xlog:gc,gc+phases=debug:file=$OUT/first-$i-gc.log:uptime"
         java -jar "$JAR" run --rate 500 --duration 30s --report "$OUT/first-$i" >"$OUT/first-$i.txt" 2>&1
         awk -v l="first-$i" '
             /^answered\/s:/ {print l, "answered_per_s", $2}
@@ -292,6 +294,7 @@ summary() {
         echo
         echo "Jar: \`$JAR\` ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)); RUNS=$RUNS, warm-up ${WARMUP_S}s,"
         echo "windows of ${MEASURE_S}s, wrk -t1 -c$CONNS. Medians of $RUNS. CPU in µs per payment accepted in the window."
+        [ -n "${STACK_JVM_FLAGS:-}" ] && echo "Stack JVM flags: \`$STACK_JVM_FLAGS\`."
         echo
         echo "| section | measure | median | ÷ bare Vert.x |"
         echo "|---|---|---:|---:|"
