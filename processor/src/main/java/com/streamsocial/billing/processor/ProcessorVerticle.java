@@ -131,31 +131,7 @@ public final class ProcessorVerticle extends VerticleBase {
                     metrics);
         }
         if (config.reconcileIntervalMs() > 0 && !config.providerKind().equals("approve-all")) {
-            reconcileJob = new ReconcileJob(
-                    vertx,
-                    metrics,
-                    config.reconcileIntervalMs(),
-                    now -> new ReconcileOptions(
-                            now - config.reconcileWindowMs(),
-                            now,
-                            config.reconcileGraceMs(),
-                            config.reconcileStuckAfterMs(),
-                            false,
-                            java.nio.file.Path.of(
-                                    System.getProperty("java.io.tmpdir"),
-                                    "reconciliation-" + config.instanceId() + ".json"),
-                            config.pgUri(),
-                            config.kafka(),
-                            config.groupId(),
-                            config.providerKind().equals("paypal")
-                                    ? ProviderAccount.paypal(
-                                            config.providerBaseUrl(),
-                                            config.providerClientId(),
-                                            config.providerClientSecret())
-                                    : ProviderAccount.stripe(config.providerBaseUrl(), config.providerSecretKey()),
-                            5_000,
-                            1_000,
-                            config.pgPassword()));
+            reconcileJob = new ReconcileJob(vertx, metrics, config.reconcileIntervalMs(), this::reconcileOptions);
         }
         if (config.httpPort() < 0) {
             return Future.succeededFuture();
@@ -163,75 +139,99 @@ public final class ProcessorVerticle extends VerticleBase {
         probePg();
         vertx.setPeriodic(PG_PROBE_INTERVAL_MS, id -> probePg());
         Router router = Router.router(vertx);
-        // Live unless the loop is dead for a reason a restart could fix: then the orchestrator restarts
-        // the process. A loop dead for a configuration reason stays live (a restart would die the same
-        // way) and is reported by readiness.
-        router.get("/health/live").handler(ctx -> {
-            TransactionalLoop dead = loops.stream()
-                    .filter(TransactionalLoop::deadButRestartable)
-                    .findFirst()
-                    .orElse(null);
-            ctx.response().setStatusCode(dead != null ? 503 : 200);
-            JsonObject body = new JsonObject()
-                    .put("status", dead != null ? "DOWN" : "UP")
-                    .put("loop", worst().state().name());
-            if (dead != null) {
-                body.put("cause", HealthText.reason(dead.fatalCause()));
-            }
-            ctx.json(body);
-        });
-        router.get("/health/ready").handler(ctx -> {
-            // The loop to report: a failing one if any, else the one in the worst state.
-            TransactionalLoop loop = loops.stream()
-                    .filter(l -> l.consecutiveFailures() > 0)
-                    .findFirst()
-                    .orElseGet(this::worst);
-            boolean running = loops.stream()
-                    .noneMatch(l ->
-                            l.state() == TransactionalLoop.State.FATAL || l.state() == TransactionalLoop.State.STOPPED);
-            // Batches failing in a row (provider or PostgreSQL unavailable): not ready, and say why.
-            boolean degraded = loop.consecutiveFailures() > 0;
-            boolean pgUp =
-                    pgOkAtMs >= 0 && System.currentTimeMillis() - pgOkAtMs <= PG_PROBES_STALE * PG_PROBE_INTERVAL_MS;
-            boolean providerUp = providerHealth.up();
-            LeaseCheck.State lease = leaseState.get();
-            boolean leaseHeld = lease == LeaseCheck.State.HELD;
-            boolean ready = running && !degraded && pgUp && providerUp && leaseHeld && !draining;
-            ctx.response().setStatusCode(ready ? 200 : 503);
-            ctx.json(new JsonObject()
-                    .put("ready", ready)
-                    .put("draining", draining)
-                    .put("loop", loop.state().name())
-                    .put("consecutive_failed_batches", loop.consecutiveFailures())
-                    .put("last_failure", loop.lastFailure())
-                    .put(
-                            "checks",
-                            new JsonObject()
-                                    .put(
-                                            "kafka",
-                                            new JsonObject().put("up", running).put("loops", loops.size()))
-                                    .put(
-                                            "postgres",
-                                            new JsonObject()
-                                                    .put("up", pgUp)
-                                                    .put("error", pgUp ? null : pgErrorOrStale()))
-                                    .put(
-                                            "provider",
-                                            new JsonObject()
-                                                    .put("up", providerUp)
-                                                    .put("error", providerHealth.lastError()))
-                                    .put(
-                                            "lease",
-                                            new JsonObject()
-                                                    .put("up", leaseHeld)
-                                                    .put("state", lease.name())
-                                                    .put(
-                                                            "error",
-                                                            leaseHeld
-                                                                    ? null
-                                                                    : HealthText.shortReason(leaseReason.get())))));
-        });
+        router.get("/health/live").handler(this::live);
+        router.get("/health/ready").handler(this::ready);
         return serve(router);
+    }
+
+    /** The periodic reconciliation's options for the window ending {@code now}. */
+    private ReconcileOptions reconcileOptions(long now) {
+        return new ReconcileOptions(
+                now - config.reconcileWindowMs(),
+                now,
+                config.reconcileGraceMs(),
+                config.reconcileStuckAfterMs(),
+                false,
+                java.nio.file.Path.of(
+                        System.getProperty("java.io.tmpdir"), "reconciliation-" + config.instanceId() + ".json"),
+                config.pgUri(),
+                config.kafka(),
+                config.groupId(),
+                config.providerKind().equals("paypal")
+                        ? ProviderAccount.paypal(
+                                config.providerBaseUrl(), config.providerClientId(), config.providerClientSecret())
+                        : ProviderAccount.stripe(config.providerBaseUrl(), config.providerSecretKey()),
+                5_000,
+                1_000,
+                config.pgPassword());
+    }
+
+    /**
+     * Live unless the loop is dead for a reason a restart could fix: then the orchestrator restarts
+     * the process. A loop dead for a configuration reason stays live (a restart would die the same
+     * way) and is reported by readiness.
+     */
+    private void live(io.vertx.ext.web.RoutingContext ctx) {
+        TransactionalLoop dead = loops.stream()
+                .filter(TransactionalLoop::deadButRestartable)
+                .findFirst()
+                .orElse(null);
+        ctx.response().setStatusCode(dead != null ? 503 : 200);
+        JsonObject body = new JsonObject()
+                .put("status", dead != null ? "DOWN" : "UP")
+                .put("loop", worst().state().name());
+        if (dead != null) {
+            body.put("cause", HealthText.reason(dead.fatalCause()));
+        }
+        ctx.json(body);
+    }
+
+    /** Ready: every loop running, no batch failing, PostgreSQL, the provider and the lease up, not draining. */
+    private void ready(io.vertx.ext.web.RoutingContext ctx) {
+        // The loop to report: a failing one if any, else the one in the worst state.
+        TransactionalLoop loop = loops.stream()
+                .filter(l -> l.consecutiveFailures() > 0)
+                .findFirst()
+                .orElseGet(this::worst);
+        boolean running = loops.stream()
+                .noneMatch(l ->
+                        l.state() == TransactionalLoop.State.FATAL || l.state() == TransactionalLoop.State.STOPPED);
+        // Batches failing in a row (provider or PostgreSQL unavailable): not ready, and say why.
+        boolean degraded = loop.consecutiveFailures() > 0;
+        boolean pgUp = pgOkAtMs >= 0 && System.currentTimeMillis() - pgOkAtMs <= PG_PROBES_STALE * PG_PROBE_INTERVAL_MS;
+        boolean providerUp = providerHealth.up();
+        LeaseCheck.State lease = leaseState.get();
+        boolean leaseHeld = lease == LeaseCheck.State.HELD;
+        boolean ready = running && !degraded && pgUp && providerUp && leaseHeld && !draining;
+        ctx.response().setStatusCode(ready ? 200 : 503);
+        ctx.json(new JsonObject()
+                .put("ready", ready)
+                .put("draining", draining)
+                .put("loop", loop.state().name())
+                .put("consecutive_failed_batches", loop.consecutiveFailures())
+                .put("last_failure", loop.lastFailure())
+                .put(
+                        "checks",
+                        new JsonObject()
+                                .put(
+                                        "kafka",
+                                        new JsonObject().put("up", running).put("loops", loops.size()))
+                                .put(
+                                        "postgres",
+                                        new JsonObject().put("up", pgUp).put("error", pgUp ? null : pgErrorOrStale()))
+                                .put(
+                                        "provider",
+                                        new JsonObject().put("up", providerUp).put("error", providerHealth.lastError()))
+                                .put(
+                                        "lease",
+                                        new JsonObject()
+                                                .put("up", leaseHeld)
+                                                .put("state", lease.name())
+                                                .put(
+                                                        "error",
+                                                        leaseHeld
+                                                                ? null
+                                                                : HealthText.shortReason(leaseReason.get())))));
     }
 
     /** A {@code SELECT 1}; readiness reads only its last success, so a scrape never waits on PostgreSQL. */
