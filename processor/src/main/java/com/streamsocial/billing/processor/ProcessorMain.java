@@ -75,21 +75,8 @@ public final class ProcessorMain {
         Settings.Loaded loaded = Logging.loadAndConfigure("processor", rawArgs);
         Settings settings = loaded.settings();
         String[] args = loaded.args().toArray(String[]::new);
-        if (args.length > 0 && args[0].equals("reconcile")) {
-            System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), settings));
-        }
-        if (args.length > 0 && args[0].equals("migrate")) {
-            System.exit(
-                    MigrateCommand.run("processor.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
-        }
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(USAGE);
+        if (runCommand(args, settings)) {
             return;
-        }
-        if (args.length > 0) {
-            System.err.println("processor.jar: unknown command: " + String.join(" ", args));
-            System.err.println(USAGE);
-            System.exit(EXIT_USAGE);
         }
         ProcessorConfig config;
         try {
@@ -114,23 +101,7 @@ public final class ProcessorMain {
         // One registry for the processor's meters and Vert.x's own (HTTP, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), metrics);
-        Processor processor;
-        try {
-            processor = Processor.deploy(vertx, config, null, metrics).await();
-        } catch (Throwable e) {
-            LeaseHeldException held = LeaseHeldException.in(e);
-            if (held == null) {
-                // Exit instead of leaving the JVM up on Vert.x's threads with nothing deployed.
-                System.err.println("processor failed to start: " + e);
-                e.printStackTrace();
-                System.exit(1);
-                return;
-            }
-            // Nothing was started: no producer, no consumer (so nothing fenced), no listener.
-            System.err.println("processor refused to start: " + held.getMessage());
-            System.exit(EXIT_INSTANCE_HELD);
-            return;
-        }
+        Processor processor = deployOrExit(vertx, config, metrics);
         processor.lease().onLost(e -> {
             System.err.println("processor " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
             exitStatus = EXIT_LEASE_LOST;
@@ -142,40 +113,82 @@ public final class ProcessorMain {
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM (or System.exit) runs this: drain, bounded by shutdown.drainTimeoutMs, then exit.
         Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            int status = exitStatus;
-                            long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
-                            try {
-                                processor
-                                        .close()
-                                        .toCompletionStage()
-                                        .toCompletableFuture()
-                                        .get(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
-                                vertx.close()
-                                        .toCompletionStage()
-                                        .toCompletableFuture()
-                                        .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
-                                if (!processor.drained()) {
-                                    // Stopped at the bound with a batch in hand: its transaction aborts.
-                                    throw new java.util.concurrent.TimeoutException(
-                                            "a loop was still in its batch at the drain bound");
-                                }
-                                System.err.println("processor " + config.instanceId() + " drained and stopped");
-                            } catch (Exception e) {
-                                System.err.println("processor did not drain within shutdown.drainTimeoutMs ("
-                                        + config.drainTimeoutMs() + " ms): " + e);
-                                status = status == 0 ? EXIT_DRAIN_TIMEOUT : status;
-                            } finally {
-                                stopped.countDown();
-                            }
-                            System.out.flush();
-                            System.err.flush();
-                            // A JVM ended by SIGTERM exits 143 whatever its hooks did; a completed drain
-                            // is a clean stop, so say so with 0 (or the status System.exit asked for).
-                            Runtime.getRuntime().halt(status);
-                        },
-                        "processor-shutdown"));
+                .addShutdownHook(
+                        new Thread(() -> drainAndHalt(processor, vertx, config, stopped), "processor-shutdown"));
         stopped.await();
+    }
+
+    /** Deploys the processor, or exits: 1 if it failed to start, EXIT_INSTANCE_HELD if another holds its lease. */
+    private static Processor deployOrExit(Vertx vertx, ProcessorConfig config, ServiceMetrics metrics) {
+        try {
+            return Processor.deploy(vertx, config, null, metrics).await();
+        } catch (Throwable e) {
+            LeaseHeldException held = LeaseHeldException.in(e);
+            if (held == null) {
+                // Exit instead of leaving the JVM up on Vert.x's threads with nothing deployed.
+                System.err.println("processor failed to start: " + e);
+                e.printStackTrace();
+                System.exit(1);
+                throw new IllegalStateException("unreachable", e);
+            }
+            // Nothing was started: no producer, no consumer (so nothing fenced), no listener.
+            System.err.println("processor refused to start: " + held.getMessage());
+            System.exit(EXIT_INSTANCE_HELD);
+            throw new IllegalStateException("unreachable", e);
+        }
+    }
+
+    /** The shutdown hook: drain within shutdown.drainTimeoutMs, then halt with the stop's status. */
+    private static void drainAndHalt(Processor processor, Vertx vertx, ProcessorConfig config, CountDownLatch stopped) {
+        int status = exitStatus;
+        long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
+        try {
+            processor
+                    .close()
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
+            vertx.close()
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            if (!processor.drained()) {
+                // Stopped at the bound with a batch in hand: its transaction aborts.
+                throw new java.util.concurrent.TimeoutException("a loop was still in its batch at the drain bound");
+            }
+            System.err.println("processor " + config.instanceId() + " drained and stopped");
+        } catch (Exception e) {
+            System.err.println("processor did not drain within shutdown.drainTimeoutMs (" + config.drainTimeoutMs()
+                    + " ms): " + e);
+            status = status == 0 ? EXIT_DRAIN_TIMEOUT : status;
+        } finally {
+            stopped.countDown();
+        }
+        System.out.flush();
+        System.err.flush();
+        // A JVM ended by SIGTERM exits 143 whatever its hooks did; a completed drain
+        // is a clean stop, so say so with 0 (or the status System.exit asked for).
+        Runtime.getRuntime().halt(status);
+    }
+
+    /** Runs the command {@code args} name (reconcile, migrate, help) and says so; exits on an unknown one. */
+    private static boolean runCommand(String[] args, Settings settings) throws Exception {
+        if (args.length > 0 && args[0].equals("reconcile")) {
+            System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), settings));
+        }
+        if (args.length > 0 && args[0].equals("migrate")) {
+            System.exit(
+                    MigrateCommand.run("processor.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
+        }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return true;
+        }
+        if (args.length > 0) {
+            System.err.println("processor.jar: unknown command: " + String.join(" ", args));
+            System.err.println(USAGE);
+            System.exit(EXIT_USAGE);
+        }
+        return false;
     }
 }
