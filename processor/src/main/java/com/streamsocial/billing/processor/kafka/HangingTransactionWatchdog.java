@@ -126,7 +126,38 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
         long now = clock.getAsLong();
         int aborted = 0;
         long others = 0;
+        for (Open o : openTransactions(held)) {
+            OpenTransaction open = o.transaction();
+            if (now - open.lastWriteMs() < hangingAfterMs) {
+                continue; // Recent: no need to ask the coordinator.
+            }
+            Coordinator c = coordinatorOf(open.producerId());
+            Verdict v = HangingTransactions.judge(open, c, ourIdPrefix, now, hangingAfterMs);
+            if (v == Verdict.NOT_OURS) {
+                others++;
+                log.error(
+                        "hanging transaction on {} from offset {} (producer {} epoch {}, {}): not a processor's,"
+                                + " left alone; end it with kafka-transactions.sh abort (see OPERATIONS.md)",
+                        o.partition(),
+                        open.startOffset(),
+                        open.producerId(),
+                        open.producerEpoch(),
+                        c == null ? "no transactional id" : c.transactionalId() + " " + c.state());
+            } else if (v == Verdict.HANGING && aborted < ABORTS_PER_CHECK_MAX) {
+                abort(o, c, now);
+                aborted++;
+            }
+        }
+        notOurs.set(others);
+    }
+
+    /** An open transaction on a held partition, with the coordinator epoch an abort must carry. */
+    private record Open(TopicPartition partition, OpenTransaction transaction, int coordinatorEpoch) {}
+
+    /** The open transactions of the active producers on {@code held}. */
+    private List<Open> openTransactions(List<TopicPartition> held) throws Exception {
         var producers = admin.describeProducers(held).all().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        List<Open> open = new ArrayList<>();
         for (TopicPartition tp : held) {
             var state = producers.get(tp);
             if (state == null) {
@@ -136,52 +167,39 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
                 if (s.currentTransactionStartOffset().isEmpty()) {
                     continue;
                 }
-                OpenTransaction open = new OpenTransaction(
-                        tp.topic(),
-                        tp.partition(),
-                        s.producerId(),
-                        s.producerEpoch(),
-                        s.currentTransactionStartOffset().getAsLong(),
-                        s.lastTimestamp());
-                if (now - open.lastWriteMs() < hangingAfterMs) {
-                    continue; // Recent: no need to ask the coordinator.
-                }
-                Coordinator c = coordinatorOf(open.producerId());
-                Verdict v = HangingTransactions.judge(open, c, ourIdPrefix, now, hangingAfterMs);
-                if (v == Verdict.NOT_OURS) {
-                    others++;
-                    log.error(
-                            "hanging transaction on {} from offset {} (producer {} epoch {}, {}): not a processor's,"
-                                    + " left alone; end it with kafka-transactions.sh abort (see OPERATIONS.md)",
-                            tp,
-                            open.startOffset(),
-                            open.producerId(),
-                            open.producerEpoch(),
-                            c == null ? "no transactional id" : c.transactionalId() + " " + c.state());
-                } else if (v == Verdict.HANGING && aborted < ABORTS_PER_CHECK_MAX) {
-                    log.warn(
-                            "aborting hanging transaction on {} from offset {}: producer {} epoch {} of {}, which its"
-                                    + " coordinator has {} (last write {} ms ago)",
-                            tp,
-                            open.startOffset(),
-                            open.producerId(),
-                            open.producerEpoch(),
-                            c.transactionalId(),
-                            c.state(),
-                            now - open.lastWriteMs());
-                    admin.abortTransaction(new AbortTransactionSpec(
-                                    tp,
-                                    open.producerId(),
-                                    (short) open.producerEpoch(),
-                                    s.coordinatorEpoch().orElse(-1)))
-                            .all()
-                            .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                    aborted++;
-                    metrics.hangingAborted.increment();
-                }
+                open.add(new Open(
+                        tp,
+                        new OpenTransaction(
+                                tp.topic(),
+                                tp.partition(),
+                                s.producerId(),
+                                s.producerEpoch(),
+                                s.currentTransactionStartOffset().getAsLong(),
+                                s.lastTimestamp()),
+                        s.coordinatorEpoch().orElse(-1)));
             }
         }
-        notOurs.set(others);
+        return open;
+    }
+
+    /** Aborts a processor's hanging transaction through the partition leader, and counts it. */
+    private void abort(Open o, Coordinator c, long now) throws Exception {
+        OpenTransaction open = o.transaction();
+        log.warn(
+                "aborting hanging transaction on {} from offset {}: producer {} epoch {} of {}, which its"
+                        + " coordinator has {} (last write {} ms ago)",
+                o.partition(),
+                open.startOffset(),
+                open.producerId(),
+                open.producerEpoch(),
+                c.transactionalId(),
+                c.state(),
+                now - open.lastWriteMs());
+        admin.abortTransaction(new AbortTransactionSpec(
+                        o.partition(), open.producerId(), (short) open.producerEpoch(), o.coordinatorEpoch()))
+                .all()
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        metrics.hangingAborted.increment();
     }
 
     /** A partition held back: its last stable offset is below its high watermark. */
