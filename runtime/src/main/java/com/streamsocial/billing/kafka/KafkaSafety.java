@@ -11,10 +11,21 @@ import java.util.Map;
 public final class KafkaSafety {
     private KafkaSafety() {}
 
+    /** A transactional producer's linger: records go out at the commit, which comes well before this. */
+    public static final int TRANSACTIONAL_LINGER_MS = 1_000;
+
     /** A transactional producer: idempotent, acks from all in-sync replicas, bounded blocking. */
     public static Map<String, Object> transactionalProducer(
             Map<String, Object> passThrough, String transactionalId, int transactionTimeoutMs) {
         Map<String, Object> c = idempotentProducer(passThrough);
+        // Records wait in the accumulator until the commit, which makes every batch sendable at once
+        // (RecordAccumulator.ready: a completing transaction overrides linger): one produce request a
+        // transaction instead of one per record the sender thread happened to catch, for the same
+        // latency, since every transaction here sends its records and commits straight away.
+        // delivery.timeout.ms must cover linger.ms + request.timeout.ms.
+        if (!passThrough.containsKey("linger.ms")) {
+            c.put("linger.ms", TRANSACTIONAL_LINGER_MS);
+        }
         c.put("transactional.id", transactionalId);
         c.put("transaction.timeout.ms", transactionTimeoutMs);
         return c;
