@@ -721,57 +721,13 @@ public final class SandboxProvider extends VerticleBase {
     }
 
     private Future<Answer> charge(MultiMap form, String key) {
-        Answer refused = refuseUnknown(form, CREATE_INTENT_PARAMS);
+        Answer refused = refusal(form);
         if (refused != null) {
             return Future.succeededFuture(refused);
         }
-        String amountText = form.get("amount");
+        long amount = Long.parseLong(form.get("amount"));
         String currency = form.get("currency");
         String method = form.get("payment_method");
-        long amount;
-        try {
-            amount = Long.parseLong(amountText == null ? "" : amountText);
-        } catch (NumberFormatException e) {
-            return Future.succeededFuture(new Answer(
-                    400,
-                    errorBody(
-                            "invalid_request_error",
-                            "parameter_invalid_integer",
-                            "Invalid integer: " + amountText,
-                            "amount")));
-        }
-        if (amount <= 0 || currency == null || currency.length() != 3 || method == null) {
-            return Future.succeededFuture(new Answer(
-                    400,
-                    errorBody(
-                            "invalid_request_error",
-                            "parameter_missing",
-                            "amount, currency and payment_method are required")));
-        }
-        if (!"true".equals(form.get("confirm"))) {
-            return Future.succeededFuture(new Answer(
-                    400,
-                    errorBody(
-                            "invalid_request_error",
-                            "parameter_invalid",
-                            "this sandbox only confirms at creation: send confirm=true")));
-        }
-        // Stripe enables automatic payment methods by default, and then refuses a confirmation that
-        // could redirect the customer unless it has a return_url or redirects are turned off.
-        boolean redirectsOff = "never".equals(form.get("automatic_payment_methods[allow_redirects]"))
-                || form.names().stream().anyMatch(n -> n.startsWith("payment_method_types["));
-        if (!redirectsOff && form.get("return_url") == null) {
-            return Future.succeededFuture(new Answer(
-                    400,
-                    errorBody(
-                            "invalid_request_error",
-                            null,
-                            "This PaymentIntent is configured to accept payment methods enabled in your Dashboard."
-                                    + " Because some of these payment methods might redirect your customer off of your"
-                                    + " page, you must provide a `return_url`. If you don't want to accept"
-                                    + " redirect-based payment methods, set `automatic_payment_methods[enabled]` to"
-                                    + " `true` and `automatic_payment_methods[allow_redirects]` to `never`.")));
-        }
         String lower = currency.toLowerCase(Locale.ROOT);
         String paymentId = form.get("metadata[payment_id]");
         String pi = "pi_" + randomId();
@@ -789,6 +745,79 @@ public final class SandboxProvider extends VerticleBase {
                 .put("livemode", false)
                 .put("created", created)
                 .put("metadata", metadata);
+        Answer uncharged = unchargedAnswer(method, intent, paymentId);
+        if (uncharged != null) {
+            return Future.succeededFuture(uncharged);
+        }
+        long charged = PM_AMOUNT_MISMATCH.equals(method) ? amount + 1 : amount;
+        String chargedCurrency = PM_CURRENCY_MISMATCH.equals(method) ? ("usd".equals(lower) ? "eur" : "usd") : lower;
+        intent.put("amount", charged).put("currency", chargedCurrency);
+        // A succeeded intent is not stored apart: its charge row holds it (see retrievePaymentIntent).
+        // The charge is written by store(), with the stored answer, in one statement.
+        return Future.succeededFuture(succeeded(intent, paymentId));
+    }
+
+    /** The create-and-confirm form's refusal, as Stripe words it, or null when the sandbox can charge it. */
+    private static Answer refusal(MultiMap form) {
+        Answer refused = refuseUnknown(form, CREATE_INTENT_PARAMS);
+        if (refused != null) {
+            return refused;
+        }
+        String amountText = form.get("amount");
+        String currency = form.get("currency");
+        String method = form.get("payment_method");
+        long amount;
+        try {
+            amount = Long.parseLong(amountText == null ? "" : amountText);
+        } catch (NumberFormatException e) {
+            return new Answer(
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            "parameter_invalid_integer",
+                            "Invalid integer: " + amountText,
+                            "amount"));
+        }
+        if (amount <= 0 || currency == null || currency.length() != 3 || method == null) {
+            return new Answer(
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            "parameter_missing",
+                            "amount, currency and payment_method are required"));
+        }
+        if (!"true".equals(form.get("confirm"))) {
+            return new Answer(
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            "parameter_invalid",
+                            "this sandbox only confirms at creation: send confirm=true"));
+        }
+        // Stripe enables automatic payment methods by default, and then refuses a confirmation that
+        // could redirect the customer unless it has a return_url or redirects are turned off.
+        boolean redirectsOff = "never".equals(form.get("automatic_payment_methods[allow_redirects]"))
+                || form.names().stream().anyMatch(n -> n.startsWith("payment_method_types["));
+        if (!redirectsOff && form.get("return_url") == null) {
+            return new Answer(
+                    400,
+                    errorBody(
+                            "invalid_request_error",
+                            null,
+                            "This PaymentIntent is configured to accept payment methods enabled in your Dashboard."
+                                    + " Because some of these payment methods might redirect your customer off of your"
+                                    + " page, you must provide a `return_url`. If you don't want to accept"
+                                    + " redirect-based payment methods, set `automatic_payment_methods[enabled]` to"
+                                    + " `true` and `automatic_payment_methods[allow_redirects]` to `never`."));
+        }
+        return null;
+    }
+
+    /**
+     * The answer for a payment method that does not charge (a decline, 3-D Secure, processing, an
+     * unknown method), or null for one that does.
+     */
+    private static Answer unchargedAnswer(String method, JsonObject intent, String paymentId) {
         String decline = switch (method) {
             case "pm_card_chargeDeclined" -> "generic_decline";
             case "pm_card_chargeDeclinedInsufficientFunds" -> "insufficient_funds";
@@ -805,16 +834,16 @@ public final class SandboxProvider extends VerticleBase {
                     .put("last_payment_error", lastError);
             JsonObject err = errorBody("card_error", "card_declined", "Your card was declined.");
             err.getJsonObject("error").put("decline_code", decline).put("payment_intent", intent);
-            return Future.succeededFuture(uncharged(402, err, intent, paymentId));
+            return uncharged(402, err, intent, paymentId);
         }
         if (!method.startsWith("pm_card_") && !method.startsWith("pm_sandbox_")) {
-            return Future.succeededFuture(new Answer(
+            return new Answer(
                     400,
                     errorBody(
                             "invalid_request_error",
                             "resource_missing",
                             "No such PaymentMethod: '" + method + "'",
-                            "payment_method")));
+                            "payment_method"));
         }
         switch (method) {
             case "pm_card_authenticationRequired" -> {
@@ -822,21 +851,16 @@ public final class SandboxProvider extends VerticleBase {
                 intent.put("status", "requires_action")
                         .put("amount_received", 0)
                         .put("next_action", new JsonObject().put("type", "use_stripe_sdk"));
-                return Future.succeededFuture(uncharged(200, intent, intent, paymentId));
+                return uncharged(200, intent, intent, paymentId);
             }
             case PM_PROCESSING -> {
                 // Settles, and charges, when it is next retrieved.
                 intent.put("status", "processing").put("amount_received", 0);
-                return Future.succeededFuture(uncharged(200, intent, intent, paymentId));
+                return uncharged(200, intent, intent, paymentId);
             }
             default -> {}
         }
-        long charged = PM_AMOUNT_MISMATCH.equals(method) ? amount + 1 : amount;
-        String chargedCurrency = PM_CURRENCY_MISMATCH.equals(method) ? ("usd".equals(lower) ? "eur" : "usd") : lower;
-        intent.put("amount", charged).put("currency", chargedCurrency);
-        // A succeeded intent is not stored apart: its charge row holds it (see retrievePaymentIntent).
-        // The charge is written by store(), with the stored answer, in one statement.
-        return Future.succeededFuture(succeeded(intent, paymentId));
+        return null;
     }
 
     /** Charges an intent: a charge, its balance transaction, and the intent marked succeeded. */
