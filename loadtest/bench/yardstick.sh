@@ -198,12 +198,35 @@ section_latency() {
     stack_stop
 }
 
+stage_means() { # label before.txt after.txt: mean ms of the gateway's batch stages between two scrapes
+    awk -v l="$1" '
+        function key(line) { sub(/ [^ ]+$/, "", line); return line }
+        FNR == NR { b[key($0)] = $NF; next }
+        { d[key($0)] = $NF - b[key($0)] }
+        END {
+            n = split("gateway_batch_linger_seconds gateway_transaction_commit_seconds gateway_batch_stage_seconds{stage=\"reserve\"", m, " ")
+            for (i = 1; i <= n; i++) {
+                s = m[i]; c = m[i]
+                if (s ~ /\{/) { sub(/\{/, "_sum{", s); sub(/\{/, "_count{", c); s = s "}"; c = c "}" } else { s = s "_sum"; c = c "_count" }
+                name = m[i]; gsub(/[{}"=]/, "_", name); gsub(/_+$/, "", name)
+                if (d[c] > 0) printf "%s %s_mean_ms %.2f\n", l, name, 1000 * d[s] / d[c]
+            }
+            if (d["gateway_batch_size_records_count"] > 0)
+                printf "%s batch_size_mean %.1f\n", l, d["gateway_batch_size_records_sum"] / d["gateway_batch_size_records_count"]
+        }' "$2" "$3"
+}
+
 section_first() {
     local i
     for i in $(seq "$RUNS"); do
         # The stack's GC pauses are logged: a pause in the run is a candidate for its p99.
         stack_start "first-$i" "" "-Xlog:gc,gc+phases=debug:file=$OUT/first-$i-gc.log:uptime"
+        curl -s localhost:9080/metrics >"$OUT/first-$i-metrics0.txt"
         java -jar "$JAR" run --rate 500 --duration 30s --report "$OUT/first-$i" >"$OUT/first-$i.txt" 2>&1
+        curl -s localhost:9080/metrics >"$OUT/first-$i-metrics1.txt"
+        # Where a request's time went in the run: the gateway's mean linger, reservation and Kafka
+        # commit per batch, and its mean batch size (the run's own deltas of the timers' sums and counts).
+        stage_means "first-$i" "$OUT/first-$i-metrics0.txt" "$OUT/first-$i-metrics1.txt" | tee -a "$OUT/windows.txt"
         awk -v l="first-$i" '
             /^answered\/s:/ {print l, "answered_per_s", $2}
             /^latency ms p50/ {print l, "p50_ms", $12; print l, "p99_ms", $16}
