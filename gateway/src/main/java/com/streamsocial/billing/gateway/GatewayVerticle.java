@@ -70,13 +70,14 @@ public final class GatewayVerticle extends VerticleBase {
     private final Limits limits;
 
     /**
-     * What the lanes of one process share: the tenants' token buckets, the client addresses' buckets
+     * What the lanes of one process share: the tenants' token buckets (writes and reads apart), the client addresses' buckets
      * of 401s, the open connections, and the
      * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
      * may reach another lane than its first attempt, and must be a replay there too.
      */
     record Limits(
-            TenantRateLimiter tenants,
+            TenantRateLimiter tenantWrites,
+            TenantRateLimiter tenantReads,
             TenantRateLimiter authFailures,
             AtomicInteger connections,
             CommittedIds committedIds,
@@ -490,7 +491,12 @@ public final class GatewayVerticle extends VerticleBase {
     }
 
     private void admitTenant(RoutingContext ctx, String tenant, boolean paused) {
-        TenantRateLimiter.Decision d = limits.tenants().acquire(tenant, System.nanoTime());
+        // Reads and writes have their own buckets: a tenant polling its payments does not spend the
+        // rate it pays with, and a tenant's payments do not starve its reads.
+        HttpMethod method = ctx.request().method();
+        boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
+        TenantRateLimiter.Decision d =
+                (read ? limits.tenantReads() : limits.tenantWrites()).acquire(tenant, System.nanoTime());
         if (!d.allowed()) {
             metrics.shed(GatewayMeters.Shed.RATE_LIMITED);
             problem(
@@ -659,6 +665,7 @@ public final class GatewayVerticle extends VerticleBase {
                                     null));
                 }
                 case NOT_OWNED -> problem(ctx, CustomerRegistration.notOwned());
+                case OVER_SHARE -> problem(ctx, overQueueShare(config.retryAfterS()));
                 case UNAVAILABLE ->
                     problem(
                             ctx,
@@ -671,6 +678,18 @@ public final class GatewayVerticle extends VerticleBase {
                                             config.retryAfterS()));
             }
         });
+    }
+
+    /** A tenant holding its fair share of the lane's queue: its own 429, the others keep their room. */
+    static Problem overQueueShare(int retryAfterS) {
+        return new Problem(
+                429,
+                "queue-share-exceeded",
+                "This tenant's share of the queue is full",
+                "this API key's tenant already has its fair share of the gateway's queue waiting; retry after"
+                        + " the Retry-After seconds with the same key",
+                List.of(),
+                retryAfterS);
     }
 
     static Problem inFlight(int retryAfterS) {
