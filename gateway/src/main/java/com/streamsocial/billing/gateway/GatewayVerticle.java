@@ -12,6 +12,7 @@ import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.ReadDeadline;
 import com.streamsocial.billing.gateway.http.RequestValidator;
+import com.streamsocial.billing.gateway.http.TlsPolicy;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.limit.ConnectionsPerAddress;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
@@ -300,7 +301,10 @@ public final class GatewayVerticle extends VerticleBase {
 
     private static final String BODY_TIMER = "billing.bodyTimer";
 
-    /** TLS from the PEM files when configured; the files are read at start, a bad one fails the start. */
+    /**
+     * TLS from the PEM files when configured ({@link TlsPolicy}'s protocols and suites); the files are
+     * read at start, a bad one fails the start.
+     */
     private HttpServerOptions serverOptions() {
         HttpServerOptions o = new HttpServerOptions();
         if (config.tls()) {
@@ -308,6 +312,8 @@ public final class GatewayVerticle extends VerticleBase {
                     .setKeyCertOptions(new PemKeyCertOptions()
                             .setCertPath(config.tlsCertPath())
                             .setKeyPath(config.tlsKeyPath()));
+            // TLS 1.2 and 1.3 with forward-secret AEAD suites only, whatever the JDK allows.
+            TlsPolicy.apply(o);
         }
         return o;
     }
