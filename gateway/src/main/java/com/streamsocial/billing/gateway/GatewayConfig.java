@@ -54,7 +54,8 @@ public record GatewayConfig(
         int httpHeadersCountMax,
         boolean httpPlaintext,
         int httpConnectionsPerAddressMax,
-        OwnershipConfig ownership) {
+        OwnershipConfig ownership,
+        long tlsReloadCheckMs) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -80,6 +81,10 @@ public record GatewayConfig(
         Check.argument(
                 authFailuresPerS >= 1 && authFailureBurst >= 1 && authAddressesTrackedMax >= 1,
                 "auth.failuresPerS, auth.failureBurst and auth.addressesTrackedMax must be at least 1");
+        Check.argument(
+                tlsReloadCheckMs == 0 || tlsReloadCheckMs >= 100,
+                "http.tls.reloadCheckMs must be 0 (off) or at least 100, got %d",
+                tlsReloadCheckMs);
         Check.argument(httpConnectionsMax >= 1, "http.connectionsMax must be at least 1, got %d", httpConnectionsMax);
         Check.argument(httpIdleTimeoutS >= 1, "http.idleTimeoutS must be at least 1, got %d", httpIdleTimeoutS);
         Check.argument(
@@ -176,7 +181,9 @@ public record GatewayConfig(
                 s.integer("http.headersCountMax", 64),
                 s.bool("http.plaintext", false),
                 s.integer("http.connectionsPerAddressMax", 512),
-                OwnershipConfig.from(s));
+                OwnershipConfig.from(s),
+                // How often the PEM files are checked for a renewed certificate (0: never).
+                s.integer("http.tls.reloadCheckMs", 60_000));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */

@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.auth.ApiKeyCache;
 import com.streamsocial.billing.gateway.auth.Authenticator;
 import com.streamsocial.billing.gateway.dedup.CommittedIds;
+import com.streamsocial.billing.gateway.http.CertificateReload;
 import com.streamsocial.billing.gateway.http.CustomerRegistration;
 import com.streamsocial.billing.gateway.http.HeaderCheck;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
@@ -107,6 +108,9 @@ public final class GatewayVerticle extends VerticleBase {
 
     private CommitLane lane;
     private HttpServer server;
+    /** Watches the PEM files for a renewed certificate, when TLS is on. */
+    private CertificateReload certificateReload;
+
     private Router router;
 
     public GatewayVerticle(
@@ -196,7 +200,18 @@ public final class GatewayVerticle extends VerticleBase {
                         .requestHandler(requestArrives(router = router()))
                         .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
-                .onSuccess(s -> server = s);
+                .onSuccess(s -> server = s)
+                .compose(this::watchCertificate);
+    }
+
+    /** With TLS, reloads a renewed certificate from the same files ({@code http.tls.reloadCheckMs}). */
+    private Future<Void> watchCertificate(HttpServer s) {
+        if (!config.tls() || config.tlsReloadCheckMs() == 0) {
+            return Future.succeededFuture();
+        }
+        return CertificateReload.start(vertx, s, config.tlsCertPath(), config.tlsKeyPath(), config.tlsReloadCheckMs())
+                .onSuccess(r -> certificateReload = r)
+                .mapEmpty();
     }
 
     /** The lane's stores over its pools, and its ownership registry's cache and checks. */
@@ -910,6 +925,9 @@ public final class GatewayVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (certificateReload != null) {
+            certificateReload.stop();
+        }
         Future<Void> closeServer = server == null ? Future.succeededFuture() : server.close();
         return closeServer
                 .compose(v -> vertx.executeBlocking(() -> {
