@@ -9,7 +9,9 @@ import java.util.Map;
  * but never fewer than {@code floorRecords} (one batch). Tenants within their share therefore leave
  * at least {@code queueRecordsMax / (n + 1)} places free for a tenant not yet queueing: a flooding
  * tenant fills its share, gets {@code 429}, and never the whole queue (whose overflow is the
- * {@code 503} every tenant would see). Not thread-safe: one lane's event loop owns it.
+ * {@code 503} every tenant would see). When the floor is the whole queue (a queue of one batch),
+ * shares restrict nothing and the queue's own bound applies. Not thread-safe: one lane's event loop
+ * owns it.
  */
 public final class QueueShares {
     private final int queueRecordsMax;
@@ -28,7 +30,10 @@ public final class QueueShares {
     /** Whether {@code tenant} may queue one more record now; if so, it is counted until {@link #left}. */
     public boolean tryEnter(String tenant) {
         int held = queuedByTenant.getOrDefault(tenant, 0);
-        if (held >= shareRecords(tenant)) {
+        int share = shareRecords(tenant);
+        // A share of the whole queue (a floor of one batch as large as the queue) restricts nothing:
+        // the queue's own bound answers then (503 queue_full), as without shares.
+        if (held >= share && share < queueRecordsMax) {
             return false;
         }
         queuedByTenant.put(tenant, held + 1);
