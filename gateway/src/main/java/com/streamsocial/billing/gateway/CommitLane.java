@@ -9,6 +9,7 @@ import com.streamsocial.billing.gateway.dedup.IdempotencyDecision;
 import com.streamsocial.billing.gateway.dedup.Reservation;
 import com.streamsocial.billing.gateway.http.PaymentRequest;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.limit.QueueShares;
 import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
@@ -70,6 +71,8 @@ public final class CommitLane {
             KEY_REUSED,
             /** The customer or payment method belongs to another tenant (or, first use off, to none). */
             NOT_OWNED,
+            /** The tenant holds its fair share of this lane's queue ({@link QueueShares}): 429. */
+            OVER_SHARE,
             UNAVAILABLE
         }
 
@@ -98,6 +101,8 @@ public final class CommitLane {
     private final Ownership ownership;
     /** Ids queued or in flight on this lane: a second request for one of them is answered 409 at once. */
     private final Map<String, Item> inLane = new HashMap<>();
+    /** Each tenant's records in {@link #batcher}'s queue, at most its fair share. */
+    private final QueueShares shares;
     /**
      * Ids committed to Kafka whose accepted mark a statement may not see yet, of every lane of this
      * process. A reservation that still reads {@code reserved} for one of them is accepted: a retry is
@@ -151,6 +156,7 @@ public final class CommitLane {
         this.ownership = ownership;
         this.batcher = new GroupCommitBatcher<>(new GroupCommitBatcher.Limits(
                 config.batchRecordsMax(), config.batchBytesMax(), config.lingerMs(), config.queueRecordsMax()));
+        this.shares = new QueueShares(config.queueRecordsMax(), config.batchRecordsMax());
     }
 
     public int queuedRecords() {
@@ -176,9 +182,15 @@ public final class CommitLane {
             // The lane's cache knows the owner: no queue, no database, nothing published.
             return Future.succeededFuture(notOwned(request));
         }
+        if (!shares.tryEnter(request.tenant())) {
+            // Before the queue fills: a flooding tenant is refused here, and the others find room.
+            metrics.shed(GatewayMeters.Shed.QUEUE_SHARE);
+            return Future.succeededFuture(Answer.of(Answer.Kind.OVER_SHARE));
+        }
         Promise<Answer> promise = Promise.promise();
         Item item = new Item(request, claims, promise, System.nanoTime());
         if (!batcher.offer(item, sizeBytes, nowMs())) {
+            shares.left(request.tenant());
             metrics.shed(GatewayMeters.Shed.QUEUE_FULL);
             return Future.succeededFuture(Answer.unavailable("queue_full"));
         }
@@ -215,6 +227,9 @@ public final class CommitLane {
         }
         if (batcher.needsDrain(now) || draining) {
             List<Item> batch = batcher.drain();
+            for (Item i : batch) {
+                shares.left(i.request().tenant());
+            }
             batchInFlight = true;
             runBatch(batch).onComplete(ignored -> {
                 batchInFlight = false;

@@ -102,7 +102,8 @@ public final class Gateway {
         String run = UUID.randomUUID().toString();
         // Shared by the lanes: a tenant's rate and the connection cap are per process, not per lane.
         GatewayVerticle.Limits limits = new GatewayVerticle.Limits(
-                new TenantRateLimiter(config.tenantRatePerS(), config.tenantBurst(), config.tenantsTrackedMax()),
+                config.tenantLimits().writes(),
+                config.tenantLimits().reads(),
                 new TenantRateLimiter(
                         config.authFailuresPerS(), config.authFailureBurst(), config.authAddressesTrackedMax()),
                 new AtomicInteger(),

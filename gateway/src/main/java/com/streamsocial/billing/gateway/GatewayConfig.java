@@ -3,6 +3,7 @@ package com.streamsocial.billing.gateway;
 import com.streamsocial.billing.config.Loopback;
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.gateway.limit.TenantLimits;
 import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
 import com.streamsocial.billing.kafka.TopicSafety;
 import io.vertx.pgclient.PgConnectOptions;
@@ -34,9 +35,7 @@ public record GatewayConfig(
         int authFailuresPerS,
         int authFailureBurst,
         int authAddressesTrackedMax,
-        int tenantRatePerS,
-        int tenantBurst,
-        int tenantsTrackedMax,
+        TenantLimits tenantLimits,
         int httpConnectionsMax,
         int httpIdleTimeoutS,
         int httpRequestReadTimeoutMs,
@@ -55,7 +54,8 @@ public record GatewayConfig(
         int httpHeadersCountMax,
         boolean httpPlaintext,
         int httpConnectionsPerAddressMax,
-        OwnershipConfig ownership) {
+        OwnershipConfig ownership,
+        long tlsReloadCheckMs) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -82,8 +82,9 @@ public record GatewayConfig(
                 authFailuresPerS >= 1 && authFailureBurst >= 1 && authAddressesTrackedMax >= 1,
                 "auth.failuresPerS, auth.failureBurst and auth.addressesTrackedMax must be at least 1");
         Check.argument(
-                tenantRatePerS >= 1 && tenantBurst >= 1 && tenantsTrackedMax >= 1,
-                "limits.tenantRatePerS, limits.tenantBurst and limits.tenantsTrackedMax must be at least 1");
+                tlsReloadCheckMs == 0 || tlsReloadCheckMs >= 100,
+                "http.tls.reloadCheckMs must be 0 (off) or at least 100, got %d",
+                tlsReloadCheckMs);
         Check.argument(httpConnectionsMax >= 1, "http.connectionsMax must be at least 1, got %d", httpConnectionsMax);
         Check.argument(httpIdleTimeoutS >= 1, "http.idleTimeoutS must be at least 1, got %d", httpIdleTimeoutS);
         Check.argument(
@@ -160,9 +161,7 @@ public record GatewayConfig(
                 s.integer("auth.failuresPerS", 10),
                 s.integer("auth.failureBurst", 50),
                 s.integer("auth.addressesTrackedMax", 10_000),
-                s.integer("limits.tenantRatePerS", 10_000),
-                s.integer("limits.tenantBurst", 20_000),
-                s.integer("limits.tenantsTrackedMax", 10_000),
+                TenantLimits.from(s),
                 s.integer("http.connectionsMax", 1_024),
                 s.integer("http.idleTimeoutS", 60),
                 s.integer("http.requestReadTimeoutMs", 10_000),
@@ -182,7 +181,9 @@ public record GatewayConfig(
                 s.integer("http.headersCountMax", 64),
                 s.bool("http.plaintext", false),
                 s.integer("http.connectionsPerAddressMax", 512),
-                OwnershipConfig.from(s));
+                OwnershipConfig.from(s),
+                // How often the PEM files are checked for a renewed certificate (0: never).
+                s.integer("http.tls.reloadCheckMs", 60_000));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */

@@ -24,6 +24,8 @@ public final class GatewayMeters {
     public enum Shed {
         QUEUE_FULL("queue_full", 503),
         RATE_LIMITED("rate_limited", 429),
+        /** A tenant holding its fair share of a lane's queue ({@code limit.QueueShares}). */
+        QUEUE_SHARE("queue_share", 429),
         /** A client address over its budget of 401s ({@code auth.failuresPerS}): no hash, no lookup. */
         AUTH_THROTTLED("auth_throttled", 429),
         AUTH_UNAVAILABLE("auth_unavailable", 503),

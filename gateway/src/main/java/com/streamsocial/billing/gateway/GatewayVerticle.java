@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.auth.ApiKeyCache;
 import com.streamsocial.billing.gateway.auth.Authenticator;
 import com.streamsocial.billing.gateway.dedup.CommittedIds;
+import com.streamsocial.billing.gateway.http.CertificateReload;
 import com.streamsocial.billing.gateway.http.CustomerRegistration;
 import com.streamsocial.billing.gateway.http.HeaderCheck;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
@@ -12,6 +13,7 @@ import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.ReadDeadline;
 import com.streamsocial.billing.gateway.http.RequestValidator;
+import com.streamsocial.billing.gateway.http.TlsPolicy;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.limit.ConnectionsPerAddress;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
@@ -70,13 +72,14 @@ public final class GatewayVerticle extends VerticleBase {
     private final Limits limits;
 
     /**
-     * What the lanes of one process share: the tenants' token buckets, the client addresses' buckets
+     * What the lanes of one process share: the tenants' token buckets (writes and reads apart), the client addresses' buckets
      * of 401s, the open connections, and the
      * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
      * may reach another lane than its first attempt, and must be a replay there too.
      */
     record Limits(
-            TenantRateLimiter tenants,
+            TenantRateLimiter tenantWrites,
+            TenantRateLimiter tenantReads,
             TenantRateLimiter authFailures,
             AtomicInteger connections,
             CommittedIds committedIds,
@@ -105,6 +108,9 @@ public final class GatewayVerticle extends VerticleBase {
 
     private CommitLane lane;
     private HttpServer server;
+    /** Watches the PEM files for a renewed certificate, when TLS is on. */
+    private CertificateReload certificateReload;
+
     private Router router;
 
     public GatewayVerticle(
@@ -194,7 +200,18 @@ public final class GatewayVerticle extends VerticleBase {
                         .requestHandler(requestArrives(router = router()))
                         .invalidRequestHandler(GatewayVerticle::invalidRequest)
                         .listen())
-                .onSuccess(s -> server = s);
+                .onSuccess(s -> server = s)
+                .compose(this::watchCertificate);
+    }
+
+    /** With TLS, reloads a renewed certificate from the same files ({@code http.tls.reloadCheckMs}). */
+    private Future<Void> watchCertificate(HttpServer s) {
+        if (!config.tls() || config.tlsReloadCheckMs() == 0) {
+            return Future.succeededFuture();
+        }
+        return CertificateReload.start(vertx, s, config.tlsCertPath(), config.tlsKeyPath(), config.tlsReloadCheckMs())
+                .onSuccess(r -> certificateReload = r)
+                .mapEmpty();
     }
 
     /** The lane's stores over its pools, and its ownership registry's cache and checks. */
@@ -299,7 +316,10 @@ public final class GatewayVerticle extends VerticleBase {
 
     private static final String BODY_TIMER = "billing.bodyTimer";
 
-    /** TLS from the PEM files when configured; the files are read at start, a bad one fails the start. */
+    /**
+     * TLS from the PEM files when configured ({@link TlsPolicy}'s protocols and suites); the files are
+     * read at start, a bad one fails the start.
+     */
     private HttpServerOptions serverOptions() {
         // No WebSocket on this API: without compression support Netty's WebSocket extension handler
         // leaves the pipeline, where it inspected every response (0.5% of the event loops' samples).
@@ -311,6 +331,8 @@ public final class GatewayVerticle extends VerticleBase {
                     .setKeyCertOptions(new PemKeyCertOptions()
                             .setCertPath(config.tlsCertPath())
                             .setKeyPath(config.tlsKeyPath()));
+            // TLS 1.2 and 1.3 with forward-secret AEAD suites only, whatever the JDK allows.
+            TlsPolicy.apply(o);
         }
         return o;
     }
@@ -498,7 +520,12 @@ public final class GatewayVerticle extends VerticleBase {
     }
 
     private void admitTenant(RoutingContext ctx, String tenant, boolean paused) {
-        TenantRateLimiter.Decision d = limits.tenants().acquire(tenant, System.nanoTime());
+        // Reads and writes have their own buckets: a tenant polling its payments does not spend the
+        // rate it pays with, and a tenant's payments do not starve its reads.
+        HttpMethod method = ctx.request().method();
+        boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
+        TenantRateLimiter.Decision d =
+                (read ? limits.tenantReads() : limits.tenantWrites()).acquire(tenant, System.nanoTime());
         if (!d.allowed()) {
             metrics.shed(GatewayMeters.Shed.RATE_LIMITED);
             problem(
@@ -669,6 +696,7 @@ public final class GatewayVerticle extends VerticleBase {
                                     null));
                 }
                 case NOT_OWNED -> problem(ctx, CustomerRegistration.notOwned());
+                case OVER_SHARE -> problem(ctx, overQueueShare(config.retryAfterS()));
                 case UNAVAILABLE ->
                     problem(
                             ctx,
@@ -681,6 +709,18 @@ public final class GatewayVerticle extends VerticleBase {
                                             config.retryAfterS()));
             }
         });
+    }
+
+    /** A tenant holding its fair share of the lane's queue: its own 429, the others keep their room. */
+    static Problem overQueueShare(int retryAfterS) {
+        return new Problem(
+                429,
+                "queue-share-exceeded",
+                "This tenant's share of the queue is full",
+                "this API key's tenant already has its fair share of the gateway's queue waiting; retry after"
+                        + " the Retry-After seconds with the same key",
+                List.of(),
+                retryAfterS);
     }
 
     static Problem inFlight(int retryAfterS) {
@@ -897,6 +937,9 @@ public final class GatewayVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (certificateReload != null) {
+            certificateReload.stop();
+        }
         Future<Void> closeServer = server == null ? Future.succeededFuture() : server.close();
         return closeServer
                 .compose(v -> vertx.executeBlocking(() -> {

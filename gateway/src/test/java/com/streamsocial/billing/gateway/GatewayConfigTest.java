@@ -54,4 +54,40 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> GatewayConfig.from(Settings.of(Map.of("http.connectionsPerAddressMax", "0"))))
                 .hasMessageContaining("http.connectionsPerAddressMax");
     }
+
+    /** Issue 19 §5: writes and reads have their own defaults; the former single bucket is refused by name. */
+    @Test
+    void tenantBucketsAreSplitAndTheFormerSettingsAreRefused() {
+        GatewayConfig c = GatewayConfig.from(Settings.of(Map.of()));
+        assertThat(c.tenantLimits().writesPerS()).isEqualTo(2_500);
+        assertThat(c.tenantLimits().writeBurst()).isEqualTo(2_500);
+        assertThat(c.tenantLimits().readsPerS()).isEqualTo(1_000);
+        assertThat(c.tenantLimits().readBurst()).isEqualTo(128);
+        for (String former : new String[] {"limits.tenantRatePerS", "limits.tenantBurst"}) {
+            assertThatThrownBy(() -> GatewayConfig.from(Settings.of(Map.of(former, "10"))))
+                    .hasMessageContaining(former)
+                    .hasMessageContaining("limits.tenantWritesPerS");
+        }
+    }
+
+    /**
+     * Issue 19 §6: TLS to PostgreSQL and Kafka as DEPLOYMENT.md documents it: the URI's {@code sslmode}
+     * reaches the client's options, and {@code kafka.*} security settings reach the producer's
+     * configuration next to the safety settings the code forces.
+     */
+    @Test
+    void postgresAndKafkaTlsSettingsReachTheClients() {
+        GatewayConfig c = GatewayConfig.from(Settings.of(Map.of(
+                "pg.uri", "postgresql://billing@db.internal:5432/billing?sslmode=verify-full",
+                "kafka.security.protocol", "SSL",
+                "kafka.ssl.truststore.location", "/etc/billing/kafka-ca.p12",
+                "kafka.ssl.truststore.type", "PKCS12")));
+        assertThat(c.pgConnect().getSslMode()).isEqualTo(io.vertx.pgclient.SslMode.VERIFY_FULL);
+        Map<String, Object> producer =
+                com.streamsocial.billing.kafka.KafkaSafety.transactionalProducer(c.kafka(), "tx-1", 10_000);
+        assertThat(producer)
+                .containsEntry("security.protocol", "SSL")
+                .containsEntry("ssl.truststore.location", "/etc/billing/kafka-ca.p12")
+                .containsEntry("ssl.truststore.type", "PKCS12");
+    }
 }

@@ -62,9 +62,9 @@ class LimitsIT {
         s.put("http.host", "127.0.0.1");
         s.put("gateway.instanceId", "gateway-limits-it");
         s.put("gateway.producers", "1");
-        // One request a second with a burst of 3: any quick flood goes over it.
-        s.put("limits.tenantRatePerS", "1");
-        s.put("limits.tenantBurst", "3");
+        // One payment a second with a burst of 3: any quick flood goes over it. Reads keep their own bucket.
+        s.put("limits.tenantWritesPerS", "1");
+        s.put("limits.tenantWriteBurst", "3");
         s.put("http.connectionsMax", String.valueOf(CONNECTIONS_MAX));
         s.put("http.requestReadTimeoutMs", String.valueOf(READ_TIMEOUT_MS));
         // One read connection and two waiting reads: a GET flood must spill into fast 503s.
@@ -122,6 +122,13 @@ class LimitsIT {
         }
         // 30 requests within far less than 27 s at 1/s with a burst of 3.
         assertThat(limited).isPositive();
+        // The flooding tenant's reads have their own bucket: its payments' rate does not stop its GETs.
+        HttpResponse<String> read = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/payments/" + PaymentIds.paymentId("x", "never")))
+                        .header("Authorization", "Bearer " + keyFlood)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
         // The quiet tenant's burst is intact.
         for (int i = 0; i < 3; i++) {
             HttpResponse<String> r =
@@ -269,6 +276,7 @@ class LimitsIT {
         // One read connection and two waiting reads: a GET flood must spill into fast 503s.
         s.put("pg.readPoolSizeMax", "1");
         s.put("gateway.readsQueuedMax", "2");
+        s.put("limits.tenantReadBurst", "100000");
         s.put("pg.uri", infra.pgUri());
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
         Gateway reads = Gateway.deploy(vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
