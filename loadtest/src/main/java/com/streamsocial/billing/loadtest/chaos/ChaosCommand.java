@@ -76,8 +76,8 @@ import picocli.CommandLine.Option;
                     + " violation, 2 usage error."
         })
 public final class ChaosCommand implements Callable<Integer> {
-    /** The processor's exit status when its instance lease is lost (ProcessorMain.EXIT_LEASE_LOST). */
-    static final int EXIT_LEASE_LOST = 4;
+    /** The services' exit status when their instance lease is lost (ProcessorMain.EXIT_LEASE_LOST). */
+    static final int EXIT_LEASE_LOST = LeaseLossExcuses.EXIT_LEASE_LOST;
 
     /** The processors' consumer group, as they are configured here. */
     static final String GROUP_ID = "billing-processor";
@@ -265,9 +265,9 @@ public final class ChaosCommand implements Callable<Integer> {
     private volatile PostgresFaults postgres;
     /**
      * Services (by pid) whose lease session a backend kill ended: their exit with {@link
-     * #EXIT_LEASE_LOST} is part of that fault, not a crash; the value names the fault.
+     * #EXIT_LEASE_LOST} is part of that fault, not a crash.
      */
-    private final Map<Long, String> leaseLossExpected = new HashMap<>();
+    private final LeaseLossExcuses leaseLossExcuses = new LeaseLossExcuses();
 
     private long lastLivenessProbeNanos;
     /** How often the liveness probes run. */
@@ -715,7 +715,7 @@ public final class ChaosCommand implements Callable<Integer> {
      * unplanned.
      */
     private void exited(ServiceProcess s) {
-        String fault = s.exitCode() == EXIT_LEASE_LOST ? leaseLossExpected.remove(s.pid()) : null;
+        String fault = leaseLossExcuses.excuse(s.pid(), s.exitCode());
         if (fault != null) {
             exits.add(new ChaosChecks.Exit(
                     s.name, elapsedS(), ChaosChecks.ExitCause.SCHEDULE, fault + ": stopped on its lease"));
@@ -890,7 +890,7 @@ public final class ChaosCommand implements Callable<Integer> {
         for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
             for (ServiceProcess s : services.get(t)) {
                 if (s.isAlive()) {
-                    leaseLossExpected.put(s.pid(), fault);
+                    leaseLossExcuses.expect(s.pid(), fault);
                 }
             }
         }
