@@ -254,18 +254,18 @@ public final class BillingStack implements AutoCloseable {
     }
 
     /**
-     * Runs the stack until the JVM is stopped ({@code loadtest.jar stack [--brokers 3] [--processors
-     * N] [--data-dir DIR | --fresh]}): on {@code dataDir} (locked for the stack's life; a restart
-     * resumes from it), or fresh when it is null. Returns {@link #EXIT_DATA_DIR_IN_USE}, having touched
-     * nothing, if another live stack owns {@code dataDir}; otherwise never returns.
-     */
-    /**
      * Default of {@code stack.warmupSeconds}, the most a warm-up may take: payments through the whole
      * stack before the banner, until its JIT is quiet, so that the hot paths are compiled when the
      * user's first load arrives ({@link StackWarmup}).
      */
     static final int WARMUP_SECONDS_DEFAULT = 60;
 
+    /**
+     * Runs the stack until the JVM is stopped ({@code loadtest.jar stack [--brokers 3] [--processors
+     * N] [--data-dir DIR | --fresh]}): on {@code dataDir} (locked for the stack's life; a restart
+     * resumes from it), or fresh when it is null. Returns {@link #EXIT_DATA_DIR_IN_USE}, having touched
+     * nothing, if another live stack owns {@code dataDir}; otherwise never returns.
+     */
     public static int run(int brokers, int processorCount, Path dataDir) throws Exception {
         Settings settings = Settings.fromEnvironment();
         long t0 = System.nanoTime();
@@ -287,7 +287,15 @@ public final class BillingStack implements AutoCloseable {
             }
             throw e;
         }
-        StackDataDir kept = data;
+        warmUp(settings, stack, processorCount);
+        printBanner(settings, stack, brokers, processorCount, data, t0);
+        stopOnShutdown(stack, data);
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    /** Payments of the warm-up tenant until the JIT is quiet ({@link StackWarmup}), unless turned off. */
+    private static void warmUp(Settings settings, BillingStack stack, int processorCount) throws Exception {
         GatewayConfig g = GatewayConfig.from(settings);
         int warmupS = settings.integer("stack.warmupSeconds", WARMUP_SECONDS_DEFAULT);
         if (warmupS > 0 && processorCount > 0) {
@@ -296,6 +304,12 @@ public final class BillingStack implements AutoCloseable {
             System.out.println(StackWarmup.run(
                     "http://127.0.0.1:" + g.httpPort(), stack.infra.kafkaBootstrap(), stack.infra.pgUri(), warmupS));
         }
+    }
+
+    /** Where everything listens, how to reach it, and the development key; {@code t0} is the start. */
+    private static void printBanner(
+            Settings settings, BillingStack stack, int brokers, int processorCount, StackDataDir kept, long t0) {
+        GatewayConfig g = GatewayConfig.from(settings);
         ProcessorConfig p = ProcessorConfig.from(settings);
         String pgPort = stack.infra.pgUri().replaceAll(".*:(\\d+)/.*", "$1");
         System.out.printf(
@@ -338,6 +352,10 @@ public final class BillingStack implements AutoCloseable {
                 TenantKeys.DEV_TENANT,
                 g.httpPort(),
                 TenantKeys.devKey());
+    }
+
+    /** On the JVM's stop: stops the stack, then releases {@code kept} (the data directory), if any. */
+    private static void stopOnShutdown(BillingStack stack, StackDataDir kept) {
         Thread stopper = new Thread(
                 () -> {
                     System.out.println("stopping the billing stack...");
@@ -355,8 +373,6 @@ public final class BillingStack implements AutoCloseable {
                 },
                 "stack-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
-        Thread.currentThread().join();
-        return 0;
     }
 
     private static String processorUrls(int firstPort, int count) {

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Test support: a TCP proxy in front of one Kafka broker that forwards everything unchanged, but can
  * hold the response to the next EndTxn requests (api key 26, the commit or abort of a transaction)
- * for a while after the broker answered: the broker has committed, the client does not know yet.
+ * for a while after the broker answered: the broker has committed, the client does not know yet. It
+ * can also be {@linkplain #cut cut}: the broker unreachable, as while it is down, then back.
  * It reads only Kafka's framing (size, api key, correlation id), never the bodies.
  *
  * <p>Use it with {@link EmbeddedKafka#startBehindProxy}: start the proxy on a free port forwarding to
@@ -42,6 +43,7 @@ public final class StallingKafkaProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile long holdMs;
+    private volatile boolean cut;
 
     /** Listens on 127.0.0.1:{@code listenPort} and forwards each connection to 127.0.0.1:{@code targetPort}. */
     public StallingKafkaProxy(int listenPort, int targetPort) throws IOException {
@@ -66,6 +68,18 @@ public final class StallingKafkaProxy implements AutoCloseable {
     }
 
     /**
+     * While {@code cut}, the broker is unreachable as if it were down: every open connection is closed,
+     * a new one is closed as soon as it is accepted, and no request is passed on. Uncut, connections
+     * go through again (the broker itself never stopped).
+     */
+    public void cut(boolean cut) {
+        this.cut = cut;
+        if (cut) {
+            sockets.forEach(StallingKafkaProxy::closeQuietly);
+        }
+    }
+
+    /**
      * EndTxn responses held so far, each counted when its hold begins: the broker has answered, the
      * client is waiting.
      */
@@ -77,6 +91,10 @@ public final class StallingKafkaProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (cut) {
+                    closeQuietly(client);
+                    continue;
+                }
                 if (connections.incrementAndGet() > CONNECTIONS_MAX) {
                     connections.decrementAndGet();
                     closeQuietly(client);
@@ -139,6 +157,10 @@ public final class StallingKafkaProxy implements AutoCloseable {
         DataOutputStream out = new DataOutputStream(broker.getOutputStream());
         while (true) {
             byte[] frame = frame(in, REQUEST_HEADER_BYTES_MIN);
+            if (cut) {
+                // Accepted just before the cut: it breaks like the others.
+                throw new IOException("cut");
+            }
             short apiKey = (short) (((frame[0] & 0xff) << 8) | (frame[1] & 0xff));
             if (apiKey == END_TXN && toHold.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 heldIds.add(correlationId(frame, 4));

@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,6 +36,15 @@ public final class TransactionalPublisher implements AutoCloseable {
      * waits for the same commit, it never commits twice. Each try blocks up to {@code max.block.ms}.
      */
     public static final int COMMIT_TIMEOUT_RETRIES_MAX = 3;
+
+    /**
+     * How long a new producer's {@code initTransactions} is tried again after it timed out, before the
+     * producer is given up (FATAL, then a liveness restart). A broker's restart took 13-15 s in the
+     * 50-kill chaos run and up to 33 s on a loaded machine; the commit's tries and the abort had
+     * already used 15-20 s of it, so one 5 s call fell short and each gateway was restarted only to
+     * call it again. Kafka documents {@code initTransactions} as safe to call again after a timeout.
+     */
+    public static final long INIT_TRANSACTIONS_RETRY_MS_MAX = 60_000;
 
     public enum State {
         NEW,
@@ -97,6 +107,8 @@ public final class TransactionalPublisher implements AutoCloseable {
     private volatile State state = State.NEW;
     private volatile Throwable fatalCause;
     private final Counter commitRetries;
+    /** Calls of {@code initTransactions} that timed out, retried or not: what a test waits for. */
+    private final AtomicLong initTimeouts = new AtomicLong();
 
     /** {@code commitRetries} counts commits tried again after a timeout. */
     public TransactionalPublisher(Map<String, Object> producerConfig, Counter commitRetries) {
@@ -117,6 +129,11 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     public Throwable fatalCause() {
         return fatalCause;
+    }
+
+    /** Calls of {@code initTransactions} that timed out so far. */
+    public long initTimeouts() {
+        return initTimeouts.get();
     }
 
     /** Creates the producer and calls {@code initTransactions}, which fences any older instance. */
@@ -232,12 +249,37 @@ public final class TransactionalPublisher implements AutoCloseable {
     private Producer<String, byte[]> newProducer() {
         KafkaProducer<String, byte[]> p = new KafkaProducer<>(config);
         try {
-            p.initTransactions();
+            initTransactions(p);
         } catch (RuntimeException e) {
             p.close(Duration.ZERO);
             throw e;
         }
         return p;
+    }
+
+    /**
+     * {@code initTransactions}, called again after a timeout for {@link #INIT_TRANSACTIONS_RETRY_MS_MAX}
+     * (each call blocks up to {@code max.block.ms}): a broker restarting, or a coordinator moving, is
+     * waited out here rather than by a restart of the whole gateway. Any other failure is thrown.
+     */
+    private void initTransactions(Producer<String, byte[]> p) {
+        long startMs = System.currentTimeMillis();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                p.initTransactions();
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                initTimeouts.incrementAndGet();
+                if (System.currentTimeMillis() - startMs >= INIT_TRANSACTIONS_RETRY_MS_MAX) {
+                    throw e;
+                }
+                log.warn(
+                        "initTransactions of {} timed out (attempt {}), trying it again: {}",
+                        transactionalId,
+                        attempt,
+                        e.toString());
+            }
+        }
     }
 
     private void closeQuietly() {

@@ -76,8 +76,8 @@ import picocli.CommandLine.Option;
                     + " violation, 2 usage error."
         })
 public final class ChaosCommand implements Callable<Integer> {
-    /** The processor's exit status when its instance lease is lost (ProcessorMain.EXIT_LEASE_LOST). */
-    static final int EXIT_LEASE_LOST = 4;
+    /** The services' exit status when their instance lease is lost (ProcessorMain.EXIT_LEASE_LOST). */
+    static final int EXIT_LEASE_LOST = LeaseLossExcuses.EXIT_LEASE_LOST;
 
     /** The processors' consumer group, as they are configured here. */
     static final String GROUP_ID = "billing-processor";
@@ -265,9 +265,9 @@ public final class ChaosCommand implements Callable<Integer> {
     private volatile PostgresFaults postgres;
     /**
      * Services (by pid) whose lease session a backend kill ended: their exit with {@link
-     * #EXIT_LEASE_LOST} is part of that fault, not a crash; the value names the fault.
+     * #EXIT_LEASE_LOST} is part of that fault, not a crash.
      */
-    private final Map<Long, String> leaseLossExpected = new HashMap<>();
+    private final LeaseLossExcuses leaseLossExcuses = new LeaseLossExcuses();
 
     private long lastLivenessProbeNanos;
     /** How often the liveness probes run. */
@@ -715,7 +715,7 @@ public final class ChaosCommand implements Callable<Integer> {
      * unplanned.
      */
     private void exited(ServiceProcess s) {
-        String fault = s.exitCode() == EXIT_LEASE_LOST ? leaseLossExpected.remove(s.pid()) : null;
+        String fault = leaseLossExcuses.excuse(s.pid(), s.exitCode());
         if (fault != null) {
             exits.add(new ChaosChecks.Exit(
                     s.name, elapsedS(), ChaosChecks.ExitCause.SCHEDULE, fault + ": stopped on its lease"));
@@ -890,7 +890,7 @@ public final class ChaosCommand implements Callable<Integer> {
         for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
             for (ServiceProcess s : services.get(t)) {
                 if (s.isAlive()) {
-                    leaseLossExpected.put(s.pid(), fault);
+                    leaseLossExcuses.expect(s.pid(), fault);
                 }
             }
         }
@@ -994,33 +994,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 instance,
                 s.pid(),
                 z == 0 ? ", between the PostgreSQL and the Kafka commit of its batch 3" : ""));
-        boolean moved = false;
-        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            while (!moved && System.currentTimeMillis() < deadline) {
-                Thread.sleep(500);
-                try {
-                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
-                            .describedGroups()
-                            .get(GROUP_ID)
-                            .get(5, TimeUnit.SECONDS);
-                    int others = 0;
-                    boolean zombieAssigned = false;
-                    for (var m : group.members()) {
-                        int n = m.assignment().topicPartitions().size();
-                        if (m.groupInstanceId().orElse("").equals(instance)) {
-                            zombieAssigned |= n > 0;
-                        } else {
-                            others += n;
-                        }
-                    }
-                    moved = !zombieAssigned && others >= partitions();
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    // Try again.
-                }
-            }
-        }
+        boolean moved = awaitPartitionsMoved(instance, bootstrap);
         long movedNanos = System.nanoTime();
         if (!moved) {
             violations.add(new Violation(
@@ -1039,13 +1013,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 "zombie %d: partitions moved %d ms after SIGSTOP, its transaction %s after %d ms; +%.1fs SIGCONT %s",
                 z + 1, (movedNanos - t0) / 1_000_000, txnState, (abortedNanos - t0) / 1_000_000, elapsedS(), instance));
         Thread.sleep(ZOMBIE_STALL_MS + 5_000);
-        String after =
-                s.currentOutput().substring(Math.min(logMark, s.currentOutput().length()));
-        after.lines()
-                .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("assigned"))
-                .limit(6)
-                .forEach(
-                        l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
+        noteAfterResume(s, instance, logMark);
         if (!s.isAlive() && s.exitCode() == EXIT_LEASE_LOST) {
             // Paused past the lease's 20 s bound, the zombie cannot know that its lock survived, so it
             // stops on its lease (exit 4) as designed: part of this fault, not a crash. Any other exit
@@ -1057,6 +1025,53 @@ public final class ChaosCommand implements Callable<Integer> {
                     z + 1, instance, EXIT_LEASE_LOST));
             s.start();
         }
+    }
+
+    /**
+     * Waits, at most --recovery-timeout-ms, until the group's other members hold every partition and
+     * {@code instance} (paused) holds none; whether they did.
+     */
+    private boolean awaitPartitionsMoved(String instance, String bootstrap) throws Exception {
+        long deadline = System.currentTimeMillis() + recoveryTimeoutMs;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.currentTimeMillis() < deadline) {
+                Thread.sleep(500);
+                try {
+                    var group = admin.describeConsumerGroups(List.of(GROUP_ID))
+                            .describedGroups()
+                            .get(GROUP_ID)
+                            .get(5, TimeUnit.SECONDS);
+                    int others = 0;
+                    boolean zombieAssigned = false;
+                    for (var m : group.members()) {
+                        int n = m.assignment().topicPartitions().size();
+                        if (m.groupInstanceId().orElse("").equals(instance)) {
+                            zombieAssigned |= n > 0;
+                        } else {
+                            others += n;
+                        }
+                    }
+                    if (!zombieAssigned && others >= partitions()) {
+                        return true;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Try again.
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Notes the first warnings, errors and assignments {@code instance} logged since {@code logMark}. */
+    private void noteAfterResume(ServiceProcess s, String instance, int logMark) throws java.io.IOException {
+        String after =
+                s.currentOutput().substring(Math.min(logMark, s.currentOutput().length()));
+        after.lines()
+                .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("assigned"))
+                .limit(6)
+                .forEach(
+                        l -> note("  " + instance + " after SIGCONT: " + (l.length() > 220 ? l.substring(0, 220) : l)));
     }
 
     /**

@@ -58,25 +58,7 @@ public final class RpwBaseline {
     private RpwBaseline() {}
 
     public static Result run(Options o, Consumer<String> progress) throws Exception {
-        int partitions;
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", o.bootstrap()))) {
-            partitions = admin.describeTopics(Set.of(Topics.BILLING))
-                    .allTopicNames()
-                    .get()
-                    .get(Topics.BILLING)
-                    .partitions()
-                    .size();
-            Set<String> existing = admin.listTopics().names().get();
-            List<NewTopic> missing = new ArrayList<>();
-            for (String t : List.of(INPUT, OUTPUT)) {
-                if (!existing.contains(t)) {
-                    missing.add(new NewTopic(t, partitions, (short) 1));
-                }
-            }
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get();
-            }
-        }
+        int partitions = ensureTopics(o.bootstrap());
         String run = UUID.randomUUID().toString();
         long commitNanos;
         AtomicLong processed = new AtomicLong();
@@ -144,6 +126,32 @@ public final class RpwBaseline {
                 processed.get(),
                 (lastCommitNanos.get() - commitNanos) / 1_000_000,
                 transactions.get());
+    }
+
+    /**
+     * Creates {@link #INPUT} and {@link #OUTPUT} with as many partitions as {@code payments.billing} has
+     * (the processor's parallelism), unless they exist; that number of partitions.
+     */
+    private static int ensureTopics(String bootstrap) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            int partitions = admin.describeTopics(Set.of(Topics.BILLING))
+                    .allTopicNames()
+                    .get()
+                    .get(Topics.BILLING)
+                    .partitions()
+                    .size();
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (String t : List.of(INPUT, OUTPUT)) {
+                if (!existing.contains(t)) {
+                    missing.add(new NewTopic(t, partitions, (short) 1));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+            }
+            return partitions;
+        }
     }
 
     private static void loop(

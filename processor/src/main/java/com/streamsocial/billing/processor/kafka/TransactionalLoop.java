@@ -86,7 +86,7 @@ public final class TransactionalLoop implements Runnable {
      */
     public static final int COMMIT_ATTEMPTS_MAX = 3;
 
-    /** Longest wait for the group's committed offsets after an unresolved commit. */
+    /** Longest wait of one lookup of the group's committed offsets after an unresolved commit. */
     public static final long COMMITTED_LOOKUP_MS = 30_000;
 
     /** The settings of one loop; every wait is bounded. */
@@ -347,11 +347,17 @@ public final class TransactionalLoop implements Runnable {
     /**
      * Seeks the batch's partitions to the group's committed offsets: after the producer was
      * re-initialised, they include this batch's offsets exactly when its transaction committed.
-     * read_committed makes the lookup wait for pending transactional offsets (KIP-447).
+     * read_committed makes the lookup wait for pending transactional offsets (KIP-447), which a hanging
+     * transaction holds until the watchdog aborts it: {@link CommittedOffsets#await} waits that out.
      */
     private void seekToCommitted(Map<TopicPartition, Long> firstOffsets) {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-                consumer.committed(firstOffsets.keySet(), Duration.ofMillis(COMMITTED_LOOKUP_MS));
+        Map<TopicPartition, OffsetAndMetadata> committed = CommittedOffsets.await(
+                consumer,
+                firstOffsets.keySet(),
+                COMMITTED_LOOKUP_MS,
+                CommittedOffsets.WAIT_MS_MAX,
+                () -> running,
+                () -> {});
         for (Map.Entry<TopicPartition, Long> e : firstOffsets.entrySet()) {
             if (!consumer.assignment().contains(e.getKey())) {
                 continue;

@@ -103,7 +103,7 @@ class HangingTransactionIT {
         return out;
     }
 
-    private static void unzip(Path into) throws Exception {
+    static void unzip(Path into) throws Exception {
         try (InputStream in = HangingTransactionIT.class.getResourceAsStream("/kafka/hanging-transaction-logdir.zip");
                 ZipInputStream zip = new ZipInputStream(in)) {
             for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
