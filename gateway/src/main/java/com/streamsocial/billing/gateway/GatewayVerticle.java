@@ -233,9 +233,7 @@ public final class GatewayVerticle extends VerticleBase {
      */
     private void connected(HttpConnection conn) {
         int open = limits.connections().incrementAndGet();
-        String address = conn.remoteAddress() == null || conn.remoteAddress().hostAddress() == null
-                ? "unknown"
-                : conn.remoteAddress().hostAddress();
+        String address = address(conn);
         boolean addressFits = limits.perAddress().open(address);
         conn.closeHandler(v -> {
             limits.connections().decrementAndGet();
@@ -515,7 +513,12 @@ public final class GatewayVerticle extends VerticleBase {
      * for an answer that is the same here (forwarding is not allowed), 2.6% of the event loops' samples.
      */
     private static String clientAddress(RoutingContext ctx) {
-        io.vertx.core.net.SocketAddress a = ctx.request().connection().remoteAddress();
+        return address(ctx.request().connection());
+    }
+
+    /** A connection's peer IP address, or "unknown": the key of its connection count and 401 budget. */
+    private static String address(HttpConnection conn) {
+        io.vertx.core.net.SocketAddress a = conn.remoteAddress();
         return a == null || a.hostAddress() == null ? "unknown" : a.hostAddress();
     }
 
