@@ -121,7 +121,7 @@ public record GatewayConfig(
                 "http.connectionsPerAddressMax must be at least 1, got %d",
                 httpConnectionsPerAddressMax);
         // Off loopback, API keys and card data would cross the network in clear text: TLS, or an
-        // explicit statement that a TLS-terminating proxy stands in front (README, Security).
+        // explicit statement that a TLS-terminating proxy stands in front (docs/API.md, TLS).
         Check.argument(
                 tlsCertPath != null || httpPlaintext || Loopback.is(httpHost),
                 "http.host=%s is not a loopback address and TLS is off: set http.tls.certPath and"
@@ -174,7 +174,8 @@ public record GatewayConfig(
                 s.string("http.tls.keyPath", null),
                 s.integer("shutdown.drainTimeoutMs", 20_000),
                 s.integer("shutdown.readinessGraceMs", 2_000),
-                // Off by default: only the single-broker local stack and tests set it (README, DEPLOYMENT.md).
+                // Off by default: only the single-broker local stack and tests set it (docs/DEVELOPMENT.md,
+                // docs/DEPLOYMENT.md).
                 s.bool(TopicSafety.OVERRIDE_SETTING, false),
                 s.integer("http.requestLineBytesMax", 4_096),
                 s.integer("http.headerBytesMax", 8_192),

@@ -245,7 +245,7 @@ public record ProcessorConfig(
                 s.integer("processor.backoffMaxMs", 10_000),
                 s.integer("processor.maxPollRecords", 2_000),
                 s.integer("processor.loops", 3),
-                // Health and metrics only: loopback unless the operator exposes them (README).
+                // Health and metrics only: loopback unless the operator exposes them (docs/API.md).
                 s.string("processor.httpHost", "127.0.0.1"),
                 s.integer("processor.httpPort", 8081),
                 s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
@@ -282,7 +282,8 @@ public record ProcessorConfig(
                 s.kafka(),
                 s.integer("shutdown.drainTimeoutMs", 20_000),
                 s.bool("shutdown.leaveGroup", true),
-                // Off by default: only the single-broker local stack and tests set it (README, DEPLOYMENT.md).
+                // Off by default: only the single-broker local stack and tests set it (docs/DEVELOPMENT.md,
+                // docs/DEPLOYMENT.md).
                 s.bool(TopicSafety.OVERRIDE_SETTING, false),
                 // As the gateway: BILLING_PG_PASSWORD or pg.passwordFile, never -D (the process list).
                 s.secret("pg.password"));

@@ -553,7 +553,7 @@ public final class ChaosCommand implements Callable<Integer> {
         BrokerCluster cluster = BrokerCluster.start(work, brokers, brokers == 1 ? 768 : 512);
         String bootstrap = cluster.bootstrap();
         services.put(Target.BROKER, cluster.nodes());
-        // As the README asks of a deployment: at least one partition per consumer (instances x loops),
+        // As docs/ARCHITECTURE.md asks of a deployment: at least one partition per consumer (instances x loops),
         // so that a restarted processor is given partitions and its recovery can be seen.
         cluster.createTopics(Topics.ALL, partitions());
         List<ServiceProcess> gs = new ArrayList<>();

@@ -55,7 +55,7 @@ class FaultScheduleTest {
 
     @Test
     void aScheduleWithoutPostgresIsWhatItWasForItsSeed() {
-        // Seed 8's six kills as drawn before the postgres target existed (README's ChaosCommandIT run):
+        // Seed 8's six kills as drawn before the postgres target existed (docs/CHAOS.md's ChaosCommandIT run):
         // postgres draws its kind and stall only for its own faults.
         List<Fault> faults = FaultSchedule.generate(
                         8, 6, ALL, Map.of(Target.GATEWAY, 1, Target.PROCESSOR, 1, Target.BROKER, 1), 2_000, 5_000)
