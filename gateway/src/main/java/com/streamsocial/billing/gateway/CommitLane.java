@@ -411,33 +411,36 @@ public final class CommitLane {
                             });
                             return Future.<Void>succeededFuture();
                         },
-                        failed -> {
-                            Throwable cause = ProducerErrors.unwrap(failed);
-                            TransactionalPublisher.Outcome outcome =
-                                    cause instanceof TransactionalPublisher.TransactionFailedException tfe
-                                            ? tfe.outcome()
-                                            : TransactionalPublisher.Outcome.UNKNOWN;
-                            metrics.aborted(abortCause(cause), outcome.name().toLowerCase(Locale.ROOT));
-                            // Only a transaction known to be aborted may give its keys back at once. A
-                            // decided one (the producer was recreated after an unknown commit) is
-                            // settled from payments.billing; an unknown one keeps them reserved for the
-                            // restart settlement or the reservation timeout.
-                            Future<Void> release = Future.succeededFuture();
-                            switch (outcome) {
-                                case ABORTED -> release = store.release(ids).recover(e -> Future.succeededFuture());
-                                case DECIDED -> settleDecided(ids, reservedAtMs);
-                                case UNKNOWN -> {}
-                            }
-                            return release.onComplete(ignored -> items.forEach(i -> {
-                                log.atDebug()
-                                        .addKeyValue(
-                                                Logging.PAYMENT_ID, i.request().paymentId())
-                                        .log(
-                                                "not accepted: transaction {}, answered 503",
-                                                outcome.name().toLowerCase(Locale.ROOT));
-                                i.answer().complete(Answer.unavailable("transaction_failed"));
-                            }));
-                        });
+                        failed -> notAccepted(items, ids, reservedAtMs, failed));
+    }
+
+    /**
+     * A batch whose transaction failed: its keys given back only when the transaction is known to be
+     * aborted, and its clients answered {@code 503}.
+     */
+    private Future<Void> notAccepted(List<Item> items, List<String> ids, long reservedAtMs, Throwable failed) {
+        Throwable cause = ProducerErrors.unwrap(failed);
+        TransactionalPublisher.Outcome outcome = cause instanceof TransactionalPublisher.TransactionFailedException tfe
+                ? tfe.outcome()
+                : TransactionalPublisher.Outcome.UNKNOWN;
+        metrics.aborted(abortCause(cause), outcome.name().toLowerCase(Locale.ROOT));
+        // Only a transaction known to be aborted may give its keys back at once. A decided one (the
+        // producer was recreated after an unknown commit) is settled from payments.billing; an unknown
+        // one keeps them reserved for the restart settlement or the reservation timeout.
+        Future<Void> release = Future.succeededFuture();
+        switch (outcome) {
+            case ABORTED -> release = store.release(ids).recover(e -> Future.succeededFuture());
+            case DECIDED -> settleDecided(ids, reservedAtMs);
+            case UNKNOWN -> {}
+        }
+        return release.onComplete(ignored -> items.forEach(i -> {
+            log.atDebug()
+                    .addKeyValue(Logging.PAYMENT_ID, i.request().paymentId())
+                    .log(
+                            "not accepted: transaction {}, answered 503",
+                            outcome.name().toLowerCase(Locale.ROOT));
+            i.answer().complete(Answer.unavailable("transaction_failed"));
+        }));
     }
 
     /**

@@ -123,40 +123,48 @@ public final class BillingStack implements AutoCloseable {
         StackSupervisor services = new StackSupervisor();
         try {
             ProcessorConfig pc = ProcessorConfig.from(s);
-            SandboxProvider sandbox = new SandboxProvider(
-                    "127.0.0.1",
-                    sandboxPort,
-                    infra.pgUri(),
-                    pc.providerSecretKey(),
-                    SandboxMain.faults(settings),
-                    SandboxMain.limits(settings));
-            String sandboxId = sandboxVertx
-                    .deployVerticle(sandbox)
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(60, TimeUnit.SECONDS);
-            // The development tenant's key: only the local stack has such a default (README, Authentication).
+            String sandboxId =
+                    deploySandbox(sandboxVertx, settings, sandboxPort, infra.pgUri(), pc.providerSecretKey());
+            // The development tenant's key: only the local stack has such a default (docs/API.md, Authentication).
             TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
-            GatewayConfig gc = GatewayConfig.from(s);
-            services.supervise("gateway " + gc.instanceId(), () -> gateway(gc));
-            for (int k = 1; k <= processorCount; k++) {
-                // One group, its own instance id (lease, static membership, transactional ids), health
-                // port and meters; in its own Vert.x as a separate process would be.
-                ProcessorConfig config = k == 1
-                        ? pc
-                        : ProcessorConfig.from(s.with(Map.of(
-                                "processor.instanceId",
-                                "processor-" + k,
-                                "processor.httpPort",
-                                Integer.toString(pc.httpPort() + k - 1))));
-                services.supervise("processor " + config.instanceId(), () -> processor(config));
-            }
+            superviseServices(services, s, pc, processorCount);
             return new BillingStack(infra, services, sandboxVertx, sandboxId, sandboxPort);
         } catch (Exception e) {
             services.close();
             sandboxVertx.close();
             infra.closer().close();
             throw e;
+        }
+    }
+
+    /** The stack's sandbox provider, with the faults and limits {@code settings} give it: its deployment id. */
+    private static String deploySandbox(
+            Vertx sandboxVertx, Settings settings, int sandboxPort, String pgUri, String secretKey) throws Exception {
+        SandboxProvider sandbox = new SandboxProvider(
+                "127.0.0.1", sandboxPort, pgUri, secretKey, SandboxMain.faults(settings), SandboxMain.limits(settings));
+        return sandboxVertx
+                .deployVerticle(sandbox)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+    }
+
+    /** The gateway, then {@code processorCount} processors (processor-1 configured as {@code pc}). */
+    private static void superviseServices(StackSupervisor services, Settings s, ProcessorConfig pc, int processorCount)
+            throws Exception {
+        GatewayConfig gc = GatewayConfig.from(s);
+        services.supervise("gateway " + gc.instanceId(), () -> gateway(gc));
+        for (int k = 1; k <= processorCount; k++) {
+            // One group, its own instance id (lease, static membership, transactional ids), health
+            // port and meters; in its own Vert.x as a separate process would be.
+            ProcessorConfig config = k == 1
+                    ? pc
+                    : ProcessorConfig.from(s.with(Map.of(
+                            "processor.instanceId",
+                            "processor-" + k,
+                            "processor.httpPort",
+                            Integer.toString(pc.httpPort() + k - 1))));
+            services.supervise("processor " + config.instanceId(), () -> processor(config));
         }
     }
 

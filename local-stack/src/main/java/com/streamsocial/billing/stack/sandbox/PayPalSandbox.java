@@ -9,6 +9,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
@@ -568,7 +569,17 @@ final class PayPalSandbox {
         long pageSize =
                 Math.max(1, Math.min(PAGE_SIZE_MAX, parseLong(ctx.queryParams().get("page_size"), 100)));
         long page = Math.max(1, parseLong(ctx.queryParams().get("page"), 1));
-        pool.preparedQuery("SELECT l.*, count(*) OVER () FROM (" + REPORT_LINES
+        reportLines(start, end, pageSize, page)
+                .onSuccess(rows -> send(ctx, reportPage(rows, start, end, pageSize, page)))
+                .onFailure(e -> send(ctx, internal(e)));
+    }
+
+    /**
+     * One page of the report's lines, each row with the count of all lines in its last column; a page
+     * past the end is one row of nulls with that count.
+     */
+    private Future<RowSet<Row>> reportLines(Instant start, Instant end, long pageSize, long page) {
+        return pool.preparedQuery("SELECT l.*, count(*) OVER () FROM (" + REPORT_LINES
                         + ") l ORDER BY l.created_s, l.kind, l.seq LIMIT $3 OFFSET $4")
                 .execute(Tuple.of(start.getEpochSecond(), end.getEpochSecond(), pageSize, (page - 1) * pageSize))
                 .compose(rows -> rows.size() > 0 || page == 1
@@ -577,72 +588,69 @@ final class PayPalSandbox {
                         : pool.preparedQuery("SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
                                         + " count(*) FROM (" + REPORT_LINES + ") l")
                                 .execute(Tuple.of(start.getEpochSecond(), end.getEpochSecond()))
-                                .map(r -> r))
-                .onSuccess(rows -> {
-                    JsonArray details = new JsonArray();
-                    long total = 0;
-                    for (Row r : rows) {
-                        total = r.getLong(11);
-                    }
-                    if (total > reportLinesMax) {
-                        send(
-                                ctx,
-                                new Answer(
-                                        400,
-                                        new JsonObject()
-                                                .put("name", "RESULTSET_TOO_LARGE")
-                                                .put(
-                                                        "message",
-                                                        "Result set size is greater than the maximum limit. Change the filter criteria and try again.")
-                                                .put("debug_id", SandboxProvider.randomId())));
-                        return;
-                    }
-                    for (Row r : rows) {
-                        if (r.getString(1) == null) {
-                            continue;
-                        }
-                        String currency = r.getString(7);
-                        String at = PAYPAL_DATE.format(Instant.ofEpochSecond(r.getLong(8)));
-                        JsonObject info = new JsonObject()
-                                .put("paypal_account_id", "SANDBOXMERCHANT")
-                                .put("transaction_id", r.getString(1))
-                                .put("paypal_reference_id", r.getString(2))
-                                .put("paypal_reference_id_type", r.getString(3))
-                                .put("transaction_event_code", r.getString(0))
-                                .put("transaction_initiation_date", at)
-                                .put("transaction_updated_date", at)
-                                .put(
-                                        "transaction_amount",
-                                        new JsonObject()
-                                                .put("currency_code", currency)
-                                                .put("value", decimal(r.getLong(6), currency)))
-                                .put("transaction_status", "S");
-                        if (r.getString(4) != null) {
-                            info.put("custom_field", r.getString(4));
-                        }
-                        if (r.getString(5) != null) {
-                            info.put("invoice_id", r.getString(5));
-                        }
-                        details.add(new JsonObject().put("transaction_info", info));
-                    }
-                    long pages = (total + pageSize - 1) / pageSize;
-                    send(
-                            ctx,
-                            new Answer(
-                                    200,
-                                    new JsonObject()
-                                            .put("transaction_details", details)
-                                            .put("account_number", "SANDBOXMERCHANT")
-                                            .put("start_date", start.toString())
-                                            .put("end_date", end.toString())
-                                            .put(
-                                                    "last_refreshed_datetime",
-                                                    Instant.now().toString())
-                                            .put("page", page)
-                                            .put("total_items", total)
-                                            .put("total_pages", pages)));
-                })
-                .onFailure(e -> send(ctx, internal(e)));
+                                .map(r -> r));
+    }
+
+    /** Transaction Search's answer for one page: its lines, or RESULTSET_TOO_LARGE as PayPal says it. */
+    private Answer reportPage(RowSet<Row> rows, Instant start, Instant end, long pageSize, long page) {
+        JsonArray details = new JsonArray();
+        long total = 0;
+        for (Row r : rows) {
+            total = r.getLong(11);
+        }
+        if (total > reportLinesMax) {
+            return new Answer(
+                    400,
+                    new JsonObject()
+                            .put("name", "RESULTSET_TOO_LARGE")
+                            .put(
+                                    "message",
+                                    "Result set size is greater than the maximum limit. Change the filter criteria and try again.")
+                            .put("debug_id", SandboxProvider.randomId()));
+        }
+        for (Row r : rows) {
+            if (r.getString(1) == null) {
+                continue;
+            }
+            details.add(new JsonObject().put("transaction_info", transactionInfo(r)));
+        }
+        long pages = (total + pageSize - 1) / pageSize;
+        return new Answer(
+                200,
+                new JsonObject()
+                        .put("transaction_details", details)
+                        .put("account_number", "SANDBOXMERCHANT")
+                        .put("start_date", start.toString())
+                        .put("end_date", end.toString())
+                        .put("last_refreshed_datetime", Instant.now().toString())
+                        .put("page", page)
+                        .put("total_items", total)
+                        .put("total_pages", pages));
+    }
+
+    /** One report line as Transaction Search lists it: a capture (T0006) or a refund (T1107). */
+    private static JsonObject transactionInfo(Row r) {
+        String currency = r.getString(7);
+        String at = PAYPAL_DATE.format(Instant.ofEpochSecond(r.getLong(8)));
+        JsonObject info = new JsonObject()
+                .put("paypal_account_id", "SANDBOXMERCHANT")
+                .put("transaction_id", r.getString(1))
+                .put("paypal_reference_id", r.getString(2))
+                .put("paypal_reference_id_type", r.getString(3))
+                .put("transaction_event_code", r.getString(0))
+                .put("transaction_initiation_date", at)
+                .put("transaction_updated_date", at)
+                .put(
+                        "transaction_amount",
+                        new JsonObject().put("currency_code", currency).put("value", decimal(r.getLong(6), currency)))
+                .put("transaction_status", "S");
+        if (r.getString(4) != null) {
+            info.put("custom_field", r.getString(4));
+        }
+        if (r.getString(5) != null) {
+            info.put("invoice_id", r.getString(5));
+        }
+        return info;
     }
 
     private void stats(RoutingContext ctx) {

@@ -1135,47 +1135,7 @@ public final class SandboxProvider extends VerticleBase {
                         if (n++ == limit) {
                             break;
                         }
-                        JsonObject txn = new JsonObject()
-                                .put("id", r.getString(0))
-                                .put("object", "balance_transaction")
-                                .put("type", r.getString(1))
-                                .put("amount", r.getLong(4))
-                                .put("currency", r.getString(5))
-                                .put("created", r.getLong(7))
-                                .put("fee", 0)
-                                .put("net", r.getLong(4))
-                                .put("status", "available");
-                        JsonObject meta = new JsonObject();
-                        if (r.getString(6) != null) {
-                            meta.put("payment_id", r.getString(6));
-                        }
-                        if (!expand) {
-                            txn.put("source", r.getString(2));
-                        } else if ("charge".equals(r.getString(1))) {
-                            txn.put(
-                                    "source",
-                                    new JsonObject()
-                                            .put("id", r.getString(3))
-                                            .put("object", "charge")
-                                            .put("amount", r.getLong(4))
-                                            .put("currency", r.getString(5))
-                                            .put("payment_intent", r.getString(8))
-                                            .put("refunded", r.getBoolean(9))
-                                            .put(
-                                                    "metadata",
-                                                    r.getString(10) == null ? meta : new JsonObject(r.getString(10))));
-                        } else {
-                            txn.put(
-                                    "source",
-                                    new JsonObject()
-                                            .put("id", r.getString(2))
-                                            .put("object", "refund")
-                                            .put("charge", r.getString(3))
-                                            .put("amount", -r.getLong(4))
-                                            .put("currency", r.getString(5))
-                                            .put("metadata", meta));
-                        }
-                        data.add(txn);
+                        data.add(balanceTransaction(r, expand));
                     }
                     ctx.json(new JsonObject()
                             .put("object", "list")
@@ -1184,6 +1144,52 @@ public final class SandboxProvider extends VerticleBase {
                             .put("data", data));
                 })
                 .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    /**
+     * One balance transaction as Stripe lists it, from a row of {@link #listBalanceTransactions}'s
+     * query; with {@code expand}, its source (the charge or the refund) embedded.
+     */
+    private static JsonObject balanceTransaction(Row r, boolean expand) {
+        JsonObject txn = new JsonObject()
+                .put("id", r.getString(0))
+                .put("object", "balance_transaction")
+                .put("type", r.getString(1))
+                .put("amount", r.getLong(4))
+                .put("currency", r.getString(5))
+                .put("created", r.getLong(7))
+                .put("fee", 0)
+                .put("net", r.getLong(4))
+                .put("status", "available");
+        JsonObject meta = new JsonObject();
+        if (r.getString(6) != null) {
+            meta.put("payment_id", r.getString(6));
+        }
+        if (!expand) {
+            txn.put("source", r.getString(2));
+        } else if ("charge".equals(r.getString(1))) {
+            txn.put(
+                    "source",
+                    new JsonObject()
+                            .put("id", r.getString(3))
+                            .put("object", "charge")
+                            .put("amount", r.getLong(4))
+                            .put("currency", r.getString(5))
+                            .put("payment_intent", r.getString(8))
+                            .put("refunded", r.getBoolean(9))
+                            .put("metadata", r.getString(10) == null ? meta : new JsonObject(r.getString(10))));
+        } else {
+            txn.put(
+                    "source",
+                    new JsonObject()
+                            .put("id", r.getString(2))
+                            .put("object", "refund")
+                            .put("charge", r.getString(3))
+                            .put("amount", -r.getLong(4))
+                            .put("currency", r.getString(5))
+                            .put("metadata", meta));
+        }
+        return txn;
     }
 
     /**

@@ -67,20 +67,7 @@ public final class PayPalReportPage {
         }
         JsonObject root = json(body);
         if (status != 200) {
-            String name = text(root, "name");
-            String issue = root != null
-                            && root.getValue("details") instanceof JsonArray d
-                            && !d.isEmpty()
-                            && d.getValue(0) instanceof JsonObject o
-                    ? text(o, "issue")
-                    : null;
-            if (TOO_LARGE.equals(name) || TOO_LARGE.equals(issue)) {
-                return new TooLarge();
-            }
-            String message = text(root, "message");
-            String why = "Transaction Search answered " + status + (name != null ? " " + name : "")
-                    + (issue != null ? " " + issue : "") + (message != null ? ": " + clip(message) : "");
-            return new Failed(status == 401, status == 429 || status >= 500, why);
+            return refused(status, root);
         }
         if (root == null || !(root.getValue("transaction_details") instanceof JsonArray details)) {
             return new Failed(false, true, "Transaction Search answered 200 without transaction_details");
@@ -92,58 +79,92 @@ public final class PayPalReportPage {
         List<SettlementReport.Line> lines = new ArrayList<>(details.size());
         int skipped = 0;
         for (int i = 0; i < details.size(); i++) {
-            JsonObject info = details.getValue(i) instanceof JsonObject d
-                            && d.getValue("transaction_info") instanceof JsonObject t
-                    ? t
-                    : null;
-            String code = text(info, "transaction_event_code");
-            String st = text(info, "transaction_status");
-            boolean charge = code != null && code.startsWith("T00");
-            boolean refund = code != null && code.startsWith("T11");
-            if (!(charge || refund) || !("S".equals(st) || "P".equals(st))) {
+            Decoded decoded = line(i, details.getValue(i));
+            if (decoded.failed() != null) {
+                return decoded.failed();
+            }
+            if (decoded.line() == null) {
                 skipped++;
-                continue;
+            } else {
+                lines.add(decoded.line());
             }
-            String id = text(info, "transaction_id");
-            JsonObject amount = info.getValue("transaction_amount") instanceof JsonObject a ? a : null;
-            String currency = text(amount, "currency_code");
-            String value = text(amount, "value");
-            Long createdS = epochSeconds(text(info, "transaction_initiation_date"));
-            DecimalAmounts.Result<Long> minor =
-                    value == null || currency == null ? null : DecimalAmounts.toMinor(value, currency);
-            if (id == null || createdS == null || !(minor instanceof DecimalAmounts.Converted<Long> m)) {
-                return new Failed(false, false, "line " + i + " of a page has no transaction id, date or amount");
-            }
-            String chargeId = id;
-            if (refund) {
-                chargeId =
-                        "TXN".equals(text(info, "paypal_reference_id_type")) ? text(info, "paypal_reference_id") : null;
-                if (chargeId == null || m.value() > 0) {
-                    skipped++;
-                    continue;
-                }
-            }
-            String marker = null;
-            String tenant = null;
-            String invoice = text(info, "invoice_id");
-            int first = invoice == null ? -1 : invoice.indexOf(':');
-            int last = invoice == null ? -1 : invoice.lastIndexOf(':');
-            if (first > 0 && last > first + 1) {
-                marker = invoice.substring(0, first);
-                tenant = invoice.substring(first + 1, last);
-            }
-            lines.add(new SettlementReport.Line(
-                    id,
-                    charge ? "charge" : "refund",
-                    chargeId,
-                    text(info, "custom_field"),
-                    m.value(),
-                    currency,
-                    createdS,
-                    marker,
-                    tenant));
         }
         return new Page(lines, skipped, totalPages);
+    }
+
+    /** An answer other than 200: too large (narrow the range), or a failure saying what PayPal said. */
+    private static Result refused(int status, JsonObject root) {
+        String name = text(root, "name");
+        String issue = root != null
+                        && root.getValue("details") instanceof JsonArray d
+                        && !d.isEmpty()
+                        && d.getValue(0) instanceof JsonObject o
+                ? text(o, "issue")
+                : null;
+        if (TOO_LARGE.equals(name) || TOO_LARGE.equals(issue)) {
+            return new TooLarge();
+        }
+        String message = text(root, "message");
+        String why = "Transaction Search answered " + status + (name != null ? " " + name : "")
+                + (issue != null ? " " + issue : "") + (message != null ? ": " + clip(message) : "");
+        return new Failed(status == 401, status == 429 || status >= 500, why);
+    }
+
+    /** One line's fate: a settlement line, skipped (both null), or the page fails. */
+    private record Decoded(SettlementReport.Line line, Failed failed) {
+        static final Decoded SKIPPED = new Decoded(null, null);
+    }
+
+    /** Line {@code i} of a page, {@code detail} as the page holds it. */
+    private static Decoded line(int i, Object detail) {
+        JsonObject info =
+                detail instanceof JsonObject d && d.getValue("transaction_info") instanceof JsonObject t ? t : null;
+        String code = text(info, "transaction_event_code");
+        String st = text(info, "transaction_status");
+        boolean charge = code != null && code.startsWith("T00");
+        boolean refund = code != null && code.startsWith("T11");
+        if (!(charge || refund) || !("S".equals(st) || "P".equals(st))) {
+            return Decoded.SKIPPED;
+        }
+        String id = text(info, "transaction_id");
+        JsonObject amount = info.getValue("transaction_amount") instanceof JsonObject a ? a : null;
+        String currency = text(amount, "currency_code");
+        String value = text(amount, "value");
+        Long createdS = epochSeconds(text(info, "transaction_initiation_date"));
+        DecimalAmounts.Result<Long> minor =
+                value == null || currency == null ? null : DecimalAmounts.toMinor(value, currency);
+        if (id == null || createdS == null || !(minor instanceof DecimalAmounts.Converted<Long> m)) {
+            return new Decoded(
+                    null, new Failed(false, false, "line " + i + " of a page has no transaction id, date or amount"));
+        }
+        String chargeId = id;
+        if (refund) {
+            chargeId = "TXN".equals(text(info, "paypal_reference_id_type")) ? text(info, "paypal_reference_id") : null;
+            if (chargeId == null || m.value() > 0) {
+                return Decoded.SKIPPED;
+            }
+        }
+        String marker = null;
+        String tenant = null;
+        String invoice = text(info, "invoice_id");
+        int first = invoice == null ? -1 : invoice.indexOf(':');
+        int last = invoice == null ? -1 : invoice.lastIndexOf(':');
+        if (first > 0 && last > first + 1) {
+            marker = invoice.substring(0, first);
+            tenant = invoice.substring(first + 1, last);
+        }
+        return new Decoded(
+                new SettlementReport.Line(
+                        id,
+                        charge ? "charge" : "refund",
+                        chargeId,
+                        text(info, "custom_field"),
+                        m.value(),
+                        currency,
+                        createdS,
+                        marker,
+                        tenant),
+                null);
     }
 
     /** PayPal's dates: {@code 2026-11-27T08:00:00+0000}, or RFC 3339 ({@code ...Z}, {@code ...+00:00}). */
