@@ -11,6 +11,7 @@ import com.streamsocial.billing.kafka.TopicSafetyCheck;
 import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.Migrations;
+import com.streamsocial.billing.service.ServiceStart;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -88,129 +89,172 @@ public final class Gateway {
     /** Registers its meters in {@code service}, which {@code /metrics} serves. */
     public static Future<Gateway> deploy(
             Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service) {
-        Pool adminPool = PgBuilder.pool()
-                .with(new PoolOptions().setMaxSize(1))
-                .connectingTo(config.pgConnect())
-                .using(vertx)
-                .build();
-        GatewayMeters metrics = new GatewayMeters(service, config.batchRecordsMax());
-        Health health = new Health(config.kafka());
-        List<String> deployments = new ArrayList<>();
-        List<GatewayVerticle> verticles = new ArrayList<>();
-        InstanceLease[] lease = new InstanceLease[1];
-        // Reservations record the run that made them, so a restart can tell its own from the last run's.
-        String run = UUID.randomUUID().toString();
-        // Shared by the lanes: a tenant's rate and the connection cap are per process, not per lane.
-        GatewayVerticle.Limits limits = new GatewayVerticle.Limits(
-                config.tenantLimits().writes(),
-                config.tenantLimits().reads(),
-                new TenantRateLimiter(
-                        config.authFailuresPerS(), config.authFailureBurst(), config.authAddressesTrackedMax()),
-                new AtomicInteger(),
-                new com.streamsocial.billing.gateway.dedup.CommittedIds(CommitLane.UNMARKED_IDS_MAX),
-                new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()));
-        metrics.gauge(
-                "gateway.connections",
-                "HTTP connections open",
-                null,
-                () -> limits.connections().get());
-        WorkerExecutor settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
-        // One scanner for the restart settlement and for lanes settling a commit that stayed unknown.
-        ReservationSettlement settlement =
-                new ReservationSettlement(settlementWorker, config.kafka(), config.transactionTimeoutMs());
-        // The lease comes before any producer exists: a refused start must not fence a live instance.
-        // Before the lease and any producer: on under-replicated topics acks=all promises little, so
-        // the gateway refuses to start (unless topics.allowUnderReplicated, for a single broker).
-        Future<Void> chain = vertx.<Void>executeBlocking(() -> {
-                    TopicSafetyCheck.requireSafe(
-                            config.kafka(),
-                            List.of(Topics.BILLING, Topics.METRICS),
-                            List.of(TopicSafetyCheck.TRANSACTION_STATE),
-                            config.allowUnderReplicated(),
-                            "gateway " + config.instanceId(),
-                            log);
-                    return null;
-                })
-                .compose(safe -> InstanceLease.acquire(vertx, config.pgConnect(), "gateway", config.instanceId()))
-                .compose(l -> {
-                    lease[0] = l;
-                    health.watchLease(l::state, l::reason);
-                    return Migrations.apply(
-                            vertx, config.pgUri(), config.pgConnect().getPassword());
-                })
-                // Read once, off the event loop; the route serves it from memory.
-                .compose(migrated -> vertx.executeBlocking(OpenApiDocument::json))
-                .mapEmpty();
-        for (int i = 0; i < config.producers(); i++) {
-            int lane = i;
-            GatewayVerticle verticle =
-                    new GatewayVerticle(config, lane, run, faults, metrics, health, settlement, limits);
-            chain = chain.compose(v -> vertx.deployVerticle(verticle)).map(id -> {
-                deployments.add(id);
-                verticles.add(verticle);
-                return null;
-            });
-        }
-        HttpServer[] management = new HttpServer[1];
-        return chain.compose(v -> health.start(vertx, adminPool, PROBE_INTERVAL_MS))
-                .compose(v -> {
-                    Router router = Router.router(vertx);
-                    GatewayVerticle.mountManagement(router, health, service);
-                    return vertx.createHttpServer(new HttpServerOptions()
-                                    .setHost(config.managementHost())
-                                    .setPort(config.managementPort())
-                                    // HTTP/1.1 only, as scrapers and probes speak it (see ProcessorVerticle).
-                                    .setHttp2ClearTextEnabled(false))
-                            .requestHandler(router)
-                            .listen()
-                            .map(server -> management[0] = server)
-                            .mapEmpty();
-                })
-                .map(v -> new Gateway(
-                        vertx,
-                        adminPool,
-                        health,
-                        metrics,
-                        deployments,
-                        verticles,
-                        lease[0],
-                        settlementWorker,
-                        management[0]))
+        Start start = new Start(vertx, config, faults, service);
+        return start.safeLeasedAndMigrated()
+                .compose(v -> start.deployLanes())
+                .compose(v -> start.health.start(vertx, start.adminPool, PROBE_INTERVAL_MS))
+                .compose(v -> start.listenManagement())
+                .map(v -> start.gateway())
                 // Every lane has passed initTransactions by now, so the earlier runs' transactions are
                 // decided and their open reservations can be settled.
-                .compose(g -> g.settle(config, run, settlement).map(g))
-                .map(gateway -> {
-                    log.info(
-                            "gateway {} listening on {}:{} with {} producer lanes{}",
-                            config.instanceId(),
-                            config.httpHost(),
-                            config.httpPort(),
-                            config.producers(),
-                            "; management (health detail, metrics) on " + config.managementHost() + ":"
-                                    + management[0].actualPort());
-                    if (config.plaintextOffLoopback()) {
-                        log.warn(
-                                "gateway {} serves plaintext HTTP on {}, which is not loopback (http.plaintext=true):"
-                                        + " API keys and payment data cross the network in clear text unless a"
-                                        + " TLS-terminating proxy stands in front",
-                                config.instanceId(),
-                                config.httpHost());
-                    }
-                    // A gateway without its lease may be a zombie: it stops taking requests.
-                    lease[0].onLost(e -> gateway.close());
-                    return gateway;
-                })
-                .onFailure(e -> {
-                    if (management[0] != null) {
-                        management[0].close();
-                    }
-                    settlementWorker.close();
-                    health.close();
-                    adminPool.close();
-                    if (lease[0] != null) {
-                        lease[0].release();
-                    }
+                .compose(g -> g.settle(config, start.run, start.settlement).map(g))
+                .map(start::announce)
+                .onFailure(e -> start.abandon());
+    }
+
+    /**
+     * One {@link #deploy}: what it builds, step by step, in the order the steps run; a failed start
+     * closes what was built.
+     */
+    private static final class Start {
+        final Vertx vertx;
+        final GatewayConfig config;
+        final ServiceMetrics service;
+        final Pool adminPool;
+        final GatewayMeters metrics;
+        final Health health;
+        final List<String> deployments = new ArrayList<>();
+        /** Made before the chain runs; deployed, in lane order, once the schema is migrated. */
+        final List<GatewayVerticle> lanes = new ArrayList<>();
+
+        final List<GatewayVerticle> verticles = new ArrayList<>();
+        // Reservations record the run that made them, so a restart can tell its own from the last run's.
+        final String run = UUID.randomUUID().toString();
+        final WorkerExecutor settlementWorker;
+        // One scanner for the restart settlement and for lanes settling a commit that stayed unknown.
+        final ReservationSettlement settlement;
+        InstanceLease lease;
+        HttpServer management;
+
+        Start(Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service) {
+            this.vertx = vertx;
+            this.config = config;
+            this.service = service;
+            adminPool = PgBuilder.pool()
+                    .with(new PoolOptions().setMaxSize(1))
+                    .connectingTo(config.pgConnect())
+                    .using(vertx)
+                    .build();
+            metrics = new GatewayMeters(service, config.batchRecordsMax());
+            health = new Health(config.kafka());
+            GatewayVerticle.Limits limits = sharedLimits(config, metrics);
+            settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
+            settlement = new ReservationSettlement(settlementWorker, config.kafka(), config.transactionTimeoutMs());
+            for (int lane = 0; lane < config.producers(); lane++) {
+                lanes.add(new GatewayVerticle(config, lane, run, faults, metrics, health, settlement, limits));
+            }
+        }
+
+        /** Shared by the lanes: a tenant's rate and the connection cap are per process, not per lane. */
+        private static GatewayVerticle.Limits sharedLimits(GatewayConfig config, GatewayMeters metrics) {
+            GatewayVerticle.Limits limits = new GatewayVerticle.Limits(
+                    config.tenantLimits().writes(),
+                    config.tenantLimits().reads(),
+                    new TenantRateLimiter(
+                            config.authFailuresPerS(), config.authFailureBurst(), config.authAddressesTrackedMax()),
+                    new AtomicInteger(),
+                    new com.streamsocial.billing.gateway.dedup.CommittedIds(CommitLane.UNMARKED_IDS_MAX),
+                    new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()));
+            metrics.gauge(
+                    "gateway.connections",
+                    "HTTP connections open",
+                    null,
+                    () -> limits.connections().get());
+            return limits;
+        }
+
+        /** Topic safety, then the lease, then the schema ({@link ServiceStart}); then the API's document. */
+        Future<Void> safeLeasedAndMigrated() {
+            ServiceStart.Steps steps = new ServiceStart.Steps(
+                    "gateway",
+                    config.instanceId(),
+                    config.kafka(),
+                    List.of(Topics.BILLING, Topics.METRICS),
+                    List.of(TopicSafetyCheck.TRANSACTION_STATE),
+                    config.allowUnderReplicated(),
+                    config.pgConnect(),
+                    () -> Migrations.apply(
+                            vertx, config.pgUri(), config.pgConnect().getPassword()));
+            return ServiceStart.safeLeasedAndMigrated(
+                            vertx,
+                            steps,
+                            l -> {
+                                lease = l;
+                                health.watchLease(l::state, l::reason);
+                            },
+                            log)
+                    // Read once, off the event loop; the route serves it from memory.
+                    .compose(migrated -> vertx.executeBlocking(OpenApiDocument::json))
+                    .mapEmpty();
+        }
+
+        /** One lane after the other, each passing its producer's initTransactions as it starts. */
+        Future<Void> deployLanes() {
+            Future<Void> chain = Future.succeededFuture();
+            for (GatewayVerticle verticle : lanes) {
+                chain = chain.compose(v -> vertx.deployVerticle(verticle)).map(id -> {
+                    deployments.add(id);
+                    verticles.add(verticle);
+                    return null;
                 });
+            }
+            return chain;
+        }
+
+        Future<Void> listenManagement() {
+            Router router = Router.router(vertx);
+            GatewayVerticle.mountManagement(router, health, service);
+            return vertx.createHttpServer(new HttpServerOptions()
+                            .setHost(config.managementHost())
+                            .setPort(config.managementPort())
+                            // HTTP/1.1 only, as scrapers and probes speak it (see ProcessorVerticle).
+                            .setHttp2ClearTextEnabled(false))
+                    .requestHandler(router)
+                    .listen()
+                    .map(server -> management = server)
+                    .mapEmpty();
+        }
+
+        Gateway gateway() {
+            return new Gateway(
+                    vertx, adminPool, health, metrics, deployments, verticles, lease, settlementWorker, management);
+        }
+
+        /** Says where it listens, and ties the gateway to its lease. */
+        Gateway announce(Gateway gateway) {
+            log.info(
+                    "gateway {} listening on {}:{} with {} producer lanes{}",
+                    config.instanceId(),
+                    config.httpHost(),
+                    config.httpPort(),
+                    config.producers(),
+                    "; management (health detail, metrics) on " + config.managementHost() + ":"
+                            + management.actualPort());
+            if (config.plaintextOffLoopback()) {
+                log.warn(
+                        "gateway {} serves plaintext HTTP on {}, which is not loopback (http.plaintext=true):"
+                                + " API keys and payment data cross the network in clear text unless a"
+                                + " TLS-terminating proxy stands in front",
+                        config.instanceId(),
+                        config.httpHost());
+            }
+            // A gateway without its lease may be a zombie: it stops taking requests.
+            lease.onLost(e -> gateway.close());
+            return gateway;
+        }
+
+        /** A failed start: closes what it built, and lets the lease go if it was taken. */
+        void abandon() {
+            if (management != null) {
+                management.close();
+            }
+            settlementWorker.close();
+            health.close();
+            adminPool.close();
+            if (lease != null) {
+                lease.release();
+            }
+        }
     }
 
     /** Settles the earlier runs' open reservations; on failure, logs and tries again in the background. */

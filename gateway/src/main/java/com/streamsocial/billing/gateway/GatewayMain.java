@@ -1,14 +1,12 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.config.Settings;
-import com.streamsocial.billing.lease.LeaseHeldException;
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.MigrateCommand;
+import com.streamsocial.billing.service.ServiceProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar gateway.jar}: runs one gateway process against the configured Kafka and PostgreSQL;
@@ -25,7 +23,7 @@ public final class GatewayMain {
             schema at start too; migrate only migrates, for running before a rolling deploy).
             Settings, in rising precedence: defaults, the properties file named by --config FILE (or
             BILLING_CONFIG_FILE), BILLING_* environment variables, -D<setting>=<value>, --<setting>=<value>
-            (README, Configuration); for example --gateway.instanceId=gateway-2 --http.port=8082.
+            (docs/CONFIGURATION.md); for example --gateway.instanceId=gateway-2 --http.port=8082.
             Secrets (pg.password) never as -D or --: the environment, a file named by pg.passwordFile, or a
             configuration file only its owner can read.
             keys: manages tenants' API keys in the configured PostgreSQL (pg.uri). 'create' prints the new
@@ -33,20 +31,19 @@ public final class GatewayMain {
             revocation times, never keys; 'revoke' stops a key within 10 seconds on every gateway.
               Exit status: 1 start-up failure, 2 usage error, 3 gateway.instanceId held by another live process,
               4 instance lease lost while running (the gateway stopped serving), 6 SIGTERM's drain did not
-              finish within shutdown.drainTimeoutMs. SIGTERM drains (README, Shutdown) and exits 0.""";
+              finish within shutdown.drainTimeoutMs. SIGTERM drains (docs/RUNNING.md) and exits 0.""";
 
-    /** Exit statuses, as in {@link #USAGE}. */
-    static final int EXIT_USAGE = 2;
+    /** Exit statuses, as in {@link #USAGE} ({@link ServiceProcess}'s, and one of {@code keys}). */
+    static final int EXIT_USAGE = ServiceProcess.EXIT_USAGE;
 
-    static final int EXIT_INSTANCE_HELD = 3;
-    static final int EXIT_LEASE_LOST = 4;
+    static final int EXIT_INSTANCE_HELD = ServiceProcess.EXIT_INSTANCE_HELD;
+    static final int EXIT_LEASE_LOST = ServiceProcess.EXIT_LEASE_LOST;
     /** {@code keys revoke} of an id that is unknown or already revoked. */
     static final int EXIT_NO_SUCH_KEY = 5;
     /** SIGTERM's drain did not finish within {@code shutdown.drainTimeoutMs}; the process exits anyway. */
-    static final int EXIT_DRAIN_TIMEOUT = 6;
+    static final int EXIT_DRAIN_TIMEOUT = ServiceProcess.EXIT_DRAIN_TIMEOUT;
 
-    /** What the shutdown hook exits with: 0 after SIGTERM, or what {@code System.exit} asked for. */
-    private static volatile int exitStatus = 0;
+    private static final ServiceProcess PROCESS = new ServiceProcess("gateway");
 
     private GatewayMain() {}
 
@@ -55,22 +52,8 @@ public final class GatewayMain {
         Settings.Loaded loaded = Logging.loadAndConfigure("gateway", rawArgs);
         Settings settings = loaded.settings();
         String[] args = loaded.args().toArray(String[]::new);
-        if (args.length > 0 && args[0].equals("migrate")) {
-            System.exit(
-                    MigrateCommand.run("gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
-        }
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(USAGE);
+        if (runCommand(args, settings)) {
             return;
-        }
-        if (args.length > 0 && args[0].equals("keys")) {
-            System.exit(KeysCommand.run(args, settings, System.out, System.err));
-            return;
-        }
-        if (args.length > 0) {
-            System.err.println("gateway.jar: unknown command: " + String.join(" ", args));
-            System.err.println(USAGE);
-            System.exit(EXIT_USAGE);
         }
         GatewayConfig config;
         try {
@@ -78,7 +61,7 @@ public final class GatewayMain {
         } catch (IllegalArgumentException e) {
             // An invalid value stops start-up, naming its key, before anything connects.
             System.err.println("gateway refused to start: invalid setting: " + e.getMessage());
-            System.exit(1);
+            System.exit(ServiceProcess.EXIT_START_FAILED);
             return;
         }
         settings.logEffective(
@@ -94,60 +77,38 @@ public final class GatewayMain {
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx =
                 ServiceMetrics.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, config.producers())), metrics);
-        Gateway gateway;
-        try {
-            gateway = Gateway.deploy(vertx, config, BatchFaults.NONE, metrics).await();
-        } catch (Throwable e) {
-            LeaseHeldException held = LeaseHeldException.in(e);
-            if (held == null) {
-                // Exit instead of leaving the JVM up on Vert.x's threads with nothing deployed.
-                System.err.println("gateway failed to start: " + e);
-                e.printStackTrace();
-                System.exit(1);
-                return;
-            }
-            // Nothing was started: no producer (so nothing fenced), no listener.
-            System.err.println("gateway refused to start: " + held.getMessage());
-            System.exit(EXIT_INSTANCE_HELD);
-            return;
+        Gateway gateway = PROCESS.deployOrExit(() -> Gateway.deploy(vertx, config, BatchFaults.NONE, metrics));
+        PROCESS.exitOnLeaseLost(gateway.lease(), config.instanceId());
+        PROCESS.drainOnShutdown(
+                vertx,
+                config.instanceId(),
+                config.drainTimeoutMs(),
+                () -> gateway.drain(config.drainTimeoutMs(), config.drainReadinessGraceMs()),
+                () -> {});
+    }
+
+    /**
+     * Runs the command {@code args} name (migrate, keys, help) and says so; exits on an unknown one.
+     * Without arguments it returns false: the gateway itself is to run.
+     */
+    private static boolean runCommand(String[] args, Settings settings) throws Exception {
+        if (args.length > 0 && args[0].equals("migrate")) {
+            System.exit(
+                    MigrateCommand.run("gateway.jar", java.util.Arrays.copyOfRange(args, 1, args.length), settings));
         }
-        gateway.lease().onLost(e -> {
-            System.err.println("gateway " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
-            exitStatus = EXIT_LEASE_LOST;
-            // Not on this event loop: exiting waits for the shutdown hook, which needs the event loops.
-            new Thread(() -> System.exit(EXIT_LEASE_LOST), "gateway-lease-lost").start();
-        });
-        CountDownLatch stopped = new CountDownLatch(1);
-        // SIGTERM (or System.exit) runs this: drain, bounded by shutdown.drainTimeoutMs, then exit.
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            int status = exitStatus;
-                            long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
-                            try {
-                                gateway.drain(config.drainTimeoutMs(), config.drainReadinessGraceMs())
-                                        .toCompletionStage()
-                                        .toCompletableFuture()
-                                        .get(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
-                                vertx.close()
-                                        .toCompletionStage()
-                                        .toCompletableFuture()
-                                        .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
-                                System.err.println("gateway " + config.instanceId() + " drained and stopped");
-                            } catch (Exception e) {
-                                System.err.println("gateway did not drain within shutdown.drainTimeoutMs ("
-                                        + config.drainTimeoutMs() + " ms): " + e);
-                                status = status == 0 ? EXIT_DRAIN_TIMEOUT : status;
-                            } finally {
-                                stopped.countDown();
-                            }
-                            System.out.flush();
-                            System.err.flush();
-                            // A JVM ended by SIGTERM exits 143 whatever its hooks did; a completed drain
-                            // is a clean stop, so say so with 0 (or the status System.exit asked for).
-                            Runtime.getRuntime().halt(status);
-                        },
-                        "gateway-shutdown"));
-        stopped.await();
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return true;
+        }
+        if (args.length > 0 && args[0].equals("keys")) {
+            System.exit(KeysCommand.run(args, settings, System.out, System.err));
+            return true;
+        }
+        if (args.length > 0) {
+            System.err.println("gateway.jar: unknown command: " + String.join(" ", args));
+            System.err.println(USAGE);
+            System.exit(EXIT_USAGE);
+        }
+        return false;
     }
 }

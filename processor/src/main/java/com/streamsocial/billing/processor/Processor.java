@@ -10,6 +10,7 @@ import com.streamsocial.billing.processor.psp.PayPalProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.StripeProvider;
 import com.streamsocial.billing.schema.Migrations;
+import com.streamsocial.billing.service.ServiceStart;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -83,25 +84,16 @@ public final class Processor {
         PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics);
         InstanceLease[] lease = new InstanceLease[1];
         ProcessorVerticle[] verticle = new ProcessorVerticle[1];
-        // The lease comes before the producer's initTransactions and the consumer's join with
-        // group.instance.id: a refused start must fence nothing of a live instance.
-        // Before the lease, the producers and the consumers: on under-replicated topics acks=all
-        // promises little, so the processor refuses to start (unless topics.allowUnderReplicated).
-        return vertx.<Void>executeBlocking(() -> {
-                    TopicSafetyCheck.requireSafe(
-                            config.kafka(),
-                            Topics.ALL,
-                            List.of(TopicSafetyCheck.TRANSACTION_STATE, TopicSafetyCheck.CONSUMER_OFFSETS),
-                            config.allowUnderReplicated(),
-                            "processor " + config.instanceId(),
-                            log);
-                    return null;
-                })
-                .compose(safe -> InstanceLease.acquire(vertx, config.pgConnect(), "processor", config.instanceId()))
-                .compose(l -> {
-                    lease[0] = l;
-                    return Migrations.apply(vertx, config.pgUri(), config.pgPassword());
-                })
+        ServiceStart.Steps steps = new ServiceStart.Steps(
+                "processor",
+                config.instanceId(),
+                config.kafka(),
+                Topics.ALL,
+                List.of(TopicSafetyCheck.TRANSACTION_STATE, TopicSafetyCheck.CONSUMER_OFFSETS),
+                config.allowUnderReplicated(),
+                config.pgConnect(),
+                () -> Migrations.apply(vertx, config.pgUri(), config.pgPassword()));
+        return ServiceStart.safeLeasedAndMigrated(vertx, steps, l -> lease[0] = l, log)
                 .compose(n -> {
                     verticle[0] = new ProcessorVerticle(config, pool, chosen, metrics);
                     verticle[0].watchLease(lease[0]::state, lease[0]::reason);

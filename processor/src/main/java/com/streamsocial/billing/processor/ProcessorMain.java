@@ -1,15 +1,13 @@
 package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.config.Settings;
-import com.streamsocial.billing.lease.LeaseHeldException;
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.reconcile.ReconcileCommand;
 import com.streamsocial.billing.schema.MigrateCommand;
+import com.streamsocial.billing.service.ServiceProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar processor.jar}: runs one processor against the configured Kafka and PostgreSQL;
@@ -27,23 +25,22 @@ public final class ProcessorMain {
               schema at start too; migrate only migrates, for running before a rolling deploy).
               Settings, in rising precedence: defaults, the properties file named by --config FILE (or
               BILLING_CONFIG_FILE), BILLING_* environment variables, -D<setting>=<value>, --<setting>=<value>
-              (README, Configuration); for example --processor.instanceId=processor-2 --processor.httpPort=8082.
+              (docs/CONFIGURATION.md); for example --processor.instanceId=processor-2 --processor.httpPort=8082.
               Secrets (provider.secretKey) never as -D or --: the environment, a file named by
               provider.secretKeyFile, or a configuration file only its owner can read.
               Exit status: 1 start-up failure, 2 usage error, 3 processor.instanceId held by another live process,
               4 instance lease lost while running (the processor stopped consuming), 6 SIGTERM's drain did
-              not finish within shutdown.drainTimeoutMs. SIGTERM drains (README, Shutdown) and exits 0.""";
+              not finish within shutdown.drainTimeoutMs. SIGTERM drains (docs/RUNNING.md) and exits 0.""";
 
-    /** Exit statuses, as in {@link #USAGE}. */
-    static final int EXIT_USAGE = 2;
+    /** Exit statuses, as in {@link #USAGE}: {@link ServiceProcess}'s. */
+    static final int EXIT_USAGE = ServiceProcess.EXIT_USAGE;
 
-    static final int EXIT_INSTANCE_HELD = 3;
-    static final int EXIT_LEASE_LOST = 4;
+    static final int EXIT_INSTANCE_HELD = ServiceProcess.EXIT_INSTANCE_HELD;
+    static final int EXIT_LEASE_LOST = ServiceProcess.EXIT_LEASE_LOST;
     /** SIGTERM's drain did not finish within {@code shutdown.drainTimeoutMs}; the process exits anyway. */
-    static final int EXIT_DRAIN_TIMEOUT = 6;
+    static final int EXIT_DRAIN_TIMEOUT = ServiceProcess.EXIT_DRAIN_TIMEOUT;
 
-    /** What the shutdown hook exits with: 0 after SIGTERM, or what {@code System.exit} asked for. */
-    private static volatile int exitStatus = 0;
+    private static final ServiceProcess PROCESS = new ServiceProcess("processor");
 
     private ProcessorMain() {}
 
@@ -85,7 +82,7 @@ public final class ProcessorMain {
         } catch (IllegalArgumentException e) {
             // An invalid value stops start-up, naming its key, before anything connects.
             System.err.println("processor refused to start: invalid setting: " + e.getMessage());
-            System.exit(1);
+            System.exit(ServiceProcess.EXIT_START_FAILED);
             return;
         }
         settings.logEffective(
@@ -101,74 +98,16 @@ public final class ProcessorMain {
         // One registry for the processor's meters and Vert.x's own (HTTP, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), metrics);
-        Processor processor = deployOrExit(vertx, config, metrics);
-        processor.lease().onLost(e -> {
-            System.err.println("processor " + config.instanceId() + " lost its instance lease (" + e + "); stopping");
-            exitStatus = EXIT_LEASE_LOST;
-            // Not on this event loop: exiting waits for the shutdown hook, which needs the event loop.
-            new Thread(() -> System.exit(EXIT_LEASE_LOST), "processor-lease-lost").start();
-        });
+        Processor processor = PROCESS.deployOrExit(() -> Processor.deploy(vertx, config, null, metrics));
+        PROCESS.exitOnLeaseLost(processor.lease(), config.instanceId());
         // A log line (so one JSON object with log.format=json); tests and chaos wait for its text.
         org.slf4j.LoggerFactory.getLogger(ProcessorMain.class).info("processor {} ready", config.instanceId());
-        CountDownLatch stopped = new CountDownLatch(1);
-        // SIGTERM (or System.exit) runs this: drain, bounded by shutdown.drainTimeoutMs, then exit.
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(() -> drainAndHalt(processor, vertx, config, stopped), "processor-shutdown"));
-        stopped.await();
-    }
-
-    /** Deploys the processor, or exits: 1 if it failed to start, EXIT_INSTANCE_HELD if another holds its lease. */
-    private static Processor deployOrExit(Vertx vertx, ProcessorConfig config, ServiceMetrics metrics) {
-        try {
-            return Processor.deploy(vertx, config, null, metrics).await();
-        } catch (Throwable e) {
-            LeaseHeldException held = LeaseHeldException.in(e);
-            if (held == null) {
-                // Exit instead of leaving the JVM up on Vert.x's threads with nothing deployed.
-                System.err.println("processor failed to start: " + e);
-                e.printStackTrace();
-                System.exit(1);
-                throw new IllegalStateException("unreachable", e);
-            }
-            // Nothing was started: no producer, no consumer (so nothing fenced), no listener.
-            System.err.println("processor refused to start: " + held.getMessage());
-            System.exit(EXIT_INSTANCE_HELD);
-            throw new IllegalStateException("unreachable", e);
-        }
-    }
-
-    /** The shutdown hook: drain within shutdown.drainTimeoutMs, then halt with the stop's status. */
-    private static void drainAndHalt(Processor processor, Vertx vertx, ProcessorConfig config, CountDownLatch stopped) {
-        int status = exitStatus;
-        long deadline = System.currentTimeMillis() + config.drainTimeoutMs();
-        try {
-            processor
-                    .close()
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(config.drainTimeoutMs(), TimeUnit.MILLISECONDS);
-            vertx.close()
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        PROCESS.drainOnShutdown(vertx, config.instanceId(), config.drainTimeoutMs(), processor::close, () -> {
             if (!processor.drained()) {
                 // Stopped at the bound with a batch in hand: its transaction aborts.
                 throw new java.util.concurrent.TimeoutException("a loop was still in its batch at the drain bound");
             }
-            System.err.println("processor " + config.instanceId() + " drained and stopped");
-        } catch (Exception e) {
-            System.err.println("processor did not drain within shutdown.drainTimeoutMs (" + config.drainTimeoutMs()
-                    + " ms): " + e);
-            status = status == 0 ? EXIT_DRAIN_TIMEOUT : status;
-        } finally {
-            stopped.countDown();
-        }
-        System.out.flush();
-        System.err.flush();
-        // A JVM ended by SIGTERM exits 143 whatever its hooks did; a completed drain
-        // is a clean stop, so say so with 0 (or the status System.exit asked for).
-        Runtime.getRuntime().halt(status);
+        });
     }
 
     /** Runs the command {@code args} name (reconcile, migrate, help) and says so; exits on an unknown one. */
