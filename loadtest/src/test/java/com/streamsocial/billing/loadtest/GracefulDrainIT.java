@@ -79,6 +79,8 @@ class GracefulDrainIT {
      */
     private static final long POOL_WAIT_MS = 10_000;
 
+    private static final String DECIDED_SQL = "SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')";
+
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
     /** The client's failure to get a connection: the request was never written to any socket. */
@@ -99,245 +101,51 @@ class GracefulDrainIT {
             String body,
             Throwable error) {}
 
+    /** The load's run against the gateway: every request's ending, and when the SIGTERM came. */
+    private record GatewayRun(
+            List<Future<Ending>> endings,
+            long t0,
+            long sigtermAtMs,
+            long exitedAfterMs,
+            Map<String, Object> readinessAfterSigterm) {}
+
+    // This test's stack, shared by its phases; the processes are killed after the test if still alive.
+    private LocalInfra infra;
+    private Vertx vertx;
+    private Pg pg;
+    private JarProcess gateway;
+    private JarProcess processor;
+    private int sandboxPort;
+
     @Test
     void sigtermDrainsTheGatewayUnderLoadAndTheProcessorUnderABacklog() throws Exception {
-        try (LocalInfra infra = LocalInfra.start(0, 0)) {
-            Vertx vertx = Vertx.vertx();
-            Pg pg = new Pg(vertx, infra.pgUri());
-            JarProcess gateway = null;
-            JarProcess processor = null;
+        try (LocalInfra started = LocalInfra.start(0, 0)) {
+            infra = started;
+            vertx = Vertx.vertx();
+            pg = new Pg(vertx, infra.pgUri());
             try {
-                int sandboxPort = FreePorts.pick();
-                // Slow enough charges that the processor is in the middle of the backlog at its SIGTERM.
-                vertx.deployVerticle(new SandboxProvider(
-                                "127.0.0.1",
-                                sandboxPort,
-                                infra.pgUri(),
-                                ProviderStack.SECRET,
-                                new SandboxFaults(40, 80, 0, 0, 0, 0)))
-                        .await();
+                startSandbox();
                 String apiKey = TenantKeys.create(infra.pgUri(), "default");
                 int gatewayPort = FreePorts.pick();
                 // Readiness's draining field is on the management listener; the public port says DOWN only.
                 int managementPort = FreePorts.pick();
-                gateway = JarProcess.start(
-                        "gateway",
-                        LocalInfra.singleBroker(Map.of(
-                                "http.host", "127.0.0.1",
-                                "http.port", String.valueOf(gatewayPort),
-                                "management.port", String.valueOf(managementPort),
-                                "gateway.producers", "2",
-                                "pg.uri", infra.pgUri(),
-                                "kafka.bootstrap.servers", infra.kafkaBootstrap(),
-                                "shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS),
-                                "shutdown.readinessGraceMs", String.valueOf(READINESS_GRACE_MS))));
-                String base = "http://127.0.0.1:" + gatewayPort;
-                assertThat(Await.status(http, base + "/health/ready", 200, 120_000))
-                        .as(gateway.output())
-                        .isTrue();
+                startGateway(gatewayPort, managementPort);
 
                 // --- The gateway: SIGTERM under load.
-                List<Future<Ending>> endings = new ArrayList<>();
-                HttpClient client = vertx.createHttpClient(
-                        new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
-                        new PoolOptions().setHttp1MaxSize(16));
-                long t0 = System.currentTimeMillis();
-                long sigtermAtMs = -1;
-                java.util.concurrent.CompletableFuture<Long> gatewayExit = null;
-                Map<String, Object> readinessAfterSigterm = new ConcurrentHashMap<>();
-                for (int i = 0; ; i++) {
-                    long due = t0 + i * 1000L / RATE_PER_S;
-                    long now = System.currentTimeMillis();
-                    if (due > now) {
-                        Thread.sleep(due - now);
-                    }
-                    if (sigtermAtMs < 0 && System.currentTimeMillis() - t0 >= LOAD_BEFORE_MS) {
-                        gateway.terminate();
-                        sigtermAtMs = System.currentTimeMillis();
-                        JarProcess g = gateway;
-                        gatewayExit = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                            try {
-                                g.awaitExit(DRAIN_TIMEOUT_MS + 10_000);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                            return System.currentTimeMillis();
-                        });
-                        // Readiness, just after the signal (the hook has started), within the grace
-                        // window: 503 and draining, while payments still flow.
-                        vertx.setTimer(
-                                300, id -> readiness("http://127.0.0.1:" + managementPort, readinessAfterSigterm));
-                    }
-                    if (sigtermAtMs > 0 && System.currentTimeMillis() - sigtermAtMs >= LOAD_AFTER_MS) {
-                        break;
-                    }
-                    endings.add(send(vertx, client, gatewayPort, apiKey, "drain-" + i));
-                }
-                long exitedAfterMs = gatewayExit.get(DRAIN_TIMEOUT_MS + 20_000, TimeUnit.MILLISECONDS) - sigtermAtMs;
-                Integer exit = gateway.awaitExit(1_000);
-                assertThat(exit)
-                        .as("gateway exit status after SIGTERM\n" + gateway.output())
-                        .isEqualTo(0);
-                // Every request ends: answered, refused, or at its own timeouts (60 s for a pooled
-                // connection, 60 s idle). If some have not, say which, rather than a bare timeout.
-                try {
-                    Future.join(new ArrayList<>(endings))
-                            .toCompletionStage()
-                            .toCompletableFuture()
-                            .handle((v, e) -> null)
-                            .get(180, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    long sigterm = sigtermAtMs;
-                    List<String> pending = new ArrayList<>();
-                    for (int i = 0; i < endings.size(); i++) {
-                        if (!endings.get(i).isComplete()) {
-                            pending.add("#" + i);
-                        }
-                    }
-                    throw new AssertionError(pending.size() + " of " + endings.size()
-                            + " requests never ended, 180 s after the gateway's exit (SIGTERM at +"
-                            + (sigterm - t0) + " ms): " + pending.subList(0, Math.min(20, pending.size()))
-                            + "\n" + gateway.output());
-                }
-
-                Set<String> accepted = new HashSet<>();
-                Map<String, Integer> kinds = new HashMap<>();
-                List<String> violations = new ArrayList<>();
-                for (Future<Ending> f : endings) {
-                    Ending e = f.result();
-                    String kind = classify(e, sigtermAtMs, violations);
-                    kinds.merge(kind, 1, Integer::sum);
-                    if (kind.equals("202")) {
-                        accepted.add(e.key());
-                    }
-                }
-                System.out.println("GracefulDrainIT gateway: " + endings.size() + " requests, " + kinds
-                        + "; exited " + exitedAfterMs + " ms after SIGTERM; readiness after SIGTERM "
-                        + readinessAfterSigterm);
-                assertThat(exitedAfterMs)
-                        .as("the gateway is gone within shutdown.drainTimeoutMs (plus exit slack)")
-                        .isLessThanOrEqualTo(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
-                assertThat(violations).as(gateway.output()).isEmpty();
-                assertThat(readinessAfterSigterm).containsEntry("status", 503).containsEntry("draining", true);
-                assertThat(kinds.getOrDefault("202", 0))
-                        .as("accepted before and during the drain")
-                        .isPositive();
-                assertThat(kinds.getOrDefault("503-draining", 0))
-                        .as("refused while draining")
-                        .isPositive();
-                assertThat(kinds.getOrDefault("refused", 0))
-                        .as("refused once the listener closed")
-                        .isPositive();
-
-                // Every 202 is on payments.billing (read_committed), and nothing else is.
-                Set<String> published = new HashSet<>();
-                for (ConsumerRecord<String, byte[]> r :
-                        TopicReader.readAll(infra.kafkaBootstrap(), Topics.BILLING, true)) {
-                    published.add(PaymentEvent.parse(r.value()).paymentId());
-                }
-                Set<String> acceptedIds = new HashSet<>();
-                for (String key : accepted) {
-                    acceptedIds.add(com.streamsocial.billing.events.PaymentIds.paymentId("default", key));
-                }
-                assertThat(published)
-                        .as("payments on payments.billing = payments answered 202")
-                        .isEqualTo(acceptedIds);
+                GatewayRun run = loadAndSigterm(gatewayPort, managementPort, apiKey);
+                awaitEveryEnding(run);
+                Set<String> accepted = assertEveryEndingIsAllowed(run);
+                Set<String> acceptedIds = assertPublishedAreTheAccepted(accepted);
 
                 // --- The processor: SIGTERM in the middle of the backlog.
-                int processorPort = FreePorts.pick();
-                Map<String, String> processorProps = LocalInfra.singleBroker(Map.of(
-                        "processor.httpHost",
-                        "127.0.0.1",
-                        "processor.httpPort",
-                        String.valueOf(processorPort),
-                        "processor.instanceId",
-                        "drain-test",
-                        "processor.loops",
-                        "1",
-                        "processor.maxPollRecords",
-                        "10",
-                        "pg.uri",
-                        infra.pgUri(),
-                        "kafka.bootstrap.servers",
-                        infra.kafkaBootstrap(),
-                        "provider.baseUrl",
-                        "http://127.0.0.1:" + sandboxPort,
-                        "provider.secretKey",
-                        ProviderStack.SECRET,
-                        "reconcile.intervalMs",
-                        "0"));
-                Map<String, String> first = new HashMap<>(processorProps);
-                first.put("shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS));
-                processor = JarProcess.start("processor", first);
-                assertThat(processor.awaitLine("processor drain-test ready", 120_000))
-                        .as(processor.output())
-                        .isTrue();
-                String decidedSql = "SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')";
-                long startedBacklog = Math.max(1, acceptedIds.size() / 5);
-                assertThat(pg.awaitCount(decidedSql, startedBacklog, 120_000))
-                        .as("the processor is working through the backlog before its SIGTERM\n" + processor.output())
-                        .isGreaterThanOrEqualTo(startedBacklog);
-                processor.terminate();
-                long processorSigtermAtMs = System.currentTimeMillis();
-                long decidedAtSigterm = pg.count(decidedSql);
-                Integer processorExit = processor.awaitExit(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
-                long processorExitedAfterMs = System.currentTimeMillis() - processorSigtermAtMs;
-                System.out.println("GracefulDrainIT processor: " + decidedAtSigterm + " of " + acceptedIds.size()
-                        + " decided at SIGTERM; exited " + processorExitedAfterMs + " ms after SIGTERM");
-                assertThat(processorExit)
-                        .as("processor exit status after SIGTERM\n" + processor.output())
-                        .isEqualTo(0);
-                assertThat(processor.stderr()).contains("drained and stopped");
-                assertThat(decidedAtSigterm)
-                        .as("mid-backlog at SIGTERM: some decided, some not")
-                        .isPositive()
-                        .isLessThan(acceptedIds.size());
-                assertThat(processorExitedAfterMs).isLessThanOrEqualTo(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
+                Map<String, String> processorProps = processorProps(FreePorts.pick());
+                processorDrainsMidBacklog(processorProps, acceptedIds);
 
                 // --- The deadline itself: a drain that cannot finish (each charge takes 8 s, the
                 // deadline is 1 s) ends at the deadline with status 6, and loses nothing (below).
-                assertThat(decidedAtSigterm = pg.count(decidedSql))
-                        .as("a backlog left for the short drain")
-                        .isLessThan(acceptedIds.size());
-                setSandboxLatency(sandboxPort, SLOW_CHARGE_MS);
-                Map<String, String> slow = new HashMap<>(processorProps);
-                slow.put("shutdown.drainTimeoutMs", String.valueOf(SHORT_DRAIN_MS));
-                slow.put("provider.callTimeoutMs", String.valueOf(SLOW_CHARGE_MS + 2_000));
-                processor = JarProcess.start("processor", slow);
-                assertThat(processor.awaitLine("processor drain-test ready", 120_000))
-                        .as(processor.output())
-                        .isTrue();
-                assertThat(pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'charging'", 1, 60_000))
-                        .as("a charge in flight before the SIGTERM\n" + processor.output())
-                        .isPositive();
-                processor.terminate();
-                long shortSigtermAtMs = System.currentTimeMillis();
-                Integer shortExit = processor.awaitExit(SHORT_DRAIN_MS + SLOW_CHARGE_MS * 3);
-                long shortExitedAfterMs = System.currentTimeMillis() - shortSigtermAtMs;
-                System.out.println("GracefulDrainIT short drain: exit " + shortExit + " " + shortExitedAfterMs
-                        + " ms after SIGTERM");
-                assertThat(shortExit)
-                        .as("exit status of a drain past its deadline\n" + processor.output())
-                        .isEqualTo(6);
-                assertThat(shortExitedAfterMs)
-                        .as("gone at its 1 s deadline, not after its 8 s charge")
-                        .isLessThanOrEqualTo(SHORT_DRAIN_MS + SHORT_EXIT_SLACK_MS);
-                assertThat(processor.stderr()).contains("did not drain within shutdown.drainTimeoutMs");
-                setSandboxLatency(sandboxPort, 40);
+                shortDrainExitsAtItsDeadline(processorProps, acceptedIds);
 
-                processor = JarProcess.start("processor", processorProps);
-                assertThat(processor.awaitLine("processor drain-test ready", 120_000))
-                        .as(processor.output())
-                        .isTrue();
-                PipelineAssertions.assertExactlyOnce(pg, infra.kafkaBootstrap(), new ArrayList<>(acceptedIds));
-                JsonObject charges = new JsonObject(http.send(
-                                HttpRequest.newBuilder(URI.create(
-                                                "http://127.0.0.1:" + sandboxPort + "/sandbox/charges/stats"))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString())
-                        .body());
-                assertThat(charges.getLong("charges")).as("charges " + charges).isEqualTo(acceptedIds.size());
-                assertThat(charges.getLong("max_charges_per_key")).isEqualTo(1);
+                restartedProcessorLeavesEachPaymentOnce(processorProps, acceptedIds);
             } finally {
                 if (gateway != null && gateway.isAlive()) {
                     gateway.kill();
@@ -349,6 +157,265 @@ class GracefulDrainIT {
                 vertx.close().await();
             }
         }
+    }
+
+    private void startSandbox() {
+        sandboxPort = FreePorts.pick();
+        // Slow enough charges that the processor is in the middle of the backlog at its SIGTERM.
+        vertx.deployVerticle(new SandboxProvider(
+                        "127.0.0.1",
+                        sandboxPort,
+                        infra.pgUri(),
+                        ProviderStack.SECRET,
+                        new SandboxFaults(40, 80, 0, 0, 0, 0)))
+                .await();
+    }
+
+    private void startGateway(int gatewayPort, int managementPort) throws Exception {
+        gateway = JarProcess.start(
+                "gateway",
+                LocalInfra.singleBroker(Map.of(
+                        "http.host", "127.0.0.1",
+                        "http.port", String.valueOf(gatewayPort),
+                        "management.port", String.valueOf(managementPort),
+                        "gateway.producers", "2",
+                        "pg.uri", infra.pgUri(),
+                        "kafka.bootstrap.servers", infra.kafkaBootstrap(),
+                        "shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS),
+                        "shutdown.readinessGraceMs", String.valueOf(READINESS_GRACE_MS))));
+        String base = "http://127.0.0.1:" + gatewayPort;
+        assertThat(Await.status(http, base + "/health/ready", 200, 120_000))
+                .as(gateway.output())
+                .isTrue();
+    }
+
+    /**
+     * Open-loop load at {@link #RATE_PER_S}; SIGTERM to the gateway after {@link #LOAD_BEFORE_MS}, the
+     * load going on for {@link #LOAD_AFTER_MS} more; then the gateway's exit, which must be 0.
+     */
+    private GatewayRun loadAndSigterm(int gatewayPort, int managementPort, String apiKey) throws Exception {
+        List<Future<Ending>> endings = new ArrayList<>();
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
+                new PoolOptions().setHttp1MaxSize(16));
+        long t0 = System.currentTimeMillis();
+        long sigtermAtMs = -1;
+        java.util.concurrent.CompletableFuture<Long> gatewayExit = null;
+        Map<String, Object> readinessAfterSigterm = new ConcurrentHashMap<>();
+        for (int i = 0; ; i++) {
+            long due = t0 + i * 1000L / RATE_PER_S;
+            long now = System.currentTimeMillis();
+            if (due > now) {
+                Thread.sleep(due - now);
+            }
+            if (sigtermAtMs < 0 && System.currentTimeMillis() - t0 >= LOAD_BEFORE_MS) {
+                gateway.terminate();
+                sigtermAtMs = System.currentTimeMillis();
+                JarProcess g = gateway;
+                gatewayExit = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        g.awaitExit(DRAIN_TIMEOUT_MS + 10_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return System.currentTimeMillis();
+                });
+                // Readiness, just after the signal (the hook has started), within the grace
+                // window: 503 and draining, while payments still flow.
+                vertx.setTimer(300, id -> readiness("http://127.0.0.1:" + managementPort, readinessAfterSigterm));
+            }
+            if (sigtermAtMs > 0 && System.currentTimeMillis() - sigtermAtMs >= LOAD_AFTER_MS) {
+                break;
+            }
+            endings.add(send(vertx, client, gatewayPort, apiKey, "drain-" + i));
+        }
+        long exitedAfterMs = gatewayExit.get(DRAIN_TIMEOUT_MS + 20_000, TimeUnit.MILLISECONDS) - sigtermAtMs;
+        Integer exit = gateway.awaitExit(1_000);
+        assertThat(exit)
+                .as("gateway exit status after SIGTERM\n" + gateway.output())
+                .isEqualTo(0);
+        return new GatewayRun(endings, t0, sigtermAtMs, exitedAfterMs, readinessAfterSigterm);
+    }
+
+    /**
+     * Every request ends: answered, refused, or at its own timeouts (60 s for a pooled connection, 60 s
+     * idle). If some have not, say which, rather than a bare timeout.
+     */
+    private void awaitEveryEnding(GatewayRun run) throws Exception {
+        List<Future<Ending>> endings = run.endings();
+        try {
+            Future.join(new ArrayList<>(endings))
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .handle((v, e) -> null)
+                    .get(180, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            List<String> pending = new ArrayList<>();
+            for (int i = 0; i < endings.size(); i++) {
+                if (!endings.get(i).isComplete()) {
+                    pending.add("#" + i);
+                }
+            }
+            throw new AssertionError(pending.size() + " of " + endings.size()
+                    + " requests never ended, 180 s after the gateway's exit (SIGTERM at +"
+                    + (run.sigtermAtMs() - run.t0()) + " ms): " + pending.subList(0, Math.min(20, pending.size()))
+                    + "\n" + gateway.output());
+        }
+    }
+
+    /** Each ending is one {@link #classify} allows, of every allowed kind; returns the keys answered 202. */
+    private Set<String> assertEveryEndingIsAllowed(GatewayRun run) {
+        Set<String> accepted = new HashSet<>();
+        Map<String, Integer> kinds = new HashMap<>();
+        List<String> violations = new ArrayList<>();
+        for (Future<Ending> f : run.endings()) {
+            Ending e = f.result();
+            String kind = classify(e, run.sigtermAtMs(), violations);
+            kinds.merge(kind, 1, Integer::sum);
+            if (kind.equals("202")) {
+                accepted.add(e.key());
+            }
+        }
+        System.out.println("GracefulDrainIT gateway: " + run.endings().size() + " requests, " + kinds
+                + "; exited " + run.exitedAfterMs() + " ms after SIGTERM; readiness after SIGTERM "
+                + run.readinessAfterSigterm());
+        assertThat(run.exitedAfterMs())
+                .as("the gateway is gone within shutdown.drainTimeoutMs (plus exit slack)")
+                .isLessThanOrEqualTo(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
+        assertThat(violations).as(gateway.output()).isEmpty();
+        assertThat(run.readinessAfterSigterm()).containsEntry("status", 503).containsEntry("draining", true);
+        assertThat(kinds.getOrDefault("202", 0))
+                .as("accepted before and during the drain")
+                .isPositive();
+        assertThat(kinds.getOrDefault("503-draining", 0))
+                .as("refused while draining")
+                .isPositive();
+        assertThat(kinds.getOrDefault("refused", 0))
+                .as("refused once the listener closed")
+                .isPositive();
+        return accepted;
+    }
+
+    /** Every 202 is on payments.billing (read_committed), and nothing else is; returns their payment ids. */
+    private Set<String> assertPublishedAreTheAccepted(Set<String> accepted) {
+        Set<String> published = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(infra.kafkaBootstrap(), Topics.BILLING, true)) {
+            published.add(PaymentEvent.parse(r.value()).paymentId());
+        }
+        Set<String> acceptedIds = new HashSet<>();
+        for (String key : accepted) {
+            acceptedIds.add(com.streamsocial.billing.events.PaymentIds.paymentId("default", key));
+        }
+        assertThat(published)
+                .as("payments on payments.billing = payments answered 202")
+                .isEqualTo(acceptedIds);
+        return acceptedIds;
+    }
+
+    /** The processors' settings, but for the drain bound and the provider's call timeout. */
+    private Map<String, String> processorProps(int processorPort) {
+        return LocalInfra.singleBroker(Map.of(
+                "processor.httpHost",
+                "127.0.0.1",
+                "processor.httpPort",
+                String.valueOf(processorPort),
+                "processor.instanceId",
+                "drain-test",
+                "processor.loops",
+                "1",
+                "processor.maxPollRecords",
+                "10",
+                "pg.uri",
+                infra.pgUri(),
+                "kafka.bootstrap.servers",
+                infra.kafkaBootstrap(),
+                "provider.baseUrl",
+                "http://127.0.0.1:" + sandboxPort,
+                "provider.secretKey",
+                ProviderStack.SECRET,
+                "reconcile.intervalMs",
+                "0"));
+    }
+
+    /** SIGTERM with some of the backlog decided and some not: exit 0 within the bound. */
+    private void processorDrainsMidBacklog(Map<String, String> processorProps, Set<String> acceptedIds)
+            throws Exception {
+        Map<String, String> first = new HashMap<>(processorProps);
+        first.put("shutdown.drainTimeoutMs", String.valueOf(DRAIN_TIMEOUT_MS));
+        processor = JarProcess.start("processor", first);
+        assertThat(processor.awaitLine("processor drain-test ready", 120_000))
+                .as(processor.output())
+                .isTrue();
+        long startedBacklog = Math.max(1, acceptedIds.size() / 5);
+        assertThat(pg.awaitCount(DECIDED_SQL, startedBacklog, 120_000))
+                .as("the processor is working through the backlog before its SIGTERM\n" + processor.output())
+                .isGreaterThanOrEqualTo(startedBacklog);
+        processor.terminate();
+        long processorSigtermAtMs = System.currentTimeMillis();
+        long decidedAtSigterm = pg.count(DECIDED_SQL);
+        Integer processorExit = processor.awaitExit(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
+        long processorExitedAfterMs = System.currentTimeMillis() - processorSigtermAtMs;
+        System.out.println("GracefulDrainIT processor: " + decidedAtSigterm + " of " + acceptedIds.size()
+                + " decided at SIGTERM; exited " + processorExitedAfterMs + " ms after SIGTERM");
+        assertThat(processorExit)
+                .as("processor exit status after SIGTERM\n" + processor.output())
+                .isEqualTo(0);
+        assertThat(processor.stderr()).contains("drained and stopped");
+        assertThat(decidedAtSigterm)
+                .as("mid-backlog at SIGTERM: some decided, some not")
+                .isPositive()
+                .isLessThan(acceptedIds.size());
+        assertThat(processorExitedAfterMs).isLessThanOrEqualTo(DRAIN_TIMEOUT_MS + EXIT_SLACK_MS);
+    }
+
+    /** With an 8 s charge in flight and a 1 s bound: exit 6, at the bound rather than after the charge. */
+    private void shortDrainExitsAtItsDeadline(Map<String, String> processorProps, Set<String> acceptedIds)
+            throws Exception {
+        assertThat(pg.count(DECIDED_SQL))
+                .as("a backlog left for the short drain")
+                .isLessThan(acceptedIds.size());
+        setSandboxLatency(sandboxPort, SLOW_CHARGE_MS);
+        Map<String, String> slow = new HashMap<>(processorProps);
+        slow.put("shutdown.drainTimeoutMs", String.valueOf(SHORT_DRAIN_MS));
+        slow.put("provider.callTimeoutMs", String.valueOf(SLOW_CHARGE_MS + 2_000));
+        processor = JarProcess.start("processor", slow);
+        assertThat(processor.awaitLine("processor drain-test ready", 120_000))
+                .as(processor.output())
+                .isTrue();
+        assertThat(pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'charging'", 1, 60_000))
+                .as("a charge in flight before the SIGTERM\n" + processor.output())
+                .isPositive();
+        processor.terminate();
+        long shortSigtermAtMs = System.currentTimeMillis();
+        Integer shortExit = processor.awaitExit(SHORT_DRAIN_MS + SLOW_CHARGE_MS * 3);
+        long shortExitedAfterMs = System.currentTimeMillis() - shortSigtermAtMs;
+        System.out.println(
+                "GracefulDrainIT short drain: exit " + shortExit + " " + shortExitedAfterMs + " ms after SIGTERM");
+        assertThat(shortExit)
+                .as("exit status of a drain past its deadline\n" + processor.output())
+                .isEqualTo(6);
+        assertThat(shortExitedAfterMs)
+                .as("gone at its 1 s deadline, not after its 8 s charge")
+                .isLessThanOrEqualTo(SHORT_DRAIN_MS + SHORT_EXIT_SLACK_MS);
+        assertThat(processor.stderr()).contains("did not drain within shutdown.drainTimeoutMs");
+        setSandboxLatency(sandboxPort, 40);
+    }
+
+    /** After a restart: one ledger row, one outcome and one sandbox charge per accepted payment. */
+    private void restartedProcessorLeavesEachPaymentOnce(Map<String, String> processorProps, Set<String> acceptedIds)
+            throws Exception {
+        processor = JarProcess.start("processor", processorProps);
+        assertThat(processor.awaitLine("processor drain-test ready", 120_000))
+                .as(processor.output())
+                .isTrue();
+        PipelineAssertions.assertExactlyOnce(pg, infra.kafkaBootstrap(), new ArrayList<>(acceptedIds));
+        JsonObject charges = new JsonObject(http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sandboxPort + "/sandbox/charges/stats"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
+        assertThat(charges.getLong("charges")).as("charges " + charges).isEqualTo(acceptedIds.size());
+        assertThat(charges.getLong("max_charges_per_key")).isEqualTo(1);
     }
 
     /**

@@ -45,6 +45,9 @@ class JsonLogsIT {
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
+    private JarProcess gateway;
+    private JarProcess processor;
+
     @Test
     void everyLineIsOneJsonObjectAndPaymentLinesCarryThePaymentId() throws Exception {
         List<String> ids = new ArrayList<>();
@@ -53,49 +56,17 @@ class JsonLogsIT {
         String processorOut;
         try (LocalInfra infra = LocalInfra.start(0, 0)) {
             Vertx vertx = Vertx.vertx();
-            JarProcess gateway = null;
-            JarProcess processor = null;
             try {
                 int sandboxPort = FreePorts.pick();
                 vertx.deployVerticle(new SandboxProvider(
                                 "127.0.0.1", sandboxPort, infra.pgUri(), PROVIDER_KEY, SandboxFaults.NONE))
                         .await();
                 TenantKeys.ensure(infra.pgUri(), "jsonlogs", API_KEY);
-                // Shared by both: no secret in it, so group and others may read it.
-                Path config = Files.createTempFile("billing", ".properties");
-                Files.writeString(config, """
-                        log.format=json
-                        log.level=DEBUG
-                        pg.uri=%s
-                        kafka.bootstrap.servers=%s
-                        topics.allowUnderReplicated=true
-                        """.formatted(infra.pgUri(), infra.kafkaBootstrap()));
+                Path config = sharedConfig(infra);
                 int gatewayPort = FreePorts.pick();
                 int processorPort = FreePorts.pick();
-                gateway = JarProcess.start(
-                        "gateway",
-                        Map.of("gateway.producers", "1"),
-                        "--config",
-                        config.toString(),
-                        "--http.host=127.0.0.1",
-                        "--http.port=" + gatewayPort,
-                        "--management.port=0");
-                assertThat(Await.status(http, "http://127.0.0.1:" + gatewayPort + "/health/ready", 200, 120_000))
-                        .as(gateway.output())
-                        .isTrue();
-                // JarProcess passes provider.secretKey in the environment.
-                processor = JarProcess.start(
-                        "processor",
-                        Map.of("provider.secretKey", PROVIDER_KEY),
-                        "--config",
-                        config.toString(),
-                        "--processor.httpPort=" + processorPort,
-                        "--processor.loops=1",
-                        "--provider.baseUrl=http://127.0.0.1:" + sandboxPort,
-                        "--reconcile.intervalMs=0");
-                assertThat(processor.awaitLine("processor processor-1 ready", 120_000))
-                        .as(processor.output())
-                        .isTrue();
+                startGateway(config, gatewayPort);
+                startProcessor(config, processorPort, sandboxPort);
                 for (int i = 0; i < PAYMENTS; i++) {
                     HttpResponse<String> r = post(gatewayPort, "json-" + i, payment(1000 + i));
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
@@ -118,6 +89,55 @@ class JsonLogsIT {
             gatewayOut = gateway.stdout();
             processorOut = processor.stdout();
         }
+        assertEachPaymentsLines(ids, reusedId, gatewayOut, processorOut);
+    }
+
+    /** Shared by both: no secret in it, so group and others may read it. */
+    private static Path sharedConfig(LocalInfra infra) throws Exception {
+        Path config = Files.createTempFile("billing", ".properties");
+        Files.writeString(config, """
+                log.format=json
+                log.level=DEBUG
+                pg.uri=%s
+                kafka.bootstrap.servers=%s
+                topics.allowUnderReplicated=true
+                """.formatted(infra.pgUri(), infra.kafkaBootstrap()));
+        return config;
+    }
+
+    private void startGateway(Path config, int gatewayPort) throws Exception {
+        gateway = JarProcess.start(
+                "gateway",
+                Map.of("gateway.producers", "1"),
+                "--config",
+                config.toString(),
+                "--http.host=127.0.0.1",
+                "--http.port=" + gatewayPort,
+                "--management.port=0");
+        assertThat(Await.status(http, "http://127.0.0.1:" + gatewayPort + "/health/ready", 200, 120_000))
+                .as(gateway.output())
+                .isTrue();
+    }
+
+    /** JarProcess passes provider.secretKey in the environment. */
+    private void startProcessor(Path config, int processorPort, int sandboxPort) throws Exception {
+        processor = JarProcess.start(
+                "processor",
+                Map.of("provider.secretKey", PROVIDER_KEY),
+                "--config",
+                config.toString(),
+                "--processor.httpPort=" + processorPort,
+                "--processor.loops=1",
+                "--provider.baseUrl=http://127.0.0.1:" + sandboxPort,
+                "--reconcile.intervalMs=0");
+        assertThat(processor.awaitLine("processor processor-1 ready", 120_000))
+                .as(processor.output())
+                .isTrue();
+    }
+
+    /** Each payment's lines carry its id, in both services; no line carries a secret. */
+    private void assertEachPaymentsLines(List<String> ids, String reusedId, String gatewayOut, String processorOut)
+            throws Exception {
         Map<String, List<JsonNode>> gatewayLines = paymentLines("gateway", gatewayOut);
         Map<String, List<JsonNode>> processorLines = paymentLines("processor", processorOut);
         for (String id : ids) {

@@ -84,21 +84,7 @@ class PayPalProviderIT {
         String basic = "Basic "
                 + Base64.getEncoder()
                         .encodeToString("sandbox-client-id:sandbox-client-secret".getBytes(StandardCharsets.UTF_8));
-        assertThat(send("POST", "/v1/oauth2/token", "Basic d3Jvbmc6d3Jvbmc=", null, "grant_type=client_credentials")
-                        .statusCode())
-                .isEqualTo(401);
-        JsonObject token = new JsonObject(send("POST", "/v1/oauth2/token", basic, null, "grant_type=client_credentials")
-                .body());
-        assertThat(token.getLong("expires_in")).isPositive();
-        String bearer = "Bearer " + token.getString("access_token");
-        assertThat(send(
-                                "POST",
-                                "/v2/checkout/orders",
-                                "Bearer nope",
-                                "wire-1",
-                                order("wire-1", "USD", "19.99", "pm_card_visa"))
-                        .statusCode())
-                .isEqualTo(401);
+        String bearer = tokenAfterTheRefusals(basic);
 
         // Transaction Search's lines before this test's capture: it stands alone, whatever ran before.
         String range = "start_date=" + Instant.now().minusSeconds(3_600) + "&end_date="
@@ -124,8 +110,37 @@ class PayPalProviderIT {
                 order("wire-1", "USD", "19.99", "pm_card_visa"));
         assertThat(new JsonObject(again.body()).getString("id")).isEqualTo(orderId);
 
-        // Two concurrent captures under one request id: one captures, the other is told it is in
-        // progress (422) or gets the first answer, never a second capture.
+        capturedOnceUnderConcurrentRequests(orderId, bearer);
+        aDecliningPayersCaptureIsDeclined(bearer);
+        transactionSearchListsTheCaptureLast(range, bearer, linesBefore);
+        anExpiredTokenIsRefused(basic, orderId);
+    }
+
+    /** Wrong client credentials and an unknown token get 401; the right credentials a token. */
+    private static String tokenAfterTheRefusals(String basic) throws Exception {
+        assertThat(send("POST", "/v1/oauth2/token", "Basic d3Jvbmc6d3Jvbmc=", null, "grant_type=client_credentials")
+                        .statusCode())
+                .isEqualTo(401);
+        JsonObject token = new JsonObject(send("POST", "/v1/oauth2/token", basic, null, "grant_type=client_credentials")
+                .body());
+        assertThat(token.getLong("expires_in")).isPositive();
+        String bearer = "Bearer " + token.getString("access_token");
+        assertThat(send(
+                                "POST",
+                                "/v2/checkout/orders",
+                                "Bearer nope",
+                                "wire-1",
+                                order("wire-1", "USD", "19.99", "pm_card_visa"))
+                        .statusCode())
+                .isEqualTo(401);
+        return bearer;
+    }
+
+    /**
+     * Two concurrent captures under one request id: one captures, the other is told it is in progress
+     * (422) or gets the first answer, never a second capture.
+     */
+    private static void capturedOnceUnderConcurrentRequests(String orderId, String bearer) throws Exception {
         List<CompletableFuture<HttpResponse<String>>> both = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             both.add(sendAsync("POST", "/v2/checkout/orders/" + orderId + "/capture", bearer, "capture:wire-1", "{}"));
@@ -142,8 +157,10 @@ class PayPalProviderIT {
         // Another request id for the same order: already captured.
         assertThat(issue(send("POST", "/v2/checkout/orders/" + orderId + "/capture", bearer, "capture:other", "{}")))
                 .isEqualTo("ORDER_ALREADY_CAPTURED");
+    }
 
-        // A declining payer: the order is made, its capture declined.
+    /** A declining payer: the order is made, its capture declined. */
+    private static void aDecliningPayersCaptureIsDeclined(String bearer) throws Exception {
         String declined = new JsonObject(send(
                                 "POST",
                                 "/v2/checkout/orders",
@@ -156,9 +173,14 @@ class PayPalProviderIT {
                 send("POST", "/v2/checkout/orders/" + declined + "/capture", bearer, "capture:wire-2", "{}");
         assertThat(decline.statusCode()).isEqualTo(422);
         assertThat(issue(decline)).isEqualTo("INSTRUMENT_DECLINED");
+    }
 
-        // Transaction Search, paged, oldest first: one line more, this capture, on the last page of
-        // size 1; the page after it is empty.
+    /**
+     * Transaction Search, paged, oldest first: one line more, this capture, on the last page of size 1;
+     * the page after it is empty.
+     */
+    private static void transactionSearchListsTheCaptureLast(String range, String bearer, long linesBefore)
+            throws Exception {
         String last = "&page_size=1&page=" + (linesBefore + 1);
         JsonObject lastPage =
                 new JsonObject(send("GET", "/v1/reporting/transactions?" + range + last, bearer, null, null)
@@ -177,8 +199,9 @@ class PayPalProviderIT {
                 .body());
         assertThat(past.getJsonArray("transaction_details")).isEmpty();
         assertThat(past.getLong("total_items")).isEqualTo(linesBefore + 1);
+    }
 
-        // An expired token is refused.
+    private static void anExpiredTokenIsRefused(String basic, String orderId) throws Exception {
         stack.sandbox.setPayPalTokenTtlS(1);
         String shortLived = "Bearer "
                 + new JsonObject(send("POST", "/v1/oauth2/token", basic, null, "grant_type=client_credentials")
@@ -445,8 +468,13 @@ class PayPalProviderIT {
         for (int i = 0; i < 10; i++) {
             expected.put("pp-kill-" + i, i % 5 == 4 ? "INSTRUMENT_DECLINED" : null);
         }
+        Map<String, String> orderAtKill = killedAtTheCaptureStep();
+        theRestartCapturesTheOrdersRecordedBeforeTheKill(expected, orderAtKill);
+    }
+
+    /** Ten payments, the processor SIGKILLed while the sandbox holds their captures: each payment's order. */
+    private static Map<String, String> killedAtTheCaptureStep() throws Exception {
         JvmProcess first = ProcessorProcess.start(crashProcessor());
-        Map<String, String> orderAtKill;
         try {
             assertThat(first.awaitLine("processor pp-crash ready", 60_000)).isTrue();
             for (int i = 0; i < 10; i++) {
@@ -471,7 +499,7 @@ class PayPalProviderIT {
             stack.sandbox.holdPayPalCaptures(false);
         }
         assertThat(first.exitCode()).isEqualTo(137);
-        orderAtKill = new HashMap<>();
+        Map<String, String> orderAtKill = new HashMap<>();
         for (String row : stack.pg.strings(
                 "SELECT payment_id || ' ' || provider_intent FROM payments WHERE idempotency_key LIKE 'pp-kill-%'")) {
             orderAtKill.put(row.split(" ")[0], row.split(" ")[1]);
@@ -479,7 +507,11 @@ class PayPalProviderIT {
         assertThat(stack.pg.count("""
                         SELECT count(*) FROM sandbox.paypal_captures c JOIN payments p ON p.payment_id = c.custom_id
                         WHERE p.idempotency_key LIKE 'pp-kill-%'""")).as("nothing captured before the kill").isZero();
+        return orderAtKill;
+    }
 
+    private static void theRestartCapturesTheOrdersRecordedBeforeTheKill(
+            Map<String, String> expected, Map<String, String> orderAtKill) throws Exception {
         // Restarted, with captures let through and a third of all answers lost after their effect.
         stack.sandbox.holdPayPalCaptures(false);
         stack.sandbox.setFaults(new SandboxFaults(0, 0, 0, 0.33, 0, 0));
@@ -537,6 +569,16 @@ class PayPalProviderIT {
             ProviderStack.await(processor.close());
         }
         String bearer = bearer();
+        aForeignCapture(bearer);
+        everythingSoFarReconcilesClean(paypal);
+        String orphanPayment = PaymentIds.paymentId("default", "pp-orphan");
+        String refundedPayment = PaymentIds.paymentId("default", "pp-recon-0");
+        anOrphanAndACaptureRefundedBehindTheLedgersBack(bearer, orphanPayment, refundedPayment);
+        theRepairRefundsTheOrphanAndCompensatesTheRefunded(paypal, orphanPayment, refundedPayment);
+    }
+
+    /** A capture by another system: no invoice_id. */
+    private static void aForeignCapture(String bearer) throws Exception {
         String foreignOrder = new JsonObject(send(
                                 "POST",
                                 "/v2/checkout/orders",
@@ -553,6 +595,9 @@ class PayPalProviderIT {
                                 "{}")
                         .statusCode())
                 .isEqualTo(201);
+    }
+
+    private static void everythingSoFarReconcilesClean(ProviderAccount paypal) throws Exception {
         // Everything charged so far (by every test before, when the class runs whole), read back from
         // Transaction Search: no break. In pages of 7
         // lines, and with the sandbox refusing any query that matches more than 40 lines (PayPal's
@@ -573,10 +618,14 @@ class PayPalProviderIT {
                 + " WHERE invoice_id IS NULL OR invoice_id NOT LIKE 'streamsocial-billing:%'");
         assertThat(unmarked).isPositive();
         assertThat(clean.count(BreakClass.FOREIGN_CHARGE)).as(clean.table()).isEqualTo(unmarked);
+    }
 
-        // Two breaks made at the sandbox: a capture with this system's marker for no known payment
-        // (orphan), and a succeeded payment's capture refunded behind the ledger's back.
-        String orphanPayment = PaymentIds.paymentId("default", "pp-orphan");
+    /**
+     * Two breaks made at the sandbox: a capture with this system's marker for no known payment
+     * (orphan), and a succeeded payment's capture refunded behind the ledger's back.
+     */
+    private static void anOrphanAndACaptureRefundedBehindTheLedgersBack(
+            String bearer, String orphanPayment, String refundedPayment) throws Exception {
         JsonObject order = new JsonObject(order(orphanPayment, "USD", "5.00", "pm_card_visa"));
         order.getJsonArray("purchase_units")
                 .getJsonObject(0)
@@ -587,13 +636,16 @@ class PayPalProviderIT {
         assertThat(send("POST", "/v2/checkout/orders/" + orphanOrder + "/capture", bearer, "capture:orphan", "{}")
                         .statusCode())
                 .isEqualTo(201);
-        String refundedPayment = PaymentIds.paymentId("default", "pp-recon-0");
         String refundedCapture =
                 stack.pg.text("SELECT provider_ref FROM payments WHERE payment_id = '" + refundedPayment + "'");
         assertThat(send("POST", "/v2/payments/captures/" + refundedCapture + "/refund", bearer, "behind-the-back", "{}")
                         .statusCode())
                 .isEqualTo(201);
+    }
 
+    /** Found by a dry run, repaired once; a second repair finds nothing to do. */
+    private static void theRepairRefundsTheOrphanAndCompensatesTheRefunded(
+            ProviderAccount paypal, String orphanPayment, String refundedPayment) throws Exception {
         ReconcileReport dry = stack.reconcile(false, 0, paypal);
         assertThat(dry.count(BreakClass.ORPHAN_CHARGE)).as(dry.table()).isEqualTo(1);
         assertThat(dry.count(BreakClass.MISSING_AT_PROVIDER)).as(dry.table()).isEqualTo(1);

@@ -34,13 +34,36 @@ class QuickStartIT {
     void theStackServesAPaymentEndToEndReconcilesAndStopsCleanly(String providerKind) throws Exception {
         Set<String> before = scratchDirs();
         int gatewayPort = FreePorts.pick();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Path jar = Path.of(System.getProperty("loadtest.jar", "target/loadtest.jar"))
-                .toAbsolutePath();
         // Output to a file: reading a pipe races with the JVM closing it when the process exits.
         Path out = Files.createTempFile("quick-start", ".log");
+        Process stack = startStack(providerKind, gatewayPort, out);
+        try {
+            awaitBanner(stack, out);
+            payAndAwaitSuccess(gatewayPort);
+            assertThat(lines(out)).anyMatch(l -> l.contains("provider.kind=" + providerKind));
+            reconcileFindsTheOnePayment(String.join("\n", lines(out)), providerKind);
+        } finally {
+            stack.destroy(); // SIGTERM, as Ctrl-C
+            assertThat(stack.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(lines(out)).anyMatch(l -> l.contains("nothing left behind"));
+        Set<String> left = scratchDirs();
+        left.removeAll(before);
+        assertThat(left)
+                .as("the broker's and the database's data directories are deleted")
+                .isEmpty();
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    /** {@code java -jar loadtest.jar stack --fresh} with {@code providerKind}, its output to {@code out}. */
+    private static Process startStack(String providerKind, int gatewayPort, Path out) throws java.io.IOException {
+        Path jar = Path.of(System.getProperty("loadtest.jar", "target/loadtest.jar"))
+                .toAbsolutePath();
         ProcessBuilder command = new ProcessBuilder(
-                        java,
+                        java(),
                         "-Xmx1g",
                         "-Dstack.kafkaPort=0",
                         "-Dstack.pgPort=0",
@@ -60,94 +83,92 @@ class QuickStartIT {
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile());
         command.environment().put("BILLING_PROVIDER_KIND", providerKind);
-        Process stack = command.start();
-        java.util.function.Supplier<List<String>> lines = () -> {
-            try {
-                return Files.readAllLines(out, StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
+        return command.start();
+    }
+
+    private static List<String> lines(Path out) {
         try {
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (lines.get().stream().noneMatch(l -> l.contains("stack is up"))
-                    && System.currentTimeMillis() < deadline) {
-                assertThat(stack.isAlive()).as(String.join("\n", lines.get())).isTrue();
-                Thread.sleep(200);
-            }
-            assertThat(lines.get()).anyMatch(l -> l.contains("stack is up"));
-            assertThat(lines.get()).anyMatch(l -> l.contains("Bearer " + TenantKeys.devKey()));
-            assertThat(lines.get()).anyMatch(l -> l.contains("psql -h 127.0.0.1"));
-            assertThat(lines.get()).anyMatch(l -> l.contains("kcat -b 127.0.0.1"));
-
-            HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> accepted = http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/v1/payments"))
-                            // The local stack's development key (README, Quick start).
-                            .header("Authorization", "Bearer " + TenantKeys.devKey())
-                            .header("Idempotency-Key", "quick-start-1")
-                            .header("Content-Type", "application/json")
-                            .POST(
-                                    HttpRequest.BodyPublishers.ofString(
-                                            "{\"amount\":1999,\"currency\":\"USD\",\"customer_id\":\"cus_42\",\"payment_method\":\"pm_card_visa\"}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(accepted.statusCode()).isEqualTo(202);
-            String location = accepted.headers().firstValue("Location").orElseThrow();
-            String status = "pending";
-            long until = System.currentTimeMillis() + 60_000;
-            while (!status.equals("succeeded") && System.currentTimeMillis() < until) {
-                Thread.sleep(200);
-                status = new JsonObject(http.send(
-                                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + location))
-                                                .header("Authorization", "Bearer " + TenantKeys.devKey())
-                                                .build(),
-                                        HttpResponse.BodyHandlers.ofString())
-                                .body())
-                        .getString("status");
-            }
-            assertThat(status)
-                    .as("charged through the stack's sandbox and recorded")
-                    .isEqualTo("succeeded");
-            assertThat(lines.get()).anyMatch(l -> l.contains("provider.kind=" + providerKind));
-
-            // The README's reconcile, against this stack's addresses (from its banner), with the same
-            // provider kind: it reads that provider's report, finds the one charge, and exits 0.
-            String banner = String.join("\n", lines.get());
-            Path processorJar = Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar"))
-                    .toAbsolutePath();
-            Path reconcileOut = Files.createTempFile("quick-start-reconcile", ".log");
-            ProcessBuilder reconcile = new ProcessBuilder(
-                            java,
-                            "-jar",
-                            processorJar.toString(),
-                            "reconcile",
-                            "--kafka",
-                            find(banner, "kafka\\s+(127\\.0\\.0\\.1:\\d+)"),
-                            "--pg",
-                            find(banner, "postgresql\\s+(postgresql://\\S+)"),
-                            "--provider",
-                            find(banner, "sandbox\\s+(http://localhost:\\d+)"),
-                            "--report",
-                            Files.createTempFile("quick-start-report", ".json").toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(reconcileOut.toFile());
-            reconcile.environment().put("BILLING_PROVIDER_KIND", providerKind);
-            Process r = reconcile.start();
-            assertThat(r.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            String report = Files.readString(reconcileOut);
-            assertThat(r.exitValue()).as(report).isZero();
-            assertThat(report).containsPattern("source provider\\s+1 records");
-        } finally {
-            stack.destroy(); // SIGTERM, as Ctrl-C
-            assertThat(stack.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            return Files.readAllLines(out, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        assertThat(lines.get()).anyMatch(l -> l.contains("nothing left behind"));
-        Set<String> left = scratchDirs();
-        left.removeAll(before);
-        assertThat(left)
-                .as("the broker's and the database's data directories are deleted")
-                .isEmpty();
+    }
+
+    /** The banner, within 2 minutes: where everything listens, and the development key. */
+    private static void awaitBanner(Process stack, Path out) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (lines(out).stream().noneMatch(l -> l.contains("stack is up")) && System.currentTimeMillis() < deadline) {
+            assertThat(stack.isAlive()).as(String.join("\n", lines(out))).isTrue();
+            Thread.sleep(200);
+        }
+        assertThat(lines(out)).anyMatch(l -> l.contains("stack is up"));
+        assertThat(lines(out)).anyMatch(l -> l.contains("Bearer " + TenantKeys.devKey()));
+        assertThat(lines(out)).anyMatch(l -> l.contains("psql -h 127.0.0.1"));
+        assertThat(lines(out)).anyMatch(l -> l.contains("kcat -b 127.0.0.1"));
+    }
+
+    /** The README's curl: 202, then {@code succeeded} within a minute. */
+    private static void payAndAwaitSuccess(int gatewayPort) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> accepted = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/v1/payments"))
+                        // The local stack's development key (README, Quick start).
+                        .header("Authorization", "Bearer " + TenantKeys.devKey())
+                        .header("Idempotency-Key", "quick-start-1")
+                        .header("Content-Type", "application/json")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"amount\":1999,\"currency\":\"USD\",\"customer_id\":\"cus_42\",\"payment_method\":\"pm_card_visa\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String location = accepted.headers().firstValue("Location").orElseThrow();
+        String status = "pending";
+        long until = System.currentTimeMillis() + 60_000;
+        while (!status.equals("succeeded") && System.currentTimeMillis() < until) {
+            Thread.sleep(200);
+            status = new JsonObject(http.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + location))
+                                            .header("Authorization", "Bearer " + TenantKeys.devKey())
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .getString("status");
+        }
+        assertThat(status)
+                .as("charged through the stack's sandbox and recorded")
+                .isEqualTo("succeeded");
+    }
+
+    /**
+     * The README's reconcile, against this stack's addresses (from its banner), with the same provider
+     * kind: it reads that provider's report, finds the one charge, and exits 0.
+     */
+    private static void reconcileFindsTheOnePayment(String banner, String providerKind) throws Exception {
+        Path processorJar = Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar"))
+                .toAbsolutePath();
+        Path reconcileOut = Files.createTempFile("quick-start-reconcile", ".log");
+        ProcessBuilder reconcile = new ProcessBuilder(
+                        java(),
+                        "-jar",
+                        processorJar.toString(),
+                        "reconcile",
+                        "--kafka",
+                        find(banner, "kafka\\s+(127\\.0\\.0\\.1:\\d+)"),
+                        "--pg",
+                        find(banner, "postgresql\\s+(postgresql://\\S+)"),
+                        "--provider",
+                        find(banner, "sandbox\\s+(http://localhost:\\d+)"),
+                        "--report",
+                        Files.createTempFile("quick-start-report", ".json").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(reconcileOut.toFile());
+        reconcile.environment().put("BILLING_PROVIDER_KIND", providerKind);
+        Process r = reconcile.start();
+        assertThat(r.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String report = Files.readString(reconcileOut);
+        assertThat(r.exitValue()).as(report).isZero();
+        assertThat(report).containsPattern("source provider\\s+1 records");
     }
 
     private static String find(String text, String regex) {

@@ -71,12 +71,33 @@ class ReconciliationIT {
         stack.pg.count("WITH x AS (" + s + " RETURNING 1) SELECT count(*) FROM x");
     }
 
+    /** The payment or charge seeded for each break class. */
+    private record Seeded(
+            String missingInLedger,
+            String missingAtProvider,
+            String orphanCharge,
+            String foreignCharge,
+            String duplicate,
+            String amount,
+            String currency,
+            String status,
+            String stuck,
+            String missingOutcome) {}
+
     @Test
     void everyBreakClassIsFoundRepairedAndGone() throws Exception {
         assertThat(stack.reconcile(false, 0).total())
                 .as("a clean pipeline has no breaks")
                 .isZero();
+        Seeded seeded = seedEveryBreakClass();
+        theDryRunFindsEachBreakOnce(seeded);
+        theProcessorsGaugesShowEachClass();
+        theRepairRepairsEachClassAndTheBreaksAreGone();
+        theCommandExitsZeroWithOnlyTheForeignChargeLeft();
+        theRepairsAreRefundsAndCompensations(seeded);
+    }
 
+    private static Seeded seedEveryBreakClass() throws Exception {
         // missing_in_ledger: the ledger lost an accepted payment.
         String missingInLedger = ids.get(0);
         sql("DELETE FROM ledger_entries WHERE payment_id = '" + missingInLedger + "'");
@@ -129,7 +150,22 @@ class ReconciliationIT {
                 "UPDATE payments SET status = 'charging', decided_at = NULL, last_attempt_at = now() - interval '10 minutes' WHERE payment_id = '"
                         + stuck + "'");
         sql("DELETE FROM ledger_entries WHERE payment_id = '" + stuck + "'");
-        // missing_outcome: a decided payment whose outcome never reached payments.results.
+        String missingOutcome = seedMissingOutcome();
+        return new Seeded(
+                missingInLedger,
+                missingAtProvider,
+                orphanCharge,
+                foreignCharge,
+                duplicate,
+                amount,
+                currency,
+                status,
+                stuck,
+                missingOutcome);
+    }
+
+    /** missing_outcome: a decided payment whose outcome never reached payments.results. */
+    private static String seedMissingOutcome() throws Exception {
         String missingOutcome = PaymentIds.paymentId("default", "rec-seeded-outcome");
         sql("""
                 INSERT INTO payments (tenant, idempotency_key, payment_id, request_hash, amount, currency, customer_id,
@@ -147,24 +183,30 @@ class ReconciliationIT {
         sql("INSERT INTO ledger_entries (payment_id, kind, amount, currency) VALUES ('" + missingOutcome
                 + "', 'charge', 777, 'USD')");
 
+        return missingOutcome;
+    }
+
+    private static void theDryRunFindsEachBreakOnce(Seeded s) throws Exception {
         ReconcileReport dry = stack.reconcile(false, 0);
         System.out.println(dry.table());
-        assertThat(dry.ids(BreakClass.MISSING_IN_LEDGER)).containsExactly(missingInLedger);
-        assertThat(dry.ids(BreakClass.MISSING_AT_PROVIDER)).containsExactly(missingAtProvider);
-        assertThat(dry.ids(BreakClass.ORPHAN_CHARGE)).containsExactly(orphanCharge);
-        assertThat(dry.ids(BreakClass.DUPLICATE_CHARGE)).containsExactly(duplicate);
-        assertThat(dry.ids(BreakClass.AMOUNT_MISMATCH)).containsExactly(amount);
-        assertThat(dry.ids(BreakClass.CURRENCY_MISMATCH)).containsExactly(currency);
-        assertThat(dry.ids(BreakClass.STATUS_MISMATCH)).containsExactly(status);
-        assertThat(dry.ids(BreakClass.STUCK)).containsExactly(stuck);
-        assertThat(dry.ids(BreakClass.MISSING_OUTCOME)).containsExactly(missingOutcome);
-        assertThat(dry.ids(BreakClass.FOREIGN_CHARGE)).containsExactly(foreignCharge);
+        assertThat(dry.ids(BreakClass.MISSING_IN_LEDGER)).containsExactly(s.missingInLedger());
+        assertThat(dry.ids(BreakClass.MISSING_AT_PROVIDER)).containsExactly(s.missingAtProvider());
+        assertThat(dry.ids(BreakClass.ORPHAN_CHARGE)).containsExactly(s.orphanCharge());
+        assertThat(dry.ids(BreakClass.DUPLICATE_CHARGE)).containsExactly(s.duplicate());
+        assertThat(dry.ids(BreakClass.AMOUNT_MISMATCH)).containsExactly(s.amount());
+        assertThat(dry.ids(BreakClass.CURRENCY_MISMATCH)).containsExactly(s.currency());
+        assertThat(dry.ids(BreakClass.STATUS_MISMATCH)).containsExactly(s.status());
+        assertThat(dry.ids(BreakClass.STUCK)).containsExactly(s.stuck());
+        assertThat(dry.ids(BreakClass.MISSING_OUTCOME)).containsExactly(s.missingOutcome());
+        assertThat(dry.ids(BreakClass.FOREIGN_CHARGE)).containsExactly(s.foreignCharge());
         assertThat(dry.ids(BreakClass.LAGGING)).isEmpty();
         assertThat(dry.ids(BreakClass.TENANT_MISMATCH)).isEmpty();
         assertThat(dry.total()).as("a foreign charge is not counted").isEqualTo(9);
         // A dry run changes nothing.
         assertThat(stack.reconcile(false, 0).total()).isEqualTo(9);
+    }
 
+    private static void theProcessorsGaugesShowEachClass() throws Exception {
         // The periodic job in the processor publishes the same classes as gauges.
         // (A run that straddled the seeding may show part of it: wait for one that saw all.)
         long deadline = System.currentTimeMillis() + 30_000;
@@ -176,7 +218,9 @@ class ReconciliationIT {
                     .as(c.wire())
                     .isEqualTo(seeded(c));
         }
+    }
 
+    private static void theRepairRepairsEachClassAndTheBreaksAreGone() throws Exception {
         ReconcileReport repaired = stack.reconcile(true, 0);
         for (BreakClass c : BreakClass.values()) {
             assertThat(repaired.toJson(0, 0, true)
@@ -191,6 +235,10 @@ class ReconciliationIT {
         while (stack.reconcile(false, 0).total() > 0 && System.currentTimeMillis() < until) {
             Thread.sleep(500);
         }
+    }
+
+    /** The jar's reconcile after the repair: exit 0, no counted break, the foreign charge reported. */
+    private static void theCommandExitsZeroWithOnlyTheForeignChargeLeft() throws Exception {
         Path report = Files.createTempFile("reconciliation", ".json");
         long now = System.currentTimeMillis();
         // The key goes in a file, never on the command line (the process list would show it).
@@ -229,21 +277,23 @@ class ReconciliationIT {
         assertThat(after.getLong("total_breaks")).isZero();
         assertThat(after.getJsonObject("breaks").getJsonObject("foreign_charge").getLong("count"))
                 .isEqualTo(1);
+    }
 
-        // The repairs are what they should be: refunds at the provider, compensations in the ledger.
+    /** The repairs are what they should be: refunds at the provider, compensations in the ledger. */
+    private static void theRepairsAreRefundsAndCompensations(Seeded s) throws Exception {
         assertThat(stack.sandboxStats().getLong("charges")).isEqualTo(12 + 4);
         assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE kind = 'compensation'"))
                 .isEqualTo(4 + 1);
-        assertThat(stack.pg.text("SELECT status FROM payments WHERE payment_id = '" + stuck + "'"))
+        assertThat(stack.pg.text("SELECT status FROM payments WHERE payment_id = '" + s.stuck() + "'"))
                 .isEqualTo("succeeded");
-        assertThat(stack.pg.text("SELECT status FROM payments WHERE payment_id = '" + missingInLedger + "'"))
+        assertThat(stack.pg.text("SELECT status FROM payments WHERE payment_id = '" + s.missingInLedger() + "'"))
                 .isEqualTo("succeeded");
         assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE refunded"))
                 .isEqualTo(3);
-        assertThat(stack.pg.text("SELECT refunded::text FROM sandbox.charges WHERE id = '" + orphanCharge + "'"))
+        assertThat(stack.pg.text("SELECT refunded::text FROM sandbox.charges WHERE id = '" + s.orphanCharge() + "'"))
                 .as("our orphan refunded")
                 .isEqualTo("true");
-        assertThat(stack.pg.text("SELECT refunded::text FROM sandbox.charges WHERE id = '" + foreignCharge + "'"))
+        assertThat(stack.pg.text("SELECT refunded::text FROM sandbox.charges WHERE id = '" + s.foreignCharge() + "'"))
                 .as("the foreign charge untouched")
                 .isEqualTo("false");
     }

@@ -118,28 +118,17 @@ class SandboxGroupCommitIT {
         return ProviderStack.await(Future.all(futures).map(c -> c.<T>list()));
     }
 
+    private static final int KEYS = 300;
+    private static final int DECLINES = 50;
+    private static final int UNKEYED = 50;
+    private static final int REPEATS = 4;
+
+    /** One request of the concurrent run: its key, and whether it is a charge, a decline or unkeyed. */
+    private record Sent(String key, String kind) {}
+
     @Test
     void manyConcurrentRequestsWithRepeatedKeysChargeEachKeyExactlyOnceAndAnswerItsFirstAnswer() throws Exception {
-        int keys = 300;
-        int declines = 50;
-        int unkeyed = 50;
-        int repeats = 4;
-        record Sent(String key, String kind) {}
-        List<Sent> sends = new ArrayList<>();
-        for (int k = 0; k < keys; k++) {
-            for (int r = 0; r < repeats; r++) {
-                sends.add(new Sent("gc-" + k, "visa"));
-            }
-        }
-        for (int k = 0; k < declines; k++) {
-            for (int r = 0; r < repeats; r++) {
-                sends.add(new Sent("gcd-" + k, "decline"));
-            }
-        }
-        for (int k = 0; k < unkeyed; k++) {
-            sends.add(new Sent("gcu-" + k, "unkeyed"));
-        }
-        Collections.shuffle(sends, new Random(42));
+        List<Sent> sends = sendsShuffled();
         List<Future<Response>> futures = new ArrayList<>();
         for (Sent s : sends) {
             String method = s.kind().equals("decline") ? "pm_card_chargeDeclined" : "pm_card_visa";
@@ -147,7 +136,33 @@ class SandboxGroupCommitIT {
             futures.add(postUntilNotInUse(port, s.kind().equals("unkeyed") ? null : s.key(), body));
         }
         List<Response> answers = all(futures);
+        Set<String> answeredCharges = eachKeyGotItsFirstAnswer(sends, answers);
+        theChargesAnsweredAreTheChargesStored(answeredCharges);
+        otherParametersUnderAUsedKeyChargeNothing();
+    }
 
+    /** Every key sent {@link #REPEATS} times (declines too), the unkeyed once; in a seeded random order. */
+    private static List<Sent> sendsShuffled() {
+        List<Sent> sends = new ArrayList<>();
+        for (int k = 0; k < KEYS; k++) {
+            for (int r = 0; r < REPEATS; r++) {
+                sends.add(new Sent("gc-" + k, "visa"));
+            }
+        }
+        for (int k = 0; k < DECLINES; k++) {
+            for (int r = 0; r < REPEATS; r++) {
+                sends.add(new Sent("gcd-" + k, "decline"));
+            }
+        }
+        for (int k = 0; k < UNKEYED; k++) {
+            sends.add(new Sent("gcu-" + k, "unkeyed"));
+        }
+        Collections.shuffle(sends, new Random(42));
+        return sends;
+    }
+
+    /** One first answer per key, the rest replays of it; returns the charges answered. */
+    private static Set<String> eachKeyGotItsFirstAnswer(List<Sent> sends, List<Response> answers) {
         Map<String, List<Response>> byKey = new HashMap<>();
         for (int i = 0; i < sends.size(); i++) {
             byKey.computeIfAbsent(sends.get(i).key(), k -> new ArrayList<>()).add(answers.get(i));
@@ -168,40 +183,45 @@ class SandboxGroupCommitIT {
                 answeredCharges.add(rs.get(0).body().getString("latest_charge"));
             }
         }
-        assertThat(answeredCharges).hasSize(keys + unkeyed);
+        assertThat(answeredCharges).hasSize(KEYS + UNKEYED);
+        return answeredCharges;
+    }
 
+    private static void theChargesAnsweredAreTheChargesStored(Set<String> answeredCharges) throws Exception {
         assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
-                .isEqualTo(keys);
+                .isEqualTo(KEYS);
         assertThat(
                         db.count(
                                 "SELECT count(DISTINCT idempotency_key) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
-                .isEqualTo(keys);
+                .isEqualTo(KEYS);
         assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gcd-%'"))
                 .isZero();
         assertThat(
                         db.count(
                                 "SELECT count(*) FROM sandbox.charges WHERE idempotency_key IS NULL AND payment_id LIKE 'gcu-%'"))
-                .isEqualTo(unkeyed);
+                .isEqualTo(UNKEYED);
         // The charges answered are the charges stored, each with its balance transaction.
         assertThat(db.strings("SELECT id FROM sandbox.charges WHERE payment_id LIKE 'gc-%' OR payment_id LIKE 'gcu-%'"))
                 .containsExactlyInAnyOrderElementsOf(answeredCharges);
         assertThat(db.count("""
                         SELECT count(*) FROM sandbox.balance_transactions b JOIN sandbox.charges c ON c.id = b.charge
-                        WHERE b.type = 'charge' AND (c.payment_id LIKE 'gc-%' OR c.payment_id LIKE 'gcu-%')""")).isEqualTo(keys + unkeyed);
+                        WHERE b.type = 'charge' AND (c.payment_id LIKE 'gc-%' OR c.payment_id LIKE 'gcu-%')""")).isEqualTo(KEYS + UNKEYED);
         // Every charge is stored with its key's final answer, which names it.
         assertThat(db.count("""
                         SELECT count(*) FROM sandbox.charges c JOIN sandbox.idempotency i ON i.key = c.idempotency_key
                         WHERE c.idempotency_key LIKE 'gc-%' AND i.state = 'done' AND i.status = 200
-                          AND position(c.id IN i.body) > 0""")).isEqualTo(keys);
+                          AND position(c.id IN i.body) > 0""")).isEqualTo(KEYS);
         assertThat(db.count("""
                         SELECT count(*) FROM sandbox.idempotency
-                        WHERE key LIKE 'gcd-%' AND state = 'done' AND status = 402""")).isEqualTo(declines);
+                        WHERE key LIKE 'gcd-%' AND state = 'done' AND status = 402""")).isEqualTo(DECLINES);
         assertThat(
                         db.count(
                                 "SELECT count(*) FROM sandbox.intents WHERE idempotency_key LIKE 'gcd-%' AND status = 'requires_payment_method'"))
-                .isEqualTo(declines);
+                .isEqualTo(DECLINES);
+    }
 
-        // Other parameters under a used key: idempotency_error, and nothing charged.
+    /** Other parameters under a used key: idempotency_error, and nothing charged. */
+    private static void otherParametersUnderAUsedKeyChargeNothing() throws Exception {
         List<Future<Response>> changed = new ArrayList<>();
         for (int k = 0; k < 20; k++) {
             changed.add(post(port, "gc-" + k, form(2_000, "pm_card_visa", "gc-" + k)));
@@ -211,7 +231,7 @@ class SandboxGroupCommitIT {
             assertThat(r.body().getJsonObject("error").getString("type")).isEqualTo("idempotency_error");
         });
         assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
-                .isEqualTo(keys);
+                .isEqualTo(KEYS);
     }
 
     @Test

@@ -210,7 +210,11 @@ class SandboxStripeClientIT {
                                 .build()))
                 .isInstanceOf(InvalidRequestException.class);
 
-        // Pages of 2, expanded with expand[0]=data.source as the client sends it.
+        theExpandedAutoPagedListingShowsThem(paid, byCharge);
+    }
+
+    /** Pages of 2, expanded with expand[0]=data.source as the client sends it: every charge and a refund. */
+    private void theExpandedAutoPagedListingShowsThem(List<PaymentIntent> paid, Refund byCharge) throws Exception {
         List<BalanceTransaction> all = new ArrayList<>();
         for (BalanceTransaction t : stripe.v1()
                 .balanceTransactions()

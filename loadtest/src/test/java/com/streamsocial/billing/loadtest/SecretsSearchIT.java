@@ -41,13 +41,16 @@ class SecretsSearchIT {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
+    /** What the run produced, by where it came from: each is searched for the secrets. */
+    private final Map<String, String> haystacks = new LinkedHashMap<>();
+
+    private JarProcess gateway;
+    private JarProcess processor;
+
     @Test
     void noSecretAppearsInAnythingTheRunProduced() throws Exception {
-        Map<String, String> haystacks = new LinkedHashMap<>();
         try (LocalInfra infra = LocalInfra.start(0, 0)) {
             Vertx vertx = Vertx.vertx();
-            JarProcess gateway = null;
-            JarProcess processor = null;
             try {
                 int sandboxPort = FreePorts.pick();
                 vertx.deployVerticle(new SandboxProvider(
@@ -57,109 +60,17 @@ class SecretsSearchIT {
                 int gatewayPort = FreePorts.pick();
                 int processorPort = FreePorts.pick();
                 int managementPort = FreePorts.pick();
-                // JarProcess passes pg.password and provider.secretKey in the environment, as an operator must.
-                gateway = JarProcess.start(
-                        "gateway",
-                        LocalInfra.singleBroker(Map.of(
-                                "http.host",
-                                "127.0.0.1",
-                                "http.port",
-                                String.valueOf(gatewayPort),
-                                "management.port",
-                                String.valueOf(managementPort),
-                                "gateway.producers",
-                                "1",
-                                "pg.uri",
-                                infra.pgUri(),
-                                "pg.password",
-                                PG_PASSWORD,
-                                "kafka.bootstrap.servers",
-                                infra.kafkaBootstrap())));
-                assertThat(Await.status(http, gatewayUrl(gatewayPort, "/health/ready"), 200, 120_000))
-                        .as(gateway.output())
-                        .isTrue();
-                processor = JarProcess.start(
-                        "processor",
-                        LocalInfra.singleBroker(Map.of(
-                                "processor.httpPort",
-                                String.valueOf(processorPort),
-                                "processor.loops",
-                                "1",
-                                "pg.uri",
-                                infra.pgUri(),
-                                "pg.password",
-                                PG_PASSWORD,
-                                "kafka.bootstrap.servers",
-                                infra.kafkaBootstrap(),
-                                "provider.baseUrl",
-                                "http://127.0.0.1:" + sandboxPort,
-                                "provider.secretKey",
-                                PROVIDER_KEY,
-                                "reconcile.intervalMs",
-                                "0")));
-                assertThat(processor.awaitLine("processor processor-1 ready", 120_000))
-                        .as(processor.output())
-                        .isTrue();
+                startGateway(infra, gatewayPort, managementPort);
+                startProcessor(infra, processorPort, sandboxPort);
 
                 // What ps shows.
                 haystacks.put("gateway command line", commandLine(gateway.pid()));
                 haystacks.put("processor command line", commandLine(processor.pid()));
 
-                for (int i = 0; i < PAYMENTS; i++) {
-                    HttpResponse<String> r =
-                            post(gatewayPort, "Bearer " + API_KEY, "secrets-" + i, payment("pm_card_visa"));
-                    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-                }
-                // Bad requests, each with a secret in it somewhere: the answers must not echo it.
-                record Bad(String authorization, String key, String body, int status) {}
-                List<Bad> bad = List.of(
-                        new Bad("Bearer " + API_KEY + "x", "bad-1", payment("pm_card_visa"), 401),
-                        new Bad("Bearer " + PROVIDER_KEY, "bad-2", payment("pm_card_visa"), 401),
-                        new Bad("Basic " + API_KEY, "bad-3", payment("pm_card_visa"), 401),
-                        new Bad("Bearer " + API_KEY, "bad-4", "{\"amount\":" + API_KEY + "}", 400),
-                        new Bad("Bearer " + API_KEY, "bad-5", payment("4242 4242 4242 4242"), 422));
-                for (Bad b : bad) {
-                    HttpResponse<String> r = post(gatewayPort, b.authorization(), b.key(), b.body());
-                    assertThat(r.statusCode()).as(b + " " + r.body()).isEqualTo(b.status());
-                    haystacks.put("answer to " + b.key(), r.headers().map() + "\n" + r.body());
-                }
-                HttpResponse<String> foreign = http.send(
-                        HttpRequest.newBuilder(URI.create(gatewayUrl(gatewayPort, "/v1/payments/pay_unknown")))
-                                .header("Authorization", "Bearer " + API_KEY)
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                haystacks.put(
-                        "answer to a GET of an unknown payment",
-                        foreign.headers().map() + "\n" + foreign.body());
-
+                paymentsAndBadRequests(gatewayPort);
                 Await.outcomes(infra.kafkaBootstrap(), PAYMENTS, 120_000);
-
-                haystacks.put("gateway /health/ready", get(gatewayUrl(gatewayPort, "/health/ready")));
-                // The management listener's: the metrics, and readiness with its detail.
-                haystacks.put("gateway /metrics", get(gatewayUrl(managementPort, "/metrics")));
-                haystacks.put("gateway management /health/ready", get(gatewayUrl(managementPort, "/health/ready")));
-                haystacks.put("processor /metrics", get("http://127.0.0.1:" + processorPort + "/metrics"));
-                haystacks.put("processor /health/ready", get("http://127.0.0.1:" + processorPort + "/health/ready"));
-
-                for (String topic : Topics.ALL) {
-                    StringBuilder all = new StringBuilder();
-                    // Uncommitted too: an aborted record was still written to the log.
-                    List<ConsumerRecord<String, byte[]>> records =
-                            TopicReader.readAll(infra.kafkaBootstrap(), topic, false);
-                    for (ConsumerRecord<String, byte[]> r : records) {
-                        all.append(r.key()).append(' ');
-                        all.append(r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8));
-                        for (Header h : r.headers()) {
-                            all.append(' ').append(h.key()).append('=');
-                            all.append(h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
-                        }
-                        all.append('\n');
-                    }
-                    if (topic.equals(Topics.BILLING) || topic.equals(Topics.RESULTS)) {
-                        assertThat(records).as(topic).hasSizeGreaterThanOrEqualTo(PAYMENTS);
-                    }
-                    haystacks.put("topic " + topic, all.toString());
-                }
+                healthAndMetrics(gatewayPort, managementPort, processorPort);
+                everyRecordOnEveryTopic(infra);
             } finally {
                 // SIGTERM: their shutdown output counts too.
                 if (processor != null) {
@@ -184,6 +95,111 @@ class SecretsSearchIT {
             }
             // Nor the part of a key that makes it secret (a log line could print a prefix-free slice).
             assertThat(h.getValue()).as(h.getKey()).doesNotContain("SEARCHME");
+        }
+    }
+
+    /** JarProcess passes pg.password and provider.secretKey in the environment, as an operator must. */
+    private void startGateway(LocalInfra infra, int gatewayPort, int managementPort) throws Exception {
+        gateway = JarProcess.start(
+                "gateway",
+                LocalInfra.singleBroker(Map.of(
+                        "http.host",
+                        "127.0.0.1",
+                        "http.port",
+                        String.valueOf(gatewayPort),
+                        "management.port",
+                        String.valueOf(managementPort),
+                        "gateway.producers",
+                        "1",
+                        "pg.uri",
+                        infra.pgUri(),
+                        "pg.password",
+                        PG_PASSWORD,
+                        "kafka.bootstrap.servers",
+                        infra.kafkaBootstrap())));
+        assertThat(Await.status(http, gatewayUrl(gatewayPort, "/health/ready"), 200, 120_000))
+                .as(gateway.output())
+                .isTrue();
+    }
+
+    private void startProcessor(LocalInfra infra, int processorPort, int sandboxPort) throws Exception {
+        processor = JarProcess.start(
+                "processor",
+                LocalInfra.singleBroker(Map.of(
+                        "processor.httpPort",
+                        String.valueOf(processorPort),
+                        "processor.loops",
+                        "1",
+                        "pg.uri",
+                        infra.pgUri(),
+                        "pg.password",
+                        PG_PASSWORD,
+                        "kafka.bootstrap.servers",
+                        infra.kafkaBootstrap(),
+                        "provider.baseUrl",
+                        "http://127.0.0.1:" + sandboxPort,
+                        "provider.secretKey",
+                        PROVIDER_KEY,
+                        "reconcile.intervalMs",
+                        "0")));
+        assertThat(processor.awaitLine("processor processor-1 ready", 120_000))
+                .as(processor.output())
+                .isTrue();
+    }
+
+    /** The payments, then bad requests, each with a secret in it somewhere: the answers must not echo it. */
+    private void paymentsAndBadRequests(int gatewayPort) throws Exception {
+        for (int i = 0; i < PAYMENTS; i++) {
+            HttpResponse<String> r = post(gatewayPort, "Bearer " + API_KEY, "secrets-" + i, payment("pm_card_visa"));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        }
+        record Bad(String authorization, String key, String body, int status) {}
+        List<Bad> bad = List.of(
+                new Bad("Bearer " + API_KEY + "x", "bad-1", payment("pm_card_visa"), 401),
+                new Bad("Bearer " + PROVIDER_KEY, "bad-2", payment("pm_card_visa"), 401),
+                new Bad("Basic " + API_KEY, "bad-3", payment("pm_card_visa"), 401),
+                new Bad("Bearer " + API_KEY, "bad-4", "{\"amount\":" + API_KEY + "}", 400),
+                new Bad("Bearer " + API_KEY, "bad-5", payment("4242 4242 4242 4242"), 422));
+        for (Bad b : bad) {
+            HttpResponse<String> r = post(gatewayPort, b.authorization(), b.key(), b.body());
+            assertThat(r.statusCode()).as(b + " " + r.body()).isEqualTo(b.status());
+            haystacks.put("answer to " + b.key(), r.headers().map() + "\n" + r.body());
+        }
+        HttpResponse<String> foreign = http.send(
+                HttpRequest.newBuilder(URI.create(gatewayUrl(gatewayPort, "/v1/payments/pay_unknown")))
+                        .header("Authorization", "Bearer " + API_KEY)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        haystacks.put("answer to a GET of an unknown payment", foreign.headers().map() + "\n" + foreign.body());
+    }
+
+    private void healthAndMetrics(int gatewayPort, int managementPort, int processorPort) throws Exception {
+        haystacks.put("gateway /health/ready", get(gatewayUrl(gatewayPort, "/health/ready")));
+        // The management listener's: the metrics, and readiness with its detail.
+        haystacks.put("gateway /metrics", get(gatewayUrl(managementPort, "/metrics")));
+        haystacks.put("gateway management /health/ready", get(gatewayUrl(managementPort, "/health/ready")));
+        haystacks.put("processor /metrics", get("http://127.0.0.1:" + processorPort + "/metrics"));
+        haystacks.put("processor /health/ready", get("http://127.0.0.1:" + processorPort + "/health/ready"));
+    }
+
+    private void everyRecordOnEveryTopic(LocalInfra infra) {
+        for (String topic : Topics.ALL) {
+            StringBuilder all = new StringBuilder();
+            // Uncommitted too: an aborted record was still written to the log.
+            List<ConsumerRecord<String, byte[]>> records = TopicReader.readAll(infra.kafkaBootstrap(), topic, false);
+            for (ConsumerRecord<String, byte[]> r : records) {
+                all.append(r.key()).append(' ');
+                all.append(r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8));
+                for (Header h : r.headers()) {
+                    all.append(' ').append(h.key()).append('=');
+                    all.append(h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+                }
+                all.append('\n');
+            }
+            if (topic.equals(Topics.BILLING) || topic.equals(Topics.RESULTS)) {
+                assertThat(records).as(topic).hasSizeGreaterThanOrEqualTo(PAYMENTS);
+            }
+            haystacks.put("topic " + topic, all.toString());
         }
     }
 
