@@ -73,6 +73,15 @@ class MetricsIT {
         int sandboxPort = FreePorts.pick();
         ProviderStack.await(sandboxVertx.deployVerticle(new SandboxProvider(
                 "127.0.0.1", sandboxPort, infra.pgUri(), ProviderStack.SECRET, SandboxFaults.NONE)));
+        startGateway();
+        apiKey = TenantKeys.create(infra.pgUri(), "default");
+        startProcessor(sandboxPort);
+        pg = new Pg(sandboxVertx, infra.pgUri());
+        sendTheLoad();
+    }
+
+    /** In a Vert.x of its own built with its meters, as GatewayMain builds it. */
+    private static void startGateway() throws Exception {
         ServiceMetrics gatewayMetrics = new ServiceMetrics();
         gatewayVertx = ServiceMetrics.vertx(new VertxOptions().setEventLoopPoolSize(2), gatewayMetrics);
         gatewayPort = FreePorts.pick();
@@ -85,7 +94,10 @@ class MetricsIT {
                         "kafka.bootstrap.servers", infra.kafkaBootstrap()))),
                 BatchFaults.NONE,
                 gatewayMetrics));
-        apiKey = TenantKeys.create(infra.pgUri(), "default");
+    }
+
+    /** In a Vert.x of its own built with its meters, as ProcessorMain builds it. */
+    private static void startProcessor(int sandboxPort) throws Exception {
         ServiceMetrics processorMetrics = new ServiceMetrics();
         processorVertx = ServiceMetrics.vertx(new VertxOptions(), processorMetrics);
         processorPort = FreePorts.pick();
@@ -102,8 +114,10 @@ class MetricsIT {
         p.put("processor.stuckCheckMs", "500");
         processor = ProviderStack.await(Processor.deploy(
                 processorVertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(p)), null, processorMetrics));
-        pg = new Pg(sandboxVertx, infra.pgUri());
+    }
 
+    /** First acceptances, replays and reused keys, counted; then a payment stuck for the stuck gauge. */
+    private static void sendTheLoad() throws Exception {
         // First requests, CONCURRENCY at a time.
         for (int from = 0; from < PAYMENTS; from += CONCURRENCY) {
             List<CompletableFuture<HttpResponse<String>>> wave = new ArrayList<>();

@@ -66,40 +66,9 @@ class ProcessorCrashIT {
         assertThat(first.awaitLine("FAULT: stalling batch 5", 120_000)).isTrue();
         first.kill();
         assertThat(first.exitCode()).isEqualTo(137);
-        // What kill 1 left behind: outcomes decided in PostgreSQL but not committed to payments.results.
-        Map<String, Long> decidedAtKill1 = new HashMap<>();
-        for (String row : stack.pg.strings("SELECT payment_id || ' ' || (extract(epoch FROM decided_at) * 1000)::bigint"
-                + " FROM payments WHERE status IN ('succeeded', 'failed')")) {
-            String[] f = row.split(" ");
-            decidedAtKill1.put(f[0], Long.parseLong(f[1]));
-        }
-        Set<String> stranded = new HashSet<>(decidedAtKill1.keySet());
-        for (ConsumerRecord<String, byte[]> r :
-                TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
-            stranded.remove(OutcomeEvent.parse(r.value()).paymentId());
-        }
-        assertThat(stranded)
-                .as("kill 1 landed between the PostgreSQL and the Kafka commit of a batch")
-                .isNotEmpty();
-
-        // Kill 2: a restarted processor, killed as soon as it has committed a batch of its own to
-        // PostgreSQL, wherever it stands in the next one. The backlog left by the stall (the load kept
-        // going) is what it works through, so the kill lands mid-flight however fast the gateway was.
-        String decidedSql = "SELECT count(*) FROM payments WHERE status IN ('succeeded', 'failed')";
-        long decidedBefore = decidedAtKill1.size();
-        JvmProcess second = ProcessorProcess.start(processorProps(FreePorts.pick()));
-        assertThat(second.awaitLine("processor crash-test ready", 60_000)).isTrue();
-        long deadline = System.currentTimeMillis() + 60_000;
-        long decided = decidedBefore;
-        while (decided == decidedBefore && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-            decided = stack.pg.count(decidedSql);
-        }
-        second.kill();
-        assertThat(decided)
-                .as("the restarted processor committed a batch before the second kill")
-                .isGreaterThan(decidedBefore);
-        long decidedAtKill2 = decided;
+        Map<String, Long> decidedAtKill1 = decidedAtMsById();
+        Set<String> stranded = strandedAtKill1(decidedAtKill1);
+        long decidedAtKill2 = killedAfterItsFirstBatch(decidedAtKill1.size());
 
         JvmProcess third = ProcessorProcess.start(processorProps(FreePorts.pick()));
         try {
@@ -113,24 +82,75 @@ class ProcessorCrashIT {
                     .isLessThan(report.ids().size());
 
             PipelineAssertions.assertExactlyOnce(stack.pg, stack.infra.kafkaBootstrap(), report.ids());
-            // The batch held at kill 1 was stored in PostgreSQL but not committed to Kafka. Whichever
-            // process read it again must have re-emitted the stored outcomes: each of those payments has
-            // exactly one outcome on the topic, carrying the decision time stored before kill 1.
-            Map<String, List<Long>> outcomeTimes = new HashMap<>();
-            for (ConsumerRecord<String, byte[]> r :
-                    TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
-                OutcomeEvent o = OutcomeEvent.parse(r.value());
-                outcomeTimes
-                        .computeIfAbsent(o.paymentId(), k -> new ArrayList<>())
-                        .add(o.decidedAtMs());
-            }
-            for (String id : stranded) {
-                assertThat(outcomeTimes.get(id))
-                        .as("outcomes of %s, stranded by kill 1", id)
-                        .containsExactly(decidedAtKill1.get(id));
-            }
+            strandedOutcomesWereReEmittedOnce(stranded, decidedAtKill1);
         } finally {
             third.kill();
+        }
+    }
+
+    /** Every decided payment in PostgreSQL, with its decision time. */
+    private static Map<String, Long> decidedAtMsById() {
+        Map<String, Long> decided = new HashMap<>();
+        for (String row : stack.pg.strings("SELECT payment_id || ' ' || (extract(epoch FROM decided_at) * 1000)::bigint"
+                + " FROM payments WHERE status IN ('succeeded', 'failed')")) {
+            String[] f = row.split(" ");
+            decided.put(f[0], Long.parseLong(f[1]));
+        }
+        return decided;
+    }
+
+    /** What kill 1 left behind: outcomes decided in PostgreSQL but not committed to payments.results. */
+    private static Set<String> strandedAtKill1(Map<String, Long> decidedAtKill1) {
+        Set<String> stranded = new HashSet<>(decidedAtKill1.keySet());
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
+            stranded.remove(OutcomeEvent.parse(r.value()).paymentId());
+        }
+        assertThat(stranded)
+                .as("kill 1 landed between the PostgreSQL and the Kafka commit of a batch")
+                .isNotEmpty();
+        return stranded;
+    }
+
+    /**
+     * Kill 2: a restarted processor, killed as soon as it has committed a batch of its own to
+     * PostgreSQL, wherever it stands in the next one. The backlog left by the stall (the load kept
+     * going) is what it works through, so the kill lands mid-flight however fast the gateway was.
+     * Returns the payments decided at the kill.
+     */
+    private static long killedAfterItsFirstBatch(long decidedBefore) throws Exception {
+        String decidedSql = "SELECT count(*) FROM payments WHERE status IN ('succeeded', 'failed')";
+        JvmProcess second = ProcessorProcess.start(processorProps(FreePorts.pick()));
+        assertThat(second.awaitLine("processor crash-test ready", 60_000)).isTrue();
+        long deadline = System.currentTimeMillis() + 60_000;
+        long decided = decidedBefore;
+        while (decided == decidedBefore && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+            decided = stack.pg.count(decidedSql);
+        }
+        second.kill();
+        assertThat(decided)
+                .as("the restarted processor committed a batch before the second kill")
+                .isGreaterThan(decidedBefore);
+        return decided;
+    }
+
+    /**
+     * The batch held at kill 1 was stored in PostgreSQL but not committed to Kafka. Whichever process
+     * read it again must have re-emitted the stored outcomes: each of those payments has exactly one
+     * outcome on the topic, carrying the decision time stored before kill 1.
+     */
+    private static void strandedOutcomesWereReEmittedOnce(Set<String> stranded, Map<String, Long> decidedAtKill1) {
+        Map<String, List<Long>> outcomeTimes = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r :
+                TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
+            OutcomeEvent o = OutcomeEvent.parse(r.value());
+            outcomeTimes.computeIfAbsent(o.paymentId(), k -> new ArrayList<>()).add(o.decidedAtMs());
+        }
+        for (String id : stranded) {
+            assertThat(outcomeTimes.get(id))
+                    .as("outcomes of %s, stranded by kill 1", id)
+                    .containsExactly(decidedAtKill1.get(id));
         }
     }
 }

@@ -64,13 +64,28 @@ class ReconcileLaggingIT {
                     .isEqualTo(202);
             lagging.add(PaymentIds.paymentId("default", "lag-" + i));
         }
-        // ... one claimed by a record the processor has not committed past, charging for ten minutes
-        // (would be stuck) ...
+        lagging.addAll(stuckAndDecidedBehindTheProcessor(bootstrap));
+        all.addAll(lagging);
+        int billingBefore = TopicReader.readAll(bootstrap, Topics.BILLING, true).size();
+        assertThat(billingBefore).isEqualTo(all.size());
+
+        theRepairReportsThemLaggingAndReDrivesNothing(bootstrap, lagging);
+
+        // The processor catches up: every billing record processed, one outcome per payment. One
+        // record per batch, as when a re-drive lands behind a batch stalled by an outage: a re-driven
+        // record in the same batch as its original would be deduplicated there and prove nothing.
+        theCaughtUpProcessorEmitsOneOutcomeEach(bootstrap, all);
+    }
+
+    /**
+     * One payment claimed by a record the processor has not committed past, charging for ten minutes
+     * (would be stuck), and one decided and charged whose outcome is not on payments.results yet (would
+     * be missing_outcome): the processor will emit it when it replays the claiming record.
+     */
+    private static List<String> stuckAndDecidedBehindTheProcessor(String bootstrap) throws Exception {
         assertThat(stack.pay("lag-stuck", 300, "pm_card_visa").statusCode()).isEqualTo(202);
         String stuck = PaymentIds.paymentId("default", "lag-stuck");
         seedRow(billingRecord(bootstrap, stuck), "charging", "last_attempt_at = now() - interval '10 minutes'");
-        // ... and one decided and charged, whose outcome is not on payments.results yet (would be
-        // missing_outcome): the processor will emit it when it replays the claiming record.
         assertThat(stack.pay("lag-decided", 400, "pm_card_visa").statusCode()).isEqualTo(202);
         String decided = PaymentIds.paymentId("default", "lag-decided");
         seedRow(billingRecord(bootstrap, decided), "succeeded", "decided_at = now() - interval '5 minutes'");
@@ -86,12 +101,11 @@ class ReconcileLaggingIT {
                 + "' RETURNING 1) SELECT count(*) FROM x");
         stack.pg.count("WITH x AS (INSERT INTO ledger_entries (payment_id, kind, amount, currency) VALUES ('" + decided
                 + "', 'charge', 400, 'USD') RETURNING 1) SELECT count(*) FROM x");
-        lagging.add(stuck);
-        lagging.add(decided);
-        all.addAll(lagging);
-        int billingBefore = TopicReader.readAll(bootstrap, Topics.BILLING, true).size();
-        assertThat(billingBefore).isEqualTo(all.size());
+        return List.of(stuck, decided);
+    }
 
+    private static void theRepairReportsThemLaggingAndReDrivesNothing(String bootstrap, List<String> lagging)
+            throws Exception {
         ReconcileReport repair = stack.reconcile(true, 0);
         System.out.println(repair.table());
         assertThat(repair.ids(BreakClass.LAGGING)).containsExactlyInAnyOrderElementsOf(lagging);
@@ -111,10 +125,9 @@ class ReconcileLaggingIT {
         assertThat(billing.stream().filter(r -> r.headers().lastHeader(InputRecord.REDRIVE_HEADER) != null))
                 .as("re-driven records")
                 .isEmpty();
+    }
 
-        // The processor catches up: every billing record processed, one outcome per payment. One
-        // record per batch, as when a re-drive lands behind a batch stalled by an outage: a re-driven
-        // record in the same batch as its original would be deduplicated there and prove nothing.
+    private static void theCaughtUpProcessorEmitsOneOutcomeEach(String bootstrap, List<String> all) throws Exception {
         Processor second = stack.startProcessor(Map.of("processor.maxPollRecords", "1"));
         try {
             assertThat(stack.pg.awaitCount(
