@@ -53,7 +53,7 @@ stack_start() { # label, stack flags (--processors N), JVM flags...
     java -Dpg.sharedPreloadLibraries=pg_stat_statements ${STACK_JVM_FLAGS:-} "$@" -jar "$JAR" stack --fresh $flags \
         >"$OUT/$label-stack.log" 2>&1 &
     STACK=$!
-    for _ in $(seq 180); do grep -q "stack is up" "$OUT/$label-stack.log" && break; sleep 1; done
+    for _ in $(seq 720); do grep -q "stack is up" "$OUT/$label-stack.log" && break; sleep 1; done
     grep -q "stack is up" "$OUT/$label-stack.log" || { tail -30 "$OUT/$label-stack.log"; exit 1; }
     psql -q -h 127.0.0.1 -p 5433 -U postgres -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null 2>&1
     log "== stack $label up (pid $STACK) $(date -u +%T)"

@@ -264,9 +264,11 @@ public final class BillingStack implements AutoCloseable {
     /**
      * Default of {@code stack.warmupSeconds}, the most a warm-up may take: payments through the whole
      * stack before the banner, until its JIT is quiet, so that the hot paths are compiled when the
-     * user's first load arrives ({@link StackWarmup}).
+     * user's first load arrives ({@link StackWarmup}). 180, not 60: the one JVM's C2 compiler was
+     * still busy after 200 s of load, and after a 60 s warm-up the README's first {@code run --rate
+     * 500} had a p99 of 233-549 ms; after 180 s, 215 and 247 ms (docs/BENCHMARKS.md, 2026-12-07).
      */
-    static final int WARMUP_SECONDS_DEFAULT = 60;
+    static final int WARMUP_SECONDS_DEFAULT = 180;
 
     /**
      * Runs the stack until the JVM is stopped ({@code loadtest.jar stack [--brokers 3] [--processors

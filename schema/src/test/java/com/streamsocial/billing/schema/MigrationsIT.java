@@ -56,16 +56,16 @@ class MigrationsIT {
     void aFreshDatabaseGetsEveryMigrationOnceAndASecondRunAppliesNothing() throws Exception {
         String uri = newDatabase();
         Migrations.Result first = Migrations.migrate(uri);
-        assertThat(first.applied()).isEqualTo(6);
-        assertThat(first.toVersion()).isEqualTo("6");
+        assertThat(first.applied()).isEqualTo(7);
+        assertThat(first.toVersion()).isEqualTo("7");
         assertThat(first.adoptedFromLegacy()).isNull();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(columnExists(uri, "payment_intents", "owner_run")).isTrue();
 
         Migrations.Result second = Migrations.migrate(uri);
         assertThat(second.applied()).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7");
     }
 
     @Test
@@ -93,7 +93,7 @@ class MigrationsIT {
             thread[0] = Thread.currentThread().getName();
             Migrations.apply(vertx, uri).onComplete(done);
         });
-        assertThat(done.future().await().applied()).isEqualTo(6);
+        assertThat(done.future().await().applied()).isEqualTo(7);
         assertThat(thread[0]).contains("eventloop");
     }
 
@@ -106,17 +106,18 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         // Re-applying V1 or V3 would fail (the tables and columns exist), so success alone says a lot;
-        // the history says Flyway starts after V3 (the old runner's last file) with V4, V5 and V6 only,
+        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V7 only,
         // and the data is still there.
-        assertThat(r.applied()).isEqualTo(3);
+        assertThat(r.applied()).isEqualTo(4);
         assertThat(r.adoptedFromLegacy()).isEqualTo("3");
-        assertThat(r.toVersion()).isEqualTo("6");
+        assertThat(r.toVersion()).isEqualTo("7");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "3:BASELINE:adopted from schema_migrations",
                         "4:SQL:api keys",
                         "5:SQL:payments in flight index",
-                        "6:SQL:owners");
+                        "6:SQL:owners",
+                        "7:SQL:payments key on payment id");
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-before-flyway'"))
                 .isEqualTo(1);
         assertThat(count(uri, "SELECT count(*) FROM schema_migrations")).isEqualTo(3);
@@ -125,7 +126,7 @@ class MigrationsIT {
         Migrations.Result again = Migrations.migrate(uri);
         assertThat(again.applied()).isZero();
         assertThat(again.adoptedFromLegacy()).isNull();
-        assertThat(historyRows(uri)).hasSize(4);
+        assertThat(historyRows(uri)).hasSize(5);
     }
 
     @Test
@@ -138,15 +139,16 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         assertThat(r.adoptedFromLegacy()).isEqualTo("2");
-        assertThat(r.applied()).isEqualTo(4);
-        assertThat(r.toVersion()).isEqualTo("6");
+        assertThat(r.applied()).isEqualTo(5);
+        assertThat(r.toVersion()).isEqualTo("7");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "2:BASELINE:adopted from schema_migrations",
                         "3:SQL:provider intent",
                         "4:SQL:api keys",
                         "5:SQL:payments in flight index",
-                        "6:SQL:owners");
+                        "6:SQL:owners",
+                        "7:SQL:payments key on payment id");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-at-v2'"))
                 .isEqualTo(1);
@@ -172,14 +174,14 @@ class MigrationsIT {
                 go.countDown();
                 Migrations.Result a = runs.get(0).get(3, TimeUnit.MINUTES);
                 Migrations.Result b = runs.get(1).get(3, TimeUnit.MINUTES);
-                int expected = fromLegacy ? 5 : 6;
+                int expected = fromLegacy ? 6 : 7;
                 // Both succeed; one did the work and the other found it done.
                 assertThat(List.of(a.applied(), b.applied())).containsExactlyInAnyOrder(expected, 0);
                 assertThat(appliedVersions(uri))
                         .containsExactly(
                                 fromLegacy
-                                        ? new String[] {"2", "3", "4", "5", "6"}
-                                        : new String[] {"1", "2", "3", "4", "5", "6"});
+                                        ? new String[] {"2", "3", "4", "5", "6", "7"}
+                                        : new String[] {"1", "2", "3", "4", "5", "6", "7"});
                 assertThat(count(uri, "SELECT count(*) FROM " + Migrations.HISTORY_TABLE + " WHERE type = 'BASELINE'"))
                         .isEqualTo(fromLegacy ? 1 : 0);
             } finally {
@@ -194,7 +196,7 @@ class MigrationsIT {
         Path folder = Files.createDirectories(extra.resolve("db/migration"));
         Files.writeString(folder.resolve("V99__probe.sql"), "CREATE TABLE probe_v99 (id integer PRIMARY KEY);\n");
         String uri = newDatabase();
-        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("6");
+        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("7");
         try (URLClassLoader loader =
                 new URLClassLoader(new URL[] {extra.toUri().toURL()}, MigrationsIT.class.getClassLoader())) {
             Migrations.Result r = Migrations.migrate(uri, loader);
@@ -202,7 +204,7 @@ class MigrationsIT {
             assertThat(r.toVersion()).isEqualTo("99");
         }
         assertThat(count(uri, "SELECT count(*) FROM probe_v99")).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "99");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "99");
     }
 
     private static String newDatabase() throws Exception {

@@ -21,7 +21,11 @@ public final class IntentStore {
      * Reserves every id that is free and reports the rows that were already there, in one round trip.
      * The same statement marks accepted the ids of earlier batches that Kafka committed ($9): the
      * gateway's one PostgreSQL write per batch on the hot path. Its SELECT still sees those rows as
-     * reserved (one snapshot), which the caller knows.
+     * reserved (one snapshot), which the caller knows. The stored row and the processor's row are
+     * read only for an id the insert skipped: as LATERAL subqueries gated on that, because a
+     * condition on {@code ins} in a LEFT JOIN's ON clause is only a join filter, applied after both
+     * index probes (EXPLAIN ANALYZE showed 64 probes of each index for 64 new ids, about half the
+     * statement's buffer reads; docs/BENCHMARKS.md).
      *
      * <p>It also checks ownership (issue 19 §1): $10 and $11 are the customer and payment method each
      * request claims (null when its lane already knows them as its tenant's). {@code owned} answers
@@ -68,8 +72,10 @@ public final class IntentStore {
                    co.tenant, mo.tenant
             FROM input
             LEFT JOIN ins ON ins.payment_id = input.payment_id
-            LEFT JOIN payment_intents i ON i.payment_id = input.payment_id AND ins.payment_id IS NULL
-            LEFT JOIN payments p ON p.payment_id = input.payment_id AND ins.payment_id IS NULL
+            LEFT JOIN LATERAL (SELECT i.request_hash, i.state, i.reserved_at FROM payment_intents i
+                               WHERE ins.payment_id IS NULL AND i.payment_id = input.payment_id) i ON true
+            LEFT JOIN LATERAL (SELECT p.status, p.failure_code FROM payments p
+                               WHERE ins.payment_id IS NULL AND p.payment_id = input.payment_id) p ON true
             LEFT JOIN owned co ON co.kind = 'customer' AND co.id = input.customer_claim
             LEFT JOIN owned mo ON mo.kind = 'payment_method' AND mo.id = input.method_claim
             """;
@@ -120,8 +126,10 @@ public final class IntentStore {
                    NULL::text, NULL::text
             FROM input
             LEFT JOIN ins ON ins.payment_id = input.payment_id
-            LEFT JOIN payment_intents i ON i.payment_id = input.payment_id AND ins.payment_id IS NULL
-            LEFT JOIN payments p ON p.payment_id = input.payment_id AND ins.payment_id IS NULL
+            LEFT JOIN LATERAL (SELECT i.request_hash, i.state, i.reserved_at FROM payment_intents i
+                               WHERE ins.payment_id IS NULL AND i.payment_id = input.payment_id) i ON true
+            LEFT JOIN LATERAL (SELECT p.status, p.failure_code FROM payments p
+                               WHERE ins.payment_id IS NULL AND p.payment_id = input.payment_id) p ON true
             """;
 
     /** Takes over reservations abandoned longer than the timeout; the age check makes one taker win. */
