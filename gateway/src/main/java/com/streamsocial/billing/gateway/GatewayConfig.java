@@ -139,9 +139,13 @@ public record GatewayConfig(
                 s.string("http.host", "127.0.0.1"),
                 s.integer("http.port", 8080),
                 s.string("gateway.instanceId", "gateway-1"),
+                // Half the cores, 1 to 4: a lane's batch grows with the load (gateway.batchRecordsMax),
+                // and each batch costs one PostgreSQL statement and one Kafka transaction whatever its
+                // size, so fewer, fuller lanes cost less. On 2 cores, 1 lane measured 364 µs of CPU a
+                // payment end to end against 453 µs with 2 (docs/BENCHMARKS.md, 2026-12-07).
                 s.integer(
                         "gateway.producers",
-                        Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()))),
+                        Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2))),
                 s.integer("gateway.batchRecordsMax", 500),
                 s.integer("gateway.batchBytesMax", 1024 * 1024),
                 s.integer("gateway.lingerMs", 2),
