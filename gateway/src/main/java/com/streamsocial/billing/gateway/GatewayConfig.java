@@ -203,12 +203,12 @@ public record GatewayConfig(
 
     /** PostgreSQL: the URI, and the password from the environment or a file when one is set. */
     public PgConnectOptions pgConnect() {
-        PgConnectOptions o = PgConnectOptions.fromUri(pgUri);
+        PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri);
         return pgPassword == null ? o : o.setPassword(pgPassword);
     }
 
     static PgConnectOptions pgConnect(Settings s) {
-        PgConnectOptions o = PgConnectOptions.fromUri(pgUri(s));
+        PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri(s));
         String password = s.secret("pg.password");
         return password == null ? o : o.setPassword(password);
     }

@@ -116,6 +116,9 @@ public final class BillingStack implements AutoCloseable {
                 "limits.tenantReadBurst")) {
             wiring.put(limit, settings.string(limit, STACK_TENANT_LIMIT));
         }
+        // A development stack: the sandbox's key, approve-all and the naive guarantees are allowed
+        // (DevModes; -Ddev.mode=false makes the stack refuse them as production would).
+        wiring.put("dev.mode", settings.string("dev.mode", "true"));
         // The processor charges through the stack's own sandbox unless told otherwise.
         wiring.put("provider.baseUrl", settings.string("provider.baseUrl", "http://127.0.0.1:" + sandboxPort));
         Settings s = settings.with(wiring);

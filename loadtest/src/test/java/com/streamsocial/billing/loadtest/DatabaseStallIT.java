@@ -114,7 +114,7 @@ class DatabaseStallIT {
     void stallsOfEightAndFifteenSecondsUnderRetryingLoadStopNothingLoseNothingDoubleNothing() throws Exception {
         int stdoutBefore = stack.stdout().length();
         int stderrBefore = stack.stderr().length();
-        Clients clients = new Clients("stall-" + System.nanoTime() + "-");
+        Clients clients = new Clients("stall-" + Long.toString(System.nanoTime(), 36) + "-");
         List<long[]> stalls = new ArrayList<>();
         List<String> readinessDuringStalls = new CopyOnWriteArrayList<>();
         try {
@@ -195,7 +195,7 @@ class DatabaseStallIT {
                 .isEqualTo(restartsBefore + 1);
         assertThat(out).contains("lease: the lease connection closed");
         assertThat(stack.isAlive()).isTrue();
-        Clients one = new Clients("after-restart-" + System.nanoTime() + "-");
+        Clients one = new Clients("after-restart-" + Long.toString(System.nanoTime(), 36) + "-");
         Key k = one.pay(one.newKey());
         assertThat(k.status).as("a payment after the restart").isEqualTo(202);
     }

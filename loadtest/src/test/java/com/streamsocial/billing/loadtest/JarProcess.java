@@ -49,8 +49,14 @@ final class JarProcess {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
         cmd.addAll(jvmOptions);
         ProcessBuilder b = new ProcessBuilder(cmd);
+        Map<String, String> settings = new java.util.HashMap<>(properties);
+        if (module.equals("processor")) {
+            // The tests' processors use the sandbox's key (or approve-all, or a naive guarantee): a
+            // development-only mode (DevModes). A test of the refusal gives dev.mode=false itself.
+            settings.putIfAbsent("dev.mode", "true");
+        }
         // Secrets in the environment: the jars refuse them as -D.
-        JvmProcess.passSettings(properties, cmd, b.environment());
+        JvmProcess.passSettings(settings, cmd, b.environment());
         cmd.add("-jar");
         cmd.add(jar(module).toString());
         cmd.addAll(List.of(args));

@@ -9,11 +9,14 @@ import java.util.Map;
 final class ProcessorProcess {
     private ProcessorProcess() {}
 
+    /**
+     * With {@code dev.mode=true} unless {@code properties} say otherwise: these tests run against the
+     * sandbox, with its key or the naive guarantees, which are development-only modes (DevModes).
+     */
     static JvmProcess start(Map<String, String> properties) throws Exception {
+        Map<String, String> p = new java.util.HashMap<>(LocalInfra.singleBroker(properties));
+        p.putIfAbsent("dev.mode", "true");
         return JvmProcess.start(
-                "processor",
-                Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar")),
-                512,
-                LocalInfra.singleBroker(properties));
+                "processor", Path.of(System.getProperty("processor.jar", "../processor/target/processor.jar")), 512, p);
     }
 }

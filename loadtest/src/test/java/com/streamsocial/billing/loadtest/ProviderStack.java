@@ -97,6 +97,8 @@ final class ProviderStack implements AutoCloseable {
         p.put("processor.httpHost", "127.0.0.1");
         p.put("processor.httpPort", String.valueOf(FreePorts.pick()));
         p.put("reconcile.intervalMs", "0");
+        // The sandbox, its PayPal credentials and the naive guarantees are development-only (DevModes).
+        p.put("dev.mode", "true");
         // One broker: its topics cannot be replicated (LocalInfra.SINGLE_BROKER).
         p.putAll(LocalInfra.SINGLE_BROKER);
         p.putAll(overrides);

@@ -132,7 +132,7 @@ class StackRestartIT {
                 vertx,
                 List.of(gatewayPort),
                 RATE_PER_S,
-                "restart-" + System.nanoTime() + "-",
+                "restart-" + Long.toString(System.nanoTime(), 36) + "-",
                 TenantKeys.DEV_TENANT,
                 TenantKeys.devKey());
         try {

@@ -72,6 +72,13 @@ public final class Processor {
      */
     public static Future<Processor> deploy(
             Vertx vertx, ProcessorConfig config, PaymentProvider provider, ServiceMetrics service) {
+        // Before anything connects: a mode that moves no money or spends it unsafely needs dev.mode.
+        try {
+            DevModes.require(config);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
+        DevModes.warn(config, log);
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(config.pgPoolSizeMax()).setMaxWaitQueueSize(100))
                 // The batch statements are fixed texts: parsed and planned once per connection.

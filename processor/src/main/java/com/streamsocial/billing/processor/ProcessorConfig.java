@@ -47,7 +47,8 @@ public record ProcessorConfig(
         long drainTimeoutMs,
         boolean leaveGroupOnStop,
         boolean allowUnderReplicated,
-        String pgPassword) {
+        String pgPassword,
+        boolean devMode) {
 
     /** Upper bound of {@code processor.maxPollRecords}: records per batch (one transaction). */
     public static final int MAX_POLL_RECORDS_LIMIT = 10_000;
@@ -136,12 +137,12 @@ public record ProcessorConfig(
                 + ", provider.secretKey=****, provider.clientId=" + providerClientId
                 + ", provider.clientSecret=****, provider " + providerLimits() + ", pg.password "
                 + (pgPassword == null ? "unset" : "set") + ", guarantee="
-                + guarantee + "]";
+                + guarantee + ", dev.mode=" + devMode + "]";
     }
 
     /** PostgreSQL: the URI, with the password from the environment or a file instead of its own if set. */
     public io.vertx.pgclient.PgConnectOptions pgConnect() {
-        io.vertx.pgclient.PgConnectOptions o = io.vertx.pgclient.PgConnectOptions.fromUri(pgUri);
+        io.vertx.pgclient.PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri);
         return pgPassword == null ? o : o.setPassword(pgPassword);
     }
 
@@ -290,6 +291,8 @@ public record ProcessorConfig(
                 // docs/DEPLOYMENT.md).
                 s.bool(TopicSafety.OVERRIDE_SETTING, false),
                 // As the gateway: BILLING_PG_PASSWORD or pg.passwordFile, never -D (the process list).
-                s.secret("pg.password"));
+                s.secret("pg.password"),
+                // Off by default: the modes that move no money or spend it unsafely need it (DevModes).
+                s.bool(DevModes.SETTING, false));
     }
 }

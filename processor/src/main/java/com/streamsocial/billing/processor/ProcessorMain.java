@@ -28,6 +28,8 @@ public final class ProcessorMain {
               (docs/CONFIGURATION.md); for example --processor.instanceId=processor-2 --processor.httpPort=8082.
               Secrets (provider.secretKey) never as -D or --: the environment, a file named by
               provider.secretKeyFile, or a configuration file only its owner can read.
+              Development only, refused without dev.mode=true: provider.kind=approve-all, processor.guarantee
+              at-least-once or at-most-once, and the sandbox's well-known key as the default provider key.
               Exit status: 1 start-up failure, 2 usage error, 3 processor.instanceId held by another live process,
               4 instance lease lost while running (the processor stopped consuming), 6 SIGTERM's drain did
               not finish within shutdown.drainTimeoutMs. SIGTERM drains (docs/RUNNING.md) and exits 0.""";
@@ -79,6 +81,7 @@ public final class ProcessorMain {
         try {
             config = ProcessorConfig.from(settings);
             requirePlaintextAllowed(config, settings.bool(HTTP_PLAINTEXT, false));
+            DevModes.require(config);
         } catch (IllegalArgumentException e) {
             // An invalid value stops start-up, naming its key, before anything connects.
             System.err.println("processor refused to start: invalid setting: " + e.getMessage());
@@ -94,7 +97,8 @@ public final class ProcessorMain {
                 "pg.",
                 "shutdown.",
                 "topics.",
-                "log.");
+                "log.",
+                "dev.");
         // One registry for the processor's meters and Vert.x's own (HTTP, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();
         Vertx vertx = ServiceMetrics.vertx(new VertxOptions(), metrics);

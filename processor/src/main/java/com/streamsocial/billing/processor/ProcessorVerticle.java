@@ -210,6 +210,8 @@ public final class ProcessorVerticle extends VerticleBase {
                 .put("loop", loop.state().name())
                 .put("consecutive_failed_batches", loop.consecutiveFailures())
                 .put("last_failure", loop.lastFailure())
+                // Development-only modes in effect (dev.mode=true): empty in production.
+                .put("dev_modes", new io.vertx.core.json.JsonArray(DevModes.of(config)))
                 .put(
                         "checks",
                         new JsonObject()
@@ -374,7 +376,8 @@ public final class ProcessorVerticle extends VerticleBase {
                 ctx.response().setStatusCode(ready ? 200 : 503);
                 ctx.json(new JsonObject()
                         .put("ready", ready)
-                        .put("guarantee", config.guarantee().wire()));
+                        .put("guarantee", config.guarantee().wire())
+                        .put("dev_modes", new io.vertx.core.json.JsonArray(DevModes.of(config))));
             });
             return serve(router);
         });

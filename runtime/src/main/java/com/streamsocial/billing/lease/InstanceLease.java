@@ -126,7 +126,7 @@ public final class InstanceLease {
      * when another live session holds it after {@link #ACQUIRE_WAIT_MS}.
      */
     public static Future<InstanceLease> acquire(Vertx vertx, String pgUri, String role, String instanceId) {
-        return acquire(vertx, PgConnectOptions.fromUri(pgUri), role, instanceId);
+        return acquire(vertx, com.streamsocial.billing.config.PgUri.connectOptions(pgUri), role, instanceId);
     }
 
     /** As above, with connect options (a password from the environment or a file, not the URI). */

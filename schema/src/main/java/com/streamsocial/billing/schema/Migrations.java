@@ -177,10 +177,16 @@ public final class Migrations {
         }
     }
 
-    /** The JDBC form of the services' libpq-style {@code pg.uri}. */
+    /**
+     * The JDBC form of the services' libpq-style {@code pg.uri}, TLS included: {@code sslmode}, and for
+     * verify-ca and verify-full the CA of {@code sslrootcert}, or the JVM's trust store without one (as
+     * {@link com.streamsocial.billing.config.PgUri} for the Vert.x client; pgjdbc's own default would
+     * be {@code ~/.postgresql/root.crt}).
+     */
     record Jdbc(String url, String user, String password) {
         static Jdbc of(String pgUri) {
-            PgConnectOptions o = PgConnectOptions.fromUri(pgUri);
+            String caFile = com.streamsocial.billing.config.PgUri.rootCert(pgUri);
+            PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri);
             String host = o.getHost().contains(":") ? "[" + o.getHost() + "]" : o.getHost();
             StringBuilder url = new StringBuilder("jdbc:postgresql://")
                     .append(host)
@@ -191,6 +197,12 @@ public final class Migrations {
                     .append("?ApplicationName=billing-migrations");
             if (o.getSslMode() != null && o.getSslMode() != SslMode.DISABLE) {
                 url.append("&sslmode=").append(o.getSslMode().value);
+            }
+            if (caFile != null) {
+                url.append("&sslrootcert=")
+                        .append(java.net.URLEncoder.encode(caFile, java.nio.charset.StandardCharsets.UTF_8));
+            } else if (o.getSslMode() == SslMode.VERIFY_CA || o.getSslMode() == SslMode.VERIFY_FULL) {
+                url.append("&sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory");
             }
             return new Jdbc(url.toString(), o.getUser(), o.getPassword());
         }

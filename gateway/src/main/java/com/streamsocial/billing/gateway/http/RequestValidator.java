@@ -38,7 +38,11 @@ public final class RequestValidator {
 
     private RequestValidator() {}
 
-    /** Checks the header on its own, so that a request without a key is refused before its body. */
+    /**
+     * Checks the header on its own, so that a request without a key is refused before its body: 1 to
+     * {@value #KEY_LENGTH_MAX} printable ASCII characters, and no card number of a real issuer
+     * ({@link CardNumbers#containsIssuedCardNumber}); the problem never echoes the key.
+     */
     public static Problem checkKey(String key) {
         if (key == null) {
             return new Problem(
@@ -60,6 +64,11 @@ public final class RequestValidator {
                     break;
                 }
             }
+        }
+        // A key is logged, stored and published: it must not carry a card number (PCI DSS scope).
+        // Only a real issuer's prefix counts here, as keys built from epoch timestamps start with 1.
+        if (why == null && CardNumbers.containsIssuedCardNumber(key)) {
+            why = "holds what looks like a card number; use a random key (a UUID) or an order id";
         }
         if (why == null) {
             return null;

@@ -55,7 +55,7 @@ class AuthFloodIT {
     @BeforeAll
     static void start() throws Exception {
         infra = SharedInfra.get();
-        tenantKey = TenantKeys.create(infra.pgUri(), "tenant-flood-" + System.nanoTime());
+        tenantKey = TenantKeys.create(infra.pgUri(), "tenant-flood-" + Long.toString(System.nanoTime(), 36));
         vertx = Vertx.vertx();
         port = FreePorts.pick();
         gateway = Gateway.deploy(
@@ -113,7 +113,7 @@ class AuthFloodIT {
             }
         });
         AtomicInteger sent = new AtomicInteger();
-        String run = Long.toString(System.nanoTime());
+        String run = Long.toString(System.nanoTime(), 36);
         long t0 = System.nanoTime();
         long tenantTimer = vertx.setPeriodic(1_000 / TENANT_PER_S, id -> {
             int n = sent.getAndIncrement();

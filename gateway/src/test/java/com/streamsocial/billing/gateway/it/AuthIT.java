@@ -154,7 +154,7 @@ class AuthIT {
 
     @Test
     void aMissingInvalidOrMalformedKeyIsRefusedAndCostsNothing() throws Exception {
-        String key = "unauth-" + System.nanoTime();
+        String key = "unauth-" + Long.toString(System.nanoTime(), 36);
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         assertUnauthorized(post(null, key, body(100)));
         assertUnauthorized(post("Bearer sk_live_" + "x".repeat(43), key, body(100)));
@@ -163,7 +163,7 @@ class AuthIT {
         assertUnauthorized(post("Bearer " + keyA + "x", key, body(100)));
         assertUnauthorized(get(null, "/v1/payments/" + PaymentIds.paymentId(tenantA, key)));
         // A fence: an accepted request after the refused ones; only it reaches Kafka.
-        String fence = "fence-" + System.nanoTime();
+        String fence = "fence-" + Long.toString(System.nanoTime(), 36);
         assertThat(post("Bearer " + keyA, fence, body(100)).statusCode()).isEqualTo(202);
         assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false))
                 .extracting(ConsumerRecord::key)
@@ -181,7 +181,7 @@ class AuthIT {
 
     @Test
     void theSameIdempotencyKeyFromTwoTenantsIsTwoPaymentsAndNeitherSeesTheOther() throws Exception {
-        String key = "order-" + System.nanoTime();
+        String key = "order-" + Long.toString(System.nanoTime(), 36);
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         HttpResponse<String> a = post("Bearer " + keyA, key, body(111));
         HttpResponse<String> b = post("Bearer " + keyB, key, body(222, "cus_auth_b"));
@@ -213,7 +213,7 @@ class AuthIT {
 
     @Test
     void aRevokedKeyIsRefusedWithinTenSeconds() throws Exception {
-        String tenant = "tenant-revoke-" + System.nanoTime();
+        String tenant = "tenant-revoke-" + Long.toString(System.nanoTime(), 36);
         String key = TenantKeys.create(infra.pgUri(), tenant);
         // Used once, so that every lane that served it may hold it in its cache.
         for (int i = 0; i < 4; i++) {
@@ -232,7 +232,10 @@ class AuthIT {
         // The requirement: refused everywhere within 10 s. Then refused on every further request.
         int status = 0;
         while (System.nanoTime() - revokedAt < TimeUnit.SECONDS.toNanos(10)) {
-            status = post("Bearer " + key, "after-revoke-" + System.nanoTime(), body(5, customerOf(tenant)))
+            status = post(
+                            "Bearer " + key,
+                            "after-revoke-" + Long.toString(System.nanoTime(), 36),
+                            body(5, customerOf(tenant)))
                     .statusCode();
             if (status == 401) {
                 break;
@@ -263,14 +266,14 @@ class AuthIT {
 
     @Test
     void keysCommandsCreateListAndRevokeAgainstTheConfiguredDatabase() throws Exception {
-        String tenant = "tenant-cli-" + System.nanoTime();
+        String tenant = "tenant-cli-" + Long.toString(System.nanoTime(), 36);
         Cli created = cli("keys", "create", tenant);
         assertThat(created.status).as(created.err).isZero();
         List<String> lines = created.out.lines().toList();
         String key = lines.get(lines.size() - 1);
         assertThat(key).startsWith("sk_live_").hasSizeGreaterThanOrEqualTo(8 + 43);
         assertThat(created.out.indexOf(key)).isEqualTo(created.out.lastIndexOf(key));
-        String fresh = "cli-" + System.nanoTime();
+        String fresh = "cli-" + Long.toString(System.nanoTime(), 36);
         HttpResponse<String> accepted = post("Bearer " + key, fresh, body(42, customerOf(tenant)));
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         assertThat(new JsonObject(accepted.body()).getString("id")).isEqualTo(PaymentIds.paymentId(tenant, fresh));

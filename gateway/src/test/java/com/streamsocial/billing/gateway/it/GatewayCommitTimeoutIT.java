@@ -96,7 +96,7 @@ class GatewayCommitTimeoutIT {
                 .get(120, TimeUnit.SECONDS);
         base = "http://127.0.0.1:" + port;
         // The first transaction also finds the coordinator: let it happen before any hold.
-        HttpResponse<String> warm = post("warm-" + System.nanoTime(), 1);
+        HttpResponse<String> warm = post("warm-" + Long.toString(System.nanoTime(), 36), 1);
         assertThat(warm.statusCode()).as(warm.body()).isEqualTo(202);
     }
 
@@ -119,7 +119,7 @@ class GatewayCommitTimeoutIT {
         int heldBefore = proxy.held();
         proxy.holdNextEndTxnResponses(1, MAX_BLOCK_MS * 3 / 2);
 
-        String prefix = "retry-" + System.nanoTime() + "-";
+        String prefix = "retry-" + Long.toString(System.nanoTime(), 36) + "-";
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             calls.add(http.sendAsync(request(prefix + i, 100 + i), HttpResponse.BodyHandlers.ofString()));
@@ -155,7 +155,7 @@ class GatewayCommitTimeoutIT {
                 1, MAX_BLOCK_MS * (TransactionalPublisher.COMMIT_TIMEOUT_RETRIES_MAX + 1) + 4_000);
 
         // Clients that retry their key until they get a 202, as a payments client does.
-        String prefix = "unknown-" + System.nanoTime() + "-";
+        String prefix = "unknown-" + Long.toString(System.nanoTime(), 36) + "-";
         int n = 20;
         ExecutorService clients = Executors.newFixedThreadPool(n);
         List<CompletableFuture<ClientRun>> runs = new ArrayList<>();

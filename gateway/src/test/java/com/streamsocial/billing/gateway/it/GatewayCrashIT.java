@@ -60,7 +60,7 @@ class GatewayCrashIT {
         LocalInfra infra = SharedInfra.get();
         apiKey = TenantKeys.create(infra.pgUri(), "default");
         int port = FreePorts.pick();
-        String instance = "gateway-crash-" + System.nanoTime();
+        String instance = "gateway-crash-" + Long.toString(System.nanoTime(), 36);
         Map<String, String> props = new HashMap<>();
         props.put("http.port", String.valueOf(port));
         props.put("http.host", "127.0.0.1");

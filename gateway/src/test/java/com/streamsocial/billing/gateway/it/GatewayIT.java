@@ -158,7 +158,7 @@ class GatewayIT {
 
     @Test
     void anotherInstanceSeesAPendingPaymentAndReplaysIt() throws Exception {
-        String key = "instances-" + System.nanoTime();
+        String key = "instances-" + Long.toString(System.nanoTime(), 36);
         HttpResponse<String> first = post(key, "application/json", body(1234, "USD"));
         assertThat(first.statusCode()).isEqualTo(202);
         String id = new JsonObject(first.body()).getString("id");
@@ -182,7 +182,7 @@ class GatewayIT {
 
     @Test
     void concurrentRetriesOnTwoInstancesPublishItOnce() throws Exception {
-        String key = "two-instances-" + System.nanoTime();
+        String key = "two-instances-" + Long.toString(System.nanoTime(), 36);
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -226,7 +226,7 @@ class GatewayIT {
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         try {
-            String run = "shed-" + System.nanoTime() + "-";
+            String run = "shed-" + Long.toString(System.nanoTime(), 36) + "-";
             String to = "http://127.0.0.1:" + port;
             List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
             HttpClient client = HttpClient.newHttpClient();
@@ -289,7 +289,7 @@ class GatewayIT {
 
     @Test
     void acceptsAPaymentAndReportsItPending() throws Exception {
-        String key = "accept-" + System.nanoTime();
+        String key = "accept-" + Long.toString(System.nanoTime(), 36);
         HttpResponse<String> r = post(key, "application/json", body(1999, "USD"));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         JsonObject json = new JsonObject(r.body());
@@ -309,7 +309,7 @@ class GatewayIT {
 
     @Test
     void replaysTheSameRequestAndRefusesADifferentOne() throws Exception {
-        String key = "replay-" + System.nanoTime();
+        String key = "replay-" + Long.toString(System.nanoTime(), 36);
         HttpResponse<String> first = post(key, "application/json", body(500, "EUR"));
         assertThat(first.statusCode()).isEqualTo(202);
         assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
@@ -330,7 +330,7 @@ class GatewayIT {
 
     @Test
     void concurrentRetriesOfOneKeyPublishItOnce() throws Exception {
-        String key = "concurrent-" + System.nanoTime();
+        String key = "concurrent-" + Long.toString(System.nanoTime(), 36);
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
@@ -391,7 +391,7 @@ class GatewayIT {
     void badInputGetsAProblemAndWritesNothing() throws Exception {
         Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         Map<TopicPartition, Long> metrics = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.METRICS);
-        String k = "bad-" + System.nanoTime() + "-";
+        String k = "bad-" + Long.toString(System.nanoTime(), 36) + "-";
         List<String> keys = new ArrayList<>();
         String good = atEveryLimit().encode();
         assertThat(good.length()).isLessThan(RequestValidator.BODY_BYTES_MAX);
@@ -542,7 +542,7 @@ class GatewayIT {
     void anAbortedBatchLeavesNoBillingAndNoMetricsEventVisible() throws Exception {
         Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         Map<TopicPartition, Long> metrics = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.METRICS);
-        String run = "abort-" + System.nanoTime() + "-";
+        String run = "abort-" + Long.toString(System.nanoTime(), 36) + "-";
         Set<String> ids = new HashSet<>();
         abortKeysPrefixedAbort.set(true);
         try {
@@ -586,7 +586,7 @@ class GatewayIT {
     @Test
     void aBatchThatFailsAfterReservingGivesItsKeysBack() throws Exception {
         Map<TopicPartition, Long> billing = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
-        String run = "prefail-" + System.nanoTime() + "-";
+        String run = "prefail-" + Long.toString(System.nanoTime(), 36) + "-";
         failKeysPrefixedPrefail.set(true);
         try {
             for (int i = 0; i < 5; i++) {

@@ -55,7 +55,7 @@ class GatewayRestartIT {
                 .connectingTo(PgConnectOptions.fromUri(infra.pgUri()))
                 .using(vertx)
                 .build();
-        String instance = "gateway-restart-" + System.nanoTime();
+        String instance = "gateway-restart-" + Long.toString(System.nanoTime(), 36);
         String lane = instance + "-lane-0";
         Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
         PaymentRequest committed = request(instance + "-committed");

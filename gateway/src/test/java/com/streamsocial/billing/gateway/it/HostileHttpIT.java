@@ -88,7 +88,7 @@ class HostileHttpIT {
     @BeforeAll
     static void start() throws Exception {
         infra = SharedInfra.get();
-        tenant = "hostile-http-" + System.nanoTime();
+        tenant = "hostile-http-" + Long.toString(System.nanoTime(), 36);
         apiKey = TenantKeys.create(infra.pgUri(), tenant);
         vertx = Vertx.vertx();
         port = FreePorts.pick();

@@ -64,7 +64,7 @@ class HostileInputIT {
     @BeforeAll
     static void start() throws Exception {
         infra = SharedInfra.get();
-        tenant = "hostile-" + System.nanoTime();
+        tenant = "hostile-" + Long.toString(System.nanoTime(), 36);
         apiKey = TenantKeys.create(infra.pgUri(), tenant);
         vertx = Vertx.vertx();
         int port = FreePorts.pick();

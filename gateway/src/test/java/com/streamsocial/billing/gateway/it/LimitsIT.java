@@ -111,7 +111,8 @@ class LimitsIT {
         // One after another on one kept-alive connection (the connection cap is small here).
         for (int i = 0; i < 30; i++) {
             HttpResponse<String> r = http.send(
-                    post(keyFlood, "flood-" + System.nanoTime() + "-" + i), HttpResponse.BodyHandlers.ofString());
+                    post(keyFlood, "flood-" + Long.toString(System.nanoTime(), 36) + "-" + i),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isIn(202, 429);
             if (r.statusCode() == 429) {
                 limited++;
@@ -131,8 +132,9 @@ class LimitsIT {
         assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
         // The quiet tenant's burst is intact.
         for (int i = 0; i < 3; i++) {
-            HttpResponse<String> r =
-                    http.send(post(keyQuiet, "quiet-" + System.nanoTime()), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    post(keyQuiet, "quiet-" + Long.toString(System.nanoTime(), 36)),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         }
         String metrics = http.send(
@@ -157,7 +159,7 @@ class LimitsIT {
         try (Socket body = new Socket("127.0.0.1", port)) {
             body.setSoTimeout(30_000);
             String head = "POST /v1/payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + keyQuiet
-                    + "\r\nIdempotency-Key: slow-" + System.nanoTime()
+                    + "\r\nIdempotency-Key: slow-" + Long.toString(System.nanoTime(), 36)
                     + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"amount\":";
             body.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             body.getOutputStream().flush();
@@ -301,7 +303,7 @@ class LimitsIT {
             // Ingest during the flood: every payment is accepted.
             for (int i = 0; i < 5; i++) {
                 HttpResponse<String> posted = http.send(
-                        postTo(readsBase, keyQuiet, "ingest-" + System.nanoTime()),
+                        postTo(readsBase, keyQuiet, "ingest-" + Long.toString(System.nanoTime(), 36)),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
             }

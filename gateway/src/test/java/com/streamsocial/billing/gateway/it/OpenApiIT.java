@@ -165,7 +165,7 @@ class OpenApiIT {
     @Test
     void everyDocumentedAnswerIsWhatTheGatewaySends() throws Exception {
         Set<String> seen = new TreeSet<>();
-        String run = "openapi-" + System.nanoTime() + "-";
+        String run = "openapi-" + Long.toString(System.nanoTime(), 36) + "-";
 
         // 202, then a replay while pending (202 + Idempotent-Replayed), 422 with another body.
         PaymentRequest accepted = request(run + "accepted", 1999);
@@ -250,7 +250,8 @@ class OpenApiIT {
                 .endsWith(" 201");
         seen.add("POST /v1/customers 201");
         seen.add(check("POST", "/v1/customers", register(BEARER, "application/json", registration)));
-        String other = "Bearer " + TenantKeys.create(infra.pgUri(), "openapi-other-" + System.nanoTime());
+        String other =
+                "Bearer " + TenantKeys.create(infra.pgUri(), "openapi-other-" + Long.toString(System.nanoTime(), 36));
         seen.add(check("POST", "/v1/customers", register(other, "application/json", registration)));
         HttpResponse<String> notOwned = http.send(
                 HttpRequest.newBuilder(URI.create(base + "/v1/payments"))

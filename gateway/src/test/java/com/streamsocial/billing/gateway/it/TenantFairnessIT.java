@@ -108,7 +108,7 @@ class TenantFairnessIT {
 
     @Test
     void aFloodingTenantGets429sForItsExcessAndTheQuietTenantKeepsEveryPayment() throws Exception {
-        String run = "fair-" + System.nanoTime() + "-";
+        String run = "fair-" + Long.toString(System.nanoTime(), 36) + "-";
         Map<Integer, Integer> floodStatuses = new ConcurrentHashMap<>();
         AtomicInteger floodWithoutRetryAfter = new AtomicInteger();
         AtomicBoolean stop = new AtomicBoolean();

@@ -92,7 +92,7 @@ class TlsIT {
             HttpResponse<String> r = https.send(
                     HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/v1/payments"))
                             .header("Authorization", "Bearer " + apiKey)
-                            .header("Idempotency-Key", "tls-" + System.nanoTime())
+                            .header("Idempotency-Key", "tls-" + Long.toString(System.nanoTime(), 36))
                             .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
                                     .put("amount", 100)

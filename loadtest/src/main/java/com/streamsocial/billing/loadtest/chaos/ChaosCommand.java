@@ -617,6 +617,8 @@ public final class ChaosCommand implements Callable<Integer> {
         p.put("provider.secretKey", SANDBOX_SECRET);
         p.put("reconcile.intervalMs", "0");
         p.put("processor.guarantee", guarantee);
+        // The naive guarantees and the sandbox are development-only modes (DevModes): chaos runs them on purpose.
+        p.put("dev.mode", "true");
         p.put("processor.loops", Integer.toString(PROCESSOR_LOOPS));
         if (tuned) {
             p.putAll(TUNED_PROCESSOR_SETTINGS);

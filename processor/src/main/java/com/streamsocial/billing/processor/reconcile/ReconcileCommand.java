@@ -87,7 +87,7 @@ public final class ReconcileCommand {
                 case "--to" -> to = instant(value(args, ++i, a));
                 case "--report" -> report = Path.of(value(args, ++i, a));
                 case "--kafka" -> kafka.put("bootstrap.servers", value(args, ++i, a));
-                case "--pg" -> pg = value(args, ++i, a);
+                case "--pg" -> pg = pgFlag(value(args, ++i, a));
                 case "--provider" -> provider = value(args, ++i, a);
                 // A key on the command line shows in the process list: the file, or the processor's
                 // settings (BILLING_PROVIDER_SECRETKEY, provider.secretKeyFile), never the flag itself.
@@ -125,6 +125,19 @@ public final class ReconcileCommand {
             throw new IllegalArgumentException(flag + " needs a value");
         }
         return args[i];
+    }
+
+    /**
+     * {@code --pg URI}: refused, naming the flag and never the value, when the URI holds a password
+     * (the process list shows it), as {@code --pg.uri} and {@code -Dpg.uri} are ({@link Settings}).
+     */
+    static String pgFlag(String uri) {
+        if (Settings.holdsUriPassword(uri)) {
+            throw new IllegalArgumentException("--pg holds a password (the process list shows it): give the URI"
+                    + " without it, and the password in the environment (BILLING_PG_PASSWORD) or a file named by"
+                    + " pg.passwordFile");
+        }
+        return uri;
     }
 
     /** Owner-only, as every secret file ({@link Settings#readSecretFile}). */

@@ -69,7 +69,7 @@ public record ReconcileOptions(
 
     /** PostgreSQL: the URI, with {@code pgPassword} instead of its own when set. */
     public io.vertx.pgclient.PgConnectOptions pgConnect() {
-        io.vertx.pgclient.PgConnectOptions o = io.vertx.pgclient.PgConnectOptions.fromUri(pgUri);
+        io.vertx.pgclient.PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri);
         return pgPassword == null ? o : o.setPassword(pgPassword);
     }
 

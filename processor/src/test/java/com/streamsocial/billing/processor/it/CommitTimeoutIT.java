@@ -66,6 +66,8 @@ class CommitTimeoutIT {
         s.put("kafka.delivery.timeout.ms", "31000");
         s.put("pg.uri", pg.uri());
         s.put("provider.kind", "approve-all");
+        // approve-all moves no money: a development-only mode (DevModes).
+        s.put("dev.mode", "true");
         s.put("processor.instanceId", "commit-timeout-it");
         s.put("processor.httpPort", "-1");
         s.put("reconcile.intervalMs", "0");

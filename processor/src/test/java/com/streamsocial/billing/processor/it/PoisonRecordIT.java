@@ -60,6 +60,8 @@ class PoisonRecordIT {
         s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
         s.put("pg.uri", infra.pgUri());
         s.put("provider.kind", "approve-all");
+        // approve-all moves no money: a development-only mode (DevModes).
+        s.put("dev.mode", "true");
         s.put("processor.instanceId", "poison-it");
         s.put("processor.groupId", "poison-it");
         s.put("processor.httpHost", "127.0.0.1");
@@ -220,6 +222,14 @@ class PoisonRecordIT {
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(h.statusCode()).as(path + " " + h.body()).isEqualTo(200);
+            if (path.equals("/health/ready")) {
+                // approve-all moves no money: readiness says so (issue 19 §6, DevModes).
+                assertThat(new io.vertx.core.json.JsonObject(h.body())
+                                .getJsonArray("dev_modes")
+                                .getString(0))
+                        .as(h.body())
+                        .startsWith("provider.kind=approve-all");
+            }
         }
         assertThat(processor.metrics().count("processor.dead.letters", "code", "null_field"))
                 .isEqualTo(3);

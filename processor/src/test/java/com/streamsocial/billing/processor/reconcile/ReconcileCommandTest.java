@@ -21,6 +21,25 @@ class ReconcileCommandTest {
     }
 
     @Test
+    void aPgUriHoldingAPasswordIsRefusedAsTheFlagNamingNeitherThePassword() {
+        for (String uri : new String[] {
+            "postgresql://billing:SEARCHME_pw@db:5432/billing", "postgresql://billing@db/billing?password=SEARCHME_pw"
+        }) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> ReconcileCommand.parse(new String[] {"--pg", uri}, Settings.of(Map.of()), 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("--pg holds a password")
+                    .hasMessageContaining("BILLING_PG_PASSWORD")
+                    .hasMessageNotContaining("SEARCHME_pw");
+        }
+        // Without a password it is taken as given; the password then comes from pg.password.
+        assertThat(ReconcileCommand.parse(
+                                new String[] {"--pg", "postgresql://billing@db:5432/billing"}, Settings.of(Map.of()), 0)
+                        .pgUri())
+                .isEqualTo("postgresql://billing@db:5432/billing");
+    }
+
+    @Test
     void paypalReadsTransactionSearchWithTheClientCredentials(@TempDir Path dir) throws Exception {
         ReconcileOptions sandbox =
                 ReconcileCommand.parse(new String[0], Settings.of(Map.of("provider.kind", "paypal")), 0);
