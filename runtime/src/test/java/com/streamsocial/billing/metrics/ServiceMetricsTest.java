@@ -36,25 +36,47 @@ class ServiceMetricsTest {
                                 || b.getName().equals("PS Scavenge"))
                         .findFirst()
                         .orElseThrow();
-        try (ServiceMetrics metrics = new ServiceMetrics()) {
-            String series = "jvm_gc_pause_seconds_count{action=\"end of minor GC\",cause=\""
-                    + (young.getName().startsWith("G1") ? "G1 Evacuation Pause" : "Allocation Failure")
-                    + "\",gc=\"" + young.getName() + "\"}";
-            assertThat(metrics.scrape()).contains(series + " 0");
-            // Allocate until a young collection with the evacuation cause has been recorded (the binder's
-            // listener runs on the JMX notification thread); a tag of ours that differs leaves it at 0.
-            long deadline = System.currentTimeMillis() + 30_000;
-            long before = young.getCollectionCount();
-            byte[][] keep = new byte[64][];
-            String scrape = metrics.scrape();
-            for (int i = 0; scrape.contains(series + " 0") && System.currentTimeMillis() < deadline; i++) {
-                keep[i % keep.length] = new byte[64 * 1024];
-                if (i % 4096 == 0) {
-                    scrape = metrics.scrape();
+        String series = "jvm_gc_pause_seconds_count{action=\"end of minor GC\",cause=\""
+                + (young.getName().startsWith("G1") ? "G1 Evacuation Pause" : "Allocation Failure")
+                + "\",gc=\"" + young.getName() + "\"}";
+        // A young collection between the registry's start and its first scrape records into the series
+        // (and the binder alone would then create it): the check at 0 needs a window without one. A
+        // full collection first empties the young generation (it is not counted as a young one); a
+        // window that still saw a young collection is tried again with a new registry. CI once had one.
+        for (int attempt = 1; ; attempt++) {
+            System.gc();
+            long youngBefore = young.getCollectionCount();
+            ServiceMetrics metrics = new ServiceMetrics();
+            String first = metrics.scrape();
+            if (young.getCollectionCount() == youngBefore || attempt == 5) {
+                try (metrics) {
+                    assertThat(young.getCollectionCount())
+                            .as("a window without a young collection")
+                            .isEqualTo(youngBefore);
+                    assertThat(first).contains(series + " 0");
+                    recordsTheFirstYoungCollection(young, metrics, series);
                 }
+                return;
             }
-            assertThat(young.getCollectionCount()).isGreaterThan(before);
-            assertThat(scrape).containsPattern(java.util.regex.Pattern.quote(series) + " [1-9]");
+            metrics.close();
         }
+    }
+
+    private static void recordsTheFirstYoungCollection(
+            java.lang.management.GarbageCollectorMXBean young, ServiceMetrics metrics, String series) {
+        // Allocate until a young collection with the evacuation cause has been recorded (the binder's
+        // listener runs on the JMX notification thread); a tag of ours that differs leaves it at 0.
+        long deadline = System.currentTimeMillis() + 30_000;
+        long before = young.getCollectionCount();
+        byte[][] keep = new byte[64][];
+        String scrape = metrics.scrape();
+        for (int i = 0; scrape.contains(series + " 0") && System.currentTimeMillis() < deadline; i++) {
+            keep[i % keep.length] = new byte[64 * 1024];
+            if (i % 4096 == 0) {
+                scrape = metrics.scrape();
+            }
+        }
+        assertThat(young.getCollectionCount()).isGreaterThan(before);
+        assertThat(scrape).containsPattern(java.util.regex.Pattern.quote(series) + " [1-9]");
     }
 }
