@@ -54,6 +54,14 @@ public record ProcessorConfig(
     public static final int MAX_POLL_RECORDS_LIMIT = 10_000;
 
     /**
+     * Default of {@code processor.loops}. One loop reads every partition the instance holds, so its
+     * batches, and the transactions and statements they cost, are as large as the load allows. On 2
+     * cores, 1 loop (with 1 gateway lane) measured 364 µs of CPU a payment against 453 µs with 3, and
+     * drained faster with a 100-300 ms provider (docs/BENCHMARKS.md, 2026-12-07).
+     */
+    public static final int LOOPS_DEFAULT = 1;
+
+    /**
      * Upper bound of {@code provider.inFlightMax}: provider calls in flight at once, each on its own
      * HTTP/1.1 connection of the adapter's pool (so also the pool's connections at most). Also its
      * default: the adaptive limit only goes there while the provider keeps up.
@@ -245,11 +253,7 @@ public record ProcessorConfig(
                 s.integer("processor.backoffInitialMs", 200),
                 s.integer("processor.backoffMaxMs", 10_000),
                 s.integer("processor.maxPollRecords", 2_000),
-                // One loop by default: it reads every partition the instance holds, so its batches, and
-                // the transactions and statements they cost, are as large as the load allows. On 2 cores,
-                // 1 loop (with 1 gateway lane) measured 364 µs of CPU a payment against 453 µs with 3,
-                // and drained faster with a 100-300 ms provider (docs/BENCHMARKS.md, 2026-12-07).
-                s.integer("processor.loops", 1),
+                s.integer("processor.loops", LOOPS_DEFAULT),
                 // Health and metrics only: loopback unless the operator exposes them (docs/API.md).
                 s.string("processor.httpHost", "127.0.0.1"),
                 s.integer("processor.httpPort", 8081),

@@ -8,6 +8,7 @@ import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Position;
 import com.streamsocial.billing.loadtest.chaos.ChaosChecks.Read;
 import com.streamsocial.billing.loadtest.chaos.FaultSchedule.Fault;
 import com.streamsocial.billing.loadtest.chaos.FaultSchedule.Target;
+import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.processor.reconcile.BreakClass;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
@@ -86,8 +87,8 @@ public final class ChaosCommand implements Callable<Integer> {
     /** How long the first zombie's batch 3 waits before its Kafka commit (it is paused meanwhile). */
     static final long ZOMBIE_STALL_MS = 5_000;
 
-    /** {@code processor.loops} of every processor (the default), except a zombie's, which runs one. */
-    static final int PROCESSOR_LOOPS = 3;
+    /** {@code processor.loops} of every processor: the production default. */
+    static final int PROCESSOR_LOOPS = ProcessorConfig.LOOPS_DEFAULT;
     /** A settle wait this long prints, once, what holds read_committed readers back. */
     static final long SETTLE_DESCRIBE_AFTER_MS = 15_000;
 
