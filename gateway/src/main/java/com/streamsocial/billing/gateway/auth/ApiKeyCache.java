@@ -65,10 +65,25 @@ public final class ApiKeyCache {
         }
         // A clock that went backwards also expires the entry: never trust an answer of unknown age.
         if (nowMs - e.fetchedAtMs() >= ttlMs || nowMs < e.fetchedAtMs()) {
-            entries.remove(k);
+            // An expired tenant's key stays held (within the same maximum), only to tell its refresh
+            // from a stranger's lookup (wasAccepted); it is never answered from again until refreshed.
+            if (entries != accepted) {
+                entries.remove(k);
+            }
             return null;
         }
         return e;
+    }
+
+    /**
+     * Whether this hash was a tenant's key at its last lookup, fresh or expired. Its refresh is then not
+     * charged to the client address's budget of refusals: behind a NAT or a proxy, a flood of random keys
+     * from the same address kept that budget spent, and a tenant's key could never be refreshed after
+     * its TTL (docs/BENCHMARKS.md, 2026-12-07 04:55). Nobody can make such a hash without a valid key,
+     * and the refresh is still a lookup, so a revocation is seen as before.
+     */
+    public boolean wasAccepted(byte[] keyHash) {
+        return accepted.containsKey(HEX.formatHex(keyHash));
     }
 
     public void put(byte[] keyHash, String tenantOrNull, long nowMs) {

@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
  * Resolves an {@code Authorization} header to its tenant: from the {@link ApiKeyCache} when fresh,
  * else from PostgreSQL by the key's SHA-256, the stored hash compared in constant time. A key is
  * never logged or kept; only its hash is. Concurrent lookups of one key share one query. Everything
- * but a cached tenant's key is charged to the client's {@link Budget} first, so a client out of it
+ * but a tenant's key (cached, or expired and refreshed) is charged to the client's {@link Budget} first, so a client out of it
  * costs a format check and at most one hash, never a lookup. One per event loop, like its cache (not
  * thread-safe).
  */
@@ -78,7 +78,8 @@ public final class Authenticator {
         if (pending != null) {
             return pending;
         }
-        int retryAfterS = budget.spendOrRetryAfterS();
+        // A tenant's key whose entry expired is refreshed without charging the address (ApiKeyCache#wasAccepted).
+        int retryAfterS = cache.wasAccepted(hash) ? 0 : budget.spendOrRetryAfterS();
         if (retryAfterS > 0) {
             return Future.succeededFuture(new Outcome(null, Refusal.THROTTLED, retryAfterS));
         }

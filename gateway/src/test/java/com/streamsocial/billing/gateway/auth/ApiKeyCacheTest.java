@@ -66,4 +66,19 @@ class ApiKeyCacheTest {
         assertThat(cache.refusedSize()).isZero();
         assertThat(cache.get(HASH, 11_000)).isNull();
     }
+
+    @Test
+    void anExpiredTenantsKeyIsNotAnsweredFromButIsKnownAsOnce() {
+        ApiKeyCache cache = new ApiKeyCache(10_000, 10, 10);
+        byte[] stranger = {7, 7, 7};
+        cache.put(HASH, "tenant-a", 1_000);
+        cache.put(stranger, null, 1_000);
+        assertThat(cache.get(HASH, 11_000)).isNull();
+        assertThat(cache.wasAccepted(HASH)).isTrue();
+        assertThat(cache.get(stranger, 11_000)).isNull();
+        assertThat(cache.wasAccepted(stranger)).isFalse();
+        // A revocation seen by the refresh makes it a refused key: known as a tenant's no more.
+        cache.put(HASH, null, 11_000);
+        assertThat(cache.wasAccepted(HASH)).isFalse();
+    }
 }
