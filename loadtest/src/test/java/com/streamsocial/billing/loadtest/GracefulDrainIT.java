@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * payments/s: every request ends as a complete {@code 202} (and that payment is on payments.billing
  * under read_committed), a complete {@code 503} problem with {@code Retry-After}, or a refused
  * connection once the listener has closed; never a reset or a half answer; and no payment is on
- * payments.billing whose client was not told {@code 202}. Readiness says {@code draining} at once,
+ * payments.billing whose client was not told {@code 202} (but for at most {@link #CLIENT_LOST_MAX}
+ * requests the Vert.x client itself never ended, long after the gateway's exit: their outcome is
+ * unknown to the test). Readiness says {@code draining} at once,
  * and the process exits 0 within {@code shutdown.drainTimeoutMs}. Then the processor gets SIGTERM
  * in the middle of that backlog: it exits 0 within its bound. A third processor, whose charges take
  * longer than its 1 s drain deadline, gets SIGTERM with a charge in flight: it exits 6 at the
@@ -83,6 +85,29 @@ class GracefulDrainIT {
 
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
+    /**
+     * How long after its sending the test stops waiting for a request's ending: past the pool wait
+     * ({@link #POOL_WAIT_MS}) and the request's own 60 s idle timeout, and past the gateway's exit, after
+     * which the kernel has closed every one of its sockets. A request still open then is the Vert.x
+     * client's own race (eclipse-vertx/vert.x#2772: a write to a channel closing between its deactivation
+     * and its inactive event is lost, and the request waits forever); it happened to 1 request of 701 in
+     * one CI run.
+     */
+    private static final long CLIENT_BACKSTOP_MS = 90_000;
+
+    /**
+     * At most this many requests may be lost by the client's race. Their outcome is unknown to the
+     * test, so each may be published or not; a gateway that left requests open at scale fails here.
+     */
+    private static final int CLIENT_LOST_MAX = 2;
+
+    /** The client itself never ended the request, long after the gateway closed every socket. */
+    static final class ClientNeverEnded extends RuntimeException {
+        ClientNeverEnded() {
+            super("the client never ended the request within " + CLIENT_BACKSTOP_MS + " ms");
+        }
+    }
+
     /** The client's failure to get a connection: the request was never written to any socket. */
     static final class NeverConnected extends RuntimeException {
         NeverConnected(Throwable cause) {
@@ -107,7 +132,11 @@ class GracefulDrainIT {
             long t0,
             long sigtermAtMs,
             long exitedAfterMs,
-            Map<String, Object> readinessAfterSigterm) {}
+            Map<String, Object> readinessAfterSigterm,
+            long exitedAtMs) {}
+
+    /** The gateway phase's outcome: the keys answered 202, and those whose client never ended. */
+    private record Answered(Set<String> accepted, Set<String> clientLost) {}
 
     // This test's stack, shared by its phases; the processes are killed after the test if still alive.
     private LocalInfra infra;
@@ -134,8 +163,8 @@ class GracefulDrainIT {
                 // --- The gateway: SIGTERM under load.
                 GatewayRun run = loadAndSigterm(gatewayPort, managementPort, apiKey);
                 awaitEveryEnding(run);
-                Set<String> accepted = assertEveryEndingIsAllowed(run);
-                Set<String> acceptedIds = assertPublishedAreTheAccepted(accepted);
+                Answered answered = assertEveryEndingIsAllowed(run);
+                Set<String> acceptedIds = assertPublishedAreTheAccepted(answered);
 
                 // --- The processor: SIGTERM in the middle of the backlog.
                 Map<String, String> processorProps = processorProps(FreePorts.pick());
@@ -234,7 +263,8 @@ class GracefulDrainIT {
         assertThat(exit)
                 .as("gateway exit status after SIGTERM\n" + gateway.output())
                 .isEqualTo(0);
-        return new GatewayRun(endings, t0, sigtermAtMs, exitedAfterMs, readinessAfterSigterm);
+        return new GatewayRun(
+                endings, t0, sigtermAtMs, exitedAfterMs, readinessAfterSigterm, sigtermAtMs + exitedAfterMs);
     }
 
     /**
@@ -264,8 +294,9 @@ class GracefulDrainIT {
     }
 
     /** Each ending is one {@link #classify} allows, of every allowed kind; returns the keys answered 202. */
-    private Set<String> assertEveryEndingIsAllowed(GatewayRun run) {
+    private Answered assertEveryEndingIsAllowed(GatewayRun run) {
         Set<String> accepted = new HashSet<>();
+        Set<String> clientLost = new HashSet<>();
         Map<String, Integer> kinds = new HashMap<>();
         List<String> violations = new ArrayList<>();
         for (Future<Ending> f : run.endings()) {
@@ -274,6 +305,12 @@ class GracefulDrainIT {
             kinds.merge(kind, 1, Integer::sum);
             if (kind.equals("202")) {
                 accepted.add(e.key());
+            }
+            if (e.error() instanceof ClientNeverEnded) {
+                if (e.endedAtMs() < run.exitedAtMs()) {
+                    violations.add(e.key() + ": open past the client's backstop while the gateway was alive");
+                }
+                clientLost.add(e.key());
             }
         }
         System.out.println("GracefulDrainIT gateway: " + run.endings().size() + " requests, " + kinds
@@ -293,23 +330,40 @@ class GracefulDrainIT {
         assertThat(kinds.getOrDefault("refused", 0))
                 .as("refused once the listener closed")
                 .isPositive();
-        return accepted;
+        assertThat(clientLost)
+                .as("requests the client never ended (its race, not the gateway's)")
+                .hasSizeLessThanOrEqualTo(CLIENT_LOST_MAX);
+        return new Answered(accepted, clientLost);
     }
 
-    /** Every 202 is on payments.billing (read_committed), and nothing else is; returns their payment ids. */
-    private Set<String> assertPublishedAreTheAccepted(Set<String> accepted) {
+    /**
+     * Every 202 is on payments.billing (read_committed), and nothing else is but, perhaps, a request
+     * whose client never ended; returns the published payment ids.
+     */
+    private Set<String> assertPublishedAreTheAccepted(Answered answered) {
         Set<String> published = new HashSet<>();
         for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(infra.kafkaBootstrap(), Topics.BILLING, true)) {
             published.add(PaymentEvent.parse(r.value()).paymentId());
         }
-        Set<String> acceptedIds = new HashSet<>();
-        for (String key : accepted) {
-            acceptedIds.add(com.streamsocial.billing.events.PaymentIds.paymentId("default", key));
-        }
+        Set<String> acceptedIds = ids(answered.accepted());
+        Set<String> unknownIds = ids(answered.clientLost());
         assertThat(published)
-                .as("payments on payments.billing = payments answered 202")
-                .isEqualTo(acceptedIds);
-        return acceptedIds;
+                .as("every payment answered 202 is on payments.billing")
+                .containsAll(acceptedIds);
+        Set<String> unanswered = new HashSet<>(published);
+        unanswered.removeAll(acceptedIds);
+        assertThat(unanswered)
+                .as("payments on payments.billing whose client was not told 202 (but for the client's lost)")
+                .isSubsetOf(unknownIds);
+        return published;
+    }
+
+    private static Set<String> ids(Set<String> keys) {
+        Set<String> ids = new HashSet<>();
+        for (String key : keys) {
+            ids.add(com.streamsocial.billing.events.PaymentIds.paymentId("default", key));
+        }
+        return ids;
     }
 
     /** The processors' settings, but for the drain bound and the provider's call timeout. */
@@ -425,6 +479,10 @@ class GracefulDrainIT {
      */
     private static String classify(Ending e, long sigtermAtMs, List<String> violations) {
         if (e.error() != null) {
+            // The client's own race, long after the gateway exited (checked by the caller).
+            if (e.error() instanceof ClientNeverEnded) {
+                return "client-never-ended";
+            }
             // A request queued in the client's pool before the signal may be refused after it.
             if ((e.error() instanceof ConnectException || e.error().getCause() instanceof ConnectException)
                     && e.endedAtMs() >= sigtermAtMs) {
@@ -482,13 +540,18 @@ class GracefulDrainIT {
 
     private static Future<Ending> send(Vertx vertx, HttpClient client, int port, String apiKey, String key) {
         long sentAtMs = System.currentTimeMillis();
+        io.vertx.core.Promise<Ending> ending = io.vertx.core.Promise.promise();
+        long backstop = vertx.setTimer(
+                CLIENT_BACKSTOP_MS,
+                id -> ending.tryComplete(new Ending(
+                        key, sentAtMs, System.currentTimeMillis(), -1, null, null, null, new ClientNeverEnded())));
         String body = new JsonObject()
                 .put("amount", 1_000)
                 .put("currency", "USD")
                 .put("customer_id", "cus_1")
                 .put("payment_method", "pm_card_visa")
                 .encode();
-        return client.request(new RequestOptions()
+        client.request(new RequestOptions()
                         .setMethod(HttpMethod.POST)
                         .setHost("127.0.0.1")
                         .setPort(port)
@@ -512,7 +575,12 @@ class GracefulDrainIT {
                                 b.toString(),
                                 null)))
                 .recover(err -> Future.succeededFuture(
-                        new Ending(key, sentAtMs, System.currentTimeMillis(), -1, null, null, null, err)));
+                        new Ending(key, sentAtMs, System.currentTimeMillis(), -1, null, null, null, err)))
+                .onSuccess(e -> {
+                    vertx.cancelTimer(backstop);
+                    ending.tryComplete(e);
+                });
+        return ending.future();
     }
 
     /** Every charge of the sandbox takes {@code latencyMs} from now on. */
