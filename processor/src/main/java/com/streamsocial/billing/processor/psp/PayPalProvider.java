@@ -8,7 +8,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -70,7 +69,7 @@ public final class PayPalProvider implements PaymentProvider {
 
     private final Vertx vertx;
     private final Options o;
-    private final WebClient client;
+    private final ProviderClients clients;
     private final InFlightLimiter limiter;
     private final ProcessorMeters metrics;
     private final ProviderAddress address;
@@ -87,8 +86,8 @@ public final class PayPalProvider implements PaymentProvider {
         // the calls below find the same meters by name.
         new ProviderMeters(metrics).tokenFetches();
         this.address = ProviderAddress.of(options.baseUrl());
-        this.client =
-                address.client(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
+        this.clients =
+                address.clients(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
         this.limiter = new InFlightLimiter(vertx, options.limits(), StripeProvider.CALLS_WAITING_MAX, metrics);
         this.basic = basicAuth(options.clientId(), options.clientSecret());
     }
@@ -150,7 +149,8 @@ public final class PayPalProvider implements PaymentProvider {
         return call(
                 c,
                 "create",
-                t -> client.post(address.port(), address.host(), address.path("/v2/checkout/orders"))
+                t -> clients.next()
+                        .post(address.port(), address.host(), address.path("/v2/checkout/orders"))
                         .putHeader("PayPal-Request-Id", "create:" + c.paymentId())
                         .putHeader("Content-Type", "application/json")
                         .putHeader("Authorization", "Bearer " + t)
@@ -169,7 +169,8 @@ public final class PayPalProvider implements PaymentProvider {
         return call(
                         c,
                         "capture",
-                        t -> client.post(address.port(), address.host(), path + "/capture")
+                        t -> clients.next()
+                                .post(address.port(), address.host(), path + "/capture")
                                 .putHeader("PayPal-Request-Id", "capture:" + c.paymentId())
                                 .putHeader("Content-Type", "application/json")
                                 .putHeader("Authorization", "Bearer " + t)
@@ -184,7 +185,8 @@ public final class PayPalProvider implements PaymentProvider {
                         ? call(
                                 c,
                                 "lookup",
-                                t -> client.get(address.port(), address.host(), path)
+                                t -> clients.next()
+                                        .get(address.port(), address.host(), path)
                                         .putHeader("Authorization", "Bearer " + t)
                                         .ssl(address.ssl())
                                         .timeout(o.callTimeoutMs())
@@ -321,7 +323,8 @@ public final class PayPalProvider implements PaymentProvider {
         metrics.counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider")
                 .increment();
         long requestedAt = System.currentTimeMillis();
-        return client.post(address.port(), address.host(), address.path("/v1/oauth2/token"))
+        return clients.next()
+                .post(address.port(), address.host(), address.path("/v1/oauth2/token"))
                 .putHeader("Authorization", basic)
                 .putHeader("Content-Type", "application/x-www-form-urlencoded")
                 .ssl(address.ssl())

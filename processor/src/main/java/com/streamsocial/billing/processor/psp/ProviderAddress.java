@@ -37,11 +37,14 @@ public record ProviderAddress(String host, int port, boolean ssl, String basePat
     }
 
     /**
-     * The adapters' HTTP client to this address: TLS when the URL says https, kept-alive connections,
-     * at most {@code inFlightMax} of them, connecting within {@code callTimeoutMs}.
+     * The adapters' HTTP clients to this address: TLS when the URL says https, kept-alive connections,
+     * at most {@code inFlightMax} of them in all, connecting within {@code callTimeoutMs}.
      */
-    public WebClient client(Vertx vertx, long callTimeoutMs, int inFlightMax) {
-        return WebClient.create(vertx, options(ssl, callTimeoutMs), new PoolOptions().setHttp1MaxSize(inFlightMax));
+    public ProviderClients clients(Vertx vertx, long callTimeoutMs, int inFlightMax) {
+        return ProviderClients.create(
+                inFlightMax,
+                poolSizeMax -> WebClient.create(
+                        vertx, options(ssl, callTimeoutMs), new PoolOptions().setHttp1MaxSize(poolSizeMax)));
     }
 
     /**

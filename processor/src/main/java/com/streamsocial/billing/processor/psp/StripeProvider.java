@@ -8,7 +8,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -60,7 +59,7 @@ public final class StripeProvider implements PaymentProvider {
 
     private final Vertx vertx;
     private final Options o;
-    private final WebClient client;
+    private final ProviderClients clients;
     private final InFlightLimiter limiter;
     private final ProcessorMeters metrics;
     private final ProviderAddress address;
@@ -86,8 +85,8 @@ public final class StripeProvider implements PaymentProvider {
         registered.pending();
         registered.mismatch();
         this.address = ProviderAddress.of(options.baseUrl());
-        this.client =
-                address.client(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
+        this.clients =
+                address.clients(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
         this.limiter = new InFlightLimiter(vertx, options.limits(), CALLS_WAITING_MAX, metrics);
     }
 
@@ -138,8 +137,10 @@ public final class StripeProvider implements PaymentProvider {
         // A payment whose intent is known is asked about: a POST under the same key would only
         // replay the first, undecided answer for 24 h.
         var request = c.intentId() != null
-                ? client.get(address.port(), address.host(), address.path("/v1/payment_intents/" + enc(c.intentId())))
-                : client.post(address.port(), address.host(), address.path("/v1/payment_intents"))
+                ? clients.next()
+                        .get(address.port(), address.host(), address.path("/v1/payment_intents/" + enc(c.intentId())))
+                : clients.next()
+                        .post(address.port(), address.host(), address.path("/v1/payment_intents"))
                         .putHeader("Content-Type", "application/x-www-form-urlencoded");
         if (c.intentId() == null && idempotencyKeys) {
             request.putHeader("Idempotency-Key", c.paymentId());
