@@ -56,16 +56,23 @@ class MigrationsIT {
     void aFreshDatabaseGetsEveryMigrationOnceAndASecondRunAppliesNothing() throws Exception {
         String uri = newDatabase();
         Migrations.Result first = Migrations.migrate(uri);
-        assertThat(first.applied()).isEqualTo(7);
-        assertThat(first.toVersion()).isEqualTo("7");
+        assertThat(first.applied()).isEqualTo(8);
+        assertThat(first.toVersion()).isEqualTo("8");
         assertThat(first.adoptedFromLegacy()).isNull();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(columnExists(uri, "payment_intents", "owner_run")).isTrue();
+        // V8: every payment id column compares bytewise (its unique indexes are the hot path's).
+        assertThat(
+                        count(
+                                uri,
+                                "SELECT count(*) FROM information_schema.columns WHERE column_name = 'payment_id'"
+                                        + " AND table_name IN ('payment_intents', 'payments', 'ledger_entries') AND collation_name = 'C'"))
+                .isEqualTo(3L);
 
         Migrations.Result second = Migrations.migrate(uri);
         assertThat(second.applied()).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
     }
 
     @Test
@@ -93,7 +100,7 @@ class MigrationsIT {
             thread[0] = Thread.currentThread().getName();
             Migrations.apply(vertx, uri).onComplete(done);
         });
-        assertThat(done.future().await().applied()).isEqualTo(7);
+        assertThat(done.future().await().applied()).isEqualTo(8);
         assertThat(thread[0]).contains("eventloop");
     }
 
@@ -106,18 +113,19 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         // Re-applying V1 or V3 would fail (the tables and columns exist), so success alone says a lot;
-        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V7 only,
+        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V8 only,
         // and the data is still there.
-        assertThat(r.applied()).isEqualTo(4);
+        assertThat(r.applied()).isEqualTo(5);
         assertThat(r.adoptedFromLegacy()).isEqualTo("3");
-        assertThat(r.toVersion()).isEqualTo("7");
+        assertThat(r.toVersion()).isEqualTo("8");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "3:BASELINE:adopted from schema_migrations",
                         "4:SQL:api keys",
                         "5:SQL:payments in flight index",
                         "6:SQL:owners",
-                        "7:SQL:payments key on payment id");
+                        "7:SQL:payments key on payment id",
+                        "8:SQL:payment id collate c");
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-before-flyway'"))
                 .isEqualTo(1);
         assertThat(count(uri, "SELECT count(*) FROM schema_migrations")).isEqualTo(3);
@@ -126,7 +134,7 @@ class MigrationsIT {
         Migrations.Result again = Migrations.migrate(uri);
         assertThat(again.applied()).isZero();
         assertThat(again.adoptedFromLegacy()).isNull();
-        assertThat(historyRows(uri)).hasSize(5);
+        assertThat(historyRows(uri)).hasSize(6);
     }
 
     @Test
@@ -139,8 +147,8 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         assertThat(r.adoptedFromLegacy()).isEqualTo("2");
-        assertThat(r.applied()).isEqualTo(5);
-        assertThat(r.toVersion()).isEqualTo("7");
+        assertThat(r.applied()).isEqualTo(6);
+        assertThat(r.toVersion()).isEqualTo("8");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "2:BASELINE:adopted from schema_migrations",
@@ -148,7 +156,8 @@ class MigrationsIT {
                         "4:SQL:api keys",
                         "5:SQL:payments in flight index",
                         "6:SQL:owners",
-                        "7:SQL:payments key on payment id");
+                        "7:SQL:payments key on payment id",
+                        "8:SQL:payment id collate c");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-at-v2'"))
                 .isEqualTo(1);
@@ -174,14 +183,14 @@ class MigrationsIT {
                 go.countDown();
                 Migrations.Result a = runs.get(0).get(3, TimeUnit.MINUTES);
                 Migrations.Result b = runs.get(1).get(3, TimeUnit.MINUTES);
-                int expected = fromLegacy ? 6 : 7;
+                int expected = fromLegacy ? 7 : 8;
                 // Both succeed; one did the work and the other found it done.
                 assertThat(List.of(a.applied(), b.applied())).containsExactlyInAnyOrder(expected, 0);
                 assertThat(appliedVersions(uri))
                         .containsExactly(
                                 fromLegacy
-                                        ? new String[] {"2", "3", "4", "5", "6", "7"}
-                                        : new String[] {"1", "2", "3", "4", "5", "6", "7"});
+                                        ? new String[] {"2", "3", "4", "5", "6", "7", "8"}
+                                        : new String[] {"1", "2", "3", "4", "5", "6", "7", "8"});
                 assertThat(count(uri, "SELECT count(*) FROM " + Migrations.HISTORY_TABLE + " WHERE type = 'BASELINE'"))
                         .isEqualTo(fromLegacy ? 1 : 0);
             } finally {
@@ -196,7 +205,7 @@ class MigrationsIT {
         Path folder = Files.createDirectories(extra.resolve("db/migration"));
         Files.writeString(folder.resolve("V99__probe.sql"), "CREATE TABLE probe_v99 (id integer PRIMARY KEY);\n");
         String uri = newDatabase();
-        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("7");
+        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("8");
         try (URLClassLoader loader =
                 new URLClassLoader(new URL[] {extra.toUri().toURL()}, MigrationsIT.class.getClassLoader())) {
             Migrations.Result r = Migrations.migrate(uri, loader);
@@ -204,7 +213,7 @@ class MigrationsIT {
             assertThat(r.toVersion()).isEqualTo("99");
         }
         assertThat(count(uri, "SELECT count(*) FROM probe_v99")).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "99");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "99");
     }
 
     private static String newDatabase() throws Exception {

@@ -17,6 +17,47 @@ import java.util.Optional;
  * batch (arrays and {@code unnest}), so the cost per request falls as batches grow.
  */
 public final class IntentStore {
+    /** Marks accepted the ids of earlier batches that Kafka committed ($9); opens each reservation's WITH. */
+    private static final String MARKED = """
+            WITH marked AS (
+                UPDATE payment_intents SET state = 'accepted', accepted_at = now()
+                WHERE payment_id = ANY($9::text[]) AND state = 'reserved'
+            ), input AS (""";
+
+    /** The reservation's insert of the batch's rows, as {@code reserved} by this lane of this run. */
+    private static final String INSERT_RESERVED = """
+                INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at,
+                                             owner_instance, owner_lane, owner_run)
+                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now(), $6, $7, $8
+                FROM input""";
+
+    /** The answer's common columns: the id, whether it was inserted, the stored intent and payment. */
+    private static final String ANSWER_COLUMNS = """
+            SELECT input.payment_id,
+                   ins.payment_id IS NOT NULL AS inserted,
+                   i.request_hash, i.state,
+                   (extract(epoch FROM now() - i.reserved_at) * 1000)::bigint AS age_ms,
+                   p.status, p.failure_code,""";
+
+    /** The stored intent and payment, read only for an id the insert skipped (see below why LATERAL). */
+    private static final String ANSWER_SOURCES = """
+            FROM input
+            LEFT JOIN ins ON ins.payment_id = input.payment_id
+            LEFT JOIN LATERAL (SELECT i.request_hash, i.state, i.reserved_at FROM payment_intents i
+                               WHERE ins.payment_id IS NULL AND i.payment_id = input.payment_id) i ON true
+            LEFT JOIN LATERAL (SELECT p.status, p.failure_code FROM payments p
+                               WHERE ins.payment_id IS NULL AND p.payment_id = input.payment_id) p ON true""";
+
+    /** The statement with its fragments in place; {@code owned} is the ownership step, if any. */
+    private static String reservation(String template, String owned) {
+        return template.formatted(
+                MARKED.stripTrailing(),
+                INSERT_RESERVED.stripTrailing(),
+                ANSWER_COLUMNS.stripTrailing(),
+                ANSWER_SOURCES.stripTrailing(),
+                owned);
+    }
+
     /**
      * Reserves every id that is free and reports the rows that were already there, in one round trip.
      * The same statement marks accepted the ids of earlier batches that Kafka committed ($9): the
@@ -35,10 +76,7 @@ public final class IntentStore {
      * owner rows in one order.
      */
     private static final String RESERVE_TEMPLATE = """
-            WITH marked AS (
-                UPDATE payment_intents SET state = 'accepted', accepted_at = now()
-                WHERE payment_id = ANY($9::text[]) AND state = 'reserved'
-            ), input AS (
+            %1$s
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $10::text[], $11::text[])
                     WITH ORDINALITY
                     AS t(payment_id, tenant, idempotency_key, request_hash, request, customer_claim, method_claim, ord)
@@ -51,12 +89,9 @@ public final class IntentStore {
                       WHERE method_claim IS NOT NULL) c
                 ORDER BY kind, id, ord
             ), owned AS (
-                %s
+                %5$s
             ), ins AS (
-                INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at,
-                                             owner_instance, owner_lane, owner_run)
-                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now(), $6, $7, $8
-                FROM input
+            %2$s
                 WHERE (customer_claim IS NULL OR EXISTS (SELECT 1 FROM owned o WHERE o.kind = 'customer'
                            AND o.id = input.customer_claim AND o.tenant = input.tenant))
                   AND (method_claim IS NULL OR EXISTS (SELECT 1 FROM owned o WHERE o.kind = 'payment_method'
@@ -64,18 +99,9 @@ public final class IntentStore {
                 ON CONFLICT (payment_id) DO NOTHING
                 RETURNING payment_id
             )
-            SELECT input.payment_id,
-                   ins.payment_id IS NOT NULL AS inserted,
-                   i.request_hash, i.state,
-                   (extract(epoch FROM now() - i.reserved_at) * 1000)::bigint AS age_ms,
-                   p.status, p.failure_code,
+            %3$s
                    co.tenant, mo.tenant
-            FROM input
-            LEFT JOIN ins ON ins.payment_id = input.payment_id
-            LEFT JOIN LATERAL (SELECT i.request_hash, i.state, i.reserved_at FROM payment_intents i
-                               WHERE ins.payment_id IS NULL AND i.payment_id = input.payment_id) i ON true
-            LEFT JOIN LATERAL (SELECT p.status, p.failure_code FROM payments p
-                               WHERE ins.payment_id IS NULL AND p.payment_id = input.payment_id) p ON true
+            %4$s
             LEFT JOIN owned co ON co.kind = 'customer' AND co.id = input.customer_claim
             LEFT JOIN owned mo ON mo.kind = 'payment_method' AND mo.id = input.method_claim
             """;
@@ -86,14 +112,14 @@ public final class IntentStore {
      * ON CONFLICT DO UPDATE locks and reads the latest committed row), so two tenants claiming one id
      * at once end with one owner and both learn who. It writes only for ids the lane has not cached.
      */
-    static final String RESERVE_FIRST_USE = RESERVE_TEMPLATE.formatted("""
+    static final String RESERVE_FIRST_USE = reservation(RESERVE_TEMPLATE, """
             INSERT INTO owners AS o (kind, id, tenant, registered_by)
                 SELECT kind, id, tenant, 'first_use' FROM claims
                 ON CONFLICT (kind, id) DO UPDATE SET tenant = o.tenant
                 RETURNING o.kind, o.id, o.tenant""");
 
     /** Explicit registration only: an unregistered id has no owner, and its payment is refused. */
-    static final String RESERVE_REGISTERED_ONLY = RESERVE_TEMPLATE.formatted("""
+    static final String RESERVE_REGISTERED_ONLY = reservation(RESERVE_TEMPLATE, """
             SELECT o.kind, o.id, o.tenant FROM owners o JOIN claims c ON c.kind = o.kind AND c.id = o.id""");
 
     /**
@@ -103,34 +129,19 @@ public final class IntentStore {
      * with them at 5.3 ms a batch of 64 against 2.6 ms before the registry, with every claim null
      * (docs/BENCHMARKS.md, 2026-12-06 evening).
      */
-    static final String RESERVE_NO_CLAIMS = """
-            WITH marked AS (
-                UPDATE payment_intents SET state = 'accepted', accepted_at = now()
-                WHERE payment_id = ANY($9::text[]) AND state = 'reserved'
-            ), input AS (
+    static final String RESERVE_NO_CLAIMS = reservation("""
+            %1$s
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
                     AS t(payment_id, tenant, idempotency_key, request_hash, request)
             ), ins AS (
-                INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at,
-                                             owner_instance, owner_lane, owner_run)
-                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now(), $6, $7, $8
-                FROM input
+            %2$s
                 ON CONFLICT (payment_id) DO NOTHING
                 RETURNING payment_id
             )
-            SELECT input.payment_id,
-                   ins.payment_id IS NOT NULL AS inserted,
-                   i.request_hash, i.state,
-                   (extract(epoch FROM now() - i.reserved_at) * 1000)::bigint AS age_ms,
-                   p.status, p.failure_code,
+            %3$s
                    NULL::text, NULL::text
-            FROM input
-            LEFT JOIN ins ON ins.payment_id = input.payment_id
-            LEFT JOIN LATERAL (SELECT i.request_hash, i.state, i.reserved_at FROM payment_intents i
-                               WHERE ins.payment_id IS NULL AND i.payment_id = input.payment_id) i ON true
-            LEFT JOIN LATERAL (SELECT p.status, p.failure_code FROM payments p
-                               WHERE ins.payment_id IS NULL AND p.payment_id = input.payment_id) p ON true
-            """;
+            %4$s
+            """, "");
 
     /** Takes over reservations abandoned longer than the timeout; the age check makes one taker win. */
     private static final String TAKE_OVER = """
