@@ -63,7 +63,7 @@ public final class NaiveBatch {
         this.provider = provider;
         this.metrics = metrics;
         this.guarantee = guarantee;
-        this.dropped = metrics.counter("processor.naive.dropped", "Records the naive modes dropped unprocessed");
+        this.dropped = metrics.naiveDropped();
     }
 
     /** Creates {@code naive_outcomes} if it is missing. */

@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.processor.ProcessorMeters;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -72,7 +73,8 @@ public final class PayPalProvider implements PaymentProvider {
     private final Options o;
     private final WebClient client;
     private final InFlightLimiter limiter;
-    private final ProcessorMeters metrics;
+    private final ProviderMeters meters;
+    private final Counter tokenFetches;
     private final ProviderAddress address;
     private final String basic;
     private String token;
@@ -82,10 +84,9 @@ public final class PayPalProvider implements PaymentProvider {
     public PayPalProvider(Vertx vertx, Options options, ProcessorMeters metrics) {
         this.vertx = vertx;
         this.o = options;
-        this.metrics = metrics;
-        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1);
-        // the calls below find the same meters by name.
-        new ProviderMeters(metrics).tokenFetches();
+        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1).
+        this.meters = new ProviderMeters(metrics);
+        this.tokenFetches = meters.tokenFetches();
         this.address = ProviderAddress.of(options.baseUrl());
         this.client =
                 address.client(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
@@ -232,10 +233,10 @@ public final class PayPalProvider implements PaymentProvider {
                         int status = ar.result().statusCode();
                         PayPalAnswer.Decision d = decide.apply(status, body == null ? null : body.getBytes());
                         if (!(d instanceof PayPalAnswer.Retry r)) {
-                            latency(t0[0], step, "answered");
+                            latency(t0[0], ProviderMeters.Result.ANSWERED);
                             return Future.succeededFuture(d);
                         }
-                        latency(t0[0], step, "retry");
+                        latency(t0[0], ProviderMeters.Result.RETRY);
                         if (r.tokenRejected()) {
                             invalidate(used[0]);
                         }
@@ -248,11 +249,10 @@ public final class PayPalProvider implements PaymentProvider {
                         if (used[0] == null) {
                             // No token, so no turn: the failed fetch is this attempt's call, counted
                             // with its latency and its retry as every other.
-                            metrics.counter("provider.calls", "Calls to the payment provider")
-                                    .increment();
+                            meters.calls.increment();
                         }
                         boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-                        latency(t0[0], step, tooLarge ? "oversize" : "io_error");
+                        latency(t0[0], tooLarge ? ProviderMeters.Result.OVERSIZE : ProviderMeters.Result.IO_ERROR);
                         retried(tooLarge ? "oversize" : "io", "transient");
                         why = "transient: " + ar.cause();
                     }
@@ -273,8 +273,7 @@ public final class PayPalProvider implements PaymentProvider {
     private Future<HttpResponse<Buffer>> turn(long[] t0, Supplier<Future<HttpResponse<Buffer>>> send, long deadline) {
         return limiter.submit(
                 () -> {
-                    metrics.counter("provider.calls", "Calls to the payment provider")
-                            .increment();
+                    meters.calls.increment();
                     t0[0] = System.nanoTime();
                     return send.get();
                 },
@@ -287,8 +286,7 @@ public final class PayPalProvider implements PaymentProvider {
         long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
         long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
-                    .increment();
+            meters.unavailable.increment();
             return Future.failedFuture(new ProviderUnavailableException(
                     "no answer for " + c.paymentId() + " (" + step + ") after " + (attempt + 1) + " attempts: " + why));
         }
@@ -318,8 +316,7 @@ public final class PayPalProvider implements PaymentProvider {
     }
 
     private Future<String> fetchToken() {
-        metrics.counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider")
-                .increment();
+        tokenFetches.increment();
         long requestedAt = System.currentTimeMillis();
         return client.post(address.port(), address.host(), address.path("/v1/oauth2/token"))
                 .putHeader("Authorization", basic)
@@ -419,23 +416,11 @@ public final class PayPalProvider implements PaymentProvider {
         return s.length() <= CUSTOM_ID_CHARS_MAX ? s : s.substring(0, CUSTOM_ID_CHARS_MAX);
     }
 
-    private void latency(long t0, String step, String result) {
-        metrics.timer(
-                        "provider.request",
-                        "Calls to the payment provider, until their answer or failure",
-                        "result",
-                        result)
-                .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    private void latency(long t0, ProviderMeters.Result result) {
+        meters.request(result).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
 
     private void retried(String status, String kind) {
-        metrics.counter(
-                        "provider.retried",
-                        "Provider answers that decide nothing, retried",
-                        "status",
-                        status,
-                        "kind",
-                        kind)
-                .increment();
+        meters.retried(status, kind).increment();
     }
 }

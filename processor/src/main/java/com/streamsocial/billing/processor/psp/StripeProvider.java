@@ -62,7 +62,7 @@ public final class StripeProvider implements PaymentProvider {
     private final Options o;
     private final WebClient client;
     private final InFlightLimiter limiter;
-    private final ProcessorMeters metrics;
+    private final ProviderMeters meters;
     private final ProviderAddress address;
     private final boolean idempotencyKeys;
 
@@ -79,12 +79,10 @@ public final class StripeProvider implements PaymentProvider {
         this.idempotencyKeys = idempotencyKeys;
         this.vertx = vertx;
         this.o = options;
-        this.metrics = metrics;
-        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1);
-        // the calls below find the same meters by name.
-        ProviderMeters registered = new ProviderMeters(metrics);
-        registered.pending();
-        registered.mismatch();
+        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1).
+        this.meters = new ProviderMeters(metrics);
+        meters.pending();
+        meters.mismatch();
         this.address = ProviderAddress.of(options.baseUrl());
         this.client =
                 address.client(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
@@ -121,8 +119,7 @@ public final class StripeProvider implements PaymentProvider {
         long[] t0 = new long[1];
         return limiter.submit(
                         () -> {
-                            metrics.counter("provider.calls", "Calls to the payment provider")
-                                    .increment();
+                            meters.calls.increment();
                             t0[0] = System.nanoTime();
                             return send(c);
                         },
@@ -159,7 +156,7 @@ public final class StripeProvider implements PaymentProvider {
             StripeAnswer.Decision d =
                     StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
             if (d instanceof StripeAnswer.Answered a) {
-                latency(t0, "answered");
+                latency(t0, ProviderMeters.Result.ANSWERED);
                 count(a.result());
                 if (a.result().verdict() == Verdict.MISMATCH) {
                     log.atWarn()
@@ -169,15 +166,9 @@ public final class StripeProvider implements PaymentProvider {
                 return Future.succeededFuture(a.result());
             }
             StripeAnswer.Retry r = (StripeAnswer.Retry) d;
-            latency(t0, "retry");
+            latency(t0, ProviderMeters.Result.RETRY);
             // The HTTP status: a closed set of three digits, never anything the answer's body says.
-            metrics.counter(
-                            "provider.retried",
-                            "Provider answers that decide nothing, retried",
-                            "status",
-                            String.valueOf(ar.result().statusCode()),
-                            "kind",
-                            r.configuration() ? "configuration" : "transient")
+            meters.retried(String.valueOf(ar.result().statusCode()), r.configuration() ? "configuration" : "transient")
                     .increment();
             why = (r.configuration()
                             ? "configuration error, check provider.baseUrl and provider.secretKey: "
@@ -185,15 +176,8 @@ public final class StripeProvider implements PaymentProvider {
                     + r.reason();
         } else {
             boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-            latency(t0, tooLarge ? "oversize" : "io_error");
-            metrics.counter(
-                            "provider.retried",
-                            "Provider answers that decide nothing, retried",
-                            "status",
-                            tooLarge ? "oversize" : "io",
-                            "kind",
-                            "transient")
-                    .increment();
+            latency(t0, tooLarge ? ProviderMeters.Result.OVERSIZE : ProviderMeters.Result.IO_ERROR);
+            meters.retried(tooLarge ? "oversize" : "io", "transient").increment();
             why = "transient: " + ar.cause();
         }
         // An endpoint that echoes our key must not put it into logs, exceptions or readiness.
@@ -201,25 +185,14 @@ public final class StripeProvider implements PaymentProvider {
     }
 
     /** One call's latency; {@code result}: answered, retry (an answer that decides nothing), io_error. */
-    private void latency(long t0, String result) {
-        metrics.timer(
-                        "provider.request",
-                        "Calls to the payment provider, until their answer or failure",
-                        "result",
-                        result)
-                .record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+    private void latency(long t0, ProviderMeters.Result result) {
+        meters.request(result).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private void count(ChargeResult r) {
         switch (r.verdict()) {
-            case PENDING ->
-                metrics.counter(
-                                "provider.pending",
-                                "Answers not final yet (processing, requires_action): asked again later")
-                        .increment();
-            case MISMATCH ->
-                metrics.counter("provider.mismatch", "Answers for another amount or currency than asked: a break")
-                        .increment();
+            case PENDING -> meters.pending().increment();
+            case MISMATCH -> meters.mismatch().increment();
             default -> {}
         }
     }
@@ -228,8 +201,7 @@ public final class StripeProvider implements PaymentProvider {
         long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
         long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
         if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
-                    .increment();
+            meters.unavailable.increment();
             // Not the reason: it may quote the provider's answer.
             log.atWarn()
                     .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
