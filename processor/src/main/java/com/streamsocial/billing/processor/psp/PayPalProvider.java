@@ -24,8 +24,9 @@ import java.util.function.Function;
  *
  * <p>{@link #prepare} makes the first step alone and returns each order's id as a pending answer, so
  * that the orchestrator stores it (the payment's {@code provider_intent}) before {@link #charge}
- * captures it: a payment whose order is known is captured, never ordered again. {@link #charge} of a
- * payment without an order makes both steps (the naive guarantees use it so).
+ * captures it: a payment whose order is known is captured, never ordered again. Each makes one step:
+ * the caller sequences them ({@code BatchOrchestrator}); {@link #charge} of a payment without an order
+ * fails.
  *
  * <p>The OAuth2 token (client credentials) is cached, shared by all calls, and fetched again before
  * it expires or when PayPal rejects it. {@link PayPalAnswer} decides what each answer means; what is
@@ -105,15 +106,13 @@ public final class PayPalProvider implements PaymentProvider {
     @Override
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
         long deadline = calls.deadline();
-        return all(charges, c -> {
-            if (c.intentId() != null) {
-                return capture(c, c.intentId(), deadline);
-            }
-            return create(c, deadline)
-                    .compose(d -> d instanceof PayPalAnswer.Created created
-                            ? capture(c, created.orderId(), deadline)
-                            : Future.succeededFuture(((PayPalAnswer.Answered) d).result()));
-        });
+        // One step: the caller sequences the two (BatchOrchestrator), and stores each order first.
+        return all(
+                charges,
+                c -> c.intentId() != null
+                        ? capture(c, c.intentId(), deadline)
+                        : Future.failedFuture(new IllegalArgumentException(
+                                "no order to capture for " + c.paymentId() + ": create it with prepare first")));
     }
 
     /** Each charge's step; an amount PayPal cannot take exactly declined here, with no call. */
