@@ -4,7 +4,6 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.TopicSafetyCheck;
 import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.metrics.ServiceMetrics;
-import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.processor.psp.PayPalProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
@@ -150,8 +149,7 @@ public final class Processor {
                         c.providerRetryMaxMs(),
                         c.providerDeadlineMs()),
                 metrics,
-                // The naive guarantees charge without the key: that is what they demonstrate.
-                c.guarantee() == Guarantee.EXACTLY_ONCE);
+                c.guarantee().providerIdempotencyKeys());
     }
 
     /** Its meters, as {@code /metrics} serves them. */

@@ -13,10 +13,11 @@ import java.util.function.Supplier;
 
 /**
  * The processor's meters in its {@link ServiceMetrics}, each named once here (Micrometer names:
- * {@code processor.records} is scraped as {@code processor_records_total}), and every one registered
- * when this is built, with each label value known in advance, so that a fresh processor exports 0 for
- * all of them and {@code rate()} and {@code increase()} see the first event. Tags are closed sets: a
- * stage, a code, a class; never a payment id, a key, a tenant or a secret.
+ * {@code processor.records} is scraped as {@code processor_records_total}). The loop's are registered
+ * when this is built, the others (provider, naive modes, gauges) by the class that owns them when it is
+ * built; each with its label values known in advance, so that a fresh processor exports 0 for all of
+ * them and {@code rate()} and {@code increase()} see the first event. Tags are closed sets: a stage, a
+ * code, a class; never a payment id, a key, a tenant or a secret.
  */
 public final class ProcessorMeters {
     /** Where a batch failed; it is read again in every case. */
@@ -107,11 +108,119 @@ public final class ProcessorMeters {
         return deadLetters.get(code);
     }
 
-    /**
-     * The counter {@code name} with {@code tags} (key, value, ...), registered now: call it at start,
-     * from the constructor of the class that owns the meter, and keep the counter.
-     */
-    public Counter counter(String name, String description, String... tags) {
+    // ---- Meters registered by the class that owns them, when it is built: named here all the same ----
+
+    /** Calls to the provider; registered by each adapter (its {@code ProviderMeters}). */
+    public Counter providerCalls() {
+        return counter("provider.calls", "Calls to the payment provider");
+    }
+
+    /** Charges left undecided at the batch deadline; registered by each adapter and its limiter. */
+    public Counter providerUnavailable() {
+        return counter("provider.unavailable", "Charges left undecided at the batch deadline");
+    }
+
+    /** One provider call's latency, by how it ended ({@code result}: a closed set). */
+    public Timer providerRequest(String result) {
+        return timer(
+                "provider.request", "Calls to the payment provider, until their answer or failure", "result", result);
+    }
+
+    /** Answers retried, by HTTP status ({@code io}, {@code oversize} without one) and kind. */
+    public Counter providerRetried(String status, String kind) {
+        return counter(
+                "provider.retried", "Provider answers that decide nothing, retried", "status", status, "kind", kind);
+    }
+
+    /** Answers not final yet; registered by the adapter that counts them. */
+    public Counter providerPending() {
+        return counter("provider.pending", "Answers not final yet (processing, requires_action): asked again later");
+    }
+
+    /** Answers for another amount or currency; registered by the adapter that counts them. */
+    public Counter providerMismatch() {
+        return counter("provider.mismatch", "Answers for another amount or currency than asked: a break");
+    }
+
+    /** OAuth2 tokens fetched; registered by the adapter that fetches them. */
+    public Counter providerTokenFetches() {
+        return counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider");
+    }
+
+    /** Calls that found no token of the provider's rate at their turn; registered by the limiter. */
+    public Counter providerRateLimited() {
+        return counter(
+                "provider.rate.limited",
+                "Provider calls that found no token of provider.rateLimitPerSec at their turn, and waited");
+    }
+
+    /** Decreases of the provider concurrency limit, by the signal ({@code reason}: drops, latency). */
+    public Counter providerConcurrencyDecreased(String reason) {
+        return counter(
+                "provider.concurrency.decreased",
+                "Decreases of the provider concurrency limit, by the signal",
+                "reason",
+                reason);
+    }
+
+    /** The limiter's gauges: the limit, the calls in flight, the calls waiting. */
+    public void providerLimiterGauges(Supplier<Number> limit, Supplier<Number> inFlight, Supplier<Number> waiting) {
+        gauge(
+                "provider.concurrency.limit",
+                "Provider calls allowed in flight now: adapted within provider.concurrencyMin..provider.inFlightMax",
+                limit);
+        gauge("provider.in.flight", "Provider calls in flight now", inFlight);
+        gauge("provider.waiting", "Provider calls waiting for the concurrency limit or the rate", waiting);
+    }
+
+    /** Records the naive modes dropped unprocessed; registered by the naive batch. */
+    public Counter naiveDropped() {
+        return counter("processor.naive.dropped", "Records the naive modes dropped unprocessed");
+    }
+
+    /** Naive batches that failed; registered by the naive loop. */
+    public Counter naiveFailedBatches() {
+        return counter("processor.naive.failed.batches", "Naive batches that failed");
+    }
+
+    /** The ordinal of the worst loop state. */
+    public void loopState(Supplier<Number> worstOrdinal) {
+        gauge("processor.loop.state", "Ordinal of the worst loop state (FATAL=7)", worstOrdinal);
+    }
+
+    /** Payments in {@code charging} for too long, counted up to {@code countedMax}, as of the last check. */
+    public void paymentsStuck(int countedMax, Supplier<Number> charging) {
+        gauge(
+                "processor.payments.stuck",
+                "Payments in charging for longer than reconcile.stuckAfterMs (counted up to " + countedMax
+                        + "), as of the last check",
+                charging,
+                "status",
+                "charging");
+    }
+
+    /** Hanging transactions that are not a processor's, as of the watchdog's last check. */
+    public void hangingUnowned(Supplier<Number> found) {
+        gauge(
+                "processor.transactions.hanging.unowned",
+                "Hanging transactions found on the processors' partitions that are not a processor's (left alone)",
+                found);
+    }
+
+    /** Breaks of class {@code breakClass} found by the last periodic reconciliation. */
+    public void reconciliationBreaks(String breakClass, Supplier<Number> found) {
+        gauge("reconciliation.breaks", "Breaks found by the last periodic reconciliation", found, "class", breakClass);
+    }
+
+    /** How long the last periodic reconciliation took. */
+    public void reconciliationLastRunSeconds(Supplier<Number> seconds) {
+        gauge("reconciliation.last.run.duration.seconds", "Duration of the last periodic reconciliation", seconds);
+    }
+
+    // ---- Registration ----
+
+    /** The counter {@code name} with {@code tags} (key, value, ...), registered now (or found again). */
+    private Counter counter(String name, String description, String... tags) {
         return Counter.builder(name).description(description).tags(tags).register(registry);
     }
 
@@ -119,7 +228,7 @@ public final class ProcessorMeters {
      * A latency timer in seconds, published as a histogram so that quantiles aggregate across
      * instances; registered now, so its buckets are exported at 0 before the first event.
      */
-    public Timer timer(String name, String description, String... tags) {
+    private Timer timer(String name, String description, String... tags) {
         return Timer.builder(name)
                 .description(description)
                 .tags(tags)
@@ -128,7 +237,7 @@ public final class ProcessorMeters {
     }
 
     /** A gauge read when scraped: {@code value} must be cheap and must not block. */
-    public void gauge(String name, String description, Supplier<Number> value, String... tags) {
+    private void gauge(String name, String description, Supplier<Number> value, String... tags) {
         Gauge.builder(name, value)
                 .description(description)
                 .tags(tags)

@@ -115,9 +115,7 @@ public final class ProcessorVerticle extends VerticleBase {
             loops.add(startLoop(k));
         }
         // The worst loop's state: FATAL if any loop is dead.
-        metrics.gauge(
-                "processor.loop.state",
-                "Ordinal of the worst loop state (FATAL=7)",
+        metrics.loopState(
                 () -> loops.stream().mapToInt(l -> l.state().ordinal()).max().orElse(0));
         watchStuckPayments();
         if (config.hangingCheckMs() > 0) {
@@ -278,13 +276,7 @@ public final class ProcessorVerticle extends VerticleBase {
         if (config.stuckCheckMs() <= 0) {
             return;
         }
-        metrics.gauge(
-                "processor.payments.stuck",
-                "Payments in charging for longer than reconcile.stuckAfterMs (counted up to " + STUCK_COUNTED_MAX
-                        + "), as of the last check",
-                stuck::get,
-                "status",
-                "charging");
+        metrics.paymentsStuck(STUCK_COUNTED_MAX, stuck::get);
         checkStuck();
         stuckTimer = vertx.setPeriodic(config.stuckCheckMs(), id -> checkStuck());
     }

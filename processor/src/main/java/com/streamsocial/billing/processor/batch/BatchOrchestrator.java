@@ -71,10 +71,10 @@ public final class BatchOrchestrator {
         List<PaymentProvider.Charge> fresh =
                 charges.stream().filter(c -> c.intentId() == null).toList();
         Future<List<StoredPayment>> decided = fresh.isEmpty()
-                ? provider.charge(charges).compose(ledger::record)
+                ? provider.charge(charges).compose(this::record)
                 : provider.prepare(fresh)
                         .compose(prepared -> prepared.isEmpty()
-                                ? provider.charge(charges).compose(ledger::record)
+                                ? provider.charge(charges).compose(this::record)
                                 : twoSteps(charges, prepared));
         return decided.map(d -> {
             List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit().size() + d.size());
@@ -100,6 +100,27 @@ public final class BatchOrchestrator {
      */
     private Future<List<StoredPayment>> twoSteps(
             List<PaymentProvider.Charge> charges, List<PaymentProvider.ChargeResult> prepared) {
+        List<PaymentProvider.Charge> second = secondStep(charges, prepared);
+        return record(prepared)
+                .compose(first -> (second.isEmpty()
+                                ? Future.succeededFuture(List.<PaymentProvider.ChargeResult>of())
+                                : provider.charge(second))
+                        .compose(this::record)
+                        .map(rest -> {
+                            List<StoredPayment> all = new ArrayList<>(first.size() + rest.size());
+                            all.addAll(first);
+                            all.addAll(rest);
+                            return all;
+                        }));
+    }
+
+    /**
+     * The charges a two-step provider's second step makes: each with the object its first step made
+     * (or already had), without the payments the first step ended (a decline, a mismatch). The naive
+     * guarantees sequence their two steps by it as well.
+     */
+    public static List<PaymentProvider.Charge> secondStep(
+            List<PaymentProvider.Charge> charges, List<PaymentProvider.ChargeResult> prepared) {
         Map<String, String> objects = new HashMap<>();
         Set<String> ended = new HashSet<>();
         for (PaymentProvider.ChargeResult r : prepared) {
@@ -122,17 +143,12 @@ public final class BatchOrchestrator {
                                 c.tenant(),
                                 objects.get(c.paymentId())))
                 .toList();
-        return ledger.record(prepared)
-                .compose(first -> (second.isEmpty()
-                                ? Future.succeededFuture(List.<PaymentProvider.ChargeResult>of())
-                                : provider.charge(second))
-                        .compose(ledger::record)
-                        .map(rest -> {
-                            List<StoredPayment> all = new ArrayList<>(first.size() + rest.size());
-                            all.addAll(first);
-                            all.addAll(rest);
-                            return all;
-                        }));
+        return second;
+    }
+
+    /** The answers recorded in the ledger's own terms ({@link LedgerAnswers}). */
+    private Future<List<StoredPayment>> record(List<PaymentProvider.ChargeResult> results) {
+        return ledger.record(LedgerAnswers.of(results));
     }
 
     private List<ProducerRecord<String, byte[]>> emit(Decided d) {

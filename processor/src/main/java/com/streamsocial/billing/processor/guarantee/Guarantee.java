@@ -26,6 +26,14 @@ public enum Guarantee {
         return wire;
     }
 
+    /**
+     * Whether the provider adapter charges under an idempotency key: only exactly-once does. The naive
+     * guarantees charge without one, so that a retry or a replay charges again: that is what they show.
+     */
+    public boolean providerIdempotencyKeys() {
+        return this == EXACTLY_ONCE;
+    }
+
     /** The guarantee named {@code s}; an unknown name is refused naming the setting and the choices. */
     public static Guarantee parse(String s) {
         for (Guarantee g : values()) {

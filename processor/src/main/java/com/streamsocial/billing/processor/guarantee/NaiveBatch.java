@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.ProcessorMeters;
+import com.streamsocial.billing.processor.batch.BatchOrchestrator;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import io.micrometer.core.instrument.Counter;
@@ -63,7 +64,7 @@ public final class NaiveBatch {
         this.provider = provider;
         this.metrics = metrics;
         this.guarantee = guarantee;
-        this.dropped = metrics.counter("processor.naive.dropped", "Records the naive modes dropped unprocessed");
+        this.dropped = metrics.naiveDropped();
     }
 
     /** Creates {@code naive_outcomes} if it is missing. */
@@ -87,13 +88,35 @@ public final class NaiveBatch {
         if (charges.isEmpty()) {
             return Future.succeededFuture(List.of());
         }
-        return provider.charge(charges).compose(results -> {
+        return charged(charges).compose(results -> {
             List<PaymentProvider.ChargeResult> decided =
                     results.stream().filter(r -> r.verdict().isFinal()).toList();
             if (decided.isEmpty()) {
                 return Future.succeededFuture(List.of());
             }
             return record(decided, byId).map(v -> emit(decided, byId));
+        });
+    }
+
+    /**
+     * Each payment charged at once, in one step or in two (the second by {@link
+     * BatchOrchestrator#secondStep}): nothing is recorded between them, that is the naive part.
+     */
+    Future<List<PaymentProvider.ChargeResult>> charged(List<PaymentProvider.Charge> charges) {
+        return provider.prepare(charges).compose(prepared -> {
+            if (prepared.isEmpty()) {
+                return provider.charge(charges);
+            }
+            List<PaymentProvider.Charge> second = BatchOrchestrator.secondStep(charges, prepared);
+            return (second.isEmpty()
+                            ? Future.succeededFuture(List.<PaymentProvider.ChargeResult>of())
+                            : provider.charge(second))
+                    .map(rest -> {
+                        List<PaymentProvider.ChargeResult> all = new ArrayList<>(prepared.size() + rest.size());
+                        all.addAll(prepared);
+                        all.addAll(rest);
+                        return all;
+                    });
         });
     }
 

@@ -96,7 +96,7 @@ public final class NaiveLoop implements Runnable {
         this.faults = faults;
         this.process = process;
         this.metrics = metrics;
-        this.failedBatches = metrics.counter("processor.naive.failed.batches", "Naive batches that failed");
+        this.failedBatches = metrics.naiveFailedBatches();
     }
 
     public State state() {

@@ -83,10 +83,7 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
         this.hangingAfterMs = HANGING_AFTER_TRANSACTION_TIMEOUTS * transactionTimeoutMs;
         this.clock = clock;
         this.metrics = metrics;
-        metrics.gauge(
-                "processor.transactions.hanging.unowned",
-                "Hanging transactions found on the processors' partitions that are not a processor's (left alone)",
-                notOurs::get);
+        metrics.hangingUnowned(notOurs::get);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "processor-hanging-transactions");
             t.setDaemon(true);

@@ -88,20 +88,11 @@ public final class InFlightLimiter {
         this.waitingMax = waitingMax;
         this.limitNow = limit.limit();
         // Registered now, so that a scrape shows them (at zero) before the first call.
-        metrics.gauge(
-                "provider.concurrency.limit",
-                "Provider calls allowed in flight now: adapted within provider.concurrencyMin..provider.inFlightMax",
-                () -> limitNow);
-        metrics.gauge("provider.in.flight", "Provider calls in flight now", () -> inFlightNow);
-        metrics.gauge(
-                "provider.waiting", "Provider calls waiting for the concurrency limit or the rate", () -> waitingNow);
-        rateLimited = metrics.counter(
-                "provider.rate.limited",
-                "Provider calls that found no token of provider.rateLimitPerSec at their turn, and waited");
-        String decreased = "Decreases of the provider concurrency limit, by the signal";
-        decreasedOnDrops = metrics.counter("provider.concurrency.decreased", decreased, "reason", "drops");
-        decreasedOnLatency = metrics.counter("provider.concurrency.decreased", decreased, "reason", "latency");
-        unavailable = metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline");
+        metrics.providerLimiterGauges(() -> limitNow, () -> inFlightNow, () -> waitingNow);
+        rateLimited = metrics.providerRateLimited();
+        decreasedOnDrops = metrics.providerConcurrencyDecreased("drops");
+        decreasedOnLatency = metrics.providerConcurrencyDecreased("latency");
+        unavailable = metrics.providerUnavailable();
     }
 
     /**

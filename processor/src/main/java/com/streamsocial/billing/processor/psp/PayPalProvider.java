@@ -1,22 +1,18 @@
 package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.processor.ProcessorMeters;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * The {@link PaymentProvider} adapter for PayPal's Orders API v2, pointed at the sandbox or at
@@ -27,13 +23,14 @@ import java.util.function.Supplier;
  *
  * <p>{@link #prepare} makes the first step alone and returns each order's id as a pending answer, so
  * that the orchestrator stores it (the payment's {@code provider_intent}) before {@link #charge}
- * captures it: a payment whose order is known is captured, never ordered again. {@link #charge} of a
- * payment without an order makes both steps (the naive guarantees use it so).
+ * captures it: a payment whose order is known is captured, never ordered again. Each makes one step:
+ * the caller sequences them ({@code BatchOrchestrator}); {@link #charge} of a payment without an order
+ * fails.
  *
  * <p>The OAuth2 token (client credentials) is cached, shared by all calls, and fetched again before
  * it expires or when PayPal rejects it. {@link PayPalAnswer} decides what each answer means; what is
- * not an answer about the payment is retried with exponential back-off and full jitter until the
- * batch deadline, then fails the batch: never an outcome. Single-threaded: one Vert.x context.
+ * not an answer about the payment is retried by {@link ProviderCalls} until the batch deadline, then
+ * fails the batch: never an outcome. Single-threaded: one Vert.x context.
  *
  * <p>An amount PayPal cannot take exactly ({@link PayPalAmounts}: a currency outside PayPal's table,
  * or a fraction of a currency PayPal takes in whole units, as HUF 1234.50) is declined here, {@code
@@ -59,7 +56,8 @@ public final class PayPalProvider implements PaymentProvider {
             long callTimeoutMs,
             long retryInitialMs,
             long retryMaxMs,
-            long deadlineMs) {
+            long deadlineMs)
+            implements ProviderCalls.Bounds {
         @Override
         public String toString() {
             return "PayPalProvider.Options[baseUrl=" + baseUrl + ", clientId=" + clientId
@@ -67,11 +65,10 @@ public final class PayPalProvider implements PaymentProvider {
         }
     }
 
-    private final Vertx vertx;
     private final Options o;
     private final ProviderClients clients;
-    private final InFlightLimiter limiter;
-    private final ProcessorMeters metrics;
+    private final ProviderCalls calls;
+    private final Counter tokenFetches;
     private final ProviderAddress address;
     private final String basic;
     private String token;
@@ -79,22 +76,24 @@ public final class PayPalProvider implements PaymentProvider {
     private Future<String> fetching;
 
     public PayPalProvider(Vertx vertx, Options options, ProcessorMeters metrics) {
-        this.vertx = vertx;
         this.o = options;
-        this.metrics = metrics;
-        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1);
-        // the calls below find the same meters by name.
-        new ProviderMeters(metrics).tokenFetches();
+        this.calls = new ProviderCalls(
+                vertx,
+                options,
+                options.clientSecret(),
+                "check provider.baseUrl, provider.clientId and provider.clientSecret",
+                metrics);
+        // Counted by this adapter alone: registered with it.
+        this.tokenFetches = calls.meters.tokenFetches();
         this.address = ProviderAddress.of(options.baseUrl());
         this.clients =
                 address.clients(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
-        this.limiter = new InFlightLimiter(vertx, options.limits(), StripeProvider.CALLS_WAITING_MAX, metrics);
         this.basic = basicAuth(options.clientId(), options.clientSecret());
     }
 
     @Override
     public Future<List<ChargeResult>> prepare(List<Charge> charges) {
-        long deadline = System.currentTimeMillis() + o.deadlineMs();
+        long deadline = calls.deadline();
         return all(
                 charges,
                 c -> create(c, deadline)
@@ -105,41 +104,31 @@ public final class PayPalProvider implements PaymentProvider {
 
     @Override
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
-        long deadline = System.currentTimeMillis() + o.deadlineMs();
-        return all(charges, c -> {
-            if (c.intentId() != null) {
-                return capture(c, c.intentId(), deadline);
-            }
-            return create(c, deadline)
-                    .compose(d -> d instanceof PayPalAnswer.Created created
-                            ? capture(c, created.orderId(), deadline)
-                            : Future.succeededFuture(((PayPalAnswer.Answered) d).result()));
-        });
+        long deadline = calls.deadline();
+        // One step: the caller sequences the two (BatchOrchestrator), and stores each order first.
+        return all(
+                charges,
+                c -> c.intentId() != null
+                        ? capture(c, c.intentId(), deadline)
+                        : Future.failedFuture(new IllegalArgumentException(
+                                "no order to capture for " + c.paymentId() + ": create it with prepare first")));
     }
 
-    private Future<List<ChargeResult>> all(List<Charge> charges, Function<Charge, Future<ChargeResult>> each) {
-        List<Future<ChargeResult>> calls = new ArrayList<>(charges.size());
-        for (Charge c : charges) {
+    /** Each charge's step; an amount PayPal cannot take exactly declined here, with no call. */
+    private static Future<List<ChargeResult>> all(List<Charge> charges, Function<Charge, Future<ChargeResult>> each) {
+        return ProviderCalls.each(charges, c -> {
             if (PayPalAmounts.toPayPal(c.amount(), c.currency()) instanceof PayPalAmounts.Refused r) {
                 // PayPal would refuse it (422 CURRENCY_NOT_SUPPORTED or DECIMALS_NOT_SUPPORTED), and rounding
                 // would charge another amount than accepted: a decline here, with no call to PayPal.
-                calls.add(Future.succeededFuture(new ChargeResult(
+                return Future.succeededFuture(new ChargeResult(
                         c.paymentId(),
                         PaymentProvider.Verdict.FAILED,
                         null,
                         r.refusal().failureCode(),
                         null,
-                        r.reason())));
-            } else {
-                calls.add(each.apply(c));
+                        r.reason()));
             }
-        }
-        return Future.all(calls).map(done -> {
-            List<ChargeResult> out = new ArrayList<>(charges.size());
-            for (Future<ChargeResult> f : calls) {
-                out.add(f.result());
-            }
-            return out;
+            return each.apply(c);
         });
     }
 
@@ -159,7 +148,6 @@ public final class PayPalProvider implements PaymentProvider {
                         .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
                         .sendBuffer(Buffer.buffer(body)),
                 (status, bytes) -> PayPalAnswer.created(c, status, bytes),
-                0,
                 deadline);
     }
 
@@ -179,7 +167,6 @@ public final class PayPalProvider implements PaymentProvider {
                                 .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
                                 .sendBuffer(Buffer.buffer("{}")),
                         (status, bytes) -> PayPalAnswer.captured(c, orderId, status, bytes),
-                        0,
                         deadline)
                 .compose(d -> d instanceof PayPalAnswer.LookUp
                         ? call(
@@ -198,105 +185,65 @@ public final class PayPalProvider implements PaymentProvider {
                                             ? new PayPalAnswer.Retry(false, false, "look-up answered 422")
                                             : l;
                                 },
-                                0,
                                 deadline)
                         : Future.succeededFuture(d))
                 .map(d -> ((PayPalAnswer.Answered) d).result());
     }
 
     /**
-     * One step, retried until it gives an answer about the payment: a {@link PayPalAnswer.Decision}
-     * other than {@link PayPalAnswer.Retry}, or a failure at the deadline.
+     * One step, asked (by {@link ProviderCalls}) until it gives an answer about the payment: a {@link
+     * PayPalAnswer.Decision} other than {@link PayPalAnswer.Retry}, or a failure at the deadline.
      */
     private Future<PayPalAnswer.Decision> call(
             Charge c,
             String step,
             Function<String, Future<HttpResponse<Buffer>>> send,
             BiFunction<Integer, byte[], PayPalAnswer.Decision> decide,
-            int attempt,
             long deadline) {
-        // From here until a turn comes: a token fetch that fails is timed as before.
-        long[] t0 = {System.nanoTime()};
-        String[] used = new String[1];
-        // The token first, outside the limiter: its fetch is shared by every call waiting for it.
-        return token(deadline)
-                .compose(t -> {
-                    used[0] = t;
-                    return turn(t0, () -> send.apply(t), deadline);
-                })
-                .transform(ar -> {
-                    if (InFlightLimiter.notStarted(ar)) {
-                        return Future.failedFuture(ar.cause());
-                    }
-                    String why;
-                    if (ar.succeeded()) {
-                        Buffer body = ar.result().body();
-                        int status = ar.result().statusCode();
-                        PayPalAnswer.Decision d = decide.apply(status, body == null ? null : body.getBytes());
-                        if (!(d instanceof PayPalAnswer.Retry r)) {
-                            latency(t0[0], step, "answered");
-                            return Future.succeededFuture(d);
-                        }
-                        latency(t0[0], step, "retry");
-                        if (r.tokenRejected()) {
-                            invalidate(used[0]);
-                        }
-                        retried(String.valueOf(status), r.configuration() ? "configuration" : "transient");
-                        why = (r.configuration()
-                                        ? "configuration error, check provider.baseUrl, provider.clientId and provider.clientSecret: "
-                                        : "transient: ")
-                                + r.reason();
-                    } else {
-                        if (used[0] == null) {
-                            // No token, so no turn: the failed fetch is this attempt's call, counted
-                            // with its latency and its retry as every other.
-                            metrics.counter("provider.calls", "Calls to the payment provider")
-                                    .increment();
-                        }
-                        boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-                        latency(t0[0], step, tooLarge ? "oversize" : "io_error");
-                        retried(tooLarge ? "oversize" : "io", "transient");
-                        why = "transient: " + ar.cause();
-                    }
-                    why = why.replace(o.clientSecret(), "****");
-                    if (used[0] != null) {
-                        why = why.replace(used[0], "****");
-                    }
-                    return backOff(c, step, attempt, deadline, why)
-                            .compose(v -> call(c, step, send, decide, attempt + 1, deadline));
-                });
+        return calls.untilDecided(c.paymentId(), step, () -> new Attempt(send, decide, deadline), deadline);
     }
 
-    /**
-     * One HTTP call in its turn at the limiter; {@code t0} gets the time it started. Each step, and
-     * each retry of it, takes its own turn: a back-off holds no slot, and every call counts against
-     * the rate.
-     */
-    private Future<HttpResponse<Buffer>> turn(long[] t0, Supplier<Future<HttpResponse<Buffer>>> send, long deadline) {
-        return limiter.submit(
-                () -> {
-                    metrics.counter("provider.calls", "Calls to the payment provider")
-                            .increment();
-                    t0[0] = System.nanoTime();
-                    return send.get();
-                },
-                InFlightLimiter::overloaded,
-                // Started later, it could not end before the deadline.
-                deadline - o.callTimeoutMs() - System.currentTimeMillis());
-    }
+    /** One try of a step: the token first, then the request in its turn; the token is masked in reasons. */
+    private final class Attempt implements ProviderCalls.Attempt<PayPalAnswer.Decision> {
+        private final Function<String, Future<HttpResponse<Buffer>>> send;
+        private final BiFunction<Integer, byte[], PayPalAnswer.Decision> decide;
+        private final long deadline;
+        private String used;
 
-    private Future<Void> backOff(Charge c, String step, int attempt, long deadline, String why) {
-        long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
-        long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
-        if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
-                    .increment();
-            return Future.failedFuture(new ProviderUnavailableException(
-                    "no answer for " + c.paymentId() + " (" + step + ") after " + (attempt + 1) + " attempts: " + why));
+        Attempt(
+                Function<String, Future<HttpResponse<Buffer>>> send,
+                BiFunction<Integer, byte[], PayPalAnswer.Decision> decide,
+                long deadline) {
+            this.send = send;
+            this.decide = decide;
+            this.deadline = deadline;
         }
-        Promise<Void> p = Promise.promise();
-        vertx.setTimer(Math.max(1, sleepMs), t -> p.complete());
-        return p.future();
+
+        @Override
+        public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
+            // The token first, outside the limiter: its fetch is shared by every call waiting for it.
+            return token(deadline).compose(t -> {
+                used = t;
+                return turn.take(() -> send.apply(t));
+            });
+        }
+
+        @Override
+        public ProviderCalls.Outcome<PayPalAnswer.Decision> decide(int status, byte[] body) {
+            PayPalAnswer.Decision d = decide.apply(status, body);
+            if (!(d instanceof PayPalAnswer.Retry r)) {
+                return new ProviderCalls.Decided<>(d);
+            }
+            if (r.tokenRejected()) {
+                invalidate(used);
+            }
+            return new ProviderCalls.Retry<>(r.configuration(), r.reason());
+        }
+
+        @Override
+        public String redact(String why) {
+            return used == null ? why : why.replace(used, "****");
+        }
     }
 
     // ---- The OAuth2 token ----
@@ -320,8 +267,7 @@ public final class PayPalProvider implements PaymentProvider {
     }
 
     private Future<String> fetchToken() {
-        metrics.counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider")
-                .increment();
+        tokenFetches.increment();
         long requestedAt = System.currentTimeMillis();
         return clients.next()
                 .post(address.port(), address.host(), address.path("/v1/oauth2/token"))
@@ -382,7 +328,7 @@ public final class PayPalProvider implements PaymentProvider {
         }
     }
 
-    // ---- Requests and meters ----
+    // ---- Requests ----
 
     /** The order: intent CAPTURE, one purchase unit, the payer's method as its payment source. */
     static JsonObject orderBody(Charge c) {
@@ -420,25 +366,5 @@ public final class PayPalProvider implements PaymentProvider {
 
     private static String truncate(String s) {
         return s.length() <= CUSTOM_ID_CHARS_MAX ? s : s.substring(0, CUSTOM_ID_CHARS_MAX);
-    }
-
-    private void latency(long t0, String step, String result) {
-        metrics.timer(
-                        "provider.request",
-                        "Calls to the payment provider, until their answer or failure",
-                        "result",
-                        result)
-                .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-    }
-
-    private void retried(String status, String kind) {
-        metrics.counter(
-                        "provider.retried",
-                        "Provider answers that decide nothing, retried",
-                        "status",
-                        status,
-                        "kind",
-                        kind)
-                .increment();
     }
 }

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The provider adapters' meters ({@code provider.*}), each named once here and registered when an
+ * The provider adapters' meters ({@code provider.*}, named in {@link ProcessorMeters}), registered when an
  * adapter is built, with the label values known in advance, so that they are exported at 0 before the
  * first call. The HTTP status of a retried answer is the one label left open: the statuses in {@link
  * #RETRIED_KNOWN} are registered at start, any other appears with its first answer.
@@ -38,9 +38,6 @@ public final class ProviderMeters {
      */
     static final List<String> RETRIED_KNOWN = List.of("io", "oversize", "429", "500", "502", "503", "504");
 
-    private static final String RETRIED = "provider.retried";
-    private static final String RETRIED_HELP = "Provider answers that decide nothing, retried";
-
     private final ProcessorMeters metrics;
     final Counter calls;
     final Counter unavailable;
@@ -48,16 +45,10 @@ public final class ProviderMeters {
 
     ProviderMeters(ProcessorMeters metrics) {
         this.metrics = metrics;
-        calls = metrics.counter("provider.calls", "Calls to the payment provider");
-        unavailable = metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline");
+        calls = metrics.providerCalls();
+        unavailable = metrics.providerUnavailable();
         for (Result r : Result.values()) {
-            requests.put(
-                    r,
-                    metrics.timer(
-                            "provider.request",
-                            "Calls to the payment provider, until their answer or failure",
-                            "result",
-                            r.wire()));
+            requests.put(r, metrics.providerRequest(r.wire()));
         }
         for (String status : RETRIED_KNOWN) {
             retried(status, "transient");
@@ -75,22 +66,21 @@ public final class ProviderMeters {
      * on its first answer.
      */
     Counter retried(String status, String kind) {
-        return metrics.counter(RETRIED, RETRIED_HELP, "status", status, "kind", kind);
+        return metrics.providerRetried(status, kind);
     }
 
     /** Answers not final yet; for an adapter that counts them, to register at its start. */
     Counter pending() {
-        return metrics.counter(
-                "provider.pending", "Answers not final yet (processing, requires_action): asked again later");
+        return metrics.providerPending();
     }
 
     /** Answers for another amount or currency; for an adapter that counts them, to register at its start. */
     Counter mismatch() {
-        return metrics.counter("provider.mismatch", "Answers for another amount or currency than asked: a break");
+        return metrics.providerMismatch();
     }
 
     /** OAuth2 tokens fetched; for an adapter that fetches them, to register at its start. */
     Counter tokenFetches() {
-        return metrics.counter("provider.token.fetches", "OAuth2 access tokens fetched from the provider");
+        return metrics.providerTokenFetches();
     }
 }

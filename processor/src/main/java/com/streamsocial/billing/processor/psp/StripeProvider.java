@@ -2,18 +2,14 @@ package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,20 +22,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link StripeAnswer} decides what each answer means. An answer about the payment (success,
  * decline, pending, mismatch) is returned; anything else, configuration errors included, is retried
- * with exponential back-off and full jitter until the batch deadline, and then fails the batch with
- * its reason: never an outcome.
+ * by {@link ProviderCalls} until the batch deadline, and then fails the batch with its reason: never
+ * an outcome.
  */
 public final class StripeProvider implements PaymentProvider {
     private static final Logger log = LoggerFactory.getLogger(StripeProvider.class);
 
     /** {@code metadata[source]} of every charge this system makes; {@code metadata[tenant]} goes with it. */
     public static final String CHARGE_SOURCE = "streamsocial-billing";
-
-    /**
-     * Provider calls waiting for their turn at most (the limiter's queue): far above the batches of
-     * all loops at once (3 × 2,000 by default), so only a runaway fills it; past it a batch fails.
-     */
-    static final int CALLS_WAITING_MAX = 100_000;
 
     /** Settings of the adapter; each wait and each count is bounded. */
     public record Options(
@@ -49,7 +39,8 @@ public final class StripeProvider implements PaymentProvider {
             long callTimeoutMs,
             long retryInitialMs,
             long retryMaxMs,
-            long deadlineMs) {
+            long deadlineMs)
+            implements ProviderCalls.Bounds {
         /** Without the secret key: a record's own toString would print every component. */
         @Override
         public String toString() {
@@ -57,11 +48,9 @@ public final class StripeProvider implements PaymentProvider {
         }
     }
 
-    private final Vertx vertx;
     private final Options o;
     private final ProviderClients clients;
-    private final InFlightLimiter limiter;
-    private final ProcessorMeters metrics;
+    private final ProviderCalls calls;
     private final ProviderAddress address;
     private final boolean idempotencyKeys;
 
@@ -71,23 +60,20 @@ public final class StripeProvider implements PaymentProvider {
 
     /**
      * With {@code idempotencyKeys} false, charges are created without an {@code Idempotency-Key}:
-     * every call, retries included, may charge again. Only for the naive guarantees
-     * ({@code processor.guarantee} other than exactly-once), which exist to show that.
+     * every call, retries included, may charge again. Only for the naive guarantees, which exist to
+     * show that ({@link com.streamsocial.billing.processor.guarantee.Guarantee#providerIdempotencyKeys}).
      */
     public StripeProvider(Vertx vertx, Options options, ProcessorMeters metrics, boolean idempotencyKeys) {
         this.idempotencyKeys = idempotencyKeys;
-        this.vertx = vertx;
         this.o = options;
-        this.metrics = metrics;
-        // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1);
-        // the calls below find the same meters by name.
-        ProviderMeters registered = new ProviderMeters(metrics);
-        registered.pending();
-        registered.mismatch();
+        this.calls = new ProviderCalls(
+                vertx, options, options.secretKey(), "check provider.baseUrl and provider.secretKey", metrics);
+        // Counted by this adapter alone: registered with it.
+        calls.meters.pending();
+        calls.meters.mismatch();
         this.address = ProviderAddress.of(options.baseUrl());
         this.clients =
                 address.clients(vertx, options.callTimeoutMs(), options.limits().inFlightMax());
-        this.limiter = new InFlightLimiter(vertx, options.limits(), CALLS_WAITING_MAX, metrics);
     }
 
     /** One step: the charge is made, or asked about, by {@link #charge} alone. */
@@ -98,42 +84,29 @@ public final class StripeProvider implements PaymentProvider {
 
     @Override
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
-        long deadline = System.currentTimeMillis() + o.deadlineMs();
-        List<Future<ChargeResult>> calls = new ArrayList<>(charges.size());
-        for (Charge c : charges) {
-            calls.add(attempt(c, 0, deadline));
-        }
-        return Future.all(calls).map(all -> {
-            List<ChargeResult> out = new ArrayList<>(charges.size());
-            for (Future<ChargeResult> f : calls) {
-                out.add(f.result());
-            }
-            return out;
-        });
+        long deadline = calls.deadline();
+        return ProviderCalls.each(charges, c -> calls.untilDecided(c.paymentId(), null, () -> attempt(c), deadline));
     }
 
     /**
      * One HTTP call for the charge, in its turn at the limiter (each retry takes a new turn, so that
-     * a back-off holds no slot and every call counts against the rate), then its answer decided.
+     * a back-off holds no slot and every call counts against the rate), and its answer decided.
      */
-    private Future<ChargeResult> attempt(Charge c, int attempt, long deadline) {
-        long[] t0 = new long[1];
-        return limiter.submit(
-                        () -> {
-                            metrics.counter("provider.calls", "Calls to the payment provider")
-                                    .increment();
-                            t0[0] = System.nanoTime();
-                            return send(c);
-                        },
-                        InFlightLimiter::overloaded,
-                        // Started later, it could not end before the deadline.
-                        deadline - o.callTimeoutMs() - System.currentTimeMillis())
-                .transform(ar -> InFlightLimiter.notStarted(ar)
-                        ? Future.failedFuture(ar.cause())
-                        : answered(c, ar, t0[0], attempt, deadline));
+    private ProviderCalls.Attempt<ChargeResult> attempt(Charge c) {
+        return new ProviderCalls.Attempt<>() {
+            @Override
+            public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
+                return turn.take(() -> request(c));
+            }
+
+            @Override
+            public ProviderCalls.Outcome<ChargeResult> decide(int status, byte[] body) {
+                return decided(c, StripeAnswer.decide(c, status, body));
+            }
+        };
     }
 
-    private Future<HttpResponse<Buffer>> send(Charge c) {
+    private Future<HttpResponse<Buffer>> request(Charge c) {
         // A payment whose intent is known is asked about: a POST under the same key would only
         // replay the first, undecided answer for 24 h.
         var request = c.intentId() != null
@@ -151,100 +124,23 @@ public final class StripeProvider implements PaymentProvider {
         return c.intentId() != null ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
     }
 
-    /** The answer's decision: a result, or a retry (until the deadline) of what decided nothing. */
-    private Future<ChargeResult> answered(
-            Charge c, AsyncResult<HttpResponse<Buffer>> ar, long t0, int attempt, long deadline) {
-        String why;
-        if (ar.succeeded()) {
-            Buffer body = ar.result().body();
-            StripeAnswer.Decision d =
-                    StripeAnswer.decide(c, ar.result().statusCode(), body == null ? null : body.getBytes());
-            if (d instanceof StripeAnswer.Answered a) {
-                latency(t0, "answered");
-                count(a.result());
-                if (a.result().verdict() == Verdict.MISMATCH) {
-                    log.atWarn()
-                            .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
-                            .log("the provider answered for another amount or currency: a break");
-                }
-                return Future.succeededFuture(a.result());
-            }
-            StripeAnswer.Retry r = (StripeAnswer.Retry) d;
-            latency(t0, "retry");
-            // The HTTP status: a closed set of three digits, never anything the answer's body says.
-            metrics.counter(
-                            "provider.retried",
-                            "Provider answers that decide nothing, retried",
-                            "status",
-                            String.valueOf(ar.result().statusCode()),
-                            "kind",
-                            r.configuration() ? "configuration" : "transient")
-                    .increment();
-            why = (r.configuration()
-                            ? "configuration error, check provider.baseUrl and provider.secretKey: "
-                            : "transient: ")
-                    + r.reason();
-        } else {
-            boolean tooLarge = ar.cause() instanceof ProviderAnswerBody.TooLarge;
-            latency(t0, tooLarge ? "oversize" : "io_error");
-            metrics.counter(
-                            "provider.retried",
-                            "Provider answers that decide nothing, retried",
-                            "status",
-                            tooLarge ? "oversize" : "io",
-                            "kind",
-                            "transient")
-                    .increment();
-            why = "transient: " + ar.cause();
+    /** The decision as the helper takes it; a pending or mismatched answer counted. */
+    private ProviderCalls.Outcome<ChargeResult> decided(Charge c, StripeAnswer.Decision d) {
+        if (d instanceof StripeAnswer.Retry r) {
+            return new ProviderCalls.Retry<>(r.configuration(), r.reason());
         }
-        // An endpoint that echoes our key must not put it into logs, exceptions or readiness.
-        return retry(c, attempt, deadline, why.replace(o.secretKey(), "****"));
-    }
-
-    /** One call's latency; {@code result}: answered, retry (an answer that decides nothing), io_error. */
-    private void latency(long t0, String result) {
-        metrics.timer(
-                        "provider.request",
-                        "Calls to the payment provider, until their answer or failure",
-                        "result",
-                        result)
-                .record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
-
-    private void count(ChargeResult r) {
-        switch (r.verdict()) {
-            case PENDING ->
-                metrics.counter(
-                                "provider.pending",
-                                "Answers not final yet (processing, requires_action): asked again later")
-                        .increment();
-            case MISMATCH ->
-                metrics.counter("provider.mismatch", "Answers for another amount or currency than asked: a break")
-                        .increment();
+        ChargeResult result = ((StripeAnswer.Answered) d).result();
+        switch (result.verdict()) {
+            case PENDING -> calls.meters.pending().increment();
+            case MISMATCH -> {
+                calls.meters.mismatch().increment();
+                log.atWarn()
+                        .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
+                        .log("the provider answered for another amount or currency: a break");
+            }
             default -> {}
         }
-    }
-
-    private Future<ChargeResult> retry(Charge c, int attempt, long deadline, String why) {
-        long ceiling = Math.min(o.retryMaxMs(), o.retryInitialMs() << Math.min(attempt, 20));
-        long sleepMs = ThreadLocalRandom.current().nextLong(ceiling + 1);
-        if (System.currentTimeMillis() + sleepMs + o.callTimeoutMs() > deadline) {
-            metrics.counter("provider.unavailable", "Charges left undecided at the batch deadline")
-                    .increment();
-            // Not the reason: it may quote the provider's answer.
-            log.atWarn()
-                    .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
-                    .log("no provider decision after {} attempts: the batch will be read again", attempt + 1);
-            return Future.failedFuture(new ProviderUnavailableException(
-                    "no answer for " + c.paymentId() + " after " + (attempt + 1) + " attempts: " + why));
-        }
-        log.atDebug()
-                .addKeyValue(Logging.PAYMENT_ID, c.paymentId())
-                .log("provider answer decided nothing (attempt {}); asking again in {} ms", attempt + 1, sleepMs);
-        Promise<ChargeResult> p = Promise.promise();
-        vertx.setTimer(
-                Math.max(1, sleepMs), t -> attempt(c, attempt + 1, deadline).onComplete(p));
-        return p.future();
+        return new ProviderCalls.Decided<>(result);
     }
 
     /**

@@ -32,18 +32,10 @@ public final class ReconcileJob implements AutoCloseable {
         for (BreakClass c : BreakClass.values()) {
             AtomicLong g = new AtomicLong();
             breaks.put(c, g);
-            metrics.gauge(
-                    "reconciliation.breaks",
-                    "Breaks found by the last periodic reconciliation",
-                    g::get,
-                    "class",
-                    c.wire());
+            metrics.reconciliationBreaks(c.wire(), g::get);
         }
         AtomicLong lastRunMs = new AtomicLong();
-        metrics.gauge(
-                "reconciliation.last.run.duration.seconds",
-                "Duration of the last periodic reconciliation",
-                () -> lastRunMs.get() / 1000.0);
+        metrics.reconciliationLastRunSeconds(() -> lastRunMs.get() / 1000.0);
         thread.scheduleWithFixedDelay(
                 () -> {
                     try {

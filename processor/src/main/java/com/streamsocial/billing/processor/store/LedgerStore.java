@@ -5,7 +5,6 @@ import com.streamsocial.billing.processor.dedup.BatchPlanner;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
-import com.streamsocial.billing.processor.psp.PaymentProvider;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -105,6 +104,21 @@ public final class LedgerStore {
     }
 
     /**
+     * A provider's answer about one payment, as the ledger stores it: an {@link Outcome} or an {@link
+     * Open} charge. The ledger knows no provider: the orchestrator translates the answers.
+     */
+    public sealed interface Answer permits Outcome, Open {
+        String paymentId();
+    }
+
+    /** A final answer: {@code status} succeeded or failed, with its ledger entry if it succeeded. */
+    public record Outcome(String paymentId, PaymentStatus status, String providerRef, String failureCode, String intent)
+            implements Answer {}
+
+    /** An answer that decides nothing yet: the row stays charging, with what to ask about and {@code why}. */
+    public record Open(String paymentId, String intent, String why) implements Answer {}
+
+    /**
      * A batch's claim: its plan, and for each payment to charge whose earlier answer was not final,
      * the provider's object to ask about instead of creating a new one.
      */
@@ -152,11 +166,11 @@ public final class LedgerStore {
      * outcomes with their ledger entry, undecided ones as what to ask about later. Returns the stored
      * outcomes to emit.
      */
-    public Future<List<StoredPayment>> record(List<PaymentProvider.ChargeResult> results) {
-        if (results.isEmpty()) {
+    public Future<List<StoredPayment>> record(List<Answer> answers) {
+        if (answers.isEmpty()) {
             return Future.succeededFuture(new ArrayList<>());
         }
-        return recordOutcomes(pool, results);
+        return recordOutcomes(pool, answers);
     }
 
     /**
@@ -216,11 +230,15 @@ public final class LedgerStore {
      * stored after the statement is the truth to emit, even if another instance decided first.
      */
     private static Future<List<StoredPayment>> recordOutcomes(
-            io.vertx.sqlclient.SqlClient client, List<PaymentProvider.ChargeResult> results) {
-        List<PaymentProvider.ChargeResult> decided = new ArrayList<>();
-        List<PaymentProvider.ChargeResult> undecided = new ArrayList<>();
-        for (PaymentProvider.ChargeResult r : results) {
-            (r.verdict().isFinal() ? decided : undecided).add(r);
+            io.vertx.sqlclient.SqlClient client, List<Answer> answers) {
+        List<Outcome> decided = new ArrayList<>();
+        List<Open> undecided = new ArrayList<>();
+        for (Answer a : answers) {
+            if (a instanceof Outcome o) {
+                decided.add(o);
+            } else {
+                undecided.add((Open) a);
+            }
         }
         int n = decided.size();
         String[] ids = new String[n],
@@ -229,20 +247,16 @@ public final class LedgerStore {
                 codes = new String[n],
                 intents = new String[n];
         for (int i = 0; i < n; i++) {
-            PaymentProvider.ChargeResult r = decided.get(i);
-            ids[i] = r.paymentId();
-            statuses[i] = r.succeeded() ? PaymentStatus.SUCCEEDED.wire() : PaymentStatus.FAILED.wire();
-            refs[i] = r.providerRef();
-            codes[i] = r.failureCode();
-            intents[i] = r.intentId();
+            Outcome o = decided.get(i);
+            ids[i] = o.paymentId();
+            statuses[i] = o.status().wire();
+            refs[i] = o.providerRef();
+            codes[i] = o.failureCode();
+            intents[i] = o.intent();
         }
-        String[] openIds =
-                undecided.stream().map(PaymentProvider.ChargeResult::paymentId).toArray(String[]::new);
-        String[] openIntents =
-                undecided.stream().map(PaymentProvider.ChargeResult::intentId).toArray(String[]::new);
-        String[] openWhy = undecided.stream()
-                .map(r -> r.verdict() == PaymentProvider.Verdict.MISMATCH ? "mismatch: " + r.detail() : r.detail())
-                .toArray(String[]::new);
+        String[] openIds = undecided.stream().map(Open::paymentId).toArray(String[]::new);
+        String[] openIntents = undecided.stream().map(Open::intent).toArray(String[]::new);
+        String[] openWhy = undecided.stream().map(Open::why).toArray(String[]::new);
         return client.preparedQuery(RECORD)
                 .execute(Tuple.wrap(new Object[] {ids, statuses, refs, codes, intents, openIds, openIntents, openWhy}))
                 .map(rows -> new ArrayList<>(byId(rows).values().stream()

@@ -3,6 +3,7 @@ package com.streamsocial.billing.processor.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.PaymentStatus;
+import com.streamsocial.billing.processor.batch.LedgerAnswers;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
 import com.streamsocial.billing.processor.store.LedgerStore;
@@ -66,10 +67,10 @@ class LedgerStoreIT {
                 "INSERT INTO ledger_entries (payment_id, kind, amount, currency) VALUES ('pay_ls_c', 'charge', 500, 'USD')");
 
         List<StoredPayment> stored = new LedgerStore(pool)
-                .record(List.of(
+                .record(LedgerAnswers.of(List.of(
                         ChargeResult.succeeded("pay_ls_a", "ch_a", "pi_a"),
                         ChargeResult.failed("pay_ls_b", "card_declined", "pi_b"),
-                        ChargeResult.succeeded("pay_ls_c", "ch_second", "pi_c")))
+                        ChargeResult.succeeded("pay_ls_c", "ch_second", "pi_c"))))
                 .await(30, TimeUnit.SECONDS);
 
         Map<String, StoredPayment> byId =
