@@ -54,9 +54,9 @@ import org.junit.jupiter.api.Test;
  * Issue 19 §6, Kafka over TLS: a real KRaft broker whose client listener speaks TLS only, with a
  * certificate signed by a private CA made here. Configured through the ordinary {@code kafka.*}
  * settings ({@code security.protocol=SSL}, a PEM trust store), the gateway accepts a payment that is
- * committed to payments.billing, the processor charges it and commits its outcome, and reconcile
- * reads both topics; trusting another CA, the gateway does not start, readiness says Kafka is down,
- * and nothing is accepted or published.
+ * committed to payments.billing, the processor charges it and commits its outcome, and reconcile and
+ * the load harness's outcome reader read the topics; trusting another CA, the gateway does not start,
+ * readiness says Kafka is down, and nothing is accepted or published.
  */
 class KafkaTlsIT {
     private static final String SECRET = "sk_test_it";
