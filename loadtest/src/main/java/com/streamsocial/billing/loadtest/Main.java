@@ -171,6 +171,13 @@ public final class Main implements Callable<Integer> {
                         + " (default ${DEFAULT-VALUE})")
         String kafka = "127.0.0.1:9092";
 
+        @Option(
+                names = "--kafka-property",
+                description = "A setting of the Kafka client that reads outcomes, KEY=VALUE, repeatable: for a"
+                        + " TLS listener security.protocol=SSL, ssl.truststore.type=PEM and"
+                        + " ssl.truststore.location=CA_FILE (read_committed cannot be changed)")
+        Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
         @Option(names = "--no-lag", description = "Do not read outcomes (lag unknown)")
         boolean noLag;
 
@@ -397,7 +404,9 @@ public final class Main implements Callable<Integer> {
         if (!f.noClientWarmup) {
             ClientWarmup.run(vertx, options);
         }
-        OutcomeCounter outcomes = f.noLag ? null : OutcomeCounter.start(f.kafka);
+        Map<String, Object> kafkaClient = new java.util.HashMap<>(f.kafkaProperties);
+        kafkaClient.put("bootstrap.servers", f.kafka);
+        OutcomeCounter outcomes = f.noLag ? null : OutcomeCounter.start(kafkaClient);
         OpenLoop loop = new OpenLoop(vertx, options, outcomes);
         try {
             try {

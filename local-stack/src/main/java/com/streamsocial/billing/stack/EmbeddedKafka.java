@@ -35,16 +35,23 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     private final KafkaRaftServer server;
     private final boolean deleteOnClose;
+    /** Where this class's own admin calls go: the client port, or the plaintext internal one of a TLS broker. */
+    private final String adminBootstrap;
 
     private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server) {
         this(port, logDir, server, true);
     }
 
     private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server, boolean deleteOnClose) {
+        this(port, logDir, server, deleteOnClose, "127.0.0.1:" + port);
+    }
+
+    private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server, boolean deleteOnClose, String adminBootstrap) {
         this.port = port;
         this.logDir = logDir;
         this.server = server;
         this.deleteOnClose = deleteOnClose;
+        this.adminBootstrap = adminBootstrap;
     }
 
     /**
@@ -102,6 +109,36 @@ public final class EmbeddedKafka implements AutoCloseable {
         server.startup();
         EmbeddedKafka kafka = new EmbeddedKafka(brokerPort, logDir, server);
         kafka.awaitReady();
+        return kafka;
+    }
+
+    /**
+     * Test support: a broker whose client listener, on a free port, speaks TLS only, with the key and
+     * certificate chain of {@code keyAndCertificatePem} (one PEM file, the key unencrypted PKCS#8).
+     * Clients must connect with {@code security.protocol=SSL} and a trust store holding the CA that
+     * signed it. Replication and this class's own admin calls (readiness, {@link #createTopics}) use a
+     * separate plaintext listener on loopback; clients that connect to the TLS port are told of it alone.
+     */
+    public static EmbeddedKafka startTls(Path keyAndCertificatePem) throws Exception {
+        int brokerPort = FreePorts.pick();
+        int internalPort = FreePorts.pick();
+        Path logDir = TempDirs.create("billing-kafka-tls-");
+        Properties p = brokerProperties(brokerPort, brokerPort, FreePorts.pick(), internalPort, logDir);
+        p.put("listeners", p.getProperty("listeners").replace("PLAINTEXT://", "SSL://"));
+        p.put("advertised.listeners", p.getProperty("advertised.listeners").replace("PLAINTEXT://", "SSL://"));
+        p.put("listener.security.protocol.map", "SSL:SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.name.ssl.ssl.keystore.type", "PEM");
+        p.put("listener.name.ssl.ssl.keystore.location", keyAndCertificatePem.toString());
+        format(logDir);
+        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(brokerPort, logDir, server, true, "127.0.0.1:" + internalPort);
+        try {
+            kafka.awaitReady();
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
         return kafka;
     }
 
@@ -231,7 +268,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates the topics that do not exist yet; existing ones are left as they are. */
     public void createTopics(List<String> names, int partitions) throws Exception {
-        createTopics(bootstrapServers(), names, partitions);
+        createTopics(adminBootstrap, names, partitions);
     }
 
     /** Creates, on the broker at {@code bootstrap}, the topics that do not exist yet (replication factor 1). */
@@ -264,7 +301,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private void awaitReady() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, adminBootstrap))) {
             admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
         }
     }

@@ -181,7 +181,8 @@ public final class Migrations {
      * The JDBC form of the services' libpq-style {@code pg.uri}, TLS included: {@code sslmode}, and for
      * verify-ca and verify-full the CA of {@code sslrootcert}, or the JVM's trust store without one (as
      * {@link com.streamsocial.billing.config.PgUri} for the Vert.x client; pgjdbc's own default would
-     * be {@code ~/.postgresql/root.crt}).
+     * be {@code ~/.postgresql/root.crt}), and the client certificate of {@code sslcert} and {@code
+     * sslkey}.
      */
     record Jdbc(String url, String user, String password) {
         static Jdbc of(String pgUri) {
@@ -199,12 +200,22 @@ public final class Migrations {
                 url.append("&sslmode=").append(o.getSslMode().value);
             }
             if (caFile != null) {
-                url.append("&sslrootcert=")
-                        .append(java.net.URLEncoder.encode(caFile, java.nio.charset.StandardCharsets.UTF_8));
+                url.append("&sslrootcert=").append(encoded(caFile));
+                // Checked by PgUri above: both or neither, the key unencrypted PKCS#8 PEM, which
+                // pgjdbc's LibPQFactory reads (PEMKeyManager, or Pk8OrPemKeyManager by its content).
+                String cert = com.streamsocial.billing.config.PgUri.clientCert(pgUri);
+                if (cert != null) {
+                    url.append("&sslcert=").append(encoded(cert));
+                    url.append("&sslkey=").append(encoded(com.streamsocial.billing.config.PgUri.clientKey(pgUri)));
+                }
             } else if (o.getSslMode() == SslMode.VERIFY_CA || o.getSslMode() == SslMode.VERIFY_FULL) {
                 url.append("&sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory");
             }
             return new Jdbc(url.toString(), o.getUser(), o.getPassword());
+        }
+
+        private static String encoded(String file) {
+            return java.net.URLEncoder.encode(file, java.nio.charset.StandardCharsets.UTF_8);
         }
 
         Properties properties() {

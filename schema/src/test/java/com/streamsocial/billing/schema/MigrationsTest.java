@@ -28,4 +28,23 @@ class MigrationsTest {
         assertThat(j.user()).isEqualTo(services.getUser());
         assertThat(j.password()).isEqualTo(services.getPassword());
     }
+
+    @Test
+    void theClientCertificateCarriesOverAsPgjdbcReadsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path ca = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "x");
+        java.nio.file.Path cert = java.nio.file.Files.writeString(dir.resolve("client cert.pem"), "x");
+        java.nio.file.Path key =
+                java.nio.file.Files.writeString(dir.resolve("client.key"), "-----BEGIN PRIVATE KEY-----\n");
+        java.nio.file.Files.setPosixFilePermissions(
+                key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Migrations.Jdbc j = Migrations.Jdbc.of("postgresql://billing@db:5432/ledger?sslmode=verify-full&sslrootcert="
+                + ca + "&sslcert=" + cert.toString().replace(" ", "%20") + "&sslkey=" + key);
+        String enc = java.net.URLEncoder.encode(cert.toString(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(j.url())
+                .contains("&sslcert=" + enc)
+                .contains("&sslkey="
+                        + java.net.URLEncoder.encode(key.toString(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("&sslrootcert=");
+    }
 }

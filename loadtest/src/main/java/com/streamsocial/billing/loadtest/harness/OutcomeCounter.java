@@ -35,9 +35,10 @@ public final class OutcomeCounter implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Exception failure;
 
-    private OutcomeCounter(String bootstrap) {
-        this.consumer = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(
-                Map.of("bootstrap.servers", bootstrap, "max.poll.records", 5_000), null));
+    private OutcomeCounter(Map<String, Object> client) {
+        Map<String, Object> pass = new java.util.HashMap<>(client);
+        pass.putIfAbsent("max.poll.records", 5_000);
+        this.consumer = new KafkaConsumer<>(KafkaSafety.readCommittedConsumer(pass, null));
         List<TopicPartition> partitions = consumer.partitionsFor(Topics.RESULTS, Duration.ofSeconds(10)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition()))
                 .toList();
@@ -51,7 +52,15 @@ public final class OutcomeCounter implements AutoCloseable {
 
     /** Positions at the current end of payments.results and starts counting. */
     public static OutcomeCounter start(String bootstrap) {
-        OutcomeCounter c = new OutcomeCounter(bootstrap);
+        return start(Map.of("bootstrap.servers", bootstrap));
+    }
+
+    /**
+     * The same with the Kafka client settings {@code client} ({@code bootstrap.servers}, and TLS or
+     * SASL settings for a secured cluster); read_committed is forced whatever they say.
+     */
+    public static OutcomeCounter start(Map<String, Object> client) {
+        OutcomeCounter c = new OutcomeCounter(client);
         c.thread.start();
         return c;
     }
