@@ -45,6 +45,7 @@ public final class ProcessorMeters {
     public final Counter hangingAborted;
     public final Counter outcomesEmitted;
     public final Counter outcomesReemitted;
+    public final Counter outcomesAlreadyCommitted;
     public final Counter duplicates;
     public final Counter conflicts;
     private final Map<Stage, Counter> batchesFailed = new EnumMap<>(Stage.class);
@@ -68,6 +69,9 @@ public final class ProcessorMeters {
                 "Hanging processor transactions aborted (their batches are read again)");
         outcomesEmitted = counter("processor.outcomes.emitted", "Outcomes written to payments.results");
         outcomesReemitted = counter("processor.outcomes.reemitted", "Stored outcomes re-emitted on replay");
+        outcomesAlreadyCommitted = counter(
+                "processor.outcomes.already.committed",
+                "Stored outcomes not re-emitted: a record read again after its outcome was committed");
         duplicates = counter("processor.duplicates", "Duplicate billing records (no second outcome)");
         conflicts = counter("processor.conflicts", "Known keys reused with a different request");
         for (Stage s : Stage.values()) {

@@ -9,6 +9,7 @@ import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.guarantee.NaiveBatch;
 import com.streamsocial.billing.processor.guarantee.NaiveLoop;
+import com.streamsocial.billing.processor.kafka.CommittedOutcomes;
 import com.streamsocial.billing.processor.kafka.HangingTransactionWatchdog;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
@@ -81,6 +82,7 @@ public final class ProcessorVerticle extends VerticleBase {
     private volatile String pgError = "not probed yet";
 
     private BatchOrchestrator orchestrator;
+    private CommittedOutcomes committedOutcomes;
     private final List<TransactionalLoop> loops = new ArrayList<>();
     private final List<NaiveLoop> naiveLoops = new ArrayList<>();
     private HttpServer server;
@@ -110,7 +112,8 @@ public final class ProcessorVerticle extends VerticleBase {
         if (config.guarantee() != Guarantee.EXACTLY_ONCE) {
             return startNaive();
         }
-        orchestrator = new BatchOrchestrator(new LedgerStore(pool), provider, metrics);
+        committedOutcomes = new CommittedOutcomes(vertx, config.kafka());
+        orchestrator = new BatchOrchestrator(new LedgerStore(pool), provider, committedOutcomes, metrics);
         for (int k = 0; k < config.loops(); k++) {
             loops.add(startLoop(k));
         }
@@ -483,7 +486,8 @@ public final class ProcessorVerticle extends VerticleBase {
                 .recover(e -> Future.succeededFuture((long) stopping.size()))
                 .compose(unfinished -> {
                     undrainedLoops = unfinished;
-                    return server == null ? Future.succeededFuture() : server.close();
-                });
+                    return committedOutcomes == null ? Future.succeededFuture() : committedOutcomes.close();
+                })
+                .compose(v -> server == null ? Future.succeededFuture() : server.close());
     }
 }

@@ -26,19 +26,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place a polled batch is orchestrated: plan and claim (the ledger), charge (the provider),
- * record (the ledger), emit (the records the loop writes in the batch's transaction). The ledger and
- * the provider are ports that never call each other; only this class sequences them.
+ * record (the ledger), emit (the records the loop writes in the batch's transaction). The ledger, the
+ * provider and the published outcomes are ports that never call each other; only this class sequences
+ * them. A stored outcome is re-emitted only when {@link PublishedOutcomes} says it is not committed.
  */
 public final class BatchOrchestrator {
     private static final Logger log = LoggerFactory.getLogger(BatchOrchestrator.class);
 
     private final LedgerStore ledger;
     private final PaymentProvider provider;
+    private final PublishedOutcomes published;
     private final ProcessorMeters metrics;
 
-    public BatchOrchestrator(LedgerStore ledger, PaymentProvider provider, ProcessorMeters metrics) {
+    public BatchOrchestrator(
+            LedgerStore ledger, PaymentProvider provider, PublishedOutcomes published, ProcessorMeters metrics) {
         this.ledger = ledger;
         this.provider = provider;
+        this.published = published;
         this.metrics = metrics;
     }
 
@@ -47,16 +51,40 @@ public final class BatchOrchestrator {
      * events) and dead letters. Fails, and writes nothing, if any payment's answer is unknown.
      */
     public Future<List<ProducerRecord<String, byte[]>>> process(List<InputRecord> batch) {
-        return ledger.claim(batch).compose(this::chargeAndRecord).map(this::emit);
+        return ledger.claim(batch)
+                .compose(
+                        claim -> unpublished(claim.plan().toReEmit()).compose(reEmit -> chargeAndRecord(claim, reEmit)))
+                .map(this::emit);
     }
 
-    /** The decided part of one batch: what was planned, and the outcomes to emit. */
-    private record Decided(Plan plan, List<StoredPayment> outcomes) {}
+    /**
+     * The decided part of one batch: what was planned, the stored outcomes re-emitted, and the outcomes
+     * to emit (those and the new ones).
+     */
+    private record Decided(Plan plan, List<StoredPayment> reEmitted, List<StoredPayment> outcomes) {}
 
-    private Future<Decided> chargeAndRecord(LedgerStore.Claim claim) {
+    /** The stored outcomes to re-emit: those not already committed on payments.results. */
+    private Future<List<StoredPayment>> unpublished(List<StoredPayment> stored) {
+        if (stored.isEmpty()) {
+            return Future.succeededFuture(List.of());
+        }
+        return published.committed(stored).map(done -> {
+            metrics.outcomesAlreadyCommitted.increment(done.size());
+            for (StoredPayment p : stored) {
+                if (done.contains(p.paymentId())) {
+                    log.atWarn()
+                            .addKeyValue(Logging.PAYMENT_ID, p.paymentId())
+                            .log("record read again after its outcome was committed: no second outcome");
+                }
+            }
+            return stored.stream().filter(p -> !done.contains(p.paymentId())).toList();
+        });
+    }
+
+    private Future<Decided> chargeAndRecord(LedgerStore.Claim claim, List<StoredPayment> reEmit) {
         Plan plan = claim.plan();
         if (plan.toProcess().isEmpty()) {
-            return Future.succeededFuture(new Decided(plan, plan.toReEmit()));
+            return Future.succeededFuture(new Decided(plan, reEmit, reEmit));
         }
         List<PaymentProvider.Charge> charges = plan.toProcess().stream()
                 .map(r -> new PaymentProvider.Charge(
@@ -77,8 +105,8 @@ public final class BatchOrchestrator {
                                 ? provider.charge(charges).compose(this::record)
                                 : twoSteps(charges, prepared));
         return decided.map(d -> {
-            List<StoredPayment> outcomes = new ArrayList<>(plan.toReEmit().size() + d.size());
-            outcomes.addAll(plan.toReEmit());
+            List<StoredPayment> outcomes = new ArrayList<>(reEmit.size() + d.size());
+            outcomes.addAll(reEmit);
             outcomes.addAll(d);
             for (StoredPayment p : d) {
                 // DEBUG: one line per payment is too many at INFO under load; the outcome is on payments.results.
@@ -89,7 +117,7 @@ public final class BatchOrchestrator {
                                 p.status().name().toLowerCase(java.util.Locale.ROOT),
                                 p.failureCode() == null ? "" : " (" + p.failureCode() + ")");
             }
-            return new Decided(plan, outcomes);
+            return new Decided(plan, reEmit, outcomes);
         });
     }
 
@@ -175,7 +203,7 @@ public final class BatchOrchestrator {
         for (MetricsBatch m : decided.build()) {
             out.add(new ProducerRecord<>(Topics.METRICS, m.key(), m.toBytes()));
         }
-        for (StoredPayment p : d.plan().toReEmit()) {
+        for (StoredPayment p : d.reEmitted()) {
             log.atDebug()
                     .addKeyValue(Logging.PAYMENT_ID, p.paymentId())
                     .log("payment's stored outcome re-emitted (a replayed record)");
@@ -205,7 +233,7 @@ public final class BatchOrchestrator {
             metrics.deadLetter(dl.error().code()).increment();
         }
         metrics.outcomesEmitted.increment(d.outcomes().size());
-        metrics.outcomesReemitted.increment(d.plan().toReEmit().size());
+        metrics.outcomesReemitted.increment(d.reEmitted().size());
         metrics.duplicates.increment(d.plan().duplicates().size());
         metrics.conflicts.increment(d.plan().conflicts().size());
         return out;

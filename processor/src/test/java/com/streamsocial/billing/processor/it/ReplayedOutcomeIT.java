@@ -1,0 +1,172 @@
+package com.streamsocial.billing.processor.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.streamsocial.billing.events.MetricsBatch;
+import com.streamsocial.billing.events.OutcomeEvent;
+import com.streamsocial.billing.events.PaymentEvent;
+import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.kafka.KafkaSafety;
+import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.ProcessorConfig;
+import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.psp.ApproveAllProvider;
+import com.streamsocial.billing.stack.EmbeddedKafka;
+import com.streamsocial.billing.stack.EmbeddedPg;
+import com.streamsocial.billing.stack.FreePorts;
+import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Quiescence;
+import com.streamsocial.billing.stack.Series;
+import com.streamsocial.billing.stack.TopicReader;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A billing record read again after its batch's transaction committed emits no second outcome and no
+ * second decided event. The chaos run in CI on 2026-12-07 saw a committed batch read again around a
+ * broker restart; here the same records are read again as reconciliation re-drives them (header
+ * {@code redrive}), which the planner answers exactly as a replay: by re-emitting the stored outcome,
+ * unless payments.results already holds it committed.
+ */
+class ReplayedOutcomeIT {
+    private static final int PAYMENTS = 20;
+    private static EmbeddedPg pg;
+    private static EmbeddedKafka kafka;
+    private static Vertx vertx;
+    private static Processor processor;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = EmbeddedPg.start(0);
+        kafka = EmbeddedKafka.start(FreePorts.pick());
+        kafka.createTopics(Topics.ALL, 3);
+        vertx = Vertx.vertx();
+        Map<String, String> s = new HashMap<>();
+        s.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        s.put("pg.uri", pg.uri());
+        s.put("provider.kind", "approve-all");
+        // approve-all moves no money: a development-only mode (DevModes).
+        s.put("dev.mode", "true");
+        s.put("processor.instanceId", "replayed-outcome-it");
+        s.put("processor.httpPort", "-1");
+        s.put("reconcile.intervalMs", "0");
+        processor = Processor.deploy(
+                        vertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(s)), new ApproveAllProvider())
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(120, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (processor != null) {
+            processor.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        kafka.close();
+        pg.close();
+    }
+
+    @Test
+    void aRecordReadAgainAfterItsOutcomeCommittedEmitsNothingTwice() throws Exception {
+        List<PaymentEvent> events = events("first", PAYMENTS);
+        produce(events, false);
+        awaitOutcomes(ids(events));
+        double before = Series.counter(processor.metrics(), "processor.outcomes.already.committed");
+
+        produce(events, true);
+        // Payments after the re-read ones: once they have outcomes, the re-read records were processed.
+        List<PaymentEvent> after = events("after", 5);
+        produce(after, false);
+        awaitOutcomes(ids(after));
+
+        Map<String, List<ConsumerRecord<String, byte[]>>> logs = Quiescence.readAfterConsumed(
+                kafka.bootstrapServers(),
+                "billing-processor",
+                Topics.BILLING,
+                List.of(Topics.RESULTS, Topics.METRICS),
+                Duration.ofSeconds(120));
+        Map<String, Integer> outcomes = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.RESULTS)) {
+            outcomes.merge(OutcomeEvent.parse(r.value()).paymentId(), 1, Integer::sum);
+        }
+        Map<String, Integer> decided = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.METRICS)) {
+            MetricsBatch m = MetricsBatch.parse(r.value());
+            m.ids(MetricsBatch.SUCCEEDED).forEach(id -> decided.merge(id, 1, Integer::sum));
+            m.ids(MetricsBatch.FAILED).forEach(id -> decided.merge(id, 1, Integer::sum));
+        }
+        for (String id : ids(events)) {
+            assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1);
+            assertThat(decided.get(id)).as("decided events of " + id).isEqualTo(1);
+        }
+        assertThat(Series.counter(processor.metrics(), "processor.outcomes.already.committed") - before)
+                .as("every re-read record was looked up and found committed")
+                .isEqualTo(PAYMENTS);
+    }
+
+    private static List<PaymentEvent> events(String prefix, int n) {
+        List<PaymentEvent> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String key = prefix + "-" + i;
+            out.add(new PaymentEvent(
+                    PaymentIds.paymentId("default", key),
+                    "default",
+                    key,
+                    "h",
+                    100 + i,
+                    "USD",
+                    "cus_1",
+                    "pm_card_visa",
+                    "",
+                    Map.of(),
+                    System.currentTimeMillis()));
+        }
+        return out;
+    }
+
+    private static List<String> ids(List<PaymentEvent> events) {
+        return events.stream().map(PaymentEvent::paymentId).toList();
+    }
+
+    private static void produce(List<PaymentEvent> events, boolean redrive) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", kafka.bootstrapServers())))) {
+            for (PaymentEvent e : events) {
+                ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.BILLING, e.paymentId(), e.toBytes());
+                if (redrive) {
+                    r.headers().add(InputRecord.REDRIVE_HEADER, "test".getBytes(StandardCharsets.UTF_8));
+                }
+                producer.send(r);
+            }
+            producer.flush();
+        }
+    }
+
+    private static void awaitOutcomes(List<String> ids) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            List<String> seen = TopicReader.readAll(kafka.bootstrapServers(), Topics.RESULTS, true).stream()
+                    .map(r -> OutcomeEvent.parse(r.value()).paymentId())
+                    .toList();
+            if (seen.containsAll(ids)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("outcomes did not all arrive within 120 s");
+    }
+}
