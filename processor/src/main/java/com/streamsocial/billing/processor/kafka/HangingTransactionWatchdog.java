@@ -125,7 +125,7 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
         long others = 0;
         for (Open o : openTransactions(held)) {
             OpenTransaction open = o.transaction();
-            if (now - open.lastWriteMs() < hangingAfterMs) {
+            if (now - open.lastWriteMs() < HangingTransactions.MOVED_ON_SETTLED_MS) {
                 continue; // Recent: no need to ask the coordinator.
             }
             Coordinator c = coordinatorOf(open.producerId());
@@ -184,13 +184,15 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
         OpenTransaction open = o.transaction();
         log.warn(
                 "aborting hanging transaction on {} from offset {}: producer {} epoch {} of {}, which its"
-                        + " coordinator has {} (last write {} ms ago)",
+                        + " coordinator has {} at producer {} epoch {} (last write {} ms ago)",
                 o.partition(),
                 open.startOffset(),
                 open.producerId(),
                 open.producerEpoch(),
                 c.transactionalId(),
                 c.state(),
+                c.producerId(),
+                c.producerEpoch(),
                 now - open.lastWriteMs());
         admin.abortTransaction(new AbortTransactionSpec(
                         o.partition(), open.producerId(), (short) open.producerEpoch(), o.coordinatorEpoch()))

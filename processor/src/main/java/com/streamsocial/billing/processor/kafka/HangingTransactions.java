@@ -10,10 +10,19 @@ import java.util.Set;
  * {@code UNSTABLE_OFFSET_COMMIT} (a processor loop waits there, forever, without an error).
  *
  * <p>Only a processor's read-process-write transaction is ever judged {@link Verdict#HANGING}: ours to
- * abort, because aborting it is safe. It holds outcomes, metrics events and the batch's offsets, all
- * or nothing; once aborted, the batch is read again, the ledger in PostgreSQL knows it, and its
- * outcomes are emitted once more. Anyone else's is {@link Verdict#NOT_OURS}: reported, never touched.
- * Pure: time is a parameter and it imports no Kafka.
+ * abort. Aborting it on one partition can split it: the chaos run of 2026-12-07 (CI, stop 27) had a
+ * transaction committed on payments.results but left open on {@code __consumer_offsets}; aborting that
+ * part rolls the group's offsets back, so the batch is read again although its outcomes are committed.
+ * That is safe only because the processor re-emits a stored outcome solely when payments.results does
+ * not hold it ({@link CommittedOutcomes}). Anyone else's is {@link Verdict#NOT_OURS}: reported, never
+ * touched. Pure: time is a parameter and it imports no Kafka.
+ *
+ * <p>When: after {@code hangingAfterMs} (two transaction timeouts) without a write, or sooner, after
+ * {@link #MOVED_ON_SETTLED_MS}, when the coordinator has moved on: same producer id, nothing in
+ * progress, and a later epoch than the one the transaction wrote with. The coordinator writes every
+ * marker before it completes a transaction, so a partition still open at an older epoch will never get
+ * one (the state {@code HangingTransactionIT}'s fixture shows: open at epoch 5, coordinator idle at 10).
+ * Waiting the full two timeouts there kept a restarted processor from committing for over 120 s.
  */
 public final class HangingTransactions {
     /** How the coordinator sees a transactional id, reduced to what the verdict needs. */
@@ -49,6 +58,12 @@ public final class HangingTransactions {
         HANGING
     }
 
+    /**
+     * How long a transaction the coordinator has moved on from must have gone unwritten before it is
+     * judged hanging: far longer than a coordinator takes to write its markers.
+     */
+    public static final long MOVED_ON_SETTLED_MS = 10_000;
+
     private HangingTransactions() {}
 
     /**
@@ -58,7 +73,8 @@ public final class HangingTransactions {
      */
     public static Verdict judge(
             OpenTransaction open, Coordinator coordinator, String ourIdPrefix, long nowMs, long hangingAfterMs) {
-        if (nowMs - open.lastWriteMs() < hangingAfterMs) {
+        long idleMs = nowMs - open.lastWriteMs();
+        if (idleMs < MOVED_ON_SETTLED_MS || (idleMs < hangingAfterMs && !movedOn(open, coordinator))) {
             return Verdict.RECENT;
         }
         if (coordinator != null && inProgress(open, coordinator)) {
@@ -68,6 +84,14 @@ public final class HangingTransactions {
             return Verdict.NOT_OURS;
         }
         return Verdict.HANGING;
+    }
+
+    /** The coordinator is done with the producer's epoch the transaction wrote with, and has nothing open. */
+    private static boolean movedOn(OpenTransaction open, Coordinator c) {
+        return c != null
+                && c.state() == CoordinatorState.IDLE
+                && c.producerId() == open.producerId()
+                && c.producerEpoch() > open.producerEpoch();
     }
 
     /**

@@ -29,9 +29,39 @@ class HangingTransactionsTest {
 
     @Test
     void writtenToWithinTheLimitIsLeftToTheCoordinator() {
-        Coordinator c = coordinator("processor-processor-1", CoordinatorState.IDLE, 1002, 6);
+        // The coordinator still at the epoch the transaction wrote with: only the time limit decides.
+        Coordinator c = coordinator("processor-processor-1", CoordinatorState.IDLE, 1002, 5);
         assertThat(HangingTransactions.judge(OPEN, c, OURS, NOW - 1, AFTER_MS)).isEqualTo(Verdict.RECENT);
         assertThat(HangingTransactions.judge(OPEN, c, OURS, NOW, AFTER_MS)).isEqualTo(Verdict.HANGING);
+    }
+
+    @Test
+    void aCoordinatorThatMovedOnToALaterEpochMakesItHangingOnceSettled() {
+        // As HangingTransactionIT's fixture: open at epoch 5, the coordinator idle at epoch 10.
+        Coordinator c = coordinator("processor-processor-1", CoordinatorState.IDLE, 1002, 10);
+        long settled = OPEN.lastWriteMs() + HangingTransactions.MOVED_ON_SETTLED_MS;
+        assertThat(HangingTransactions.judge(OPEN, c, OURS, settled - 1, AFTER_MS))
+                .isEqualTo(Verdict.RECENT);
+        assertThat(HangingTransactions.judge(OPEN, c, OURS, settled, AFTER_MS)).isEqualTo(Verdict.HANGING);
+        // Not moved on: another producer id, or still in progress at that epoch's successor.
+        assertThat(HangingTransactions.judge(
+                        OPEN,
+                        coordinator("processor-processor-1", CoordinatorState.IDLE, 1003, 10),
+                        OURS,
+                        settled,
+                        AFTER_MS))
+                .isEqualTo(Verdict.RECENT);
+        assertThat(HangingTransactions.judge(
+                        OPEN,
+                        coordinator("processor-processor-1", CoordinatorState.PREPARING, 1002, 6, "payments.metrics-0"),
+                        OURS,
+                        settled,
+                        AFTER_MS))
+                .isEqualTo(Verdict.RECENT);
+        // Moved on, but someone else's: reported, never aborted.
+        assertThat(HangingTransactions.judge(
+                        OPEN, coordinator("gateway-lane-0", CoordinatorState.IDLE, 1002, 10), OURS, settled, AFTER_MS))
+                .isEqualTo(Verdict.NOT_OURS);
     }
 
     @Test
