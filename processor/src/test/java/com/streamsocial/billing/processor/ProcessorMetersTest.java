@@ -33,6 +33,7 @@ class ProcessorMetersTest {
                 "processor_transactions_hanging_aborted_total",
                 "processor_outcomes_emitted_total",
                 "processor_outcomes_reemitted_total",
+                "processor_outcomes_already_committed_total",
                 "processor_duplicates_total",
                 "processor_conflicts_total",
                 "processor_transaction_commit_seconds_count"
