@@ -43,6 +43,7 @@ public final class ProcessorMeters {
     public final Timer transactionCommit;
     public final Counter rebalances;
     public final Counter hangingAborted;
+    public final Counter hangingRedriven;
     public final Counter outcomesEmitted;
     public final Counter outcomesReemitted;
     public final Counter outcomesAlreadyCommitted;
@@ -67,6 +68,9 @@ public final class ProcessorMeters {
         hangingAborted = counter(
                 "processor.transactions.hanging.aborted",
                 "Hanging processor transactions aborted (their batches are read again)");
+        hangingRedriven = counter(
+                "processor.transactions.hanging.redriven",
+                "Payments re-driven because aborting a hanging transaction took away their only outcome");
         outcomesEmitted = counter("processor.outcomes.emitted", "Outcomes written to payments.results");
         outcomesReemitted = counter("processor.outcomes.reemitted", "Stored outcomes re-emitted on replay");
         outcomesAlreadyCommitted = counter(

@@ -9,6 +9,7 @@ import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.guarantee.NaiveBatch;
 import com.streamsocial.billing.processor.guarantee.NaiveLoop;
+import com.streamsocial.billing.processor.kafka.BillingRedrive;
 import com.streamsocial.billing.processor.kafka.CommittedOutcomes;
 import com.streamsocial.billing.processor.kafka.HangingTransactionWatchdog;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -83,6 +85,8 @@ public final class ProcessorVerticle extends VerticleBase {
 
     private BatchOrchestrator orchestrator;
     private CommittedOutcomes committedOutcomes;
+    private LedgerStore ledger;
+    private BillingRedrive billingRedrive;
     private final List<TransactionalLoop> loops = new ArrayList<>();
     private final List<NaiveLoop> naiveLoops = new ArrayList<>();
     private HttpServer server;
@@ -113,7 +117,8 @@ public final class ProcessorVerticle extends VerticleBase {
             return startNaive();
         }
         committedOutcomes = new CommittedOutcomes(vertx, config.kafka());
-        orchestrator = new BatchOrchestrator(new LedgerStore(pool), provider, committedOutcomes, metrics);
+        ledger = new LedgerStore(pool);
+        orchestrator = new BatchOrchestrator(ledger, provider, committedOutcomes, metrics);
         for (int k = 0; k < config.loops(); k++) {
             loops.add(startLoop(k));
         }
@@ -129,7 +134,8 @@ public final class ProcessorVerticle extends VerticleBase {
                     config.transactionTimeoutMs(),
                     config.hangingCheckMs(),
                     System::currentTimeMillis,
-                    metrics);
+                    metrics,
+                    this::redriveLostOutcomes);
         }
         if (config.reconcileIntervalMs() > 0 && !config.providerKind().equals("approve-all")) {
             reconcileJob = new ReconcileJob(vertx, metrics, config.reconcileIntervalMs(), this::reconcileOptions);
@@ -143,6 +149,27 @@ public final class ProcessorVerticle extends VerticleBase {
         router.get("/health/live").handler(this::live);
         router.get("/health/ready").handler(this::ready);
         return serve(router);
+    }
+
+    /**
+     * Sends the decided ones of {@code paymentIds} through the pipeline again (the watchdog's repair of
+     * outcomes an abort took away); called on the watchdog's thread, the work runs on this context. A
+     * failure is logged: reconciliation then reports the payments as missing_outcome.
+     */
+    private void redriveLostOutcomes(Set<String> paymentIds) {
+        context.runOnContext(v -> {
+            if (billingRedrive == null) {
+                billingRedrive = new BillingRedrive(config.kafka(), "hanging-transaction-watchdog");
+            }
+            ledger.decidedEvents(paymentIds)
+                    .compose(events -> billingRedrive.send(events).map(events.size()))
+                    .onSuccess(n -> log.warn(
+                            "re-drove {} decided payments of {} whose outcomes were aborted", n, paymentIds.size()))
+                    .onFailure(e -> log.error(
+                            "could not re-drive {} payments whose outcomes were aborted: {}",
+                            paymentIds.size(),
+                            e.toString()));
+        });
     }
 
     /** The periodic reconciliation's options for the window ending {@code now}. */
@@ -486,6 +513,9 @@ public final class ProcessorVerticle extends VerticleBase {
                 .recover(e -> Future.succeededFuture((long) stopping.size()))
                 .compose(unfinished -> {
                     undrainedLoops = unfinished;
+                    if (billingRedrive != null) {
+                        billingRedrive.close();
+                    }
                     return committedOutcomes == null ? Future.succeededFuture() : committedOutcomes.close();
                 })
                 .compose(v -> server == null ? Future.succeededFuture() : server.close());

@@ -31,6 +31,7 @@ class ProcessorMetersTest {
                 "processor_commit_timeouts_total",
                 "processor_rebalances_total",
                 "processor_transactions_hanging_aborted_total",
+                "processor_transactions_hanging_redriven_total",
                 "processor_outcomes_emitted_total",
                 "processor_outcomes_reemitted_total",
                 "processor_outcomes_already_committed_total",

@@ -44,6 +44,15 @@ import org.slf4j.LoggerFactory;
  * partition while its coordinator has moved on (seen in the chaos runs with Kafka 4.4). Nothing in
  * Kafka ever ends it, and the processor loop that owns the partition waits at
  * {@code UNSTABLE_OFFSET_COMMIT} for good: billing stops, silently.
+ *
+ * <p>An abort on payments.results can take away outcomes whose batch's offsets did commit: the same
+ * broker kill can leave a transaction committed on {@code __consumer_offsets} and open on the data
+ * partitions (the chaos run of 2026-12-07: COMMIT marker on {@code __consumer_offsets-0}, none on
+ * {@code payments.results-1} and {@code -2}). Nothing would read those records again, so the watchdog
+ * hands the payment ids whose outcomes are now only aborted ({@link AbortedOutcomes}) to
+ * {@code redrive}, which sends their billing events through the processor again: the loop owning
+ * them re-emits each stored outcome unless payments.results holds it committed ({@link
+ * CommittedOutcomes}), so the repair cannot duplicate what a re-read batch emits.
  */
 public final class HangingTransactionWatchdog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HangingTransactionWatchdog.class);
@@ -63,6 +72,7 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
     private final long hangingAfterMs;
     private final LongSupplier clock;
     private final ProcessorMeters metrics;
+    private final java.util.function.Consumer<Set<String>> redrive;
     private final AtomicLong notOurs = new AtomicLong();
     private final ScheduledExecutorService thread;
     private Admin admin; // touched on the watchdog thread only
@@ -78,6 +88,19 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
             long checkMs,
             LongSupplier clock,
             ProcessorMeters metrics) {
+        this(kafka, ourIdPrefix, transactionTimeoutMs, checkMs, clock, metrics, ids -> {});
+    }
+
+    /** As above; {@code redrive} is given the payments whose outcomes an abort took away. */
+    public HangingTransactionWatchdog(
+            Map<String, Object> kafka,
+            String ourIdPrefix,
+            long transactionTimeoutMs,
+            long checkMs,
+            LongSupplier clock,
+            ProcessorMeters metrics,
+            java.util.function.Consumer<Set<String>> redrive) {
+        this.redrive = redrive;
         this.kafka = Map.copyOf(kafka);
         this.ourIdPrefix = ourIdPrefix;
         this.hangingAfterMs = HANGING_AFTER_TRANSACTION_TIMEOUTS * transactionTimeoutMs;
@@ -143,9 +166,33 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
             } else if (v == Verdict.HANGING && aborted < ABORTS_PER_CHECK_MAX) {
                 abort(o, c, now);
                 aborted++;
+                if (o.partition().topic().equals(Topics.RESULTS)) {
+                    redriveAborted(o);
+                }
             }
         }
         notOurs.set(others);
+    }
+
+    /** Hands the payments whose outcomes the abort on {@code o}'s partition took away to the re-drive. */
+    private void redriveAborted(Open o) throws Exception {
+        TopicPartition tp = o.partition();
+        long end = admin.listOffsets(
+                        Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                .all()
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .get(tp)
+                .offset();
+        Set<String> ids = AbortedOutcomes.keys(kafka, tp, o.transaction().startOffset(), end, ADMIN_TIMEOUT_MS);
+        if (!ids.isEmpty()) {
+            log.warn(
+                    "{} payments had their outcomes only in aborted records of {} from offset {}: re-driving them",
+                    ids.size(),
+                    tp,
+                    o.transaction().startOffset());
+            metrics.hangingRedriven.increment(ids.size());
+            redrive.accept(ids);
+        }
     }
 
     /** An open transaction on a held partition, with the coordinator epoch an abort must carry. */

@@ -97,10 +97,44 @@ public final class LedgerStore {
             ON CONFLICT (source_partition, source_offset) DO NOTHING
             """;
 
+    /** The billing event of each decided payment, as the ledger holds it (a re-drive sends it again). */
+    private static final String DECIDED_EVENTS = """
+            SELECT p.payment_id, p.tenant, p.idempotency_key, p.request_hash, p.amount, p.currency,
+                   p.customer_id, p.payment_method, (extract(epoch FROM p.accepted_at) * 1000)::bigint
+            FROM payments p WHERE p.payment_id = ANY($1::text[]) AND p.status IN ('succeeded', 'failed')
+            """;
+
     private final Pool pool;
 
     public LedgerStore(Pool pool) {
         this.pool = pool;
+    }
+
+    /**
+     * The billing events of those of {@code paymentIds} that are decided, rebuilt from their rows
+     * (description and metadata are not kept: a re-driven record only re-emits the stored outcome).
+     */
+    public Future<List<com.streamsocial.billing.events.PaymentEvent>> decidedEvents(Set<String> paymentIds) {
+        return pool.preparedQuery(DECIDED_EVENTS)
+                .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
+                .map(rows -> {
+                    List<com.streamsocial.billing.events.PaymentEvent> out = new ArrayList<>(rows.size());
+                    for (Row r : rows) {
+                        out.add(new com.streamsocial.billing.events.PaymentEvent(
+                                r.getString(0),
+                                r.getString(1),
+                                r.getString(2),
+                                r.getString(3),
+                                r.getLong(4),
+                                r.getString(5).trim(),
+                                r.getString(6),
+                                r.getString(7),
+                                "",
+                                Map.of(),
+                                r.getLong(8)));
+                    }
+                    return out;
+                });
     }
 
     /**

@@ -118,6 +118,71 @@ class ReplayedOutcomeIT {
                 .isEqualTo(PAYMENTS);
     }
 
+    /**
+     * The watchdog's repair: a payment decided in the ledger whose outcome an abort took away (made
+     * here by writing the decided row directly, no outcome ever emitted) is re-driven from the ledger,
+     * twice, as two processors' watchdogs could: it gets exactly one outcome and one decided event.
+     */
+    @Test
+    void aDecidedPaymentWhoseOutcomeWasLostIsEmittedOnceWhenReDrivenTwice() throws Exception {
+        io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool()
+                .connectingTo(pg.uri())
+                .using(vertx)
+                .build();
+        List<String> lost = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                String key = "lost-" + i;
+                String id = PaymentIds.paymentId("default", key);
+                lost.add(id);
+                pool.preparedQuery("""
+                                INSERT INTO payments (tenant, idempotency_key, payment_id, request_hash, amount, currency,
+                                    customer_id, payment_method, status, provider_ref, source_partition, source_offset,
+                                    accepted_at, decided_at)
+                                VALUES ('default', $1, $2, 'h', 100, 'USD', 'cus_1', 'pm_card_visa', 'succeeded', 'aa_1',
+                                    0, $3, now(), now())""")
+                        .execute(io.vertx.sqlclient.Tuple.of(key, id, 1_000_000L + i))
+                        .await(30, TimeUnit.SECONDS);
+            }
+            com.streamsocial.billing.processor.store.LedgerStore ledger =
+                    new com.streamsocial.billing.processor.store.LedgerStore(pool);
+            try (com.streamsocial.billing.processor.kafka.BillingRedrive redrive =
+                    new com.streamsocial.billing.processor.kafka.BillingRedrive(
+                            Map.of("bootstrap.servers", kafka.bootstrapServers()), "test")) {
+                for (int round = 0; round < 2; round++) {
+                    List<PaymentEvent> events =
+                            ledger.decidedEvents(new java.util.HashSet<>(lost)).await(30, TimeUnit.SECONDS);
+                    assertThat(events).hasSize(lost.size());
+                    redrive.send(events).await(30, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            pool.close().await(10, TimeUnit.SECONDS);
+        }
+        List<PaymentEvent> after = events("after-lost", 5);
+        produce(after, false);
+        awaitOutcomes(ids(after));
+        Map<String, List<ConsumerRecord<String, byte[]>>> logs = Quiescence.readAfterConsumed(
+                kafka.bootstrapServers(),
+                "billing-processor",
+                Topics.BILLING,
+                List.of(Topics.RESULTS, Topics.METRICS),
+                Duration.ofSeconds(120));
+        Map<String, Integer> outcomes = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.RESULTS)) {
+            outcomes.merge(OutcomeEvent.parse(r.value()).paymentId(), 1, Integer::sum);
+        }
+        Map<String, Integer> decided = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.METRICS)) {
+            MetricsBatch m = MetricsBatch.parse(r.value());
+            m.ids(MetricsBatch.SUCCEEDED).forEach(id -> decided.merge(id, 1, Integer::sum));
+        }
+        for (String id : lost) {
+            assertThat(outcomes.get(id)).as("outcomes of re-driven " + id).isEqualTo(1);
+            assertThat(decided.get(id)).as("decided events of re-driven " + id).isEqualTo(1);
+        }
+    }
+
     private static List<PaymentEvent> events(String prefix, int n) {
         List<PaymentEvent> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

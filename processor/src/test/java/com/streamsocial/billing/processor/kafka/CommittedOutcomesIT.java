@@ -75,6 +75,38 @@ class CommittedOutcomesIT {
         }
     }
 
+    @Test
+    void abortedOutcomesAreTheKeysOnlyReadUncommittedReturns() throws Exception {
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(Topics.RESULTS, 0);
+        long from;
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> c =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(KafkaSafety.readCommittedConsumer(
+                        new java.util.HashMap<>(Map.of("bootstrap.servers", kafka.bootstrapServers())), null))) {
+            from = c.endOffsets(List.of(tp)).get(tp);
+        }
+        try (KafkaProducer<String, byte[]> p = producer("aborted-outcomes-it")) {
+            p.initTransactions();
+            for (String[] kv : new String[][] {{"pay_kept", "c"}, {"pay_lost", "a"}, {"pay_kept_2", "c"}}) {
+                p.beginTransaction();
+                p.send(new ProducerRecord<>(Topics.RESULTS, 0, kv[0], new byte[] {1}));
+                p.flush();
+                if (kv[1].equals("c")) {
+                    p.commitTransaction();
+                } else {
+                    p.abortTransaction();
+                }
+            }
+        }
+        long to;
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> c =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(KafkaSafety.readCommittedConsumer(
+                        new java.util.HashMap<>(Map.of("bootstrap.servers", kafka.bootstrapServers())), null))) {
+            to = c.endOffsets(List.of(tp)).get(tp);
+        }
+        assertThat(AbortedOutcomes.keys(Map.of("bootstrap.servers", kafka.bootstrapServers()), tp, from, to, 30_000))
+                .containsExactly("pay_lost");
+    }
+
     private static void transaction(KafkaProducer<String, byte[]> p, String key, boolean commit) {
         p.beginTransaction();
         p.send(new ProducerRecord<>(Topics.RESULTS, key, new byte[] {1}));

@@ -31,7 +31,10 @@ import org.junit.jupiter.api.Test;
  * {@code processor-processor-1} has a transaction open on {@code payments.metrics-0},
  * {@code payments.results-0} and {@code __consumer_offsets-0}, which its coordinator shows as Empty.
  * The processor loop owning {@code payments.billing-0} waited at UNSTABLE_OFFSET_COMMIT for good. The
- * watchdog must abort it, and the group must then be able to read its offset again.
+ * watchdog must abort it, and the group must then be able to read its offset again; and it must hand
+ * the payments whose outcomes were only in the aborted records of {@code payments.results-0} to the
+ * re-drive (here, the group's offsets were held too, so the loop would read them again anyway: the
+ * re-drive is then answered by the outcome check, see ReplayedOutcomeIT).
  */
 class HangingTransactionIT {
     private static final List<TopicPartition> HELD = List.of(
@@ -52,13 +55,20 @@ class HangingTransactionIT {
                         .isLessThan(before.get(tp)[1]);
             }
             ServiceMetrics service = new ServiceMetrics();
+            // The outcome records the hanging transaction wrote: its open range of results-0.
+            TopicPartition results0 = new TopicPartition("payments.results", 0);
+            java.util.Set<String> open = new java.util.HashSet<>(keys(kafka, results0, before.get(results0)[0], false));
+            open.removeAll(keys(kafka, results0, before.get(results0)[0], true));
+            assertThat(open).as("the fixture's open outcome records").isNotEmpty();
+            java.util.List<java.util.Set<String>> redriven = new java.util.concurrent.CopyOnWriteArrayList<>();
             HangingTransactionWatchdog watchdog = new HangingTransactionWatchdog(
                     Map.of("bootstrap.servers", kafka.bootstrapServers()),
                     "processor-",
                     1_000,
                     TimeUnit.HOURS.toMillis(1), // no scheduled check: this test runs it
                     System::currentTimeMillis,
-                    new ProcessorMeters(service));
+                    new ProcessorMeters(service),
+                    redriven::add);
             try {
                 watchdog.check();
             } finally {
@@ -69,6 +79,9 @@ class HangingTransactionIT {
                 assertThat(after.get(tp)[0]).as("%s after the abort", tp).isEqualTo(after.get(tp)[1]);
             }
             assertThat(service.count("processor.transactions.hanging.aborted")).isEqualTo(3.0);
+            assertThat(redriven)
+                    .as("the payments whose outcomes were only in the aborted records, handed to the re-drive once")
+                    .containsExactly(open);
             // The loop's wait: a read_committed member of the group fetching its committed offset.
             Map<String, Object> c = new HashMap<>();
             c.put("bootstrap.servers", kafka.bootstrapServers());
@@ -85,6 +98,26 @@ class HangingTransactionIT {
                         .isEqualTo(149);
             }
         }
+    }
+
+    /** The keys from {@code from} to the high watermark, read_committed or not (before any abort: to the LSO). */
+    private static java.util.Set<String> keys(EmbeddedKafka kafka, TopicPartition tp, long from, boolean committed) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("isolation.level", committed ? "read_committed" : "read_uncommitted");
+        c.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
+        c.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        java.util.Set<String> out = new java.util.HashSet<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c)) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, from);
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (consumer.position(tp) < end && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.key()));
+            }
+        }
+        return out;
     }
 
     /** Last stable offset and high watermark of each {@link #HELD} partition. */
