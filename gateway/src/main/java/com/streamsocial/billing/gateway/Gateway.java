@@ -4,6 +4,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.limit.ConnectionsPerAddress;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
+import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.recovery.RestartSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
@@ -136,7 +137,7 @@ public final class Gateway {
                     .using(vertx)
                     .build();
             metrics = new GatewayMeters(service, config.batchRecordsMax());
-            health = new Health(config.kafka());
+            health = new Health(config.kafka(), config.ownership().devModes());
             GatewayVerticle.Limits limits = sharedLimits(config, metrics);
             settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
             settlement = new ReservationSettlement(settlementWorker, config.kafka(), config.transactionTimeoutMs());
@@ -237,6 +238,16 @@ public final class Gateway {
                                 + " TLS-terminating proxy stands in front",
                         config.instanceId(),
                         config.httpHost());
+            }
+            if (config.ownership().firstUse()) {
+                log.warn(
+                        "trust on first use: gateway {} registers an unregistered customer or payment method to"
+                                + " the first tenant that pays with it ({}=true, the default only with"
+                                + " dev.mode=true): a tenant that learns another tenant's ids before their first"
+                                + " payment can claim them and charge that saved card. Production leaves it off"
+                                + " and registers customers with POST /v1/customers",
+                        config.instanceId(),
+                        OwnershipConfig.FIRST_USE);
             }
             // A gateway without its lease may be a zombie: it stops taking requests.
             lease.onLost(e -> gateway.close());

@@ -44,8 +44,16 @@ public final class Health implements AutoCloseable {
     /** Intervals without a successful probe after which a dependency counts as down (a hung probe). */
     static final int STALE_PROBES = 3;
 
+    /** Development-only modes in effect, shown in readiness ({@code dev_modes}): empty in production. */
+    private final List<String> devModes;
+
     public Health(Map<String, Object> kafka) {
+        this(kafka, List.of());
+    }
+
+    public Health(Map<String, Object> kafka, List<String> devModes) {
         this.admin = Admin.create(adminConfig(kafka));
+        this.devModes = List.copyOf(devModes);
     }
 
     /**
@@ -176,6 +184,8 @@ public final class Health implements AutoCloseable {
         return new JsonObject()
                 .put("ready", pg && kafka && producersOk && leaseHeld && !draining)
                 .put("draining", draining)
+                // As the processor's readiness: a production gateway shows [] here.
+                .put("dev_modes", new io.vertx.core.json.JsonArray(devModes))
                 .put("checks", checks);
     }
 

@@ -8,6 +8,7 @@ import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.lease.LeaseCheck;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
@@ -100,6 +101,17 @@ class HealthTest {
             assertThat(health.leaseSuspect())
                     .as("LOST stops the gateway; it is not shed as suspect")
                     .isFalse();
+        }
+    }
+
+    @Test
+    void readinessListsTheDevelopmentOnlyModes() {
+        try (Health production = new Health(Map.of("bootstrap.servers", "127.0.0.1:1"));
+                Health dev = new Health(
+                        Map.of("bootstrap.servers", "127.0.0.1:1"), List.of("gateway.ownership.firstUse=true (why)"))) {
+            assertThat(production.readiness().getJsonArray("dev_modes")).isEmpty();
+            assertThat(dev.readiness().getJsonArray("dev_modes").getList())
+                    .containsExactly("gateway.ownership.firstUse=true (why)");
         }
     }
 

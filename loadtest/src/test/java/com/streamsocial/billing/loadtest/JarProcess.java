@@ -50,9 +50,11 @@ final class JarProcess {
         cmd.addAll(jvmOptions);
         ProcessBuilder b = new ProcessBuilder(cmd);
         Map<String, String> settings = new java.util.HashMap<>(properties);
-        if (module.equals("processor")) {
+        if (module.equals("processor") || module.equals("gateway")) {
             // The tests' processors use the sandbox's key (or approve-all, or a naive guarantee): a
-            // development-only mode (DevModes). A test of the refusal gives dev.mode=false itself.
+            // development-only mode (DevModes). Their gateways take payments with fresh customer ids,
+            // which only trust on first use registers (off without dev.mode, issue 19 §1). A test of
+            // the refusal gives dev.mode=false itself.
             settings.putIfAbsent("dev.mode", "true");
         }
         // Secrets in the environment: the jars refuse them as -D.

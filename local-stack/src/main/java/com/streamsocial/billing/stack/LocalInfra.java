@@ -51,14 +51,24 @@ public final class LocalInfra implements AutoCloseable {
     /**
      * Test support: a copy of {@code settings} with {@link #SINGLE_BROKER} added, and a gateway's
      * management listener on any free loopback port unless {@code management.port} is given, so that
-     * gateways of one test do not contend for the default port.
+     * gateways of one test do not contend for the default port. A gateway also registers customers
+     * on first use ({@link #TEST_FIRST_USE}) unless {@code settings} say otherwise.
      */
     public static Map<String, String> singleBroker(Map<String, String> settings) {
         Map<String, String> out = new HashMap<>(settings);
         out.putAll(SINGLE_BROKER);
         out.putIfAbsent("management.port", "0");
+        out.putIfAbsent(TEST_FIRST_USE, "true");
         return out;
     }
+
+    /**
+     * The gateway's trust on first use ({@code OwnershipConfig.FIRST_USE}), off in production (issue
+     * 19 §1). The tests pay with fresh customer ids, as a development stack (dev.mode=true) does, and
+     * some 15 test classes in the gateway and loadtest modules start gateways through this helper:
+     * set here, once, rather than in each. A test of the production default removes it (OwnershipIT).
+     */
+    public static final String TEST_FIRST_USE = "gateway.ownership.firstUse";
 
     /**
      * The same on the kept directory {@code data}, which the caller has locked: PostgreSQL first (a

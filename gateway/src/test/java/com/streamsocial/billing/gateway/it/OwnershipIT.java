@@ -2,11 +2,13 @@ package com.streamsocial.billing.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
@@ -41,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * Issue 19 §1: a tenant charges only its own customers. Through real gateways on real Kafka and
  * PostgreSQL: a payment with another tenant's customer or payment method is refused 422 and neither
  * reserved nor published; registration is idempotent and exclusive; concurrent first uses end with one
- * owner. One gateway registers on first use (the default), one only by explicit registration.
+ * owner. One gateway registers on first use ({@code gateway.ownership.firstUse=true}, as a development
+ * stack), one runs with the production defaults: only explicit registration.
  */
 class OwnershipIT {
     private static final HttpClient http = HttpClient.newHttpClient();
@@ -49,7 +52,9 @@ class OwnershipIT {
     private static Vertx vertx;
     private static Pool pg;
     private static Gateway firstUse;
+    /** The production defaults: no dev.mode, no gateway.ownership.firstUse. */
     private static Gateway registeredOnly;
+
     private static String firstUseBase;
     private static String registeredOnlyBase;
     private static String run;
@@ -74,13 +79,15 @@ class OwnershipIT {
                 .build();
         int port = FreePorts.pick();
         // Long linger and two lanes: concurrent requests share batches, and also go to different lanes.
-        firstUse = deploy(port, "gateway-owner-it", Map.of("gateway.lingerMs", "50"));
+        firstUse =
+                deploy(port, "gateway-owner-it", Map.of("gateway.lingerMs", "50", OwnershipConfig.FIRST_USE, "true"));
         firstUseBase = "http://127.0.0.1:" + port;
         int port2 = FreePorts.pick();
-        registeredOnly = deploy(port2, "gateway-owner-it-2", Map.of("gateway.ownership.firstUse", "false"));
+        registeredOnly = deploy(port2, "gateway-owner-it-2", Map.of());
         registeredOnlyBase = "http://127.0.0.1:" + port2;
     }
 
+    /** With {@code extra}, and without the test helper's first use: only what {@code extra} says. */
     private static Gateway deploy(int port, String instance, Map<String, String> extra) throws Exception {
         Map<String, String> s = new HashMap<>(Map.of(
                 "http.port",
@@ -95,8 +102,10 @@ class OwnershipIT {
                 infra.pgUri(),
                 "kafka.bootstrap.servers",
                 infra.kafkaBootstrap()));
-        s.putAll(extra);
-        return Gateway.deploy(vertx, GatewayConfig.from(LocalInfra.singleBrokerSettings(s)), BatchFaults.NONE)
+        Map<String, String> settings = LocalInfra.singleBroker(s);
+        settings.remove(LocalInfra.TEST_FIRST_USE);
+        settings.putAll(extra);
+        return Gateway.deploy(vertx, GatewayConfig.from(Settings.of(settings)), BatchFaults.NONE)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
@@ -177,6 +186,14 @@ class OwnershipIT {
                 .iterator()
                 .next()
                 .getLong(0);
+    }
+
+    /** {@code dev_modes} of the gateway's detailed readiness, on its management listener. */
+    private static List<Object> devModes(Gateway gateway) throws Exception {
+        HttpResponse<String> ready = send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.managementPort() + "/health/ready"))
+                        .build());
+        return new JsonObject(ready.body()).getJsonArray("dev_modes").getList();
     }
 
     /** The refusal counter, from the gateway's management listener (metrics are not on the API port). */
@@ -293,16 +310,42 @@ class OwnershipIT {
         assertNotOwned(send(pay(firstUseBase, keyB, "reg-b-" + run, payment(cus, "pm_card_visa"))));
     }
 
+    /**
+     * The production defaults (issue 19 §1): no trust on first use. A tenant's payment with a customer
+     * nobody registered is refused 422 customer-not-owned, neither reserved nor published (so no
+     * processor can charge it) nor registered, until the tenant registers it with POST /v1/customers.
+     * Seen failing with first use back as the default (every refused payment got 202).
+     */
     @Test
-    void withFirstUseOffOnlyRegisteredIdsCanBeCharged() throws Exception {
+    void withProductionDefaultsOnlyRegisteredIdsCanBeCharged() throws Exception {
+        // Readiness on the management listener names trust on first use where it is on, and nothing here.
+        assertThat(devModes(registeredOnly)).isEmpty();
+        assertThat(devModes(firstUse)).singleElement().asString().startsWith(OwnershipConfig.FIRST_USE + "=true");
+
         String cus = "cus_explicit_" + run;
+        Map<TopicPartition, Long> mark = TopicReader.endOffsets(infra.kafkaBootstrap(), Topics.BILLING);
+        double refusedBefore = notOwnedCount(registeredOnly);
         assertNotOwned(send(pay(registeredOnlyBase, keyA, "explicit-1-" + run, payment(cus, "pm_card_visa"))));
+        // A retry is refused again; another tenant's unregistered customer with its own card as well.
+        assertNotOwned(send(pay(registeredOnlyBase, keyA, "explicit-1-" + run, payment(cus, "pm_card_visa"))));
+        assertNotOwned(send(
+                pay(registeredOnlyBase, keyB, "explicit-0-" + run, payment("cus_b_new_" + run, "pm_b_new_" + run))));
+        assertThat(notOwnedCount(registeredOnly) - refusedBefore).isEqualTo(3.0);
         assertThat(owner("customer", cus)).isNull();
+        assertThat(owner("customer", "cus_b_new_" + run)).isNull();
+        assertThat(owner("payment_method", "pm_b_new_" + run)).isNull();
         assertThat(intents(tenantA, "explicit-1-" + run)).isZero();
+        assertThat(intents(tenantB, "explicit-0-" + run)).isZero();
+
         assertThat(register(registeredOnlyBase, keyA, customer(cus)).statusCode())
                 .isEqualTo(201);
+        assertThat(owner("customer", cus)).isEqualTo(tenantA);
         HttpResponse<String> r = send(pay(registeredOnlyBase, keyA, "explicit-2-" + run, payment(cus, "pm_card_visa")));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        // A fence: the registered customer's payment is the only record the refused ones left in Kafka.
+        assertThat(TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, false))
+                .extracting(ConsumerRecord::key)
+                .containsExactly(PaymentIds.paymentId(tenantA, "explicit-2-" + run));
         // A card never registered is refused as well; a shared token needs no registration.
         assertNotOwned(send(pay(registeredOnlyBase, keyA, "explicit-3-" + run, payment(cus, "pm_unreg_" + run))));
         // Another tenant is refused for the registered customer.

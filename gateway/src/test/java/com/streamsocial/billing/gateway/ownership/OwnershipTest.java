@@ -54,10 +54,39 @@ class OwnershipTest {
         assertThat(cache.owner(OwnedKind.PAYMENT_METHOD, "x")).isEqualTo("b");
     }
 
+    /**
+     * Issue 19 §1: trust on first use lets a tenant that learns another's ids claim them by paying
+     * first, so production (no dev.mode) registers only through POST /v1/customers; the local stack,
+     * tests and chaos (dev.mode=true) keep first use; an explicit setting wins either way.
+     */
+    @Test
+    void firstUseIsOffUnlessDevModeOrSetExplicitly() {
+        OwnershipConfig production = OwnershipConfig.from(Settings.of(Map.of()));
+        assertThat(production.firstUse()).isFalse();
+        assertThat(production.devModes()).isEmpty();
+        assertThat(OwnershipConfig.from(Settings.of(Map.of("dev.mode", "false")))
+                        .firstUse())
+                .isFalse();
+
+        OwnershipConfig dev = OwnershipConfig.from(Settings.of(Map.of("dev.mode", "true")));
+        assertThat(dev.firstUse()).isTrue();
+        assertThat(dev.devModes())
+                .singleElement()
+                .asString()
+                .startsWith("gateway.ownership.firstUse=true (trust on first use");
+
+        OwnershipConfig explicit = OwnershipConfig.from(Settings.of(Map.of(OwnershipConfig.FIRST_USE, "true")));
+        assertThat(explicit.firstUse()).isTrue();
+        assertThat(explicit.devModes()).hasSize(1);
+        assertThat(OwnershipConfig.from(Settings.of(Map.of("dev.mode", "true", OwnershipConfig.FIRST_USE, "false")))
+                        .firstUse())
+                .isFalse();
+    }
+
     @Test
     void settingsAndTheirChecks() {
         OwnershipConfig d = OwnershipConfig.from(Settings.of(Map.of()));
-        assertThat(d.firstUse()).isTrue();
+        assertThat(d.firstUse()).isFalse();
         assertThat(d.cacheEntriesMax()).isEqualTo(OwnershipConfig.CACHE_ENTRIES_MAX_DEFAULT);
         assertThat(d.shared("pm_card_visa")).isTrue();
         assertThat(d.shared("pm_sandbox_processing")).isTrue();

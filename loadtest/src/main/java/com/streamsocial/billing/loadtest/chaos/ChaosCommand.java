@@ -569,6 +569,9 @@ public final class ChaosCommand implements Callable<Integer> {
             p.put("management.port", Integer.toString(managementPort));
             p.put("gateway.instanceId", "gateway-" + i);
             p.put("gateway.producers", "1");
+            // The load pays with fresh customer ids, which only trust on first use registers: a
+            // development-only mode, off without dev.mode (issue 19 §1).
+            p.put("dev.mode", "true");
             p.put("pg.uri", pgUri);
             p.put("kafka.bootstrap.servers", bootstrap);
             allowSingleBroker(p);
