@@ -15,5 +15,12 @@ public final class Topics {
     /** Records the processor cannot process, value unchanged, with the error and source in headers ({@link DeadLetterHeaders}). */
     public static final String DLQ = "payments.dlq";
 
-    public static final List<String> ALL = List.of(BILLING, METRICS, RESULTS, DLQ);
+    /**
+     * Provider webhooks the gateway verified, each once per provider event id: the value is the body
+     * exactly as the provider signed it, the envelope in {@code webhook.*} headers; written by the
+     * gateway in transactions (issue 21 §2).
+     */
+    public static final String WEBHOOKS = "payments.webhooks";
+
+    public static final List<String> ALL = List.of(BILLING, METRICS, RESULTS, DLQ, WEBHOOKS);
 }

@@ -5,6 +5,7 @@ import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.gateway.limit.TenantLimits;
 import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
+import com.streamsocial.billing.gateway.webhook.WebhookConfig;
 import com.streamsocial.billing.kafka.TopicSafety;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
@@ -55,7 +56,8 @@ public record GatewayConfig(
         boolean httpPlaintext,
         int httpConnectionsPerAddressMax,
         OwnershipConfig ownership,
-        long tlsReloadCheckMs) {
+        long tlsReloadCheckMs,
+        WebhookConfig webhooks) {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -188,7 +190,9 @@ public record GatewayConfig(
                 s.integer("http.connectionsPerAddressMax", 512),
                 OwnershipConfig.from(s),
                 // How often the PEM files are checked for a renewed certificate (0: never).
-                s.integer("http.tls.reloadCheckMs", 60_000));
+                s.integer("http.tls.reloadCheckMs", 60_000),
+                // Provider webhooks (issue 21 §2): off until a provider's secret is set.
+                WebhookConfig.from(s));
     }
 
     /** Whether the API listener speaks TLS (PEM certificate chain and private key). */

@@ -72,6 +72,7 @@ public final class GatewayMain {
                 "pg.",
                 "shutdown.",
                 "topics.",
+                "webhook.",
                 "log.");
         // One registry for the gateway's meters and Vert.x's own (HTTP server, pools, event loops).
         ServiceMetrics metrics = new ServiceMetrics();

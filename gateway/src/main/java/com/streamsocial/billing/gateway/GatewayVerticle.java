@@ -23,6 +23,7 @@ import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.gateway.store.OwnerStore;
+import com.streamsocial.billing.gateway.webhook.Webhooks;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import io.vertx.core.Future;
@@ -112,6 +113,8 @@ public final class GatewayVerticle extends VerticleBase {
     private CertificateReload certificateReload;
 
     private Router router;
+    /** Provider webhooks, apart from the lane's batches (issue 21 §2, package {@code webhook}). */
+    private Webhooks webhooks;
 
     public GatewayVerticle(
             GatewayConfig config,
@@ -186,6 +189,17 @@ public final class GatewayVerticle extends VerticleBase {
         metrics.gauge(
                 "gateway.queue.records", "Requests queued in a lane", String.valueOf(laneIndex), lane::queuedRecords);
         return Future.fromCompletionStage(publisher.start(), context)
+                .compose(v -> Webhooks.start(
+                        vertx,
+                        context,
+                        config.webhooks(),
+                        config.pgConnect(),
+                        config.kafka(),
+                        transactionalId + "-webhooks",
+                        config.transactionTimeoutMs(),
+                        metrics.service().registry(),
+                        config.retryAfterS()))
+                .onSuccess(w -> webhooks = w)
                 .compose(v -> vertx.createHttpServer(serverOptions()
                                 .setHost(config.httpHost())
                                 .setPort(config.httpPort())
@@ -353,6 +367,11 @@ public final class GatewayVerticle extends VerticleBase {
         // Draining, or the lease unconfirmed: a complete 503 before the key lookup, the body or any
         // Kafka work.
         router.route("/v1/*").handler(this::refuseNewWorkWhenUnavailable);
+        // Provider webhooks: authenticated by the provider's signature, never an API key. Their routes end
+        // every request they match, so the API key's route below never runs for them.
+        router.route(com.streamsocial.billing.gateway.webhook.WebhookRoutes.PATH_PREFIX + "*")
+                .handler(this::bodyReadDeadline);
+        webhooks.mount(router);
         // The API key first, before the body is read and before any Kafka or provider work.
         router.route("/v1/*").handler(this::authenticate);
         // The Idempotency-Key next, on its own route, so a request without one is refused unread.
@@ -949,6 +968,7 @@ public final class GatewayVerticle extends VerticleBase {
                     publisher.close();
                     return null;
                 }))
+                .compose(v -> webhooks == null ? Future.succeededFuture() : webhooks.close(vertx))
                 .compose(v -> pool.close())
                 .compose(v -> authPool.close())
                 .compose(v -> readPool.close());

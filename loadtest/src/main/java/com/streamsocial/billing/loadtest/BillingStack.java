@@ -49,6 +49,9 @@ public final class BillingStack implements AutoCloseable {
     /** The stack's per-tenant buckets unless set: out of the harness's way (see {@link #start}). */
     static final String STACK_TENANT_LIMIT = "1000000";
 
+    /** The local stack's Stripe webhook secret, shared by its sandbox and its gateway; well known, loopback only. */
+    static final String DEV_WEBHOOK_SECRET = "whsec_local";
+
     private final Infra infra;
     /** Runs the gateway and the processors, each in its own Vert.x, and restarts one that stops by itself. */
     private final StackSupervisor services;
@@ -121,13 +124,23 @@ public final class BillingStack implements AutoCloseable {
         wiring.put("dev.mode", settings.string("dev.mode", "true"));
         // The processor charges through the stack's own sandbox unless told otherwise.
         wiring.put("provider.baseUrl", settings.string("provider.baseUrl", "http://127.0.0.1:" + sandboxPort));
+        // Stripe webhooks from the sandbox to the gateway, signed with a development secret unless one is set.
+        String webhookSecret = settings.secret("webhook.stripe.secret");
+        wiring.put("webhook.stripe.secret", webhookSecret == null ? DEV_WEBHOOK_SECRET : webhookSecret);
         Settings s = settings.with(wiring);
         Vertx sandboxVertx = Vertx.vertx();
         StackSupervisor services = new StackSupervisor();
         try {
             ProcessorConfig pc = ProcessorConfig.from(s);
-            String sandboxId =
-                    deploySandbox(sandboxVertx, settings, sandboxPort, infra.pgUri(), pc.providerSecretKey());
+            GatewayConfig gc = GatewayConfig.from(s);
+            String sandboxId = deploySandbox(
+                    sandboxVertx,
+                    settings,
+                    sandboxPort,
+                    infra.pgUri(),
+                    pc.providerSecretKey(),
+                    "http://127.0.0.1:" + gc.httpPort() + "/v1/webhooks/stripe",
+                    gc.webhooks().stripeSecrets().get(0));
             // The development tenant's key: only the local stack has such a default (docs/API.md, Authentication).
             TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
             superviseServices(services, s, pc, processorCount);
@@ -142,9 +155,17 @@ public final class BillingStack implements AutoCloseable {
 
     /** The stack's sandbox provider, with the faults and limits {@code settings} give it: its deployment id. */
     private static String deploySandbox(
-            Vertx sandboxVertx, Settings settings, int sandboxPort, String pgUri, String secretKey) throws Exception {
+            Vertx sandboxVertx,
+            Settings settings,
+            int sandboxPort,
+            String pgUri,
+            String secretKey,
+            String webhookUrl,
+            String webhookSecret)
+            throws Exception {
         SandboxProvider sandbox = new SandboxProvider(
                 "127.0.0.1", sandboxPort, pgUri, secretKey, SandboxMain.faults(settings), SandboxMain.limits(settings));
+        sandbox.sendWebhooksTo(webhookUrl, webhookSecret);
         return sandboxVertx
                 .deployVerticle(sandbox)
                 .toCompletionStage()

@@ -7,6 +7,7 @@ import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.gateway.webhook.StripeSignature;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
@@ -59,7 +60,11 @@ class OpenApiIT {
             "POST /v1/customers 503", // PostgreSQL down
             "GET /v1/payments/{id} 429",
             "GET /v1/payments/{id} 503", // PostgreSQL down
-            "GET /health/ready 503"); // Kafka or PostgreSQL down
+            "GET /health/ready 503", // Kafka or PostgreSQL down
+            "POST /v1/webhooks/stripe 503"); // PostgreSQL or Kafka down (WebhookIT)
+
+    /** The main gateway's Stripe webhook secret; the tiny one has none (its endpoint is off). */
+    private static final String WEBHOOK_SECRET = "whsec_openapi_it";
 
     private static final HttpClient http = HttpClient.newHttpClient();
     /** A real key of tenant {@code default}, made in the shared PostgreSQL at start. */
@@ -81,7 +86,13 @@ class OpenApiIT {
         BEARER = "Bearer " + TenantKeys.create(infra.pgUri(), "default");
         vertx = Vertx.vertx();
         int port = FreePorts.pick();
-        gateway = Gateway.deploy(vertx, config(port, "gateway-openapi", Map.of()), BatchFaults.NONE)
+        gateway = Gateway.deploy(
+                        vertx,
+                        config(
+                                port,
+                                "gateway-openapi",
+                                Map.of("webhook.stripe.secret", WEBHOOK_SECRET, "webhook.bodyBytesMax", "1024")),
+                        BatchFaults.NONE)
                 .await();
         base = "http://127.0.0.1:" + port;
         // One lane that queues two requests at most: a burst gets 503s.
@@ -277,6 +288,7 @@ class OpenApiIT {
         seen.add(check("GET", "/v1/payments/{id}", get(base + "/v1/payments/pay_" + "0".repeat(32), true)));
         seen.add(check("GET", "/health/live", get(base + "/health/live", false)));
         seen.add(check("GET", "/health/ready", get(base + "/health/ready", false)));
+        webhookAnswers(seen, run);
         HttpResponse<String> served = get(base + "/openapi.json", false);
         seen.add(check("GET", "/openapi.json", served));
         assertThat(new JsonObject(served.body()))
@@ -289,6 +301,32 @@ class OpenApiIT {
         missing.removeAll(seen);
         missing.removeAll(NOT_PRODUCED_HERE);
         assertThat(missing).as("documented answers this test never saw").isEmpty();
+    }
+
+    /** The Stripe webhook's answers: taken, a duplicate, refused, too large, not JSON, and off. */
+    private static void webhookAnswers(Set<String> seen, String run) throws Exception {
+        String path = "/v1/webhooks/stripe";
+        byte[] event = ("{\"id\":\"evt_" + run + "\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
+                        + "\"data\":{\"object\":{\"id\":\"pi_" + run + "\",\"object\":\"payment_intent\"}}}")
+                .getBytes(StandardCharsets.UTF_8);
+        String signed = StripeSignature.header(event, WEBHOOK_SECRET, System.currentTimeMillis() / 1_000);
+        seen.add(check("POST", path, webhook(base, event, signed, "application/json")));
+        seen.add(check("POST", path, webhook(base, event, signed, "application/json")));
+        seen.add(check("POST", path, webhook(base, event, signed.replace("v1=", "v1=0"), "application/json")));
+        seen.add(check("POST", path, webhook(base, new byte[2 * 1024], signed, "application/json")));
+        seen.add(check("POST", path, webhook(base, event, signed, "text/plain")));
+        seen.add(check("POST", path, webhook(tinyBase, event, signed, "application/json")));
+    }
+
+    private static HttpResponse<String> webhook(String to, byte[] body, String signature, String contentType)
+            throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(to + "/v1/webhooks/stripe"))
+                        .header("Content-Type", contentType)
+                        .header("Stripe-Signature", signature)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** Validates one answer against the document; returns "METHOD /path status". */

@@ -201,6 +201,11 @@ public final class SandboxProvider extends VerticleBase {
     private PayPalSandbox paypal;
     /** Seconds a PayPal access token lives; PayPal's own is 32,400. */
     private volatile long paypalTokenTtlS = 32_400;
+    /** Where and with which secret it sends Stripe webhooks ({@link SandboxWebhooks}); null: it sends none. */
+    private volatile String webhookUrl;
+
+    private volatile String webhookSecret;
+    private SandboxWebhooks webhooks;
     /** Requests refused with 429 because {@code queuedChargesMax} were admitted; since start. */
     private volatile long refusedOverloaded;
 
@@ -219,6 +224,15 @@ public final class SandboxProvider extends VerticleBase {
 
     public int port() {
         return server == null ? port : server.actualPort();
+    }
+
+    /**
+     * Sends Stripe webhooks to {@code url} (a gateway's {@code /v1/webhooks/stripe}), signed with
+     * {@code secret}, when a test triggers one ({@code POST /sandbox/webhooks/stripe}).
+     */
+    public void sendWebhooksTo(String url, String secret) {
+        this.webhookSecret = secret;
+        this.webhookUrl = url;
     }
 
     public void setFaults(SandboxFaults faults) {
@@ -299,6 +313,7 @@ public final class SandboxProvider extends VerticleBase {
             }
         });
         router.get("/sandbox/charges/stats").handler(this::chargeStats);
+        router.post("/sandbox/webhooks/stripe").handler(this::triggerWebhook);
         router.get("/sandbox/charges/count")
                 .handler(ctx -> pool.preparedQuery("SELECT count(*) FROM sandbox.charges WHERE idempotency_key = $1")
                         .execute(Tuple.of(ctx.queryParams().get("idempotency_key")))
@@ -324,7 +339,21 @@ public final class SandboxProvider extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        return (server == null ? Future.succeededFuture() : server.close()).eventually(() -> pool.close());
+        return (server == null ? Future.succeededFuture() : server.close())
+                .eventually(() -> webhooks == null ? Future.succeededFuture() : webhooks.close())
+                .eventually(() -> pool.close());
+    }
+
+    /** A test's trigger of one Stripe webhook; {@code 404} unless {@link #sendWebhooksTo} was called. */
+    private void triggerWebhook(RoutingContext ctx) {
+        if (webhookUrl == null) {
+            error(ctx, 404, "invalid_request_error", null, "Webhooks are not configured in this sandbox.");
+            return;
+        }
+        if (webhooks == null) {
+            webhooks = new SandboxWebhooks(vertx, webhookUrl, webhookSecret);
+        }
+        webhooks.trigger(ctx);
     }
 
     private void authorised(RoutingContext ctx) {

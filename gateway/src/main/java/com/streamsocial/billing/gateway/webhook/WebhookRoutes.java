@@ -1,0 +1,215 @@
+package com.streamsocial.billing.gateway.webhook;
+
+import com.streamsocial.billing.gateway.http.Problem;
+import com.streamsocial.billing.gateway.webhook.WebhookEvent.Provider;
+import com.streamsocial.billing.gateway.webhook.WebhookMeters.Outcome;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * {@code POST /v1/webhooks/stripe}: the provider's events, authenticated by their signature alone
+ * (no API key), over the raw body bytes, never a re-encoding. Each delivery ends with one answer and
+ * one count ({@link WebhookMeters}): {@code 200} once the event is taken ({@link WebhookIntake}) or
+ * known, or acknowledged and dropped for a type the processor does not apply; otherwise a problem.
+ */
+public final class WebhookRoutes {
+    /** Every webhook path starts here; the gateway's API-key check never sees these. */
+    public static final String PATH_PREFIX = "/v1/webhooks/";
+
+    public static final String STRIPE_PATH = PATH_PREFIX + "stripe";
+
+    private final WebhookConfig config;
+    private final WebhookIntake intake;
+    private final WebhookMeters meters;
+    private final LongSupplier nowMs;
+    private final int retryAfterS;
+
+    /** {@code nowMs}: the clock the signature's tolerance is measured with. */
+    public WebhookRoutes(
+            WebhookConfig config, WebhookIntake intake, WebhookMeters meters, LongSupplier nowMs, int retryAfterS) {
+        this.config = config;
+        this.intake = intake;
+        this.meters = meters;
+        this.nowMs = nowMs;
+        this.retryAfterS = retryAfterS;
+    }
+
+    /** Mounts the endpoints; each ends its request, so no later route (the API key's) runs for it. */
+    public void mount(Router router) {
+        router.post(STRIPE_PATH).handler(ctx -> mediaType(ctx, Provider.STRIPE));
+        // Its own route: Vert.x Web wants BodyHandler first on a route.
+        router.post(STRIPE_PATH)
+                .handler(BodyHandler.create(false).setBodyLimit(config.bodyBytesMax()))
+                .handler(this::stripe)
+                .failureHandler(ctx -> failed(ctx, Provider.STRIPE));
+    }
+
+    /** JSON only, refused before the body is read; a provider without a secret has no endpoint. */
+    private void mediaType(RoutingContext ctx, Provider provider) {
+        if (provider == Provider.STRIPE && !config.stripeOn()) {
+            refuse(
+                    ctx,
+                    provider,
+                    Outcome.NOT_CONFIGURED,
+                    Problem.of(404, "not-found", "Not found", "no such resource"));
+            return;
+        }
+        String type = ctx.request().getHeader("Content-Type");
+        String base = type == null ? "" : type.split(";", 2)[0].strip();
+        if (!base.equalsIgnoreCase("application/json")) {
+            refuse(
+                    ctx,
+                    provider,
+                    Outcome.UNSUPPORTED_MEDIA_TYPE,
+                    new Problem(
+                            415,
+                            "unsupported-media-type",
+                            "Unsupported media type",
+                            "a webhook body is application/json",
+                            List.of(new Problem.FieldError("Content-Type", "must be application/json")),
+                            null));
+            return;
+        }
+        ctx.next();
+    }
+
+    private void stripe(RoutingContext ctx) {
+        byte[] body =
+                ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        long nowMs = this.nowMs.getAsLong();
+        StripeSignature.Verdict verdict = StripeSignature.verify(
+                ctx.request().getHeader("Stripe-Signature"),
+                body,
+                config.stripeSecrets(),
+                Math.floorDiv(nowMs, 1_000L),
+                config.stripeToleranceS());
+        if (verdict instanceof StripeSignature.Verdict.Refused refused) {
+            refuseSignature(ctx, Provider.STRIPE, refused.reason(), "Stripe-Signature");
+            return;
+        }
+        take(ctx, Provider.STRIPE, body, nowMs);
+    }
+
+    /** A verified body: decoded, then taken once, or acknowledged and dropped for a type not applied. */
+    private void take(RoutingContext ctx, Provider provider, byte[] body, long nowMs) {
+        WebhookEvent.Decoded decoded = WebhookEvent.decode(provider, body);
+        if (decoded.invalid() != null) {
+            WebhookEvent.Invalid why = decoded.invalid();
+            refuse(
+                    ctx,
+                    provider,
+                    Outcome.MALFORMED_BODY,
+                    Problem.invalid(List.of(new Problem.FieldError(why.field(), why.detail()))));
+            return;
+        }
+        WebhookEvent event = decoded.event();
+        if (!event.handled()) {
+            // 2xx: a 4xx would make the provider retry an event no retry can change, for days.
+            meters.count(provider, Outcome.IGNORED_TYPE);
+            ok(ctx, new JsonObject().put("received", true).put("ignored", "event type not applied"));
+            return;
+        }
+        intake.take(ctx.vertx().getOrCreateContext(), event, body, nowMs).onComplete(ar -> {
+            if (ar.failed()) {
+                refuse(
+                        ctx,
+                        provider,
+                        Outcome.UNAVAILABLE,
+                        Problem.unavailable("webhook_unavailable", "the event could not be recorded now", retryAfterS));
+                return;
+            }
+            Outcome outcome = switch (ar.result()) {
+                case ACCEPTED -> Outcome.ACCEPTED;
+                case DUPLICATE -> Outcome.DUPLICATE;
+                case DUPLICATE_BODY_DIFFERS -> Outcome.DUPLICATE_BODY_DIFFERS;
+            };
+            meters.count(provider, outcome);
+            ok(ctx, new JsonObject().put("received", true).put("duplicate", outcome != Outcome.ACCEPTED));
+        });
+    }
+
+    private void refuseSignature(RoutingContext ctx, Provider provider, StripeSignature.Refusal reason, String header) {
+        record Answer(Outcome outcome, String slug, String detail) {}
+        Answer a = switch (reason) {
+            case MISSING_HEADER -> new Answer(Outcome.MISSING_SIGNATURE, "webhook-signature-missing", "missing");
+            case MALFORMED_HEADER, NO_SIGNATURE ->
+                new Answer(
+                        Outcome.MALFORMED_SIGNATURE,
+                        "webhook-signature-malformed",
+                        "not the provider's signature format");
+            case TIMESTAMP_OUT_OF_TOLERANCE ->
+                new Answer(
+                        Outcome.STALE_TIMESTAMP,
+                        "webhook-timestamp-out-of-tolerance",
+                        "signed more than " + config.stripeToleranceS() + " s from now");
+            case SIGNATURE_MISMATCH ->
+                new Answer(Outcome.BAD_SIGNATURE, "webhook-signature-invalid", "matches no configured secret");
+        };
+        refuse(
+                ctx,
+                provider,
+                a.outcome(),
+                new Problem(
+                        400,
+                        a.slug(),
+                        "The webhook's signature is refused",
+                        header + ": " + a.detail(),
+                        List.of(new Problem.FieldError(header, a.detail())),
+                        null));
+    }
+
+    /** The body handler's failure: over {@code webhook.bodyBytesMax} (413), or anything else (500). */
+    private void failed(RoutingContext ctx, Provider provider) {
+        if (ctx.statusCode() == 413) {
+            refuse(
+                    ctx,
+                    provider,
+                    Outcome.OVERSIZE,
+                    new Problem(
+                            413,
+                            "payload-too-large",
+                            "The webhook body is too large",
+                            "the body is over " + config.bodyBytesMax() + " bytes",
+                            List.of(new Problem.FieldError("body", "over " + config.bodyBytesMax() + " bytes")),
+                            null));
+            return;
+        }
+        refuse(
+                ctx,
+                provider,
+                Outcome.UNAVAILABLE,
+                Problem.of(500, "internal-error", "Internal error", "the request could not be handled"));
+    }
+
+    private void refuse(RoutingContext ctx, Provider provider, Outcome outcome, Problem p) {
+        meters.count(provider, outcome);
+        HttpServerResponse r = ctx.response();
+        if (r.ended() || r.closed()) {
+            return;
+        }
+        if (!ctx.request().isEnded()) {
+            // Refused before its body was read: close rather than drain it at the sender's pace.
+            r.putHeader("connection", "close");
+        }
+        if (p.retryAfterS() != null) {
+            r.putHeader("Retry-After", String.valueOf(p.retryAfterS()));
+        }
+        r.setStatusCode(p.status())
+                .putHeader("content-type", Problem.MEDIA_TYPE)
+                .end(p.toJson(ctx.request().path()).encode());
+    }
+
+    private static void ok(RoutingContext ctx, JsonObject json) {
+        if (!ctx.response().ended() && !ctx.response().closed()) {
+            ctx.response()
+                    .setStatusCode(200)
+                    .putHeader("content-type", "application/json")
+                    .end(json.encode());
+        }
+    }
+}

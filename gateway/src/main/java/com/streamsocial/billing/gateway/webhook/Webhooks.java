@@ -1,0 +1,97 @@
+package com.streamsocial.billing.gateway.webhook;
+
+import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.kafka.KafkaSafety;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.Map;
+
+/**
+ * One gateway lane's webhook endpoints with what they own: a small PostgreSQL pool and a
+ * transactional producer of their own, apart from the lane's payment batches, so that a webhook
+ * never waits behind a batch nor a batch behind a webhook. Built only for a provider that has a
+ * secret; without one, the endpoints answer 404 and nothing connects.
+ */
+public final class Webhooks {
+    /**
+     * Connections of one lane's webhook pool: each holds its transaction while the event's Kafka
+     * transaction commits, so this is also how many events one lane publishes at once.
+     */
+    public static final int PG_CONNECTIONS_MAX = 2;
+
+    /** Deliveries waiting for a connection, at most; beyond, {@code 503} and the provider retries. */
+    public static final int PG_WAIT_QUEUE_MAX = 32;
+
+    private final Pool pool;
+    private final TransactionalPublisher publisher;
+    private final WebhookRoutes routes;
+
+    private Webhooks(Pool pool, TransactionalPublisher publisher, WebhookRoutes routes) {
+        this.pool = pool;
+        this.publisher = publisher;
+        this.routes = routes;
+    }
+
+    /**
+     * Starts the lane's webhooks: with a Stripe secret, the pool and the producer (its {@code
+     * initTransactions} fences an earlier run's producer of the same {@code transactionalId}).
+     */
+    public static Future<Webhooks> start(
+            Vertx vertx,
+            Context context,
+            WebhookConfig config,
+            PgConnectOptions pg,
+            Map<String, Object> kafka,
+            String transactionalId,
+            int transactionTimeoutMs,
+            MeterRegistry registry,
+            int retryAfterS) {
+        WebhookMeters meters = new WebhookMeters(registry);
+        if (!config.stripeOn()) {
+            return Future.succeededFuture(new Webhooks(
+                    null, null, new WebhookRoutes(config, null, meters, System::currentTimeMillis, retryAfterS)));
+        }
+        Pool pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(PG_CONNECTIONS_MAX).setMaxWaitQueueSize(PG_WAIT_QUEUE_MAX))
+                .connectingTo(pg)
+                .using(vertx)
+                .build();
+        Counter commitRetries = Counter.builder("gateway.webhooks.commit.retries")
+                .description("Webhook Kafka commits tried again after a timeout")
+                .register(registry);
+        TransactionalPublisher publisher = new TransactionalPublisher(
+                KafkaSafety.transactionalProducer(kafka, transactionalId, transactionTimeoutMs), commitRetries);
+        WebhookRoutes routes = new WebhookRoutes(
+                config, new WebhookIntake(pool, publisher), meters, System::currentTimeMillis, retryAfterS);
+        return Future.fromCompletionStage(publisher.start(), context)
+                .map(v -> new Webhooks(pool, publisher, routes))
+                .onFailure(e -> {
+                    publisher.close();
+                    pool.close();
+                });
+    }
+
+    public void mount(Router router) {
+        routes.mount(router);
+    }
+
+    /** Closes the producer (blocking: call it off the event loop) and the pool. */
+    public Future<Void> close(Vertx vertx) {
+        if (publisher == null) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> {
+                    publisher.close();
+                    return null;
+                })
+                .compose(v -> pool.close());
+    }
+}
