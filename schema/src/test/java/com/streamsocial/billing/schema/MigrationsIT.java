@@ -56,10 +56,10 @@ class MigrationsIT {
     void aFreshDatabaseGetsEveryMigrationOnceAndASecondRunAppliesNothing() throws Exception {
         String uri = newDatabase();
         Migrations.Result first = Migrations.migrate(uri);
-        assertThat(first.applied()).isEqualTo(8);
-        assertThat(first.toVersion()).isEqualTo("8");
+        assertThat(first.applied()).isEqualTo(9);
+        assertThat(first.toVersion()).isEqualTo("9");
         assertThat(first.adoptedFromLegacy()).isNull();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(columnExists(uri, "payment_intents", "owner_run")).isTrue();
         // V8: every payment id column compares bytewise (its unique indexes are the hot path's).
@@ -72,7 +72,7 @@ class MigrationsIT {
 
         Migrations.Result second = Migrations.migrate(uri);
         assertThat(second.applied()).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
     }
 
     @Test
@@ -100,7 +100,7 @@ class MigrationsIT {
             thread[0] = Thread.currentThread().getName();
             Migrations.apply(vertx, uri).onComplete(done);
         });
-        assertThat(done.future().await().applied()).isEqualTo(8);
+        assertThat(done.future().await().applied()).isEqualTo(9);
         assertThat(thread[0]).contains("eventloop");
     }
 
@@ -113,11 +113,11 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         // Re-applying V1 or V3 would fail (the tables and columns exist), so success alone says a lot;
-        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V8 only,
+        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V9 only,
         // and the data is still there.
-        assertThat(r.applied()).isEqualTo(5);
+        assertThat(r.applied()).isEqualTo(6);
         assertThat(r.adoptedFromLegacy()).isEqualTo("3");
-        assertThat(r.toVersion()).isEqualTo("8");
+        assertThat(r.toVersion()).isEqualTo("9");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "3:BASELINE:adopted from schema_migrations",
@@ -125,7 +125,8 @@ class MigrationsIT {
                         "5:SQL:payments in flight index",
                         "6:SQL:owners",
                         "7:SQL:payments key on payment id",
-                        "8:SQL:payment id collate c");
+                        "8:SQL:payment id collate c",
+                        "9:SQL:webhook events");
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-before-flyway'"))
                 .isEqualTo(1);
         assertThat(count(uri, "SELECT count(*) FROM schema_migrations")).isEqualTo(3);
@@ -147,8 +148,8 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         assertThat(r.adoptedFromLegacy()).isEqualTo("2");
-        assertThat(r.applied()).isEqualTo(6);
-        assertThat(r.toVersion()).isEqualTo("8");
+        assertThat(r.applied()).isEqualTo(7);
+        assertThat(r.toVersion()).isEqualTo("9");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "2:BASELINE:adopted from schema_migrations",
@@ -157,7 +158,8 @@ class MigrationsIT {
                         "5:SQL:payments in flight index",
                         "6:SQL:owners",
                         "7:SQL:payments key on payment id",
-                        "8:SQL:payment id collate c");
+                        "8:SQL:payment id collate c",
+                        "9:SQL:webhook events");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-at-v2'"))
                 .isEqualTo(1);
@@ -183,14 +185,14 @@ class MigrationsIT {
                 go.countDown();
                 Migrations.Result a = runs.get(0).get(3, TimeUnit.MINUTES);
                 Migrations.Result b = runs.get(1).get(3, TimeUnit.MINUTES);
-                int expected = fromLegacy ? 7 : 8;
+                int expected = fromLegacy ? 8 : 9;
                 // Both succeed; one did the work and the other found it done.
                 assertThat(List.of(a.applied(), b.applied())).containsExactlyInAnyOrder(expected, 0);
                 assertThat(appliedVersions(uri))
                         .containsExactly(
                                 fromLegacy
-                                        ? new String[] {"2", "3", "4", "5", "6", "7", "8"}
-                                        : new String[] {"1", "2", "3", "4", "5", "6", "7", "8"});
+                                        ? new String[] {"2", "3", "4", "5", "6", "7", "8", "9"}
+                                        : new String[] {"1", "2", "3", "4", "5", "6", "7", "8", "9"});
                 assertThat(count(uri, "SELECT count(*) FROM " + Migrations.HISTORY_TABLE + " WHERE type = 'BASELINE'"))
                         .isEqualTo(fromLegacy ? 1 : 0);
             } finally {
@@ -205,7 +207,7 @@ class MigrationsIT {
         Path folder = Files.createDirectories(extra.resolve("db/migration"));
         Files.writeString(folder.resolve("V99__probe.sql"), "CREATE TABLE probe_v99 (id integer PRIMARY KEY);\n");
         String uri = newDatabase();
-        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("8");
+        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("9");
         try (URLClassLoader loader =
                 new URLClassLoader(new URL[] {extra.toUri().toURL()}, MigrationsIT.class.getClassLoader())) {
             Migrations.Result r = Migrations.migrate(uri, loader);
@@ -213,7 +215,7 @@ class MigrationsIT {
             assertThat(r.toVersion()).isEqualTo("99");
         }
         assertThat(count(uri, "SELECT count(*) FROM probe_v99")).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "99");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "99");
     }
 
     private static String newDatabase() throws Exception {
