@@ -135,7 +135,7 @@ class MigrationsIT {
         Migrations.Result again = Migrations.migrate(uri);
         assertThat(again.applied()).isZero();
         assertThat(again.adoptedFromLegacy()).isNull();
-        assertThat(historyRows(uri)).hasSize(6);
+        assertThat(historyRows(uri)).hasSize(7);
     }
 
     @Test
