@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.stack.LogCapture;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.List;
@@ -70,6 +71,58 @@ class DevModesTest {
         assertThat(modes.get(0)).startsWith("provider.kind=approve-all");
         assertThat(modes.get(1)).startsWith("processor.guarantee=at-most-once");
         assertThat(c.toString()).contains("dev.mode=true");
+    }
+
+    @Test
+    void withTheFlagDeployWarnsOncePerModeBeforeConnecting() {
+        Vertx vertx = Vertx.vertx();
+        try (LogCapture logs = LogCapture.start()) {
+            // Nothing listens on these addresses: the WARNs come before anything connects.
+            ProcessorConfig c = config(
+                    Map.of("pg.uri", "postgresql://u@127.0.0.1:1/none", "kafka.bootstrap.servers", "127.0.0.1:1"),
+                    "dev.mode",
+                    "true",
+                    "processor.instanceId",
+                    "processor-devmodes",
+                    "provider.kind",
+                    "approve-all",
+                    "processor.guarantee",
+                    "at-least-once");
+            Processor.deploy(vertx, c);
+            List<String> warnings = logs.warnings(Processor.class.getName());
+            assertThat(warnings)
+                    .as("%s", logs.lines())
+                    .containsExactly(
+                            "processor processor-devmodes runs in a development-only mode (dev.mode=true): "
+                                    + DevModes.of(c).get(0),
+                            "processor processor-devmodes runs in a development-only mode (dev.mode=true): "
+                                    + DevModes.of(c).get(1));
+            assertThat(warnings.get(0)).contains("provider.kind=approve-all");
+            assertThat(warnings.get(1)).contains("processor.guarantee=at-least-once");
+        } finally {
+            vertx.close().await();
+        }
+    }
+
+    @Test
+    void aProductionConfigurationDeploysWithoutADevelopmentWarning() {
+        Vertx vertx = Vertx.vertx();
+        try (LogCapture logs = LogCapture.start()) {
+            ProcessorConfig c = config(
+                    PRODUCTION,
+                    "pg.uri",
+                    "postgresql://u@127.0.0.1:1/none",
+                    "kafka.bootstrap.servers",
+                    "127.0.0.1:1",
+                    "processor.instanceId",
+                    "processor-production");
+            Processor.deploy(vertx, c);
+            assertThat(logs.warnings(Processor.class.getName()))
+                    .as("%s", logs.lines())
+                    .noneMatch(w -> w.contains("development-only"));
+        } finally {
+            vertx.close().await();
+        }
     }
 
     @Test

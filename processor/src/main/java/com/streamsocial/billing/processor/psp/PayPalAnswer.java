@@ -62,8 +62,6 @@ public final class PayPalAnswer {
     /** Characters of a string field taken from an answer at most; a longer one counts as absent. */
     static final int FIELD_CHARS_MAX = 255;
 
-    static final int MESSAGE_CHARS_MAX = 200;
-
     /** What to do with an answer. */
     public sealed interface Decision permits Answered, Created, LookUp, Retry {}
 
@@ -78,7 +76,9 @@ public final class PayPalAnswer {
 
     /**
      * No answer about the payment. {@code configuration}: only an operator can fix it; {@code
-     * tokenRejected}: get a new access token before the next try.
+     * tokenRejected}: get a new access token before the next try. The {@code reason} holds the HTTP
+     * status, PayPal's error name and issue when they are short tokens ({@link ProviderToken}) and our
+     * own words: never PayPal's {@code message} or {@code error_description}, nor other body text.
      */
     public record Retry(boolean configuration, boolean tokenRejected, String reason) implements Decision {}
 
@@ -105,7 +105,8 @@ public final class PayPalAnswer {
                 return new Answered(ChargeResult.mismatch(
                         c.paymentId(),
                         null,
-                        "order " + id + " for " + value + " " + currency + ", asked " + asked + " " + c.currency()));
+                        "order " + ProviderToken.safe(id, "?") + " for " + ProviderToken.safe(value, "?") + " "
+                                + ProviderToken.safe(currency, "?") + ", asked " + asked + " " + c.currency()));
             }
             return new Created(id);
         }
@@ -132,7 +133,8 @@ public final class PayPalAnswer {
                     captures != null && !captures.isEmpty() && captures.getValue(0) instanceof JsonObject o ? o : null;
             if (capture == null) {
                 // An order not captured yet (a look-up): nothing moved; asked again later.
-                return new Answered(ChargeResult.pending(c.paymentId(), orderId, "order " + text(root, "status")));
+                return new Answered(ChargeResult.pending(
+                        c.paymentId(), orderId, "order " + ProviderToken.safe(text(root, "status"), "unrecognised")));
             }
             String id = text(capture, "id");
             String st = text(capture, "status");
@@ -147,30 +149,26 @@ public final class PayPalAnswer {
                 return new Answered(ChargeResult.mismatch(
                         c.paymentId(),
                         orderId,
-                        "provider " + st + " " + value + " " + currency + ", asked " + asked + " " + c.currency()));
+                        "provider " + ProviderToken.safe(st, "?") + " " + ProviderToken.safe(value, "?") + " "
+                                + ProviderToken.safe(currency, "?") + ", asked " + asked + " " + c.currency()));
             }
             return new Answered(
                     switch (st) {
                         case "COMPLETED" -> ChargeResult.succeeded(c.paymentId(), id, orderId);
                         case "DECLINED", "FAILED" -> ChargeResult.failed(c.paymentId(), "CAPTURE_" + st, orderId);
-                        default -> ChargeResult.pending(c.paymentId(), orderId, "capture " + st);
+                        default ->
+                            ChargeResult.pending(
+                                    c.paymentId(), orderId, "capture " + ProviderToken.safe(st, "unrecognised"));
                     });
         }
         return error(c, status, root, orderId);
     }
 
     private static Decision error(Charge c, int status, JsonObject root, String orderId) {
-        String name = text(root, "name");
-        String issue = issue(root);
-        String message = text(root, "message");
-        if (message == null) {
-            message = text(root, "error_description");
-        }
-        String why = "HTTP " + status + (name != null ? " " + name : "") + (issue != null ? " " + issue : "")
-                + (message != null ? ": " + message : "");
-        if (why.length() > MESSAGE_CHARS_MAX) {
-            why = why.substring(0, MESSAGE_CHARS_MAX) + "...";
-        }
+        // Only short tokens: the message (free text that may echo the request) is never read.
+        String name = ProviderToken.safe(text(root, "name"));
+        String issue = ProviderToken.safe(issue(root));
+        String why = "HTTP " + status + (name != null ? " " + name : "") + (issue != null ? " " + issue : "");
         if (status == 422 && issue != null) {
             if (DECLINE_ISSUES.contains(issue)) {
                 return new Answered(ChargeResult.failed(c.paymentId(), issue, orderId));

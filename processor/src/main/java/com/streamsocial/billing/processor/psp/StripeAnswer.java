@@ -57,16 +57,17 @@ public final class StripeAnswer {
      */
     static final int FIELD_CHARS_MAX = 255;
 
-    /** Characters of the provider's own error message kept in a {@link Retry}'s reason at most. */
-    static final int MESSAGE_CHARS_MAX = 200;
-
     /** What to do with an answer. */
     public sealed interface Decision permits Answered, Retry {}
 
     /** An answer about the payment: final, pending or a mismatch. */
     public record Answered(ChargeResult result) implements Decision {}
 
-    /** No answer about the payment. {@code configuration} errors only an operator can fix. */
+    /**
+     * No answer about the payment. {@code configuration} errors only an operator can fix. The {@code
+     * reason} holds the HTTP status, Stripe's error type and code when they are short tokens ({@link
+     * ProviderToken}) and our own words: never Stripe's {@code message}, nor any other text of the body.
+     */
     public record Retry(boolean configuration, String reason) implements Decision {}
 
     private StripeAnswer() {}
@@ -104,16 +105,12 @@ public final class StripeAnswer {
             return intent(c, root);
         }
         JsonObject error = object(root, "error");
-        String type = text(error, "type");
-        String code = text(error, "code");
-        String message = text(error, "message");
-        String why = "HTTP " + status + (type != null ? " " + type : "") + (code != null ? " " + code : "")
-                + (message != null ? ": " + message : "");
-        if (why.length() > MESSAGE_CHARS_MAX) {
-            why = why.substring(0, MESSAGE_CHARS_MAX) + "...";
-        }
+        // Only short tokens: the error's message (free text that may echo the request) is never read.
+        String type = ProviderToken.safe(text(error, "type"));
+        String code = ProviderToken.safe(text(error, "code"));
+        String why = "HTTP " + status + (type != null ? " " + type : "") + (code != null ? " " + code : "");
         if (status == 402 || (status == 400 && "card_error".equals(type))) {
-            String decline = text(error, "decline_code");
+            String decline = ProviderToken.safe(text(error, "decline_code"));
             String intentId = text(object(error, "payment_intent"), "id");
             return new Answered(ChargeResult.failed(
                     c.paymentId(), decline != null ? decline : code != null ? code : "card_declined", intentId));
@@ -147,7 +144,8 @@ public final class StripeAnswer {
             return new Answered(ChargeResult.mismatch(
                     c.paymentId(),
                     id,
-                    "provider " + st + " " + amount + " " + currency + ", asked " + c.amount() + " " + asked));
+                    "provider " + ProviderToken.safe(st, "?") + " " + amount + " " + ProviderToken.safe(currency, "?")
+                            + ", asked " + c.amount() + " " + asked));
         }
         return new Answered(
                 switch (st) {
@@ -157,13 +155,13 @@ public final class StripeAnswer {
                     }
                     case "requires_payment_method" -> {
                         JsonObject last = object(pi, "last_payment_error");
-                        String decline = text(last, "decline_code");
-                        String code = text(last, "code");
+                        String decline = ProviderToken.safe(text(last, "decline_code"));
+                        String code = ProviderToken.safe(text(last, "code"));
                         yield ChargeResult.failed(
                                 c.paymentId(), decline != null ? decline : code != null ? code : "payment_failed", id);
                     }
                     case "canceled" -> ChargeResult.failed(c.paymentId(), "canceled", id);
-                    default -> ChargeResult.pending(c.paymentId(), id, st);
+                    default -> ChargeResult.pending(c.paymentId(), id, ProviderToken.safe(st, "unrecognised"));
                 });
     }
 

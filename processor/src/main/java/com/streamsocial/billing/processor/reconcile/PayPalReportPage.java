@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor.reconcile;
 
 import com.streamsocial.billing.events.DecimalAmounts;
 import com.streamsocial.billing.processor.psp.ProviderAnswerBody;
+import com.streamsocial.billing.processor.psp.ProviderToken;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.CharacterCodingException;
@@ -54,7 +55,10 @@ public final class PayPalReportPage {
     /** The query matched more lines than PayPal lists: ask again over a narrower date range. */
     public record TooLarge() implements Result {}
 
-    /** No page: {@code tokenRejected} when the token is to be fetched again; {@code reason} to print. */
+    /**
+     * No page: {@code tokenRejected} when the token is to be fetched again; {@code reason} to print,
+     * in our own words and the provider's short tokens only.
+     */
     public record Failed(boolean tokenRejected, boolean transientError, String reason) implements Result {}
 
     private static final DateTimeFormatter PAYPAL_OFFSET = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
@@ -92,7 +96,11 @@ public final class PayPalReportPage {
         return new Page(lines, skipped, totalPages);
     }
 
-    /** An answer other than 200: too large (narrow the range), or a failure saying what PayPal said. */
+    /**
+     * An answer other than 200: too large (narrow the range), or a failure with the status and
+     * PayPal's error name and issue when they are short tokens ({@link ProviderToken}); never PayPal's
+     * {@code message}, free text that may echo the request.
+     */
     private static Result refused(int status, JsonObject root) {
         String name = text(root, "name");
         String issue = root != null
@@ -104,9 +112,10 @@ public final class PayPalReportPage {
         if (TOO_LARGE.equals(name) || TOO_LARGE.equals(issue)) {
             return new TooLarge();
         }
-        String message = text(root, "message");
-        String why = "Transaction Search answered " + status + (name != null ? " " + name : "")
-                + (issue != null ? " " + issue : "") + (message != null ? ": " + clip(message) : "");
+        String safeName = ProviderToken.safe(name);
+        String safeIssue = ProviderToken.safe(issue);
+        String why = "Transaction Search answered " + status + (safeName != null ? " " + safeName : "")
+                + (safeIssue != null ? " " + safeIssue : "");
         return new Failed(status == 401, status == 429 || status >= 500, why);
     }
 
@@ -198,9 +207,5 @@ public final class PayPalReportPage {
 
     private static String text(JsonObject node, String field) {
         return node != null && node.getValue(field) instanceof String s && s.length() <= 255 ? s : null;
-    }
-
-    private static String clip(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 }

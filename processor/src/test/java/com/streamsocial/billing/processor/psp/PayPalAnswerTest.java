@@ -97,6 +97,43 @@ class PayPalAnswerTest {
                 .isTrue();
     }
 
+    @Test
+    void theProvidersMessageNeverReachesTheReasonOnlyItsTokens() {
+        String hostile = StripeAnswerTest.HOSTILE_MESSAGE;
+        String withMessage = "{\"name\":\"INTERNAL_SERVER_ERROR\",\"message\":\"" + hostile
+                + "\",\"details\":[{\"issue\":\"INTERNAL_SERVICE_ERROR\",\"description\":\"" + hostile + "\"}]}";
+        for (int status : new int[] {400, 403, 404, 409, 422, 429, 500, 503}) {
+            var created = (PayPalAnswer.Retry) PayPalAnswer.created(USD, status, utf8(withMessage));
+            assertThat(created.reason()).isEqualTo("HTTP " + status + " INTERNAL_SERVER_ERROR INTERNAL_SERVICE_ERROR");
+            var captured = (PayPalAnswer.Retry) PayPalAnswer.captured(USD, "O1", status, utf8(withMessage));
+            assertThat(captured.reason()).isEqualTo("HTTP " + status + " INTERNAL_SERVER_ERROR INTERNAL_SERVICE_ERROR");
+        }
+        // The OAuth error's description neither.
+        var expired = (PayPalAnswer.Retry) PayPalAnswer.captured(
+                USD, "O1", 401, utf8("{\"error\":\"invalid_token\",\"error_description\":\"" + hostile + "\"}"));
+        assertThat(expired.reason()).isEqualTo("HTTP 401");
+        // A name or issue that is no short token is left out: free text in a token's place.
+        var unsafe = (PayPalAnswer.Retry) PayPalAnswer.created(
+                USD, 500, utf8("{\"name\":\"" + hostile + "\",\"details\":[{\"issue\":\"4242424242424242 x\"}]}"));
+        assertThat(unsafe.reason()).isEqualTo("HTTP 500").doesNotContain("4242", "sk_live");
+        // Statuses, amounts and ids that are no tokens do not reach a pending or mismatch detail.
+        String pendingCapture = captured("PENDING 4242 4242 4242 4242", "USD", "19.99");
+        assertThat(((PayPalAnswer.Answered) PayPalAnswer.captured(USD, "O1", 201, utf8(pendingCapture)))
+                        .result()
+                        .detail())
+                .isEqualTo("capture unrecognised");
+        String mismatch = captured("COMPLETED", "USD", "1 4242 4242 4242 4242");
+        assertThat(((PayPalAnswer.Answered) PayPalAnswer.captured(USD, "O1", 201, utf8(mismatch)))
+                        .result()
+                        .detail())
+                .isEqualTo("provider COMPLETED ? USD, asked 19.99 USD");
+        assertThat(((PayPalAnswer.Answered)
+                                PayPalAnswer.created(USD, 201, utf8(order("O1 " + hostile, "USD", "20.00"))))
+                        .result()
+                        .detail())
+                .isEqualTo("order ? for 20.00 USD, asked 19.99 USD");
+    }
+
     private static Gen<byte[]> bodies() {
         return Gens.oneOf(
                         Gens.bytes(200),

@@ -115,6 +115,54 @@ class StripeAnswerTest {
         assertThat(retried(403, "").configuration()).isTrue();
     }
 
+    /** Free text a provider (or a hostile endpoint) may put in an error: a secret and a card number. */
+    static final String HOSTILE_MESSAGE =
+            "Invalid API Key provided: sk_live_4eC39HqLyjWDarjtT1zdp7dc, card 4242 4242 4242 4242";
+
+    @Test
+    void theProvidersMessageNeverReachesTheReasonOnlyItsTokens() {
+        for (int status : new int[] {400, 401, 404, 409, 429, 500, 503}) {
+            String reason = retried(
+                            status,
+                            "{\"error\":{\"type\":\"api_error\",\"code\":\"rate_limit\",\"message\":\""
+                                    + HOSTILE_MESSAGE + "\"}}")
+                    .reason();
+            assertThat(reason).isEqualTo("HTTP " + status + " api_error rate_limit");
+        }
+        // A type or code that is no short token is left out too: it is free text in a token's place.
+        String reason = retried(
+                        503,
+                        "{\"error\":{\"type\":\"" + HOSTILE_MESSAGE + "\",\"code\":\"4242424242424242 sk_live_x\"}}")
+                .reason();
+        assertThat(reason).isEqualTo("HTTP 503").doesNotContain("4242", "sk_live");
+        assertThat(retried(503, "{\"error\":{\"code\":\"" + "c".repeat(65) + "\"}}")
+                        .reason())
+                .isEqualTo("HTTP 503");
+        assertThat(retried(503, "{\"error\":{\"code\":\"" + "c".repeat(64) + "\"}}")
+                        .reason())
+                .isEqualTo("HTTP 503 " + "c".repeat(64));
+        // A decline code that is no token is not the failure code: the error's code, else ours.
+        ChargeResult declined = answered(
+                402,
+                "{\"error\":{\"type\":\"card_error\",\"code\":\"card_declined\",\"decline_code\":\"" + HOSTILE_MESSAGE
+                        + "\",\"message\":\"" + HOSTILE_MESSAGE + "\"}}");
+        assertThat(declined.failureCode()).isEqualTo("card_declined");
+        assertThat(answered(402, "{\"error\":{\"type\":\"card_error\",\"code\":\"a b\"}}")
+                        .failureCode())
+                .isEqualTo("card_declined");
+        String attempt = "{\"id\":\"pi_1\",\"status\":\"requires_payment_method\",\"amount\":1000,\"currency\":\"usd\","
+                + "\"last_payment_error\":{\"code\":\"card 4242 4242 4242 4242\",\"decline_code\":\"sk_live x\","
+                + "\"message\":\"" + HOSTILE_MESSAGE + "\"}}";
+        assertThat(answered(200, attempt).failureCode()).isEqualTo("payment_failed");
+        // A status that is no token is not the pending detail, nor a mismatch's.
+        ChargeResult pending = answered(200, intent("new 4242 4242 4242 4242", 1_000, "usd"));
+        assertThat(pending.verdict()).isEqualTo(Verdict.PENDING);
+        assertThat(pending.detail()).isEqualTo("unrecognised");
+        assertThat(answered(200, intent("odd status 4242 4242 4242 4242", 1_001, "usd"))
+                        .detail())
+                .isEqualTo("provider ? 1001 usd, asked 1000 usd");
+    }
+
     @Test
     void transientAnswersAreRetried() {
         for (int status : new int[] {409, 429, 500, 502, 503, 504, 302, 418}) {

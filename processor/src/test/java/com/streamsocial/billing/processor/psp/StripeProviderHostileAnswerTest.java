@@ -144,6 +144,19 @@ class StripeProviderHostileAnswerTest {
     }
 
     @Test
+    void theAnswersMessageIsNotInTheFailureOnlyItsStatusAndTokens() throws Exception {
+        // Not our key (that one is masked anyway): a secret and a card number the answer makes up.
+        answer = r -> r.setStatusCode(503)
+                .end("{\"error\":{\"type\":\"api_error\",\"code\":\"lock_timeout\",\"message\":\""
+                        + StripeAnswerTest.HOSTILE_MESSAGE + "\"}}");
+        Throwable failure = chargeFails();
+        assertTransient(failure, "503");
+        assertThat(failure.getMessage())
+                .contains("HTTP 503 api_error lock_timeout")
+                .doesNotContain("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4242", "Invalid API Key");
+    }
+
+    @Test
     void afterHostileAnswersAProperOneIsTheOutcome() throws Exception {
         AtomicInteger n = new AtomicInteger();
         answer = r -> {

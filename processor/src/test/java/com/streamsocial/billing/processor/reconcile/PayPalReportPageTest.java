@@ -127,15 +127,29 @@ class PayPalReportPageTest {
         assertThat(PayPalReportPage.decode(
                         422, "{\"details\":[\"RESULTSET_TOO_LARGE\"]}".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(PayPalReportPage.Failed.class);
-        // A long message is cut at 200 characters.
+        // PayPal's message is never in the reason, however short or long: only its name and issue.
+        String hostile = "Invalid client: sk_live_4eC39HqLyjWDarjtT1zdp7dc, card 4242 4242 4242 4242";
         String reason = ((PayPalReportPage.Failed) PayPalReportPage.decode(
-                        400, ("{\"message\":\"" + "m".repeat(250) + "\"}").getBytes(StandardCharsets.UTF_8)))
+                        400,
+                        ("{\"name\":\"INVALID_REQUEST\",\"message\":\"" + hostile
+                                        + "\",\"details\":[{\"issue\":\"INVALID_PARAMETER_VALUE\",\"description\":\""
+                                        + hostile + "\"}]}")
+                                .getBytes(StandardCharsets.UTF_8)))
                 .reason();
-        assertThat(reason).endsWith("m".repeat(200) + "...");
+        assertThat(reason).isEqualTo("Transaction Search answered 400 INVALID_REQUEST INVALID_PARAMETER_VALUE");
+        for (String message : new String[] {"m", "m".repeat(200), "m".repeat(250)}) {
+            assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(
+                                    400, ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8)))
+                            .reason())
+                    .isEqualTo("Transaction Search answered 400");
+        }
+        // A name or issue that is no short token is left out: free text in a token's place.
         assertThat(((PayPalReportPage.Failed) PayPalReportPage.decode(
-                                400, ("{\"message\":\"" + "m".repeat(200) + "\"}").getBytes(StandardCharsets.UTF_8)))
+                                500,
+                                ("{\"name\":\"" + hostile + "\",\"details\":[{\"issue\":\"4242424242424242 x\"}]}")
+                                        .getBytes(StandardCharsets.UTF_8)))
                         .reason())
-                .endsWith(": " + "m".repeat(200));
+                .isEqualTo("Transaction Search answered 500");
         // A refund of nothing (0.00) is still a refund line.
         var zero = (PayPalReportPage.Page) PayPalReportPage.decode(
                 200,
