@@ -41,8 +41,12 @@ class ProcessorZombieIT {
         assertThat(out).contains("between the PostgreSQL and the Kafka commit of its batch 3");
         // The coordinator aborted the zombie's transaction while it was stopped...
         assertThat(out).containsPattern("partitions moved \\d+ ms after SIGSTOP, its transaction CompleteAbort");
-        // ...so the commit it attempted on resuming was refused, and its records stayed invisible.
-        assertThat(out).containsPattern("processor-1 after SIGCONT: .*(commit failed|transaction failed)");
+        // ...so on resuming it either had its commit refused (fenced), or stopped on its lease first: it
+        // was paused past the lease's 20 s bound, and the lease check and the commit race when it
+        // resumes (CI, 2026-12-07: the lease won, the JVM exited before the commit's answer). Either
+        // way its records stayed invisible (the aborted records below, and no violation).
+        assertThat(out)
+                .containsPattern("processor-1 after SIGCONT: .*(commit failed|transaction failed|lease LOST)");
         assertThat(out).containsPattern("aborted records in the log \\(read_uncommitted only\\): [1-9]");
         assertThat(out).contains("violations: 0");
         assertThat(out)
