@@ -45,8 +45,7 @@ class ProcessorZombieIT {
         // was paused past the lease's 20 s bound, and the lease check and the commit race when it
         // resumes (CI, 2026-12-07: the lease won, the JVM exited before the commit's answer). Either
         // way its records stayed invisible (the aborted records below, and no violation).
-        assertThat(out)
-                .containsPattern("processor-1 after SIGCONT: .*(commit failed|transaction failed|lease LOST)");
+        assertThat(out).containsPattern("processor-1 after SIGCONT: .*(commit failed|transaction failed|lease LOST)");
         assertThat(out).containsPattern("aborted records in the log \\(read_uncommitted only\\): [1-9]");
         assertThat(out).contains("violations: 0");
         assertThat(out)
