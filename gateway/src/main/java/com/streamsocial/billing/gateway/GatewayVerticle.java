@@ -483,7 +483,7 @@ public final class GatewayVerticle extends VerticleBase {
                 .setStatusCode(p.status())
                 .putHeader("content-type", Problem.MEDIA_TYPE)
                 .putHeader("connection", "close")
-                .end(p.toJson(null).encode())
+                .end(p.encode(null))
                 .onComplete(ignored -> request.connection().close());
     }
 
@@ -911,7 +911,7 @@ public final class GatewayVerticle extends VerticleBase {
         if (p.retryAfterS() != null) {
             r.putHeader("Retry-After", String.valueOf(p.retryAfterS()));
         }
-        Future<Void> written = r.end(p.toJson(ctx.request().path()).encode());
+        Future<Void> written = r.end(p.encode(ctx.request().path()));
         if (bodyUnread) {
             // A lingering close, bounded (nginx's lingering_close): closing with the client's body still
             // unread in the socket sends a reset, which can destroy the answer before the client reads

@@ -201,7 +201,7 @@ public final class WebhookRoutes {
         }
         r.setStatusCode(p.status())
                 .putHeader("content-type", Problem.MEDIA_TYPE)
-                .end(p.toJson(ctx.request().path()).encode());
+                .end(p.encode(ctx.request().path()));
     }
 
     private static void ok(RoutingContext ctx, JsonObject json) {
