@@ -123,7 +123,12 @@ public final class PayPalVerifier {
         Future<Verdict> call = accessToken().compose(at -> call(at, t, body)).andThen(ar -> inFlight--);
         return call.timeout(config.paypalVerifyTimeoutMs(), TimeUnit.MILLISECONDS)
                 .map(v -> {
-                    meters.count(v == Verdict.VERIFIED ? Verification.SUCCESS : Verification.FAILURE);
+                    meters.count(
+                            switch (v) {
+                                case VERIFIED -> Verification.SUCCESS;
+                                case REFUSED -> Verification.FAILURE;
+                                case UNAVAILABLE -> Verification.ERROR;
+                            });
                     if (v == Verdict.VERIFIED) {
                         verified.put(t.id(), fingerprint, nowMs.getAsLong());
                     }
