@@ -154,7 +154,8 @@ public final class Gateway implements RunningService {
                             config.authFailuresPerS(), config.authFailureBurst(), config.authAddressesTrackedMax()),
                     new AtomicInteger(),
                     new com.streamsocial.billing.gateway.dedup.CommittedIds(CommitLane.UNMARKED_IDS_MAX),
-                    new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()));
+                    new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()),
+                    new com.streamsocial.billing.gateway.webhook.VerifiedTransmissions());
             metrics.gauge(
                     "gateway.connections",
                     "HTTP connections open",

@@ -23,6 +23,7 @@ import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.gateway.store.OwnerStore;
+import com.streamsocial.billing.gateway.webhook.VerifiedTransmissions;
 import com.streamsocial.billing.gateway.webhook.Webhooks;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.metrics.ServiceMetrics;
@@ -74,7 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     /**
      * What the lanes of one process share: the tenants' token buckets (writes and reads apart), the client addresses' buckets
-     * of 401s, the open connections, and the
+     * of 401s, the open connections, the PayPal webhook transmissions verified, and the
      * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
      * may reach another lane than its first attempt, and must be a replay there too.
      */
@@ -84,7 +85,8 @@ public final class GatewayVerticle extends VerticleBase {
             TenantRateLimiter authFailures,
             AtomicInteger connections,
             CommittedIds committedIds,
-            ConnectionsPerAddress perAddress) {}
+            ConnectionsPerAddress perAddress,
+            VerifiedTransmissions paypalVerified) {}
 
     /** Each open connection's read deadline: every request's head must arrive in time (slowloris). */
     private final Map<HttpConnection, ReadDeadline> deadlines = new IdentityHashMap<>();
@@ -198,7 +200,8 @@ public final class GatewayVerticle extends VerticleBase {
                         transactionalId + "-webhooks",
                         config.transactionTimeoutMs(),
                         metrics.service().registry(),
-                        config.retryAfterS()))
+                        config.retryAfterS(),
+                        limits.paypalVerified()))
                 .onSuccess(w -> webhooks = w)
                 .compose(v -> vertx.createHttpServer(serverOptions()
                                 .setHost(config.httpHost())
