@@ -155,8 +155,13 @@ class WebhookIT {
     }
 
     private static long rows(String eventId) {
-        return pg.preparedQuery("SELECT count(*) FROM webhook_events WHERE provider = 'stripe' AND event_id = $1")
-                .execute(Tuple.of(eventId))
+        return rows("stripe", eventId);
+    }
+
+    /** The rows {@code webhook_events} holds for one provider's event id. */
+    private static long rows(String provider, String eventId) {
+        return pg.preparedQuery("SELECT count(*) FROM webhook_events WHERE provider = $1 AND event_id = $2")
+                .execute(Tuple.of(provider, eventId))
                 .await()
                 .iterator()
                 .next()
@@ -164,7 +169,11 @@ class WebhookIT {
     }
 
     private static double counted(String outcome) {
-        return Series.counter(gateway.metrics(), "gateway.webhooks", "provider", "stripe", "outcome", outcome);
+        return counted("stripe", outcome);
+    }
+
+    private static double counted(String provider, String outcome) {
+        return Series.counter(gateway.metrics(), "gateway.webhooks", "provider", provider, "outcome", outcome);
     }
 
     @Test
@@ -423,16 +432,11 @@ class WebhookIT {
     }
 
     private static long paypalRows(String eventId) {
-        return pg.preparedQuery("SELECT count(*) FROM webhook_events WHERE provider = 'paypal' AND event_id = $1")
-                .execute(Tuple.of(eventId))
-                .await()
-                .iterator()
-                .next()
-                .getLong(0);
+        return rows("paypal", eventId);
     }
 
     private static double countedPayPal(String outcome) {
-        return Series.counter(gateway.metrics(), "gateway.webhooks", "provider", "paypal", "outcome", outcome);
+        return counted("paypal", outcome);
     }
 
     private static double verificationsCounted(String outcome) {
