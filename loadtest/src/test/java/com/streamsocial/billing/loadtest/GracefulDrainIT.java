@@ -6,6 +6,7 @@ import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
+import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
@@ -436,7 +437,8 @@ class GracefulDrainIT {
         assertThat(processor.awaitLine("processor drain-test ready", 120_000))
                 .as(processor.output())
                 .isTrue();
-        assertThat(pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'charging'", 1, 60_000))
+        // A new payment has no row until its answer is recorded: the provider's in-flight gauge shows it.
+        assertThat(awaitProviderCallInFlight(processorProps, 60_000))
                 .as("a charge in flight before the SIGTERM\n" + processor.output())
                 .isPositive();
         processor.terminate();
@@ -584,6 +586,26 @@ class GracefulDrainIT {
     }
 
     /** Every charge of the sandbox takes {@code latencyMs} from now on. */
+    /** The processor's {@code provider_in_flight} gauge, polled until it is positive or the time is up. */
+    private double awaitProviderCallInFlight(Map<String, String> processorProps, long timeoutMs) throws Exception {
+        URI metrics = URI.create("http://127.0.0.1:" + processorProps.get("processor.httpPort") + "/metrics");
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        double inFlight = 0;
+        while (inFlight <= 0 && System.currentTimeMillis() < deadline) {
+            try {
+                String scrape = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString())
+                        .body();
+                inFlight = Series.find(scrape, "provider_in_flight").orElse(0);
+            } catch (java.io.IOException e) {
+                // Not listening yet.
+            }
+            if (inFlight <= 0) {
+                Thread.sleep(100);
+            }
+        }
+        return inFlight;
+    }
+
     private void setSandboxLatency(int sandboxPort, long latencyMs) throws Exception {
         HttpResponse<String> set = http.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sandboxPort + "/sandbox/faults"))

@@ -353,7 +353,9 @@ class ProviderBehaviourIT {
                 .contains("configuration error")
                 .contains("idempotency_error");
         assertThat(stack.status(ready)).isEqualTo(503);
-        assertThat(statusOf("idem-0")).startsWith("charging");
+        // A new payment's row is written only with an answer: while the processor retries, none.
+        assertThat(stack.pg.count("SELECT count(*) FROM payments WHERE payment_id = '" + id + "'"))
+                .isZero();
         // While the processor retries, no outcome of it so far (a point in time: the batch is not done).
         assertThat(outcomeIds()).doesNotContain(id);
         assertThat(Series.counter(processor.metrics(), "provider.retried", "status", "400", "kind", "configuration"))

@@ -98,12 +98,13 @@ public final class BatchOrchestrator {
                 .toList();
         List<PaymentProvider.Charge> fresh =
                 charges.stream().filter(c -> c.intentId() == null).toList();
+        List<InputRecord> records = plan.toProcess();
         Future<List<StoredPayment>> decided = fresh.isEmpty()
-                ? provider.charge(charges).compose(this::record)
+                ? provider.charge(charges).compose(results -> record(records, results))
                 : provider.prepare(fresh)
                         .compose(prepared -> prepared.isEmpty()
-                                ? provider.charge(charges).compose(this::record)
-                                : twoSteps(charges, prepared));
+                                ? provider.charge(charges).compose(results -> record(records, results))
+                                : twoSteps(records, charges, prepared));
         return decided.map(d -> {
             List<StoredPayment> outcomes = new ArrayList<>(reEmit.size() + d.size());
             outcomes.addAll(reEmit);
@@ -127,13 +128,15 @@ public final class BatchOrchestrator {
      * payments the first step already ended (a decline, a mismatch) are not charged.
      */
     private Future<List<StoredPayment>> twoSteps(
-            List<PaymentProvider.Charge> charges, List<PaymentProvider.ChargeResult> prepared) {
+            List<InputRecord> records,
+            List<PaymentProvider.Charge> charges,
+            List<PaymentProvider.ChargeResult> prepared) {
         List<PaymentProvider.Charge> second = secondStep(charges, prepared);
-        return record(prepared)
+        return record(records, prepared)
                 .compose(first -> (second.isEmpty()
                                 ? Future.succeededFuture(List.<PaymentProvider.ChargeResult>of())
                                 : provider.charge(second))
-                        .compose(this::record)
+                        .compose(results -> record(records, results))
                         .map(rest -> {
                             List<StoredPayment> all = new ArrayList<>(first.size() + rest.size());
                             all.addAll(first);
@@ -174,9 +177,26 @@ public final class BatchOrchestrator {
         return second;
     }
 
-    /** The answers recorded in the ledger's own terms ({@link LedgerAnswers}). */
-    private Future<List<StoredPayment>> record(List<PaymentProvider.ChargeResult> results) {
-        return ledger.record(LedgerAnswers.of(results));
+    /**
+     * The answers recorded in the ledger's own terms ({@link LedgerAnswers}). A new payment's row is
+     * written only here, so another record of the same payment could have written it since the plan
+     * read the ledger (two instances on one partition, and a second record of the payment): an
+     * outcome stored by a record other than the one processed is not this record's to emit. The batch
+     * fails instead, and its re-read plans that record as the duplicate or conflict it is.
+     */
+    private Future<List<StoredPayment>> record(List<InputRecord> records, List<PaymentProvider.ChargeResult> results) {
+        return ledger.record(records, LedgerAnswers.of(results)).compose(stored -> {
+            Map<String, InputRecord> byPayment = new HashMap<>();
+            records.forEach(r -> byPayment.putIfAbsent(r.event().paymentId(), r));
+            for (StoredPayment p : stored) {
+                InputRecord r = byPayment.get(p.paymentId());
+                if (r != null && !r.redrive() && !p.claimedBy(r)) {
+                    return Future.failedFuture(new IllegalStateException("payment " + p.paymentId()
+                            + " was recorded by another record while this batch charged it: the batch is read again"));
+                }
+            }
+            return Future.succeededFuture(stored);
+        });
     }
 
     private List<ProducerRecord<String, byte[]>> emit(Decided d) {

@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * Decides, for one polled batch, which records to process, which outcomes to re-emit and which
- * records are duplicates or conflicts. Pure: it sees the records, the ids this batch's claim inserted,
- * and the rows that already existed.
+ * records are duplicates or conflicts. Pure: it sees the records, the ids the ledger does not hold
+ * (new payments), and the rows it holds.
  *
  * <p>The rule that keeps outcomes exactly-once: a stored row remembers the record (partition, offset)
  * that claimed it. Only that same record, replayed after a crash, may emit the row's outcome again;
@@ -34,13 +34,13 @@ public final class BatchPlanner {
         return out;
     }
 
-    public static Plan plan(List<InputRecord> batch, Set<String> insertedIds, Map<String, StoredPayment> existing) {
+    public static Plan plan(List<InputRecord> batch, Set<String> newIds, Map<String, StoredPayment> existing) {
         List<InputRecord> toProcess = new ArrayList<>();
         List<StoredPayment> toReEmit = new ArrayList<>();
         List<InputRecord> duplicates = new ArrayList<>();
         List<Plan.Conflict> conflicts = new ArrayList<>();
         List<Plan.DeadLetter> deadLetters = new ArrayList<>();
-        // The hash that owns each id in this batch: the stored one, or the one this batch inserted.
+        // The hash that owns each id in this batch: the stored one, or its first record's for a new one.
         Map<String, String> ownerHash = new HashMap<>();
         Set<String> decided = new HashSet<>();
         for (InputRecord r : batch) {
@@ -60,22 +60,21 @@ public final class BatchPlanner {
                 }
                 continue;
             }
-            if (insertedIds.contains(id)) {
+            if (newIds.contains(id)) {
                 ownerHash.put(id, hash);
                 toProcess.add(r);
                 continue;
             }
             StoredPayment stored = existing.get(id);
             if (stored == null) {
-                // Neither claimed nor found: a row under this (tenant, key) with another payment id,
-                // which only a hand edit of the table makes. This record alone cannot be planned; it
-                // must not stop the batch.
+                // Neither new nor found: the ledger's answer did not cover this id. This record alone
+                // cannot be planned; it must not stop the batch.
                 decided.remove(id);
                 deadLetters.add(new Plan.DeadLetter(
                         r,
                         new DecodeError(
                                 DecodeError.Code.UNPLANNABLE,
-                                "payment " + id + " was neither claimed nor found in the ledger")));
+                                "payment " + id + " was neither new nor found in the ledger")));
                 continue;
             }
             ownerHash.put(id, stored.requestHash());

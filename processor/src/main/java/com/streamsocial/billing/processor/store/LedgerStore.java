@@ -22,25 +22,15 @@ import java.util.Set;
  * The processor's idempotency table and ledger in PostgreSQL. Every statement covers a whole polled
  * batch through arrays and {@code unnest}: there is no round trip per record.
  *
- * <p>Two transactions per batch bracket the provider call (which {@code BatchOrchestrator} makes;
- * this store never calls the provider), so that a crash at any point leaves a recovery point: rows are {@code charging} (with attempts counted) before the provider is called,
- * and final, with their ledger entry, after it answers. A new payment is inserted {@code charging}
- * directly (one row write); {@code claimed} is only found in rows written by earlier versions.
+ * <p>A batch of new payments costs one read and one write: {@link #plan} reads what the ledger holds
+ * for the batch and writes nothing for a new payment; {@link #record} inserts each new payment with
+ * its answer, final or not, in one row version, and its ledger entry. A crash before that write
+ * leaves no row: the record is read again (its offset is committed only with its outcome) and the
+ * provider is asked again with the same idempotency key, which returns its first answer. Rows that
+ * already exist (a replay of an unfinished payment) are marked {@code charging} again, attempts
+ * counted, before the provider is called; {@code claimed} is only found in rows of earlier versions.
  */
 public final class LedgerStore {
-    private static final String CLAIM = """
-            INSERT INTO payments (tenant, idempotency_key, payment_id, request_hash, amount, currency,
-                                  customer_id, payment_method, status, attempts, last_attempt_at,
-                                  source_partition, source_offset, accepted_at)
-            SELECT t.tenant, t.key, t.id, t.hash, t.amount, t.currency, t.customer, t.method, 'charging', 1, now(),
-                   t.part, t.off, to_timestamp(t.accepted_ms / 1000.0)
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[],
-                        $8::text[], $9::int[], $10::bigint[], $11::bigint[])
-                 AS t(tenant, key, id, hash, amount, currency, customer, method, part, off, accepted_ms)
-            ON CONFLICT DO NOTHING
-            RETURNING payment_id
-            """;
-
     /** A stored payment as {@link #byId} reads it, from {@code payments} or from an update's rows. */
     private static final String STORED_COLUMNS = """
             payment_id, tenant, idempotency_key, request_hash, amount, currency, status,
@@ -58,36 +48,46 @@ public final class LedgerStore {
             """;
 
     /**
-     * A batch's answers in one statement, so one round trip and one commit: final ones ($1..$5) become
-     * outcomes with their ledger entry; undecided ones ($6..$8: pending, or a mismatch) keep the row
-     * charging with what to ask about and why. It returns what is stored for every final answer: the
-     * rows it updated as updated, and the others (decided first by another instance) as they were.
-     * Only those others are looked up again: the array of ids left over is empty in the common case,
-     * so the read-back costs no index probe (before, every id of the batch was probed a second time).
+     * A batch's answers in one statement, so one round trip and one commit. Each answer is an upsert
+     * of its payment's row: a new payment is inserted with its answer (one row version: final, or
+     * {@code charging} with what to ask about and why); an unfinished row is updated to it. A final
+     * answer's success gets its ledger entry. It returns what is stored for every final answer: the
+     * rows it wrote as written, and the others (decided first by another instance) as they were. Only
+     * those others are looked up again: the array of ids left over is empty in the common case.
      */
     private static final String RECORD = """
-            WITH o AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-                    AS t(id, status, provider_ref, failure_code, intent)
-            ), upd AS (
-                UPDATE payments p SET status = o.status, provider_ref = o.provider_ref,
-                                      failure_code = o.failure_code, decided_at = now(),
-                                      provider_intent = coalesce(o.intent, p.provider_intent), provider_status = NULL
-                FROM o WHERE p.payment_id = o.id AND p.status IN ('claimed', 'charging')
+            WITH a AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                                     $7::text[], $8::text[], $9::int[], $10::bigint[], $11::bigint[],
+                                     $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+                    AS t(id, tenant, key, hash, amount, currency, customer, method, part, off, accepted_ms,
+                         status, provider_ref, failure_code, intent, why)
+            ), up AS (
+                INSERT INTO payments AS p (tenant, idempotency_key, payment_id, request_hash, amount, currency,
+                                           customer_id, payment_method, status, attempts, last_attempt_at,
+                                           source_partition, source_offset, accepted_at, provider_ref,
+                                           failure_code, decided_at, provider_intent, provider_status)
+                SELECT a.tenant, a.key, a.id, a.hash, a.amount, a.currency, a.customer, a.method, a.status, 1, now(),
+                       a.part, a.off, to_timestamp(a.accepted_ms / 1000.0), a.provider_ref, a.failure_code,
+                       CASE WHEN a.status = 'charging' THEN NULL ELSE now() END, a.intent, a.why
+                FROM a
+                ON CONFLICT (payment_id) DO UPDATE
+                    SET status = excluded.status, provider_ref = excluded.provider_ref,
+                        failure_code = excluded.failure_code, decided_at = excluded.decided_at,
+                        provider_intent = CASE WHEN excluded.status = 'charging' THEN excluded.provider_intent
+                                               ELSE coalesce(excluded.provider_intent, p.provider_intent) END,
+                        provider_status = excluded.provider_status
+                    WHERE p.status IN ('claimed', 'charging')
                 RETURNING p.*
             ), led AS (
                 INSERT INTO ledger_entries (payment_id, kind, amount, currency)
-                SELECT payment_id, 'charge', amount, currency FROM upd WHERE status = 'succeeded'
+                SELECT payment_id, 'charge', amount, currency FROM up WHERE status = 'succeeded'
                 ON CONFLICT (payment_id) WHERE kind = 'charge' DO NOTHING
-            ), undecided AS (
-                UPDATE payments p SET provider_intent = t.intent, provider_status = t.why
-                FROM unnest($6::text[], $7::text[], $8::text[]) AS t(id, intent, why)
-                WHERE p.payment_id = t.id AND p.status = 'charging'
             )
-            SELECT %1$s FROM upd
+            SELECT %1$s FROM up WHERE status <> 'charging'
             UNION ALL
             SELECT %1$s FROM payments
-            WHERE payment_id = ANY(ARRAY(SELECT id FROM o EXCEPT SELECT payment_id FROM upd))
+            WHERE payment_id = ANY(ARRAY(SELECT id FROM a WHERE status <> 'charging' EXCEPT SELECT payment_id FROM up))
             """.formatted(STORED_COLUMNS);
 
     private static final String RECORD_CONFLICTS = """
@@ -159,11 +159,11 @@ public final class LedgerStore {
     public record Claim(Plan plan, Map<String, String> intents) {}
 
     /**
-     * Plans a batch and claims its new payments ({@code charging}, committed before this future
-     * completes, so that a crash after it leaves a recovery point). The claim commits on its own, in
-     * one round trip: when every candidate is new (the common case) nothing else is written. Rows it
-     * did not insert are then loaded, and replays marked, in one transaction. A crash between the two
-     * re-reads the batch, and the planner sees the committed claims as this very record's: a replay.
+     * Plans a batch from what the ledger holds for it: one read, and nothing written for a new
+     * payment (its row is written with its answer, by {@link #record}). Only when some records are
+     * not new does it write, in one transaction: replays of unfinished rows marked {@code charging}
+     * again (committed before this future completes, so the provider is asked about their objects),
+     * and conflicts recorded.
      */
     public Future<Claim> claim(List<InputRecord> batch) {
         Map<String, String> intents = new HashMap<>();
@@ -171,52 +171,53 @@ public final class LedgerStore {
         if (candidates.isEmpty()) {
             return Future.succeededFuture(new Claim(BatchPlanner.plan(batch, Set.of(), Map.of()), intents));
         }
-        return pool.preparedQuery(CLAIM).execute(claimTuple(candidates)).compose(inserted -> {
-            Set<String> insertedIds = new HashSet<>();
-            inserted.forEach(r -> insertedIds.add(r.getString(0)));
-            List<String> others = candidates.stream()
-                    .map(r -> r.event().paymentId())
-                    .filter(id -> !insertedIds.contains(id))
-                    .toList();
-            if (others.isEmpty()) {
-                Plan plan = BatchPlanner.plan(batch, insertedIds, Map.of());
-                return recordConflicts(pool, plan).map(v -> new Claim(plan, intents));
+        String[] ids = candidates.stream().map(r -> r.event().paymentId()).toArray(String[]::new);
+        return pool.preparedQuery(LOAD).execute(Tuple.of((Object) ids)).compose(loaded -> {
+            Map<String, StoredPayment> rows = byId(loaded);
+            Set<String> newIds = new HashSet<>();
+            for (String id : ids) {
+                if (!rows.containsKey(id)) {
+                    newIds.add(id);
+                }
             }
-            return pool.withTransaction(conn -> conn.preparedQuery(LOAD)
-                            .execute(Tuple.of((Object) others.toArray(String[]::new)))
-                            .map(LedgerStore::byId)
-                            .compose(rows -> {
-                                Plan plan = BatchPlanner.plan(batch, insertedIds, rows);
-                                return markCharging(conn, plan, insertedIds, intents)
-                                        .compose(v -> recordConflicts(conn, plan))
-                                        .map(plan);
-                            }))
-                    .map(plan -> new Claim(plan, intents));
+            Plan plan = BatchPlanner.plan(batch, newIds, rows);
+            boolean replays = plan.toProcess().size() > newIds.size();
+            if (!replays && plan.conflicts().isEmpty()) {
+                return Future.succeededFuture(new Claim(plan, intents));
+            }
+            return pool.withTransaction(
+                            conn -> markCharging(conn, plan, newIds, intents).compose(v -> recordConflicts(conn, plan)))
+                    .map(v -> new Claim(plan, intents));
         });
     }
 
     /**
-     * Records the provider's answers in one statement (one round trip, one commit): final ones as
-     * outcomes with their ledger entry, undecided ones as what to ask about later. Returns the stored
-     * outcomes to emit.
+     * Records the provider's answers in one statement (one round trip, one commit): each payment's row
+     * is inserted or updated with its answer, final ones as outcomes with their ledger entry,
+     * undecided ones as what to ask about later. {@code records} are the batch's records the answers
+     * are about (a new payment's row is written from its event). Returns the stored outcomes to emit.
      */
-    public Future<List<StoredPayment>> record(List<Answer> answers) {
+    public Future<List<StoredPayment>> record(List<InputRecord> records, List<Answer> answers) {
         if (answers.isEmpty()) {
             return Future.succeededFuture(new ArrayList<>());
         }
-        return recordOutcomes(pool, answers);
+        Map<String, InputRecord> byPayment = new HashMap<>();
+        for (InputRecord r : records) {
+            byPayment.putIfAbsent(r.event().paymentId(), r);
+        }
+        return recordOutcomes(pool, byPayment, answers);
     }
 
     /**
-     * Rows this batch inserted are already {@code charging} (the claim writes them so, one row write
-     * instead of an insert and an update); only the replays of unfinished rows are marked here, and
-     * their provider intents, if an earlier answer was not final, are collected into {@code intents}.
+     * New payments have no row until their answer is recorded; only the replays of unfinished rows are
+     * marked here, and their provider intents, if an earlier answer was not final, are collected into
+     * {@code intents}.
      */
     private static Future<Void> markCharging(
-            SqlConnection conn, Plan plan, Set<String> insertedIds, Map<String, String> intents) {
+            SqlConnection conn, Plan plan, Set<String> newIds, Map<String, String> intents) {
         String[] ids = plan.toProcess().stream()
                 .map(r -> r.event().paymentId())
-                .filter(id -> !insertedIds.contains(id))
+                .filter(id -> !newIds.contains(id))
                 .toArray(String[]::new);
         if (ids.length == 0) {
             return Future.succeededFuture();
@@ -259,61 +260,37 @@ public final class LedgerStore {
     }
 
     /**
-     * Records final answers as outcomes with their ledger entry, and undecided ones (pending, or a
-     * mismatch) as the intent to ask about later; returns only the outcomes to emit. Whatever is
-     * stored after the statement is the truth to emit, even if another instance decided first.
+     * Upserts every answer's row, with its ledger entry if it succeeded; returns only the outcomes to
+     * emit. Whatever is stored after the statement is the truth to emit, even if another instance
+     * decided first.
      */
     private static Future<List<StoredPayment>> recordOutcomes(
-            io.vertx.sqlclient.SqlClient client, List<Answer> answers) {
-        List<Outcome> decided = new ArrayList<>();
-        List<Open> undecided = new ArrayList<>();
-        for (Answer a : answers) {
-            if (a instanceof Outcome o) {
-                decided.add(o);
-            } else {
-                undecided.add((Open) a);
-            }
-        }
-        int n = decided.size();
+            io.vertx.sqlclient.SqlClient client, Map<String, InputRecord> records, List<Answer> answers) {
+        int n = answers.size();
         String[] ids = new String[n],
-                statuses = new String[n],
-                refs = new String[n],
-                codes = new String[n],
-                intents = new String[n];
-        for (int i = 0; i < n; i++) {
-            Outcome o = decided.get(i);
-            ids[i] = o.paymentId();
-            statuses[i] = o.status().wire();
-            refs[i] = o.providerRef();
-            codes[i] = o.failureCode();
-            intents[i] = o.intent();
-        }
-        String[] openIds = undecided.stream().map(Open::paymentId).toArray(String[]::new);
-        String[] openIntents = undecided.stream().map(Open::intent).toArray(String[]::new);
-        String[] openWhy = undecided.stream().map(Open::why).toArray(String[]::new);
-        return client.preparedQuery(RECORD)
-                .execute(Tuple.wrap(new Object[] {ids, statuses, refs, codes, intents, openIds, openIntents, openWhy}))
-                .map(rows -> new ArrayList<>(byId(rows).values().stream()
-                        .filter(p -> p.status().isFinal())
-                        .toList()));
-    }
-
-    private static Tuple claimTuple(List<InputRecord> candidates) {
-        int n = candidates.size();
-        String[] tenants = new String[n],
+                tenants = new String[n],
                 keys = new String[n],
-                ids = new String[n],
                 hashes = new String[n],
                 currencies = new String[n],
                 customers = new String[n],
-                methods = new String[n];
+                methods = new String[n],
+                statuses = new String[n],
+                refs = new String[n],
+                codes = new String[n],
+                intents = new String[n],
+                whys = new String[n];
         Long[] amounts = new Long[n], offsets = new Long[n], accepted = new Long[n];
         Integer[] parts = new Integer[n];
         for (int i = 0; i < n; i++) {
-            InputRecord r = candidates.get(i);
+            Answer a = answers.get(i);
+            InputRecord r = records.get(a.paymentId());
+            if (r == null) {
+                return Future.failedFuture(
+                        new IllegalStateException("an answer about payment " + a.paymentId() + " without its record"));
+            }
+            ids[i] = a.paymentId();
             tenants[i] = r.event().tenant();
             keys[i] = r.event().idempotencyKey();
-            ids[i] = r.event().paymentId();
             hashes[i] = r.event().requestHash();
             amounts[i] = r.event().amount();
             currencies[i] = r.event().currency();
@@ -322,10 +299,40 @@ public final class LedgerStore {
             parts[i] = r.partition();
             offsets[i] = r.offset();
             accepted[i] = r.event().acceptedAtMs();
+            if (a instanceof Outcome o) {
+                statuses[i] = o.status().wire();
+                refs[i] = o.providerRef();
+                codes[i] = o.failureCode();
+                intents[i] = o.intent();
+            } else {
+                Open open = (Open) a;
+                statuses[i] = "charging";
+                intents[i] = open.intent();
+                whys[i] = open.why();
+            }
         }
-        return Tuple.wrap(new Object[] {
-            tenants, keys, ids, hashes, amounts, currencies, customers, methods, parts, offsets, accepted
-        });
+        return client.preparedQuery(RECORD)
+                .execute(Tuple.wrap(new Object[] {
+                    ids,
+                    tenants,
+                    keys,
+                    hashes,
+                    amounts,
+                    currencies,
+                    customers,
+                    methods,
+                    parts,
+                    offsets,
+                    accepted,
+                    statuses,
+                    refs,
+                    codes,
+                    intents,
+                    whys
+                }))
+                .map(rows -> new ArrayList<>(byId(rows).values().stream()
+                        .filter(p -> p.status().isFinal())
+                        .toList()));
     }
 
     private static Map<String, StoredPayment> byId(RowSet<Row> rows) {
