@@ -7,6 +7,7 @@ import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
+import com.streamsocial.billing.processor.dedup.BatchPlanner;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
@@ -25,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place a polled batch is orchestrated: plan and claim (the ledger), charge (the provider),
- * record (the ledger), emit (the records the loop writes in the batch's transaction). The ledger, the
+ * The one place a polled batch is orchestrated: plan (what the ledger holds, sorted by the pure
+ * planner, which only this class calls), charge (the provider), record (the ledger), emit (the records the loop writes in the batch's transaction). The ledger, the
  * provider and the published outcomes are ports that never call each other; only this class sequences
  * them. A stored outcome is re-emitted only when {@link PublishedOutcomes} says it is not committed.
  */
@@ -51,10 +52,41 @@ public final class BatchOrchestrator {
      * events) and dead letters. Fails, and writes nothing, if any payment's answer is unknown.
      */
     public Future<List<ProducerRecord<String, byte[]>>> process(List<InputRecord> batch) {
-        return ledger.claim(batch)
+        return plan(batch)
                 .compose(
                         claim -> unpublished(claim.plan().toReEmit()).compose(reEmit -> chargeAndRecord(claim, reEmit)))
                 .map(this::emit);
+    }
+
+    /**
+     * A batch's plan, and for each replay whose earlier answer was not final, the provider's object to
+     * ask about instead of creating a new one.
+     */
+    private record Claim(Plan plan, Map<String, String> intents) {}
+
+    /**
+     * Plans the batch from what the ledger holds (one read; a new payment is written only with its
+     * answer), then has the ledger mark the replays of unfinished rows and record the conflicts
+     * before anything is charged.
+     */
+    private Future<Claim> plan(List<InputRecord> batch) {
+        List<String> ids = BatchPlanner.claimCandidates(batch).stream()
+                .map(r -> r.event().paymentId())
+                .toList();
+        return ledger.stored(ids).compose(rows -> {
+            Set<String> newIds = new HashSet<>();
+            for (String id : ids) {
+                if (!rows.containsKey(id)) {
+                    newIds.add(id);
+                }
+            }
+            Plan plan = BatchPlanner.plan(batch, newIds, rows);
+            List<String> replays = plan.toProcess().stream()
+                    .map(r -> r.event().paymentId())
+                    .filter(id -> !newIds.contains(id))
+                    .toList();
+            return ledger.markReplays(replays, plan.conflicts()).map(intents -> new Claim(plan, intents));
+        });
     }
 
     /**
@@ -81,7 +113,7 @@ public final class BatchOrchestrator {
         });
     }
 
-    private Future<Decided> chargeAndRecord(LedgerStore.Claim claim, List<StoredPayment> reEmit) {
+    private Future<Decided> chargeAndRecord(Claim claim, List<StoredPayment> reEmit) {
         Plan plan = claim.plan();
         if (plan.toProcess().isEmpty()) {
             return Future.succeededFuture(new Decided(plan, reEmit, reEmit));

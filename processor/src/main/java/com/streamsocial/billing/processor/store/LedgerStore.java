@@ -1,7 +1,6 @@
 package com.streamsocial.billing.processor.store;
 
 import com.streamsocial.billing.events.PaymentStatus;
-import com.streamsocial.billing.processor.dedup.BatchPlanner;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
@@ -13,7 +12,6 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +20,7 @@ import java.util.Set;
  * The processor's idempotency table and ledger in PostgreSQL. Every statement covers a whole polled
  * batch through arrays and {@code unnest}: there is no round trip per record.
  *
- * <p>A batch of new payments costs one read and one write: {@link #plan} reads what the ledger holds
+ * <p>A batch of new payments costs one read and one write: {@link #stored} reads what the ledger holds
  * for the batch and writes nothing for a new payment; {@link #record} inserts each new payment with
  * its answer, final or not, in one row version, and its ledger entry. A crash before that write
  * leaves no row: the record is read again (its offset is committed only with its outcome) and the
@@ -153,42 +151,32 @@ public final class LedgerStore {
     public record Open(String paymentId, String intent, String why) implements Answer {}
 
     /**
-     * A batch's claim: its plan, and for each payment to charge whose earlier answer was not final,
-     * the provider's object to ask about instead of creating a new one.
+     * What the ledger holds of {@code paymentIds}, by id: one read, nothing written. A new payment has
+     * no row until its answer is recorded by {@link #record}.
      */
-    public record Claim(Plan plan, Map<String, String> intents) {}
+    public Future<Map<String, StoredPayment>> stored(List<String> paymentIds) {
+        if (paymentIds.isEmpty()) {
+            return Future.succeededFuture(Map.of());
+        }
+        return pool.preparedQuery(LOAD)
+                .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
+                .map(LedgerStore::byId);
+    }
 
     /**
-     * Plans a batch from what the ledger holds for it: one read, and nothing written for a new
-     * payment (its row is written with its answer, by {@link #record}). Only when some records are
-     * not new does it write, in one transaction: replays of unfinished rows marked {@code charging}
-     * again (committed before this future completes, so the provider is asked about their objects),
-     * and conflicts recorded.
+     * Before the provider is asked again about unfinished rows ({@code replayIds}): marks them
+     * {@code charging} again, attempts counted, and records {@code conflicts}, in one transaction
+     * committed before this future completes. Returns the provider's object to ask about for each
+     * replay an earlier answer left undecided. Writes nothing when both are empty (the common case).
      */
-    public Future<Claim> claim(List<InputRecord> batch) {
+    public Future<Map<String, String>> markReplays(List<String> replayIds, List<Plan.Conflict> conflicts) {
         Map<String, String> intents = new HashMap<>();
-        List<InputRecord> candidates = BatchPlanner.claimCandidates(batch);
-        if (candidates.isEmpty()) {
-            return Future.succeededFuture(new Claim(BatchPlanner.plan(batch, Set.of(), Map.of()), intents));
+        if (replayIds.isEmpty() && conflicts.isEmpty()) {
+            return Future.succeededFuture(intents);
         }
-        String[] ids = candidates.stream().map(r -> r.event().paymentId()).toArray(String[]::new);
-        return pool.preparedQuery(LOAD).execute(Tuple.of((Object) ids)).compose(loaded -> {
-            Map<String, StoredPayment> rows = byId(loaded);
-            Set<String> newIds = new HashSet<>();
-            for (String id : ids) {
-                if (!rows.containsKey(id)) {
-                    newIds.add(id);
-                }
-            }
-            Plan plan = BatchPlanner.plan(batch, newIds, rows);
-            boolean replays = plan.toProcess().size() > newIds.size();
-            if (!replays && plan.conflicts().isEmpty()) {
-                return Future.succeededFuture(new Claim(plan, intents));
-            }
-            return pool.withTransaction(
-                            conn -> markCharging(conn, plan, newIds, intents).compose(v -> recordConflicts(conn, plan)))
-                    .map(v -> new Claim(plan, intents));
-        });
+        return pool.withTransaction(
+                        conn -> markCharging(conn, replayIds, intents).compose(v -> recordConflicts(conn, conflicts)))
+                .map(v -> intents);
     }
 
     /**
@@ -208,35 +196,28 @@ public final class LedgerStore {
         return recordOutcomes(pool, byPayment, answers);
     }
 
-    /**
-     * New payments have no row until their answer is recorded; only the replays of unfinished rows are
-     * marked here, and their provider intents, if an earlier answer was not final, are collected into
-     * {@code intents}.
-     */
-    private static Future<Void> markCharging(
-            SqlConnection conn, Plan plan, Set<String> newIds, Map<String, String> intents) {
-        String[] ids = plan.toProcess().stream()
-                .map(r -> r.event().paymentId())
-                .filter(id -> !newIds.contains(id))
-                .toArray(String[]::new);
-        if (ids.length == 0) {
+    /** Marks the replays {@code charging} again; collects the provider intents an earlier answer left. */
+    private static Future<Void> markCharging(SqlConnection conn, List<String> replayIds, Map<String, String> intents) {
+        if (replayIds.isEmpty()) {
             return Future.succeededFuture();
         }
-        return conn.preparedQuery(MARK_CHARGING).execute(Tuple.of((Object) ids)).map(rows -> {
-            for (Row r : rows) {
-                if (r.getString(1) != null) {
-                    intents.put(r.getString(0), r.getString(1));
-                }
-            }
-            return null;
-        });
+        return conn.preparedQuery(MARK_CHARGING)
+                .execute(Tuple.of((Object) replayIds.toArray(String[]::new)))
+                .map(rows -> {
+                    for (Row r : rows) {
+                        if (r.getString(1) != null) {
+                            intents.put(r.getString(0), r.getString(1));
+                        }
+                    }
+                    return null;
+                });
     }
 
-    private static Future<Void> recordConflicts(io.vertx.sqlclient.SqlClient conn, Plan plan) {
-        if (plan.conflicts().isEmpty()) {
+    private static Future<Void> recordConflicts(io.vertx.sqlclient.SqlClient conn, List<Plan.Conflict> conflicts) {
+        if (conflicts.isEmpty()) {
             return Future.succeededFuture();
         }
-        int n = plan.conflicts().size();
+        int n = conflicts.size();
         String[] tenants = new String[n],
                 keys = new String[n],
                 ids = new String[n],
@@ -245,7 +226,7 @@ public final class LedgerStore {
         Integer[] parts = new Integer[n];
         Long[] offsets = new Long[n];
         for (int i = 0; i < n; i++) {
-            Plan.Conflict c = plan.conflicts().get(i);
+            Plan.Conflict c = conflicts.get(i);
             tenants[i] = c.record().event().tenant();
             keys[i] = c.record().event().idempotencyKey();
             ids[i] = c.record().event().paymentId();

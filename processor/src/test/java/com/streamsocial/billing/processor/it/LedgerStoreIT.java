@@ -108,14 +108,16 @@ class LedgerStoreIT {
         LedgerStore ledger = new LedgerStore(pool);
         List<InputRecord> batch =
                 List.of(record("pay_ls_new_a", 7), record("pay_ls_new_b", 8), record("pay_ls_new_c", 9));
-        LedgerStore.Claim claim = ledger.claim(batch).await(30, TimeUnit.SECONDS);
-        assertThat(claim.plan().toProcess()).hasSize(3);
+        List<String> ids = List.of("pay_ls_new_a", "pay_ls_new_b", "pay_ls_new_c");
+        assertThat(ledger.stored(ids).await(30, TimeUnit.SECONDS)).isEmpty();
+        assertThat(ledger.markReplays(List.of(), List.of()).await(30, TimeUnit.SECONDS))
+                .isEmpty();
         assertThat(count("SELECT count(*) FROM payments WHERE payment_id LIKE 'pay_ls_new_%'"))
                 .as("planning wrote no row")
                 .isZero();
 
         List<StoredPayment> stored = ledger.record(
-                        claim.plan().toProcess(),
+                        batch,
                         LedgerAnswers.of(List.of(
                                 ChargeResult.succeeded("pay_ls_new_a", "ch_na", "pi_na"),
                                 ChargeResult.failed("pay_ls_new_b", "card_declined", "pi_nb"),
@@ -136,12 +138,14 @@ class LedgerStoreIT {
         assertThat(count("SELECT count(*) FROM ledger_entries WHERE payment_id IN ('pay_ls_new_b', 'pay_ls_new_c')"))
                 .isZero();
 
-        // The pending one, read again: planned as a replay to ask about, and decided by its next answer.
-        LedgerStore.Claim again = ledger.claim(List.of(batch.get(2))).await(30, TimeUnit.SECONDS);
-        assertThat(again.plan().toProcess()).hasSize(1);
-        assertThat(again.intents()).containsEntry("pay_ls_new_c", "pi_nc");
+        // The pending one, read again: a replay to ask about, and decided by its next answer.
+        assertThat(ledger.stored(List.of("pay_ls_new_c")).await(30, TimeUnit.SECONDS))
+                .extractingByKey("pay_ls_new_c")
+                .matches(p -> p.claimedBy(batch.get(2)) && !p.status().isFinal());
+        assertThat(ledger.markReplays(List.of("pay_ls_new_c"), List.of()).await(30, TimeUnit.SECONDS))
+                .containsExactlyEntriesOf(Map.of("pay_ls_new_c", "pi_nc"));
         List<StoredPayment> decided = ledger.record(
-                        again.plan().toProcess(),
+                        List.of(batch.get(2)),
                         LedgerAnswers.of(List.of(ChargeResult.succeeded("pay_ls_new_c", "ch_nc", "pi_nc"))))
                 .await(30, TimeUnit.SECONDS);
         assertThat(decided).extracting(StoredPayment::status).containsExactly(PaymentStatus.SUCCEEDED);
