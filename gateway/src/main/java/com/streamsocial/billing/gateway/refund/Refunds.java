@@ -12,7 +12,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -197,18 +196,5 @@ public final class Refunds {
                     return null;
                 })
                 .compose(v -> pool.close());
-    }
-
-    /** For the view's JSON in tests and documents. */
-    static JsonObject example() {
-        return new RefundView(
-                        RefundIds.refundId("default", "refund-1"),
-                        PaymentIds.paymentId("default", "order-1"),
-                        500,
-                        "USD",
-                        "requested_by_customer",
-                        com.streamsocial.billing.refund.RefundState.PENDING,
-                        null)
-                .json();
     }
 }
