@@ -51,6 +51,46 @@ class PaymentEventTest {
         assertThat(PaymentEvent.decode(without("metadata")).isOk()).isTrue();
     }
 
+    /** The streamed bytes are the JsonObject's bytes, byte for byte, for any text, nulls and metadata. */
+    @Test
+    void theStreamedBytesAreTheJsonObjectsBytes() {
+        Random random = new Random(23);
+        String hostile = "\"\\/\b\f\n\r\t\u0000\u001f\u007f é ✓ \ud83d\udcb3";
+        for (int i = 0; i < 2_000; i++) {
+            Map<String, String> metadata = new java.util.HashMap<>();
+            int entries = random.nextInt(4);
+            for (int m = 0; m < entries; m++) {
+                metadata.put("k" + random.nextInt(50) + text(random, hostile), text(random, hostile));
+            }
+            PaymentEvent e = new PaymentEvent(
+                    "pay_" + i,
+                    text(random, hostile),
+                    text(random, hostile),
+                    "h" + i,
+                    random.nextLong(),
+                    "EUR",
+                    random.nextBoolean() ? null : text(random, hostile),
+                    random.nextBoolean() ? null : text(random, hostile),
+                    random.nextBoolean() ? null : text(random, hostile),
+                    metadata,
+                    random.nextLong());
+            assertThat(new String(e.toBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo(e.toJson().toBuffer().toString());
+        }
+    }
+
+    private static String text(Random random, String pool) {
+        StringBuilder b = new StringBuilder();
+        int length = random.nextInt(12);
+        for (int i = 0; i < length; i++) {
+            b.append(
+                    random.nextInt(3) == 0
+                            ? pool.charAt(random.nextInt(pool.length() - 2))
+                            : (char) ('a' + random.nextInt(26)));
+        }
+        return b.toString();
+    }
+
     /** One row per kind of bad record: the code it must get. */
     static Stream<Arguments> badRecords() {
         String longKey = "k".repeat(PaymentEventDecoder.KEY_LENGTH_MAX + 1);

@@ -12,6 +12,7 @@ import com.streamsocial.billing.kafka.TopicSafetyCheck;
 import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.Migrations;
+import com.streamsocial.billing.service.RunningService;
 import com.streamsocial.billing.service.ServiceStart;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * alike. While its lease is SUSPECT it is not ready and sheds new payments (503 {@code lease_suspect});
  * it stops serving when it loses its lease.
  */
-public final class Gateway {
+public final class Gateway implements RunningService {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
     private static final long PROBE_INTERVAL_MS = 2_000;
     /** How long a failed settlement of earlier runs' reservations waits before it tries again. */
@@ -91,23 +92,21 @@ public final class Gateway {
     public static Future<Gateway> deploy(
             Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service) {
         Start start = new Start(vertx, config, faults, service);
-        return start.safeLeasedAndMigrated()
-                .compose(v -> start.deployLanes())
-                .compose(v -> start.health.start(vertx, start.adminPool, PROBE_INTERVAL_MS))
-                .compose(v -> start.listenManagement())
-                .map(v -> start.gateway())
-                // Every lane has passed initTransactions by now, so the earlier runs' transactions are
-                // decided and their open reservations can be settled.
-                .compose(g -> g.settle(config, start.run, start.settlement).map(g))
-                .map(start::announce)
-                .onFailure(e -> start.abandon());
+        // Topic safety, then the lease, then the schema; then the gateway's own steps (Start.deploy).
+        ServiceStart.Steps steps = new ServiceStart.Steps(
+                "gateway",
+                config,
+                List.of(Topics.BILLING, Topics.METRICS),
+                List.of(TopicSafetyCheck.TRANSACTION_STATE),
+                () -> Migrations.apply(vertx, config.pgUri(), config.pgConnect().getPassword()));
+        return ServiceStart.deploy(vertx, steps, start, log);
     }
 
     /**
      * One {@link #deploy}: what it builds, step by step, in the order the steps run; a failed start
      * closes what was built.
      */
-    private static final class Start {
+    private static final class Start implements ServiceStart.Deployment<Gateway> {
         final Vertx vertx;
         final GatewayConfig config;
         final ServiceMetrics service;
@@ -155,7 +154,8 @@ public final class Gateway {
                             config.authFailuresPerS(), config.authFailureBurst(), config.authAddressesTrackedMax()),
                     new AtomicInteger(),
                     new com.streamsocial.billing.gateway.dedup.CommittedIds(CommitLane.UNMARKED_IDS_MAX),
-                    new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()));
+                    new ConnectionsPerAddress(config.httpConnectionsPerAddressMax()),
+                    new com.streamsocial.billing.gateway.webhook.VerifiedTransmissions());
             metrics.gauge(
                     "gateway.connections",
                     "HTTP connections open",
@@ -164,29 +164,25 @@ public final class Gateway {
             return limits;
         }
 
-        /** Topic safety, then the lease, then the schema ({@link ServiceStart}); then the API's document. */
-        Future<Void> safeLeasedAndMigrated() {
-            ServiceStart.Steps steps = new ServiceStart.Steps(
-                    "gateway",
-                    config.instanceId(),
-                    config.kafka(),
-                    List.of(Topics.BILLING, Topics.METRICS),
-                    List.of(TopicSafetyCheck.TRANSACTION_STATE),
-                    config.allowUnderReplicated(),
-                    config.pgConnect(),
-                    () -> Migrations.apply(
-                            vertx, config.pgUri(), config.pgConnect().getPassword()));
-            return ServiceStart.safeLeasedAndMigrated(
-                            vertx,
-                            steps,
-                            l -> {
-                                lease = l;
-                                health.watchLease(l::state, l::reason);
-                            },
-                            log)
-                    // Read once, off the event loop; the route serves it from memory.
-                    .compose(migrated -> vertx.executeBlocking(OpenApiDocument::json))
-                    .mapEmpty();
+        @Override
+        public void leased(InstanceLease taken) {
+            lease = taken;
+            health.watchLease(taken::state, taken::reason);
+        }
+
+        /** Once the schema is migrated: the API's document, the lanes, readiness, management, settlement. */
+        @Override
+        public Future<Gateway> deploy(InstanceLease taken) {
+            // Read once, off the event loop; the route serves it from memory.
+            return vertx.executeBlocking(OpenApiDocument::json)
+                    .compose(v -> deployLanes())
+                    .compose(v -> health.start(vertx, adminPool, PROBE_INTERVAL_MS))
+                    .compose(v -> listenManagement())
+                    .map(v -> gateway())
+                    // Every lane has passed initTransactions by now, so the earlier runs' transactions are
+                    // decided and their open reservations can be settled.
+                    .compose(g -> g.settle(config, run, settlement).map(g))
+                    .map(this::announce);
         }
 
         /** One lane after the other, each passing its producer's initTransactions as it starts. */
@@ -221,7 +217,7 @@ public final class Gateway {
                     vertx, adminPool, health, metrics, deployments, verticles, lease, settlementWorker, management);
         }
 
-        /** Says where it listens, and ties the gateway to its lease. */
+        /** Says where it listens. */
         Gateway announce(Gateway gateway) {
             log.info(
                     "gateway {} listening on {}:{} with {} producer lanes{}",
@@ -249,22 +245,18 @@ public final class Gateway {
                         config.instanceId(),
                         OwnershipConfig.FIRST_USE);
             }
-            // A gateway without its lease may be a zombie: it stops taking requests.
-            lease.onLost(e -> gateway.close());
             return gateway;
         }
 
-        /** A failed start: closes what it built, and lets the lease go if it was taken. */
-        void abandon() {
+        /** A failed start: closes what it built (the lease is let go by {@link ServiceStart}). */
+        @Override
+        public void abandon() {
             if (management != null) {
                 management.close();
             }
             settlementWorker.close();
             health.close();
             adminPool.close();
-            if (lease != null) {
-                lease.release();
-            }
         }
     }
 
@@ -311,6 +303,7 @@ public final class Gateway {
     }
 
     /** The instance lease: {@link GatewayMain} exits when it is lost. */
+    @Override
     public InstanceLease lease() {
         return lease;
     }
@@ -370,6 +363,7 @@ public final class Gateway {
      * Stops serving, then lets the lease go, so that a successor never overlaps with this one. Its
      * metrics close last.
      */
+    @Override
     public synchronized Future<Void> close() {
         if (closed != null) {
             return closed;

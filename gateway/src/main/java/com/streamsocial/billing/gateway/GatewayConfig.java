@@ -6,19 +6,19 @@ import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.gateway.limit.TenantLimits;
 import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
 import com.streamsocial.billing.gateway.webhook.WebhookConfig;
-import com.streamsocial.billing.kafka.TopicSafety;
-import io.vertx.pgclient.PgConnectOptions;
-import java.util.Map;
+import com.streamsocial.billing.service.CommonSettings;
+import com.streamsocial.billing.service.ServiceConfig;
 
 /**
  * The gateway's settings, each with its unit in its name. Read from {@link Settings}: for example
  * {@code -Dgateway.lingerMs=2} or {@code BILLING_GATEWAY_LINGERMS=2}. A listener off loopback without
- * TLS and without {@code http.plaintext=true} is refused here, before anything connects.
+ * TLS and without {@code http.plaintext=true} is refused here, before anything connects. The settings
+ * both services share (PostgreSQL, Kafka, the shutdown bound) are {@link CommonSettings}.
  */
 public record GatewayConfig(
+        CommonSettings common,
         String httpHost,
         int httpPort,
-        String instanceId,
         int producers,
         int batchRecordsMax,
         int batchBytesMax,
@@ -27,9 +27,6 @@ public record GatewayConfig(
         int transactionTimeoutMs,
         long reservationTimeoutMs,
         int retryAfterS,
-        String pgUri,
-        int pgPoolSizeMax,
-        Map<String, Object> kafka,
         long authCacheTtlMs,
         int authCacheEntriesMax,
         int authRefusedCacheEntriesMax,
@@ -44,12 +41,9 @@ public record GatewayConfig(
         int readsQueuedMax,
         String managementHost,
         int managementPort,
-        String pgPassword,
         String tlsCertPath,
         String tlsKeyPath,
-        long drainTimeoutMs,
         long drainReadinessGraceMs,
-        boolean allowUnderReplicated,
         int httpRequestLineBytesMax,
         int httpHeaderBytesMax,
         int httpHeadersCountMax,
@@ -57,7 +51,8 @@ public record GatewayConfig(
         int httpConnectionsPerAddressMax,
         OwnershipConfig ownership,
         long tlsReloadCheckMs,
-        WebhookConfig webhooks) {
+        WebhookConfig webhooks)
+        implements ServiceConfig {
 
     public GatewayConfig {
         Check.argument(producers >= 1 && producers <= 64, "gateway.producers must be 1..64, got %d", producers);
@@ -99,11 +94,9 @@ public record GatewayConfig(
                 (tlsCertPath == null) == (tlsKeyPath == null),
                 "http.tls.certPath and http.tls.keyPath go together: set both for TLS, or neither");
         Check.argument(
-                drainTimeoutMs >= 1_000, "shutdown.drainTimeoutMs must be at least 1000, got %d", drainTimeoutMs);
-        Check.argument(
-                drainReadinessGraceMs >= 0 && drainReadinessGraceMs < drainTimeoutMs / 2,
+                drainReadinessGraceMs >= 0 && drainReadinessGraceMs < common.drainTimeoutMs() / 2,
                 "shutdown.readinessGraceMs must be 0.. half of shutdown.drainTimeoutMs (%d), got %d",
-                drainTimeoutMs,
+                common.drainTimeoutMs(),
                 drainReadinessGraceMs);
         // Below these a plain request (its path, Host, Authorization, Idempotency-Key) would not fit.
         Check.argument(
@@ -129,7 +122,6 @@ public record GatewayConfig(
                 "http.host=%s is not a loopback address and TLS is off: set http.tls.certPath and"
                         + " http.tls.keyPath, or http.plaintext=true when a TLS-terminating proxy stands in front",
                 httpHost);
-        kafka = Map.copyOf(kafka);
     }
 
     /** Health and metrics listen here, on {@code management.host} (loopback), unless told otherwise. */
@@ -137,10 +129,10 @@ public record GatewayConfig(
 
     public static GatewayConfig from(Settings s) {
         return new GatewayConfig(
+                CommonSettings.from(s, "gateway", 8),
                 // Loopback unless told otherwise: off loopback the listener needs TLS or http.plaintext.
                 s.string("http.host", "127.0.0.1"),
                 s.integer("http.port", 8080),
-                s.string("gateway.instanceId", "gateway-1"),
                 // Half the cores, 1 to 4: a lane's batch grows with the load (gateway.batchRecordsMax),
                 // and each batch costs one PostgreSQL statement and one Kafka transaction whatever its
                 // size, so fewer, fuller lanes cost less. On 2 cores, 1 lane measured 364 µs of CPU a
@@ -155,9 +147,6 @@ public record GatewayConfig(
                 s.integer("gateway.transactionTimeoutMs", 10_000),
                 s.integer("gateway.reservationTimeoutMs", 60_000),
                 s.integer("gateway.retryAfterS", 1),
-                pgUri(s),
-                s.integer("pg.poolSizeMax", 8),
-                s.kafka(),
                 s.integer("auth.cacheTtlMs", 5_000),
                 s.integer("auth.cacheEntriesMax", 10_000),
                 // Refused keys in their own cache: a flood of unknown keys cannot push tenants' keys out.
@@ -175,14 +164,9 @@ public record GatewayConfig(
                 s.integer("gateway.readsQueuedMax", 64),
                 s.string("management.host", "127.0.0.1"),
                 s.integer("management.port", MANAGEMENT_PORT_DEFAULT),
-                s.secret("pg.password"),
                 s.string("http.tls.certPath", null),
                 s.string("http.tls.keyPath", null),
-                s.integer("shutdown.drainTimeoutMs", 20_000),
                 s.integer("shutdown.readinessGraceMs", 2_000),
-                // Off by default: only the single-broker local stack and tests set it (docs/DEVELOPMENT.md,
-                // docs/DEPLOYMENT.md).
-                s.bool(TopicSafety.OVERRIDE_SETTING, false),
                 s.integer("http.requestLineBytesMax", 4_096),
                 s.integer("http.headerBytesMax", 8_192),
                 s.integer("http.headersCountMax", 64),
@@ -205,31 +189,14 @@ public record GatewayConfig(
         return !tls() && !Loopback.is(httpHost);
     }
 
-    /** PostgreSQL: the URI, and the password from the environment or a file when one is set. */
-    public PgConnectOptions pgConnect() {
-        PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri);
-        return pgPassword == null ? o : o.setPassword(pgPassword);
-    }
-
-    static PgConnectOptions pgConnect(Settings s) {
-        PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri(s));
-        String password = s.secret("pg.password");
-        return password == null ? o : o.setPassword(password);
-    }
-
     /** Without the password: a record's own toString would print every component. */
     @Override
     public String toString() {
-        return "GatewayConfig[instanceId=" + instanceId + ", http=" + httpHost + ":" + httpPort + ", producers="
-                + producers + ", pg.password " + (pgPassword == null ? "unset" : "set") + "]";
-    }
-
-    /** The PostgreSQL URI; the gateway and its {@code keys} commands read it alike. */
-    static String pgUri(Settings s) {
-        return s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres");
+        return "GatewayConfig[instanceId=" + instanceId() + ", http=" + httpHost + ":" + httpPort + ", producers="
+                + producers + ", pg.password " + (pgPassword() == null ? "unset" : "set") + "]";
     }
 
     public String bootstrapServers() {
-        return String.valueOf(kafka.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
+        return String.valueOf(kafka().getOrDefault("bootstrap.servers", "127.0.0.1:9092"));
     }
 }

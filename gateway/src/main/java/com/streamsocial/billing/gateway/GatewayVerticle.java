@@ -26,6 +26,7 @@ import com.streamsocial.billing.gateway.refund.RefundView;
 import com.streamsocial.billing.gateway.refund.Refunds;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.gateway.store.OwnerStore;
+import com.streamsocial.billing.gateway.webhook.VerifiedTransmissions;
 import com.streamsocial.billing.gateway.webhook.Webhooks;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.metrics.ServiceMetrics;
@@ -77,7 +78,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     /**
      * What the lanes of one process share: the tenants' token buckets (writes and reads apart), the client addresses' buckets
-     * of 401s, the open connections, and the
+     * of 401s, the open connections, the PayPal webhook transmissions verified, and the
      * payments committed to Kafka whose accepted mark is not yet written ({@link CommitLane}): a retry
      * may reach another lane than its first attempt, and must be a replay there too.
      */
@@ -87,7 +88,8 @@ public final class GatewayVerticle extends VerticleBase {
             TenantRateLimiter authFailures,
             AtomicInteger connections,
             CommittedIds committedIds,
-            ConnectionsPerAddress perAddress) {}
+            ConnectionsPerAddress perAddress,
+            VerifiedTransmissions paypalVerified) {}
 
     /** Each open connection's read deadline: every request's head must arrive in time (slowloris). */
     private final Map<HttpConnection, ReadDeadline> deadlines = new IdentityHashMap<>();
@@ -203,7 +205,8 @@ public final class GatewayVerticle extends VerticleBase {
                         transactionalId + "-webhooks",
                         config.transactionTimeoutMs(),
                         metrics.service().registry(),
-                        config.retryAfterS()))
+                        config.retryAfterS(),
+                        limits.paypalVerified()))
                 .onSuccess(w -> webhooks = w)
                 .compose(v -> Refunds.start(
                         vertx,
@@ -509,7 +512,7 @@ public final class GatewayVerticle extends VerticleBase {
                 .setStatusCode(p.status())
                 .putHeader("content-type", Problem.MEDIA_TYPE)
                 .putHeader("connection", "close")
-                .end(p.toJson(null).encode())
+                .end(p.encode(null))
                 .onComplete(ignored -> request.connection().close());
     }
 
@@ -944,7 +947,7 @@ public final class GatewayVerticle extends VerticleBase {
         if (p.retryAfterS() != null) {
             r.putHeader("Retry-After", String.valueOf(p.retryAfterS()));
         }
-        Future<Void> written = r.end(p.toJson(ctx.request().path()).encode());
+        Future<Void> written = r.end(p.encode(ctx.request().path()));
         if (bodyUnread) {
             // A lingering close, bounded (nginx's lingering_close): closing with the client's body still
             // unread in the socket sends a reset, which can destroy the answer before the client reads

@@ -3,6 +3,8 @@ package com.streamsocial.billing.gateway;
 import com.streamsocial.billing.auth.ApiKeyStore;
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.schema.Migrations;
+import com.streamsocial.billing.service.CommonSettings;
+import com.streamsocial.billing.service.ServiceProcess;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
@@ -25,26 +27,26 @@ final class KeysCommand {
         if (!valid) {
             err.println("unknown keys command: " + String.join(" ", args));
             err.println(GatewayMain.USAGE);
-            return GatewayMain.EXIT_USAGE;
+            return ServiceProcess.EXIT_USAGE;
         }
         Vertx vertx = Vertx.vertx();
         Pool pool;
         try {
             pool = PgBuilder.pool()
                     .with(new PoolOptions().setMaxSize(1))
-                    .connectingTo(GatewayConfig.pgConnect(settings))
+                    .connectingTo(CommonSettings.pgConnect(settings))
                     .using(vertx)
                     .build();
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
             vertx.close().await();
-            return GatewayMain.EXIT_USAGE;
+            return ServiceProcess.EXIT_USAGE;
         }
         try {
             Migrations.apply(
                             vertx,
-                            GatewayConfig.pgUri(settings),
-                            GatewayConfig.pgConnect(settings).getPassword())
+                            CommonSettings.pgUri(settings),
+                            CommonSettings.pgConnect(settings).getPassword())
                     .await();
             ApiKeyStore store = new ApiKeyStore(pool);
             switch (a.get(0)) {
@@ -72,7 +74,7 @@ final class KeysCommand {
             return 0;
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
-            return GatewayMain.EXIT_USAGE;
+            return ServiceProcess.EXIT_USAGE;
         } catch (Exception e) {
             err.println("keys " + a.get(0) + " failed: " + e);
             return 1;

@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.gateway.webhook.WebhookConfig;
 import com.streamsocial.billing.lease.InstanceLease;
 import com.streamsocial.billing.loadtest.chaos.BrokerCluster;
 import com.streamsocial.billing.metrics.ServiceMetrics;
@@ -51,6 +52,9 @@ public final class BillingStack implements AutoCloseable {
 
     /** The local stack's Stripe webhook secret, shared by its sandbox and its gateway; well known, loopback only. */
     static final String DEV_WEBHOOK_SECRET = "whsec_local";
+
+    /** The local stack's PayPal webhook id: its sandbox sends to it, and verifies it for the gateway. */
+    static final String DEV_PAYPAL_WEBHOOK_ID = "WH-LOCAL";
 
     private final Infra infra;
     /** Runs the gateway and the processors, each in its own Vert.x, and restarts one that stops by itself. */
@@ -127,6 +131,13 @@ public final class BillingStack implements AutoCloseable {
         // Stripe webhooks from the sandbox to the gateway, signed with a development secret unless one is set.
         String webhookSecret = settings.secret("webhook.stripe.secret");
         wiring.put("webhook.stripe.secret", webhookSecret == null ? DEV_WEBHOOK_SECRET : webhookSecret);
+        // PayPal webhooks too, verified through the sandbox's verify-webhook-signature API, unless set.
+        if (settings.string("webhook.paypal.webhookId", null) == null) {
+            wiring.put("webhook.paypal.webhookId", DEV_PAYPAL_WEBHOOK_ID);
+            wiring.put("webhook.paypal.baseUrl", "http://127.0.0.1:" + sandboxPort);
+            wiring.put("webhook.paypal.clientId", "sandbox-client-id");
+            wiring.put("webhook.paypal.clientSecret", "sandbox-client-secret");
+        }
         Settings s = settings.with(wiring);
         Vertx sandboxVertx = Vertx.vertx();
         StackSupervisor services = new StackSupervisor();
@@ -139,8 +150,8 @@ public final class BillingStack implements AutoCloseable {
                     sandboxPort,
                     infra.pgUri(),
                     pc.providerSecretKey(),
-                    "http://127.0.0.1:" + gc.httpPort() + "/v1/webhooks/stripe",
-                    gc.webhooks().stripeSecrets().get(0));
+                    "http://127.0.0.1:" + gc.httpPort(),
+                    gc.webhooks());
             // The development tenant's key: only the local stack has such a default (docs/API.md, Authentication).
             TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
             superviseServices(services, s, pc, processorCount);
@@ -160,12 +171,16 @@ public final class BillingStack implements AutoCloseable {
             int sandboxPort,
             String pgUri,
             String secretKey,
-            String webhookUrl,
-            String webhookSecret)
+            String gatewayUrl,
+            WebhookConfig webhooks)
             throws Exception {
         SandboxProvider sandbox = new SandboxProvider(
                 "127.0.0.1", sandboxPort, pgUri, secretKey, SandboxMain.faults(settings), SandboxMain.limits(settings));
-        sandbox.sendWebhooksTo(webhookUrl, webhookSecret);
+        sandbox.sendWebhooksTo(
+                gatewayUrl + "/v1/webhooks/stripe", webhooks.stripeSecrets().get(0));
+        if (webhooks.paypalOn()) {
+            sandbox.sendPayPalWebhooksTo(gatewayUrl + "/v1/webhooks/paypal", webhooks.paypalWebhookId());
+        }
         return sandboxVertx
                 .deployVerticle(sandbox)
                 .toCompletionStage()

@@ -9,6 +9,7 @@ import com.streamsocial.billing.processor.psp.PayPalProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.StripeProvider;
 import com.streamsocial.billing.schema.Migrations;
+import com.streamsocial.billing.service.RunningService;
 import com.streamsocial.billing.service.ServiceStart;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * ProcessorVerticle}. It reports not ready while its lease is SUSPECT, and stops consuming when it loses
  * its lease.
  */
-public final class Processor {
+public final class Processor implements RunningService {
     /** Prepared statements kept per PostgreSQL connection, at most (the hot path uses a handful). */
     static final int PG_STATEMENT_CACHE_MAX = 64;
 
@@ -88,36 +89,32 @@ public final class Processor {
                 .build();
         ProcessorMeters metrics = new ProcessorMeters(service);
         PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics);
-        InstanceLease[] lease = new InstanceLease[1];
-        ProcessorVerticle[] verticle = new ProcessorVerticle[1];
         ServiceStart.Steps steps = new ServiceStart.Steps(
                 "processor",
-                config.instanceId(),
-                config.kafka(),
+                config,
                 Topics.ALL,
                 List.of(TopicSafetyCheck.TRANSACTION_STATE, TopicSafetyCheck.CONSUMER_OFFSETS),
-                config.allowUnderReplicated(),
-                config.pgConnect(),
                 () -> Migrations.apply(vertx, config.pgUri(), config.pgPassword()));
-        return ServiceStart.safeLeasedAndMigrated(vertx, steps, l -> lease[0] = l, log)
-                .compose(n -> {
-                    verticle[0] = new ProcessorVerticle(config, pool, chosen, metrics);
-                    verticle[0].watchLease(lease[0]::state, lease[0]::reason);
-                    return vertx.deployVerticle(verticle[0]);
-                })
-                .map(id -> {
-                    log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
-                    Processor processor = new Processor(vertx, pool, id, metrics, lease[0], verticle[0]);
-                    // A processor without its lease may be a zombie: it stops consuming.
-                    lease[0].onLost(e -> processor.close());
-                    return processor;
-                })
-                .onFailure(e -> {
-                    pool.close();
-                    if (lease[0] != null) {
-                        lease[0].release();
+        return ServiceStart.deploy(
+                vertx,
+                steps,
+                new ServiceStart.Deployment<>() {
+                    @Override
+                    public Future<Processor> deploy(InstanceLease lease) {
+                        ProcessorVerticle verticle = new ProcessorVerticle(config, pool, chosen, metrics);
+                        verticle.watchLease(lease::state, lease::reason);
+                        return vertx.deployVerticle(verticle).map(id -> {
+                            log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
+                            return new Processor(vertx, pool, id, metrics, lease, verticle);
+                        });
                     }
-                });
+
+                    @Override
+                    public void abandon() {
+                        pool.close();
+                    }
+                },
+                log);
     }
 
     private static PaymentProvider configured(Vertx vertx, ProcessorConfig c, ProcessorMeters metrics) {
@@ -168,11 +165,13 @@ public final class Processor {
     }
 
     /** The instance lease: {@link ProcessorMain} exits when it is lost. */
+    @Override
     public InstanceLease lease() {
         return lease;
     }
 
     /** Stops consuming, then lets the lease go, so that a successor never overlaps with this one. */
+    @Override
     public synchronized Future<Void> close() {
         if (closed == null) {
             closed = vertx.undeploy(deployment)

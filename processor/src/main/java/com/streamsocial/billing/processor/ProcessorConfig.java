@@ -2,15 +2,18 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
-import com.streamsocial.billing.kafka.TopicSafety;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.psp.ProviderLimits;
 import com.streamsocial.billing.processor.psp.TokenBucket;
-import java.util.Map;
+import com.streamsocial.billing.service.CommonSettings;
+import com.streamsocial.billing.service.ServiceConfig;
 
-/** The processor's settings, each with its unit in its name; read from {@link Settings}. */
+/**
+ * The processor's settings, each with its unit in its name; read from {@link Settings}. The settings
+ * both services share (PostgreSQL, Kafka, the shutdown bound) are {@link CommonSettings}.
+ */
 public record ProcessorConfig(
-        String instanceId,
+        CommonSettings common,
         String groupId,
         int transactionTimeoutMs,
         long processTimeoutMs,
@@ -21,8 +24,6 @@ public record ProcessorConfig(
         int loops,
         String httpHost,
         int httpPort,
-        String pgUri,
-        int pgPoolSizeMax,
         long faultStallOnBatch,
         long faultStallMs,
         String providerKind,
@@ -43,12 +44,9 @@ public record ProcessorConfig(
         long stuckCheckMs,
         long hangingCheckMs,
         Guarantee guarantee,
-        Map<String, Object> kafka,
-        long drainTimeoutMs,
         boolean leaveGroupOnStop,
-        boolean allowUnderReplicated,
-        String pgPassword,
-        boolean devMode) {
+        boolean devMode)
+        implements ServiceConfig {
 
     /** Upper bound of {@code processor.maxPollRecords}: records per batch (one transaction). */
     public static final int MAX_POLL_RECORDS_LIMIT = 10_000;
@@ -95,8 +93,6 @@ public record ProcessorConfig(
     public static final int LOOPS_LIMIT = 64;
 
     public ProcessorConfig {
-        Check.argument(
-                drainTimeoutMs >= 1_000, "shutdown.drainTimeoutMs must be at least 1000, got %d", drainTimeoutMs);
         Check.argument(loops >= 1 && loops <= LOOPS_LIMIT, "processor.loops must be 1..%d, got %d", LOOPS_LIMIT, loops);
         Check.argument(
                 maxPollRecords >= 1 && maxPollRecords <= MAX_POLL_RECORDS_LIMIT,
@@ -134,24 +130,17 @@ public record ProcessorConfig(
                 providerCallTimeoutMs,
                 processTimeoutMs);
         Check.argument(guarantee != null, "processor.guarantee is required");
-        kafka = Map.copyOf(kafka);
     }
 
     /** Without the provider's secret key: a record's own toString would print every component. */
     @Override
     public String toString() {
-        return "ProcessorConfig[instanceId=" + instanceId + ", groupId=" + groupId + ", loops=" + loops + ", http="
+        return "ProcessorConfig[instanceId=" + instanceId() + ", groupId=" + groupId + ", loops=" + loops + ", http="
                 + httpHost + ":" + httpPort + ", provider=" + providerKind + " " + providerBaseUrl
                 + ", provider.secretKey=****, provider.clientId=" + providerClientId
                 + ", provider.clientSecret=****, provider " + providerLimits() + ", pg.password "
-                + (pgPassword == null ? "unset" : "set") + ", guarantee="
+                + (pgPassword() == null ? "unset" : "set") + ", guarantee="
                 + guarantee + ", dev.mode=" + devMode + "]";
-    }
-
-    /** PostgreSQL: the URI, with the password from the environment or a file instead of its own if set. */
-    public io.vertx.pgclient.PgConnectOptions pgConnect() {
-        io.vertx.pgclient.PgConnectOptions o = com.streamsocial.billing.config.PgUri.connectOptions(pgUri);
-        return pgPassword == null ? o : o.setPassword(pgPassword);
     }
 
     /** How hard the adapter may call the provider. */
@@ -245,7 +234,7 @@ public record ProcessorConfig(
 
     public static ProcessorConfig from(Settings s) {
         return new ProcessorConfig(
-                s.string("processor.instanceId", "processor-1"),
+                CommonSettings.from(s, "processor", 4),
                 s.string("processor.groupId", "billing-processor"),
                 s.integer("processor.transactionTimeoutMs", 60_000),
                 s.integer("processor.processTimeoutMs", 30_000),
@@ -257,8 +246,6 @@ public record ProcessorConfig(
                 // Health and metrics only: loopback unless the operator exposes them (docs/API.md).
                 s.string("processor.httpHost", "127.0.0.1"),
                 s.integer("processor.httpPort", 8081),
-                s.string("pg.uri", "postgresql://postgres@127.0.0.1:5433/postgres"),
-                s.integer("pg.poolSizeMax", 4),
                 s.integer("processor.faults.stallOnBatch", 0),
                 s.integer("processor.faults.stallMs", 0),
                 s.string("provider.kind", "stripe"),
@@ -288,14 +275,7 @@ public record ProcessorConfig(
                 s.integer("processor.stuckCheckMs", 30_000),
                 s.integer("processor.hangingCheckMs", 30_000),
                 Guarantee.parse(s.string("processor.guarantee", Guarantee.EXACTLY_ONCE.wire())),
-                s.kafka(),
-                s.integer("shutdown.drainTimeoutMs", 20_000),
                 s.bool("shutdown.leaveGroup", true),
-                // Off by default: only the single-broker local stack and tests set it (docs/DEVELOPMENT.md,
-                // docs/DEPLOYMENT.md).
-                s.bool(TopicSafety.OVERRIDE_SETTING, false),
-                // As the gateway: BILLING_PG_PASSWORD or pg.passwordFile, never -D (the process list).
-                s.secret("pg.password"),
                 // Off by default: the modes that move no money or spend it unsafely need it (DevModes).
                 s.bool(DevModes.SETTING, false));
     }

@@ -41,6 +41,33 @@ public final class WebhookMeters {
         }
     }
 
+    /**
+     * What became of one PayPal delivery's verification; {@code tag} is {@code
+     * gateway_webhooks_paypal_verifications_total}'s {@code outcome}.
+     */
+    public enum Verification {
+        /** The same transmission verified before: PayPal not asked. */
+        CACHED("cached"),
+        /** PayPal answered {@code SUCCESS}. */
+        SUCCESS("success"),
+        /** PayPal answered {@code FAILURE} (or 400/422: not a delivery it signed). */
+        FAILURE("failure"),
+        /** Not answered within {@code webhook.paypal.verifyTimeoutMs}. */
+        TIMEOUT("timeout"),
+        /** Not asked: the lane had {@code PayPalVerifier.CALLS_IN_FLIGHT_MAX} calls open. */
+        IN_FLIGHT_MAX("in_flight_max"),
+        /** No usable answer: no connection, no token, 401, 429, 5xx or not PayPal's JSON. */
+        ERROR("error");
+
+        public final String tag;
+
+        Verification(String tag) {
+            this.tag = tag;
+        }
+    }
+
+    private final Map<Verification, Counter> verifications = new EnumMap<>(Verification.class);
+
     private final Map<WebhookEvent.Provider, Map<Outcome, Counter>> counters =
             new EnumMap<>(WebhookEvent.Provider.class);
 
@@ -58,6 +85,18 @@ public final class WebhookMeters {
             }
             counters.put(p, byOutcome);
         }
+        for (Verification v : Verification.values()) {
+            verifications.put(
+                    v,
+                    Counter.builder("gateway.webhooks.paypal.verifications")
+                            .description("PayPal webhook verifications, by their outcome (cached: PayPal not asked)")
+                            .tag("outcome", v.tag)
+                            .register(registry));
+        }
+    }
+
+    public void count(Verification v) {
+        verifications.get(v).increment();
     }
 
     public void count(WebhookEvent.Provider provider, Outcome outcome) {

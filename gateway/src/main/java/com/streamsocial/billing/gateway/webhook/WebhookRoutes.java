@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * {@code POST /v1/webhooks/stripe}: the provider's events, authenticated by their signature alone
- * (no API key), over the raw body bytes, never a re-encoding. Each delivery ends with one answer and
+ * {@code POST /v1/webhooks/stripe} and {@code /v1/webhooks/paypal}: the providers' events,
+ * authenticated by their signature alone (no API key; Stripe's HMAC checked here, PayPal's through its
+ * verification API), over the raw body bytes, never a re-encoding. Each delivery ends with one answer and
  * one count ({@link WebhookMeters}): {@code 200} once the event is taken ({@link WebhookIntake}) or
  * known, or acknowledged and dropped for a type the processor does not apply; otherwise a problem.
  */
@@ -22,18 +23,26 @@ public final class WebhookRoutes {
     public static final String PATH_PREFIX = "/v1/webhooks/";
 
     public static final String STRIPE_PATH = PATH_PREFIX + "stripe";
+    public static final String PAYPAL_PATH = PATH_PREFIX + "paypal";
 
     private final WebhookConfig config;
     private final WebhookIntake intake;
+    private final PayPalVerifier paypal;
     private final WebhookMeters meters;
     private final LongSupplier nowMs;
     private final int retryAfterS;
 
     /** {@code nowMs}: the clock the signature's tolerance is measured with. */
     public WebhookRoutes(
-            WebhookConfig config, WebhookIntake intake, WebhookMeters meters, LongSupplier nowMs, int retryAfterS) {
+            WebhookConfig config,
+            WebhookIntake intake,
+            PayPalVerifier paypal,
+            WebhookMeters meters,
+            LongSupplier nowMs,
+            int retryAfterS) {
         this.config = config;
         this.intake = intake;
+        this.paypal = paypal;
         this.meters = meters;
         this.nowMs = nowMs;
         this.retryAfterS = retryAfterS;
@@ -47,11 +56,58 @@ public final class WebhookRoutes {
                 .handler(BodyHandler.create(false).setBodyLimit(config.bodyBytesMax()))
                 .handler(this::stripe)
                 .failureHandler(ctx -> failed(ctx, Provider.STRIPE));
+        router.post(PAYPAL_PATH).handler(ctx -> mediaType(ctx, Provider.PAYPAL));
+        router.post(PAYPAL_PATH)
+                .handler(BodyHandler.create(false).setBodyLimit(config.bodyBytesMax()))
+                .handler(this::paypal)
+                .failureHandler(ctx -> failed(ctx, Provider.PAYPAL));
+    }
+
+    /**
+     * The signed headers first, then the body must be one strict JSON object (so that the raw bytes
+     * spliced into PayPal's verification request are exactly one value), then PayPal's verdict
+     * (asynchronous, bounded: {@link PayPalVerifier}), then taken as a Stripe event is.
+     */
+    private void paypal(RoutingContext ctx) {
+        byte[] body =
+                ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        long nowMs = this.nowMs.getAsLong();
+        String missing = PayPalVerifier.Transmission.missing(ctx.request().headers());
+        if (missing != null) {
+            refuseSignature(ctx, Provider.PAYPAL, StripeSignature.Refusal.MISSING_HEADER, missing);
+            return;
+        }
+        PayPalVerifier.Transmission t =
+                PayPalVerifier.Transmission.from(ctx.request().headers());
+        WebhookEvent.Decoded decoded = WebhookEvent.decode(Provider.PAYPAL, body);
+        if (decoded.invalid() != null) {
+            malformed(ctx, Provider.PAYPAL, decoded.invalid());
+            return;
+        }
+        paypal.verify(t, body).onComplete(ar -> {
+            PayPalVerifier.Verdict v = ar.succeeded() ? ar.result() : PayPalVerifier.Verdict.UNAVAILABLE;
+            switch (v) {
+                case VERIFIED -> take(ctx, decoded.event(), body, nowMs);
+                case REFUSED ->
+                    refuseSignature(
+                            ctx,
+                            Provider.PAYPAL,
+                            StripeSignature.Refusal.SIGNATURE_MISMATCH,
+                            PayPalVerifier.Transmission.SIG);
+                case UNAVAILABLE ->
+                    refuse(
+                            ctx,
+                            Provider.PAYPAL,
+                            Outcome.UNAVAILABLE,
+                            Problem.unavailable(
+                                    "webhook_unavailable", "the signature could not be verified now", retryAfterS));
+            }
+        });
     }
 
     /** JSON only, refused before the body is read; a provider without a secret has no endpoint. */
     private void mediaType(RoutingContext ctx, Provider provider) {
-        if (provider == Provider.STRIPE && !config.stripeOn()) {
+        if (provider == Provider.STRIPE ? !config.stripeOn() : !config.paypalOn()) {
             refuse(
                     ctx,
                     provider,
@@ -92,22 +148,25 @@ public final class WebhookRoutes {
             refuseSignature(ctx, Provider.STRIPE, refused.reason(), "Stripe-Signature");
             return;
         }
-        take(ctx, Provider.STRIPE, body, nowMs);
-    }
-
-    /** A verified body: decoded, then taken once, or acknowledged and dropped for a type not applied. */
-    private void take(RoutingContext ctx, Provider provider, byte[] body, long nowMs) {
-        WebhookEvent.Decoded decoded = WebhookEvent.decode(provider, body);
+        WebhookEvent.Decoded decoded = WebhookEvent.decode(Provider.STRIPE, body);
         if (decoded.invalid() != null) {
-            WebhookEvent.Invalid why = decoded.invalid();
-            refuse(
-                    ctx,
-                    provider,
-                    Outcome.MALFORMED_BODY,
-                    Problem.invalid(List.of(new Problem.FieldError(why.field(), why.detail()))));
+            malformed(ctx, Provider.STRIPE, decoded.invalid());
             return;
         }
-        WebhookEvent event = decoded.event();
+        take(ctx, decoded.event(), body, nowMs);
+    }
+
+    private void malformed(RoutingContext ctx, Provider provider, WebhookEvent.Invalid why) {
+        refuse(
+                ctx,
+                provider,
+                Outcome.MALFORMED_BODY,
+                Problem.invalid(List.of(new Problem.FieldError(why.field(), why.detail()))));
+    }
+
+    /** A verified event: taken once, or acknowledged and dropped for a type not applied. */
+    private void take(RoutingContext ctx, WebhookEvent event, byte[] body, long nowMs) {
+        Provider provider = event.provider();
         if (!event.handled()) {
             // 2xx: a 4xx would make the provider retry an event no retry can change, for days.
             meters.count(provider, Outcome.IGNORED_TYPE);
@@ -201,7 +260,7 @@ public final class WebhookRoutes {
         }
         r.setStatusCode(p.status())
                 .putHeader("content-type", Problem.MEDIA_TYPE)
-                .end(p.toJson(ctx.request().path()).encode());
+                .end(p.encode(ctx.request().path()));
     }
 
     private static void ok(RoutingContext ctx, JsonObject json) {

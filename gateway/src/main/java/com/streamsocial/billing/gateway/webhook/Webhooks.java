@@ -18,7 +18,8 @@ import java.util.Map;
  * One gateway lane's webhook endpoints with what they own: a small PostgreSQL pool and a
  * transactional producer of their own, apart from the lane's payment batches, so that a webhook
  * never waits behind a batch nor a batch behind a webhook. Built only for a provider that has a
- * secret; without one, the endpoints answer 404 and nothing connects.
+ * secret (Stripe) or a webhook id (PayPal); without either, the endpoints answer 404 and nothing
+ * connects.
  */
 public final class Webhooks {
     /**
@@ -32,17 +33,20 @@ public final class Webhooks {
 
     private final Pool pool;
     private final TransactionalPublisher publisher;
+    private final PayPalVerifier paypal;
     private final WebhookRoutes routes;
 
-    private Webhooks(Pool pool, TransactionalPublisher publisher, WebhookRoutes routes) {
+    private Webhooks(Pool pool, TransactionalPublisher publisher, PayPalVerifier paypal, WebhookRoutes routes) {
         this.pool = pool;
         this.publisher = publisher;
+        this.paypal = paypal;
         this.routes = routes;
     }
 
     /**
-     * Starts the lane's webhooks: with a Stripe secret, the pool and the producer (its {@code
-     * initTransactions} fences an earlier run's producer of the same {@code transactionalId}).
+     * Starts the lane's webhooks: with a Stripe secret or a PayPal webhook id, the pool and the producer
+     * (its {@code initTransactions} fences an earlier run's producer of the same {@code
+     * transactionalId}); with a PayPal webhook id, also the client of PayPal's verification API.
      */
     public static Future<Webhooks> start(
             Vertx vertx,
@@ -53,11 +57,15 @@ public final class Webhooks {
             String transactionalId,
             int transactionTimeoutMs,
             MeterRegistry registry,
-            int retryAfterS) {
+            int retryAfterS,
+            VerifiedTransmissions paypalVerified) {
         WebhookMeters meters = new WebhookMeters(registry);
-        if (!config.stripeOn()) {
+        if (!config.stripeOn() && !config.paypalOn()) {
             return Future.succeededFuture(new Webhooks(
-                    null, null, new WebhookRoutes(config, null, meters, System::currentTimeMillis, retryAfterS)));
+                    null,
+                    null,
+                    null,
+                    new WebhookRoutes(config, null, null, meters, System::currentTimeMillis, retryAfterS)));
         }
         Pool pool = PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(PG_CONNECTIONS_MAX).setMaxWaitQueueSize(PG_WAIT_QUEUE_MAX))
@@ -69,14 +77,19 @@ public final class Webhooks {
                 .register(registry);
         TransactionalPublisher publisher = new TransactionalPublisher(
                 KafkaSafety.transactionalProducer(kafka, transactionalId, transactionTimeoutMs), commitRetries);
+        PayPalVerifier paypal = config.paypalOn()
+                ? new PayPalVerifier(vertx, config, paypalVerified, meters, System::currentTimeMillis)
+                : null;
         WebhookRoutes routes = new WebhookRoutes(
-                config, new WebhookIntake(pool, publisher), meters, System::currentTimeMillis, retryAfterS);
+                config, new WebhookIntake(pool, publisher), paypal, meters, System::currentTimeMillis, retryAfterS);
         return Future.fromCompletionStage(publisher.start(), context)
-                .map(v -> new Webhooks(pool, publisher, routes))
-                .onFailure(e -> {
-                    publisher.close();
-                    pool.close();
-                });
+                .map(v -> new Webhooks(pool, publisher, paypal, routes))
+                .onFailure(e -> vertx.executeBlocking(() -> {
+                            publisher.close();
+                            return null;
+                        })
+                        .eventually(() -> paypal == null ? Future.succeededFuture() : paypal.close())
+                        .eventually(pool::close));
     }
 
     public void mount(Router router) {
@@ -92,6 +105,7 @@ public final class Webhooks {
                     publisher.close();
                     return null;
                 })
+                .compose(v -> paypal == null ? Future.succeededFuture() : paypal.close())
                 .compose(v -> pool.close());
     }
 }

@@ -12,6 +12,9 @@ import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TenantKeys;
+import com.streamsocial.billing.stack.sandbox.SandboxFaults;
+import com.streamsocial.billing.stack.sandbox.SandboxProvider;
+import com.streamsocial.billing.stack.sandbox.SandboxWebhooks;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -62,10 +65,16 @@ class OpenApiIT {
             "GET /v1/payments/{id} 503", // PostgreSQL down
             "GET /health/ready 503", // Kafka or PostgreSQL down
             "POST /v1/webhooks/stripe 503", // PostgreSQL or Kafka down (WebhookIT)
+            "POST /v1/webhooks/paypal 503", // PayPal's verification slow or down (WebhookIT)
             "POST /v1/payments/{id}/refunds 429", // the write bucket, as for payments (LimitsIT)
             "POST /v1/payments/{id}/refunds 503", // PostgreSQL or Kafka down
             "GET /v1/payments/{id}/refunds/{refund_id} 429",
             "GET /v1/payments/{id}/refunds/{refund_id} 503"); // PostgreSQL down
+
+    /** The main gateway's PayPal webhook id, verified by {@link #paypalSandbox}; the tiny one has none. */
+    private static final String PAYPAL_WEBHOOK_ID = "WH-openapi-it";
+
+    private static SandboxProvider paypalSandbox;
 
     /** The main gateway's Stripe webhook secret; the tiny one has none (its endpoint is off). */
     private static final String WEBHOOK_SECRET = "whsec_openapi_it";
@@ -89,13 +98,28 @@ class OpenApiIT {
         infra = SharedInfra.get();
         BEARER = "Bearer " + TenantKeys.create(infra.pgUri(), "default");
         vertx = Vertx.vertx();
+        paypalSandbox = new SandboxProvider(
+                "127.0.0.1", FreePorts.pick(), infra.pgUri(), "sk_test_openapi_it", SandboxFaults.NONE);
+        vertx.deployVerticle(paypalSandbox).await();
         int port = FreePorts.pick();
         gateway = Gateway.deploy(
                         vertx,
                         config(
                                 port,
                                 "gateway-openapi",
-                                Map.of("webhook.stripe.secret", WEBHOOK_SECRET, "webhook.bodyBytesMax", "1024")),
+                                Map.of(
+                                        "webhook.stripe.secret",
+                                        WEBHOOK_SECRET,
+                                        "webhook.bodyBytesMax",
+                                        "1024",
+                                        "webhook.paypal.webhookId",
+                                        PAYPAL_WEBHOOK_ID,
+                                        "webhook.paypal.baseUrl",
+                                        "http://127.0.0.1:" + paypalSandbox.port(),
+                                        "webhook.paypal.clientId",
+                                        "sandbox-client-id",
+                                        "webhook.paypal.clientSecret",
+                                        "sandbox-client-secret")),
                         BatchFaults.NONE)
                 .await();
         base = "http://127.0.0.1:" + port;
@@ -417,6 +441,38 @@ class OpenApiIT {
         seen.add(check("POST", path, webhook(base, new byte[2 * 1024], signed, "application/json")));
         seen.add(check("POST", path, webhook(base, event, signed, "text/plain")));
         seen.add(check("POST", path, webhook(tinyBase, event, signed, "application/json")));
+        paypalWebhookAnswers(seen, run);
+    }
+
+    /** The PayPal webhook's answers: taken, a duplicate, refused, too large, not JSON, and off. */
+    private static void paypalWebhookAnswers(Set<String> seen, String run) throws Exception {
+        String path = "/v1/webhooks/paypal";
+        JsonObject event = SandboxWebhooks.paypalEvent("WH-" + run, "PAYMENT.CAPTURE.COMPLETED", "CAP-" + run, null);
+        byte[] body = event.encode().getBytes(StandardCharsets.UTF_8);
+        String tx = "tx-openapi-" + run;
+        String time = "2026-12-07T07:00:00Z";
+        String sig = SandboxWebhooks.paypalSignature(tx, time, PAYPAL_WEBHOOK_ID, event);
+        seen.add(check("POST", path, paypal(base, body, tx, time, sig, "application/json")));
+        seen.add(check("POST", path, paypal(base, body, tx, time, sig, "application/json")));
+        seen.add(check("POST", path, paypal(base, body, tx, time, "A" + sig.substring(1), "application/json")));
+        seen.add(check("POST", path, paypal(base, new byte[2 * 1024], tx, time, sig, "application/json")));
+        seen.add(check("POST", path, paypal(base, body, tx, time, sig, "text/plain")));
+        seen.add(check("POST", path, paypal(tinyBase, body, tx, time, sig, "application/json")));
+    }
+
+    private static HttpResponse<String> paypal(
+            String to, byte[] body, String tx, String time, String sig, String contentType) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(to + "/v1/webhooks/paypal"))
+                        .header("Content-Type", contentType)
+                        .header("PAYPAL-TRANSMISSION-ID", tx)
+                        .header("PAYPAL-TRANSMISSION-TIME", time)
+                        .header("PAYPAL-TRANSMISSION-SIG", sig)
+                        .header("PAYPAL-CERT-URL", "https://api.sandbox.paypal.com/v1/notifications/certs/CERT")
+                        .header("PAYPAL-AUTH-ALGO", "SHA256withRSA")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> webhook(String to, byte[] body, String signature, String contentType)

@@ -39,15 +39,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Stripe webhooks through a real gateway (2 lanes, each with its own producer) on real Kafka and
- * PostgreSQL: a signed event is recorded and published once however often and however concurrently
- * it is delivered; every hostile delivery gets its 4xx problem, is counted, and leaves nothing in
- * PostgreSQL and nothing on {@code payments.webhooks}, not even uncommitted.
+ * Stripe and PayPal webhooks through a real gateway (2 lanes, each with its own producer) on real
+ * Kafka and PostgreSQL, PayPal's verified by the sandbox's verify-webhook-signature API: a signed
+ * event is recorded and published once however often and however concurrently it is delivered; every
+ * hostile delivery gets its 4xx problem, is counted, and leaves nothing in PostgreSQL and nothing on
+ * {@code payments.webhooks}, not even uncommitted; a slow or failing verification API gets a fast 503.
  */
 class WebhookIT {
     private static final String SECRET = "whsec_webhook_it_current";
     private static final String OLD_SECRET = "whsec_webhook_it_rotated_out";
     private static final HttpClient http = HttpClient.newHttpClient();
+    private static final String PAYPAL_WEBHOOK_ID = "WH-webhook-it";
+    private static final String PAYPAL_TIME = "2026-12-07T07:00:00Z";
+    private static final long PAYPAL_VERIFY_TIMEOUT_MS = 1_000;
+    private static SandboxProvider paypalSandbox;
 
     private static LocalInfra infra;
     private static Vertx vertx;
@@ -65,27 +70,31 @@ class WebhookIT {
                 .connectingTo(PgConnectOptions.fromUri(infra.pgUri()))
                 .using(vertx)
                 .build();
+        // The PayPal verification API the gateway asks: a sandbox of the test's own.
+        paypalSandbox = new SandboxProvider(
+                "127.0.0.1", FreePorts.pick(), infra.pgUri(), "sk_test_webhook_it", SandboxFaults.NONE);
+        vertx.deployVerticle(paypalSandbox).await();
         int port = FreePorts.pick();
         gateway = Gateway.deploy(
                         vertx,
-                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
-                                "http.port",
-                                String.valueOf(port),
-                                "gateway.instanceId",
-                                "gateway-webhook-it",
-                                "gateway.producers",
-                                "2",
-                                "webhook.stripe.secret",
-                                SECRET + "," + OLD_SECRET,
-                                "webhook.bodyBytesMax",
-                                "8192",
-                                "pg.uri",
-                                infra.pgUri(),
-                                "kafka.bootstrap.servers",
-                                infra.kafkaBootstrap()))),
+                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.ofEntries(
+                                Map.entry("http.port", String.valueOf(port)),
+                                Map.entry("gateway.instanceId", "gateway-webhook-it"),
+                                Map.entry("gateway.producers", "2"),
+                                Map.entry("webhook.stripe.secret", SECRET + "," + OLD_SECRET),
+                                Map.entry("webhook.bodyBytesMax", "8192"),
+                                Map.entry("webhook.paypal.webhookId", PAYPAL_WEBHOOK_ID),
+                                Map.entry("webhook.paypal.baseUrl", "http://127.0.0.1:" + paypalSandbox.port()),
+                                Map.entry("webhook.paypal.clientId", "sandbox-client-id"),
+                                Map.entry("webhook.paypal.clientSecret", "sandbox-client-secret"),
+                                Map.entry("webhook.paypal.verifyTimeoutMs", String.valueOf(PAYPAL_VERIFY_TIMEOUT_MS)),
+                                Map.entry("pg.uri", infra.pgUri()),
+                                Map.entry("kafka.bootstrap.servers", infra.kafkaBootstrap())))),
                         BatchFaults.NONE)
                 .await();
         base = "http://127.0.0.1:" + port;
+        // The same sandbox sends PayPal's webhooks to this gateway, as PayPal would to its webhook.
+        paypalSandbox.sendPayPalWebhooksTo(base + "/v1/webhooks/paypal", PAYPAL_WEBHOOK_ID);
     }
 
     @AfterAll
@@ -146,8 +155,13 @@ class WebhookIT {
     }
 
     private static long rows(String eventId) {
-        return pg.preparedQuery("SELECT count(*) FROM webhook_events WHERE provider = 'stripe' AND event_id = $1")
-                .execute(Tuple.of(eventId))
+        return rows("stripe", eventId);
+    }
+
+    /** The rows {@code webhook_events} holds for one provider's event id. */
+    private static long rows(String provider, String eventId) {
+        return pg.preparedQuery("SELECT count(*) FROM webhook_events WHERE provider = $1 AND event_id = $2")
+                .execute(Tuple.of(provider, eventId))
                 .await()
                 .iterator()
                 .next()
@@ -155,7 +169,11 @@ class WebhookIT {
     }
 
     private static double counted(String outcome) {
-        return Series.counter(gateway.metrics(), "gateway.webhooks", "provider", "stripe", "outcome", outcome);
+        return counted("stripe", outcome);
+    }
+
+    private static double counted(String provider, String outcome) {
+        return Series.counter(gateway.metrics(), "gateway.webhooks", "provider", provider, "outcome", outcome);
     }
 
     @Test
@@ -384,6 +402,198 @@ class WebhookIT {
         assertThat(counted("ignored_type") - before).isEqualTo(1);
         assertThat(rows(id)).isZero();
         assertThat(published(id, false)).isEmpty();
+    }
+
+    private static JsonObject paypalEvent(String eventId) {
+        return SandboxWebhooks.paypalEvent(eventId, "PAYMENT.CAPTURE.COMPLETED", "CAP-" + eventId, "pay_" + eventId);
+    }
+
+    private static HttpResponse<String> deliverPayPal(byte[] body, String transmissionId, String signature)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/webhooks/paypal"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (signature != null) {
+            b.header("PAYPAL-TRANSMISSION-ID", transmissionId)
+                    .header("PAYPAL-TRANSMISSION-TIME", PAYPAL_TIME)
+                    .header("PAYPAL-TRANSMISSION-SIG", signature)
+                    .header("PAYPAL-CERT-URL", "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-sandbox")
+                    .header("PAYPAL-AUTH-ALGO", "SHA256withRSA");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Calls of the sandbox's verify-webhook-signature so far. */
+    private static long paypalVerifications() throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + paypalSandbox.port() + "/sandbox/paypal/webhook-verifications");
+        String body = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        return new JsonObject(body).getLong("verifications");
+    }
+
+    private static long paypalRows(String eventId) {
+        return rows("paypal", eventId);
+    }
+
+    private static double countedPayPal(String outcome) {
+        return counted("paypal", outcome);
+    }
+
+    private static double verificationsCounted(String outcome) {
+        return Series.counter(gateway.metrics(), "gateway.webhooks.paypal.verifications", "outcome", outcome);
+    }
+
+    /** The PayPal sandbox sends one event to this gateway: its answer, with every delivery's status. */
+    private static JsonObject triggerPayPal(JsonObject request) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + paypalSandbox.port() + "/sandbox/webhooks/paypal"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(request.encode()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return new JsonObject(r.body());
+    }
+
+    @Test
+    void theSandboxSendsAPayPalEventWithDuplicatesItIsPublishedOnceAndItsTransmissionVerifiedOnce() throws Exception {
+        String payment = "pay_pp_" + RUN;
+        long asked = paypalVerifications();
+        double accepted = countedPayPal("accepted");
+        double duplicate = countedPayPal("duplicate");
+        double cached = verificationsCounted("cached");
+        JsonObject answer = triggerPayPal(new JsonObject()
+                .put("type", "PAYMENT.CAPTURE.COMPLETED")
+                .put("capture", "CAP-pp-" + RUN)
+                .put("payment_id", payment)
+                .put("duplicates", 2));
+        String id = answer.getString("id");
+        assertThat(answer.getJsonArray("statuses").getList()).containsExactly(200, 200, 200);
+        assertThat(paypalVerifications() - asked)
+                .as("one transmission delivered 3 times: PayPal asked once, the cache answers the rest")
+                .isEqualTo(1);
+        assertThat(verificationsCounted("cached") - cached).isEqualTo(2);
+        // PayPal's retry as a new transmission of the same event: asked again, taken as a duplicate.
+        JsonObject again = triggerPayPal(new JsonObject()
+                .put("type", "PAYMENT.CAPTURE.COMPLETED")
+                .put("capture", "CAP-pp-" + RUN)
+                .put("payment_id", payment)
+                .put("event_id", id));
+        assertThat(again.getString("transmission_id")).isNotEqualTo(answer.getString("transmission_id"));
+        assertThat(again.getJsonArray("statuses").getList()).containsExactly(200);
+        assertThat(paypalVerifications() - asked).isEqualTo(2);
+        List<ConsumerRecord<String, byte[]>> records = published(id, true);
+        assertThat(records).hasSize(1);
+        assertThat(records.get(0).key()).isEqualTo(payment);
+        assertThat(new String(
+                        records.get(0)
+                                .headers()
+                                .lastHeader(WebhookIntake.HEADER_PROVIDER)
+                                .value(),
+                        StandardCharsets.UTF_8))
+                .isEqualTo("paypal");
+        assertThat(published(id, false))
+                .as("nothing else written, not even aborted")
+                .hasSize(1);
+        assertThat(paypalRows(id)).isEqualTo(1);
+        assertThat(countedPayPal("accepted") - accepted).isEqualTo(1);
+        assertThat(countedPayPal("duplicate") - duplicate).isEqualTo(3);
+    }
+
+    @Test
+    void aForgedPayPalDeliveryIsRefusedAtEveryRetryAndNothingIsPublished() throws Exception {
+        long asked = paypalVerifications();
+        double bad = countedPayPal("bad_signature");
+        JsonObject answer = triggerPayPal(new JsonObject()
+                .put("type", "PAYMENT.CAPTURE.COMPLETED")
+                .put("capture", "CAP-forged-" + RUN)
+                .put("payment_id", "pay_forged_" + RUN)
+                .put("forged", true));
+        String id = answer.getString("id");
+        assertThat(answer.getJsonArray("statuses").getList())
+                .hasSize(SandboxWebhooks.ATTEMPTS_MAX)
+                .containsOnly(400);
+        assertThat(countedPayPal("bad_signature") - bad).isEqualTo(SandboxWebhooks.ATTEMPTS_MAX);
+        assertThat(paypalVerifications() - asked)
+                .as("a refusal is never cached: each retry is asked again")
+                .isEqualTo(SandboxWebhooks.ATTEMPTS_MAX);
+        assertThat(paypalRows(id)).isZero();
+        assertThat(published(id, false)).isEmpty();
+    }
+
+    @Test
+    void aPayPalDeliveryWithoutHeadersWithABadSignatureOrAChangedBodyIsRefusedAndLeavesNothing() throws Exception {
+        String id = "WH-hostile-" + RUN;
+        JsonObject event = paypalEvent(id);
+        byte[] body = event.encode().getBytes(StandardCharsets.UTF_8);
+        String transmission = "txh-" + RUN;
+        String sig = SandboxWebhooks.paypalSignature(transmission, PAYPAL_TIME, PAYPAL_WEBHOOK_ID, event);
+        double missing = countedPayPal("missing_signature");
+        double bad = countedPayPal("bad_signature");
+        double malformed = countedPayPal("malformed_body");
+        long asked = paypalVerifications();
+        assertThat(deliverPayPal(body, transmission, null).statusCode()).isEqualTo(400);
+        // Not one JSON object: refused before PayPal is asked (nothing spliced into its request).
+        byte[] notAnObject = (new String(body, StandardCharsets.UTF_8) + ",\"webhook_id\":\"WH-other\"")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(deliverPayPal(notAnObject, transmission, sig).statusCode()).isEqualTo(400);
+        assertThat(paypalVerifications() - asked).isZero();
+        assertThat(deliverPayPal(body, transmission, "A" + sig.substring(1)).statusCode())
+                .isEqualTo(400);
+        assertThat(published(id, false)).as("nothing of a refused delivery").isEmpty();
+        // A verified transmission's cached answer is not borrowed by another body under its id.
+        assertThat(deliverPayPal(body, transmission, sig).statusCode()).isEqualTo(200);
+        String changedId = "WH-hostile-changed-" + RUN;
+        byte[] changed = paypalEvent(changedId).encode().getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = deliverPayPal(changed, transmission, sig);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
+        assertThat(countedPayPal("missing_signature") - missing).isEqualTo(1);
+        assertThat(countedPayPal("malformed_body") - malformed).isEqualTo(1);
+        assertThat(countedPayPal("bad_signature") - bad).isEqualTo(2);
+        assertThat(published(changedId, false)).isEmpty();
+        assertThat(paypalRows(changedId)).isZero();
+        assertThat(published(id, false)).as("only the genuine delivery").hasSize(1);
+        assertThat(published(id, false).get(0).value())
+                .as("the body exactly as received")
+                .isEqualTo(body);
+    }
+
+    @Test
+    void aSlowOrFailingVerificationApiGetsAFast503AndPayPalsRetryIsTakenOnceItRecovers() throws Exception {
+        String id = "WH-slow-" + RUN;
+        JsonObject event = paypalEvent(id);
+        byte[] body = event.encode().getBytes(StandardCharsets.UTF_8);
+        String transmission = "txs-" + RUN;
+        String sig = SandboxWebhooks.paypalSignature(transmission, PAYPAL_TIME, PAYPAL_WEBHOOK_ID, event);
+        double timeouts = verificationsCounted("timeout");
+        double errors = verificationsCounted("error");
+        double unavailable = countedPayPal("unavailable");
+        try {
+            paypalSandbox.setFaults(new SandboxFaults(5_000, 5_000, 0, 0, 0, 0));
+            long startNs = System.nanoTime();
+            HttpResponse<String> slow = deliverPayPal(body, transmission, sig);
+            long tookMs = (System.nanoTime() - startNs) / 1_000_000;
+            assertThat(slow.statusCode()).as(slow.body()).isEqualTo(503);
+            assertThat(slow.headers().firstValue("Retry-After")).isPresent();
+            assertThat(tookMs)
+                    .as("answered at the verification timeout (%d ms), not the API's 5 s", PAYPAL_VERIFY_TIMEOUT_MS)
+                    .isBetween(PAYPAL_VERIFY_TIMEOUT_MS - 50, PAYPAL_VERIFY_TIMEOUT_MS + 2_000);
+            assertThat(verificationsCounted("timeout") - timeouts).isEqualTo(1);
+            paypalSandbox.setFaults(SandboxFaults.OUTAGE);
+            HttpResponse<String> failing = deliverPayPal(body, transmission, sig);
+            assertThat(failing.statusCode()).as(failing.body()).isEqualTo(503);
+            assertThat(verificationsCounted("error") - errors).isEqualTo(1);
+            assertThat(countedPayPal("unavailable") - unavailable).isEqualTo(2);
+            assertThat(published(id, false)).isEmpty();
+            assertThat(paypalRows(id)).isZero();
+        } finally {
+            paypalSandbox.setFaults(SandboxFaults.NONE);
+        }
+        HttpResponse<String> retried = deliverPayPal(body, transmission, sig);
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        assertThat(published(id, true)).hasSize(1);
     }
 
     @Test

@@ -165,6 +165,10 @@ final class PayPalSandbox {
         this.tokenTtlS = tokenTtlS;
     }
 
+    /** Calls of verify-webhook-signature received so far (a test counts what the gateway's cache saves). */
+    private final java.util.concurrent.atomic.AtomicLong webhookVerifications =
+            new java.util.concurrent.atomic.AtomicLong();
+
     void routes(Router router) {
         router.post("/v1/oauth2/token").handler(this::token);
         router.post("/v2/checkout/orders").handler(this::authorised).handler(this::createOrder);
@@ -175,6 +179,18 @@ final class PayPalSandbox {
                 .handler(this::refund);
         router.get("/v1/reporting/transactions").handler(this::authorised).handler(this::transactions);
         router.get("/sandbox/paypal/stats").handler(this::stats);
+        // PayPal's webhook verification (issue 21 §2): the sandbox's own signing scheme, SandboxWebhooks.
+        router.post("/v1/notifications/verify-webhook-signature")
+                .handler(this::authorised)
+                .handler(ctx -> {
+                    webhookVerifications.incrementAndGet();
+                    // The faults apply here too: a slow or failing verification API, as in PayPal's outages.
+                    if (!injectedFailure(ctx)) {
+                        latency().onComplete(v -> SandboxWebhooks.verifyPayPal(ctx));
+                    }
+                });
+        router.get("/sandbox/paypal/webhook-verifications")
+                .handler(ctx -> ctx.json(new JsonObject().put("verifications", webhookVerifications.get())));
     }
 
     /** An answer: status and JSON text, the same text stored and sent. */

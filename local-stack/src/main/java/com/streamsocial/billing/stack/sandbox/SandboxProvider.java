@@ -210,6 +210,10 @@ public final class SandboxProvider extends VerticleBase {
     private volatile String webhookUrl;
 
     private volatile String webhookSecret;
+    /** Where and to which webhook id it sends PayPal webhooks; null: it sends none. */
+    private volatile String paypalWebhookUrl;
+
+    private volatile String paypalWebhookId;
     private SandboxWebhooks webhooks;
     /** Requests refused with 429 because {@code queuedChargesMax} were admitted; since start. */
     private volatile long refusedOverloaded;
@@ -238,6 +242,16 @@ public final class SandboxProvider extends VerticleBase {
     public void sendWebhooksTo(String url, String secret) {
         this.webhookSecret = secret;
         this.webhookUrl = url;
+    }
+
+    /**
+     * Sends PayPal webhooks to {@code url} (a gateway's {@code /v1/webhooks/paypal}) as deliveries to
+     * PayPal webhook {@code webhookId}, when a test triggers one ({@code POST /sandbox/webhooks/paypal});
+     * this sandbox's verify-webhook-signature API verifies them.
+     */
+    public void sendPayPalWebhooksTo(String url, String webhookId) {
+        this.paypalWebhookId = webhookId;
+        this.paypalWebhookUrl = url;
     }
 
     public void setFaults(SandboxFaults faults) {
@@ -319,6 +333,7 @@ public final class SandboxProvider extends VerticleBase {
         });
         router.get("/sandbox/charges/stats").handler(this::chargeStats);
         router.post("/sandbox/webhooks/stripe").handler(this::triggerWebhook);
+        router.post("/sandbox/webhooks/paypal").handler(this::triggerPayPalWebhook);
         router.get("/sandbox/charges/count")
                 .handler(ctx -> pool.preparedQuery("SELECT count(*) FROM sandbox.charges WHERE idempotency_key = $1")
                         .execute(Tuple.of(ctx.queryParams().get("idempotency_key")))
@@ -355,10 +370,23 @@ public final class SandboxProvider extends VerticleBase {
             error(ctx, 404, "invalid_request_error", null, "Webhooks are not configured in this sandbox.");
             return;
         }
-        if (webhooks == null) {
-            webhooks = new SandboxWebhooks(vertx, webhookUrl, webhookSecret);
+        webhooks().triggerStripe(ctx, webhookUrl, webhookSecret);
+    }
+
+    /** A test's trigger of one PayPal webhook; {@code 404} unless {@link #sendPayPalWebhooksTo} was called. */
+    private void triggerPayPalWebhook(RoutingContext ctx) {
+        if (paypalWebhookUrl == null) {
+            error(ctx, 404, "invalid_request_error", null, "PayPal webhooks are not configured in this sandbox.");
+            return;
         }
-        webhooks.trigger(ctx);
+        webhooks().triggerPayPal(ctx, paypalWebhookUrl, paypalWebhookId);
+    }
+
+    private SandboxWebhooks webhooks() {
+        if (webhooks == null) {
+            webhooks = new SandboxWebhooks(vertx);
+        }
+        return webhooks;
     }
 
     private void authorised(RoutingContext ctx) {

@@ -2,30 +2,22 @@ package com.streamsocial.billing.processor.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentEvent;
-import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.processor.Processor;
-import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
-import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
-import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.Quiescence;
 import com.streamsocial.billing.stack.Series;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
-import com.streamsocial.billing.stack.TopicReader;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,7 +37,7 @@ class CommitTimeoutIT {
     private static EmbeddedPg pg;
     private static StallingKafkaProxy proxy;
     private static EmbeddedKafka kafka;
-    private static Vertx vertx;
+    private static ApproveAllProcessor fixture;
     private static Processor processor;
 
     @BeforeAll
@@ -56,26 +48,14 @@ class CommitTimeoutIT {
         proxy = new StallingKafkaProxy(proxyPort, brokerPort);
         kafka = EmbeddedKafka.startBehindProxy(brokerPort, proxyPort);
         kafka.createTopics(Topics.ALL, 1);
-        vertx = Vertx.vertx();
         Map<String, String> s = new HashMap<>();
-        s.put("kafka.bootstrap.servers", "127.0.0.1:" + proxyPort);
         // A commit times out after 1 s; a request only after 30 s, so the producer does not resend the
         // EndTxn on a new connection while the proxy holds its answer.
         s.put("kafka.max.block.ms", String.valueOf(MAX_BLOCK_MS));
         s.put("kafka.request.timeout.ms", "30000");
         s.put("kafka.delivery.timeout.ms", "31000");
-        s.put("pg.uri", pg.uri());
-        s.put("provider.kind", "approve-all");
-        // approve-all moves no money: a development-only mode (DevModes).
-        s.put("dev.mode", "true");
-        s.put("processor.instanceId", "commit-timeout-it");
-        s.put("processor.httpPort", "-1");
-        s.put("reconcile.intervalMs", "0");
-        processor = Processor.deploy(
-                        vertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(s)), new ApproveAllProvider())
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(120, TimeUnit.SECONDS);
+        fixture = ApproveAllProcessor.start("commit-timeout-it", "127.0.0.1:" + proxyPort, pg.uri(), s);
+        processor = fixture.processor();
         // The first transaction also loads the coordinator: let it happen before any hold.
         List<String> warm = produce("warm", 1);
         awaitOutcomes(warm);
@@ -83,10 +63,9 @@ class CommitTimeoutIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (processor != null) {
-            processor.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        if (fixture != null) {
+            fixture.close();
         }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         kafka.close();
         proxy.close();
         pg.close();
@@ -133,10 +112,7 @@ class CommitTimeoutIT {
                         List.of(Topics.RESULTS),
                         Duration.ofSeconds(120))
                 .get(Topics.RESULTS);
-        Map<String, Integer> outcomes = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : results) {
-            outcomes.merge(OutcomeEvent.parse(r.value()).paymentId(), 1, Integer::sum);
-        }
+        Map<String, Integer> outcomes = ApproveAllProcessor.outcomesById(results);
         for (String id : ids) {
             assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1);
         }
@@ -149,20 +125,7 @@ class CommitTimeoutIT {
         List<String> ids = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                 KafkaSafety.idempotentProducer(Map.of("bootstrap.servers", kafka.bootstrapServers())))) {
-            for (int i = 0; i < n; i++) {
-                String key = prefix + "-" + i;
-                PaymentEvent e = new PaymentEvent(
-                        PaymentIds.paymentId("default", key),
-                        "default",
-                        key,
-                        "h",
-                        100 + i,
-                        "USD",
-                        "cus_1",
-                        "pm_card_visa",
-                        "",
-                        Map.of(),
-                        System.currentTimeMillis());
+            for (PaymentEvent e : ApproveAllProcessor.events(prefix, n)) {
                 producer.send(new ProducerRecord<>(Topics.BILLING, e.paymentId(), e.toBytes()));
                 ids.add(e.paymentId());
             }
@@ -172,16 +135,6 @@ class CommitTimeoutIT {
     }
 
     private static void awaitOutcomes(List<String> ids) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
-            List<String> seen = TopicReader.readAll(kafka.bootstrapServers(), Topics.RESULTS, true).stream()
-                    .map(r -> OutcomeEvent.parse(r.value()).paymentId())
-                    .toList();
-            if (seen.containsAll(ids)) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("outcomes did not all arrive within 120 s");
+        ApproveAllProcessor.awaitOutcomes(kafka.bootstrapServers(), ids);
     }
 }

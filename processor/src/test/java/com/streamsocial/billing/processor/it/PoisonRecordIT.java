@@ -9,13 +9,10 @@ import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.processor.Processor;
-import com.streamsocial.billing.processor.ProcessorConfig;
-import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TopicReader;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,39 +44,30 @@ import org.junit.jupiter.api.Test;
 class PoisonRecordIT {
     private static final int PARTITION = 0;
     private static LocalInfra infra;
-    private static Vertx vertx;
+    private static ApproveAllProcessor fixture;
     private static Processor processor;
     private static int httpPort;
 
     @BeforeAll
     static void start() throws Exception {
         infra = SharedInfra.get();
-        vertx = Vertx.vertx();
         httpPort = FreePorts.pick();
-        Map<String, String> s = new HashMap<>();
-        s.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
-        s.put("pg.uri", infra.pgUri());
-        s.put("provider.kind", "approve-all");
-        // approve-all moves no money: a development-only mode (DevModes).
-        s.put("dev.mode", "true");
-        s.put("processor.instanceId", "poison-it");
-        s.put("processor.groupId", "poison-it");
-        s.put("processor.httpHost", "127.0.0.1");
-        s.put("processor.httpPort", String.valueOf(httpPort));
-        s.put("reconcile.intervalMs", "0");
-        processor = Processor.deploy(
-                        vertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(s)), new ApproveAllProvider())
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(120, TimeUnit.SECONDS);
+        fixture = ApproveAllProcessor.start(
+                "poison-it",
+                infra.kafkaBootstrap(),
+                infra.pgUri(),
+                Map.of(
+                        "processor.groupId", "poison-it",
+                        "processor.httpHost", "127.0.0.1",
+                        "processor.httpPort", String.valueOf(httpPort)));
+        processor = fixture.processor();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (processor != null) {
-            processor.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        if (fixture != null) {
+            fixture.close();
         }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private static PaymentEvent event(String key) {

@@ -3,23 +3,17 @@ package com.streamsocial.billing.processor.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.MetricsBatch;
-import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.processor.Processor;
-import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.processor.dedup.InputRecord;
-import com.streamsocial.billing.processor.psp.ApproveAllProvider;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
-import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.Quiescence;
 import com.streamsocial.billing.stack.Series;
-import com.streamsocial.billing.stack.TopicReader;
-import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +39,7 @@ class ReplayedOutcomeIT {
     private static final int PAYMENTS = 20;
     private static EmbeddedPg pg;
     private static EmbeddedKafka kafka;
-    private static Vertx vertx;
+    private static ApproveAllProcessor fixture;
     private static Processor processor;
 
     @BeforeAll
@@ -53,29 +47,15 @@ class ReplayedOutcomeIT {
         pg = EmbeddedPg.start(0);
         kafka = EmbeddedKafka.start(FreePorts.pick());
         kafka.createTopics(Topics.ALL, 3);
-        vertx = Vertx.vertx();
-        Map<String, String> s = new HashMap<>();
-        s.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-        s.put("pg.uri", pg.uri());
-        s.put("provider.kind", "approve-all");
-        // approve-all moves no money: a development-only mode (DevModes).
-        s.put("dev.mode", "true");
-        s.put("processor.instanceId", "replayed-outcome-it");
-        s.put("processor.httpPort", "-1");
-        s.put("reconcile.intervalMs", "0");
-        processor = Processor.deploy(
-                        vertx, ProcessorConfig.from(LocalInfra.singleBrokerSettings(s)), new ApproveAllProvider())
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(120, TimeUnit.SECONDS);
+        fixture = ApproveAllProcessor.start("replayed-outcome-it", kafka.bootstrapServers(), pg.uri(), Map.of());
+        processor = fixture.processor();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (processor != null) {
-            processor.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        if (fixture != null) {
+            fixture.close();
         }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         kafka.close();
         pg.close();
     }
@@ -93,22 +73,9 @@ class ReplayedOutcomeIT {
         produce(after, false);
         awaitOutcomes(ids(after));
 
-        Map<String, List<ConsumerRecord<String, byte[]>>> logs = Quiescence.readAfterConsumed(
-                kafka.bootstrapServers(),
-                "billing-processor",
-                Topics.BILLING,
-                List.of(Topics.RESULTS, Topics.METRICS),
-                Duration.ofSeconds(120));
-        Map<String, Integer> outcomes = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.RESULTS)) {
-            outcomes.merge(OutcomeEvent.parse(r.value()).paymentId(), 1, Integer::sum);
-        }
-        Map<String, Integer> decided = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.METRICS)) {
-            MetricsBatch m = MetricsBatch.parse(r.value());
-            m.ids(MetricsBatch.SUCCEEDED).forEach(id -> decided.merge(id, 1, Integer::sum));
-            m.ids(MetricsBatch.FAILED).forEach(id -> decided.merge(id, 1, Integer::sum));
-        }
+        Counts counts = countOnceConsumed(MetricsBatch.SUCCEEDED, MetricsBatch.FAILED);
+        Map<String, Integer> outcomes = counts.outcomes();
+        Map<String, Integer> decided = counts.decided();
         for (String id : ids(events)) {
             assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1);
             assertThat(decided.get(id)).as("decided events of " + id).isEqualTo(1);
@@ -127,7 +94,7 @@ class ReplayedOutcomeIT {
     void aDecidedPaymentWhoseOutcomeWasLostIsEmittedOnceWhenReDrivenTwice() throws Exception {
         io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool()
                 .connectingTo(pg.uri())
-                .using(vertx)
+                .using(fixture.vertx())
                 .build();
         List<String> lost = new ArrayList<>();
         try {
@@ -162,21 +129,9 @@ class ReplayedOutcomeIT {
         List<PaymentEvent> after = events("after-lost", 5);
         produce(after, false);
         awaitOutcomes(ids(after));
-        Map<String, List<ConsumerRecord<String, byte[]>>> logs = Quiescence.readAfterConsumed(
-                kafka.bootstrapServers(),
-                "billing-processor",
-                Topics.BILLING,
-                List.of(Topics.RESULTS, Topics.METRICS),
-                Duration.ofSeconds(120));
-        Map<String, Integer> outcomes = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.RESULTS)) {
-            outcomes.merge(OutcomeEvent.parse(r.value()).paymentId(), 1, Integer::sum);
-        }
-        Map<String, Integer> decided = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.METRICS)) {
-            MetricsBatch m = MetricsBatch.parse(r.value());
-            m.ids(MetricsBatch.SUCCEEDED).forEach(id -> decided.merge(id, 1, Integer::sum));
-        }
+        Counts counts = countOnceConsumed(MetricsBatch.SUCCEEDED);
+        Map<String, Integer> outcomes = counts.outcomes();
+        Map<String, Integer> decided = counts.decided();
         for (String id : lost) {
             assertThat(outcomes.get(id)).as("outcomes of re-driven " + id).isEqualTo(1);
             assertThat(decided.get(id)).as("decided events of re-driven " + id).isEqualTo(1);
@@ -184,23 +139,7 @@ class ReplayedOutcomeIT {
     }
 
     private static List<PaymentEvent> events(String prefix, int n) {
-        List<PaymentEvent> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            String key = prefix + "-" + i;
-            out.add(new PaymentEvent(
-                    PaymentIds.paymentId("default", key),
-                    "default",
-                    key,
-                    "h",
-                    100 + i,
-                    "USD",
-                    "cus_1",
-                    "pm_card_visa",
-                    "",
-                    Map.of(),
-                    System.currentTimeMillis()));
-        }
-        return out;
+        return ApproveAllProcessor.events(prefix, n);
     }
 
     private static List<String> ids(List<PaymentEvent> events) {
@@ -222,16 +161,30 @@ class ReplayedOutcomeIT {
     }
 
     private static void awaitOutcomes(List<String> ids) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
-            List<String> seen = TopicReader.readAll(kafka.bootstrapServers(), Topics.RESULTS, true).stream()
-                    .map(r -> OutcomeEvent.parse(r.value()).paymentId())
-                    .toList();
-            if (seen.containsAll(ids)) {
-                return;
+        ApproveAllProcessor.awaitOutcomes(kafka.bootstrapServers(), ids);
+    }
+
+    /** Outcomes and decided events per payment id; {@code decided} counts the metrics ids of {@code types}. */
+    private record Counts(Map<String, Integer> outcomes, Map<String, Integer> decided) {}
+
+    /**
+     * Once the processor has consumed every billing record and no transaction is open: the outcomes on
+     * payments.results and the decided events (of {@code types}) on payments.metrics, per payment id.
+     */
+    private static Counts countOnceConsumed(String... types) {
+        Map<String, List<ConsumerRecord<String, byte[]>>> logs = Quiescence.readAfterConsumed(
+                kafka.bootstrapServers(),
+                "billing-processor",
+                Topics.BILLING,
+                List.of(Topics.RESULTS, Topics.METRICS),
+                Duration.ofSeconds(120));
+        Map<String, Integer> decided = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : logs.get(Topics.METRICS)) {
+            MetricsBatch m = MetricsBatch.parse(r.value());
+            for (String type : types) {
+                m.ids(type).forEach(id -> decided.merge(id, 1, Integer::sum));
             }
-            Thread.sleep(250);
         }
-        throw new AssertionError("outcomes did not all arrive within 120 s");
+        return new Counts(ApproveAllProcessor.outcomesById(logs.get(Topics.RESULTS)), decided);
     }
 }
