@@ -55,10 +55,15 @@ class ReconciliationIT {
 
     /**
      * Each class seeded once; nothing lags; tenants agree (ReconcileTenantIT forges that); no payment
-     * here is refunded through the pipeline (RefundReconciliationIT seeds refund_mismatch).
+     * here is refunded through the pipeline (RefundReconciliationIT seeds refund_mismatch and stuck_refund).
      */
     private static long seeded(BreakClass c) {
-        return c == BreakClass.LAGGING || c == BreakClass.TENANT_MISMATCH || c == BreakClass.REFUND_MISMATCH ? 0 : 1;
+        return c == BreakClass.LAGGING
+                        || c == BreakClass.TENANT_MISMATCH
+                        || c == BreakClass.REFUND_MISMATCH
+                        || c == BreakClass.STUCK_REFUND
+                ? 0
+                : 1;
     }
 
     private static boolean allGaugesAreSeeded() {

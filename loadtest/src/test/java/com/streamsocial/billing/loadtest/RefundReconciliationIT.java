@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * lines, so partial, repeated and whole refunds made through the pipeline reconcile clean, and a
  * partially refunded charge is still compared for its money. A refund entry the ledger lost and a
  * refund made in the provider's dashboard are each a refund_mismatch, and the repair restores the
- * lost entry from the processor's own refund row and compensates the dashboard refund.
+ * lost entry from the processor's own refund row and compensates the dashboard refund. A refund left
+ * {@code refunding} past the stuck-after age is reported stuck_refund and left alone.
  */
 class RefundReconciliationIT {
     private static final HttpClient http = HttpClient.newHttpClient();
@@ -135,6 +136,31 @@ class RefundReconciliationIT {
         ReconcileReport after = stack.reconcile(false, 0);
         assertThat(after.total()).as(after.table()).isZero();
         theRepairsAreTheLostEntryAndOneCompensation(twice, partial, lost);
+        aRefundLeftRefundingIsReportedStuckAndNotRepaired(altered);
+    }
+
+    /**
+     * A refund the processor claimed ten minutes ago and still asks about (tried just now, as the
+     * loop's retries touch it): stuck_refund, never repaired, and not taken for a refund gap.
+     */
+    private static void aRefundLeftRefundingIsReportedStuckAndNotRepaired(String paymentId) throws Exception {
+        String stuck = RefundIds.refundId("default", "stuck-" + RUN);
+        sql("""
+                INSERT INTO refunds (refund_id, payment_id, tenant, request_hash, amount, currency, status, attempts,
+                                     last_attempt_at, source_partition, source_offset, created_at)
+                VALUES ('%s', '%s', 'default', 'h-stuck', 50, 'USD', 'refunding', 7, now(), 0, 0,
+                        now() - interval '10 minutes')""".formatted(stuck, paymentId));
+        ReconcileReport dry = stack.reconcile(false, 0);
+        assertThat(dry.ids(BreakClass.STUCK_REFUND)).as(dry.table()).containsExactly(stuck);
+        assertThat(dry.total()).as(dry.table()).isEqualTo(1);
+        ReconcileReport repair = stack.reconcile(true, 0);
+        assertThat(repair.toJson(0, 0, true)
+                        .getJsonObject("breaks")
+                        .getJsonObject(BreakClass.STUCK_REFUND.wire())
+                        .getLong("repaired"))
+                .isZero();
+        assertThat(stack.pg.text("SELECT status FROM refunds WHERE refund_id = '" + stuck + "'"))
+                .isEqualTo("refunding");
     }
 
     /** The lost entry restored from the processor's refund row; the dashboard's refund compensated. */

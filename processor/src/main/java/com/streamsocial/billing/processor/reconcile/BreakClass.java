@@ -50,6 +50,13 @@ public enum BreakClass {
     /** Claimed or charging for longer than the threshold, the processor past its records. */
     STUCK("stuck"),
     /**
+     * A refund {@code refunding} for longer than the stuck-after age since the processor claimed it:
+     * the provider left it pending, or its answer stays unknown, and the loop asks again by {@code
+     * POST} under the same key, which the providers answer with their first answer
+     * (docs/GUARANTEES.md). Never repaired: a re-drive would only ask the same way again. Counted.
+     */
+    STUCK_REFUND("stuck_refund"),
+    /**
      * Would be missing_in_ledger, missing_outcome or stuck, but the processor group has not yet
      * committed past one of the payment's billing records: that record will still emit an outcome,
      * so a re-drive would emit a second. Never repaired; counted, because the processor is behind by
