@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.reconcile.ProviderAccount;
+import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Refunds through the processor's PayPal adapter and the sandbox's PayPal subset, on a real broker and
  * PostgreSQL (issue 21 §1): a partial refund and the rest of a capture, each one PayPal refund of its
- * amount (the sandbox's own rows counted), and nothing left after.
+ * amount (the sandbox's own rows counted), and nothing left after; reconciliation against the
+ * sandbox's Transaction Search finds no break after a whole and after a partial refund.
  */
 class PayPalRefundIT {
     private static final HttpClient http = HttpClient.newHttpClient();
@@ -82,5 +85,27 @@ class PayPalRefundIT {
                 .isEqualTo(2);
         assertThat(new JsonObject(refund(id, "pp3-" + RUN, null).body()).getString("type"))
                 .endsWith("/payment-fully-refunded");
+        // Transaction Search lists both refunds (T1107) of the capture: their sum is the ledger's.
+        ReconcileReport report = stack.reconcile(
+                false, 0, ProviderAccount.paypal(stack.sandboxUrl(), "sandbox-client-id", "sandbox-client-secret"));
+        assertThat(report.total()).as(report.table()).isZero();
+    }
+
+    @Test
+    void aPartlyRefundedCaptureReconcilesCleanAgainstTransactionSearch() throws Exception {
+        String key = "paypal-partial-" + RUN;
+        assertThat(stack.pay(key, 900, "pm_card_visa").statusCode()).isEqualTo(202);
+        String id = PaymentIds.paymentId("default", key);
+        String url = stack.baseUrl() + "/v1/payments/" + id;
+        assertThat(Await.until(() -> "succeeded".equals(stack.get(url).getString("status")), 60_000))
+                .as("payment captured: %s", stack.get(url))
+                .isTrue();
+        assertThat(refund(id, "pq1-" + RUN, "{\"amount\":250}").statusCode()).isEqualTo(202);
+        assertThat(Await.until(() -> stack.get(url).getLong("amount_refunded") == 250L, 60_000))
+                .as("refunded in part: %s", stack.get(url))
+                .isTrue();
+        ReconcileReport report = stack.reconcile(
+                false, 0, ProviderAccount.paypal(stack.sandboxUrl(), "sandbox-client-id", "sandbox-client-secret"));
+        assertThat(report.total()).as(report.table()).isZero();
     }
 }
