@@ -22,5 +22,15 @@ public final class Topics {
      */
     public static final String WEBHOOKS = "payments.webhooks";
 
-    public static final List<String> ALL = List.of(BILLING, METRICS, RESULTS, DLQ, WEBHOOKS);
+    /**
+     * Accepted refund intents ({@code refund.requested}), keyed by payment id so that a payment's
+     * refunds are ordered on one partition; written by the gateway in transactions (issue 21 §1, and
+     * docs/ARCHITECTURE.md "Refunds" for why not {@link #BILLING}).
+     */
+    public static final String REFUNDS = "payments.refunds";
+
+    /** One outcome per refund id ({@code refund.outcome}), keyed by payment id; written by the processor in transactions. */
+    public static final String REFUND_RESULTS = "payments.refund-results";
+
+    public static final List<String> ALL = List.of(BILLING, METRICS, RESULTS, DLQ, WEBHOOKS, REFUNDS, REFUND_RESULTS);
 }

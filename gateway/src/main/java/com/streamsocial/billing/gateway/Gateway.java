@@ -96,10 +96,23 @@ public final class Gateway implements RunningService {
         ServiceStart.Steps steps = new ServiceStart.Steps(
                 "gateway",
                 config,
-                List.of(Topics.BILLING, Topics.METRICS),
+                topics(config),
                 List.of(TopicSafetyCheck.TRANSACTION_STATE),
                 () -> Migrations.apply(vertx, config.pgUri(), config.pgConnect().getPassword()));
         return ServiceStart.deploy(vertx, steps, start, log);
+    }
+
+    /**
+     * The topics this gateway writes, which its start checks are replicated: billing and metrics;
+     * refunds, whose route is always on (an acknowledged refund must survive a broker loss as a payment
+     * does); and the webhooks' topic when a provider's webhook endpoint is on.
+     */
+    static List<String> topics(GatewayConfig config) {
+        List<String> topics = new ArrayList<>(List.of(Topics.BILLING, Topics.METRICS, Topics.REFUNDS));
+        if (config.webhooks().stripeOn() || config.webhooks().paypalOn()) {
+            topics.add(Topics.WEBHOOKS);
+        }
+        return List.copyOf(topics);
     }
 
     /**

@@ -12,6 +12,7 @@ import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.ReadDeadline;
+import com.streamsocial.billing.gateway.http.RefundRequestValidator;
 import com.streamsocial.billing.gateway.http.RequestValidator;
 import com.streamsocial.billing.gateway.http.TlsPolicy;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
@@ -21,6 +22,8 @@ import com.streamsocial.billing.gateway.ownership.OwnedKind;
 import com.streamsocial.billing.gateway.ownership.OwnerCache;
 import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
+import com.streamsocial.billing.gateway.refund.RefundView;
+import com.streamsocial.billing.gateway.refund.Refunds;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.gateway.store.OwnerStore;
 import com.streamsocial.billing.gateway.webhook.VerifiedTransmissions;
@@ -117,6 +120,8 @@ public final class GatewayVerticle extends VerticleBase {
     private Router router;
     /** Provider webhooks, apart from the lane's batches (issue 21 §2, package {@code webhook}). */
     private Webhooks webhooks;
+    /** Refunds, apart from the lane's batches (issue 21 §1, package {@code refund}). */
+    private Refunds refunds;
 
     public GatewayVerticle(
             GatewayConfig config,
@@ -203,6 +208,16 @@ public final class GatewayVerticle extends VerticleBase {
                         config.retryAfterS(),
                         limits.paypalVerified()))
                 .onSuccess(w -> webhooks = w)
+                .compose(v -> Refunds.start(
+                        vertx,
+                        context,
+                        config.pgConnect(),
+                        config.kafka(),
+                        transactionalId + "-refunds",
+                        config.transactionTimeoutMs(),
+                        metrics.service().registry(),
+                        config.retryAfterS()))
+                .onSuccess(r -> refunds = r)
                 .compose(v -> vertx.createHttpServer(serverOptions()
                                 .setHost(config.httpHost())
                                 .setPort(config.httpPort())
@@ -386,6 +401,15 @@ public final class GatewayVerticle extends VerticleBase {
                 .handler(this::bodyRead)
                 .handler(this::createPayment);
         router.get("/v1/payments/:id").handler(this::getPayment);
+        // Refunds (issue 21 §1): the key first, then the bounded body; answered after both commits.
+        router.post("/v1/payments/:id/refunds").handler(this::requireKey);
+        router.post("/v1/payments/:id/refunds").handler(this::bodyReadDeadline);
+        router.post("/v1/payments/:id/refunds")
+                .handler(BodyHandler.create(false).setBodyLimit(RefundRequestValidator.BODY_BYTES_MAX))
+                .handler(this::bodyRead)
+                .handler(ctx -> refunds.create(ctx, ctx.get(TENANT), GatewayVerticle::problem));
+        router.get("/v1/payments/:id/refunds/:refund_id")
+                .handler(ctx -> refunds.get(ctx, readPool, ctx.get(TENANT), GatewayVerticle::problem));
         // Explicit registration in the ownership registry (issue 19 §1), off the hot path.
         router.post("/v1/customers").handler(this::bodyReadDeadline);
         router.post("/v1/customers")
@@ -405,7 +429,9 @@ public final class GatewayVerticle extends VerticleBase {
                         ctx,
                         ctx.request().path().startsWith("/v1/customers")
                                 ? CustomerRegistration.tooLarge()
-                                : RequestValidator.tooLarge()));
+                                : ctx.request().path().endsWith("/refunds")
+                                        ? RefundRequestValidator.tooLarge()
+                                        : RequestValidator.tooLarge()));
         router.errorHandler(404, ctx -> problem(ctx, Problem.of(404, "not-found", "Not found", "no such resource")));
         router.errorHandler(
                 405,
@@ -824,17 +850,24 @@ public final class GatewayVerticle extends VerticleBase {
                 problem(ctx, Problem.of(404, "payment-not-found", "Payment not found", "no payment has this id"));
             } else {
                 var p = ar.result().get();
-                payment(
-                        ctx,
-                        200,
-                        id,
-                        PaymentView.of(
-                                        id,
-                                        PaymentView.publicStatus(p.ledgerStatus()),
-                                        p.failureCode(),
-                                        new JsonObject(p.request()))
-                                .encode(),
-                        false);
+                JsonObject view = PaymentView.of(
+                        id, PaymentView.publicStatus(p.ledgerStatus()), p.failureCode(), new JsonObject(p.request()));
+                Refunds.list(readPool, id, ctx.<String>get(TENANT)).onComplete(lr -> {
+                    if (lr.failed()) {
+                        metrics.shed(GatewayMeters.Shed.READS_UNAVAILABLE);
+                        problem(
+                                ctx,
+                                Problem.unavailable(
+                                        "store_unavailable", "the payment store is unreachable", config.retryAfterS()));
+                    } else {
+                        payment(
+                                ctx,
+                                200,
+                                id,
+                                RefundView.addTo(view, lr.result()).encode(),
+                                false);
+                    }
+                });
             }
         });
     }
@@ -972,6 +1005,7 @@ public final class GatewayVerticle extends VerticleBase {
                     return null;
                 }))
                 .compose(v -> webhooks == null ? Future.succeededFuture() : webhooks.close(vertx))
+                .compose(v -> refunds == null ? Future.succeededFuture() : refunds.close(vertx))
                 .compose(v -> pool.close())
                 .compose(v -> authPool.close())
                 .compose(v -> readPool.close());

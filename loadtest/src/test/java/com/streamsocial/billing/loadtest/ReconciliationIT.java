@@ -53,9 +53,17 @@ class ReconciliationIT {
         stack.close();
     }
 
-    /** Each class seeded once; nothing lags; tenants agree (ReconcileTenantIT forges that). */
+    /**
+     * Each class seeded once; nothing lags; tenants agree (ReconcileTenantIT forges that); no payment
+     * here is refunded through the pipeline (RefundReconciliationIT seeds refund_mismatch and stuck_refund).
+     */
     private static long seeded(BreakClass c) {
-        return c == BreakClass.LAGGING || c == BreakClass.TENANT_MISMATCH ? 0 : 1;
+        return c == BreakClass.LAGGING
+                        || c == BreakClass.TENANT_MISMATCH
+                        || c == BreakClass.REFUND_MISMATCH
+                        || c == BreakClass.STUCK_REFUND
+                ? 0
+                : 1;
     }
 
     private static boolean allGaugesAreSeeded() {
@@ -201,6 +209,9 @@ class ReconciliationIT {
         assertThat(dry.ids(BreakClass.FOREIGN_CHARGE)).containsExactly(s.foreignCharge());
         assertThat(dry.ids(BreakClass.LAGGING)).isEmpty();
         assertThat(dry.ids(BreakClass.TENANT_MISMATCH)).isEmpty();
+        assertThat(dry.ids(BreakClass.REFUND_MISMATCH))
+                .as("a charge refunded behind a ledger that refunded nothing is missing_at_provider")
+                .isEmpty();
         assertThat(dry.total()).as("a foreign charge is not counted").isEqualTo(9);
         // A dry run changes nothing.
         assertThat(stack.reconcile(false, 0).total()).isEqualTo(9);

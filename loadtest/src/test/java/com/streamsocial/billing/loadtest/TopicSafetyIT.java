@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The start-up topic check against a real single broker, whose topics have replication factor 1 and
  * min.insync.replicas 1: without {@code topics.allowUnderReplicated} the gateway and the processor
- * refuse to start (exit 1), naming each topic and both values, before they take their lease or
+ * refuse to start (exit 1), naming each topic they write or read (refunds and refund outcomes too)
+ * and both values, before they take their lease or
  * create a producer; with it they start and each says at WARN, naming itself and its topics, that
  * nothing was checked. (On the 3-broker
  * cluster they pass the check: {@code ClusterScaleOutIT}.)
@@ -34,11 +35,14 @@ class TopicSafetyIT {
                 p,
                 "gateway topic-safety-gw listening",
                 "gateway topic-safety-gw: topics.allowUnderReplicated=true: the replication of"
-                        + " [payments.billing, payments.metrics] is NOT checked",
+                        + " [payments.billing, payments.metrics, payments.refunds] is NOT checked",
                 "refuses to start on under-replicated topics",
                 "payments.billing: replication factor is 1, at least 3 required",
                 "payments.billing: min.insync.replicas is 1, at least 2 required",
                 "payments.metrics: replication factor is 1, at least 3 required",
+                // A refund is answered after its Kafka commit, as a payment is (GatewayTopicsTest).
+                "payments.refunds: replication factor is 1, at least 3 required",
+                "payments.refunds: min.insync.replicas is 1, at least 2 required",
                 "topics.allowUnderReplicated=true");
     }
 
@@ -62,7 +66,10 @@ class TopicSafetyIT {
                         + " of [payments.billing,",
                 "payments.billing: replication factor is 1, at least 3 required",
                 "payments.results: replication factor is 1, at least 3 required",
-                "payments.dlq: min.insync.replicas is 1, at least 2 required");
+                "payments.dlq: min.insync.replicas is 1, at least 2 required",
+                // The refunds it reads and the refund outcomes it writes in its transactions.
+                "payments.refunds: replication factor is 1, at least 3 required",
+                "payments.refund-results: min.insync.replicas is 1, at least 2 required");
     }
 
     /**

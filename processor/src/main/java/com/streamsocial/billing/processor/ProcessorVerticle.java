@@ -15,9 +15,12 @@ import com.streamsocial.billing.processor.kafka.HangingTransactionWatchdog;
 import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.ProviderHealth;
+import com.streamsocial.billing.processor.psp.RefundProvider;
 import com.streamsocial.billing.processor.reconcile.ProviderAccount;
 import com.streamsocial.billing.processor.reconcile.ReconcileJob;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
+import com.streamsocial.billing.processor.refund.RefundLedger;
+import com.streamsocial.billing.processor.refund.RefundOrchestrator;
 import com.streamsocial.billing.processor.store.LedgerStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -84,6 +87,10 @@ public final class ProcessorVerticle extends VerticleBase {
     private volatile String pgError = "not probed yet";
 
     private BatchOrchestrator orchestrator;
+    /** The adapter's refunds (issue 21 §1); null for a provider without them: payments.refunds is then not read. */
+    private final RefundProvider refundProvider;
+
+    private RefundOrchestrator refunds;
     private CommittedOutcomes committedOutcomes;
     private LedgerStore ledger;
     private BillingRedrive billingRedrive;
@@ -97,6 +104,7 @@ public final class ProcessorVerticle extends VerticleBase {
         this.config = config;
         this.pool = pool;
         this.providerHealth = new ProviderHealth(provider, System::currentTimeMillis, ProviderHealth.FAILURE_WINDOW_MS);
+        this.refundProvider = provider instanceof RefundProvider r ? r : null;
         this.provider = providerHealth;
         this.metrics = metrics;
     }
@@ -119,6 +127,7 @@ public final class ProcessorVerticle extends VerticleBase {
         committedOutcomes = new CommittedOutcomes(vertx, config.kafka());
         ledger = new LedgerStore(pool);
         orchestrator = new BatchOrchestrator(ledger, provider, committedOutcomes, metrics);
+        refunds = refundProvider == null ? null : new RefundOrchestrator(new RefundLedger(pool), refundProvider);
         for (int k = 0; k < config.loops(); k++) {
             loops.add(startLoop(k));
         }
@@ -440,6 +449,7 @@ public final class ProcessorVerticle extends VerticleBase {
                         TransactionalLoop.COMMIT_ATTEMPTS_MAX),
                 new TransactionalLoop.Faults(config.faultStallOnBatch(), config.faultStallMs()),
                 this::processOnContext,
+                refunds == null ? null : batch -> onContext(() -> refunds.process(batch)),
                 metrics);
         Thread thread = new Thread(loop, "processor-kafka-loop-" + k);
         thread.setDaemon(true);

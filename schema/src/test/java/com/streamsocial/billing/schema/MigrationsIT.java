@@ -56,23 +56,25 @@ class MigrationsIT {
     void aFreshDatabaseGetsEveryMigrationOnceAndASecondRunAppliesNothing() throws Exception {
         String uri = newDatabase();
         Migrations.Result first = Migrations.migrate(uri);
-        assertThat(first.applied()).isEqualTo(9);
-        assertThat(first.toVersion()).isEqualTo("9");
+        assertThat(first.applied()).isEqualTo(10);
+        assertThat(first.toVersion()).isEqualTo("10");
         assertThat(first.adoptedFromLegacy()).isNull();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(columnExists(uri, "payment_intents", "owner_run")).isTrue();
         // V8: every payment id column compares bytewise (its unique indexes are the hot path's).
-        assertThat(
-                        count(
-                                uri,
-                                "SELECT count(*) FROM information_schema.columns WHERE column_name = 'payment_id'"
-                                        + " AND table_name IN ('payment_intents', 'payments', 'ledger_entries') AND collation_name = 'C'"))
-                .isEqualTo(3L);
+        assertThat(count(
+                        uri,
+                        "SELECT count(*) FROM information_schema.columns WHERE column_name = 'payment_id'"
+                                + " AND table_name IN ('payment_intents', 'payments', 'ledger_entries', 'refund_intents', 'refunds')"
+                                + " AND collation_name = 'C'"))
+                .isEqualTo(5L);
+        // V10: refunds, and one ledger refund entry per refund id.
+        assertThat(columnExists(uri, "ledger_entries", "refund_id")).isTrue();
 
         Migrations.Result second = Migrations.migrate(uri);
         assertThat(second.applied()).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
     }
 
     @Test
@@ -100,7 +102,7 @@ class MigrationsIT {
             thread[0] = Thread.currentThread().getName();
             Migrations.apply(vertx, uri).onComplete(done);
         });
-        assertThat(done.future().await().applied()).isEqualTo(9);
+        assertThat(done.future().await().applied()).isEqualTo(10);
         assertThat(thread[0]).contains("eventloop");
     }
 
@@ -113,11 +115,11 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         // Re-applying V1 or V3 would fail (the tables and columns exist), so success alone says a lot;
-        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V9 only,
+        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V10 only,
         // and the data is still there.
-        assertThat(r.applied()).isEqualTo(6);
+        assertThat(r.applied()).isEqualTo(7);
         assertThat(r.adoptedFromLegacy()).isEqualTo("3");
-        assertThat(r.toVersion()).isEqualTo("9");
+        assertThat(r.toVersion()).isEqualTo("10");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "3:BASELINE:adopted from schema_migrations",
@@ -126,7 +128,8 @@ class MigrationsIT {
                         "6:SQL:owners",
                         "7:SQL:payments key on payment id",
                         "8:SQL:payment id collate c",
-                        "9:SQL:webhook events");
+                        "9:SQL:webhook events",
+                        "10:SQL:refunds");
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-before-flyway'"))
                 .isEqualTo(1);
         assertThat(count(uri, "SELECT count(*) FROM schema_migrations")).isEqualTo(3);
@@ -135,7 +138,7 @@ class MigrationsIT {
         Migrations.Result again = Migrations.migrate(uri);
         assertThat(again.applied()).isZero();
         assertThat(again.adoptedFromLegacy()).isNull();
-        assertThat(historyRows(uri)).hasSize(7);
+        assertThat(historyRows(uri)).hasSize(8);
     }
 
     @Test
@@ -148,8 +151,8 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         assertThat(r.adoptedFromLegacy()).isEqualTo("2");
-        assertThat(r.applied()).isEqualTo(7);
-        assertThat(r.toVersion()).isEqualTo("9");
+        assertThat(r.applied()).isEqualTo(8);
+        assertThat(r.toVersion()).isEqualTo("10");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "2:BASELINE:adopted from schema_migrations",
@@ -159,7 +162,8 @@ class MigrationsIT {
                         "6:SQL:owners",
                         "7:SQL:payments key on payment id",
                         "8:SQL:payment id collate c",
-                        "9:SQL:webhook events");
+                        "9:SQL:webhook events",
+                        "10:SQL:refunds");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-at-v2'"))
                 .isEqualTo(1);
@@ -185,14 +189,14 @@ class MigrationsIT {
                 go.countDown();
                 Migrations.Result a = runs.get(0).get(3, TimeUnit.MINUTES);
                 Migrations.Result b = runs.get(1).get(3, TimeUnit.MINUTES);
-                int expected = fromLegacy ? 8 : 9;
+                int expected = fromLegacy ? 9 : 10;
                 // Both succeed; one did the work and the other found it done.
                 assertThat(List.of(a.applied(), b.applied())).containsExactlyInAnyOrder(expected, 0);
                 assertThat(appliedVersions(uri))
                         .containsExactly(
                                 fromLegacy
-                                        ? new String[] {"2", "3", "4", "5", "6", "7", "8", "9"}
-                                        : new String[] {"1", "2", "3", "4", "5", "6", "7", "8", "9"});
+                                        ? new String[] {"2", "3", "4", "5", "6", "7", "8", "9", "10"}
+                                        : new String[] {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"});
                 assertThat(count(uri, "SELECT count(*) FROM " + Migrations.HISTORY_TABLE + " WHERE type = 'BASELINE'"))
                         .isEqualTo(fromLegacy ? 1 : 0);
             } finally {
@@ -207,7 +211,7 @@ class MigrationsIT {
         Path folder = Files.createDirectories(extra.resolve("db/migration"));
         Files.writeString(folder.resolve("V99__probe.sql"), "CREATE TABLE probe_v99 (id integer PRIMARY KEY);\n");
         String uri = newDatabase();
-        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("9");
+        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("10");
         try (URLClassLoader loader =
                 new URLClassLoader(new URL[] {extra.toUri().toURL()}, MigrationsIT.class.getClassLoader())) {
             Migrations.Result r = Migrations.migrate(uri, loader);
@@ -215,7 +219,7 @@ class MigrationsIT {
             assertThat(r.toVersion()).isEqualTo("99");
         }
         assertThat(count(uri, "SELECT count(*) FROM probe_v99")).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "99");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "99");
     }
 
     private static String newDatabase() throws Exception {

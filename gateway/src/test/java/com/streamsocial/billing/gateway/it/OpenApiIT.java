@@ -65,7 +65,11 @@ class OpenApiIT {
             "GET /v1/payments/{id} 503", // PostgreSQL down
             "GET /health/ready 503", // Kafka or PostgreSQL down
             "POST /v1/webhooks/stripe 503", // PostgreSQL or Kafka down (WebhookIT)
-            "POST /v1/webhooks/paypal 503"); // PayPal's verification slow or down (WebhookIT)
+            "POST /v1/webhooks/paypal 503", // PayPal's verification slow or down (WebhookIT)
+            "POST /v1/payments/{id}/refunds 429", // the write bucket, as for payments (LimitsIT)
+            "POST /v1/payments/{id}/refunds 503", // PostgreSQL or Kafka down
+            "GET /v1/payments/{id}/refunds/{refund_id} 429",
+            "GET /v1/payments/{id}/refunds/{refund_id} 503"); // PostgreSQL down
 
     /** The main gateway's PayPal webhook id, verified by {@link #paypalSandbox}; the tiny one has none. */
     private static final String PAYPAL_WEBHOOK_ID = "WH-openapi-it";
@@ -313,6 +317,7 @@ class OpenApiIT {
         seen.add(check("GET", "/health/live", get(base + "/health/live", false)));
         seen.add(check("GET", "/health/ready", get(base + "/health/ready", false)));
         webhookAnswers(seen, run);
+        refundAnswers(seen, run);
         HttpResponse<String> served = get(base + "/openapi.json", false);
         seen.add(check("GET", "/openapi.json", served));
         assertThat(new JsonObject(served.body()))
@@ -325,6 +330,102 @@ class OpenApiIT {
         missing.removeAll(seen);
         missing.removeAll(NOT_PRODUCED_HERE);
         assertThat(missing).as("documented answers this test never saw").isEmpty();
+    }
+
+    /**
+     * The refund routes' answers: 202 (partial, then the rest), a pending replay, a decided replay (200),
+     * the 422s (over the remainder, fully refunded, the key reused, a failed payment), 409 for a pending
+     * payment, 404, 400, 413, 415, 401; GET of one refund and of the payment with its refunds.
+     */
+    private static void refundAnswers(Set<String> seen, String run) throws Exception {
+        String path = "/v1/payments/{id}/refunds";
+        PaymentRequest paid = request(run + "refunded", 500);
+        assertThat(post(base, paid.idempotencyKey(), "application/json", body(paid))
+                        .statusCode())
+                .isEqualTo(202);
+        recordOutcome(paid, "succeeded");
+        String url = base + "/v1/payments/" + paid.paymentId() + "/refunds";
+        HttpResponse<String> partial = refund(url, run + "r1", "application/json", "{\"amount\":200}");
+        seen.add(check("POST", path, partial));
+        assertThat(partial.statusCode()).as(partial.body()).isEqualTo(202);
+        HttpResponse<String> replay = refund(url, run + "r1", "application/json", "{\"amount\":200}");
+        assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        seen.add(check("POST", path, replay));
+        seen.add(check("POST", path, refund(url, run + "r1", "application/json", "{\"amount\":201}")));
+        HttpResponse<String> over = refund(url, run + "r2", "application/json", "{\"amount\":301}");
+        assertThat(new JsonObject(over.body()).getString("type")).endsWith("/refund-exceeds-remainder");
+        seen.add(check("POST", path, over));
+        HttpResponse<String> rest = refund(url, run + "r3", null, "");
+        assertThat(new JsonObject(rest.body()).getLong("amount")).isEqualTo(300L);
+        seen.add(check("POST", path, rest));
+        HttpResponse<String> full = refund(url, run + "r4", null, "");
+        assertThat(new JsonObject(full.body()).getString("type")).endsWith("/payment-fully-refunded");
+        seen.add(check("POST", path, full));
+        String refundId = new JsonObject(partial.body()).getString("id");
+        pg.preparedQuery("INSERT INTO refunds (refund_id, payment_id, tenant, request_hash, amount, currency, status,"
+                        + " provider_ref, source_partition, source_offset, decided_at)"
+                        + " VALUES ($1, $2, 'default', 'h', 200, 'EUR', 'succeeded', 're_provider', 0, 0, now())")
+                .execute(Tuple.of(refundId, paid.paymentId()))
+                .await();
+        HttpResponse<String> decided = refund(url, run + "r1", "application/json", "{\"amount\":200}");
+        assertThat(decided.statusCode()).isEqualTo(200);
+        seen.add(check("POST", path, decided));
+        HttpResponse<String> withRefunds = get(base + "/v1/payments/" + paid.paymentId(), true);
+        assertThat(new JsonObject(withRefunds.body()).getLong("amount_refunded"))
+                .isEqualTo(200L);
+        assertThat(new JsonObject(withRefunds.body()).getJsonArray("refunds")).hasSize(2);
+        seen.add(check("GET", "/v1/payments/{id}", withRefunds));
+        String one = "/v1/payments/{id}/refunds/{refund_id}";
+        seen.add(check("GET", one, get(url + "/" + refundId, true)));
+        seen.add(check("GET", one, get(url + "/re_" + "0".repeat(32), true)));
+        seen.add(check("GET", one, get(url + "/" + refundId, false)));
+
+        PaymentRequest pending = request(run + "refund-pending", 500);
+        assertThat(post(base, pending.idempotencyKey(), "application/json", body(pending))
+                        .statusCode())
+                .isEqualTo(202);
+        String pendingUrl = base + "/v1/payments/" + pending.paymentId() + "/refunds";
+        seen.add(check("POST", path, refund(pendingUrl, run + "r5", null, "")));
+        PaymentRequest failed = request(run + "refund-failed", 500);
+        assertThat(post(base, failed.idempotencyKey(), "application/json", body(failed))
+                        .statusCode())
+                .isEqualTo(202);
+        recordOutcome(failed, "failed");
+        seen.add(check(
+                "POST", path, refund(base + "/v1/payments/" + failed.paymentId() + "/refunds", run + "r6", null, "")));
+        seen.add(check(
+                "POST", path, refund(base + "/v1/payments/pay_" + "0".repeat(32) + "/refunds", run + "r7", null, "")));
+        seen.add(check("POST", path, refund(url, null, null, "")));
+        seen.add(check("POST", path, refund(url, run + "r8", "application/json", "{\"amount\":0}")));
+        seen.add(check(
+                "POST",
+                path,
+                refund(url, run + "r9", "application/json", "{\"reason\":\"" + "x".repeat(2_000) + "\"}")));
+        seen.add(check("POST", path, refund(url, run + "r10", "text/plain", "{}")));
+        seen.add(check(
+                "POST",
+                path,
+                http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .header("Authorization", "Bearer sk_live_not_a_key")
+                                .header("Idempotency-Key", run + "r11")
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())));
+    }
+
+    private static HttpResponse<String> refund(String url, String key, String contentType, String body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", BEARER)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            b.header("Idempotency-Key", key);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The Stripe webhook's answers: taken, a duplicate, refused, too large, not JSON, and off. */

@@ -46,8 +46,9 @@ import java.util.function.Supplier;
  *       negative, referring to their capture) as Transaction Search lists them, oldest first, {@code
  *       page_size} at most {@link #PAGE_SIZE_MAX}; a query matching more than {@link
  *       #REPORT_LINES_MAX} lines is 400 {@code RESULTSET_TOO_LARGE}, as PayPal's.
- *   <li>{@code POST /v2/payments/captures/{id}/refund}: a full refund, 201 {@code COMPLETED}; a second
- *       is 422 {@code CAPTURE_FULLY_REFUNDED}.
+ *   <li>{@code POST /v2/payments/captures/{id}/refund}: a refund of {@code amount}, or of what remains
+ *       without it, 201 {@code COMPLETED}; several per capture, never beyond it: 422 {@code
+ *       CAPTURE_FULLY_REFUNDED} once nothing remains, {@code REFUND_AMOUNT_EXCEEDED} over what remains.
  *   <li>{@code GET /sandbox/paypal/stats}: orders, captures and refunds, per {@code custom_id}, answers
  *       lost, and the 5xx and 429 answers injected.
  * </ul>
@@ -113,12 +114,16 @@ final class PayPalSandbox {
             CREATE TABLE IF NOT EXISTS sandbox.paypal_refunds (
                 seq        bigserial PRIMARY KEY,
                 id         text NOT NULL UNIQUE,
-                capture_id text NOT NULL UNIQUE,
+                capture_id text NOT NULL,
                 request_id text,
                 amount     bigint NOT NULL,
                 currency   text NOT NULL,
                 created_s  bigint NOT NULL);
             CREATE INDEX IF NOT EXISTS paypal_refunds_by_created ON sandbox.paypal_refunds (created_s, seq);
+            -- Partial and repeated refunds of a capture (issue 21 §1): older sandbox databases lose the
+            -- one-refund-per-capture constraint.
+            ALTER TABLE sandbox.paypal_refunds DROP CONSTRAINT IF EXISTS paypal_refunds_capture_id_key;
+            CREATE INDEX IF NOT EXISTS paypal_refunds_by_capture ON sandbox.paypal_refunds (capture_id);
             """;
 
     private final Vertx vertx;
@@ -491,54 +496,103 @@ final class PayPalSandbox {
             return;
         }
         String id = ctx.pathParam("id");
-        idempotent(ctx, conn -> refundCapture(conn, id, ctx.request().getHeader("PayPal-Request-Id")));
+        JsonObject body;
+        try {
+            body = ctx.body() == null || ctx.body().length() == 0
+                    ? new JsonObject()
+                    : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            body = null;
+        }
+        if (body == null) {
+            send(
+                    ctx,
+                    problem(400, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON", "The request JSON is not well formed."));
+            return;
+        }
+        JsonObject amount = body.getValue("amount") instanceof JsonObject a ? a : null;
+        idempotent(ctx, conn -> refundCapture(conn, id, ctx.request().getHeader("PayPal-Request-Id"), amount));
     }
 
-    /** A full refund of the capture (the only kind this sandbox makes); a second one is 422. */
-    private Future<Answer> refundCapture(SqlConnection conn, String captureId, String requestId) {
+    /**
+     * A refund of the capture, of {@code asked} (PayPal's {@code amount}) or, without it, of what
+     * remains; several per capture, never more than was captured: 422 {@code CAPTURE_FULLY_REFUNDED}
+     * once nothing remains, {@code REFUND_AMOUNT_EXCEEDED} for more than remains.
+     */
+    private Future<Answer> refundCapture(SqlConnection conn, String captureId, String requestId, JsonObject asked) {
         return conn.preparedQuery("""
-                        SELECT c.amount, c.currency, (SELECT r.id FROM sandbox.paypal_refunds r WHERE r.capture_id = c.id)
+                        SELECT c.amount, c.currency,
+                               coalesce((SELECT sum(r.amount) FROM sandbox.paypal_refunds r WHERE r.capture_id = c.id), 0)::bigint
                         FROM sandbox.paypal_captures c WHERE c.id = $1 FOR UPDATE""").execute(Tuple.of(captureId)).compose(rows -> {
             if (rows.size() == 0) {
                 return Future.succeededFuture(notFound(captureId));
             }
             Row r = rows.iterator().next();
-            if (r.getString(2) != null) {
+            long remaining = r.getLong(0) - r.getLong(2);
+            if (remaining <= 0) {
                 return Future.succeededFuture(problem(
                         422,
                         "UNPROCESSABLE_ENTITY",
                         "CAPTURE_FULLY_REFUNDED",
                         "The capture has already been fully refunded."));
             }
-            long amount = r.getLong(0);
             String currency = r.getString(1);
-            String refundId = "REF" + SandboxProvider.randomId().toUpperCase(Locale.ROOT);
-            long created = Instant.now().getEpochSecond();
-            return conn.preparedQuery("""
+            long units = remaining;
+            if (asked != null) {
+                String value = asked.getValue("value") instanceof String v ? v : null;
+                if (!currency.equals(asked.getValue("currency_code"))) {
+                    return Future.succeededFuture(problem(
+                            422,
+                            "UNPROCESSABLE_ENTITY",
+                            "CURRENCY_MISMATCH",
+                            "The refund's currency is not the capture's."));
+                }
+                PayPalSandboxAmounts.Parsed parsed = PayPalSandboxAmounts.parse(value, currency);
+                if (parsed instanceof PayPalSandboxAmounts.Problem p) {
+                    return Future.succeededFuture(problem(p.status(), p.name(), p.issue(), p.message()));
+                }
+                units = ((PayPalSandboxAmounts.Units) parsed).units();
+                if (units > remaining) {
+                    return Future.succeededFuture(
+                            problem(
+                                    422,
+                                    "UNPROCESSABLE_ENTITY",
+                                    "REFUND_AMOUNT_EXCEEDED",
+                                    "The refund amount must be less than or equal to the capture amount that has not yet been refunded."));
+                }
+            }
+            return insertRefund(conn, captureId, requestId, units, currency);
+        });
+    }
+
+    private static Future<Answer> insertRefund(
+            SqlConnection conn, String captureId, String requestId, long amount, String currency) {
+        String refundId = "REF" + SandboxProvider.randomId().toUpperCase(Locale.ROOT);
+        long created = Instant.now().getEpochSecond();
+        return conn.preparedQuery("""
                                     INSERT INTO sandbox.paypal_refunds (id, capture_id, request_id, amount, currency, created_s)
                                     VALUES ($1, $2, $3, $4, $5, $6)""")
-                    .execute(Tuple.of(refundId, captureId, requestId, amount, currency, created))
-                    .map(v -> new Answer(
-                            201,
-                            new JsonObject()
-                                    .put("id", refundId)
-                                    .put("status", "COMPLETED")
-                                    .put(
-                                            "amount",
-                                            new JsonObject()
-                                                    .put("currency_code", currency)
-                                                    .put("value", decimal(amount, currency)))
-                                    .put(
-                                            "create_time",
-                                            Instant.ofEpochSecond(created).toString())
-                                    .put(
-                                            "links",
-                                            new JsonArray()
-                                                    .add(new JsonObject()
-                                                            .put("href", "/v2/payments/captures/" + captureId)
-                                                            .put("rel", "up")
-                                                            .put("method", "GET")))));
-        });
+                .execute(Tuple.of(refundId, captureId, requestId, amount, currency, created))
+                .map(v -> new Answer(
+                        201,
+                        new JsonObject()
+                                .put("id", refundId)
+                                .put("status", "COMPLETED")
+                                .put(
+                                        "amount",
+                                        new JsonObject()
+                                                .put("currency_code", currency)
+                                                .put("value", decimal(amount, currency)))
+                                .put(
+                                        "create_time",
+                                        Instant.ofEpochSecond(created).toString())
+                                .put(
+                                        "links",
+                                        new JsonArray()
+                                                .add(new JsonObject()
+                                                        .put("href", "/v2/payments/captures/" + captureId)
+                                                        .put("rel", "up")
+                                                        .put("method", "GET")))));
     }
 
     // ---- Transaction Search ----

@@ -49,7 +49,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *       retrieved; {@code pm_sandbox_amountMismatch} and {@code pm_sandbox_currencyMismatch} succeed
  *       for one unit more, or in another currency, than asked.
  *   <li>{@code GET /v1/payment_intents/{id}}, {@code GET /v1/charges/{id}}.
- *   <li>{@code POST /v1/refunds} (form: charge or payment_intent, metadata[...]).
+ *   <li>{@code POST /v1/refunds} (form: charge or payment_intent, amount, reason, metadata[...]): a refund
+ *       of {@code amount} or of what remains, several per charge, never beyond it ({@code
+ *       charge_already_refunded} once nothing remains, {@code amount_too_large} over what remains).
  *   <li>{@code GET /v1/balance_transactions?created[gte]&created[lte]&limit&starting_after&expand[]=data.source}
  *       ({@code expand[0]=} as well).
  *   <li>PayPal's Orders, OAuth2 and Transaction Search subset: see {@link PayPalSandbox}.
@@ -133,6 +135,9 @@ public final class SandboxProvider extends VerticleBase {
                 created_s       bigint NOT NULL);
             -- The charge's whole metadata (JSON), as Stripe keeps it; older sandbox databases gain it.
             ALTER TABLE sandbox.charges ADD COLUMN IF NOT EXISTS metadata text;
+            -- Partial and repeated refunds (issue 21 §1): what is refunded so far; refunded once it is all.
+            ALTER TABLE sandbox.charges ADD COLUMN IF NOT EXISTS amount_refunded bigint NOT NULL DEFAULT 0;
+            UPDATE sandbox.charges SET amount_refunded = amount WHERE refunded AND amount_refunded = 0;
             CREATE INDEX IF NOT EXISTS charges_by_key ON sandbox.charges (idempotency_key);
             CREATE INDEX IF NOT EXISTS charges_by_intent ON sandbox.charges (payment_intent);
             ALTER TABLE sandbox.idempotency ADD COLUMN IF NOT EXISTS dropped boolean NOT NULL DEFAULT false;
@@ -1047,7 +1052,7 @@ public final class SandboxProvider extends VerticleBase {
 
     private static final String CHARGE_COLUMNS = """
             SELECT c.id, c.payment_intent, c.amount, c.currency, c.customer, c.payment_method, c.payment_id,
-                   c.refunded, c.created_s, c.metadata
+                   c.refunded, c.created_s, c.metadata, c.amount_refunded
             FROM sandbox.charges c""";
 
     private static JsonObject chargeJson(Row r) {
@@ -1067,7 +1072,7 @@ public final class SandboxProvider extends VerticleBase {
                 .put("object", "charge")
                 .put("amount", amount)
                 .put("amount_captured", amount)
-                .put("amount_refunded", refunded ? amount : 0)
+                .put("amount_refunded", r.getLong(10))
                 .put("balance_transaction", "txn_" + r.getString(0))
                 .put("captured", true)
                 .put("created", r.getLong(8))
@@ -1108,61 +1113,74 @@ public final class SandboxProvider extends VerticleBase {
         return chargeId.compose(id -> refundCharge(form, id));
     }
 
+    /**
+     * A refund of {@code amount}, or of what remains without it; several per charge, never beyond it:
+     * {@code charge_already_refunded} once nothing remains (or no such charge), {@code amount_too_large}
+     * over what remains, as Stripe answers.
+     */
     private Future<Answer> refundCharge(MultiMap form, String charge) {
         String re = "re_" + randomId();
         long created = System.currentTimeMillis() / 1000;
+        Long asked = null;
+        if (form.get("amount") != null) {
+            asked = parseLong(form.get("amount"), -1);
+            if (asked <= 0) {
+                return Future.succeededFuture(new Answer(
+                        400,
+                        errorBody(
+                                "invalid_request_error",
+                                "parameter_invalid_integer",
+                                "Invalid positive integer",
+                                "amount")));
+            }
+        }
+        Long amountAsked = asked;
         return pool.withTransaction(conn -> conn.preparedQuery(
-                                "UPDATE sandbox.charges SET refunded = true WHERE id = $1 AND NOT refunded RETURNING amount, currency, payment_id")
-                        .execute(Tuple.of(charge))
-                        .compose(rows -> {
-                            if (rows.size() == 0) {
-                                return Future.succeededFuture(new Answer(
-                                        400,
-                                        errorBody(
-                                                "invalid_request_error",
-                                                "charge_already_refunded",
-                                                "Charge " + charge + " does not exist or has already been refunded.")));
-                            }
-                            Row r = rows.iterator().next();
-                            long amount = r.getLong(0);
-                            if (form.get("amount") != null
-                                    && !form.get("amount").equals(Long.toString(amount))) {
-                                // Rolls the refunded flag back: the sandbox refunds whole charges only.
-                                return Future.failedFuture(new PartialRefund());
-                            }
-                            return conn.preparedQuery("""
-                                            INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
-                                            VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6)""")
-                                    .execute(Tuple.wrap(
-                                            new Object[] {re, charge, -amount, r.getString(1), r.getString(2), created
-                                            }))
-                                    .map(v -> new Answer(
-                                            200,
-                                            new JsonObject()
-                                                    .put("id", re)
-                                                    .put("object", "refund")
-                                                    .put("charge", charge)
-                                                    .put("amount", amount)
-                                                    .put("currency", r.getString(1))
-                                                    .put("status", "succeeded")
-                                                    .put("created", created)
-                                                    .put("metadata", metadata(form))));
-                        }))
-                .recover(e -> e instanceof PartialRefund
-                        ? Future.succeededFuture(new Answer(
+                        "SELECT amount, amount_refunded, currency, payment_id FROM sandbox.charges WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(charge))
+                .compose(rows -> {
+                    Row r = rows.size() == 0 ? null : rows.iterator().next();
+                    long remaining = r == null ? 0 : r.getLong(0) - r.getLong(1);
+                    if (remaining <= 0) {
+                        return Future.succeededFuture(new Answer(
                                 400,
                                 errorBody(
                                         "invalid_request_error",
-                                        "parameter_invalid",
-                                        "the sandbox refunds whole charges only: leave amount out",
-                                        "amount")))
-                        : Future.failedFuture(e));
-    }
-
-    private static final class PartialRefund extends RuntimeException {
-        PartialRefund() {
-            super(null, null, false, false);
-        }
+                                        "charge_already_refunded",
+                                        "Charge " + charge + " does not exist or has already been refunded.")));
+                    }
+                    long amount = amountAsked == null ? remaining : amountAsked;
+                    if (amount > remaining) {
+                        return Future.succeededFuture(new Answer(
+                                400,
+                                errorBody(
+                                        "invalid_request_error",
+                                        "amount_too_large",
+                                        "Refund amount is greater than unrefunded amount on charge (" + remaining + ")",
+                                        "amount")));
+                    }
+                    return conn.preparedQuery("""
+                                            UPDATE sandbox.charges SET amount_refunded = amount_refunded + $2,
+                                                   refunded = (amount_refunded + $2 = amount) WHERE id = $1""")
+                            .execute(Tuple.of(charge, amount))
+                            .compose(u -> conn.preparedQuery("""
+                                                    INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
+                                                    VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6)""").execute(Tuple.wrap(new Object[] {
+                                re, charge, -amount, r.getString(2), r.getString(3), created
+                            })))
+                            .map(v -> new Answer(
+                                    200,
+                                    new JsonObject()
+                                            .put("id", re)
+                                            .put("object", "refund")
+                                            .put("charge", charge)
+                                            .put("amount", amount)
+                                            .put("currency", r.getString(2))
+                                            .put("status", "succeeded")
+                                            .put("reason", form.get("reason"))
+                                            .put("created", created)
+                                            .put("metadata", metadata(form))));
+                }));
     }
 
     private void listBalanceTransactions(RoutingContext ctx) {

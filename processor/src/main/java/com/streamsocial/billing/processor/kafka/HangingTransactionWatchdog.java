@@ -21,6 +21,7 @@ import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ProducerState;
@@ -65,7 +66,12 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
     static final int ABORTS_PER_CHECK_MAX = 64;
 
     private static final String OFFSETS_TOPIC = "__consumer_offsets";
-    private static final List<String> WRITTEN_TOPICS = List.of(Topics.RESULTS, Topics.METRICS, Topics.DLQ);
+    /**
+     * Every topic a processor's transaction writes, refund outcomes included: an abort marker is written
+     * per partition, so an open transaction is ended only where the watchdog looks.
+     */
+    static final List<String> WRITTEN_TOPICS =
+            List.of(Topics.RESULTS, Topics.METRICS, Topics.DLQ, Topics.REFUND_RESULTS);
 
     private final Map<String, Object> kafka;
     private final String ourIdPrefix;
@@ -136,6 +142,11 @@ public final class HangingTransactionWatchdog implements AutoCloseable {
         }
         List<String> topics = new ArrayList<>(WRITTEN_TOPICS);
         topics.add(OFFSETS_TOPIC);
+        // Only those that exist: describing a missing one fails the whole pass, and a cluster made
+        // before a topic was added (payments.refund-results) has no transaction open on it.
+        topics.retainAll(admin.listTopics(new ListTopicsOptions().listInternal(true))
+                .names()
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS));
         List<TopicPartition> held = heldPartitions(admin, topics, ADMIN_TIMEOUT_MS).stream()
                 .map(Held::partition)
                 .toList();

@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.refund.RefundInput;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -121,6 +122,9 @@ public final class TransactionalLoop implements Runnable {
     private final Faults faults;
     private long batchesHandled;
     private final Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process;
+    /** The refund records' processing (issue 21 §1), or null: then {@code payments.refunds} is not read. */
+    private final Function<List<RefundInput>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> refunds;
+
     private final ProcessorMeters metrics;
     private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -147,6 +151,23 @@ public final class TransactionalLoop implements Runnable {
             Faults faults,
             Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
             ProcessorMeters metrics) {
+        this(consumerConfig, producerConfig, limits, faults, process, null, metrics);
+    }
+
+    /**
+     * With {@code refunds}, the loop also reads {@code payments.refunds}: a polled batch's records of
+     * each topic go to their own processing, and both outputs and both topics' offsets are committed in
+     * the batch's one transaction.
+     */
+    public TransactionalLoop(
+            Map<String, Object> consumerConfig,
+            Map<String, Object> producerConfig,
+            Limits limits,
+            Faults faults,
+            Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
+            Function<List<RefundInput>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> refunds,
+            ProcessorMeters metrics) {
+        this.refunds = refunds;
         this.consumerConfig = Map.copyOf(consumerConfig);
         this.producerConfig = Map.copyOf(producerConfig);
         this.limits = limits;
@@ -203,7 +224,9 @@ public final class TransactionalLoop implements Runnable {
             });
             consumerMetrics = new KafkaClientMetrics(consumer, Tags.empty(), metricsRefresh, KAFKA_METRICS_REFRESH);
             consumerMetrics.bindTo(metrics.registry());
-            consumer.subscribe(List.of(Topics.BILLING), new Rebalance());
+            consumer.subscribe(
+                    refunds == null ? List.of(Topics.BILLING) : List.of(Topics.BILLING, Topics.REFUNDS),
+                    new Rebalance());
             transitionTo(State.POLLING);
             while (running) {
                 resumeIfDue();
@@ -240,6 +263,7 @@ public final class TransactionalLoop implements Runnable {
 
     private void handle(ConsumerRecords<byte[], byte[]> polled) {
         List<InputRecord> batch = decode(polled);
+        List<RefundInput> refundBatch = decodeRefunds(polled);
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
         for (TopicPartition tp : polled.partitions()) {
@@ -250,7 +274,7 @@ public final class TransactionalLoop implements Runnable {
         transitionTo(State.PROCESSING);
         List<ProducerRecord<String, byte[]>> outputs;
         try {
-            outputs = process.apply(batch).get(limits.processTimeoutMs(), TimeUnit.MILLISECONDS);
+            outputs = processBoth(batch, refundBatch).get(limits.processTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -258,7 +282,7 @@ public final class TransactionalLoop implements Runnable {
             metrics.batchFailed(ProcessorMeters.Stage.PROCESS).increment();
             log.warn(
                     "processing a batch of {} failed, it will be read again: {}",
-                    batch.size(),
+                    polled.count(),
                     ProducerErrors.unwrap(e).toString());
             failed(ProducerErrors.unwrap(e));
             rewind(firstOffsets);
@@ -285,7 +309,7 @@ public final class TransactionalLoop implements Runnable {
         }
         if (commit()) {
             metrics.batchesCommitted.increment();
-            metrics.records.increment(batch.size());
+            metrics.records.increment(polled.count());
             backoffMs = limits.backoffInitialMs();
             consecutiveFailures = 0;
             lastFailure = null;
@@ -384,9 +408,38 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
+    /** Each topic's records to its own processing (at once: they touch other rows), outputs concatenated. */
+    private CompletableFuture<List<ProducerRecord<String, byte[]>>> processBoth(
+            List<InputRecord> billing, List<RefundInput> refundRecords) {
+        if (refundRecords.isEmpty()) {
+            return process.apply(billing);
+        }
+        CompletableFuture<List<ProducerRecord<String, byte[]>>> first =
+                billing.isEmpty() ? CompletableFuture.completedFuture(List.of()) : process.apply(billing);
+        return first.thenCombine(refunds.apply(refundRecords), (a, b) -> {
+            List<ProducerRecord<String, byte[]>> all = new ArrayList<>(a.size() + b.size());
+            all.addAll(a);
+            all.addAll(b);
+            return all;
+        });
+    }
+
+    private static List<RefundInput> decodeRefunds(ConsumerRecords<byte[], byte[]> polled) {
+        List<RefundInput> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+            if (Topics.REFUNDS.equals(r.topic())) {
+                out.add(RefundInput.decode(r.partition(), r.offset(), r.key(), r.value()));
+            }
+        }
+        return out;
+    }
+
     private List<InputRecord> decode(ConsumerRecords<byte[], byte[]> polled) {
         List<InputRecord> batch = new ArrayList<>(polled.count());
         for (ConsumerRecord<byte[], byte[]> r : polled) {
+            if (Topics.REFUNDS.equals(r.topic())) {
+                continue;
+            }
             boolean redrive = r.headers().lastHeader(InputRecord.REDRIVE_HEADER) != null;
             batch.add(InputRecord.decode(r.partition(), r.offset(), r.key(), r.value(), redrive));
         }

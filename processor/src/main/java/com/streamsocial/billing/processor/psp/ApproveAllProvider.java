@@ -7,7 +7,7 @@ import java.util.List;
  * The provider until a real adapter is configured: approves every charge without any network call.
  * It has no side effects, so calling it again for a payment is trivially idempotent.
  */
-public final class ApproveAllProvider implements PaymentProvider {
+public final class ApproveAllProvider implements PaymentProvider, RefundProvider {
     /** One step: the charge is made, or asked about, by {@link #charge} alone. */
     @Override
     public Future<List<ChargeResult>> prepare(List<Charge> charges) {
@@ -18,6 +18,14 @@ public final class ApproveAllProvider implements PaymentProvider {
     public Future<List<ChargeResult>> charge(List<Charge> charges) {
         return Future.succeededFuture(charges.stream()
                 .map(c -> ChargeResult.succeeded(c.paymentId(), null, null))
+                .toList());
+    }
+
+    /** Every refund succeeds, with no call (development only, as every charge does). */
+    @Override
+    public Future<List<RefundResult>> refund(List<RefundCall> calls) {
+        return Future.succeededFuture(calls.stream()
+                .map(c -> new RefundResult(c.refundId(), true, "approved_" + c.refundId(), null))
                 .toList());
     }
 }

@@ -37,7 +37,7 @@ import java.util.function.Function;
  * failed} with {@code paypal_currency_not_supported} or {@code paypal_decimals_not_supported}, without any
  * call to PayPal.
  */
-public final class PayPalProvider implements PaymentProvider {
+public final class PayPalProvider implements PaymentProvider, RefundProvider {
     /** Characters of an access token at most: PayPal's are about a hundred; a longer one is refused. */
     static final int TOKEN_CHARS_MAX = 2_048;
 
@@ -188,6 +188,91 @@ public final class PayPalProvider implements PaymentProvider {
                                 deadline)
                         : Future.succeededFuture(d))
                 .map(d -> ((PayPalAnswer.Answered) d).result());
+    }
+
+    /**
+     * Refunds, each {@code POST /v2/payments/captures/{id}/refund} with {@code PayPal-Request-Id} of its
+     * refund id (issue 21 §1); an amount PayPal cannot take exactly is refused here, with no call.
+     */
+    @Override
+    public Future<List<RefundResult>> refund(List<RefundCall> refunds) {
+        long deadline = calls.deadline();
+        List<Future<RefundResult>> each = new java.util.ArrayList<>(refunds.size());
+        for (RefundCall c : refunds) {
+            each.add(
+                    PayPalAmounts.toPayPal(c.amountMinor(), c.currency()) instanceof PayPalAmounts.Value v
+                            ? refundCapture(c, v.value(), deadline)
+                            : Future.succeededFuture(
+                                    new RefundResult(c.refundId(), false, null, "paypal_amount_not_supported")));
+        }
+        return Future.all(each).map(done -> each.stream().map(Future::result).toList());
+    }
+
+    private Future<RefundResult> refundCapture(RefundCall c, String value, long deadline) {
+        String body = new io.vertx.core.json.JsonObject()
+                .put(
+                        "amount",
+                        new io.vertx.core.json.JsonObject().put("value", value).put("currency_code", c.currency()))
+                .put("custom_id", c.refundId())
+                .put("note_to_payer", c.reason() == null ? "refund" : c.reason())
+                .encode();
+        String path = address.path("/v2/payments/captures/" + StripeProvider.enc(c.chargeRef()) + "/refund");
+        return calls.untilDecided(
+                c.paymentId(), "refund", () -> new RefundAttempt(c, value, path, body, deadline), deadline);
+    }
+
+    /** One try of a refund: the token first, then the request in its turn; the token masked in reasons. */
+    private final class RefundAttempt implements ProviderCalls.Attempt<RefundResult> {
+        private final RefundCall c;
+        private final String value;
+        private final String path;
+        private final String body;
+        private final long deadline;
+        private String used;
+
+        RefundAttempt(RefundCall c, String value, String path, String body, long deadline) {
+            this.c = c;
+            this.value = value;
+            this.path = path;
+            this.body = body;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
+            return token(deadline).compose(t -> {
+                used = t;
+                return turn.take(() -> clients.next()
+                        .post(address.port(), address.host(), path)
+                        .putHeader(
+                                "PayPal-Request-Id",
+                                com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))
+                        .putHeader("Content-Type", "application/json")
+                        .putHeader("Authorization", "Bearer " + t)
+                        .ssl(address.ssl())
+                        .timeout(o.callTimeoutMs())
+                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                        .sendBuffer(Buffer.buffer(body)));
+            });
+        }
+
+        @Override
+        public ProviderCalls.Outcome<RefundResult> decide(int status, byte[] answer) {
+            RefundAnswer.Decision d = RefundAnswer.paypal(c, value, status, answer);
+            if (d instanceof RefundAnswer.Decided decided) {
+                return new ProviderCalls.Decided<>(decided.result());
+            }
+            RefundAnswer.Retry r = (RefundAnswer.Retry) d;
+            if (r.tokenRejected()) {
+                invalidate(used);
+            }
+            return new ProviderCalls.Retry<>(r.configuration(), r.reason());
+        }
+
+        @Override
+        public String redact(String why) {
+            return used == null ? why : why.replace(used, "****");
+        }
     }
 
     /**

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * by {@link ProviderCalls} until the batch deadline, and then fails the batch with its reason: never
  * an outcome.
  */
-public final class StripeProvider implements PaymentProvider {
+public final class StripeProvider implements PaymentProvider, RefundProvider {
     private static final Logger log = LoggerFactory.getLogger(StripeProvider.class);
 
     /** {@code metadata[source]} of every charge this system makes; {@code metadata[tenant]} goes with it. */
@@ -141,6 +141,68 @@ public final class StripeProvider implements PaymentProvider {
             default -> {}
         }
         return new ProviderCalls.Decided<>(result);
+    }
+
+    /**
+     * Refunds, each {@code POST /v1/refunds} under the idempotency key of its refund id (issue 21 §1),
+     * asked until an answer decides it or the batch's deadline passes.
+     */
+    @Override
+    public Future<List<RefundResult>> refund(List<RefundCall> refunds) {
+        long deadline = calls.deadline();
+        List<Future<RefundResult>> each = new java.util.ArrayList<>(refunds.size());
+        for (RefundCall c : refunds) {
+            each.add(calls.untilDecided(c.paymentId(), "refund", () -> refundAttempt(c), deadline));
+        }
+        return Future.all(each).map(done -> each.stream().map(Future::result).toList());
+    }
+
+    private ProviderCalls.Attempt<RefundResult> refundAttempt(RefundCall c) {
+        return new ProviderCalls.Attempt<>() {
+            @Override
+            public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
+                return turn.take(() -> clients.next()
+                        .post(address.port(), address.host(), address.path("/v1/refunds"))
+                        .putHeader("Content-Type", "application/x-www-form-urlencoded")
+                        .putHeader(
+                                "Idempotency-Key", com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))
+                        .putHeader("Authorization", "Bearer " + o.secretKey())
+                        .ssl(address.ssl())
+                        .timeout(o.callTimeoutMs())
+                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                        .sendBuffer(Buffer.buffer(refundForm(c))));
+            }
+
+            @Override
+            public ProviderCalls.Outcome<RefundResult> decide(int status, byte[] body) {
+                RefundAnswer.Decision d = RefundAnswer.stripe(c, status, body);
+                return d instanceof RefundAnswer.Decided decided
+                        ? new ProviderCalls.Decided<>(decided.result())
+                        : new ProviderCalls.Retry<>(
+                                ((RefundAnswer.Retry) d).configuration(), ((RefundAnswer.Retry) d).reason());
+            }
+        };
+    }
+
+    /** The refund request: the charge (or payment intent), the amount, Stripe's reason, our ids. */
+    static String refundForm(RefundCall c) {
+        String object = c.chargeRef().startsWith("pi_") ? "payment_intent=" : "charge=";
+        StringBuilder f = new StringBuilder(object)
+                .append(enc(c.chargeRef()))
+                .append("&amount=")
+                .append(c.amountMinor());
+        if (c.reason() != null) {
+            f.append("&reason=").append(enc(c.reason()));
+        }
+        return f.append("&metadata%5Brefund_id%5D=")
+                .append(enc(c.refundId()))
+                .append("&metadata%5Bpayment_id%5D=")
+                .append(enc(c.paymentId()))
+                .append("&metadata%5Bsource%5D=")
+                .append(enc(CHARGE_SOURCE))
+                .append("&metadata%5Btenant%5D=")
+                .append(enc(c.tenant()))
+                .toString();
     }
 
     /**

@@ -13,7 +13,11 @@ public enum BreakClass {
     MISSING_IN_LEDGER("missing_in_ledger"),
     /** Decided in the ledger, with no outcome on payments.results, the processor past its records. */
     MISSING_OUTCOME("missing_outcome"),
-    /** The ledger says succeeded; the provider holds no live charge for it. */
+    /**
+     * The ledger says succeeded and records no refund of it; the provider holds no live charge for it
+     * (none, or all refunded). A payment the ledger has refunded is compared by {@link
+     * #REFUND_MISMATCH} instead.
+     */
     MISSING_AT_PROVIDER("missing_at_provider"),
     /** A live charge at the provider for no known payment, carrying this system's marker. */
     ORPHAN_CHARGE("orphan_charge"),
@@ -26,6 +30,13 @@ public enum BreakClass {
     DUPLICATE_CHARGE("duplicate_charge"),
     /** Ledger and provider agree on the currency, not on the amount. */
     AMOUNT_MISMATCH("amount_mismatch"),
+    /**
+     * The payment's refunds disagree in amount: the ledger's {@code refund} entries (and refund
+     * compensations) against the provider's refund lines of the charge the ledger names. A refund at
+     * the provider the ledger lacks, or a ledger refund the provider never made; partial refunds are
+     * compared by their sums, never taken for a full refund.
+     */
+    REFUND_MISMATCH("refund_mismatch"),
     /** Ledger and provider hold the money in different currencies. */
     CURRENCY_MISMATCH("currency_mismatch"),
     /** The ledger says failed while the provider charged. */
@@ -38,6 +49,13 @@ public enum BreakClass {
     TENANT_MISMATCH("tenant_mismatch"),
     /** Claimed or charging for longer than the threshold, the processor past its records. */
     STUCK("stuck"),
+    /**
+     * A refund {@code refunding} for longer than the stuck-after age since the processor claimed it:
+     * the provider left it pending, or its answer stays unknown, and the loop asks again by {@code
+     * POST} under the same key, which the providers answer with their first answer
+     * (docs/GUARANTEES.md). Never repaired: a re-drive would only ask the same way again. Counted.
+     */
+    STUCK_REFUND("stuck_refund"),
     /**
      * Would be missing_in_ledger, missing_outcome or stuck, but the processor group has not yet
      * committed past one of the payment's billing records: that record will still emit an outcome,

@@ -10,6 +10,9 @@ import java.util.Map;
  * the grace bound, $4 the stuck-after age, all in milliseconds.
  */
 final class BreakQueries {
+    /** The note of a compensation that brings the ledger's refunds to the provider's. */
+    static final String REFUND_NOTE = "refund:provider";
+
     private BreakQueries() {}
 
     /**
@@ -78,10 +81,17 @@ final class BreakQueries {
         String ours = "(l.marker = '" + StripeProvider.CHARGE_SOURCE + "' AND l.tenant IS NOT NULL)";
         q.put(BreakClass.ORPHAN_CHARGE, unknownCharge + " " + ours);
         q.put(BreakClass.FOREIGN_CHARGE, unknownCharge + " NOT coalesce(" + ours + ", false)");
+        // A payment the ledger has refunded (partly or wholly) is compared by refund_mismatch instead.
         q.put(BreakClass.MISSING_AT_PROVIDER, """
                 SELECT p.payment_id, p.payment_id FROM rec_payments p JOIN rec_effective e ON e.payment_id = p.payment_id
                 WHERE e.status = 'succeeded' AND p.decided_at < to_timestamp($3 / 1000.0)
-                  AND NOT EXISTS (SELECT 1 FROM rec_live l WHERE l.payment_id = p.payment_id)""");
+                  AND NOT EXISTS (SELECT 1 FROM rec_live l WHERE l.payment_id = p.payment_id)
+                  AND NOT EXISTS (SELECT 1 FROM rec_ledger_refunded r WHERE r.payment_id = p.payment_id)""");
+        // By its claim time, not its last try: a refund the loop keeps asking about is touched each batch.
+        q.put(BreakClass.STUCK_REFUND, """
+                SELECT x.refund_id, x.payment_id, x.attempts::text FROM refunds x
+                JOIN rec_payments p ON p.payment_id = x.payment_id
+                WHERE x.status = 'refunding' AND x.created_at < now() - make_interval(secs => $4 / 1000.0)""");
         q.put(BreakClass.STATUS_MISMATCH, """
                 SELECT e.payment_id, e.payment_id FROM rec_effective e
                 WHERE e.status = 'failed' AND EXISTS (SELECT 1 FROM rec_live l WHERE l.payment_id = e.payment_id)""");
@@ -127,7 +137,39 @@ final class BreakQueries {
                 GROUP BY t.payment_id
                 HAVING count(DISTINCT t.tenant) > 1 AND bool_or(t.side <> 'provider')""");
         q.put(BreakClass.CURRENCY_MISMATCH, money + " l.currencies <> v.currencies");
-        q.put(BreakClass.AMOUNT_MISMATCH, money + " l.currencies = v.currencies AND l.nets <> v.nets");
+        // A refund gap shows in the nets too: it is a refund_mismatch, repaired as one, not twice.
+        q.put(
+                BreakClass.AMOUNT_MISMATCH,
+                money
+                        + " l.currencies = v.currencies AND l.nets <> v.nets AND l.payment_id NOT IN (SELECT g.payment_id FROM ("
+                        + refundGap() + ") g)");
+        q.put(
+                BreakClass.REFUND_MISMATCH,
+                "SELECT g.payment_id, g.payment_id, g.ledger::text, g.provider::text FROM (" + refundGap() + ") g");
+    }
+
+    /**
+     * (payment_id, ledger, provider): succeeded payments whose refunded sums differ, the ledger's
+     * (refund entries and refund compensations) against the provider's refund lines of the charge the
+     * ledger names (a duplicate charge's refunds are not the payment's). Payments missing_at_provider
+     * are left to that class. A payment is skipped while its refunds are settling: a refund decided
+     * within the grace period, a provider refund line that recent, or a refund still {@code
+     * refunding} and touched more recently than the stuck-after age.
+     */
+    private static String refundGap() {
+        return """
+                SELECT p.payment_id, coalesce(l.refunded, 0) AS ledger, coalesce(v.refunded, 0) AS provider
+                FROM rec_payments p JOIN rec_effective e ON e.payment_id = p.payment_id AND e.status = 'succeeded'
+                LEFT JOIN rec_ledger_refunded l ON l.payment_id = p.payment_id
+                LEFT JOIN rec_refunded v ON v.charge_id = p.provider_ref
+                WHERE coalesce(l.refunded, 0) <> coalesce(v.refunded, 0)
+                  AND (l.payment_id IS NOT NULL OR EXISTS (SELECT 1 FROM rec_live c WHERE c.payment_id = p.payment_id))
+                  AND NOT EXISTS (SELECT 1 FROM refunds x WHERE x.payment_id = p.payment_id
+                                  AND (x.decided_at >= to_timestamp($3 / 1000.0)
+                                       OR (x.status = 'refunding'
+                                           AND x.last_attempt_at >= now() - make_interval(secs => $4 / 1000.0))))
+                  AND NOT EXISTS (SELECT 1 FROM rec_provider r WHERE r.type = 'refund' AND r.charge_id = p.provider_ref
+                                  AND r.created_s * 1000 >= $3)""";
     }
 
     /** (payment_id, payment_id, would_be) of {@code candidates} the processor has / has not passed. */

@@ -103,7 +103,7 @@ public final class Reconciler {
         exec(conn, """
                 SET client_min_messages = warning;
                 DROP TABLE IF EXISTS rec_billing, rec_results, rec_provider, rec_live, rec_payments, rec_effective,
-                                     rec_ledger_net, rec_committed;
+                                     rec_ledger_net, rec_committed, rec_refunded, rec_ledger_refunded;
                 CREATE TEMP TABLE rec_billing (payment_id text, amount bigint, currency text, accepted_ms bigint,
                                                src_partition bigint, src_offset bigint, tenant text);
                 CREATE TEMP TABLE rec_results (payment_id text, status text, source_offset bigint);
@@ -261,15 +261,21 @@ public final class Reconciler {
                 CREATE INDEX ON rec_provider (payment_id);
                 CREATE INDEX ON rec_provider (charge_id);
                 ANALYZE rec_billing; ANALYZE rec_results; ANALYZE rec_provider;
+                -- What the provider refunded of each charge: partial refunds sum, a charge is live until
+                -- its refunds reach its amount.
+                CREATE TEMP TABLE rec_refunded AS
+                    SELECT r.charge_id, -sum(r.amount) AS refunded FROM rec_provider r
+                    WHERE r.type = 'refund' AND r.charge_id IS NOT NULL GROUP BY 1;
+                CREATE UNIQUE INDEX ON rec_refunded (charge_id);
                 CREATE TEMP TABLE rec_live AS
-                    SELECT c.* FROM rec_provider c
-                    WHERE c.type = 'charge'
-                      AND NOT EXISTS (SELECT 1 FROM rec_provider r WHERE r.type = 'refund' AND r.charge_id = c.charge_id);
+                    SELECT c.* FROM rec_provider c LEFT JOIN rec_refunded f ON f.charge_id = c.charge_id
+                    WHERE c.type = 'charge' AND coalesce(f.refunded, 0) < c.amount;
                 CREATE INDEX ON rec_live (payment_id);
+                CREATE INDEX ON rec_live (charge_id);
                 ANALYZE rec_committed;
                 CREATE TEMP TABLE rec_payments AS
                     SELECT payment_id, status, decided_at, coalesce(last_attempt_at, created_at) AS last_touched_at,
-                           tenant
+                           tenant, provider_ref
                     FROM payments WHERE %s;
                 CREATE UNIQUE INDEX ON rec_payments (payment_id);
                 CREATE TEMP TABLE rec_effective AS
@@ -284,8 +290,15 @@ public final class Reconciler {
                     FROM ledger_entries e JOIN rec_payments p ON p.payment_id = e.payment_id
                     GROUP BY 1, 2 HAVING sum(e.amount) <> 0;
                 CREATE INDEX ON rec_ledger_net (payment_id);
-                ANALYZE rec_live; ANALYZE rec_payments; ANALYZE rec_effective; ANALYZE rec_ledger_net;
-                """.formatted(window);
+                -- What the ledger refunded of each payment: its refund entries and refund compensations.
+                CREATE TEMP TABLE rec_ledger_refunded AS
+                    SELECT e.payment_id, -sum(e.amount) AS refunded
+                    FROM ledger_entries e JOIN rec_payments p ON p.payment_id = e.payment_id
+                    WHERE e.kind = 'refund' OR (e.kind = 'compensation' AND e.note = '%s')
+                    GROUP BY 1;
+                CREATE UNIQUE INDEX ON rec_ledger_refunded (payment_id);
+                ANALYZE rec_refunded; ANALYZE rec_ledger_refunded; ANALYZE rec_live; ANALYZE rec_payments; ANALYZE rec_effective; ANALYZE rec_ledger_net;
+                """.formatted(window, BreakQueries.REFUND_NOTE);
     }
 
     private Map<BreakClass, List<Row>> compare(SqlConnection conn, ReconcileReport report) throws Exception {
@@ -335,9 +348,8 @@ public final class Reconciler {
         for (Row r : found.get(BreakClass.DUPLICATE_CHARGE)) {
             // Keep the charge the ledger knows (or the oldest); refund the others.
             RowSet<Row> extra = await(conn.preparedQuery("""
-                            SELECT c.charge_id FROM rec_provider c
-                            WHERE c.type = 'charge' AND c.payment_id = $1
-                              AND NOT EXISTS (SELECT 1 FROM rec_provider x WHERE x.type = 'refund' AND x.charge_id = c.charge_id)
+                            SELECT c.charge_id FROM rec_live c
+                            WHERE c.payment_id = $1
                             ORDER BY (c.charge_id = (SELECT provider_ref FROM payments WHERE payment_id = $1)) DESC NULLS LAST,
                                      c.created_s, c.charge_id
                             OFFSET 1""").execute(Tuple.of(r.getString(1))));
@@ -355,6 +367,10 @@ public final class Reconciler {
             // The provider holds nothing: the entry reverses the ledger's money and marks it failed.
             compensate(conn, r.getString(1), "status:failed");
             report.repaired(BreakClass.MISSING_AT_PROVIDER, 1);
+        }
+        for (Row r : found.get(BreakClass.REFUND_MISMATCH)) {
+            repairRefunds(conn, r.getString(1));
+            report.repaired(BreakClass.REFUND_MISMATCH, 1);
         }
         for (Row r : found.get(BreakClass.AMOUNT_MISMATCH)) {
             await(conn.preparedQuery("""
@@ -375,6 +391,31 @@ public final class Reconciler {
                             FROM rec_provider WHERE payment_id = $1 GROUP BY payment_id, currency HAVING sum(amount) <> 0""").execute(Tuple.of(r.getString(1))));
             report.repaired(BreakClass.CURRENCY_MISMATCH, 1);
         }
+    }
+
+    /**
+     * A payment whose ledger and provider refunded different sums. First the ledger's own record: a
+     * {@code refund} entry for each refund the processor recorded succeeded whose entry is missing
+     * (one per refund id, by the database's unique index). Then what the processor never recorded (a
+     * refund made in the provider's dashboard, or a ledger refund the provider does not hold): one
+     * compensation of the difference, noted {@link BreakQueries#REFUND_NOTE}. Not while a refund of
+     * the payment is still {@code refunding}: its answer would be recorded on top of the compensation.
+     */
+    private static void repairRefunds(SqlConnection conn, String paymentId) throws Exception {
+        await(conn.preparedQuery("""
+                        INSERT INTO ledger_entries (payment_id, kind, amount, currency, refund_id)
+                        SELECT x.payment_id, 'refund', -x.amount, x.currency, x.refund_id FROM refunds x
+                        WHERE x.payment_id = $1 AND x.status = 'succeeded'
+                        ON CONFLICT (refund_id) WHERE refund_id IS NOT NULL DO NOTHING""").execute(Tuple.of(paymentId)));
+        await(conn.preparedQuery("""
+                        INSERT INTO ledger_entries (payment_id, kind, amount, currency, note)
+                        SELECT p.payment_id, 'compensation', g.gap, p.currency, $2
+                        FROM payments p, LATERAL (SELECT
+                               coalesce((SELECT -sum(e.amount) FROM ledger_entries e WHERE e.payment_id = p.payment_id
+                                         AND (e.kind = 'refund' OR (e.kind = 'compensation' AND e.note = $2))), 0)
+                             - coalesce((SELECT f.refunded FROM rec_refunded f WHERE f.charge_id = p.provider_ref), 0) AS gap) g
+                        WHERE p.payment_id = $1 AND g.gap <> 0
+                          AND NOT EXISTS (SELECT 1 FROM refunds x WHERE x.payment_id = $1 AND x.status = 'refunding')""").execute(Tuple.of(paymentId, BreakQueries.REFUND_NOTE)));
     }
 
     /** Appends an entry of (provider net - ledger net) in the provider's currency, with {@code note}. */
