@@ -1,6 +1,6 @@
 package com.streamsocial.billing.gateway;
 
-import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import java.util.List;
 
 /**

@@ -10,6 +10,7 @@ import com.streamsocial.billing.gateway.recovery.RestartSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.kafka.TopicSafetyCheck;
 import com.streamsocial.billing.lease.InstanceLease;
+import com.streamsocial.billing.management.ManagementRoutes;
 import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.Migrations;
 import com.streamsocial.billing.service.RunningService;
@@ -18,7 +19,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
@@ -211,16 +211,11 @@ public final class Gateway implements RunningService {
             return chain;
         }
 
+        /** Health with its detail, and metrics: the management listener's routes (loopback by default). */
         Future<Void> listenManagement() {
             Router router = Router.router(vertx);
-            GatewayVerticle.mountManagement(router, health, service);
-            return vertx.createHttpServer(new HttpServerOptions()
-                            .setHost(config.managementHost())
-                            .setPort(config.managementPort())
-                            // HTTP/1.1 only, as scrapers and probes speak it (see ProcessorVerticle).
-                            .setHttp2ClearTextEnabled(false))
-                    .requestHandler(router)
-                    .listen()
+            ManagementRoutes.mount(router, health, service);
+            return ManagementRoutes.listen(vertx, router, config.managementHost(), config.managementPort())
                     .map(server -> management = server)
                     .mapEmpty();
         }

@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.lease.LeaseCheck;
+import com.streamsocial.billing.management.ServiceHealth;
 import com.streamsocial.billing.metrics.HealthText;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,7 +23,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
  * dependency. A probe that has not succeeded for {@link #STALE_PROBES} intervals (it hangs) counts as
  * down.
  */
-public final class Health implements AutoCloseable {
+public final class Health implements ServiceHealth, AutoCloseable {
     private final List<TransactionalPublisher> publishers = new CopyOnWriteArrayList<>();
     private final Admin admin;
     private volatile boolean pgUp;
@@ -147,6 +148,7 @@ public final class Health implements AutoCloseable {
      * the gateway would stay up and refuse every payment. A cause a restart cannot fix (authorization,
      * configuration) stays live and is reported by readiness, as the processor does.
      */
+    @Override
     public JsonObject liveness() {
         for (TransactionalPublisher p : publishers) {
             Throwable cause = p.fatalCause();
@@ -164,6 +166,7 @@ public final class Health implements AutoCloseable {
      * {@code ready} is false while a dependency is down, and for good once draining: a load balancer
      * stops sending payments here before the listener closes. {@code draining} says which.
      */
+    @Override
     public JsonObject readiness() {
         long now = System.currentTimeMillis();
         boolean pg = pgUp && fresh(pgOkAtMs, now);

@@ -34,13 +34,7 @@ public final class CustomerRegistration {
 
     public static Result validate(String contentType, Buffer body, OwnershipConfig config) {
         if (!RequestValidator.isJson(contentType)) {
-            return new Result(
-                    null,
-                    Problem.of(
-                            415,
-                            "unsupported-media-type",
-                            "Unsupported media type",
-                            "Content-Type must be application/json"));
+            return new Result(null, RequestValidator.notJson());
         }
         if (body == null || body.length() == 0 || body.length() > BODY_BYTES_MAX) {
             return invalid(List.of(new Problem.FieldError(
@@ -121,33 +115,19 @@ public final class CustomerRegistration {
     }
 
     public static Problem tooLarge() {
-        return new Problem(
-                413,
-                "body-too-large",
-                "The body is too large",
-                "the body must be at most " + BODY_BYTES_MAX + " bytes",
-                List.of(new Problem.FieldError("body", "larger than " + BODY_BYTES_MAX + " bytes")),
-                null);
+        return RequestValidator.tooLarge(BODY_BYTES_MAX);
     }
 
     /** 422 for a payment whose customer or payment method the caller's tenant does not own. */
     public static Problem notOwned() {
-        return new Problem(
-                422,
-                "customer-not-owned",
-                "Customer or payment method not owned",
+        return ProblemType.CUSTOMER_NOT_OWNED.problem(
                 "the customer_id or payment_method is not registered to this API key's tenant; register it with"
-                        + " POST /v1/customers",
-                List.of(),
-                null);
+                        + " POST /v1/customers");
     }
 
     /** 409 for a registration of an id another tenant owns; who owns it is not said. */
     public static Problem ownedElsewhere() {
-        return Problem.of(
-                409,
-                "customer-owned-elsewhere",
-                "Customer or payment method already registered",
+        return ProblemType.CUSTOMER_OWNED_ELSEWHERE.problem(
                 "the customer_id or one of the payment_methods is registered to another tenant; nothing was"
                         + " registered");
     }

@@ -21,13 +21,9 @@ public final class HeaderCheck {
         for (Map.Entry<String, String> h : headers) {
             count++;
             if (count > headersCountMax) {
-                return new Problem(
-                        431,
-                        "headers-too-large",
-                        "The request headers are too large",
+                return ProblemType.HEADERS_TOO_LARGE.problem(
                         "more than " + headersCountMax + " header fields",
-                        List.of(new Problem.FieldError("headers", "more than " + headersCountMax)),
-                        null);
+                        List.of(new Problem.FieldError("headers", "more than " + headersCountMax)));
             }
             if (!isToken(h.getKey())) {
                 // The codec lets an empty or odd name through ("\r\n:x" injected into a value).
@@ -70,12 +66,6 @@ public final class HeaderCheck {
     }
 
     private static Problem malformed(String header, String why) {
-        return new Problem(
-                400,
-                "malformed-header",
-                "A request header is not acceptable",
-                header + ": " + why,
-                List.of(new Problem.FieldError(header, why)),
-                null);
+        return ProblemType.MALFORMED_HEADER.problem(header + ": " + why, List.of(new Problem.FieldError(header, why)));
     }
 }

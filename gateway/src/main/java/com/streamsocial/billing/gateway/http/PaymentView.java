@@ -1,5 +1,6 @@
 package com.streamsocial.billing.gateway.http;
 
+import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 

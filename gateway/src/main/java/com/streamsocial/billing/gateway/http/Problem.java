@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * An RFC 9457 problem detail. Every error the gateway sends is one of these, served as
- * {@code application/problem+json}; {@code errors} names each offending field.
+ * {@code application/problem+json}; {@code errors} names each offending field. Its status, slug and
+ * title come from the catalogue, {@link ProblemType}.
  */
 public record Problem(
         int status, String slug, String title, String detail, List<FieldError> errors, Integer retryAfterS) {
@@ -25,11 +26,15 @@ public record Problem(
         String detail = errors.size() == 1
                 ? errors.get(0).field() + ": " + errors.get(0).detail()
                 : errors.size() + " fields are invalid";
-        return new Problem(400, "invalid-request", "The request is invalid", detail, List.copyOf(errors), null);
+        return ProblemType.INVALID_REQUEST.problem(detail, List.copyOf(errors));
     }
 
+    /** A 503 named by its reason: the catalogue's type for a known one, else the reason as the slug. */
     public static Problem unavailable(String slug, String detail, int retryAfterS) {
-        return new Problem(503, slug, "Service temporarily unavailable", detail, List.of(), retryAfterS);
+        ProblemType t = ProblemType.ofUnavailableReason(slug);
+        return t != null
+                ? t.problem(detail, retryAfterS)
+                : new Problem(503, slug, ProblemType.UNAVAILABLE.title(), detail, List.of(), retryAfterS);
     }
 
     public String type() {

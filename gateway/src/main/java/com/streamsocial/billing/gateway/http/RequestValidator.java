@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway.http;
 
 import com.streamsocial.billing.events.Currencies;
 import com.streamsocial.billing.events.PaymentEventDecoder;
+import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -45,13 +46,9 @@ public final class RequestValidator {
      */
     public static Problem checkKey(String key) {
         if (key == null) {
-            return new Problem(
-                    400,
-                    "missing-idempotency-key",
-                    "Idempotency-Key header is required",
+            return ProblemType.MISSING_IDEMPOTENCY_KEY.problem(
                     "send an Idempotency-Key header of 1 to " + KEY_LENGTH_MAX + " printable ASCII characters",
-                    List.of(new Problem.FieldError("Idempotency-Key", "missing")),
-                    null);
+                    List.of(new Problem.FieldError("Idempotency-Key", "missing")));
         }
         String why = null;
         if (key.isEmpty() || key.length() > KEY_LENGTH_MAX) {
@@ -73,13 +70,8 @@ public final class RequestValidator {
         if (why == null) {
             return null;
         }
-        return new Problem(
-                400,
-                "invalid-idempotency-key",
-                "Idempotency-Key header is invalid",
-                "Idempotency-Key " + why,
-                List.of(new Problem.FieldError("Idempotency-Key", why)),
-                null);
+        return ProblemType.INVALID_IDEMPOTENCY_KEY.problem(
+                "Idempotency-Key " + why, List.of(new Problem.FieldError("Idempotency-Key", why)));
     }
 
     /**
@@ -101,13 +93,7 @@ public final class RequestValidator {
             return new Result(null, keyProblem);
         }
         if (!isJson(contentType)) {
-            return new Result(
-                    null,
-                    Problem.of(
-                            415,
-                            "unsupported-media-type",
-                            "Unsupported media type",
-                            "Content-Type must be application/json"));
+            return new Result(null, notJson());
         }
         if (body == null || body.length() == 0) {
             return invalid("body", "a JSON object is required");
@@ -120,13 +106,8 @@ public final class RequestValidator {
             if ("body".equals(parsed.error().field())) {
                 return new Result(
                         null,
-                        new Problem(
-                                400,
-                                "malformed-json",
-                                "The body is not valid JSON",
-                                "the body must be one JSON object",
-                                List.of(parsed.error()),
-                                null));
+                        ProblemType.MALFORMED_JSON.problem(
+                                "the body must be one JSON object", List.of(parsed.error())));
             }
             return new Result(null, Problem.invalid(List.of(parsed.error())));
         }
@@ -183,25 +164,27 @@ public final class RequestValidator {
             "holds what looks like a card number; send a payment method token (pm_...) instead";
 
     static Problem cardDataRefused(List<Problem.FieldError> fields) {
-        return new Problem(
-                422,
-                "card-data-refused",
-                "Raw card data is not accepted",
+        return ProblemType.CARD_DATA_REFUSED.problem(
                 fields.size() == 1
                         ? fields.get(0).field() + " " + CARD_DATA
                         : fields.size() + " fields hold what looks like a card number",
-                List.copyOf(fields),
-                null);
+                List.copyOf(fields));
     }
 
     public static Problem tooLarge() {
-        return new Problem(
-                413,
-                "body-too-large",
-                "The body is too large",
-                "the body must be at most " + BODY_BYTES_MAX + " bytes",
-                List.of(new Problem.FieldError("body", "larger than " + BODY_BYTES_MAX + " bytes")),
-                null);
+        return tooLarge(BODY_BYTES_MAX);
+    }
+
+    /** 413 for a body over {@code bytesMax}: a payment's and a registration's alike. */
+    static Problem tooLarge(int bytesMax) {
+        return ProblemType.BODY_TOO_LARGE.problem(
+                "the body must be at most " + bytesMax + " bytes",
+                List.of(new Problem.FieldError("body", "larger than " + bytesMax + " bytes")));
+    }
+
+    /** 415 for a body that is not {@code application/json}: a payment's and a registration's alike. */
+    static Problem notJson() {
+        return ProblemType.UNSUPPORTED_MEDIA_TYPE.problem("Content-Type must be application/json");
     }
 
     private static Result invalid(String field, String detail) {

@@ -1,7 +1,7 @@
 package com.streamsocial.billing.gateway.store;
 
 import com.streamsocial.billing.gateway.dedup.Reservation;
-import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

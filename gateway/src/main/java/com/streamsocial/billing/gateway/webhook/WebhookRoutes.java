@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway.webhook;
 
 import com.streamsocial.billing.gateway.http.Problem;
+import com.streamsocial.billing.gateway.http.ProblemType;
 import com.streamsocial.billing.gateway.webhook.WebhookEvent.Provider;
 import com.streamsocial.billing.gateway.webhook.WebhookMeters.Outcome;
 import io.vertx.core.http.HttpServerResponse;
@@ -99,8 +100,8 @@ public final class WebhookRoutes {
                             ctx,
                             Provider.PAYPAL,
                             Outcome.UNAVAILABLE,
-                            Problem.unavailable(
-                                    "webhook_unavailable", "the signature could not be verified now", retryAfterS));
+                            ProblemType.WEBHOOK_UNAVAILABLE.problem(
+                                    "the signature could not be verified now", retryAfterS));
             }
         });
     }
@@ -108,11 +109,7 @@ public final class WebhookRoutes {
     /** JSON only, refused before the body is read; a provider without a secret has no endpoint. */
     private void mediaType(RoutingContext ctx, Provider provider) {
         if (provider == Provider.STRIPE ? !config.stripeOn() : !config.paypalOn()) {
-            refuse(
-                    ctx,
-                    provider,
-                    Outcome.NOT_CONFIGURED,
-                    Problem.of(404, "not-found", "Not found", "no such resource"));
+            refuse(ctx, provider, Outcome.NOT_CONFIGURED, ProblemType.NOT_FOUND.problem("no such resource"));
             return;
         }
         String type = ctx.request().getHeader("Content-Type");
@@ -122,13 +119,9 @@ public final class WebhookRoutes {
                     ctx,
                     provider,
                     Outcome.UNSUPPORTED_MEDIA_TYPE,
-                    new Problem(
-                            415,
-                            "unsupported-media-type",
-                            "Unsupported media type",
+                    ProblemType.UNSUPPORTED_MEDIA_TYPE.problem(
                             "a webhook body is application/json",
-                            List.of(new Problem.FieldError("Content-Type", "must be application/json")),
-                            null));
+                            List.of(new Problem.FieldError("Content-Type", "must be application/json"))));
             return;
         }
         ctx.next();
@@ -179,7 +172,7 @@ public final class WebhookRoutes {
                         ctx,
                         provider,
                         Outcome.UNAVAILABLE,
-                        Problem.unavailable("webhook_unavailable", "the event could not be recorded now", retryAfterS));
+                        ProblemType.WEBHOOK_UNAVAILABLE.problem("the event could not be recorded now", retryAfterS));
                 return;
             }
             Outcome outcome = switch (ar.result()) {
@@ -193,33 +186,29 @@ public final class WebhookRoutes {
     }
 
     private void refuseSignature(RoutingContext ctx, Provider provider, StripeSignature.Refusal reason, String header) {
-        record Answer(Outcome outcome, String slug, String detail) {}
+        record Answer(Outcome outcome, ProblemType type, String detail) {}
         Answer a = switch (reason) {
-            case MISSING_HEADER -> new Answer(Outcome.MISSING_SIGNATURE, "webhook-signature-missing", "missing");
+            case MISSING_HEADER ->
+                new Answer(Outcome.MISSING_SIGNATURE, ProblemType.WEBHOOK_SIGNATURE_MISSING, "missing");
             case MALFORMED_HEADER, NO_SIGNATURE ->
                 new Answer(
                         Outcome.MALFORMED_SIGNATURE,
-                        "webhook-signature-malformed",
+                        ProblemType.WEBHOOK_SIGNATURE_MALFORMED,
                         "not the provider's signature format");
             case TIMESTAMP_OUT_OF_TOLERANCE ->
                 new Answer(
                         Outcome.STALE_TIMESTAMP,
-                        "webhook-timestamp-out-of-tolerance",
+                        ProblemType.WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE,
                         "signed more than " + config.stripeToleranceS() + " s from now");
             case SIGNATURE_MISMATCH ->
-                new Answer(Outcome.BAD_SIGNATURE, "webhook-signature-invalid", "matches no configured secret");
+                new Answer(
+                        Outcome.BAD_SIGNATURE, ProblemType.WEBHOOK_SIGNATURE_INVALID, "matches no configured secret");
         };
         refuse(
                 ctx,
                 provider,
                 a.outcome(),
-                new Problem(
-                        400,
-                        a.slug(),
-                        "The webhook's signature is refused",
-                        header + ": " + a.detail(),
-                        List.of(new Problem.FieldError(header, a.detail())),
-                        null));
+                a.type().problem(header + ": " + a.detail(), List.of(new Problem.FieldError(header, a.detail()))));
     }
 
     /** The body handler's failure: over {@code webhook.bodyBytesMax} (413), or anything else (500). */
@@ -229,20 +218,16 @@ public final class WebhookRoutes {
                     ctx,
                     provider,
                     Outcome.OVERSIZE,
-                    new Problem(
-                            413,
-                            "payload-too-large",
-                            "The webhook body is too large",
+                    ProblemType.WEBHOOK_BODY_TOO_LARGE.problem(
                             "the body is over " + config.bodyBytesMax() + " bytes",
-                            List.of(new Problem.FieldError("body", "over " + config.bodyBytesMax() + " bytes")),
-                            null));
+                            List.of(new Problem.FieldError("body", "over " + config.bodyBytesMax() + " bytes"))));
             return;
         }
         refuse(
                 ctx,
                 provider,
                 Outcome.UNAVAILABLE,
-                Problem.of(500, "internal-error", "Internal error", "the request could not be handled"));
+                ProblemType.INTERNAL_ERROR.problem("the request could not be handled"));
     }
 
     private void refuse(RoutingContext ctx, Provider provider, Outcome outcome, Problem p) {

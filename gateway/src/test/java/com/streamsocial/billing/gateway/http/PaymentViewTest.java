@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -73,13 +73,13 @@ class GatewayIT {
                 infra.kafkaBootstrap())));
         gateway = Gateway.deploy(vertx, config, new com.streamsocial.billing.gateway.BatchFaults() {
                     @Override
-                    public boolean abortAfterSend(List<com.streamsocial.billing.gateway.http.PaymentRequest> b) {
+                    public boolean abortAfterSend(List<com.streamsocial.billing.gateway.payment.PaymentRequest> b) {
                         return abortKeysPrefixedAbort.get()
                                 && b.stream().anyMatch(r -> r.idempotencyKey().startsWith("abort-"));
                     }
 
                     @Override
-                    public boolean failBeforeSend(List<com.streamsocial.billing.gateway.http.PaymentRequest> b) {
+                    public boolean failBeforeSend(List<com.streamsocial.billing.gateway.payment.PaymentRequest> b) {
                         return failKeysPrefixedPrefail.get()
                                 && b.stream().anyMatch(r -> r.idempotencyKey().startsWith("prefail-"));
                     }

@@ -6,7 +6,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
-import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.schema.Migrations;
 import com.streamsocial.billing.stack.FreePorts;

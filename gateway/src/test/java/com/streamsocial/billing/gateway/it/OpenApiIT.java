@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
-import com.streamsocial.billing.gateway.http.PaymentRequest;
+import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import com.streamsocial.billing.gateway.webhook.StripeSignature;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.LocalInfra;

@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor.reconcile;
 
 import com.streamsocial.billing.events.Check;
+import com.streamsocial.billing.processor.ProcessorConfig;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -65,6 +66,31 @@ public record ReconcileOptions(
                 pageRecordsMax,
                 idsPerClassMax,
                 null);
+    }
+
+    /**
+     * The periodic reconciliation's run inside a processor, for the window of {@code
+     * reconcile.windowMs} ending {@code now}: a dry run, its report in the temporary directory, the
+     * processor's own PostgreSQL, Kafka, group and provider account.
+     */
+    public static ReconcileOptions periodic(ProcessorConfig config, long now) {
+        return new ReconcileOptions(
+                now - config.reconcileWindowMs(),
+                now,
+                config.reconcileGraceMs(),
+                config.reconcileStuckAfterMs(),
+                false,
+                Path.of(System.getProperty("java.io.tmpdir"), "reconciliation-" + config.instanceId() + ".json"),
+                config.pgUri(),
+                config.kafka(),
+                config.groupId(),
+                config.providerKind().equals("paypal")
+                        ? ProviderAccount.paypal(
+                                config.providerBaseUrl(), config.providerClientId(), config.providerClientSecret())
+                        : ProviderAccount.stripe(config.providerBaseUrl(), config.providerSecretKey()),
+                5_000,
+                1_000,
+                config.pgPassword());
     }
 
     /** PostgreSQL: the URI, with {@code pgPassword} instead of its own when set. */

@@ -1,4 +1,4 @@
-package com.streamsocial.billing.gateway.http;
+package com.streamsocial.billing.gateway.payment;
 
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentIds;
