@@ -35,6 +35,8 @@ CREATE TABLE refunds (
     status           text        NOT NULL CHECK (status IN ('refunding', 'succeeded', 'failed')),
     failure_code     text,
     provider_ref     text,
+    -- A refund the provider made and left pending: its status there (the row stays refunding).
+    provider_status  text,
     attempts         integer     NOT NULL DEFAULT 0,
     last_attempt_at  timestamptz,
     source_partition integer     NOT NULL,

@@ -9,10 +9,9 @@ import java.util.Set;
 
 /**
  * What a provider's answer to a refund means, decided totally (never throws, whatever the bytes): a
- * final {@link Decided} answer, or a {@link Retry} that decides nothing (asked again until the
+ * {@link Decided} answer (final, or a refund the provider made and left pending, which is recorded
+ * with its id and never posted again), or a {@link Retry} that decides nothing (asked again until the
  * deadline). Only short tokens of the answer are kept ({@link ProviderToken}), never its free text.
- * A refund still {@code pending} at the provider is a Retry: this version asks again rather than
- * record it undecided.
  */
 public final class RefundAnswer {
     /** Stripe's codes for a refund the charge's own state refuses: final, another try cannot help. */
@@ -56,6 +55,7 @@ public final class RefundAnswer {
             }
             return switch (st) {
                 case "succeeded" -> new Decided(new RefundResult(c.refundId(), true, id, null));
+                case "pending", "requires_action" -> new Decided(RefundResult.pending(c.refundId(), id, st));
                 case "failed", "canceled" ->
                     new Decided(new RefundResult(
                             c.refundId(), false, id, ProviderToken.safe(text(root, "failure_reason"), "refund_" + st)));
@@ -91,6 +91,7 @@ public final class RefundAnswer {
             }
             return switch (st) {
                 case "COMPLETED" -> new Decided(new RefundResult(c.refundId(), true, id, null));
+                case "PENDING" -> new Decided(RefundResult.pending(c.refundId(), id, st));
                 case "CANCELLED", "FAILED" -> new Decided(new RefundResult(c.refundId(), false, id, "REFUND_" + st));
                 default -> new Retry(false, false, "refund " + ProviderToken.safe(st, "unrecognised"));
             };

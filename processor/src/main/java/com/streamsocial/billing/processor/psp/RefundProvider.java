@@ -24,9 +24,27 @@ public interface RefundProvider {
             String chargeRef,
             String reason) {}
 
-    /** A final answer: refunded ({@code providerRef} names the provider's refund) or refused with a code. */
-    record RefundResult(String refundId, boolean succeeded, String providerRef, String failureCode) {}
+    /**
+     * An answer: refunded ({@code providerRef} names the provider's refund), refused with a code, or
+     * still pending at the provider ({@code pendingStatus}, its status there; null for a final answer).
+     */
+    record RefundResult(
+            String refundId, boolean succeeded, String providerRef, String failureCode, String pendingStatus) {
+        /** A final answer. */
+        public RefundResult(String refundId, boolean succeeded, String providerRef, String failureCode) {
+            this(refundId, succeeded, providerRef, failureCode, null);
+        }
 
-    /** Each call's final answer, in order; fails (the batch is read again) if any answer is unknown. */
+        /** The provider made the refund {@code providerRef} and has not ended it: {@code status} there. */
+        public static RefundResult pending(String refundId, String providerRef, String status) {
+            return new RefundResult(refundId, false, providerRef, null, status);
+        }
+
+        public boolean isPending() {
+            return pendingStatus != null;
+        }
+    }
+
+    /** Each call's answer, final or pending, in order; fails (the batch is read again) if any is unknown. */
     Future<List<RefundResult>> refund(List<RefundCall> calls);
 }

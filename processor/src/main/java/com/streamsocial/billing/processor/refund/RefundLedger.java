@@ -53,9 +53,12 @@ public final class RefundLedger {
 
     private static final String RECORD = """
             WITH o AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, status, ref, code)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                    AS t(id, status, ref, code, pending)
             ), upd AS (
-                UPDATE refunds r SET status = o.status, provider_ref = o.ref, failure_code = o.code, decided_at = now()
+                UPDATE refunds r SET status = o.status, provider_ref = o.ref, failure_code = o.code,
+                                     decided_at = CASE WHEN o.status = 'refunding' THEN NULL ELSE now() END,
+                                     provider_status = o.pending
                 FROM o WHERE r.refund_id = o.id AND r.status = 'refunding'
                 RETURNING r.*
             ), led AS (
@@ -194,24 +197,38 @@ public final class RefundLedger {
     }
 
     /** A provider's final answer about one refund. */
-    public record Answer(String refundId, boolean succeeded, String providerRef, String failureCode) {}
+    public record Answer(
+            String refundId, boolean succeeded, String providerRef, String failureCode, String pendingStatus) {}
 
-    /** Records final answers with their ledger entries; returns what is stored for each. */
+    /**
+     * Records answers: final ones with their ledger entries; a pending one keeps its refund
+     * {@code refunding} with the provider's refund id and status, and no entry. Returns what is stored
+     * for each.
+     */
     public Future<List<StoredRefund>> record(List<Answer> answers) {
         if (answers.isEmpty()) {
             return Future.succeededFuture(List.of());
         }
         int n = answers.size();
-        String[] ids = new String[n], statuses = new String[n], refs = new String[n], codes = new String[n];
+        String[] ids = new String[n],
+                statuses = new String[n],
+                refs = new String[n],
+                codes = new String[n],
+                pending = new String[n];
         for (int i = 0; i < n; i++) {
             Answer a = answers.get(i);
             ids[i] = a.refundId();
-            statuses[i] = a.succeeded() ? "succeeded" : "failed";
             refs[i] = a.providerRef();
-            codes[i] = a.succeeded() ? null : a.failureCode() == null ? "refund_failed" : a.failureCode();
+            pending[i] = a.pendingStatus();
+            if (a.pendingStatus() != null) {
+                statuses[i] = "refunding";
+            } else {
+                statuses[i] = a.succeeded() ? "succeeded" : "failed";
+                codes[i] = a.succeeded() ? null : a.failureCode() == null ? "refund_failed" : a.failureCode();
+            }
         }
         return pool.preparedQuery(RECORD)
-                .execute(Tuple.wrap(new Object[] {ids, statuses, refs, codes}))
+                .execute(Tuple.wrap(new Object[] {ids, statuses, refs, codes, pending}))
                 .map(rows -> new ArrayList<>(refunds(rows).values()));
     }
 

@@ -27,10 +27,15 @@ class RefundAnswerTest {
                 .isEqualTo(new Decided(new RefundResult("re_1", true, "re_x", null)));
         assertThat(stripe(200, "{\"id\":\"re_x\",\"object\":\"refund\",\"amount\":250,\"status\":\"failed\"}"))
                 .isEqualTo(new Decided(new RefundResult("re_1", false, "re_x", "refund_failed")));
-        // another amount than asked, or still pending: nothing is decided
+        // another amount than asked: nothing is decided
         assertThat(stripe(200, "{\"id\":\"re_x\",\"object\":\"refund\",\"amount\":251,\"status\":\"succeeded\"}"))
                 .isInstanceOf(Retry.class);
+        // made and still pending: recorded with the provider's refund id, never posted again
         assertThat(stripe(200, "{\"id\":\"re_x\",\"object\":\"refund\",\"amount\":250,\"status\":\"pending\"}"))
+                .isEqualTo(new Decided(RefundResult.pending("re_1", "re_x", "pending")));
+        assertThat(stripe(200, "{\"id\":\"re_x\",\"object\":\"refund\",\"amount\":250,\"status\":\"requires_action\"}"))
+                .isEqualTo(new Decided(RefundResult.pending("re_1", "re_x", "requires_action")));
+        assertThat(stripe(200, "{\"id\":\"re_x\",\"object\":\"refund\",\"amount\":250,\"status\":\"weird\"}"))
                 .isInstanceOf(Retry.class);
         assertThat(stripe(400, "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"charge_already_refunded\"}}"))
                 .isEqualTo(new Decided(new RefundResult("re_1", false, null, "charge_already_refunded")));
@@ -48,7 +53,9 @@ class RefundAnswerTest {
                 "{\"id\":\"REF1\",\"status\":\"COMPLETED\",\"amount\":{\"value\":\"2.50\",\"currency_code\":\"USD\"}}";
         assertThat(paypal(201, completed)).isEqualTo(new Decided(new RefundResult("re_1", true, "REF1", null)));
         assertThat(paypal(201, completed.replace("2.50", "2.51"))).isInstanceOf(Retry.class);
-        assertThat(paypal(201, completed.replace("COMPLETED", "PENDING"))).isInstanceOf(Retry.class);
+        assertThat(paypal(201, completed.replace("COMPLETED", "PENDING")))
+                .isEqualTo(new Decided(RefundResult.pending("re_1", "REF1", "PENDING")));
+        assertThat(paypal(201, completed.replace("COMPLETED", "ODD"))).isInstanceOf(Retry.class);
         assertThat(paypal(
                         422,
                         "{\"name\":\"UNPROCESSABLE_ENTITY\",\"details\":[{\"issue\":\"CAPTURE_FULLY_REFUNDED\"}]}"))
