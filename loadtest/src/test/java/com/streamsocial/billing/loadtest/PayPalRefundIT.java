@@ -8,9 +8,6 @@ import com.streamsocial.billing.processor.reconcile.ProviderAccount;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.Test;
  * sandbox's Transaction Search finds no break after a whole and after a partial refund.
  */
 class PayPalRefundIT {
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static final String RUN = Long.toString(System.nanoTime(), 36);
     private static ProviderStack stack;
     private static Processor processor;
@@ -32,12 +28,9 @@ class PayPalRefundIT {
     @BeforeAll
     static void start() throws Exception {
         stack = ProviderStack.start(SandboxFaults.NONE);
-        processor = stack.startProcessor(Map.of(
-                "provider.kind", "paypal",
-                "processor.processTimeoutMs", "8000",
-                "provider.callTimeoutMs", "1000",
-                "provider.retryMaxMs", "300",
-                "processor.backoffMaxMs", "1000"));
+        Map<String, String> props = new java.util.HashMap<>(ProviderStack.QUICK_RETRIES);
+        props.put("provider.kind", "paypal");
+        processor = stack.startProcessor(props);
     }
 
     @AfterAll
@@ -46,18 +39,6 @@ class PayPalRefundIT {
             ProviderStack.await(processor.close());
         }
         stack.close();
-    }
-
-    private static HttpResponse<String> refund(String paymentId, String key, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(
-                        URI.create(stack.baseUrl() + "/v1/payments/" + paymentId + "/refunds"))
-                .header("Authorization", "Bearer " + stack.apiKey)
-                .header("Idempotency-Key", key)
-                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -69,8 +50,9 @@ class PayPalRefundIT {
         assertThat(Await.until(() -> "succeeded".equals(stack.get(url).getString("status")), 60_000))
                 .as("payment captured: %s", stack.get(url))
                 .isTrue();
-        assertThat(refund(id, "pp1-" + RUN, "{\"amount\":300}").statusCode()).isEqualTo(202);
-        HttpResponse<String> rest = refund(id, "pp2-" + RUN, null);
+        assertThat(stack.refund(id, "pp1-" + RUN, "{\"amount\":300}").statusCode())
+                .isEqualTo(202);
+        HttpResponse<String> rest = stack.refund(id, "pp2-" + RUN, null);
         assertThat(rest.statusCode()).as(rest.body()).isEqualTo(202);
         assertThat(new JsonObject(rest.body()).getLong("amount")).isEqualTo(700L);
         assertThat(Await.until(() -> stack.get(url).getLong("amount_refunded") == 1_000L, 60_000))
@@ -83,7 +65,7 @@ class PayPalRefundIT {
         assertThat(stack.pg.count(
                         "SELECT count(*) FROM ledger_entries WHERE kind = 'refund' AND payment_id = '" + id + "'"))
                 .isEqualTo(2);
-        assertThat(new JsonObject(refund(id, "pp3-" + RUN, null).body()).getString("type"))
+        assertThat(new JsonObject(stack.refund(id, "pp3-" + RUN, null).body()).getString("type"))
                 .endsWith("/payment-fully-refunded");
         // Transaction Search lists both refunds (T1107) of the capture: their sum is the ledger's.
         ReconcileReport report = stack.reconcile(
@@ -100,7 +82,8 @@ class PayPalRefundIT {
         assertThat(Await.until(() -> "succeeded".equals(stack.get(url).getString("status")), 60_000))
                 .as("payment captured: %s", stack.get(url))
                 .isTrue();
-        assertThat(refund(id, "pq1-" + RUN, "{\"amount\":250}").statusCode()).isEqualTo(202);
+        assertThat(stack.refund(id, "pq1-" + RUN, "{\"amount\":250}").statusCode())
+                .isEqualTo(202);
         assertThat(Await.until(() -> stack.get(url).getLong("amount_refunded") == 250L, 60_000))
                 .as("refunded in part: %s", stack.get(url))
                 .isTrue();

@@ -1,6 +1,9 @@
 package com.streamsocial.billing.loadtest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.streamsocial.billing.config.Settings;
+import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
@@ -26,6 +29,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -105,6 +109,13 @@ final class ProviderStack implements AutoCloseable {
         return p;
     }
 
+    /** Short provider deadlines and back-off, for tests that want a failed batch retried quickly. */
+    static final Map<String, String> QUICK_RETRIES = Map.of(
+            "processor.processTimeoutMs", "8000",
+            "provider.callTimeoutMs", "1000",
+            "provider.retryMaxMs", "300",
+            "processor.backoffMaxMs", "1000");
+
     Processor startProcessor(Map<String, String> overrides) throws Exception {
         return await(Processor.deploy(vertx, ProcessorConfig.from(Settings.of(processorSettings(overrides)))));
     }
@@ -115,6 +126,35 @@ final class ProviderStack implements AutoCloseable {
 
     String sandboxUrl() {
         return "http://127.0.0.1:" + sandboxPort;
+    }
+
+    /** {@code POST /v1/payments/{id}/refunds} under {@code key}; {@code body} null sends none. */
+    CompletableFuture<HttpResponse<String>> refundAsync(String paymentId, String key, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/payments/" + paymentId + "/refunds"))
+                .header("Authorization", "Bearer " + apiKey)
+                .header("Idempotency-Key", key)
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> refund(String paymentId, String key, String body) throws Exception {
+        return refundAsync(paymentId, key, body).get(60, TimeUnit.SECONDS);
+    }
+
+    /** A payment of {@code amount} by card under {@code key}, accepted and then {@code succeeded}; its id. */
+    String paid(String key, long amount) throws Exception {
+        assertThat(pay(key, amount, "pm_card_visa").statusCode()).isEqualTo(202);
+        String id = PaymentIds.paymentId("default", key);
+        assertThat(Await.until(
+                        () -> "succeeded"
+                                .equals(get(baseUrl() + "/v1/payments/" + id).getString("status")),
+                        60_000))
+                .as("payment %s succeeded", id)
+                .isTrue();
+        return id;
     }
 
     HttpResponse<String> pay(String key, long amount, String method) throws Exception {

@@ -2,7 +2,6 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.refund.RefundEvent;
@@ -12,9 +11,6 @@ import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,7 +36,6 @@ import org.junit.jupiter.api.Test;
  * the processor with no call to the provider); the sandbox's own records counted independently.
  */
 class RefundIT {
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static final String RUN = Long.toString(System.nanoTime(), 36);
     private static ProviderStack stack;
     private static Processor processor;
@@ -48,11 +43,7 @@ class RefundIT {
     @BeforeAll
     static void start() throws Exception {
         stack = ProviderStack.start(SandboxFaults.NONE);
-        processor = stack.startProcessor(Map.of(
-                "processor.processTimeoutMs", "8000",
-                "provider.callTimeoutMs", "1000",
-                "provider.retryMaxMs", "300",
-                "processor.backoffMaxMs", "1000"));
+        processor = stack.startProcessor(ProviderStack.QUICK_RETRIES);
     }
 
     @AfterAll
@@ -61,31 +52,6 @@ class RefundIT {
             ProviderStack.await(processor.close());
         }
         stack.close();
-    }
-
-    private static CompletableFuture<HttpResponse<String>> refund(String paymentId, String key, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(
-                        URI.create(stack.baseUrl() + "/v1/payments/" + paymentId + "/refunds"))
-                .header("Authorization", "Bearer " + stack.apiKey)
-                .header("Idempotency-Key", key)
-                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String paid(String key, long amount) throws Exception {
-        assertThat(stack.pay(key, amount, "pm_card_visa").statusCode()).isEqualTo(202);
-        String id = PaymentIds.paymentId("default", key);
-        assertThat(Await.until(
-                        () -> "succeeded"
-                                .equals(stack.get(stack.baseUrl() + "/v1/payments/" + id)
-                                        .getString("status")),
-                        60_000))
-                .as("payment %s succeeded", id)
-                .isTrue();
-        return id;
     }
 
     /** Refunds of the payment the sandbox made, read from its own tables: count and sum (negative). */
@@ -111,21 +77,23 @@ class RefundIT {
 
     @Test
     void partialRepeatedAndDuplicateRefundsReachWhatWasCapturedOnceAtTheSandbox() throws Exception {
-        String id = paid("refunds-" + RUN, 1_000);
-        HttpResponse<String> first = refund(id, "r1-" + RUN, "{\"amount\":300}").get(60, TimeUnit.SECONDS);
+        String id = stack.paid("refunds-" + RUN, 1_000);
+        HttpResponse<String> first =
+                stack.refundAsync(id, "r1-" + RUN, "{\"amount\":300}").get(60, TimeUnit.SECONDS);
         assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
         List<CompletableFuture<HttpResponse<String>>> duplicates = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            duplicates.add(refund(id, "r2-" + RUN, "{\"amount\":200,\"reason\":\"duplicate\"}"));
+            duplicates.add(stack.refundAsync(id, "r2-" + RUN, "{\"amount\":200,\"reason\":\"duplicate\"}"));
         }
         for (CompletableFuture<HttpResponse<String>> f : duplicates) {
             HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isIn(200, 202);
         }
-        HttpResponse<String> over = refund(id, "r3-" + RUN, "{\"amount\":501}").get(60, TimeUnit.SECONDS);
+        HttpResponse<String> over =
+                stack.refundAsync(id, "r3-" + RUN, "{\"amount\":501}").get(60, TimeUnit.SECONDS);
         assertThat(over.statusCode()).as(over.body()).isEqualTo(422);
         assertThat(new JsonObject(over.body()).getString("type")).endsWith("/refund-exceeds-remainder");
-        HttpResponse<String> rest = refund(id, "r4-" + RUN, null).get(60, TimeUnit.SECONDS);
+        HttpResponse<String> rest = stack.refundAsync(id, "r4-" + RUN, null).get(60, TimeUnit.SECONDS);
         assertThat(rest.statusCode()).as(rest.body()).isEqualTo(202);
         assertThat(new JsonObject(rest.body()).getLong("amount")).isEqualTo(500L);
 
@@ -136,7 +104,8 @@ class RefundIT {
         JsonArray refunds = stack.get(url).getJsonArray("refunds");
         assertThat(refunds).hasSize(3);
         refunds.forEach(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo("succeeded"));
-        HttpResponse<String> nothingLeft = refund(id, "r5-" + RUN, null).get(60, TimeUnit.SECONDS);
+        HttpResponse<String> nothingLeft =
+                stack.refundAsync(id, "r5-" + RUN, null).get(60, TimeUnit.SECONDS);
         assertThat(new JsonObject(nothingLeft.body()).getString("type")).endsWith("/payment-fully-refunded");
 
         // The sandbox's own count: three refunds, of 1,000 in all; the eight duplicates made one.
@@ -156,8 +125,8 @@ class RefundIT {
 
     @Test
     void aRefundPublishedPastTheGatewayOverWhatRemainsFailsWithNoProviderCall() throws Exception {
-        String id = paid("past-gateway-" + RUN, 400);
-        assertThat(refund(id, "p1-" + RUN, "{\"amount\":300}")
+        String id = stack.paid("past-gateway-" + RUN, 400);
+        assertThat(stack.refundAsync(id, "p1-" + RUN, "{\"amount\":300}")
                         .get(60, TimeUnit.SECONDS)
                         .statusCode())
                 .isEqualTo(202);

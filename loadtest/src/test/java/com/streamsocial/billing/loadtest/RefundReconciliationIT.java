@@ -2,17 +2,12 @@ package com.streamsocial.billing.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.reconcile.BreakClass;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.refund.RefundIds;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +22,6 @@ import org.junit.jupiter.api.Test;
  * {@code refunding} past the stuck-after age is reported stuck_refund and left alone.
  */
 class RefundReconciliationIT {
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static final String RUN = Long.toString(System.nanoTime(), 36);
     private static ProviderStack stack;
     private static Processor processor;
@@ -35,11 +29,7 @@ class RefundReconciliationIT {
     @BeforeAll
     static void start() throws Exception {
         stack = ProviderStack.start(SandboxFaults.NONE);
-        processor = stack.startProcessor(Map.of(
-                "processor.processTimeoutMs", "8000",
-                "provider.callTimeoutMs", "1000",
-                "provider.retryMaxMs", "300",
-                "processor.backoffMaxMs", "1000"));
+        processor = stack.startProcessor(ProviderStack.QUICK_RETRIES);
     }
 
     @AfterAll
@@ -50,32 +40,9 @@ class RefundReconciliationIT {
         stack.close();
     }
 
-    private static String paid(String key, long amount) throws Exception {
-        assertThat(stack.pay(key, amount, "pm_card_visa").statusCode()).isEqualTo(202);
-        String id = PaymentIds.paymentId("default", key);
-        assertThat(Await.until(
-                        () -> "succeeded"
-                                .equals(stack.get(stack.baseUrl() + "/v1/payments/" + id)
-                                        .getString("status")),
-                        60_000))
-                .as("payment %s succeeded", id)
-                .isTrue();
-        return id;
-    }
-
     /** A refund through the gateway, {@code amount} or (null) the rest; answered 202. */
     private static void refund(String paymentId, String key, Long amount) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(
-                        URI.create(stack.baseUrl() + "/v1/payments/" + paymentId + "/refunds"))
-                .header("Authorization", "Bearer " + stack.apiKey)
-                .header("Idempotency-Key", key);
-        if (amount == null) {
-            b.POST(HttpRequest.BodyPublishers.noBody());
-        } else {
-            b.header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":" + amount + "}"));
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = stack.refund(paymentId, key, amount == null ? null : "{\"amount\":" + amount + "}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     }
 
@@ -92,15 +59,15 @@ class RefundReconciliationIT {
 
     @Test
     void partialRefundsReconcileCleanAndRefundGapsAreReportedAndRepaired() throws Exception {
-        String partial = paid("partial-" + RUN, 1_000);
+        String partial = stack.paid("partial-" + RUN, 1_000);
         refund(partial, "a1-" + RUN, 300L);
-        String twice = paid("twice-" + RUN, 1_000);
+        String twice = stack.paid("twice-" + RUN, 1_000);
         refund(twice, "b1-" + RUN, 300L);
         refund(twice, "b2-" + RUN, 200L);
-        String whole = paid("whole-" + RUN, 800);
+        String whole = stack.paid("whole-" + RUN, 800);
         refund(whole, "c1-" + RUN, 300L);
         refund(whole, "c2-" + RUN, null);
-        String altered = paid("altered-" + RUN, 600);
+        String altered = stack.paid("altered-" + RUN, 600);
         refund(altered, "d1-" + RUN, 100L);
         refundedInLedger(partial, 300);
         refundedInLedger(twice, 500);

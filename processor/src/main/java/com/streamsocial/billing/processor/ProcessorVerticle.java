@@ -22,7 +22,6 @@ import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.refund.RefundLedger;
 import com.streamsocial.billing.processor.refund.RefundOrchestrator;
 import com.streamsocial.billing.processor.store.LedgerStore;
-import com.streamsocial.billing.processor.store.StuckPayments;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -169,24 +168,23 @@ public final class ProcessorVerticle extends VerticleBase {
      * Every {@code processor.stuckCheckMs}, counts the payments in {@code charging} for longer than
      * {@code reconcile.stuckAfterMs} into the {@code processor_payments_stuck} gauge. One query at a
      * time, asynchronous on the pool (the event loop never waits), counting at most {@link
-     * StuckPayments#COUNTED_MAX} rows; the gauge reads the last answer, so a scrape never queries.
+     * LedgerStore#STUCK_COUNTED_MAX} rows; the gauge reads the last answer, so a scrape never queries.
      */
     private void watchStuckPayments() {
         if (config.stuckCheckMs() <= 0) {
             return;
         }
-        StuckPayments query = new StuckPayments(pool);
-        metrics.paymentsStuck(StuckPayments.COUNTED_MAX, stuck::get);
-        checkStuck(query);
-        stuckTimer = vertx.setPeriodic(config.stuckCheckMs(), id -> checkStuck(query));
+        metrics.paymentsStuck(LedgerStore.STUCK_COUNTED_MAX, stuck::get);
+        checkStuck();
+        stuckTimer = vertx.setPeriodic(config.stuckCheckMs(), id -> checkStuck());
     }
 
-    private void checkStuck(StuckPayments query) {
+    private void checkStuck() {
         if (stuckCheckRunning) {
             return;
         }
         stuckCheckRunning = true;
-        query.count(config.reconcileStuckAfterMs()).onComplete(ar -> {
+        ledger.stuckCount(config.reconcileStuckAfterMs()).onComplete(ar -> {
             stuckCheckRunning = false;
             if (ar.succeeded()) {
                 stuck.set(ar.result());

@@ -379,7 +379,11 @@ class OpenApiIT {
         seen.add(check("GET", one, get(url + "/" + refundId, true)));
         seen.add(check("GET", one, get(url + "/re_" + "0".repeat(32), true)));
         seen.add(check("GET", one, get(url + "/" + refundId, false)));
+        refundRefusals(seen, run, url, path);
+    }
 
+    /** The refusals: a pending or failed payment, an unknown one, and bad requests to {@code url}. */
+    private static void refundRefusals(Set<String> seen, String run, String url, String path) throws Exception {
         PaymentRequest pending = request(run + "refund-pending", 500);
         assertThat(post(base, pending.idempotencyKey(), "application/json", body(pending))
                         .statusCode())

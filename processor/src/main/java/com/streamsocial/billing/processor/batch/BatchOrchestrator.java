@@ -1,6 +1,5 @@
 package com.streamsocial.billing.processor.batch;
 
-import com.streamsocial.billing.events.DeadLetterHeaders;
 import com.streamsocial.billing.events.MetricsBatch;
 import com.streamsocial.billing.events.OutcomeEvent;
 import com.streamsocial.billing.events.PaymentStatus;
@@ -14,7 +13,6 @@ import com.streamsocial.billing.processor.dedup.StoredPayment;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.store.LedgerStore;
 import io.vertx.core.Future;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -293,29 +291,19 @@ public final class BatchOrchestrator {
 
     /**
      * The original record, value and key unchanged, with the error and its source in headers (see
-     * {@link DeadLetterHeaders}); written in the batch's transaction, so it is there exactly when the
+     * {@link DeadLetters}); written in the batch's transaction, so it is there exactly when the
      * batch's offsets are committed.
      */
     private static ProducerRecord<String, byte[]> deadLetter(Plan.DeadLetter d) {
         InputRecord r = d.record();
-        ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DLQ, r.key(), r.value());
-        String message = d.error().message();
-        if (message.length() > DeadLetterHeaders.MESSAGE_CHARS_MAX) {
-            message = message.substring(0, DeadLetterHeaders.MESSAGE_CHARS_MAX);
-        }
-        dlq.headers()
-                .add(DeadLetterHeaders.ERROR_CODE, utf8(d.error().code().wire()))
-                .add(DeadLetterHeaders.ERROR_MESSAGE, utf8(message))
-                .add(DeadLetterHeaders.SOURCE_TOPIC, utf8(Topics.BILLING))
-                .add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(r.partition())))
-                .add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
-        if (r.rawKey() != null) {
-            dlq.headers().add(DeadLetterHeaders.SOURCE_KEY, r.rawKey());
-        }
-        return dlq;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        return DeadLetters.of(
+                Topics.BILLING,
+                r.partition(),
+                r.offset(),
+                r.key(),
+                r.rawKey(),
+                r.value(),
+                d.error().code().wire(),
+                d.error().message());
     }
 }

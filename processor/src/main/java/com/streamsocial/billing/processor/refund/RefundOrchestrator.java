@@ -1,11 +1,10 @@
 package com.streamsocial.billing.processor.refund;
 
-import com.streamsocial.billing.events.DeadLetterHeaders;
 import com.streamsocial.billing.events.Topics;
+import com.streamsocial.billing.processor.batch.DeadLetters;
 import com.streamsocial.billing.processor.psp.RefundProvider;
 import com.streamsocial.billing.refund.RefundPlanner;
 import io.vertx.core.Future;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -74,6 +73,17 @@ public final class RefundOrchestrator {
         for (RefundPlanner.Step s : claim.steps()) {
             if (s instanceof RefundPlanner.Refund || s instanceof RefundPlanner.Resume) {
                 StoredRefund r = claim.stored().get(s.refundId());
+                if (s instanceof RefundPlanner.Resume && r.providerRef() != null) {
+                    // The provider made this refund and left it pending: posting again could make a
+                    // second one once its idempotency key expires, and asking by its id is not built
+                    // yet. It stays refunding, with no outcome; reconciliation reports it stuck_refund.
+                    log.warn(
+                            "refund {} of payment {} is pending at the provider as {}: not posted again",
+                            r.refundId(),
+                            r.paymentId(),
+                            r.providerRef());
+                    continue;
+                }
                 RefundLedger.Payment p = claim.payments().get(r.paymentId());
                 calls.add(new RefundProvider.RefundCall(
                         r.refundId(), r.paymentId(), r.tenant(), r.amountMinor(), r.currency(), p.providerRef(), null));
@@ -84,8 +94,8 @@ public final class RefundOrchestrator {
         }
         return provider.refund(calls)
                 .compose(results -> ledger.record(results.stream()
-                        .map(x ->
-                                new RefundLedger.Answer(x.refundId(), x.succeeded(), x.providerRef(), x.failureCode()))
+                        .map(x -> new RefundLedger.Answer(
+                                x.refundId(), x.succeeded(), x.providerRef(), x.failureCode(), x.pendingStatus()))
                         .toList()));
     }
 
@@ -95,23 +105,6 @@ public final class RefundOrchestrator {
     }
 
     private static ProducerRecord<String, byte[]> deadLetter(RefundInput r, String code, String message) {
-        ProducerRecord<String, byte[]> dlq = new ProducerRecord<>(Topics.DLQ, r.key(), r.value());
-        String m = message.length() > DeadLetterHeaders.MESSAGE_CHARS_MAX
-                ? message.substring(0, DeadLetterHeaders.MESSAGE_CHARS_MAX)
-                : message;
-        dlq.headers()
-                .add(DeadLetterHeaders.ERROR_CODE, utf8(code))
-                .add(DeadLetterHeaders.ERROR_MESSAGE, utf8(m))
-                .add(DeadLetterHeaders.SOURCE_TOPIC, utf8(Topics.REFUNDS))
-                .add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(r.partition())))
-                .add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
-        if (r.rawKey() != null) {
-            dlq.headers().add(DeadLetterHeaders.SOURCE_KEY, r.rawKey());
-        }
-        return dlq;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        return DeadLetters.of(Topics.REFUNDS, r.partition(), r.offset(), r.key(), r.rawKey(), r.value(), code, message);
     }
 }

@@ -102,10 +102,31 @@ public final class LedgerStore {
             FROM payments p WHERE p.payment_id = ANY($1::text[]) AND p.status IN ('succeeded', 'failed')
             """;
 
+    /** Rows counted at most by one check of the payments stuck in charging: the query's bound. */
+    public static final int STUCK_COUNTED_MAX = 10_000;
+
+    /** The stuck-payment gauge's query: bounded, so a check costs at most STUCK_COUNTED_MAX rows. */
+    private static final String STUCK = """
+            SELECT count(*) FROM (
+              SELECT 1 FROM payments
+              WHERE status = 'charging'
+                AND coalesce(last_attempt_at, created_at) < now() - make_interval(secs => $1)
+              LIMIT $2) stuck""";
+
     private final Pool pool;
 
     public LedgerStore(Pool pool) {
         this.pool = pool;
+    }
+
+    /**
+     * The payments in {@code charging} since longer than {@code stuckAfterMs} ago, up to {@link
+     * #STUCK_COUNTED_MAX}: the stuck-payment gauge's count.
+     */
+    public Future<Long> stuckCount(long stuckAfterMs) {
+        return pool.preparedQuery(STUCK)
+                .execute(Tuple.of((double) stuckAfterMs / 1000.0, STUCK_COUNTED_MAX))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /**
