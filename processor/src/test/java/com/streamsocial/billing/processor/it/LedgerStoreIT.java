@@ -13,11 +13,6 @@ import com.streamsocial.billing.processor.dedup.StoredPayment;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
 import com.streamsocial.billing.processor.store.LedgerStore;
-import com.streamsocial.billing.schema.Migrations;
-import com.streamsocial.billing.stack.EmbeddedPg;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import java.util.List;
@@ -38,31 +33,19 @@ import org.junit.jupiter.api.Test;
  * this batch's answer); each success has one charge entry in the ledger.
  */
 class LedgerStoreIT {
-    private static EmbeddedPg pg;
-    private static Vertx vertx;
+    private static PgFixture db;
     private static Pool pool;
 
     @BeforeAll
     static void start() throws Exception {
-        pg = EmbeddedPg.start(0);
-        Migrations.migrate(pg.uri());
-        vertx = Vertx.vertx();
-        pool = PgBuilder.pool()
-                .connectingTo(PgConnectOptions.fromUri(pg.uri()))
-                .using(vertx)
-                .build();
+        db = PgFixture.start();
+        pool = db.pool;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (pool != null) {
-            pool.close().await(10, TimeUnit.SECONDS);
-        }
-        if (vertx != null) {
-            vertx.close().await(10, TimeUnit.SECONDS);
-        }
-        if (pg != null) {
-            pg.close();
+        if (db != null) {
+            db.close();
         }
     }
 

@@ -9,12 +9,7 @@ import com.streamsocial.billing.processor.refund.RefundLedger;
 import com.streamsocial.billing.processor.refund.RefundOrchestrator;
 import com.streamsocial.billing.refund.RefundEvent;
 import com.streamsocial.billing.refund.RefundIds;
-import com.streamsocial.billing.schema.Migrations;
-import com.streamsocial.billing.stack.EmbeddedPg;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
@@ -34,31 +29,19 @@ import org.junit.jupiter.api.Test;
  * and every read of it failed again: its partition, and the billing records polled with it, stalled.
  */
 class PendingRefundIT {
-    private static EmbeddedPg pg;
-    private static Vertx vertx;
+    private static PgFixture db;
     private static Pool pool;
 
     @BeforeAll
     static void start() throws Exception {
-        pg = EmbeddedPg.start(0);
-        Migrations.migrate(pg.uri());
-        vertx = Vertx.vertx();
-        pool = PgBuilder.pool()
-                .connectingTo(PgConnectOptions.fromUri(pg.uri()))
-                .using(vertx)
-                .build();
+        db = PgFixture.start();
+        pool = db.pool;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (pool != null) {
-            pool.close().await(10, TimeUnit.SECONDS);
-        }
-        if (vertx != null) {
-            vertx.close().await(10, TimeUnit.SECONDS);
-        }
-        if (pg != null) {
-            pg.close();
+        if (db != null) {
+            db.close();
         }
     }
 
