@@ -1,5 +1,6 @@
 package com.streamsocial.billing.loadtest.chaos;
 
+import com.streamsocial.billing.processor.dedup.InputRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -107,6 +108,16 @@ public final class ChaosChecks {
         UNKNOWN,
         /** A definite refusal (4xx): nothing may come of it. */
         REJECTED
+    }
+
+    /**
+     * Whether a record on payments.billing is the gateway's publication, which the once-rules count, or
+     * a repair's re-driven copy (header {@code redrive}: the hanging-transaction watchdog's or {@code
+     * reconcile --repair}'s), counted apart. A re-drive that doubled anything still shows in the
+     * outcome and charge counts.
+     */
+    public static boolean isPublication(org.apache.kafka.common.header.Headers headers) {
+        return headers.lastHeader(InputRecord.REDRIVE_HEADER) == null;
     }
 
     /** What the stores hold per payment id after the run: ledger rows, sandbox charges, outcomes, billing events. */

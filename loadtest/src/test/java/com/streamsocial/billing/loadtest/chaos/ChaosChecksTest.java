@@ -280,4 +280,17 @@ class ChaosChecksTest {
                         org.assertj.core.groups.Tuple.tuple("unmarked-charge", "ch_1"),
                         org.assertj.core.groups.Tuple.tuple("unmarked-charge", "ch_2"));
     }
+
+    @Test
+    void aRedrivenBillingRecordIsARepairNotAPublication() {
+        org.apache.kafka.common.header.internals.RecordHeaders gateway =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        assertThat(ChaosChecks.isPublication(gateway)).isTrue();
+        org.apache.kafka.common.header.internals.RecordHeaders redriven =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        redriven.add("redrive", "hanging".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(ChaosChecks.isPublication(redriven)).isFalse();
+        redriven.add("other", new byte[0]);
+        assertThat(ChaosChecks.isPublication(redriven)).isFalse();
+    }
 }
