@@ -97,7 +97,10 @@ class QuickStartIT {
     /** The banner, within 2 minutes: where everything listens, and the development key. */
     private static void awaitBanner(Process stack, Path out) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 120_000;
-        while (lines(out).stream().noneMatch(l -> l.contains("stack is up")) && System.currentTimeMillis() < deadline) {
+        // The banner is several lines written one after another: wait for its last marker, not its
+        // first (a CI run read "stack is up" while the psql line was half written).
+        List<String> markers = List.of("stack is up", "Bearer " + TenantKeys.devKey(), "psql -h 127.0.0.1", "kcat -b");
+        while (!containsAll(lines(out), markers) && System.currentTimeMillis() < deadline) {
             assertThat(stack.isAlive()).as(String.join("\n", lines(out))).isTrue();
             Thread.sleep(200);
         }
@@ -105,6 +108,10 @@ class QuickStartIT {
         assertThat(lines(out)).anyMatch(l -> l.contains("Bearer " + TenantKeys.devKey()));
         assertThat(lines(out)).anyMatch(l -> l.contains("psql -h 127.0.0.1"));
         assertThat(lines(out)).anyMatch(l -> l.contains("kcat -b 127.0.0.1"));
+    }
+
+    private static boolean containsAll(List<String> lines, List<String> markers) {
+        return markers.stream().allMatch(m -> lines.stream().anyMatch(l -> l.contains(m)));
     }
 
     /** The README's curl: 202, then {@code succeeded} within a minute. */
