@@ -6,6 +6,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.batch.GroupCommitBatcher;
 import com.streamsocial.billing.gateway.dedup.CommittedIds;
 import com.streamsocial.billing.gateway.dedup.IdempotencyDecision;
+import com.streamsocial.billing.gateway.dedup.LaneMarks;
 import com.streamsocial.billing.gateway.dedup.Reservation;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.limit.QueueShares;
@@ -33,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * One group-commit lane: a batcher, one transactional producer and at most one batch in flight. A
  * batch goes through: reserve its ids in PostgreSQL, write it to Kafka in one transaction (billing
  * and metrics events together), and answer every request in it once the transaction commits. While
- * one batch commits, the next one fills. The committed ids are marked accepted by the next batch's
- * reserve statement, or on their own when no batch follows: one PostgreSQL round trip per batch.
+ * one batch commits, the next one fills. Batches are numbered, and the next batch's reserve statement
+ * (or a statement of its own when no batch follows) writes the range of committed batches that makes
+ * their reservations accepted ({@link LaneMarks}): one PostgreSQL round trip per batch, and no row of a
+ * payment updated after its insert.
  * Everything here runs on the lane's event loop, except the Kafka calls, which run on the
  * publisher's own thread and come back through {@link Future#fromCompletionStage}.
  *
@@ -112,6 +115,8 @@ public final class CommitLane {
     private final CommittedIds committedIds;
     /** This lane's committed ids whose mark no statement in flight carries yet. */
     private final List<String> marksWaiting = new ArrayList<>();
+    /** This lane's batch numbers and the ranges of them that are committed. */
+    private final LaneMarks laneMarks = new LaneMarks();
 
     private boolean markInFlight;
 
@@ -173,7 +178,7 @@ public final class CommitLane {
         if (inLane.containsKey(request.paymentId())) {
             return Future.succeededFuture(Answer.of(Answer.Kind.IN_FLIGHT));
         }
-        if (committedIds.full()) {
+        if (committedIds.full() || laneMarks.full()) {
             metrics.shed(GatewayMeters.Shed.STORE_BEHIND);
             return Future.succeededFuture(Answer.unavailable("store_behind"));
         }
@@ -231,7 +236,10 @@ public final class CommitLane {
                 shares.left(i.request().tenant());
             }
             batchInFlight = true;
-            runBatch(batch).onComplete(ignored -> {
+            long batchNumber = laneMarks.nextBatch();
+            runBatch(batch, batchNumber).onComplete(settled -> {
+                // Only a batch whose every row is committed or gone may join a range of committed batches.
+                laneMarks.close(batchNumber, settled.succeeded() && settled.result());
                 batchInFlight = false;
                 for (Item i : batch) {
                     inLane.remove(i.request().paymentId());
@@ -254,7 +262,11 @@ public final class CommitLane {
         }
     }
 
-    private Future<Void> runBatch(List<Item> batch) {
+    /**
+     * Runs batch {@code batchNumber}; completes with whether every row it reserved or took over is now
+     * committed to Kafka or deleted: false when some may be left reserved with an unknown fate.
+     */
+    private Future<Boolean> runBatch(List<Item> batch, long batchNumber) {
         metrics.batchSize.record(batch.size());
         // The first item is the oldest: the batcher drains in arrival order.
         metrics.linger.record(System.nanoTime() - batch.get(0).queuedAtNanos(), TimeUnit.NANOSECONDS);
@@ -266,6 +278,9 @@ public final class CommitLane {
         long reservedAtMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         List<String> carried = takeMarks();
+        List<LaneMarks.Range> ranges = laneMarks.toWrite();
+        // Until the reserve and any takeover have answered, this batch's rows in PostgreSQL are not known.
+        boolean[] rowsKnown = {false};
         String[] customerClaims = new String[batch.size()];
         String[] methodClaims = new String[batch.size()];
         for (int k = 0; k < batch.size(); k++) {
@@ -273,9 +288,9 @@ public final class CommitLane {
             methodClaims[k] = batch.get(k).claims().paymentMethod();
         }
         long statementStart = committedIds.statementStarts();
-        return store.reserve(requests, customerClaims, methodClaims, carried)
+        return store.reserve(requests, customerClaims, methodClaims, batchNumber, ranges)
                 .onComplete(ignored -> stageTime("reserve", t0))
-                .onComplete(ar -> marked(carried, ar.succeeded()))
+                .onComplete(ar -> marked(carried, ranges, ar.succeeded()))
                 .map(reservations -> reservations.stream()
                         .map(r -> acceptedIfCommitted(r, statementStart))
                         .toList())
@@ -286,22 +301,25 @@ public final class CommitLane {
                             held.add(r.paymentId());
                         }
                     }
-                    return decide(batch, reservations, held);
+                    return decide(batch, reservations, held, batchNumber);
                 })
-                .compose(items -> publish(items, reservedAtMs))
+                .compose(items -> {
+                    rowsKnown[0] = true;
+                    return publish(items, reservedAtMs);
+                })
                 .recover(e -> {
                     log.warn(
                             "batch of {} failed before Kafka, releasing {}: {}",
                             batch.size(),
                             held.size(),
                             e.toString());
-                    Future<Void> release = held.isEmpty()
-                            ? Future.succeededFuture()
-                            : store.release(held).recover(releaseFailed -> {
+                    Future<Boolean> release = held.isEmpty()
+                            ? Future.succeededFuture(rowsKnown[0])
+                            : store.release(held).map(rowsKnown[0]).recover(releaseFailed -> {
                                 // Left reserved: the restart settlement or the reservation timeout frees them.
                                 log.warn(
                                         "could not release {} reservations: {}", held.size(), releaseFailed.toString());
-                                return Future.succeededFuture();
+                                return Future.succeededFuture(false);
                             });
                     return release.onComplete(ignored -> {
                         for (Item i : batch) {
@@ -312,7 +330,8 @@ public final class CommitLane {
     }
 
     /** Answers what the reservation settles, and returns the items to publish. */
-    private Future<List<Item>> decide(List<Item> batch, List<Reservation> reservations, List<String> held) {
+    private Future<List<Item>> decide(
+            List<Item> batch, List<Reservation> reservations, List<String> held, long batchNumber) {
         List<Item> toPublish = new ArrayList<>(batch.size());
         List<Item> stale = new ArrayList<>();
         for (int k = 0; k < batch.size(); k++) {
@@ -350,26 +369,28 @@ public final class CommitLane {
             return Future.succeededFuture(toPublish);
         }
         List<String> staleIds = stale.stream().map(i -> i.request().paymentId()).toList();
-        return store.takeOver(staleIds, config.reservationTimeoutMs()).map(won -> {
-            for (Item i : stale) {
-                if (won.contains(i.request().paymentId())) {
-                    held.add(i.request().paymentId());
-                    metrics.takenOver.increment();
-                    log.atInfo()
-                            .addKeyValue(Logging.PAYMENT_ID, i.request().paymentId())
-                            .log("took over a stale reservation: publishing it again");
-                    toPublish.add(i);
-                } else {
-                    i.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
-                }
-            }
-            return toPublish;
-        });
+        return store.takeOver(staleIds, config.reservationTimeoutMs(), batchNumber)
+                .map(won -> {
+                    for (Item i : stale) {
+                        if (won.contains(i.request().paymentId())) {
+                            held.add(i.request().paymentId());
+                            metrics.takenOver.increment();
+                            log.atInfo()
+                                    .addKeyValue(Logging.PAYMENT_ID, i.request().paymentId())
+                                    .log("took over a stale reservation: publishing it again");
+                            toPublish.add(i);
+                        } else {
+                            i.answer().complete(Answer.of(Answer.Kind.IN_FLIGHT));
+                        }
+                    }
+                    return toPublish;
+                });
     }
 
-    private Future<Void> publish(List<Item> items, long reservedAtMs) {
+    /** Publishes {@code items} in one transaction; completes with whether their rows are settled (see runBatch). */
+    private Future<Boolean> publish(List<Item> items, long reservedAtMs) {
         if (items.isEmpty()) {
-            return Future.succeededFuture();
+            return Future.succeededFuture(true);
         }
         if (faults.failBeforeSend(items.stream().map(Item::request).toList())) {
             throw new IllegalStateException("batch failed on purpose before Kafka");
@@ -409,16 +430,16 @@ public final class CommitLane {
                                         .log("accepted: published and committed");
                                 i.answer().complete(Answer.of(Answer.Kind.ACCEPTED));
                             });
-                            return Future.<Void>succeededFuture();
+                            return Future.succeededFuture(true);
                         },
                         failed -> notAccepted(items, ids, reservedAtMs, failed));
     }
 
     /**
      * A batch whose transaction failed: its keys given back only when the transaction is known to be
-     * aborted, and its clients answered {@code 503}.
+     * aborted, and its clients answered {@code 503}. Completes with whether its rows are gone.
      */
-    private Future<Void> notAccepted(List<Item> items, List<String> ids, long reservedAtMs, Throwable failed) {
+    private Future<Boolean> notAccepted(List<Item> items, List<String> ids, long reservedAtMs, Throwable failed) {
         Throwable cause = ProducerErrors.unwrap(failed);
         TransactionalPublisher.Outcome outcome = cause instanceof TransactionalPublisher.TransactionFailedException tfe
                 ? tfe.outcome()
@@ -427,9 +448,9 @@ public final class CommitLane {
         // Only a transaction known to be aborted may give its keys back at once. A decided one (the
         // producer was recreated after an unknown commit) is settled from payments.billing; an unknown
         // one keeps them reserved for the restart settlement or the reservation timeout.
-        Future<Void> release = Future.succeededFuture();
+        Future<Boolean> release = Future.succeededFuture(false);
         switch (outcome) {
-            case ABORTED -> release = store.release(ids).recover(e -> Future.succeededFuture());
+            case ABORTED -> release = store.release(ids).map(true).recover(e -> Future.succeededFuture(false));
             case DECIDED -> settleDecided(ids, reservedAtMs);
             case UNKNOWN -> {}
         }
@@ -498,9 +519,10 @@ public final class CommitLane {
         return carried;
     }
 
-    /** After a statement that carried {@code carried}: done, or waiting again for the next one. */
-    private void marked(List<String> carried, boolean committed) {
+    /** After a statement that carried {@code carried} and {@code ranges}: done, or waiting again for the next one. */
+    private void marked(List<String> carried, List<LaneMarks.Range> ranges, boolean committed) {
         if (committed) {
+            laneMarks.written(ranges);
             committedIds.marked(carried);
         } else if (!carried.isEmpty()) {
             log.warn("could not mark {} payments accepted; the next statement carries them", carried.size());
@@ -515,11 +537,12 @@ public final class CommitLane {
         }
         markInFlight = true;
         List<String> carried = takeMarks();
+        List<LaneMarks.Range> ranges = laneMarks.toWrite();
         long t0 = System.nanoTime();
-        store.markAccepted(carried).onComplete(ar -> {
+        store.markAccepted(ranges).onComplete(ar -> {
             stageTime("mark_accepted", t0);
             markInFlight = false;
-            marked(carried, ar.succeeded());
+            marked(carried, ranges, ar.succeeded());
             if (ar.failed()) {
                 // Retried by the next batch, or here after a pause: never in a tight loop.
                 vertx.setTimer(MARK_RETRY_MS, id -> maybeDrain());

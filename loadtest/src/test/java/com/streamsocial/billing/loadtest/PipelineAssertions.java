@@ -58,7 +58,7 @@ final class PipelineAssertions {
                 .isEqualTo(n);
         assertThat(pg.count("SELECT count(DISTINCT payment_id) FROM ledger_entries"))
                 .isEqualTo(n);
-        assertThat(pg.count("SELECT count(*) FROM payment_intents WHERE state = 'accepted'"))
+        assertThat(pg.count("SELECT count(*) FROM payment_intent_states WHERE state = 'accepted'"))
                 .as("accepted intents")
                 .isEqualTo(n);
 

@@ -221,7 +221,7 @@ class StackRestartIT {
         Thread.sleep(OUTAGE_MS);
         Vertx v = Vertx.vertx();
         try (Pg pg = new Pg(v, pgUri())) {
-            return pg.count("SELECT count(*) FROM payment_intents WHERE state = 'accepted'")
+            return pg.count("SELECT count(*) FROM payment_intent_states WHERE state = 'accepted'")
                     - pg.count("SELECT count(*) FROM payments WHERE status IN ('succeeded','failed')");
         } finally {
             v.close().await();

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.gateway.store;
 
+import com.streamsocial.billing.gateway.dedup.LaneMarks;
 import com.streamsocial.billing.gateway.dedup.Reservation;
 import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import io.vertx.core.Future;
@@ -17,18 +18,23 @@ import java.util.Optional;
  * batch (arrays and {@code unnest}), so the cost per request falls as batches grow.
  */
 public final class IntentStore {
-    /** Marks accepted the ids of earlier batches that Kafka committed ($9); opens each reservation's WITH. */
+    /**
+     * Writes the lane's ranges of committed batches ($9 and $10: their first and last batch numbers; see
+     * {@code LaneMarks} and V11__lane_commits.sql); opens each reservation's WITH. A range grows in place.
+     */
     private static final String MARKED = """
             WITH marked AS (
-                UPDATE payment_intents SET state = 'accepted', accepted_at = now()
-                WHERE payment_id = ANY($9::text[]) AND state = 'reserved'
+                INSERT INTO lane_commits AS c (owner_run, owner_lane, from_batch, to_batch)
+                SELECT $8, $7, m.from_batch, m.to_batch FROM unnest($9::bigint[], $10::bigint[]) AS m(from_batch, to_batch)
+                ON CONFLICT (owner_run, owner_lane, from_batch)
+                    DO UPDATE SET to_batch = greatest(c.to_batch, EXCLUDED.to_batch), committed_at = now()
             ), input AS (""";
 
-    /** The reservation's insert of the batch's rows, as {@code reserved} by this lane of this run. */
+    /** The reservation's insert of the batch's rows, as {@code reserved} by this lane of this run, in batch $11. */
     private static final String INSERT_RESERVED = """
                 INSERT INTO payment_intents (payment_id, tenant, idempotency_key, request_hash, request, state, reserved_at,
-                                             owner_instance, owner_lane, owner_run)
-                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now(), $6, $7, $8
+                                             owner_instance, owner_lane, owner_run, owner_batch)
+                SELECT payment_id, tenant, idempotency_key, request_hash, request, 'reserved', now(), $6, $7, $8, $11
                 FROM input""";
 
     /** The answer's common columns: the id, whether it was inserted, the stored intent and payment. */
@@ -43,7 +49,10 @@ public final class IntentStore {
     private static final String ANSWER_SOURCES = """
             FROM input
             LEFT JOIN ins ON ins.payment_id = input.payment_id
-            LEFT JOIN LATERAL (SELECT i.request_hash, i.state, i.reserved_at FROM payment_intents i
+            LEFT JOIN LATERAL (SELECT i.request_hash, i.reserved_at,
+                                      CASE WHEN intent_accepted(i.state, i.owner_run, i.owner_lane, i.owner_batch)
+                                           THEN 'accepted' ELSE 'reserved' END AS state
+                               FROM payment_intents i
                                WHERE ins.payment_id IS NULL AND i.payment_id = input.payment_id) i ON true
             LEFT JOIN LATERAL (SELECT p.status, p.failure_code FROM payments p
                                WHERE ins.payment_id IS NULL AND p.payment_id = input.payment_id) p ON true""";
@@ -60,15 +69,16 @@ public final class IntentStore {
 
     /**
      * Reserves every id that is free and reports the rows that were already there, in one round trip.
-     * The same statement marks accepted the ids of earlier batches that Kafka committed ($9): the
-     * gateway's one PostgreSQL write per batch on the hot path. Its SELECT still sees those rows as
+     * The same statement writes the lane's ranges of earlier batches that Kafka committed ($9, $10),
+     * which makes their reservations accepted: the gateway's one PostgreSQL write per batch on the hot
+     * path, and no row of a payment written twice. Its SELECT still sees those rows as
      * reserved (one snapshot), which the caller knows. The stored row and the processor's row are
      * read only for an id the insert skipped: as LATERAL subqueries gated on that, because a
      * condition on {@code ins} in a LEFT JOIN's ON clause is only a join filter, applied after both
      * index probes (EXPLAIN ANALYZE showed 64 probes of each index for 64 new ids, about half the
      * statement's buffer reads; docs/BENCHMARKS.md).
      *
-     * <p>It also checks ownership (issue 19 §1): $10 and $11 are the customer and payment method each
+     * <p>It also checks ownership (issue 19 §1): $12 and $13 are the customer and payment method each
      * request claims (null when its lane already knows them as its tenant's). {@code owned} answers
      * their owners; a request is inserted only if its tenant owns every id it claims, so a payment
      * with another tenant's customer is never reserved nor published. Claims are deduplicated, the
@@ -77,7 +87,7 @@ public final class IntentStore {
      */
     private static final String RESERVE_TEMPLATE = """
             %1$s
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $10::text[], $11::text[])
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $12::text[], $13::text[])
                     WITH ORDINALITY
                     AS t(payment_id, tenant, idempotency_key, request_hash, request, customer_claim, method_claim, ord)
             ), claims AS (
@@ -143,23 +153,32 @@ public final class IntentStore {
             %4$s
             """, "");
 
-    /** Takes over reservations abandoned longer than the timeout; the age check makes one taker win. */
+    /**
+     * Takes over reservations abandoned longer than the timeout, into batch $6 of the taker; the age
+     * check makes one taker win, and a reservation a range of its lane covers is accepted: never taken.
+     */
     private static final String TAKE_OVER = """
-            UPDATE payment_intents SET reserved_at = now(), owner_instance = $3, owner_lane = $4, owner_run = $5
+            UPDATE payment_intents
+            SET reserved_at = now(), owner_instance = $3, owner_lane = $4, owner_run = $5, owner_batch = $6
             WHERE payment_id = ANY($1::text[]) AND state = 'reserved'
+              AND NOT intent_accepted(state, owner_run, owner_lane, owner_batch)
               AND reserved_at <= now() - make_interval(secs => $2::double precision / 1000)
             RETURNING payment_id
             """;
 
+    /** The lane's ranges alone ($3, $4), when no batch is there to carry them. */
     private static final String MARK_ACCEPTED = """
-            UPDATE payment_intents SET state = 'accepted', accepted_at = now()
-            WHERE payment_id = ANY($1::text[]) AND state = 'reserved'
+            INSERT INTO lane_commits AS c (owner_run, owner_lane, from_batch, to_batch)
+            SELECT $1, $2, m.from_batch, m.to_batch FROM unnest($3::bigint[], $4::bigint[]) AS m(from_batch, to_batch)
+            ON CONFLICT (owner_run, owner_lane, from_batch)
+                DO UPDATE SET to_batch = greatest(c.to_batch, EXCLUDED.to_batch), committed_at = now()
             """;
 
     /** Only reservations this lane of this run still holds: never another holder's, after a takeover. */
     private static final String RELEASE = """
             DELETE FROM payment_intents
             WHERE payment_id = ANY($1::text[]) AND state = 'reserved' AND owner_lane = $2 AND owner_run = $3
+              AND NOT intent_accepted(state, owner_run, owner_lane, owner_batch)
             """;
 
     /** Open reservations left by earlier runs of an instance, oldest first. */
@@ -167,6 +186,7 @@ public final class IntentStore {
             SELECT payment_id, (extract(epoch FROM reserved_at) * 1000)::bigint
             FROM payment_intents
             WHERE state = 'reserved' AND owner_instance = $1 AND owner_run <> $2
+              AND NOT intent_accepted(state, owner_run, owner_lane, owner_batch)
             ORDER BY reserved_at
             LIMIT $3
             """;
@@ -179,6 +199,7 @@ public final class IntentStore {
     private static final String SETTLE_RELEASED = """
             DELETE FROM payment_intents
             WHERE payment_id = ANY($1::text[]) AND state = 'reserved' AND owner_instance = $2 AND owner_run <> $3
+              AND NOT intent_accepted(state, owner_run, owner_lane, owner_batch)
             """;
 
     /** Reservations this lane of this run holds, whose transaction turned out published. */
@@ -188,7 +209,10 @@ public final class IntentStore {
             """;
 
     private static final String FIND = """
-            SELECT i.request, i.state, i.idempotency_key, i.reserved_at, p.status, p.failure_code
+            SELECT i.request,
+                   CASE WHEN intent_accepted(i.state, i.owner_run, i.owner_lane, i.owner_batch)
+                        THEN 'accepted' ELSE 'reserved' END,
+                   i.idempotency_key, i.reserved_at, p.status, p.failure_code
             FROM payment_intents i LEFT JOIN payments p ON p.payment_id = i.payment_id
             WHERE i.payment_id = $1 AND i.tenant = $2
             """;
@@ -223,18 +247,23 @@ public final class IntentStore {
     }
 
     /** Reserves the batch's ids claiming no ownership (the ids known as their tenants' already). */
-    public Future<List<Reservation>> reserve(List<PaymentRequest> batch, List<String> committedIds) {
-        return reserve(batch, new String[batch.size()], new String[batch.size()], committedIds);
+    public Future<List<Reservation>> reserve(
+            List<PaymentRequest> batch, long batchNumber, List<LaneMarks.Range> marks) {
+        return reserve(batch, new String[batch.size()], new String[batch.size()], batchNumber, marks);
     }
 
     /**
-     * Reserves the batch's ids, and marks {@code committedIds} (earlier batches of this lane, committed
-     * to Kafka) accepted in the same statement. {@code customerClaims[i]} and {@code methodClaims[i]}:
-     * the ids request {@code i} claims for its tenant, or null; a request whose tenant does not own
-     * one of them is not reserved (see {@link Reservation#customerOwner()}).
+     * Reserves the batch's ids as batch {@code batchNumber} of this lane, and writes {@code marks} (the
+     * lane's ranges of batches committed to Kafka) in the same statement. {@code customerClaims[i]} and
+     * {@code methodClaims[i]}: the ids request {@code i} claims for its tenant, or null; a request whose
+     * tenant does not own one of them is not reserved (see {@link Reservation#customerOwner()}).
      */
     public Future<List<Reservation>> reserve(
-            List<PaymentRequest> batch, String[] customerClaims, String[] methodClaims, List<String> committedIds) {
+            List<PaymentRequest> batch,
+            String[] customerClaims,
+            String[] methodClaims,
+            long batchNumber,
+            List<LaneMarks.Range> marks) {
         int n = batch.size();
         String[] ids = new String[n],
                 tenants = new String[n],
@@ -258,7 +287,9 @@ public final class IntentStore {
                 owner.instance(),
                 owner.lane(),
                 owner.run(),
-                committedIds.toArray(String[]::new)));
+                froms(marks),
+                tos(marks),
+                batchNumber));
         boolean claims = hasAny(customerClaims) || hasAny(methodClaims);
         if (claims) {
             params.add(customerClaims);
@@ -289,6 +320,14 @@ public final class IntentStore {
                 });
     }
 
+    private static Long[] froms(List<LaneMarks.Range> marks) {
+        return marks.stream().map(LaneMarks.Range::fromBatch).toArray(Long[]::new);
+    }
+
+    private static Long[] tos(List<LaneMarks.Range> marks) {
+        return marks.stream().map(LaneMarks.Range::toBatch).toArray(Long[]::new);
+    }
+
     private static boolean hasAny(String[] claims) {
         for (String c : claims) {
             if (c != null) {
@@ -298,14 +337,16 @@ public final class IntentStore {
         return false;
     }
 
-    public Future<List<String>> takeOver(List<String> paymentIds, long reservationTimeoutMs) {
+    /** Takes over the stale reservations of {@code paymentIds} into this lane's batch {@code batchNumber}. */
+    public Future<List<String>> takeOver(List<String> paymentIds, long reservationTimeoutMs, long batchNumber) {
         return pool.preparedQuery(TAKE_OVER)
                 .execute(Tuple.of(
                         paymentIds.toArray(String[]::new),
                         (double) reservationTimeoutMs,
                         owner.instance(),
                         owner.lane(),
-                        owner.run()))
+                        owner.run(),
+                        batchNumber))
                 .map(rows -> {
                     List<String> won = new ArrayList<>();
                     rows.forEach(r -> won.add(r.getString(0)));
@@ -313,9 +354,10 @@ public final class IntentStore {
                 });
     }
 
-    public Future<Void> markAccepted(List<String> paymentIds) {
+    /** Writes this lane's ranges of committed batches on their own. */
+    public Future<Void> markAccepted(List<LaneMarks.Range> marks) {
         return pool.preparedQuery(MARK_ACCEPTED)
-                .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
+                .execute(Tuple.of(owner.run(), owner.lane(), froms(marks), tos(marks)))
                 .mapEmpty();
     }
 

@@ -1511,7 +1511,7 @@ public final class ChaosCommand implements Callable<Integer> {
      */
     private void verifyClients(ChaosLoad load, Map<String, Integer> billing, Pool pool) throws Exception {
         Map<String, String> intents = new HashMap<>();
-        for (Row r : pool.query("SELECT payment_id, state FROM payment_intents")
+        for (Row r : pool.query("SELECT payment_id, state FROM payment_intent_states")
                 .execute()
                 .await(60, TimeUnit.SECONDS)) {
             intents.put(r.getString(0), r.getString(1));
