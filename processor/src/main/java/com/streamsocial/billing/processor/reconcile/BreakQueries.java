@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The reconciliation's break queries, one per {@link BreakClass}, in one place: each runs against the
- * {@code rec_*} tables that {@link Reconciler} loads for its window (the log, the ledger, the
+ * {@code rec_*} tables that {@link Sources} loads for its window (the log, the ledger, the
  * provider's report) and returns (id, payment_id, details...). Parameters: $1 and $2 the window, $3
  * the grace bound, $4 the stuck-after age, all in milliseconds.
  */

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.processor.refund;
 
+import com.streamsocial.billing.processor.store.LedgerStore;
 import com.streamsocial.billing.refund.RefundDecision;
 import com.streamsocial.billing.refund.RefundPlanner;
 import com.streamsocial.billing.refund.RefundReason;
@@ -24,9 +25,6 @@ import java.util.TreeSet;
  * entries (negative: money returned), one per refund id by the database's unique index.
  */
 public final class RefundLedger {
-    private static final String LOCK = "SELECT payment_id, tenant, status, amount, currency, provider_ref FROM payments"
-            + " WHERE payment_id = ANY($1::text[]) ORDER BY payment_id FOR NO KEY UPDATE";
-
     private static final String COLUMNS = "refund_id, payment_id, tenant, request_hash, amount, currency, status,"
             + " failure_code, provider_ref, coalesce((extract(epoch FROM decided_at) * 1000)::bigint, 0),"
             + " source_partition, source_offset";
@@ -96,8 +94,7 @@ public final class RefundLedger {
                 new TreeSet<>(requests.stream().map(r -> r.event().paymentId()).toList()).toArray(String[]::new);
         String[] refundIds =
                 requests.stream().map(r -> r.event().refundId()).distinct().toArray(String[]::new);
-        return pool.withTransaction(conn -> conn.preparedQuery(LOCK)
-                .execute(Tuple.of((Object) ids))
+        return pool.withTransaction(conn -> LedgerStore.lockForRefunds(conn, ids)
                 .compose(locked -> conn.preparedQuery(STORED)
                         .execute(Tuple.wrap(new Object[] {ids, refundIds}))
                         .compose(stored -> claimPlanned(conn, requests, payments(locked), refunds(stored)))));

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.processor.store;
 
+import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.dedup.Plan;
@@ -8,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -95,12 +97,14 @@ public final class LedgerStore {
             ON CONFLICT (source_partition, source_offset) DO NOTHING
             """;
 
-    /** The billing event of each decided payment, as the ledger holds it (a re-drive sends it again). */
-    private static final String DECIDED_EVENTS = """
+    /** The billing event of each payment, as the ledger holds it (a re-drive sends it again). */
+    private static final String EVENTS = """
             SELECT p.payment_id, p.tenant, p.idempotency_key, p.request_hash, p.amount, p.currency,
                    p.customer_id, p.payment_method, (extract(epoch FROM p.accepted_at) * 1000)::bigint
-            FROM payments p WHERE p.payment_id = ANY($1::text[]) AND p.status IN ('succeeded', 'failed')
-            """;
+            FROM payments p WHERE p.payment_id = ANY($1::text[])""";
+
+    /** The billing event of each decided payment, as the ledger holds it (a re-drive sends it again). */
+    private static final String DECIDED_EVENTS = EVENTS + " AND p.status IN ('succeeded', 'failed')\n";
 
     /** Rows counted at most by one check of the payments stuck in charging: the query's bound. */
     public static final int STUCK_COUNTED_MAX = 10_000;
@@ -112,6 +116,11 @@ public final class LedgerStore {
               WHERE status = 'charging'
                 AND coalesce(last_attempt_at, created_at) < now() - make_interval(secs => $1)
               LIMIT $2) stuck""";
+
+    /** The refunds' lock on their payments, in payment id order: the gateway's lock order. */
+    private static final String LOCK_FOR_REFUNDS =
+            "SELECT payment_id, tenant, status, amount, currency, provider_ref FROM payments"
+                    + " WHERE payment_id = ANY($1::text[]) ORDER BY payment_id FOR NO KEY UPDATE";
 
     private final Pool pool;
 
@@ -133,27 +142,48 @@ public final class LedgerStore {
      * The billing events of those of {@code paymentIds} that are decided, rebuilt from their rows
      * (description and metadata are not kept: a re-driven record only re-emits the stored outcome).
      */
-    public Future<List<com.streamsocial.billing.events.PaymentEvent>> decidedEvents(Set<String> paymentIds) {
+    public Future<List<PaymentEvent>> decidedEvents(Set<String> paymentIds) {
         return pool.preparedQuery(DECIDED_EVENTS)
                 .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
-                .map(rows -> {
-                    List<com.streamsocial.billing.events.PaymentEvent> out = new ArrayList<>(rows.size());
-                    for (Row r : rows) {
-                        out.add(new com.streamsocial.billing.events.PaymentEvent(
-                                r.getString(0),
-                                r.getString(1),
-                                r.getString(2),
-                                r.getString(3),
-                                r.getLong(4),
-                                r.getString(5).trim(),
-                                r.getString(6),
-                                r.getString(7),
-                                "",
-                                Map.of(),
-                                r.getLong(8)));
-                    }
-                    return out;
-                });
+                .map(LedgerStore::rebuilt);
+    }
+
+    /**
+     * The billing events of those of {@code paymentIds} the ledger holds, decided or not, rebuilt as
+     * {@link #decidedEvents} rebuilds them, read over {@code client}: reconciliation's re-drive, in its
+     * own session.
+     */
+    public static Future<List<PaymentEvent>> events(SqlClient client, List<String> paymentIds) {
+        return client.preparedQuery(EVENTS)
+                .execute(Tuple.of((Object) paymentIds.toArray(String[]::new)))
+                .map(LedgerStore::rebuilt);
+    }
+
+    private static List<PaymentEvent> rebuilt(RowSet<Row> rows) {
+        List<PaymentEvent> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            out.add(new PaymentEvent(
+                    r.getString(0),
+                    r.getString(1),
+                    r.getString(2),
+                    r.getString(3),
+                    r.getLong(4),
+                    r.getString(5).trim(),
+                    r.getString(6),
+                    r.getString(7),
+                    "",
+                    Map.of(),
+                    r.getLong(8)));
+        }
+        return out;
+    }
+
+    /**
+     * Locks {@code paymentIds} (sorted) in {@code conn}'s transaction, for a batch of refunds of them:
+     * rows of (payment_id, tenant, status, amount, currency, provider_ref), in payment id order.
+     */
+    public static Future<RowSet<Row>> lockForRefunds(SqlConnection conn, String[] paymentIds) {
+        return conn.preparedQuery(LOCK_FOR_REFUNDS).execute(Tuple.of((Object) paymentIds));
     }
 
     /**
