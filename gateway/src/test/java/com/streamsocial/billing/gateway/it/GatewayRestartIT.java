@@ -3,9 +3,7 @@ package com.streamsocial.billing.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.Topics;
-import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
-import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.schema.Migrations;
@@ -15,15 +13,11 @@ import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +35,6 @@ import org.junit.jupiter.api.Test;
  * waits for {@code gateway.reservationTimeoutMs}.
  */
 class GatewayRestartIT {
-    private static final HttpClient http = HttpClient.newHttpClient();
     /** A key of the tenant "default", made in this test's PostgreSQL. */
     private static String apiKey;
 
@@ -89,32 +82,14 @@ class GatewayRestartIT {
         dead.flush();
 
         int port = FreePorts.pick();
-        Gateway gateway = Gateway.deploy(
-                        vertx,
-                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
-                                "http.port",
-                                String.valueOf(port),
-                                "http.host",
-                                "127.0.0.1",
-                                "gateway.instanceId",
-                                instance,
-                                "gateway.producers",
-                                "1",
-                                "pg.uri",
-                                infra.pgUri(),
-                                "kafka.bootstrap.servers",
-                                infra.kafkaBootstrap()))),
-                        BatchFaults.NONE)
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(90, TimeUnit.SECONDS);
+        Gateway gateway = InProcessGateways.deploy(vertx, infra, instance, port, 1);
         try {
             String base = "http://127.0.0.1:" + port;
-            HttpResponse<String> replay = post(base, committed);
+            HttpResponse<String> replay = InProcessGateways.post(base, apiKey, committed);
             assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
             assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
             for (PaymentRequest r : List.of(open, never)) {
-                HttpResponse<String> fresh = post(base, r);
+                HttpResponse<String> fresh = InProcessGateways.post(base, apiKey, r);
                 assertThat(fresh.statusCode()).as(fresh.body()).isEqualTo(202);
                 assertThat(fresh.headers().firstValue("Idempotent-Replayed")).isEmpty();
             }
@@ -143,17 +118,5 @@ class GatewayRestartIT {
                 Topics.BILLING,
                 r.paymentId(),
                 r.toEvent(System.currentTimeMillis()).toBytes());
-    }
-
-    private static HttpResponse<String> post(String base, PaymentRequest r) throws Exception {
-        JsonObject body = new JsonObject(r.canonical());
-        return http.send(
-                HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
-                        .header("Authorization", "Bearer " + apiKey)
-                        .header("Idempotency-Key", r.idempotencyKey())
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -3,9 +3,7 @@ package com.streamsocial.billing.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.Topics;
-import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
-import com.streamsocial.billing.gateway.GatewayConfig;
 import com.streamsocial.billing.gateway.payment.PaymentRequest;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.schema.Migrations;
@@ -15,16 +13,12 @@ import com.streamsocial.billing.stack.SharedInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.TopicReader;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +34,6 @@ import org.junit.jupiter.api.Test;
  * abandoned, and never takes it over nor publishes it again.
  */
 class LaneCommitsIT {
-    private static final HttpClient http = HttpClient.newHttpClient();
-
     @Test
     void aCommittedPaymentIsAcceptedByItsLanesRangeAndNeverTakenOver() throws Exception {
         LocalInfra infra = SharedInfra.get();
@@ -58,10 +50,10 @@ class LaneCommitsIT {
         PaymentRequest p = PaymentRequest.of(
                 "default", "lane-commits-" + suffix, 4200, "EUR", "cus_l", "pm_card_visa", "lane", Map.of());
         int portA = FreePorts.pick();
-        Gateway a = deploy(vertx, infra, "lane-a-" + suffix, portA);
+        Gateway a = InProcessGateways.deploy(vertx, infra, "lane-a-" + suffix, portA, 1);
         Gateway b = null;
         try {
-            HttpResponse<String> first = post(portA, apiKey, p);
+            HttpResponse<String> first = InProcessGateways.post("http://127.0.0.1:" + portA, apiKey, p);
             assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
             assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
             // The lane writes its range on its next statement, or on its own when idle.
@@ -91,8 +83,8 @@ class LaneCommitsIT {
                     .isEmpty();
 
             int portB = FreePorts.pick();
-            b = deploy(vertx, infra, "lane-b-" + suffix, portB);
-            HttpResponse<String> retry = post(portB, apiKey, p);
+            b = InProcessGateways.deploy(vertx, infra, "lane-b-" + suffix, portB, 1);
+            HttpResponse<String> retry = InProcessGateways.post("http://127.0.0.1:" + portB, apiKey, p);
             assertThat(retry.statusCode()).as(retry.body()).isEqualTo(202);
             assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
             List<String> keys = TopicReader.readFrom(infra.kafkaBootstrap(), Topics.BILLING, mark, true).stream()
@@ -117,38 +109,5 @@ class LaneCommitsIT {
             return r.getString(0);
         }
         return null;
-    }
-
-    private static Gateway deploy(Vertx vertx, LocalInfra infra, String instance, int port) throws Exception {
-        return Gateway.deploy(
-                        vertx,
-                        GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
-                                "http.port",
-                                String.valueOf(port),
-                                "http.host",
-                                "127.0.0.1",
-                                "gateway.instanceId",
-                                instance,
-                                "gateway.producers",
-                                "1",
-                                "pg.uri",
-                                infra.pgUri(),
-                                "kafka.bootstrap.servers",
-                                infra.kafkaBootstrap()))),
-                        BatchFaults.NONE)
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(90, TimeUnit.SECONDS);
-    }
-
-    private static HttpResponse<String> post(int port, String apiKey, PaymentRequest r) throws Exception {
-        return http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/payments"))
-                        .header("Authorization", "Bearer " + apiKey)
-                        .header("Idempotency-Key", r.idempotencyKey())
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(r.canonical()).encode()))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }
