@@ -6,13 +6,18 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +29,9 @@ class ItemSpansTest {
             "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", TraceFlags.getSampled(), TraceState.getDefault());
 
     private final InMemorySpanExporter exported = InMemorySpanExporter.create();
+    /** Spans started, ended or not: a repeated id must not start a second one that is never ended. */
+    private final AtomicInteger started = new AtomicInteger();
+
     private OpenTelemetrySdk sdk;
 
     @BeforeEach
@@ -31,6 +39,25 @@ class ItemSpansTest {
         sdk = OpenTelemetrySdk.builder()
                 .setTracerProvider(SdkTracerProvider.builder()
                         .addSpanProcessor(SimpleSpanProcessor.create(exported))
+                        .addSpanProcessor(new SpanProcessor() {
+                            @Override
+                            public void onStart(Context parent, ReadWriteSpan span) {
+                                started.incrementAndGet();
+                            }
+
+                            @Override
+                            public boolean isStartRequired() {
+                                return true;
+                            }
+
+                            @Override
+                            public void onEnd(ReadableSpan span) {}
+
+                            @Override
+                            public boolean isEndRequired() {
+                                return false;
+                            }
+                        })
                         .build())
                 .build();
     }
@@ -59,6 +86,7 @@ class ItemSpansTest {
 
         spans.end(Map.of("a", "succeeded"), "pending");
         assertThat(exported.getFinishedSpanItems()).hasSize(2);
+        assertThat(started).hasValue(2);
         assertThat(finished("a").getParentSpanId()).isEqualTo(PARENT_A.getSpanId());
         assertThat(finished("a").getAttributes().get(ItemSpans.OUTCOME)).isEqualTo("succeeded");
         assertThat(finished("b").getParentSpanContext().isValid()).isFalse();

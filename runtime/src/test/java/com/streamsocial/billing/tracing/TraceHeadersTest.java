@@ -135,6 +135,26 @@ class TraceHeadersTest {
     }
 
     @Test
+    void aValidTracestateOverTheBoundIsDroppedAndTheTraceparentKept() {
+        StringBuilder state = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            state.append(i == 0 ? "" : ",").append("k").append(i).append("=").append("v".repeat(16));
+        }
+        assertThat(state.length()).isGreaterThan(TraceHeaders.VALUE_CHARS_MAX);
+        SpanContext within =
+                TraceHeaders.fromKafka(kafka(TRACEPARENT, state.substring(0, state.lastIndexOf(",", 400))));
+        assertThat(within.getTraceState().get("k1")).isEqualTo("v".repeat(16));
+        SpanContext over = TraceHeaders.fromKafka(kafka(TRACEPARENT, state.toString()));
+        assertThat(over.getTraceId()).isEqualTo(TRACE_ID);
+        assertThat(over.getTraceState().isEmpty()).isTrue();
+        SpanContext overHttp = TraceHeaders.fromHttp(MultiMap.caseInsensitiveMultiMap()
+                .add("traceparent", TRACEPARENT)
+                .add("tracestate", state.toString()));
+        assertThat(overHttp.getTraceId()).isEqualTo(TRACE_ID);
+        assertThat(overHttp.getTraceState().isEmpty()).isTrue();
+    }
+
+    @Test
     void randomBytesNeverThrowAndNeverReadAsAContextByChance() {
         Random random = new Random(21);
         for (int i = 0; i < 20_000; i++) {
