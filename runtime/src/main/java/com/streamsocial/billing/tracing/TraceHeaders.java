@@ -9,6 +9,7 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -31,37 +32,19 @@ public final class TraceHeaders {
     private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
     private static final List<String> FIELDS = List.of(TRACEPARENT, TRACESTATE);
 
-    private static final TextMapGetter<Headers> KAFKA_GETTER = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Headers carrier) {
-            return FIELDS;
-        }
-
-        @Override
-        public String get(Headers carrier, String key) {
-            Header h = carrier == null ? null : carrier.lastHeader(key);
-            byte[] v = h == null ? null : h.value();
-            return v == null || v.length > VALUE_CHARS_MAX ? null : new String(v, StandardCharsets.UTF_8);
-        }
-    };
+    private static final TextMapGetter<Headers> KAFKA_GETTER = bounded((carrier, key) -> {
+        Header h = carrier.lastHeader(key);
+        byte[] v = h == null ? null : h.value();
+        // Bounded before decoding: a UTF-8 string has at most as many characters as bytes.
+        return v == null || v.length > VALUE_CHARS_MAX ? null : new String(v, StandardCharsets.UTF_8);
+    });
 
     private static final TextMapSetter<Headers> KAFKA_SETTER = (carrier, key, value) -> {
         carrier.remove(key);
         carrier.add(key, value.getBytes(StandardCharsets.UTF_8));
     };
 
-    private static final TextMapGetter<MultiMap> HTTP_GETTER = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(MultiMap carrier) {
-            return FIELDS;
-        }
-
-        @Override
-        public String get(MultiMap carrier, String key) {
-            String v = carrier == null ? null : carrier.get(key);
-            return v == null || v.length() > VALUE_CHARS_MAX ? null : v;
-        }
-    };
+    private static final TextMapGetter<MultiMap> HTTP_GETTER = bounded(MultiMap::get);
 
     private static final TextMapSetter<MultiMap> HTTP_SETTER = (carrier, key, value) -> carrier.set(key, value);
 
@@ -111,6 +94,22 @@ public final class TraceHeaders {
         }
         return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-"
                 + context.getTraceFlags().asHex();
+    }
+
+    /** A getter of the two fields through {@code lookup}: null for a missing carrier or a value over the bound. */
+    private static <C> TextMapGetter<C> bounded(BiFunction<C, String, String> lookup) {
+        return new TextMapGetter<>() {
+            @Override
+            public Iterable<String> keys(C carrier) {
+                return FIELDS;
+            }
+
+            @Override
+            public String get(C carrier, String key) {
+                String v = carrier == null ? null : lookup.apply(carrier, key);
+                return v == null || v.length() > VALUE_CHARS_MAX ? null : v;
+            }
+        };
     }
 
     private static <C> SpanContext extract(C carrier, TextMapGetter<C> getter) {

@@ -25,18 +25,6 @@ public record InputRecord(
     /** The header reconciliation sets on a re-driven billing record. */
     public static final String REDRIVE_HEADER = "redrive";
 
-    /** A record carrying no trace context. */
-    public InputRecord(
-            int partition,
-            long offset,
-            byte[] rawKey,
-            byte[] value,
-            PaymentEvent event,
-            DecodeError error,
-            boolean redrive) {
-        this(partition, offset, rawKey, value, event, error, redrive, SpanContext.getInvalid());
-    }
-
     /** {@link #decode(int, long, byte[], byte[], boolean, SpanContext)} of a record with no trace context. */
     public static InputRecord decode(int partition, long offset, byte[] rawKey, byte[] value, boolean redrive) {
         return decode(partition, offset, rawKey, value, redrive, SpanContext.getInvalid());
@@ -70,7 +58,14 @@ public record InputRecord(
 
     public static InputRecord of(int partition, long offset, PaymentEvent e, boolean redrive) {
         return new InputRecord(
-                partition, offset, e.paymentId().getBytes(StandardCharsets.UTF_8), e.toBytes(), e, null, redrive);
+                partition,
+                offset,
+                e.paymentId().getBytes(StandardCharsets.UTF_8),
+                e.toBytes(),
+                e,
+                null,
+                redrive,
+                SpanContext.getInvalid());
     }
 
     public boolean parsed() {

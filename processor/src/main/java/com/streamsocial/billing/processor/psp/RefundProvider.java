@@ -25,20 +25,7 @@ public interface RefundProvider {
             String currency,
             String chargeRef,
             String reason,
-            SpanContext trace) {
-
-        /** A refund outside any trace. */
-        public RefundCall(
-                String refundId,
-                String paymentId,
-                String tenant,
-                long amountMinor,
-                String currency,
-                String chargeRef,
-                String reason) {
-            this(refundId, paymentId, tenant, amountMinor, currency, chargeRef, reason, SpanContext.getInvalid());
-        }
-    }
+            SpanContext trace) {}
 
     /**
      * An answer: refunded ({@code providerRef} names the provider's refund), refused with a code, or
