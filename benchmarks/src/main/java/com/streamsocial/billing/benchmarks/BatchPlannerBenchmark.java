@@ -69,7 +69,7 @@ public class BatchPlannerBenchmark {
             }
             PaymentEvent e = new PaymentEvent(
                     id, "default", key, hash, 100 + i, "USD", "cus_" + i, "pm_card_visa", "", Map.of(), 0L);
-            batch.add(new InputRecord(0, i, id.getBytes(java.nio.charset.StandardCharsets.UTF_8), e.toBytes(), e, null, false));
+            batch.add(new InputRecord(0, i, id.getBytes(java.nio.charset.StandardCharsets.UTF_8), e.toBytes(), e, null, false, io.opentelemetry.api.trace.SpanContext.getInvalid()));
         }
     }
 

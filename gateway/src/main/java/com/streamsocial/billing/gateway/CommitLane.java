@@ -16,6 +16,7 @@ import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.logging.Logging;
+import com.streamsocial.billing.tracing.TraceHeaders;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -401,7 +402,12 @@ public final class CommitLane {
         MetricsBatch.Builder accepted = new MetricsBatch.Builder(acceptedAtMs);
         for (Item i : items) {
             PaymentEvent event = i.request().toEvent(acceptedAtMs);
-            records.add(new ProducerRecord<>(Topics.BILLING, event.paymentId(), event.toBytes()));
+            records.add(new ProducerRecord<>(
+                    Topics.BILLING,
+                    null,
+                    event.paymentId(),
+                    event.toBytes(),
+                    TraceHeaders.kafka(i.request().trace())));
             accepted.add(MetricsBatch.ACCEPTED, event.paymentId(), event.tenant(), event.amount(), event.currency());
         }
         for (MetricsBatch m : accepted.build()) {

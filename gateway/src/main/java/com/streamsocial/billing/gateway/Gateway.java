@@ -15,6 +15,7 @@ import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.schema.Migrations;
 import com.streamsocial.billing.service.RunningService;
 import com.streamsocial.billing.service.ServiceStart;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -52,6 +53,8 @@ public final class Gateway implements RunningService {
     private final WorkerExecutor settlementWorker;
     /** The management listener: health with its detail, and metrics. */
     private final HttpServer management;
+    /** Closed last: exports the spans still queued (bounded), off the event loop. */
+    private final Tracing tracing;
 
     private volatile Future<Void> closed;
     private Future<Void> draining;
@@ -67,8 +70,10 @@ public final class Gateway implements RunningService {
             List<GatewayVerticle> verticles,
             InstanceLease lease,
             WorkerExecutor settlementWorker,
-            HttpServer management) {
+            HttpServer management,
+            Tracing tracing) {
         this.management = management;
+        this.tracing = tracing;
         this.vertx = vertx;
         this.adminPool = adminPool;
         this.health = health;
@@ -91,7 +96,13 @@ public final class Gateway implements RunningService {
     /** Registers its meters in {@code service}, which {@code /metrics} serves. */
     public static Future<Gateway> deploy(
             Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service) {
-        Start start = new Start(vertx, config, faults, service);
+        return deploy(vertx, config, faults, service, Tracing.start(config.tracing()));
+    }
+
+    /** With {@code tracing}'s spans (tests give one with an in-memory exporter); closed with the gateway. */
+    public static Future<Gateway> deploy(
+            Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service, Tracing tracing) {
+        Start start = new Start(vertx, config, faults, service, tracing);
         // Topic safety, then the lease, then the schema; then the gateway's own steps (Start.deploy).
         ServiceStart.Steps steps = new ServiceStart.Steps(
                 "gateway",
@@ -123,6 +134,7 @@ public final class Gateway implements RunningService {
         final Vertx vertx;
         final GatewayConfig config;
         final ServiceMetrics service;
+        final Tracing tracing;
         final Pool adminPool;
         final GatewayMeters metrics;
         final Health health;
@@ -139,8 +151,9 @@ public final class Gateway implements RunningService {
         InstanceLease lease;
         HttpServer management;
 
-        Start(Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service) {
+        Start(Vertx vertx, GatewayConfig config, BatchFaults faults, ServiceMetrics service, Tracing tracing) {
             this.vertx = vertx;
+            this.tracing = tracing;
             this.config = config;
             this.service = service;
             adminPool = PgBuilder.pool()
@@ -154,7 +167,7 @@ public final class Gateway implements RunningService {
             settlementWorker = vertx.createSharedWorkerExecutor("gateway-settlement-" + run, 1);
             settlement = new ReservationSettlement(settlementWorker, config.kafka(), config.transactionTimeoutMs());
             for (int lane = 0; lane < config.producers(); lane++) {
-                lanes.add(new GatewayVerticle(config, lane, run, faults, metrics, health, settlement, limits));
+                lanes.add(new GatewayVerticle(config, lane, run, faults, metrics, health, settlement, limits, tracing));
             }
         }
 
@@ -222,7 +235,16 @@ public final class Gateway implements RunningService {
 
         Gateway gateway() {
             return new Gateway(
-                    vertx, adminPool, health, metrics, deployments, verticles, lease, settlementWorker, management);
+                    vertx,
+                    adminPool,
+                    health,
+                    metrics,
+                    deployments,
+                    verticles,
+                    lease,
+                    settlementWorker,
+                    management,
+                    tracing);
         }
 
         /** Says where it listens. */
@@ -265,6 +287,7 @@ public final class Gateway implements RunningService {
             settlementWorker.close();
             health.close();
             adminPool.close();
+            tracing.close(vertx);
         }
     }
 
@@ -386,6 +409,7 @@ public final class Gateway implements RunningService {
                     return adminPool.close();
                 })
                 .eventually(lease::release)
+                .eventually(() -> tracing.close(vertx))
                 .andThen(ignored -> metrics.service().close())
                 .andThen(ignored -> whenClosed.tryComplete());
         return closed;

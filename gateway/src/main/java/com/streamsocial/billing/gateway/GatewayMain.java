@@ -56,6 +56,7 @@ public final class GatewayMain extends ServiceMain.Service<GatewayConfig, Gatewa
                 "shutdown.",
                 "topics.",
                 "webhook.",
+                "tracing.",
                 "log.");
     }
 

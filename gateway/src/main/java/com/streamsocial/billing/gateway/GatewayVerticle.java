@@ -15,11 +15,13 @@ import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
 import com.streamsocial.billing.gateway.refund.Refunds;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.gateway.store.OwnerStore;
+import com.streamsocial.billing.gateway.tracing.RequestSpans;
 import com.streamsocial.billing.gateway.webhook.VerifiedTransmissions;
 import com.streamsocial.billing.gateway.webhook.WebhookRoutes;
 import com.streamsocial.billing.gateway.webhook.Webhooks;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.management.ManagementRoutes;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -54,6 +56,8 @@ public final class GatewayVerticle extends VerticleBase {
     private final Health health;
     private final ReservationSettlement settlement;
     private final Limits limits;
+    /** The API requests' server spans (the no-op tracer unless tracing is on). */
+    private final RequestSpans spans;
 
     /**
      * What the lanes of one process share: the tenants' token buckets (writes and reads apart), the client addresses' buckets
@@ -103,8 +107,10 @@ public final class GatewayVerticle extends VerticleBase {
             GatewayMeters metrics,
             Health health,
             ReservationSettlement settlement,
-            Limits limits) {
+            Limits limits,
+            Tracing tracing) {
         this.config = config;
+        this.spans = new RequestSpans(tracing);
         this.limits = limits;
         this.settlement = settlement;
         this.laneIndex = laneIndex;
@@ -243,6 +249,10 @@ public final class GatewayVerticle extends VerticleBase {
                 limits,
                 metrics,
                 config.retryAfterS());
+        // A payment's and a refund's trace start here (or go on from the request's traceparent), before
+        // the key is checked, so their spans time the whole request.
+        router.post("/v1/payments").handler(spans.handler("POST /v1/payments"));
+        router.post("/v1/payments/:id/refunds").handler(spans.handler("POST /v1/payments/{id}/refunds"));
         router.route("/v1/*").handler(gate::authenticate);
         new PaymentRoutes(lane, readStore, readPool, refunds, ownerStore, ownership, config, metrics)
                 .mount(router, edge);

@@ -14,6 +14,7 @@ import com.streamsocial.billing.gateway.refund.RefundView;
 import com.streamsocial.billing.gateway.refund.Refunds;
 import com.streamsocial.billing.gateway.store.IntentStore;
 import com.streamsocial.billing.gateway.store.OwnerStore;
+import com.streamsocial.billing.gateway.tracing.RequestSpans;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -110,7 +111,7 @@ final class PaymentRoutes {
             HttpEdge.problem(ctx, result.problem());
             return;
         }
-        var request = result.request();
+        var request = result.request().traced(RequestSpans.of(ctx));
         lane.submit(request, recordBytes(request)).onComplete(ar -> answer(ctx, request, ar));
     }
 

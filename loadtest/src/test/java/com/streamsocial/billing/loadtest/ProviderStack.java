@@ -7,6 +7,7 @@ import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
+import com.streamsocial.billing.metrics.ServiceMetrics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.processor.ProcessorConfig;
 import com.streamsocial.billing.processor.reconcile.ProviderAccount;
@@ -18,6 +19,7 @@ import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -70,6 +72,11 @@ final class ProviderStack implements AutoCloseable {
     }
 
     static ProviderStack start(SandboxFaults faults) throws Exception {
+        return start(faults, Tracing.off());
+    }
+
+    /** With the gateway's spans made by {@code tracing} (closed with the gateway). */
+    static ProviderStack start(SandboxFaults faults, Tracing tracing) throws Exception {
         LocalInfra infra = LocalInfra.start(0, 0);
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setMaxEventLoopExecuteTime(100)
@@ -85,7 +92,9 @@ final class ProviderStack implements AutoCloseable {
                         "http.host", "127.0.0.1",
                         "pg.uri", infra.pgUri(),
                         "kafka.bootstrap.servers", infra.kafkaBootstrap()))),
-                BatchFaults.NONE));
+                BatchFaults.NONE,
+                new ServiceMetrics(),
+                tracing));
         String apiKey = TenantKeys.create(infra.pgUri(), "default");
         return new ProviderStack(infra, vertx, sandbox, gateway, gatewayPort, sandboxPort, apiKey);
     }
@@ -120,6 +129,16 @@ final class ProviderStack implements AutoCloseable {
         return await(Processor.deploy(vertx, ProcessorConfig.from(Settings.of(processorSettings(overrides)))));
     }
 
+    /** With the processor's spans made by {@code tracing} (closed with the processor). */
+    Processor startProcessor(Map<String, String> overrides, Tracing tracing) throws Exception {
+        return await(Processor.deploy(
+                vertx,
+                ProcessorConfig.from(Settings.of(processorSettings(overrides))),
+                null,
+                new ServiceMetrics(),
+                tracing));
+    }
+
     String baseUrl() {
         return "http://127.0.0.1:" + gatewayPort;
     }
@@ -130,6 +149,12 @@ final class ProviderStack implements AutoCloseable {
 
     /** {@code POST /v1/payments/{id}/refunds} under {@code key}; {@code body} null sends none. */
     CompletableFuture<HttpResponse<String>> refundAsync(String paymentId, String key, String body) {
+        return refundAsync(paymentId, key, body, Map.of());
+    }
+
+    /** The same, with {@code headers} added (a {@code traceparent}). */
+    CompletableFuture<HttpResponse<String>> refundAsync(
+            String paymentId, String key, String body, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/payments/" + paymentId + "/refunds"))
                 .header("Authorization", "Bearer " + apiKey)
                 .header("Idempotency-Key", key)
@@ -137,6 +162,7 @@ final class ProviderStack implements AutoCloseable {
         if (body != null) {
             b.header("Content-Type", "application/json");
         }
+        headers.forEach(b::header);
         return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -158,20 +184,24 @@ final class ProviderStack implements AutoCloseable {
     }
 
     HttpResponse<String> pay(String key, long amount, String method) throws Exception {
+        return pay(key, amount, method, Map.of());
+    }
+
+    /** The same, with {@code headers} added (a {@code traceparent}). */
+    HttpResponse<String> pay(String key, long amount, String method, Map<String, String> headers) throws Exception {
         String body = new JsonObject()
                 .put("amount", amount)
                 .put("currency", "USD")
                 .put("customer_id", "cus_1")
                 .put("payment_method", method)
                 .encode();
-        return http.send(
-                HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/payments"))
-                        .header("Authorization", "Bearer " + apiKey)
-                        .header("Idempotency-Key", key)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/payments"))
+                .header("Authorization", "Bearer " + apiKey)
+                .header("Idempotency-Key", key)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     JsonObject get(String url) throws Exception {

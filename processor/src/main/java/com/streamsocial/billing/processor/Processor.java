@@ -11,6 +11,7 @@ import com.streamsocial.billing.processor.psp.StripeProvider;
 import com.streamsocial.billing.schema.Migrations;
 import com.streamsocial.billing.service.RunningService;
 import com.streamsocial.billing.service.ServiceStart;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -38,6 +39,8 @@ public final class Processor implements RunningService {
     private final InstanceLease lease;
     private Future<Void> closed;
     private final ProcessorVerticle verticle;
+    /** Closed last: exports the spans still queued (bounded), off the event loop. */
+    private final Tracing tracing;
     /** Completes once closed, whoever closed it (a lost lease, a drain, the owner). */
     private final io.vertx.core.Promise<Void> whenClosed = io.vertx.core.Promise.promise();
 
@@ -47,8 +50,10 @@ public final class Processor implements RunningService {
             String deployment,
             ProcessorMeters metrics,
             InstanceLease lease,
-            ProcessorVerticle verticle) {
+            ProcessorVerticle verticle,
+            Tracing tracing) {
         this.verticle = verticle;
+        this.tracing = tracing;
         this.vertx = vertx;
         this.pool = pool;
         this.deployment = deployment;
@@ -72,10 +77,17 @@ public final class Processor implements RunningService {
      */
     public static Future<Processor> deploy(
             Vertx vertx, ProcessorConfig config, PaymentProvider provider, ServiceMetrics service) {
+        return deploy(vertx, config, provider, service, Tracing.start(config.tracing()));
+    }
+
+    /** With {@code tracing}'s spans (tests give one with an in-memory exporter); closed with the processor. */
+    public static Future<Processor> deploy(
+            Vertx vertx, ProcessorConfig config, PaymentProvider provider, ServiceMetrics service, Tracing tracing) {
         // Before anything connects: a mode that moves no money or spends it unsafely needs dev.mode.
         try {
             DevModes.require(config);
         } catch (IllegalArgumentException e) {
+            tracing.close(vertx);
             return Future.failedFuture(e);
         }
         DevModes.warn(config, log);
@@ -101,17 +113,18 @@ public final class Processor implements RunningService {
                 new ServiceStart.Deployment<>() {
                     @Override
                     public Future<Processor> deploy(InstanceLease lease) {
-                        ProcessorVerticle verticle = new ProcessorVerticle(config, pool, chosen, metrics);
+                        ProcessorVerticle verticle = new ProcessorVerticle(config, pool, chosen, metrics, tracing);
                         verticle.watchLease(lease::state, lease::reason);
                         return vertx.deployVerticle(verticle).map(id -> {
                             log.info("processor {} consuming as group {}", config.instanceId(), config.groupId());
-                            return new Processor(vertx, pool, id, metrics, lease, verticle);
+                            return new Processor(vertx, pool, id, metrics, lease, verticle, tracing);
                         });
                     }
 
                     @Override
                     public void abandon() {
                         pool.close();
+                        tracing.close(vertx);
                     }
                 },
                 log);
@@ -177,6 +190,7 @@ public final class Processor implements RunningService {
             closed = vertx.undeploy(deployment)
                     .eventually(pool::close)
                     .eventually(lease::release)
+                    .eventually(() -> tracing.close(vertx))
                     .andThen(ignored -> metrics.service().close())
                     .andThen(ignored -> whenClosed.tryComplete());
         }

@@ -54,6 +54,7 @@ public final class ProcessorMain extends ServiceMain.Service<ProcessorConfig, Pr
                 "pg.",
                 "shutdown.",
                 "topics.",
+                "tracing.",
                 "log.",
                 "dev.");
     }

@@ -22,6 +22,7 @@ import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.refund.RefundLedger;
 import com.streamsocial.billing.processor.refund.RefundOrchestrator;
 import com.streamsocial.billing.processor.store.LedgerStore;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -78,8 +79,13 @@ public final class ProcessorVerticle extends VerticleBase {
     private ReconcileJob reconcileJob;
     private HangingTransactionWatchdog hangingWatchdog;
 
-    public ProcessorVerticle(ProcessorConfig config, Pool pool, PaymentProvider provider, ProcessorMeters metrics) {
+    /** The spans of the payments and refunds processed (the no-op tracer unless tracing is on). */
+    private final Tracing tracing;
+
+    public ProcessorVerticle(
+            ProcessorConfig config, Pool pool, PaymentProvider provider, ProcessorMeters metrics, Tracing tracing) {
         this.config = config;
+        this.tracing = tracing;
         this.pool = pool;
         ProviderHealth providerHealth =
                 new ProviderHealth(provider, System::currentTimeMillis, ProviderHealth.FAILURE_WINDOW_MS);
@@ -104,8 +110,9 @@ public final class ProcessorVerticle extends VerticleBase {
         }
         committedOutcomes = new CommittedOutcomes(vertx, config.kafka());
         ledger = new LedgerStore(pool);
-        orchestrator = new BatchOrchestrator(ledger, provider, committedOutcomes, metrics);
-        refunds = refundProvider == null ? null : new RefundOrchestrator(new RefundLedger(pool), refundProvider);
+        orchestrator = new BatchOrchestrator(ledger, provider, committedOutcomes, metrics, tracing);
+        refunds =
+                refundProvider == null ? null : new RefundOrchestrator(new RefundLedger(pool), refundProvider, tracing);
         for (int k = 0; k < config.loops(); k++) {
             loops.add(startLoop(k));
         }

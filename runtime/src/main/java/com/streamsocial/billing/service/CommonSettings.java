@@ -4,11 +4,12 @@ import com.streamsocial.billing.config.PgUri;
 import com.streamsocial.billing.config.Settings;
 import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.kafka.TopicSafety;
+import com.streamsocial.billing.tracing.TracingSettings;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.Map;
 
 /**
- * The settings both services read alike (instance id, PostgreSQL, Kafka, the shutdown bound), parsed
+ * The settings both services read alike (instance id, PostgreSQL, Kafka, the shutdown bound, tracing), parsed
  * in one place so that their keys, defaults and checks cannot drift apart between the two.
  */
 public record CommonSettings(
@@ -18,7 +19,8 @@ public record CommonSettings(
         int pgPoolSizeMax,
         Map<String, Object> kafka,
         long drainTimeoutMs,
-        boolean allowUnderReplicated) {
+        boolean allowUnderReplicated,
+        TracingSettings tracing) {
 
     /** PostgreSQL, when {@code pg.uri} is not set: the local stack's. */
     static final String PG_URI_DEFAULT = "postgresql://postgres@127.0.0.1:5433/postgres";
@@ -44,7 +46,8 @@ public record CommonSettings(
                 s.integer("shutdown.drainTimeoutMs", 20_000),
                 // Off by default: only the single-broker local stack and tests set it (docs/DEVELOPMENT.md,
                 // docs/DEPLOYMENT.md).
-                s.bool(TopicSafety.OVERRIDE_SETTING, false));
+                s.bool(TopicSafety.OVERRIDE_SETTING, false),
+                TracingSettings.from(s, role));
     }
 
     /** The PostgreSQL URI; the services and their commands read it alike. */

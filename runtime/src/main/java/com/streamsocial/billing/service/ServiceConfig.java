@@ -35,6 +35,11 @@ public interface ServiceConfig {
         return common().drainTimeoutMs();
     }
 
+    /** Trace export (off by default) and sampling: {@code tracing.*}. */
+    default com.streamsocial.billing.tracing.TracingSettings tracing() {
+        return common().tracing();
+    }
+
     /** PostgreSQL: the URI, and the password from the environment or a file when one is set. */
     default PgConnectOptions pgConnect() {
         return common().pgConnect();

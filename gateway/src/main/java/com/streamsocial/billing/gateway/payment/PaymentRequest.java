@@ -2,6 +2,7 @@ package com.streamsocial.billing.gateway.payment;
 
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.PaymentIds;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.TreeMap;
@@ -9,7 +10,8 @@ import java.util.TreeMap;
 /**
  * A validated payment intent. Its {@link #canonical()} form (fixed field order, normalised currency,
  * sorted metadata) is what the fingerprint covers, so a retry that differs only in whitespace or key
- * order is the same request.
+ * order is the same request. Its {@link #trace()} is the request's trace context, which its billing
+ * record carries on ({@code traceparent}); it is no part of the request's identity.
  */
 public record PaymentRequest(
         String tenant,
@@ -22,7 +24,8 @@ public record PaymentRequest(
         String description,
         Map<String, String> metadata,
         String canonical,
-        String fingerprint) {
+        String fingerprint,
+        SpanContext trace) {
 
     public static PaymentRequest of(
             String tenant,
@@ -47,7 +50,25 @@ public record PaymentRequest(
                 description,
                 sorted,
                 canonical,
-                PaymentIds.fingerprint(canonical));
+                PaymentIds.fingerprint(canonical),
+                SpanContext.getInvalid());
+    }
+
+    /** The same request in {@code context}'s trace. */
+    public PaymentRequest traced(SpanContext context) {
+        return new PaymentRequest(
+                tenant,
+                idempotencyKey,
+                paymentId,
+                amount,
+                currency,
+                customerId,
+                paymentMethod,
+                description,
+                metadata,
+                canonical,
+                fingerprint,
+                context);
     }
 
     static JsonObject canonicalJson(

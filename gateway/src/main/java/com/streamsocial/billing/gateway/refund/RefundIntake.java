@@ -7,6 +7,8 @@ import com.streamsocial.billing.refund.RefundDecision;
 import com.streamsocial.billing.refund.RefundEvent;
 import com.streamsocial.billing.refund.RefundReason;
 import com.streamsocial.billing.refund.RefundState;
+import com.streamsocial.billing.tracing.TraceHeaders;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
@@ -47,15 +49,18 @@ final class RefundIntake {
         this.publisher = publisher;
     }
 
-    /** Completes on {@code context} once the request is taken or refused; a failure leaves nothing of it. */
-    Future<Taken> take(Context context, RefundRequest request, long nowMs) {
+    /**
+     * Completes on {@code context} once the request is taken or refused; a failure leaves nothing of it.
+     * The event's record carries {@code trace} ({@code traceparent}; none when invalid).
+     */
+    Future<Taken> take(Context context, RefundRequest request, long nowMs, SpanContext trace) {
         return pool.withTransaction(conn -> RefundStore.lockPayment(conn, request.paymentId(), request.tenant())
                 .compose(payment -> payment.isEmpty()
                         ? Future.<Taken>succeededFuture(new NotFound())
                         : RefundStore.find(conn, request.refundId(), request.tenant())
                                 .compose(known -> known.isPresent()
                                         ? Future.<Taken>succeededFuture(retry(request, known.get()))
-                                        : decide(context, conn, request, payment.get(), nowMs))));
+                                        : decide(context, conn, request, payment.get(), nowMs, trace))));
     }
 
     private static Taken retry(RefundRequest request, RefundStore.Known known) {
@@ -65,7 +70,12 @@ final class RefundIntake {
     }
 
     private Future<Taken> decide(
-            Context context, SqlConnection conn, RefundRequest request, RefundStore.LockedPayment payment, long nowMs) {
+            Context context,
+            SqlConnection conn,
+            RefundRequest request,
+            RefundStore.LockedPayment payment,
+            long nowMs,
+            SpanContext trace) {
         return RefundStore.held(conn, request.paymentId()).<Taken>compose(held -> {
             RefundDecision.Outcome o = RefundDecision.decide(
                     new RefundDecision.Payment(payment.state(), payment.capturedMinor(), held), request.amountMinor());
@@ -103,13 +113,15 @@ final class RefundIntake {
                     RefundState.PENDING,
                     null);
             return RefundStore.insert(conn, intent)
-                    .compose(v -> Future.fromCompletionStage(publisher.publish(List.of(record(event)), false), context))
+                    .compose(v -> Future.fromCompletionStage(
+                            publisher.publish(List.of(record(event, trace)), false), context))
                     .map(v -> (Taken) new Accepted(view));
         });
     }
 
     /** The event's record: keyed by the payment id, so that a payment's refunds keep their order. */
-    static ProducerRecord<String, byte[]> record(RefundEvent event) {
-        return new ProducerRecord<>(Topics.REFUNDS, event.paymentId(), event.toBytes());
+    static ProducerRecord<String, byte[]> record(RefundEvent event, SpanContext trace) {
+        return new ProducerRecord<>(
+                Topics.REFUNDS, null, event.paymentId(), event.toBytes(), TraceHeaders.kafka(trace));
     }
 }

@@ -4,6 +4,7 @@ import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.RefundRequestValidator;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.gateway.tracing.RequestSpans;
 import com.streamsocial.billing.kafka.KafkaSafety;
 import com.streamsocial.billing.refund.RefundIds;
 import io.micrometer.core.instrument.Counter;
@@ -94,29 +95,30 @@ public final class Refunds {
             problem.accept(ctx, paymentNotFound());
             return;
         }
-        intake.take(context, v.request(), System.currentTimeMillis()).onComplete(ar -> {
-            if (ar.failed()) {
-                problem.accept(
-                        ctx,
-                        Problem.unavailable(
-                                "unavailable",
-                                "the refund was not accepted; retrying with the same key is safe",
-                                retryAfterS));
-                return;
-            }
-            RefundIntake.Taken t = ar.result();
-            if (t instanceof RefundIntake.Accepted a) {
-                answer(ctx, 202, a.view(), false);
-            } else if (t instanceof RefundIntake.Replayed r) {
-                answer(ctx, r.view().state().isFinal() ? 200 : 202, r.view(), true);
-            } else if (t instanceof RefundIntake.Refused r) {
-                problem.accept(ctx, refused(r));
-            } else if (t instanceof RefundIntake.KeyReused) {
-                problem.accept(ctx, keyReused());
-            } else {
-                problem.accept(ctx, paymentNotFound());
-            }
-        });
+        intake.take(context, v.request(), System.currentTimeMillis(), RequestSpans.of(ctx))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        problem.accept(
+                                ctx,
+                                Problem.unavailable(
+                                        "unavailable",
+                                        "the refund was not accepted; retrying with the same key is safe",
+                                        retryAfterS));
+                        return;
+                    }
+                    RefundIntake.Taken t = ar.result();
+                    if (t instanceof RefundIntake.Accepted a) {
+                        answer(ctx, 202, a.view(), false);
+                    } else if (t instanceof RefundIntake.Replayed r) {
+                        answer(ctx, r.view().state().isFinal() ? 200 : 202, r.view(), true);
+                    } else if (t instanceof RefundIntake.Refused r) {
+                        problem.accept(ctx, refused(r));
+                    } else if (t instanceof RefundIntake.KeyReused) {
+                        problem.accept(ctx, keyReused());
+                    } else {
+                        problem.accept(ctx, paymentNotFound());
+                    }
+                });
     }
 
     /** {@code GET /v1/payments/{id}/refunds/{refund_id}}: the tenant's refund of that payment, or 404. */

@@ -56,7 +56,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *       ({@code expand[0]=} as well).
  *   <li>PayPal's Orders, OAuth2 and Transaction Search subset: see {@link PayPalSandbox}.
  *   <li>{@code GET|POST /sandbox/faults}; {@code GET /sandbox/charges/stats}: charges per key, and
- *       answers dropped and replayed.
+ *       answers dropped and replayed; {@code GET /sandbox/traces}: the latest API calls that carried
+ *       a W3C {@code traceparent} ({@link SandboxTraces}).
  * </ul>
  *
  * Unknown parameters are refused with 400 {@code parameter_unknown}, as Stripe does, and every error,
@@ -289,6 +290,9 @@ public final class SandboxProvider extends VerticleBase {
         }
     }
 
+    /** The provider calls that carried a {@code traceparent}, latest first out. */
+    private final SandboxTraces traces = new SandboxTraces();
+
     @Override
     public Future<?> start() {
         pool = PgBuilder.pool()
@@ -315,6 +319,9 @@ public final class SandboxProvider extends VerticleBase {
                 this::writeAnswers);
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
+        // The calls that carry a trace context, for tests of tracing (GET /sandbox/traces).
+        router.route("/v1/*").handler(traces::record);
+        router.route("/v2/*").handler(traces::record);
         router.post("/v1/payment_intents").handler(this::authorised).handler(this::createPaymentIntent);
         router.get("/v1/payment_intents/:id").handler(this::authorised).handler(this::retrievePaymentIntent);
         router.get("/v1/charges/:id").handler(this::authorised).handler(this::retrieveCharge);
@@ -332,6 +339,7 @@ public final class SandboxProvider extends VerticleBase {
             }
         });
         router.get("/sandbox/charges/stats").handler(this::chargeStats);
+        router.get("/sandbox/traces").handler(traces::list);
         router.post("/sandbox/webhooks/stripe").handler(this::triggerWebhook);
         router.post("/sandbox/webhooks/paypal").handler(this::triggerPayPalWebhook);
         router.get("/sandbox/charges/count")

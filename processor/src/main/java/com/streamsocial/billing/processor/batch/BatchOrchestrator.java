@@ -12,6 +12,8 @@ import com.streamsocial.billing.processor.dedup.Plan;
 import com.streamsocial.billing.processor.dedup.StoredPayment;
 import com.streamsocial.billing.processor.psp.PaymentProvider;
 import com.streamsocial.billing.processor.store.LedgerStore;
+import com.streamsocial.billing.tracing.ItemSpans;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,13 +38,26 @@ public final class BatchOrchestrator {
     private final PaymentProvider provider;
     private final PublishedOutcomes published;
     private final ProcessorMeters metrics;
+    private final Tracing tracing;
 
+    /** Without spans: the no-op tracer, which still carries each record's trace context to the provider. */
     public BatchOrchestrator(
             LedgerStore ledger, PaymentProvider provider, PublishedOutcomes published, ProcessorMeters metrics) {
+        this(ledger, provider, published, metrics, Tracing.off());
+    }
+
+    /** Each payment processed gets a span of {@code tracing}, the child of its record's trace context. */
+    public BatchOrchestrator(
+            LedgerStore ledger,
+            PaymentProvider provider,
+            PublishedOutcomes published,
+            ProcessorMeters metrics,
+            Tracing tracing) {
         this.ledger = ledger;
         this.provider = provider;
         this.published = published;
         this.metrics = metrics;
+        this.tracing = tracing;
     }
 
     /**
@@ -116,6 +131,9 @@ public final class BatchOrchestrator {
         if (plan.toProcess().isEmpty()) {
             return Future.succeededFuture(new Decided(plan, reEmit, reEmit));
         }
+        // One span per payment processed, the child of its record's context; its provider calls carry it.
+        ItemSpans spans = ItemSpans.start(
+                tracing, "process payment", plan.toProcess(), r -> r.event().paymentId(), InputRecord::trace);
         List<PaymentProvider.Charge> charges = plan.toProcess().stream()
                 .map(r -> new PaymentProvider.Charge(
                         r.event().paymentId(),
@@ -124,7 +142,8 @@ public final class BatchOrchestrator {
                         r.event().customerId(),
                         r.event().paymentMethod(),
                         r.event().tenant(),
-                        claim.intents().get(r.event().paymentId())))
+                        claim.intents().get(r.event().paymentId()),
+                        spans.context(r.event().paymentId())))
                 .toList();
         List<PaymentProvider.Charge> fresh =
                 charges.stream().filter(c -> c.intentId() == null).toList();
@@ -135,6 +154,7 @@ public final class BatchOrchestrator {
                         .compose(prepared -> prepared.isEmpty()
                                 ? provider.charge(charges).compose(results -> record(records, results))
                                 : twoSteps(records, charges, prepared));
+        decided.onComplete(ar -> endSpans(spans, ar.succeeded() ? ar.result() : null, ar.cause()));
         return decided.map(d -> {
             List<StoredPayment> outcomes = new ArrayList<>(reEmit.size() + d.size());
             outcomes.addAll(reEmit);
@@ -150,6 +170,19 @@ public final class BatchOrchestrator {
             }
             return new Decided(plan, reEmit, outcomes);
         });
+    }
+
+    /** Each payment's span ended with its status (or pending, when no final answer was recorded). */
+    private static void endSpans(ItemSpans spans, List<StoredPayment> decided, Throwable failure) {
+        if (decided == null) {
+            spans.fail(failure);
+            return;
+        }
+        Map<String, String> outcomes = new HashMap<>(decided.size() * 2);
+        for (StoredPayment p : decided) {
+            outcomes.put(p.paymentId(), p.status().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        spans.end(outcomes, "pending");
     }
 
     /**
@@ -202,7 +235,8 @@ public final class BatchOrchestrator {
                                 c.customerId(),
                                 c.paymentMethod(),
                                 c.tenant(),
-                                objects.get(c.paymentId())))
+                                objects.get(c.paymentId()),
+                                c.trace()))
                 .toList();
         return second;
     }

@@ -6,6 +6,7 @@ import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.refund.RefundInput;
+import com.streamsocial.billing.tracing.TraceHeaders;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -428,7 +429,8 @@ public final class TransactionalLoop implements Runnable {
         List<RefundInput> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : polled) {
             if (Topics.REFUNDS.equals(r.topic())) {
-                out.add(RefundInput.decode(r.partition(), r.offset(), r.key(), r.value()));
+                out.add(RefundInput.decode(
+                        r.partition(), r.offset(), r.key(), r.value(), TraceHeaders.fromKafka(r.headers())));
             }
         }
         return out;
@@ -441,7 +443,8 @@ public final class TransactionalLoop implements Runnable {
                 continue;
             }
             boolean redrive = r.headers().lastHeader(InputRecord.REDRIVE_HEADER) != null;
-            batch.add(InputRecord.decode(r.partition(), r.offset(), r.key(), r.value(), redrive));
+            batch.add(InputRecord.decode(
+                    r.partition(), r.offset(), r.key(), r.value(), redrive, TraceHeaders.fromKafka(r.headers())));
         }
         return batch;
     }

@@ -138,8 +138,10 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
         return call(
                 c,
                 "create",
-                t -> clients.next()
-                        .post(address.port(), address.host(), address.path("/v2/checkout/orders"))
+                t -> ProviderCalls.traced(
+                                clients.next()
+                                        .post(address.port(), address.host(), address.path("/v2/checkout/orders")),
+                                c.trace())
                         .putHeader("PayPal-Request-Id", "create:" + c.paymentId())
                         .putHeader("Content-Type", "application/json")
                         .putHeader("Authorization", "Bearer " + t)
@@ -157,8 +159,9 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
         return call(
                         c,
                         "capture",
-                        t -> clients.next()
-                                .post(address.port(), address.host(), path + "/capture")
+                        t -> ProviderCalls.traced(
+                                        clients.next().post(address.port(), address.host(), path + "/capture"),
+                                        c.trace())
                                 .putHeader("PayPal-Request-Id", "capture:" + c.paymentId())
                                 .putHeader("Content-Type", "application/json")
                                 .putHeader("Authorization", "Bearer " + t)
@@ -172,8 +175,8 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
                         ? call(
                                 c,
                                 "lookup",
-                                t -> clients.next()
-                                        .get(address.port(), address.host(), path)
+                                t -> ProviderCalls.traced(
+                                                clients.next().get(address.port(), address.host(), path), c.trace())
                                         .putHeader("Authorization", "Bearer " + t)
                                         .ssl(address.ssl())
                                         .timeout(o.callTimeoutMs())
@@ -242,8 +245,8 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
         public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
             return token(deadline).compose(t -> {
                 used = t;
-                return turn.take(() -> clients.next()
-                        .post(address.port(), address.host(), path)
+                return turn.take(() -> ProviderCalls.traced(
+                                clients.next().post(address.port(), address.host(), path), c.trace())
                         .putHeader(
                                 "PayPal-Request-Id",
                                 com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.processor.psp;
 
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.Future;
 import java.util.List;
 
@@ -12,7 +13,8 @@ public interface PaymentProvider {
 
     /**
      * One payment to charge; {@code tenant} goes with it so the provider's record names whose it is,
-     * and {@code intentId} is the provider's object from an earlier, undecided answer (else null).
+     * {@code intentId} is the provider's object from an earlier, undecided answer (else null), and
+     * {@code trace} the trace context its provider calls carry ({@code traceparent}; invalid: none).
      */
     record Charge(
             String paymentId,
@@ -21,7 +23,21 @@ public interface PaymentProvider {
             String customerId,
             String paymentMethod,
             String tenant,
-            String intentId) {}
+            String intentId,
+            SpanContext trace) {
+
+        /** A charge outside any trace. */
+        public Charge(
+                String paymentId,
+                long amount,
+                String currency,
+                String customerId,
+                String paymentMethod,
+                String tenant,
+                String intentId) {
+            this(paymentId, amount, currency, customerId, paymentMethod, tenant, intentId, SpanContext.getInvalid());
+        }
+    }
 
     /** What an answer says about a payment. */
     enum Verdict {

@@ -4,11 +4,14 @@ import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
+import com.streamsocial.billing.tracing.TraceHeaders;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +103,15 @@ final class ProviderCalls {
         // Every provider.* series from the first scrape (the alerts' increase() needs a 0 before the 1).
         this.meters = new ProviderMeters(metrics);
         this.limiter = new InFlightLimiter(vertx, bounds.limits(), CALLS_WAITING_MAX, metrics);
+    }
+
+    /**
+     * {@code request} carrying {@code trace} ({@code traceparent}, {@code tracestate}), so the
+     * provider's side of the call joins the payment's trace; unchanged when {@code trace} is invalid.
+     */
+    static <T> HttpRequest<T> traced(HttpRequest<T> request, SpanContext trace) {
+        TraceHeaders.toHttp(trace, request.headers());
+        return request;
     }
 
     /** The deadline of a batch's calls that start now. */

@@ -1,5 +1,6 @@
 package com.streamsocial.billing.processor.psp;
 
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.Future;
 import java.util.List;
 
@@ -13,7 +14,8 @@ public interface RefundProvider {
 
     /**
      * One refund: {@code chargeRef} is the payment's provider object (Stripe's charge or payment intent,
-     * PayPal's capture); {@code reason} a {@link com.streamsocial.billing.refund.RefundReason} wire name or null.
+     * PayPal's capture); {@code reason} a {@link com.streamsocial.billing.refund.RefundReason} wire name or null;
+     * {@code trace} the trace context the call carries (invalid: none).
      */
     record RefundCall(
             String refundId,
@@ -22,7 +24,8 @@ public interface RefundProvider {
             long amountMinor,
             String currency,
             String chargeRef,
-            String reason) {}
+            String reason,
+            SpanContext trace) {}
 
     /**
      * An answer: refunded ({@code providerRef} names the provider's refund), refused with a code, or

@@ -119,6 +119,7 @@ public final class StripeProvider implements PaymentProvider, RefundProvider {
             request.putHeader("Idempotency-Key", c.paymentId());
         }
         request.ssl(address.ssl()).timeout(o.callTimeoutMs()).putHeader("Authorization", "Bearer " + o.secretKey());
+        ProviderCalls.traced(request, c.trace());
         // The answer is untrusted input: read up to its bound, then decoded totally by StripeAnswer.
         var capped = request.as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX));
         return c.intentId() != null ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
@@ -161,8 +162,9 @@ public final class StripeProvider implements PaymentProvider, RefundProvider {
         return new ProviderCalls.Attempt<>() {
             @Override
             public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
-                return turn.take(() -> clients.next()
-                        .post(address.port(), address.host(), address.path("/v1/refunds"))
+                return turn.take(() -> ProviderCalls.traced(
+                                clients.next().post(address.port(), address.host(), address.path("/v1/refunds")),
+                                c.trace())
                         .putHeader("Content-Type", "application/x-www-form-urlencoded")
                         .putHeader(
                                 "Idempotency-Key", com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))

@@ -4,20 +4,33 @@ import com.streamsocial.billing.events.DecodeError;
 import com.streamsocial.billing.events.Decoded;
 import com.streamsocial.billing.refund.RefundEvent;
 import com.streamsocial.billing.refund.RefundPlanner;
+import io.opentelemetry.api.trace.SpanContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * One polled {@code payments.refunds} record: its position, original bytes, and either its event or
- * why it cannot be processed (a dead letter). Decoding is total, as the billing records' is.
+ * why it cannot be processed (a dead letter), and the trace context its headers carry (invalid when
+ * none). Decoding is total, as the billing records' is.
  */
 public record RefundInput(
-        int partition, long offset, byte[] rawKey, byte[] value, RefundEvent event, DecodeError error) {
+        int partition,
+        long offset,
+        byte[] rawKey,
+        byte[] value,
+        RefundEvent event,
+        DecodeError error,
+        SpanContext trace) {
 
+    /** A record with no trace context. */
     public static RefundInput decode(int partition, long offset, byte[] rawKey, byte[] value) {
+        return decode(partition, offset, rawKey, value, SpanContext.getInvalid());
+    }
+
+    public static RefundInput decode(int partition, long offset, byte[] rawKey, byte[] value, SpanContext trace) {
         Decoded<RefundEvent> d = RefundEvent.decode(value);
         if (d.error() != null) {
-            return new RefundInput(partition, offset, rawKey, value, null, d.error());
+            return new RefundInput(partition, offset, rawKey, value, null, d.error(), trace);
         }
         RefundEvent e = d.orElseThrow();
         if (rawKey != null && !Arrays.equals(rawKey, e.paymentId().getBytes(StandardCharsets.UTF_8))) {
@@ -27,10 +40,10 @@ public record RefundInput(
                     rawKey,
                     value,
                     null,
-                    new DecodeError(
-                            DecodeError.Code.KEY_MISMATCH, "record key is not the payment id " + e.paymentId()));
+                    new DecodeError(DecodeError.Code.KEY_MISMATCH, "record key is not the payment id " + e.paymentId()),
+                    trace);
         }
-        return new RefundInput(partition, offset, rawKey, value, e, null);
+        return new RefundInput(partition, offset, rawKey, value, e, null, trace);
     }
 
     /** The planner's view of this record; only for a decoded one. */

@@ -4,9 +4,14 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.batch.DeadLetters;
 import com.streamsocial.billing.processor.psp.RefundProvider;
 import com.streamsocial.billing.refund.RefundPlanner;
+import com.streamsocial.billing.tracing.ItemSpans;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +27,13 @@ public final class RefundOrchestrator {
 
     private final RefundLedger ledger;
     private final RefundProvider provider;
+    private final Tracing tracing;
 
-    public RefundOrchestrator(RefundLedger ledger, RefundProvider provider) {
+    /** Each refund processed gets a span of {@code tracing}, the child of its record's trace context. */
+    public RefundOrchestrator(RefundLedger ledger, RefundProvider provider, Tracing tracing) {
         this.ledger = ledger;
         this.provider = provider;
+        this.tracing = tracing;
     }
 
     /** What the batch's transaction writes; fails, writing nothing, if any refund's answer is unknown. */
@@ -46,8 +54,10 @@ public final class RefundOrchestrator {
         if (decoded.isEmpty()) {
             return Future.succeededFuture(out);
         }
+        ItemSpans spans = ItemSpans.start(
+                tracing, "process refund", decoded, r -> r.event().refundId(), RefundInput::trace);
         return ledger.claim(decoded)
-                .compose(claim -> refundAndRecord(claim).map(decided -> {
+                .compose(claim -> refundAndRecord(claim, spans).map(decided -> {
                     for (RefundPlanner.Step s : claim.steps()) {
                         StoredRefund stored = claim.stored().get(s.refundId());
                         if ((s instanceof RefundPlanner.Refuse || s instanceof RefundPlanner.Reemit)
@@ -64,11 +74,16 @@ public final class RefundOrchestrator {
                         }
                     }
                     decided.stream().filter(d -> d.state().isFinal()).forEach(d -> out.add(outcome(d)));
+                    Map<String, String> outcomes = new HashMap<>();
+                    decided.forEach(
+                            d -> outcomes.put(d.refundId(), d.state().name().toLowerCase(Locale.ROOT)));
+                    spans.end(outcomes, "not_refunded_in_this_batch");
                     return out;
-                }));
+                }))
+                .onFailure(spans::fail);
     }
 
-    private Future<List<StoredRefund>> refundAndRecord(RefundLedger.Claim claim) {
+    private Future<List<StoredRefund>> refundAndRecord(RefundLedger.Claim claim, ItemSpans spans) {
         List<RefundProvider.RefundCall> calls = new ArrayList<>();
         for (RefundPlanner.Step s : claim.steps()) {
             if (s instanceof RefundPlanner.Refund || s instanceof RefundPlanner.Resume) {
@@ -86,7 +101,14 @@ public final class RefundOrchestrator {
                 }
                 RefundLedger.Payment p = claim.payments().get(r.paymentId());
                 calls.add(new RefundProvider.RefundCall(
-                        r.refundId(), r.paymentId(), r.tenant(), r.amountMinor(), r.currency(), p.providerRef(), null));
+                        r.refundId(),
+                        r.paymentId(),
+                        r.tenant(),
+                        r.amountMinor(),
+                        r.currency(),
+                        p.providerRef(),
+                        null,
+                        spans.context(r.refundId())));
             }
         }
         if (calls.isEmpty()) {

@@ -66,7 +66,8 @@ class PendingRefundIT {
                     .map(c -> RefundProvider.RefundResult.pending(c.refundId(), "re_at_provider", "pending"))
                     .toList());
         };
-        RefundOrchestrator orchestrator = new RefundOrchestrator(new RefundLedger(pool), pendingAtProvider);
+        RefundOrchestrator orchestrator = new RefundOrchestrator(
+                new RefundLedger(pool), pendingAtProvider, com.streamsocial.billing.tracing.Tracing.off());
 
         assertThat(orchestrator.process(List.of(record)).await(30, TimeUnit.SECONDS))
                 .as("the batch commits, with no outcome")

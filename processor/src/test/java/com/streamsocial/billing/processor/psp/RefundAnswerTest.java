@@ -11,7 +11,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RefundAnswerTest {
-    private static final RefundCall CALL = new RefundCall("re_1", "pay_1", "t", 250, "USD", "ch_1", null);
+    private static final RefundCall CALL = new RefundCall(
+            "re_1", "pay_1", "t", 250, "USD", "ch_1", null, io.opentelemetry.api.trace.SpanContext.getInvalid());
 
     private static RefundAnswer.Decision stripe(int status, String body) {
         return RefundAnswer.stripe(CALL, status, body.getBytes(StandardCharsets.UTF_8));
