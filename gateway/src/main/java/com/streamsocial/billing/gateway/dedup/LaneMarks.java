@@ -91,9 +91,4 @@ public final class LaneMarks {
     public boolean full() {
         return sealed.size() >= SEALED_RANGES_MAX;
     }
-
-    /** Whether a written range covers every batch this lane has closed as settled. */
-    public boolean allWritten() {
-        return sealed.isEmpty() && (openFrom == 0 || openWrittenTo == openTo);
-    }
 }
