@@ -4,8 +4,9 @@
 #   loadtest/bench/yardstick.sh [JAR] [OUTDIR] [sections...]
 # JAR defaults to loadtest/target/loadtest.jar, OUTDIR to docs/bench/<UTC date>-yardstick. Sections
 # (default: all, in this order):
-#   refs     bare Vert.x 5 (wrk -t1 -c$CONNS, a fresh ~200-byte payment per request) and Kafka's
-#            transactional ProducerPerformance on a stack's broker
+#   refs     bare and kafka:
+#   bare     bare Vert.x 5 (wrk -t1 -c$CONNS, a fresh ~200-byte payment per request), on STACK_JVM_FLAGS
+#   kafka    Kafka's transactional ProducerPerformance on a stack's broker
 #   ingest   the gateway alone (stack --processors 0, approve-all): nothing consumes payments.billing
 #   aa       end to end, provider approve-all: ingest and processing together
 #   sb       end to end, the sandbox (Stripe subset over HTTP, its own PostgreSQL writes)
@@ -141,9 +142,12 @@ load_section() { # label stack-flags with_outcomes JVM flags...
     stack_stop
 }
 
-section_refs() {
+section_refs() { section_bare; section_kafka; }
+section_bare() {
     log "== bare Vert.x 5, wrk -t1 -c$CONNS -d${MEASURE_S}s"
-    java -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
+    # On the stack's JVM flags too (STACK_JVM_FLAGS), so that each ratio compares like with like.
+    # shellcheck disable=SC2086
+    java ${STACK_JVM_FLAGS:-} -cp "$JAR" "$BENCH/BareVertx.java" 9999 >"$OUT/bare.log" 2>&1 &
     local bare=$! i
     for _ in $(seq 60); do grep -q "bare vert.x on" "$OUT/bare.log" && break; sleep 1; done
     wrk -t1 -c"$CONNS" -d10s -s "$BENCH/post.lua" http://127.0.0.1:9999/ >/dev/null 2>&1
@@ -154,6 +158,8 @@ section_refs() {
     kill "$bare"
     wait "$bare" 2>/dev/null
     medians_of bare
+}
+section_kafka() {
     log "== Kafka ProducerPerformance, transactional (20 ms transactions), 400 B records, acks=all"
     stack_start kafka "--processors 0"
     java -cp "$KCP" org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --create --if-not-exists \
