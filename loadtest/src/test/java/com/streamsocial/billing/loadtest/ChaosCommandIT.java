@@ -68,7 +68,8 @@ class ChaosCommandIT {
         // violation): accepted, some with a try in a kill window, refused over the remainder, duplicated.
         assertThat(out).containsPattern("refunds accepted \\(2xx\\): [1-9]\\d* \\(with a try in a kill window: [1-9]");
         assertThat(out).containsPattern("refunds refused over the remainder \\(422\\) as expected: [1-9]");
-        assertThat(out).containsPattern("refund concurrent duplicate groups \\(one key, 2\\+ copies accepted\\): [1-9]");
+        assertThat(out)
+                .containsPattern("refund concurrent duplicate groups \\(one key, 2\\+ copies accepted\\): [1-9]");
         out.lines()
                 .filter(l -> l.startsWith("faults injected")
                         || l.startsWith("accepted")

@@ -251,7 +251,6 @@ public final class ChaosCommand implements Callable<Integer> {
     static final List<String> QUIESCENT_TOPICS =
             List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS, Topics.REFUNDS, Topics.REFUND_RESULTS);
 
-
     private final List<Violation> violations = new ArrayList<>();
     private final List<String> faultLines = new ArrayList<>();
     private final HttpClient http =
@@ -434,7 +433,8 @@ public final class ChaosCommand implements Callable<Integer> {
             runStartEpochMs = System.currentTimeMillis();
             refunds = naive()
                     ? null
-                    : RefundLoad.feeding(load, vertx, gatewayPorts, runStartEpochMs, apiKey, retryDeadlineMs, runStartNanos);
+                    : RefundLoad.feeding(
+                            load, vertx, gatewayPorts, runStartEpochMs, apiKey, retryDeadlineMs, runStartNanos);
             load.start();
             System.out.printf("load started at %.0f/s%n", rate);
             injectFaults(schedule, load, reader, work, pgUri, sandboxPort, bootstrap);
@@ -452,8 +452,8 @@ public final class ChaosCommand implements Callable<Integer> {
             checkedSeconds = elapsedS();
             verify(load, reader, bootstrap, pool);
             if (refunds != null) {
-                violations.addAll(RefundVerification.verify(
-                        refunds, pool, bootstrap, chargesFromEpochS(), killWindows, summary));
+                violations.addAll(
+                        RefundVerification.verify(refunds, pool, bootstrap, chargesFromEpochS(), killWindows, summary));
             }
             violations.addAll(ChaosChecks.unplannedExits(exits));
             if (naive()) {
@@ -1313,8 +1313,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 System.out.printf(
                         "settle still waiting after %d ms; what holds read_committed readers back:%n",
                         SETTLE_DESCRIBE_AFTER_MS);
-                OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS)
-                        .forEach(System.out::println);
+                OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS).forEach(System.out::println);
             }
             Set<String> outcomes = reader.outcomeIds();
             long now = accepted.stream().filter(id -> !outcomes.contains(id)).count()
@@ -1343,8 +1342,7 @@ public final class ChaosCommand implements Callable<Integer> {
         awaitQuiescence(bootstrap);
         if (missing > 0) {
             System.out.println("what holds read_committed readers back:");
-            OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS)
-                    .forEach(System.out::println);
+            OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS).forEach(System.out::println);
             // Where each service stands, in its log for the post-mortem.
             for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
                 for (ServiceProcess s : services.getOrDefault(t, List.of())) {
@@ -1383,8 +1381,7 @@ public final class ChaosCommand implements Callable<Integer> {
                         : "NOT reached within " + quiescenceTimeoutMs + " ms");
         if (!held.isEmpty()) {
             violations.add(new Violation("quiescence", "topics", "after " + waitedMs + " ms still " + held));
-            OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS)
-                    .forEach(System.out::println);
+            OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS).forEach(System.out::println);
         }
     }
 

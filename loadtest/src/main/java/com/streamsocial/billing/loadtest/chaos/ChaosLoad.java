@@ -74,6 +74,7 @@ public final class ChaosLoad {
     private volatile int outstanding;
     /** Told of each accepted payment (its id and amount), on the load's context; the refund mix feeds on it. */
     private volatile java.util.function.BiConsumer<String, Long> onAccepted = (id, amount) -> {};
+
     private volatile boolean givenUp;
     private long retryDeadlineMs;
     private long timer = -1;

@@ -78,7 +78,9 @@ public final class RefundChecks {
         Map<String, List<Long>> providerById = new HashMap<>();
         s.provider().forEach(p -> {
             if (p.refundId() != null) {
-                providerById.computeIfAbsent(p.refundId(), k -> new ArrayList<>()).add(p.amountMinor());
+                providerById
+                        .computeIfAbsent(p.refundId(), k -> new ArrayList<>())
+                        .add(p.amountMinor());
             }
         });
         long[] n = new long[5]; // accepted, of them with a try in a kill window, unknown, succeeded, failed
@@ -143,8 +145,7 @@ public final class RefundChecks {
      * An accepted refund is decided once: one processor row, final; one outcome; if it succeeded one
      * ledger entry and one provider refund, both of its amount; if it failed, neither. Its status.
      */
-    private static String acceptedOnce(
-            Sent r, Stores s, Map<String, List<Long>> providerById, List<Violation> out) {
+    private static String acceptedOnce(Sent r, Stores s, Map<String, List<Long>> providerById, List<Violation> out) {
         String id = r.refundId();
         Stored row = s.refunds().get(id);
         int outcomes = Objects.requireNonNullElse(s.outcomes().get(id), 0);
@@ -156,7 +157,8 @@ public final class RefundChecks {
             out.add(new Violation("refund-decided", id, "accepted (2xx) but not decided: " + seen));
             return row == null ? null : row.status();
         }
-        if (!row.paymentId().equals(r.paymentId()) || (r.amountMinor() != null && row.amountMinor() != r.amountMinor())) {
+        if (!row.paymentId().equals(r.paymentId())
+                || (r.amountMinor() != null && row.amountMinor() != r.amountMinor())) {
             out.add(new Violation(
                     "refund-as-asked", id, "asked " + r.amountMinor() + " of " + r.paymentId() + ", " + seen));
         }
@@ -197,7 +199,8 @@ public final class RefundChecks {
                     id,
                     "answers " + r.replies() + ", yet intent " + s.intents().contains(id) + ", processor row "
                             + s.refunds().get(id) + ", ledger " + s.ledger().get(id) + ", provider "
-                            + providerById.get(id) + ", outcomes " + s.outcomes().get(id)));
+                            + providerById.get(id) + ", outcomes "
+                            + s.outcomes().get(id)));
         }
     }
 
@@ -209,7 +212,8 @@ public final class RefundChecks {
      */
     static long[] expectations(List<Sent> sent, Stores s, List<Violation> out) {
         Map<Long, List<Sent>> plans = new HashMap<>();
-        sent.forEach(r -> plans.computeIfAbsent(r.plan(), k -> new ArrayList<>()).add(r));
+        sent.forEach(
+                r -> plans.computeIfAbsent(r.plan(), k -> new ArrayList<>()).add(r));
         long refusedAsExpected = 0, raceRefusals = 0;
         for (Sent r : sent) {
             Answer a = answer(r, new ArrayList<>());
@@ -228,15 +232,19 @@ public final class RefundChecks {
             }
         }
         for (List<Sent> plan : plans.values()) {
-            List<Sent> race = plan.stream().filter(r -> r.expect() == Expect.ONE_OF_RACE).toList();
-            List<Answer> answers = race.stream().map(r -> answer(r, new ArrayList<>())).toList();
+            List<Sent> race =
+                    plan.stream().filter(r -> r.expect() == Expect.ONE_OF_RACE).toList();
+            List<Answer> answers =
+                    race.stream().map(r -> answer(r, new ArrayList<>())).toList();
             if (race.size() < 2 || answers.contains(Answer.UNKNOWN)) {
                 continue;
             }
             long accepted = answers.stream().filter(x -> x == Answer.ACCEPTED).count();
             if (accepted != 1 && !(accepted > 1 && race.stream().anyMatch(r -> failed(r, s)))) {
                 out.add(new Violation(
-                        "refund-race", race.get(0).paymentId(), accepted + " of " + race.size() + " accepted: " + race));
+                        "refund-race",
+                        race.get(0).paymentId(),
+                        accepted + " of " + race.size() + " accepted: " + race));
             } else if (accepted == 1) {
                 raceRefusals++;
                 refusedAsExpected++;
@@ -259,7 +267,11 @@ public final class RefundChecks {
         Set<String> ids = new HashSet<>();
         sent.forEach(r -> ids.add(r.refundId()));
         Set<String> strangers = new TreeSet<>();
-        for (Set<String> held : List.of(s.refunds().keySet(), s.intents(), s.ledger().keySet(), s.outcomes().keySet())) {
+        for (Set<String> held : List.of(
+                s.refunds().keySet(),
+                s.intents(),
+                s.ledger().keySet(),
+                s.outcomes().keySet())) {
             held.stream().filter(id -> !ids.contains(id)).forEach(strangers::add);
         }
         List<Violation> out = new ArrayList<>();

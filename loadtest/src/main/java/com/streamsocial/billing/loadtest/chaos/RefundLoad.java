@@ -96,7 +96,16 @@ public final class RefundLoad {
         final Expect expect;
         final Reply[] replies;
 
-        Request(String paymentId, long captured, String key, Long amount, Kind kind, long plan, int stage, Expect e, int copies) {
+        Request(
+                String paymentId,
+                long captured,
+                String key,
+                Long amount,
+                Kind kind,
+                long plan,
+                int stage,
+                Expect e,
+                int copies) {
             this.paymentId = paymentId;
             this.captured = captured;
             this.key = key;
@@ -307,8 +316,8 @@ public final class RefundLoad {
         clients.get(g)
                 .request(ro)
                 .compose(req -> req.send(sent))
-                .compose(resp -> resp.body()
-                        .map(b -> new Object[] {resp.statusCode(), resp.statusCode() >= 400 ? slug(b) : null}))
+                .compose(resp -> resp.body().map(b ->
+                        new Object[] {resp.statusCode(), resp.statusCode() >= 400 ? slug(b) : null}))
                 .onComplete(ar -> {
                     if (givenUp) {
                         return;
@@ -324,7 +333,8 @@ public final class RefundLoad {
                         return;
                     }
                     String slug = ar.succeeded() ? (String) ar.result()[1] : null;
-                    r.replies[copy] = new Reply(a, status, slug, tries, seconds(firstNanos), seconds(System.nanoTime()));
+                    r.replies[copy] =
+                            new Reply(a, status, slug, tries, seconds(firstNanos), seconds(System.nanoTime()));
                     callsOutstanding.decrementAndGet();
                     ended.run();
                 });
@@ -332,8 +342,8 @@ public final class RefundLoad {
 
     private void retry(Request r, int copy, int firstGateway, int tries, long firstNanos, Runnable ended) {
         retries.incrementAndGet();
-        long backoffMs = Math.min(
-                ChaosLoad.RETRY_BACKOFF_MAX_MS, ChaosLoad.RETRY_BACKOFF_MIN_MS << Math.min(tries - 1, 10));
+        long backoffMs =
+                Math.min(ChaosLoad.RETRY_BACKOFF_MAX_MS, ChaosLoad.RETRY_BACKOFF_MIN_MS << Math.min(tries - 1, 10));
         long delayMs = Math.max(1, backoffMs / 2 + (long) (jitter.nextDouble() * backoffMs / 2));
         vertx.setTimer(delayMs, t -> {
             if (!givenUp) {

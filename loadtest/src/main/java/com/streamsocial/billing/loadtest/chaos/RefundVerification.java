@@ -78,8 +78,9 @@ final class RefundVerification {
                 .sum();
         long ledgerEntries =
                 stores.ledger().values().stream().mapToLong(List::size).sum();
-        long outcomes =
-                stores.outcomes().values().stream().mapToLong(Integer::longValue).sum();
+        long outcomes = stores.outcomes().values().stream()
+                .mapToLong(Integer::longValue)
+                .sum();
         summary.put(
                 "refunds sent",
                 load.plans() + " plans (" + load.plansSkipped() + " skipped at the limit), " + c.requests() + " keys, "
@@ -91,7 +92,8 @@ final class RefundVerification {
         summary.put(
                 "refunds refused over the remainder (422) as expected",
                 c.refusedOverRemainder() + " (of them the losers of concurrent races: " + c.raceRefusals() + ")");
-        summary.put("refund concurrent duplicate groups (one key, 2+ copies accepted)", Long.toString(c.duplicateGroups()));
+        summary.put(
+                "refund concurrent duplicate groups (one key, 2+ copies accepted)", Long.toString(c.duplicateGroups()));
         summary.put(
                 "refunds in the stores",
                 "provider (sandbox) " + stores.provider().size() + " refunds of " + providerSum + " in all, matched one"
@@ -142,8 +144,7 @@ final class RefundVerification {
             }
             outcomes.merge(id, 1, Integer::sum);
         }
-        return new RefundChecks.Stores(
-                refunds, intents, ledger, ledgerRefunded, captured, provider, charges, outcomes);
+        return new RefundChecks.Stores(refunds, intents, ledger, ledgerRefunded, captured, provider, charges, outcomes);
     }
 
     private static io.vertx.sqlclient.RowSet<Row> query(Pool pool, String sql) throws Exception {

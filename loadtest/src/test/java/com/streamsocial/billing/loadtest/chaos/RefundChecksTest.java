@@ -38,7 +38,8 @@ class RefundChecksTest {
     }
 
     private static Sent sent(String id, Long amount, int stage, Expect e, Kind kind, Reply... replies) {
-        return new Sent(PAY, 100, "k-" + id, id, amount, kind, kind == Kind.PARTIALS ? 0 : 1, stage, e, List.of(replies));
+        return new Sent(
+                PAY, 100, "k-" + id, id, amount, kind, kind == Kind.PARTIALS ? 0 : 1, stage, e, List.of(replies));
     }
 
     private static List<Sent> history() {
@@ -49,7 +50,17 @@ class RefundChecksTest {
                 sent("re_d", null, 3, Expect.FITS, Kind.PARTIALS, ok(6)),
                 sent("re_e", null, 4, Expect.REFUSED, Kind.PARTIALS, over("payment-fully-refunded")),
                 // A duplicated key: two copies at once, both answered 2xx, one refund.
-                new Sent("pay_2", 200, "k-dup", "re_dup", 100L, Kind.DUPLICATES, 1, 0, Expect.FITS, List.of(ok(7), ok(7))));
+                new Sent(
+                        "pay_2",
+                        200,
+                        "k-dup",
+                        "re_dup",
+                        100L,
+                        Kind.DUPLICATES,
+                        1,
+                        0,
+                        Expect.FITS,
+                        List.of(ok(7), ok(7))));
     }
 
     /** What a correct pipeline holds after {@link #history}: 40 + 40 + 20 refunded of 100, once everywhere. */
@@ -156,7 +167,8 @@ class RefundChecksTest {
         s.ledgerRefunded().put(PAY, 60L);
         s.refunds().put("re_d", new Stored(PAY, 20, "refunding"));
         assertThat(rules(history(), s))
-                .containsExactly("ledger-equals-provider", "refund-decided", "refund-ledger-once", "refund-outcome-once");
+                .containsExactly(
+                        "ledger-equals-provider", "refund-decided", "refund-ledger-once", "refund-outcome-once");
     }
 
     @Test
@@ -166,8 +178,7 @@ class RefundChecksTest {
         s.provider().add(new ProviderRefund("sb_x", "re_x", "pay_9", 5));
         s.provider().add(new ProviderRefund("sb_y", null, "pay_9", 5));
         s.charges().put("pay_9", new Charge(5, 10));
-        assertThat(rules(history(), s))
-                .contains("refused-refund-left-something", "refund-stranger", "unmarked-refund");
+        assertThat(rules(history(), s)).contains("refused-refund-left-something", "refund-stranger", "unmarked-refund");
     }
 
     @Test
@@ -193,8 +204,8 @@ class RefundChecksTest {
         Sent a = new Sent(PAY, 100, "k-r1", "re_r1", 60L, Kind.RACE, 3, 0, Expect.ONE_OF_RACE, List.of(ok(2)));
         Sent b = new Sent(PAY, 100, "k-r2", "re_r2", 60L, Kind.RACE, 3, 0, Expect.ONE_OF_RACE, List.of(ok(2)));
         Stores s = new Stores(
-                new HashMap<>(Map.of(
-                        "re_r1", new Stored(PAY, 60, "succeeded"), "re_r2", new Stored(PAY, 60, "succeeded"))),
+                new HashMap<>(
+                        Map.of("re_r1", new Stored(PAY, 60, "succeeded"), "re_r2", new Stored(PAY, 60, "succeeded"))),
                 new HashSet<>(List.of("re_r1", "re_r2")),
                 new HashMap<>(Map.of("re_r1", List.of(60L), "re_r2", List.of(60L))),
                 new HashMap<>(Map.of(PAY, 120L)),
@@ -208,9 +219,12 @@ class RefundChecksTest {
 
     @Test
     void nothingToCountFailsTheRun() {
-        Stores empty = new Stores(
-                Map.of(), new HashSet<>(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of());
+        Stores empty =
+                new Stores(Map.of(), new HashSet<>(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of());
         RefundChecks.Result r = RefundChecks.verify(List.of(), empty, KILLS);
-        assertThat(r.violations()).extracting(Violation::rule).containsOnly("refund-coverage").hasSize(5);
+        assertThat(r.violations())
+                .extracting(Violation::rule)
+                .containsOnly("refund-coverage")
+                .hasSize(5);
     }
 }

@@ -1177,7 +1177,13 @@ public final class SandboxProvider extends VerticleBase {
                             .compose(u -> conn.preparedQuery("""
                                                     INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s, refund_id)
                                                     VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6, $7)""").execute(Tuple.wrap(new Object[] {
-                                re, charge, -amount, r.getString(2), r.getString(3), created, form.get("metadata[refund_id]")
+                                re,
+                                charge,
+                                -amount,
+                                r.getString(2),
+                                r.getString(3),
+                                created,
+                                form.get("metadata[refund_id]")
                             })))
                             .map(v -> new Answer(
                                     200,
