@@ -99,6 +99,9 @@ final class RefundVerification {
                 "provider (sandbox) " + stores.provider().size() + " refunds of " + providerSum + " in all, matched one"
                         + " to one to a succeeded refund: " + c.providerMatched() + "; ledger refund entries "
                         + ledgerEntries + "; outcomes on " + Topics.REFUND_RESULTS + " " + outcomes);
+        Map<String, Integer> byRule = new java.util.TreeMap<>();
+        r.violations().forEach(v -> byRule.merge(v.rule(), 1, Integer::sum));
+        summary.put("refund violations by rule", byRule.isEmpty() ? "none" : byRule.toString());
         return r.violations();
     }
 
