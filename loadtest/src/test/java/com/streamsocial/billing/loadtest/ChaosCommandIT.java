@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
  * service stops on its lease and is restarted) and a 6.5 s stall of every PostgreSQL process (the
  * services ride it out: an exit is a violation); then the checks. Exit 0 and no violation (which
  * includes: at least 95 % of the load offered outside fault windows accepted, nothing outstanding, no
- * unplanned exit, the concurrent checks had material); every fault printed with its recovery. The
- * run's length is set by {@code -Dchaos.kills} (default 7: seed 5 draws both kinds of postgres fault).
+ * unplanned exit, the concurrent checks had material, the refund mix's checks had material and
+ * held); every fault printed with its recovery. The run's length is set by {@code -Dchaos.kills}
+ * (default 7: seed 5 draws both kinds of postgres fault).
  */
 class ChaosCommandIT {
     @Test
