@@ -440,9 +440,6 @@ public final class ChaosCommand implements Callable<Integer> {
             injectFaults(schedule, load, reader, work, pgUri, sandboxPort, bootstrap);
             waitWatching(FaultSchedule.parseInterval(interval)[0]);
             load.stop();
-            if (refunds != null) {
-                refunds.stop();
-            }
             double seconds = (System.nanoTime() - runStartNanos) / 1e9;
             System.out.printf("load stopped after %.1f s; waiting for the answers%n", seconds);
             awaitAnswers(load);

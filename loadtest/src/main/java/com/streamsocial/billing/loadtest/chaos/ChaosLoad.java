@@ -72,6 +72,7 @@ public final class ChaosLoad {
     private final Histogram latencyMicros = new Histogram(LATENCY_MAX_MICROS, 3);
     private final java.util.Random jitter = new java.util.Random(1);
     private volatile int outstanding;
+    private volatile boolean stopped;
     /** Told of each accepted payment (its id and amount), on the load's context; the refund mix feeds on it. */
     private volatile java.util.function.BiConsumer<String, Long> onAccepted = (id, amount) -> {};
 
@@ -128,6 +129,7 @@ public final class ChaosLoad {
 
     /** Stops sending new payments; answers and retries go on until {@link #awaitAnswers}. */
     public void stop() {
+        stopped = true;
         context.runOnContext(v -> {
             vertx.cancelTimer(timer);
             stopNanos = System.nanoTime();
@@ -276,6 +278,11 @@ public final class ChaosLoad {
 
     public Map<String, Answer> answers() {
         return answers;
+    }
+
+    /** Whether {@link #stop} was called: the refund mix then starts no new plan or step either. */
+    boolean stopped() {
+        return stopped;
     }
 
     public long accepted() {

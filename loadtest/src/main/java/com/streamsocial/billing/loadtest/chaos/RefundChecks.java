@@ -15,9 +15,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The checker's refund rules (issue 21 §1) over what the refund load was told and what the stores hold
- * once at rest: the ledger and the processor's refunds, the outcomes topic, and the sandbox's own refund
- * records. Each rule returns violations; a count that must not be zero is a violation when it is. Pure.
+ * The checker's refund rules (issue 21 §1): what the refund load was told against the ledger, the outcomes
+ * and the sandbox's own refunds once at rest; each returns violations, a required count at 0 is one. Pure.
  */
 public final class RefundChecks {
     private RefundChecks() {}

@@ -19,9 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The chaos run's refund mix (issue 21 §1): every {@link #PAYMENTS_PER_PLAN}th accepted payment gets a
- * plan of refunds, sent through the kills as a retrying client sends them (same key until a final answer
- * or the deadline). Each request's answers are kept for {@link RefundChecks}. Runs on one Vert.x context.
+ * The chaos run's refund mix (issue 21 §1): refund plans of one accepted payment in ten, retried through
+ * the kills with the same key until a final answer; each answer kept for {@link RefundChecks}.
  */
 public final class RefundLoad {
     /** One accepted payment in this many gets a refund plan. */
@@ -135,6 +134,8 @@ public final class RefundLoad {
     private final List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
     private final java.util.Random jitter = new java.util.Random(2);
     private volatile boolean stopped;
+    /** The payment load feeding it: once it stops, so does this (no new plan, no next stage). */
+    private volatile ChaosLoad payments;
     private volatile boolean givenUp;
     private volatile long plans;
     private long timer = -1;
@@ -193,6 +194,7 @@ public final class RefundLoad {
                 retryDeadlineMs,
                 runStartNanos);
         load.onAccepted(r::accepted);
+        r.payments = load;
         r.start();
         return r;
     }
@@ -214,13 +216,16 @@ public final class RefundLoad {
         context.runOnContext(v -> timer = vertx.setPeriodic(TICK_MS, id -> tick()));
     }
 
-    /** No new plan and no next stage from now on; requests under way go on until {@link #awaitAnswers}. */
+    /** No new plan and no next stage from now on; requests under way go on until {@link #giveUp}. */
     public void stop() {
         stopped = true;
         context.runOnContext(v -> vertx.cancelTimer(timer));
     }
 
     private void tick() {
+        if (payments != null && payments.stopped() && !stopped) {
+            stop();
+        }
         long now = System.nanoTime();
         for (Due d = due.peek(); d != null && d.atNanos() <= now; d = due.peek()) {
             due.poll();

@@ -17,9 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The chaos run's refund verification: waits until every accepted refund is decided, collects what the
- * ledger, payments.refund-results and the sandbox's own tables hold, runs {@link RefundChecks} and puts
- * its counts in the report. The sandbox is read in its database, as the payment checks read its charges.
+ * The chaos run's refund verification: the wait for the refunds' decisions, then {@link RefundChecks} over
+ * the ledger, payments.refund-results and the sandbox's tables (read as the payment checks read its charges).
  */
 final class RefundVerification {
     /** How often the wait for the refunds' decisions looks. */
