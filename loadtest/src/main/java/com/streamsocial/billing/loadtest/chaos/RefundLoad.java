@@ -136,6 +136,7 @@ public final class RefundLoad {
     private volatile boolean stopped;
     /** The payment load feeding it: once it stops, so does this (no new plan, no next stage). */
     private volatile ChaosLoad payments;
+
     private volatile boolean givenUp;
     private volatile long plans;
     private long timer = -1;
