@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
  * service stops on its lease and is restarted) and a 6.5 s stall of every PostgreSQL process (the
  * services ride it out: an exit is a violation); then the checks. Exit 0 and no violation (which
  * includes: at least 95 % of the load offered outside fault windows accepted, nothing outstanding, no
- * unplanned exit, the concurrent checks had material); every fault printed with its recovery. The
- * run's length is set by {@code -Dchaos.kills} (default 7: seed 5 draws both kinds of postgres fault).
+ * unplanned exit, the concurrent checks had material, the refund mix's checks had material and
+ * held); every fault printed with its recovery. The run's length is set by {@code -Dchaos.kills}
+ * (default 7: seed 5 draws both kinds of postgres fault).
  */
 class ChaosCommandIT {
     @Test
@@ -64,11 +65,18 @@ class ChaosCommandIT {
         assertThat(out).contains("answers awaited: 0 requests still without a definite answer");
         assertThat(out).containsPattern("accepted outside kill windows: [1-9]\\d* of [1-9]\\d* offered");
         assertThat(out).containsPattern("sandbox charges: [1-9]\\d* \\(without a payment id: 0\\)");
+        // The refund mix ran through the faults and its checks had material (each count at 0 is also a
+        // violation): accepted, some with a try in a kill window, refused over the remainder, duplicated.
+        assertThat(out).containsPattern("refunds accepted \\(2xx\\): [1-9]\\d* \\(with a try in a kill window: [1-9]");
+        assertThat(out).containsPattern("refunds refused over the remainder \\(422\\) as expected: [1-9]");
+        assertThat(out)
+                .containsPattern("refund concurrent duplicate groups \\(one key, 2\\+ copies accepted\\): [1-9]");
         out.lines()
                 .filter(l -> l.startsWith("faults injected")
                         || l.startsWith("accepted")
                         || l.startsWith("unknown")
                         || l.startsWith("unanswered")
+                        || l.startsWith("refund")
                         || l.startsWith("violations"))
                 .forEach(l -> System.out.println("ChaosCommandIT figure: " + l));
     }

@@ -72,7 +72,8 @@ import picocli.CommandLine.Option;
                     + " the processors' committed offsets). Afterwards: no duplicate outcome; billing and metrics"
                     + " events of a payment both visible or neither; every 202 recorded once in PostgreSQL, charged"
                     + " once at the sandbox, with one outcome; an unanswered payment (unknown) all there once or not"
-                    + " at all; nothing that was refused or never sent; reconcile finds 0 breaks.",
+                    + " at all; nothing that was refused or never sent; reconcile finds 0 breaks. Refunds of one payment"
+                    + " in ten (partial, repeated, over the remainder, duplicated at once): each once, never over the capture.",
             "Prints every fault, the counts and every violation with its ids. Exit status: 0 no violation, 1 a"
                     + " violation, 2 usage error."
         })
@@ -243,6 +244,12 @@ public final class ChaosCommand implements Callable<Integer> {
             int violations) {}
 
     private ModeRow row;
+    /** The refund mix; null in the naive modes, which keep no ledger to refund from. */
+    private RefundLoad refunds;
+
+    /** The topics that must come to rest before the verification: the payments' and the refunds'. */
+    static final List<String> QUIESCENT_TOPICS =
+            List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS, Topics.REFUNDS, Topics.REFUND_RESULTS);
 
     private final List<Violation> violations = new ArrayList<>();
     private final List<String> faultLines = new ArrayList<>();
@@ -424,6 +431,10 @@ public final class ChaosCommand implements Callable<Integer> {
                     .retrying(retryDeadlineMs);
             runStartNanos = System.nanoTime();
             runStartEpochMs = System.currentTimeMillis();
+            refunds = naive()
+                    ? null
+                    : RefundLoad.feeding(
+                            load, vertx, gatewayPorts, runStartEpochMs, apiKey, retryDeadlineMs, runStartNanos);
             load.start();
             System.out.printf("load started at %.0f/s%n", rate);
             injectFaults(schedule, load, reader, work, pgUri, sandboxPort, bootstrap);
@@ -432,11 +443,15 @@ public final class ChaosCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - runStartNanos) / 1e9;
             System.out.printf("load stopped after %.1f s; waiting for the answers%n", seconds);
             awaitAnswers(load);
-            settle(load, reader, bootstrap);
+            pool = pool(vertx, pgUri);
+            settle(load, reader, bootstrap, pool);
             reader.close();
             checkedSeconds = elapsedS();
-            pool = pool(vertx, pgUri);
             verify(load, reader, bootstrap, pool);
+            if (refunds != null) {
+                violations.addAll(
+                        RefundVerification.verify(refunds, pool, bootstrap, chargesFromEpochS(), killWindows, summary));
+            }
             violations.addAll(ChaosChecks.unplannedExits(exits));
             if (naive()) {
                 // Reconciliation reads the ledger (payments), which the naive modes do not write.
@@ -514,10 +529,12 @@ public final class ChaosCommand implements Callable<Integer> {
      */
     private void awaitAnswers(ChaosLoad load) throws Exception {
         long answersDeadline = System.currentTimeMillis() + load.answersWaitMs();
-        while (load.outstanding() > 0 && System.currentTimeMillis() < answersDeadline) {
+        while ((load.outstanding() > 0 || (refunds != null && refunds.outstanding() > 0))
+                && System.currentTimeMillis() < answersDeadline) {
             waitWatching(POLL_MS);
         }
-        List<String> open = load.awaitAnswers();
+        List<String> open = new ArrayList<>(load.awaitAnswers());
+        open.addAll(refunds == null ? List.of() : refunds.giveUp());
         System.out.printf("answers awaited: %d requests still without a definite answer%n", open.size());
         violations.addAll(ChaosChecks.outstanding(open));
     }
@@ -527,6 +544,9 @@ public final class ChaosCommand implements Callable<Integer> {
             throws Exception {
         if (load != null) {
             load.close();
+        }
+        if (refunds != null) {
+            refunds.close();
         }
         if (reader != null) {
             reader.close();
@@ -1270,7 +1290,7 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     /** Waits until every accepted payment and every published billing event has its outcome. */
-    private void settle(ChaosLoad load, ConcurrentReader reader, String bootstrap) throws Exception {
+    private void settle(ChaosLoad load, ConcurrentReader reader, String bootstrap, Pool pool) throws Exception {
         long t0 = System.currentTimeMillis();
         long deadline = t0 + settleTimeoutMs;
         Set<String> accepted = new HashSet<>();
@@ -1290,8 +1310,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 System.out.printf(
                         "settle still waiting after %d ms; what holds read_committed readers back:%n",
                         SETTLE_DESCRIBE_AFTER_MS);
-                OpenTransactions.describe(bootstrap, List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS))
-                        .forEach(System.out::println);
+                OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS).forEach(System.out::println);
             }
             Set<String> outcomes = reader.outcomeIds();
             long now = accepted.stream().filter(id -> !outcomes.contains(id)).count()
@@ -1313,12 +1332,14 @@ public final class ChaosCommand implements Callable<Integer> {
         System.out.printf(
                 "settled after %d ms (%d accepted or published payments still without an outcome)%n",
                 System.currentTimeMillis() - t0, missing);
+        if (refunds != null) {
+            RefundVerification.settle(refunds, pool, settleTimeoutMs, this::waitWatching);
+        }
         // Instead of a fixed wait for anything late: verify only once no transaction holds a reader back.
         awaitQuiescence(bootstrap);
         if (missing > 0) {
             System.out.println("what holds read_committed readers back:");
-            OpenTransactions.describe(bootstrap, List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS))
-                    .forEach(System.out::println);
+            OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS).forEach(System.out::println);
             // Where each service stands, in its log for the post-mortem.
             for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
                 for (ServiceProcess s : services.getOrDefault(t, List.of())) {
@@ -1340,7 +1361,7 @@ public final class ChaosCommand implements Callable<Integer> {
         List<String> held = List.of("not checked yet");
         while (System.currentTimeMillis() - t0 < quiescenceTimeoutMs) {
             try {
-                held = Quiescence.check(bootstrap, List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS));
+                held = Quiescence.check(bootstrap, QUIESCENT_TOPICS);
             } catch (Exception e) {
                 held = List.of("could not look: " + e);
             }
@@ -1357,8 +1378,7 @@ public final class ChaosCommand implements Callable<Integer> {
                         : "NOT reached within " + quiescenceTimeoutMs + " ms");
         if (!held.isEmpty()) {
             violations.add(new Violation("quiescence", "topics", "after " + waitedMs + " ms still " + held));
-            OpenTransactions.describe(bootstrap, List.of(Topics.BILLING, Topics.METRICS, Topics.RESULTS))
-                    .forEach(System.out::println);
+            OpenTransactions.describe(bootstrap, QUIESCENT_TOPICS).forEach(System.out::println);
         }
     }
 
@@ -1629,7 +1649,7 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     private int report(ChaosLoad load, ConcurrentReader reader) {
-        summary.put("lease events in the gateway and processor logs", leaseEvents());
+        summary.put("lease events in the gateway and processor logs", LeaseEvents.count(services));
         System.out.println();
         System.out.println("== chaos result (processor.guarantee " + guarantee + ") ==");
         System.out.printf(
@@ -1647,29 +1667,6 @@ public final class ChaosCommand implements Callable<Integer> {
 
     private long exitCount(ChaosChecks.ExitCause cause) {
         return exits.stream().filter(e -> e.cause() == cause).count();
-    }
-
-    /**
-     * How often the services' leases went SUSPECT, HELD again and LOST (InstanceLease's log lines),
-     * over every run of every gateway and processor: whether a stall was long enough to be seen.
-     */
-    private String leaseEvents() {
-        long[] n = new long[3];
-        String[] events = {"lease SUSPECT", "lease HELD again", "lease LOST"};
-        for (Target t : List.of(Target.GATEWAY, Target.PROCESSOR)) {
-            for (ServiceProcess s : services.getOrDefault(t, List.of())) {
-                try (var lines = java.nio.file.Files.lines(s.log())) {
-                    lines.forEach(l -> {
-                        for (int i = 0; i < events.length; i++) {
-                            n[i] += l.contains(events[i]) ? 1 : 0;
-                        }
-                    });
-                } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                    return "could not read " + s.log() + ": " + e;
-                }
-            }
-        }
-        return String.format("SUSPECT %d, HELD again %d, LOST %d", n[0], n[1], n[2]);
     }
 
     /** SIGCONT to whatever a postgres stall stopped; reported, never thrown (it runs while stopping). */

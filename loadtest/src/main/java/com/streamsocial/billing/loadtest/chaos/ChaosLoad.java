@@ -72,6 +72,10 @@ public final class ChaosLoad {
     private final Histogram latencyMicros = new Histogram(LATENCY_MAX_MICROS, 3);
     private final java.util.Random jitter = new java.util.Random(1);
     private volatile int outstanding;
+    private volatile boolean stopped;
+    /** Told of each accepted payment (its id and amount), on the load's context; the refund mix feeds on it. */
+    private volatile java.util.function.BiConsumer<String, Long> onAccepted = (id, amount) -> {};
+
     private volatile boolean givenUp;
     private long retryDeadlineMs;
     private long timer = -1;
@@ -105,6 +109,17 @@ public final class ChaosLoad {
         return this;
     }
 
+    /** Tells {@code listener} of every payment answered 2xx: its id and amount (minor units). Before start. */
+    public ChaosLoad onAccepted(java.util.function.BiConsumer<String, Long> listener) {
+        this.onAccepted = listener;
+        return this;
+    }
+
+    /** The amount (minor units) of the payment with sequence number {@code seq}. */
+    static long amountOf(long seq) {
+        return 100 + seq % 10_000;
+    }
+
     public void start() {
         context.runOnContext(v -> {
             startNanos = System.nanoTime();
@@ -114,6 +129,7 @@ public final class ChaosLoad {
 
     /** Stops sending new payments; answers and retries go on until {@link #awaitAnswers}. */
     public void stop() {
+        stopped = true;
         context.runOnContext(v -> {
             vertx.cancelTimer(timer);
             stopNanos = System.nanoTime();
@@ -172,7 +188,7 @@ public final class ChaosLoad {
         int g = (int) ((seq + tries - 1) % clients.size());
         clientViews.put(
                 id, new Client(seconds(intendedNanos), seconds(System.nanoTime()), tries, answers.get(id), false));
-        Buffer body = Buffer.buffer("{\"amount\":" + (100 + seq % 10_000)
+        Buffer body = Buffer.buffer("{\"amount\":" + amountOf(seq)
                 + ",\"currency\":\"USD\",\"customer_id\":\"" + CustomerIds.of(tenant, seq % 1_000)
                 + "\",\"payment_method\":\"pm_card_visa\",\"description\":\"chaos " + seq + "\"}");
         RequestOptions ro = new RequestOptions()
@@ -206,7 +222,7 @@ public final class ChaosLoad {
                         retry(seq, id, intendedNanos, tries);
                         return;
                     }
-                    decide(id, g, a, intendedNanos, tries);
+                    decide(seq, id, g, a, intendedNanos, tries);
                 });
     }
 
@@ -237,7 +253,7 @@ public final class ChaosLoad {
         });
     }
 
-    private void decide(String id, int g, Answer a, long intendedNanos, int tries) {
+    private void decide(long seq, String id, int g, Answer a, long intendedNanos, int tries) {
         outstanding--;
         answers.put(id, a);
         Client before = clientViews.get(id);
@@ -247,6 +263,7 @@ public final class ChaosLoad {
             lastAcceptedNanos.set(g, System.nanoTime());
             latencyMicros.recordValue(
                     Math.min(LATENCY_MAX_MICROS, Math.max(0, (System.nanoTime() - intendedNanos) / 1_000)));
+            onAccepted.accept(id, amountOf(seq));
         }
     }
 
@@ -261,6 +278,11 @@ public final class ChaosLoad {
 
     public Map<String, Answer> answers() {
         return answers;
+    }
+
+    /** Whether {@link #stop} was called: the refund mix then starts no new plan or step either. */
+    boolean stopped() {
+        return stopped;
     }
 
     public long accepted() {

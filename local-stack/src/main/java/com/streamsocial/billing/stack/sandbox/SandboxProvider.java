@@ -160,6 +160,9 @@ public final class SandboxProvider extends VerticleBase {
                 payment_id text,
                 created_s  bigint NOT NULL);
             CREATE INDEX IF NOT EXISTS balance_by_created ON sandbox.balance_transactions (created_s, seq);
+            -- A refund's metadata[refund_id], as Stripe keeps a refund's metadata: the chaos checker counts
+            -- the provider's refunds per refund id with it (issue 21 §1); null for charges and unmarked refunds.
+            ALTER TABLE sandbox.balance_transactions ADD COLUMN IF NOT EXISTS refund_id text;
             """;
 
     /**
@@ -1172,9 +1175,15 @@ public final class SandboxProvider extends VerticleBase {
                                                    refunded = (amount_refunded + $2 = amount) WHERE id = $1""")
                             .execute(Tuple.of(charge, amount))
                             .compose(u -> conn.preparedQuery("""
-                                                    INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s)
-                                                    VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6)""").execute(Tuple.wrap(new Object[] {
-                                re, charge, -amount, r.getString(2), r.getString(3), created
+                                                    INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s, refund_id)
+                                                    VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6, $7)""").execute(Tuple.wrap(new Object[] {
+                                re,
+                                charge,
+                                -amount,
+                                r.getString(2),
+                                r.getString(3),
+                                created,
+                                form.get("metadata[refund_id]")
                             })))
                             .map(v -> new Answer(
                                     200,
