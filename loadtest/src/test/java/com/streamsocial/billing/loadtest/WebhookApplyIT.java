@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.refund.RefundIds;
 import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
@@ -236,6 +237,45 @@ class WebhookApplyIT {
         assertThat(stack.pg.count("SELECT sum(amount) FROM ledger_entries WHERE payment_id = '" + id + "'"))
                 .isEqualTo(600);
         assertThat(stack.get(url(id)).getLong("amount_refunded")).isEqualTo(400L);
+    }
+
+    @Test
+    void aRefundOfOursPendingAtTheProviderIsDecidedByItsEventOnce() throws Exception {
+        String id = stack.paid("wh-pending-refund-" + RUN, 1_000);
+        String charge = stack.pg.text("SELECT provider_ref FROM payments WHERE payment_id = '" + id + "'");
+        String ours = RefundIds.refundId("default", "pending-" + RUN);
+        String atProvider = "re_pending_" + RUN;
+        // As the processor leaves a refund the provider answered pending (PendingRefundIT).
+        stack.pg.count("WITH i AS (INSERT INTO refunds (refund_id, payment_id, tenant, request_hash, amount, currency,"
+                + " status, provider_ref, provider_status, source_partition, source_offset) VALUES ('" + ours + "', '"
+                + id + "', 'default', 'h', 300, 'USD', 'refunding', '" + atProvider + "', 'pending', 0, 0)"
+                + " RETURNING 1) SELECT count(*) FROM i");
+        double stale = applied("stale");
+        JsonObject object = new JsonObject()
+                .put("amount", 300)
+                .put("currency", "usd")
+                .put("status", "succeeded")
+                .put("charge", charge);
+        String updated = trigger("refund.updated", atProvider, null, object).getString("id");
+        assertThat(Await.until(() -> stack.get(url(id)).getLong("amount_refunded") == 300L, 60_000))
+                .as("decided: %s", stack.get(url(id)))
+                .isTrue();
+        assertThat(stack.get(url(id)).getJsonArray("refunds").getJsonObject(0).getString("id"))
+                .isEqualTo(ours);
+        // A later failure of the same refund, and the same event again: nothing changes.
+        trigger("refund.updated", atProvider, null, object.copy().put("status", "failed"));
+        awaitApplied("stale", stale + 1);
+        double duplicates = applied("duplicate");
+        redeliver(updated, 1);
+        awaitApplied("duplicate", duplicates + 1);
+        assertThat(stack.pg.text("SELECT status FROM refunds WHERE refund_id = '" + ours + "'"))
+                .isEqualTo("succeeded");
+        assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE refund_id = '" + ours + "'"))
+                .isEqualTo(1);
+        long outcomes = TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.REFUND_RESULTS, true).stream()
+                .filter(r -> id.equals(r.key()))
+                .count();
+        assertThat(outcomes).as("one refund outcome").isEqualTo(1);
     }
 
     @Test
