@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.refund.RefundIds;
+import com.streamsocial.billing.stack.Quiescence;
 import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
@@ -12,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +67,23 @@ class WebhookApplyIT {
         return c == null ? 0 : c.count();
     }
 
+    /** Webhook events the processor read so far, whatever became of them. */
+    private static double processed() {
+        double n = 0;
+        for (String o :
+                List.of("applied", "duplicate", "stale", "unknown_object", "malformed", "bound_exceeded", "ignored")) {
+            n += applied(o);
+        }
+        return n;
+    }
+
+    /** Waits until {@code n} more events than {@code before} were read; their effects are checked after. */
+    private static void awaitProcessed(double before, int n) throws Exception {
+        assertThat(Await.until(() -> processed() >= before + n, 60_000))
+                .as("events read: %s, expected %s", processed(), before + n)
+                .isTrue();
+    }
+
     private static void awaitApplied(String outcome, double atLeast) throws Exception {
         assertThat(Await.until(() -> applied(outcome) >= atLeast, 60_000))
                 .as("%s events: %s, expected at least %s", outcome, applied(outcome), atLeast)
@@ -113,10 +132,16 @@ class WebhookApplyIT {
         }
     }
 
+    /** The outcomes of {@code paymentId}, read once the processor consumed every webhook record and no transaction is open. */
     private static List<JsonObject> outcomes(String paymentId) {
         List<JsonObject> out = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> r :
-                TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.RESULTS, true)) {
+        for (ConsumerRecord<String, byte[]> r : Quiescence.readAfterConsumed(
+                        stack.infra.kafkaBootstrap(),
+                        "billing-processor",
+                        Topics.WEBHOOKS,
+                        List.of(Topics.RESULTS),
+                        Duration.ofMinutes(2))
+                .get(Topics.RESULTS)) {
             if (paymentId.equals(r.key())) {
                 out.add(new JsonObject(new String(r.value(), StandardCharsets.UTF_8)));
             }
@@ -155,11 +180,11 @@ class WebhookApplyIT {
                 .as("decided by the event: %s", stack.get(url(id)))
                 .isTrue();
         // Out of order: a failure after the success changes nothing.
+        double before = processed();
         trigger("payment_intent.payment_failed", intent, id, null);
-        awaitApplied("stale", stale + 1);
         // Redelivered 3 times past the gateway's dedup: applied once.
         redeliver(succeeded, 3);
-        awaitApplied("duplicate", duplicates + 3);
+        awaitProcessed(before, 4);
 
         assertThat(stack.get(url(id)).getString("status")).isEqualTo("succeeded");
         List<JsonObject> outcomes = outcomes(id);
@@ -168,6 +193,8 @@ class WebhookApplyIT {
         assertThat(stack.pg.count(
                         "SELECT count(*) FROM ledger_entries WHERE kind = 'charge' AND payment_id = '" + id + "'"))
                 .isEqualTo(1);
+        assertThat(applied("stale")).isEqualTo(stale + 1);
+        assertThat(applied("duplicate")).isEqualTo(duplicates + 3);
     }
 
     @Test
@@ -178,12 +205,14 @@ class WebhookApplyIT {
         trigger("payment_intent.payment_failed", intent, id, null);
         assertThat(Await.until(() -> "failed".equals(stack.get(url(id)).getString("status")), 60_000))
                 .isTrue();
+        double before = processed();
         trigger("payment_intent.succeeded", intent, id, null);
-        awaitApplied("stale", stale + 1);
+        awaitProcessed(before, 1);
         assertThat(stack.get(url(id)).getString("status")).isEqualTo("failed");
         assertThat(outcomes(id)).extracting(o -> o.getString("status")).containsExactly("failed");
         assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE payment_id = '" + id + "'"))
                 .isZero();
+        assertThat(applied("stale")).isEqualTo(stale + 1);
     }
 
     @Test
@@ -227,8 +256,9 @@ class WebhookApplyIT {
                                                         .add(object.copy().put("id", refund)))));
         awaitApplied("stale", stale + 1);
         // Beyond what remains (600): nothing recorded, counted as a break.
+        double before = processed();
         trigger("refund.created", "re_over_" + RUN, id, object.copy().put("amount", 601));
-        awaitApplied("bound_exceeded", exceeded + 1);
+        awaitProcessed(before, 1);
 
         assertThat(stack.pg.count(
                         "SELECT count(*) FROM ledger_entries WHERE kind = 'refund' AND payment_id = '" + id + "'"))
@@ -237,6 +267,7 @@ class WebhookApplyIT {
         assertThat(stack.pg.count("SELECT sum(amount) FROM ledger_entries WHERE payment_id = '" + id + "'"))
                 .isEqualTo(600);
         assertThat(stack.get(url(id)).getLong("amount_refunded")).isEqualTo(400L);
+        assertThat(applied("bound_exceeded")).isEqualTo(exceeded + 1);
     }
 
     @Test
@@ -272,7 +303,14 @@ class WebhookApplyIT {
                 .isEqualTo("succeeded");
         assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE refund_id = '" + ours + "'"))
                 .isEqualTo(1);
-        long outcomes = TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.REFUND_RESULTS, true).stream()
+        long outcomes = Quiescence.readAfterConsumed(
+                        stack.infra.kafkaBootstrap(),
+                        "billing-processor",
+                        Topics.WEBHOOKS,
+                        List.of(Topics.REFUND_RESULTS),
+                        Duration.ofMinutes(2))
+                .get(Topics.REFUND_RESULTS)
+                .stream()
                 .filter(r -> id.equals(r.key()))
                 .count();
         assertThat(outcomes).as("one refund outcome").isEqualTo(1);
@@ -302,8 +340,9 @@ class WebhookApplyIT {
                         60_000))
                 .isTrue();
         // An update older than the close, arriving after it: nothing changes.
+        double before = processed();
         trigger("charge.dispute.updated", dispute, id, object.copy().put("status", "under_review"));
-        awaitApplied("stale", stale + 1);
+        awaitProcessed(before, 1);
         JsonObject d = stack.get(url(id)).getJsonArray("disputes").getJsonObject(0);
         assertThat(d.getString("id")).isEqualTo(dispute);
         assertThat(d.getString("status")).isEqualTo("lost");
@@ -311,6 +350,7 @@ class WebhookApplyIT {
         assertThat(d.getLong("amount")).isEqualTo(2_000L);
         assertThat(d.getString("closed_at")).isNotNull();
         assertThat(stack.get(url(id)).getString("status")).isEqualTo("succeeded");
+        assertThat(applied("stale")).isEqualTo(stale + 1);
     }
 
     @Test
@@ -321,9 +361,15 @@ class WebhookApplyIT {
         long entries = stack.pg.count("SELECT count(*) FROM ledger_entries");
         String event = trigger("payment_intent.succeeded", "pi_unknown_" + RUN, null, null)
                 .getString("id");
-        awaitApplied("unknown_object", unknown + 1);
+        assertThat(Await.until(
+                        () -> stack.pg.count(
+                                        "SELECT count(*) FROM webhook_applications WHERE event_id = '" + event + "'")
+                                == 1,
+                        60_000))
+                .isTrue();
         assertThat(stack.pg.text("SELECT outcome FROM webhook_applications WHERE event_id = '" + event + "'"))
                 .isEqualTo("unknown_object");
+        awaitApplied("unknown_object", unknown + 1);
         // A refund event without an amount: recorded as malformed, the loop goes on.
         String bad = trigger("refund.created", "re_bad_" + RUN, null, new JsonObject().put("currency", "usd"))
                 .getString("id");
