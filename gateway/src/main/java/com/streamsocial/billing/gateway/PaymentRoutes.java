@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.events.PaymentIds;
+import com.streamsocial.billing.gateway.dispute.Disputes;
 import com.streamsocial.billing.gateway.http.CustomerRegistration;
 import com.streamsocial.billing.gateway.http.PaymentView;
 import com.streamsocial.billing.gateway.http.Problem;
@@ -247,22 +248,20 @@ final class PaymentRoutes {
                 var p = ar.result().get();
                 JsonObject view = PaymentView.of(
                         id, PaymentView.publicStatus(p.ledgerStatus()), p.failureCode(), new JsonObject(p.request()));
-                Refunds.list(readPool, id, ctx.<String>get(TenantGate.TENANT)).onComplete(lr -> {
-                    if (lr.failed()) {
-                        metrics.shed(GatewayMeters.Shed.READS_UNAVAILABLE);
-                        HttpEdge.problem(
-                                ctx,
-                                ProblemType.STORE_UNAVAILABLE.problem(
-                                        "the payment store is unreachable", config.retryAfterS()));
-                    } else {
-                        payment(
-                                ctx,
-                                200,
-                                id,
-                                RefundView.addTo(view, lr.result()).encode(),
-                                false);
-                    }
-                });
+                Refunds.list(readPool, id, ctx.<String>get(TenantGate.TENANT))
+                        .compose(refunds -> Disputes.list(readPool, id)
+                                .map(disputes -> RefundView.addTo(view, refunds).put("disputes", disputes)))
+                        .onComplete(lr -> {
+                            if (lr.failed()) {
+                                metrics.shed(GatewayMeters.Shed.READS_UNAVAILABLE);
+                                HttpEdge.problem(
+                                        ctx,
+                                        ProblemType.STORE_UNAVAILABLE.problem(
+                                                "the payment store is unreachable", config.retryAfterS()));
+                            } else {
+                                payment(ctx, 200, id, lr.result().encode(), false);
+                            }
+                        });
             }
         });
     }

@@ -77,6 +77,22 @@ final class ProviderStack implements AutoCloseable {
 
     /** With the gateway's spans made by {@code tracing} (closed with the gateway). */
     static ProviderStack start(SandboxFaults faults, Tracing tracing) throws Exception {
+        return start(faults, tracing, Map.of());
+    }
+
+    /**
+     * With the gateway's Stripe webhook endpoint on, verifying with {@code secret}, and the sandbox
+     * sending its webhooks there, signed with it (issue 21 §2).
+     */
+    static ProviderStack startWithWebhooks(SandboxFaults faults, String secret) throws Exception {
+        ProviderStack stack = start(faults, Tracing.off(), Map.of("webhook.stripe.secret", secret));
+        stack.sandbox.sendWebhooksTo(stack.baseUrl() + "/v1/webhooks/stripe", secret);
+        return stack;
+    }
+
+    /** With {@code gatewaySettings} added to the gateway's. */
+    static ProviderStack start(SandboxFaults faults, Tracing tracing, Map<String, String> gatewaySettings)
+            throws Exception {
         LocalInfra infra = LocalInfra.start(0, 0);
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setMaxEventLoopExecuteTime(100)
@@ -87,16 +103,23 @@ final class ProviderStack implements AutoCloseable {
         int gatewayPort = FreePorts.pick();
         Gateway gateway = await(Gateway.deploy(
                 vertx,
-                GatewayConfig.from(LocalInfra.singleBrokerSettings(Map.of(
-                        "http.port", String.valueOf(gatewayPort),
-                        "http.host", "127.0.0.1",
-                        "pg.uri", infra.pgUri(),
-                        "kafka.bootstrap.servers", infra.kafkaBootstrap()))),
+                GatewayConfig.from(
+                        LocalInfra.singleBrokerSettings(gatewaySettings(gatewayPort, infra, gatewaySettings))),
                 BatchFaults.NONE,
                 new ServiceMetrics(),
                 tracing));
         String apiKey = TenantKeys.create(infra.pgUri(), "default");
         return new ProviderStack(infra, vertx, sandbox, gateway, gatewayPort, sandboxPort, apiKey);
+    }
+
+    private static Map<String, String> gatewaySettings(int port, LocalInfra infra, Map<String, String> extra) {
+        Map<String, String> g = new HashMap<>(Map.of(
+                "http.port", String.valueOf(port),
+                "http.host", "127.0.0.1",
+                "pg.uri", infra.pgUri(),
+                "kafka.bootstrap.servers", infra.kafkaBootstrap()));
+        g.putAll(extra);
+        return g;
     }
 
     /** Processor settings pointing at this stack; {@code overrides} on top. */
@@ -220,6 +243,21 @@ final class ProviderStack implements AutoCloseable {
             b.header("Authorization", "Bearer " + apiKey);
         }
         return b.build();
+    }
+
+    /**
+     * Has the sandbox send one Stripe webhook ({@code POST /sandbox/webhooks/stripe}) to the gateway,
+     * retried until a 2xx and then {@code duplicates} more times: its answer, with every status.
+     */
+    JsonObject stripeWebhook(JsonObject trigger) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(sandboxUrl() + "/sandbox/webhooks/stripe"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(trigger.encode()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return new JsonObject(r.body());
     }
 
     /** A call to the sandbox's Stripe API, as a client other than our processor. */

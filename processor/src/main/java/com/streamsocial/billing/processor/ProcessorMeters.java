@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor;
 
 import com.streamsocial.billing.events.DecodeError;
 import com.streamsocial.billing.metrics.ServiceMetrics;
+import com.streamsocial.billing.processor.webhook.WebhookRules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,6 +52,7 @@ public final class ProcessorMeters {
     public final Counter conflicts;
     private final Map<Stage, Counter> batchesFailed = new EnumMap<>(Stage.class);
     private final Map<DecodeError.Code, Counter> deadLetters = new EnumMap<>(DecodeError.Code.class);
+    private final Map<WebhookRules.Outcome, Counter> webhooksApplied = new EnumMap<>(WebhookRules.Outcome.class);
 
     public ProcessorMeters(ServiceMetrics service) {
         this.service = service;
@@ -96,6 +98,20 @@ public final class ProcessorMeters {
                             "code",
                             c.wire()));
         }
+        for (WebhookRules.Outcome o : WebhookRules.Outcome.values()) {
+            webhooksApplied.put(
+                    o,
+                    counter(
+                            "processor.webhooks.applied",
+                            "Provider webhook events read from payments.webhooks, by what became of each",
+                            "outcome",
+                            o.wire()));
+        }
+    }
+
+    /** Webhook events read, by outcome (issue 21 §2): a closed set, one series each from the start. */
+    public Counter webhookApplied(WebhookRules.Outcome outcome) {
+        return webhooksApplied.get(outcome);
     }
 
     public ServiceMetrics service() {

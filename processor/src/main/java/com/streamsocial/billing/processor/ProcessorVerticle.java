@@ -22,6 +22,8 @@ import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
 import com.streamsocial.billing.processor.refund.RefundLedger;
 import com.streamsocial.billing.processor.refund.RefundOrchestrator;
 import com.streamsocial.billing.processor.store.LedgerStore;
+import com.streamsocial.billing.processor.webhook.WebhookOrchestrator;
+import com.streamsocial.billing.processor.webhook.WebhookStore;
 import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -70,6 +72,9 @@ public final class ProcessorVerticle extends VerticleBase {
     private final RefundProvider refundProvider;
 
     private RefundOrchestrator refunds;
+    /** The provider webhooks' application (issue 21 §2): payments.webhooks, read by every loop. */
+    private WebhookOrchestrator webhooks;
+
     private CommittedOutcomes committedOutcomes;
     private LedgerStore ledger;
     private BillingRedrive billingRedrive;
@@ -113,6 +118,7 @@ public final class ProcessorVerticle extends VerticleBase {
         orchestrator = new BatchOrchestrator(ledger, provider, committedOutcomes, metrics, tracing);
         refunds =
                 refundProvider == null ? null : new RefundOrchestrator(new RefundLedger(pool), refundProvider, tracing);
+        webhooks = new WebhookOrchestrator(new WebhookStore(pool), ledger, committedOutcomes, metrics);
         for (int k = 0; k < config.loops(); k++) {
             loops.add(startLoop(k));
         }
@@ -270,6 +276,7 @@ public final class ProcessorVerticle extends VerticleBase {
                 new TransactionalLoop.Faults(config.faultStallOnBatch(), config.faultStallMs()),
                 this::processOnContext,
                 refunds == null ? null : batch -> onContext(() -> refunds.process(batch)),
+                batch -> onContext(() -> webhooks.process(batch)),
                 metrics);
         Thread thread = new Thread(loop, "processor-kafka-loop-" + k);
         thread.setDaemon(true);

@@ -39,6 +39,8 @@ public record WebhookEvent(Provider provider, String eventId, String eventType, 
                     "payment_intent.succeeded",
                     "payment_intent.payment_failed",
                     "charge.refunded",
+                    "refund.created",
+                    "refund.updated",
                     "charge.dispute.created",
                     "charge.dispute.updated",
                     "charge.dispute.closed"),
@@ -48,6 +50,7 @@ public record WebhookEvent(Provider provider, String eventId, String eventType, 
                     "PAYMENT.CAPTURE.DENIED",
                     "PAYMENT.CAPTURE.REFUNDED",
                     "CUSTOMER.DISPUTE.CREATED",
+                    "CUSTOMER.DISPUTE.UPDATED",
                     "CUSTOMER.DISPUTE.RESOLVED"));
 
     /** Why a signed body is not an event: the field, and what is wrong with it (never its value). */
@@ -79,7 +82,8 @@ public record WebhookEvent(Provider provider, String eventId, String eventType, 
         }
         Map<?, ?> object =
                 provider == Provider.STRIPE ? map(map(root.get("data")).get("object")) : map(root.get("resource"));
-        Object objectId = object.get("id");
+        // PayPal's disputes carry their id as dispute_id: the record key that keeps a dispute's events in order.
+        Object objectId = object.get("id") != null ? object.get("id") : object.get("dispute_id");
         if (objectId != null && !(objectId instanceof String s && isId(s))) {
             return invalid(objectField + ".id", "must be an id: 1.." + ID_CHARS_MAX + " visible ASCII characters");
         }

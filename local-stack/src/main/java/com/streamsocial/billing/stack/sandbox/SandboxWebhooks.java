@@ -98,14 +98,22 @@ public final class SandboxWebhooks {
                                         "object",
                                         new JsonObject()
                                                 .put("id", paymentIntent)
-                                                .put("object", "payment_intent")
+                                                .put("object", objectKind(type))
                                                 .put("status", status)
                                                 .put("metadata", metadata)));
     }
 
+    /** The kind of object a Stripe event of {@code type} is about. */
+    private static String objectKind(String type) {
+        if (type.startsWith("charge.dispute.")) {
+            return "dispute";
+        }
+        return type.startsWith("charge.") ? "charge" : type.startsWith("refund.") ? "refund" : "payment_intent";
+    }
+
     /**
-     * {@code POST /sandbox/webhooks/stripe} with {@code {"type", "payment_intent", "payment_id"?,
-     * "event_id"?, "duplicates"?}}: delivers the event to {@code url} signed with {@code secret}, then
+     * {@code POST /sandbox/webhooks/stripe} with {@code {"type", "payment_intent" (the object's id),
+     * "payment_id"?, "event_id"?, "duplicates"?, "object"?}} ({@link #merge}): delivers the event to {@code url} signed with {@code secret}, then
      * answers {@code {"id", "statuses"}}.
      */
     public void triggerStripe(RoutingContext ctx, String url, String secret) {
@@ -116,9 +124,10 @@ public final class SandboxWebhooks {
         }
         String eventId =
                 in.getString("event_id", "evt_" + UUID.randomUUID().toString().replace("-", ""));
-        byte[] body = event(eventId, in.getString("type"), in.getString("payment_intent"), in.getString("payment_id"))
-                .encode()
-                .getBytes(StandardCharsets.UTF_8);
+        JsonObject event =
+                event(eventId, in.getString("type"), in.getString("payment_intent"), in.getString("payment_id"));
+        merge(event.getJsonObject("data").getJsonObject("object"), in.getValue("object"));
+        byte[] body = event.encode().getBytes(StandardCharsets.UTF_8);
         Delivery d = new Delivery(
                 url,
                 body,
@@ -131,8 +140,8 @@ public final class SandboxWebhooks {
     }
 
     /**
-     * {@code POST /sandbox/webhooks/paypal} with {@code {"type", "capture", "payment_id"?, "event_id"?,
-     * "duplicates"?, "forged"?}}: delivers the event to {@code url} as one transmission to webhook
+     * {@code POST /sandbox/webhooks/paypal} with {@code {"type", "capture" (the resource's id), "payment_id"?,
+     * "event_id"?, "duplicates"?, "forged"?, "object"?}} ({@link #merge}): delivers the event to {@code url} as one transmission to webhook
      * {@code webhookId} (every retry and duplicate resends it, headers unchanged), then answers {@code
      * {"id", "transmission_id", "statuses"}}. {@code "forged": true} signs it with another key.
      */
@@ -145,6 +154,7 @@ public final class SandboxWebhooks {
                 in.getString("event_id", "WH-" + SandboxProvider.randomId().toUpperCase(Locale.ROOT));
         JsonObject event =
                 paypalEvent(eventId, in.getString("type"), in.getString("capture"), in.getString("payment_id"));
+        merge(event.getJsonObject("resource"), in.getValue("object"));
         String transmissionId = UUID.randomUUID().toString();
         String time = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String key = in.getBoolean("forged", false) ? PAYPAL_FORGING_KEY : PAYPAL_SIGNING_KEY;
@@ -186,6 +196,23 @@ public final class SandboxWebhooks {
                 .put("event_type", type)
                 .put("summary", "Sandbox event " + type)
                 .put("resource", resource);
+    }
+
+    /**
+     * A trigger's {@code "object"}: fields set on the event's object over the defaults, so a test sends
+     * a refund (amount, currency, status, charge), a dispute (amount, reason, status) or any other kind
+     * in the provider's own shape. Null values remove a default field.
+     */
+    static void merge(JsonObject object, Object overrides) {
+        if (overrides instanceof JsonObject o) {
+            for (String k : o.fieldNames()) {
+                if (o.getValue(k) == null) {
+                    object.remove(k);
+                } else {
+                    object.put(k, o.getValue(k));
+                }
+            }
+        }
     }
 
     private static String paypalStatus(String type) {

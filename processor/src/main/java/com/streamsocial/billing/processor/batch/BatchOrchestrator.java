@@ -1,8 +1,5 @@
 package com.streamsocial.billing.processor.batch;
 
-import com.streamsocial.billing.events.MetricsBatch;
-import com.streamsocial.billing.events.OutcomeEvent;
-import com.streamsocial.billing.events.PaymentStatus;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
@@ -266,27 +263,7 @@ public final class BatchOrchestrator {
     private List<ProducerRecord<String, byte[]>> emit(Decided d) {
         List<ProducerRecord<String, byte[]>> out =
                 new ArrayList<>(d.outcomes().size() + 1 + d.plan().deadLetters().size());
-        // One analytics record for the batch's decisions (a few for a very large batch), in the same
-        // transaction as its outcomes.
-        MetricsBatch.Builder decided = new MetricsBatch.Builder(System.currentTimeMillis());
-        for (StoredPayment p : d.outcomes()) {
-            OutcomeEvent o = new OutcomeEvent(
-                    p.paymentId(),
-                    p.tenant(),
-                    p.idempotencyKey(),
-                    p.status(),
-                    p.amount(),
-                    p.currency(),
-                    p.failureCode(),
-                    p.providerRef(),
-                    p.decidedAtMs());
-            out.add(new ProducerRecord<>(Topics.RESULTS, p.paymentId(), o.toBytes()));
-            String type = p.status() == PaymentStatus.SUCCEEDED ? MetricsBatch.SUCCEEDED : MetricsBatch.FAILED;
-            decided.add(type, p.paymentId(), p.tenant(), p.amount(), p.currency());
-        }
-        for (MetricsBatch m : decided.build()) {
-            out.add(new ProducerRecord<>(Topics.METRICS, m.key(), m.toBytes()));
-        }
+        out.addAll(OutcomeRecords.of(d.outcomes(), System.currentTimeMillis()));
         for (StoredPayment p : d.reEmitted()) {
             log.atDebug()
                     .addKeyValue(Logging.PAYMENT_ID, p.paymentId())

@@ -6,6 +6,7 @@ import com.streamsocial.billing.kafka.ProducerErrors;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.refund.RefundInput;
+import com.streamsocial.billing.processor.webhook.WebhookInput;
 import com.streamsocial.billing.tracing.TraceHeaders;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -126,6 +127,9 @@ public final class TransactionalLoop implements Runnable {
     /** The refund records' processing (issue 21 §1), or null: then {@code payments.refunds} is not read. */
     private final Function<List<RefundInput>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> refunds;
 
+    /** The webhook records' processing (issue 21 §2), or null: then {@code payments.webhooks} is not read. */
+    private final Function<List<WebhookInput>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> webhooks;
+
     private final ProcessorMeters metrics;
     private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -168,7 +172,25 @@ public final class TransactionalLoop implements Runnable {
             Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
             Function<List<RefundInput>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> refunds,
             ProcessorMeters metrics) {
+        this(consumerConfig, producerConfig, limits, faults, process, refunds, null, metrics);
+    }
+
+    /**
+     * With {@code webhooks} too, the loop also reads {@code payments.webhooks}: its records are applied
+     * after the batch's billing and refund records, and their outputs and offsets committed in the
+     * batch's one transaction.
+     */
+    public TransactionalLoop(
+            Map<String, Object> consumerConfig,
+            Map<String, Object> producerConfig,
+            Limits limits,
+            Faults faults,
+            Function<List<InputRecord>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> process,
+            Function<List<RefundInput>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> refunds,
+            Function<List<WebhookInput>, CompletableFuture<List<ProducerRecord<String, byte[]>>>> webhooks,
+            ProcessorMeters metrics) {
         this.refunds = refunds;
+        this.webhooks = webhooks;
         this.consumerConfig = Map.copyOf(consumerConfig);
         this.producerConfig = Map.copyOf(producerConfig);
         this.limits = limits;
@@ -225,9 +247,14 @@ public final class TransactionalLoop implements Runnable {
             });
             consumerMetrics = new KafkaClientMetrics(consumer, Tags.empty(), metricsRefresh, KAFKA_METRICS_REFRESH);
             consumerMetrics.bindTo(metrics.registry());
-            consumer.subscribe(
-                    refunds == null ? List.of(Topics.BILLING) : List.of(Topics.BILLING, Topics.REFUNDS),
-                    new Rebalance());
+            List<String> topics = new ArrayList<>(List.of(Topics.BILLING));
+            if (refunds != null) {
+                topics.add(Topics.REFUNDS);
+            }
+            if (webhooks != null) {
+                topics.add(Topics.WEBHOOKS);
+            }
+            consumer.subscribe(topics, new Rebalance());
             transitionTo(State.POLLING);
             while (running) {
                 resumeIfDue();
@@ -265,6 +292,7 @@ public final class TransactionalLoop implements Runnable {
     private void handle(ConsumerRecords<byte[], byte[]> polled) {
         List<InputRecord> batch = decode(polled);
         List<RefundInput> refundBatch = decodeRefunds(polled);
+        List<WebhookInput> webhookBatch = decodeWebhooks(polled);
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = new HashMap<>();
         for (TopicPartition tp : polled.partitions()) {
@@ -275,7 +303,8 @@ public final class TransactionalLoop implements Runnable {
         transitionTo(State.PROCESSING);
         List<ProducerRecord<String, byte[]>> outputs;
         try {
-            outputs = processBoth(batch, refundBatch).get(limits.processTimeoutMs(), TimeUnit.MILLISECONDS);
+            outputs =
+                    processAll(batch, refundBatch, webhookBatch).get(limits.processTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -409,6 +438,27 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
+    /**
+     * The billing and refund records' processing, then the webhooks': an event may decide a payment the
+     * batch's billing records are about, so it waits for them rather than race their ledger writes.
+     */
+    private CompletableFuture<List<ProducerRecord<String, byte[]>>> processAll(
+            List<InputRecord> billing, List<RefundInput> refundRecords, List<WebhookInput> webhookRecords) {
+        CompletableFuture<List<ProducerRecord<String, byte[]>>> first =
+                billing.isEmpty() && refundRecords.isEmpty() && !webhookRecords.isEmpty()
+                        ? CompletableFuture.completedFuture(List.of())
+                        : processBoth(billing, refundRecords);
+        if (webhookRecords.isEmpty()) {
+            return first;
+        }
+        return first.thenCompose(a -> webhooks.apply(webhookRecords).thenApply(b -> {
+            List<ProducerRecord<String, byte[]>> all = new ArrayList<>(a.size() + b.size());
+            all.addAll(a);
+            all.addAll(b);
+            return all;
+        }));
+    }
+
     /** Each topic's records to its own processing (at once: they touch other rows), outputs concatenated. */
     private CompletableFuture<List<ProducerRecord<String, byte[]>>> processBoth(
             List<InputRecord> billing, List<RefundInput> refundRecords) {
@@ -436,10 +486,22 @@ public final class TransactionalLoop implements Runnable {
         return out;
     }
 
+    private static List<WebhookInput> decodeWebhooks(ConsumerRecords<byte[], byte[]> polled) {
+        List<WebhookInput> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+            if (Topics.WEBHOOKS.equals(r.topic())) {
+                Map<String, byte[]> headers = new HashMap<>();
+                r.headers().forEach(h -> headers.put(h.key(), h.value()));
+                out.add(WebhookInput.of(r.partition(), r.offset(), headers, r.value()));
+            }
+        }
+        return out;
+    }
+
     private List<InputRecord> decode(ConsumerRecords<byte[], byte[]> polled) {
         List<InputRecord> batch = new ArrayList<>(polled.count());
         for (ConsumerRecord<byte[], byte[]> r : polled) {
-            if (Topics.REFUNDS.equals(r.topic())) {
+            if (Topics.REFUNDS.equals(r.topic()) || Topics.WEBHOOKS.equals(r.topic())) {
                 continue;
             }
             boolean redrive = r.headers().lastHeader(InputRecord.REDRIVE_HEADER) != null;

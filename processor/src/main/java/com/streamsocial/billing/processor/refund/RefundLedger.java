@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor.refund;
 
 import com.streamsocial.billing.processor.store.LedgerStore;
+import com.streamsocial.billing.processor.webhook.WebhookRules;
 import com.streamsocial.billing.refund.RefundDecision;
 import com.streamsocial.billing.refund.RefundPlanner;
 import com.streamsocial.billing.refund.RefundReason;
@@ -9,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -224,8 +226,94 @@ public final class RefundLedger {
                 codes[i] = a.succeeded() ? null : a.failureCode() == null ? "refund_failed" : a.failureCode();
             }
         }
-        return pool.preparedQuery(RECORD)
+        return record(pool, ids, statuses, refs, codes, pending);
+    }
+
+    private static Future<List<StoredRefund>> record(
+            SqlClient client, String[] ids, String[] statuses, String[] refs, String[] codes, String[] pending) {
+        return client.preparedQuery(RECORD)
                 .execute(Tuple.wrap(new Object[] {ids, statuses, refs, codes, pending}))
+                .map(rows -> new ArrayList<>(refunds(rows).values()));
+    }
+
+    /**
+     * Decides, in {@code client}'s transaction, a refund of ours the provider left pending, as a
+     * provider's event reports it (issue 21 §2): the statement that records the provider's answers, so
+     * a final refund is never moved and its entry is written once. Returns what is stored.
+     */
+    public static Future<List<StoredRefund>> decidePending(
+            SqlClient client, String refundId, boolean succeeded, String providerRef) {
+        return record(
+                client,
+                new String[] {refundId},
+                new String[] {succeeded ? "succeeded" : "failed"},
+                new String[] {providerRef},
+                new String[] {succeeded ? null : "refund_failed"},
+                new String[] {null});
+    }
+
+    /** A payment's refunds as an event's application weighs them: id, provider's id, amount, state. */
+    private static final String HELD =
+            "SELECT refund_id, provider_ref, amount, status FROM refunds WHERE payment_id = $1"
+                    + " UNION ALL SELECT i.refund_id, NULL, i.amount, 'pending' FROM refund_intents i WHERE i.payment_id = $1"
+                    + " AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.refund_id = i.refund_id)";
+
+    /**
+     * The refunds of {@code paymentId} (its row locked by the caller): the processor's, and the
+     * gateway's intents it has not claimed yet, which hold their amount as the gateway counts them.
+     */
+    public static Future<List<WebhookRules.HeldRefund>> held(SqlClient client, String paymentId) {
+        return client.preparedQuery(HELD).execute(Tuple.of(paymentId)).map(rows -> {
+            List<WebhookRules.HeldRefund> out = new ArrayList<>();
+            for (Row r : rows) {
+                out.add(new WebhookRules.HeldRefund(r.getString(0), r.getString(1), r.getLong(2), r.getString(3)));
+            }
+            return out;
+        });
+    }
+
+    private static final String RECORD_FOREIGN = """
+            WITH ins AS (
+                INSERT INTO refunds (refund_id, payment_id, tenant, request_hash, amount, currency, status, provider_ref,
+                                     source_partition, source_offset, decided_at, origin)
+                VALUES ($1, $2, $3, $4, $5, $6, 'succeeded', $1, $7, $8, now(), 'webhook')
+                ON CONFLICT (refund_id) DO NOTHING
+                RETURNING payment_id, amount, currency, refund_id
+            )
+            INSERT INTO ledger_entries (payment_id, kind, amount, currency, refund_id, note)
+            SELECT payment_id, 'refund', -amount, currency, refund_id, 'refund made at the provider' FROM ins
+            ON CONFLICT (refund_id) WHERE refund_id IS NOT NULL DO NOTHING
+            RETURNING 1""";
+
+    /**
+     * Records, in {@code client}'s transaction, a refund the provider made that we did not ask for (its
+     * dashboard): a {@code refunds} row of origin {@code webhook}, decided, under the provider's refund
+     * id, and its {@code refund} ledger entry. True when this wrote it (once per refund id).
+     */
+    public static Future<Boolean> recordForeign(
+            SqlClient client,
+            String providerRefundId,
+            String paymentId,
+            String tenant,
+            String eventId,
+            long amountMinor,
+            String currency,
+            int partition,
+            long offset) {
+        return client.preparedQuery(RECORD_FOREIGN)
+                .execute(Tuple.wrap(new Object[] {
+                    providerRefundId, paymentId, tenant, "webhook:" + eventId, amountMinor, currency, partition, offset
+                }))
+                .map(rows -> rows.size() == 1);
+    }
+
+    /** The refunds {@code ids} as stored, read over {@code client}. */
+    public static Future<List<StoredRefund>> stored(SqlClient client, List<String> ids) {
+        if (ids.isEmpty()) {
+            return Future.succeededFuture(List.of());
+        }
+        return client.preparedQuery("SELECT " + COLUMNS + " FROM refunds WHERE refund_id = ANY($1::text[])")
+                .execute(Tuple.of((Object) ids.toArray(String[]::new)))
                 .map(rows -> new ArrayList<>(refunds(rows).values()));
     }
 

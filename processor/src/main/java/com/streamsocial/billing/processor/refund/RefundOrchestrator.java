@@ -121,7 +121,8 @@ public final class RefundOrchestrator {
                         .toList()));
     }
 
-    private static ProducerRecord<String, byte[]> outcome(StoredRefund r) {
+    /** The outcome record of a final refund: the one place it is built. */
+    public static ProducerRecord<String, byte[]> outcome(StoredRefund r) {
         return new ProducerRecord<>(
                 Topics.REFUND_RESULTS, r.paymentId(), r.outcome().toBytes());
     }

@@ -122,6 +122,80 @@ public final class LedgerStore {
             "SELECT payment_id, tenant, status, amount, currency, provider_ref FROM payments"
                     + " WHERE payment_id = ANY($1::text[]) ORDER BY payment_id FOR NO KEY UPDATE";
 
+    /**
+     * A payment decided by a provider's event (issue 21 §2): only from {@code claimed} or {@code
+     * charging}, never a final row; a success gets its one {@code charge} entry. Returns the row as
+     * stored when this statement decided it, nothing otherwise.
+     */
+    private static final String DECIDE_BY_EVENT = """
+            WITH up AS (
+                UPDATE payments SET status = $2, provider_ref = coalesce($3, provider_ref), failure_code = $4,
+                                    decided_at = now(), provider_status = NULL
+                WHERE payment_id = $1 AND status IN ('claimed', 'charging')
+                RETURNING *
+            ), led AS (
+                INSERT INTO ledger_entries (payment_id, kind, amount, currency)
+                SELECT payment_id, 'charge', amount, currency FROM up WHERE status = 'succeeded'
+                ON CONFLICT (payment_id) WHERE kind = 'charge' DO NOTHING
+            )
+            SELECT %s FROM up""".formatted(STORED_COLUMNS);
+
+    /**
+     * The payment an event names, locked as the refunds lock it: by our id when the event carries it,
+     * else by the provider's ids of it (the intent or the charge; not indexed: rare events only).
+     */
+    private static final String LOCK_BY_ID = "SELECT payment_id, tenant, status, amount, currency FROM payments"
+            + " WHERE payment_id = $1 FOR NO KEY UPDATE";
+
+    private static final String LOCK_BY_PROVIDER_IDS =
+            "SELECT payment_id, tenant, status, amount, currency FROM payments"
+                    + " WHERE provider_intent = ANY($1::text[]) OR provider_ref = ANY($1::text[])"
+                    + " ORDER BY payment_id LIMIT 2 FOR NO KEY UPDATE";
+
+    /** A payment as an event's application sees it, locked in its transaction. */
+    public record Locked(String paymentId, String tenant, String status, long amount, String currency) {}
+
+    /**
+     * Locks the one payment that {@code paymentId} (if not null) or else {@code providerIds} name, in
+     * {@code conn}'s transaction; empty when none, or when the provider's ids name more than one.
+     */
+    public static Future<java.util.Optional<Locked>> lockForEvent(
+            SqlConnection conn, String paymentId, List<String> providerIds) {
+        Future<RowSet<Row>> rows;
+        if (paymentId != null) {
+            rows = conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(paymentId));
+        } else if (!providerIds.isEmpty()) {
+            rows = conn.preparedQuery(LOCK_BY_PROVIDER_IDS)
+                    .execute(Tuple.of((Object) providerIds.toArray(String[]::new)));
+        } else {
+            return Future.succeededFuture(java.util.Optional.empty());
+        }
+        return rows.map(rs -> {
+            if (rs.size() != 1) {
+                return java.util.Optional.empty();
+            }
+            Row r = rs.iterator().next();
+            return java.util.Optional.of(new Locked(
+                    r.getString(0),
+                    r.getString(1),
+                    r.getString(2),
+                    r.getLong(3),
+                    r.getString(4).trim()));
+        });
+    }
+
+    /**
+     * Decides {@code paymentId} from an event in {@code conn}'s transaction (see {@link
+     * #DECIDE_BY_EVENT}): the stored row if this decided it, empty if it was already final.
+     */
+    public static Future<java.util.Optional<StoredPayment>> decideByEvent(
+            SqlConnection conn, String paymentId, boolean succeeded, String providerRef, String failureCode) {
+        return conn.preparedQuery(DECIDE_BY_EVENT)
+                .execute(Tuple.of(
+                        paymentId, succeeded ? "succeeded" : "failed", providerRef, succeeded ? null : failureCode))
+                .map(rows -> byId(rows).values().stream().findFirst());
+    }
+
     private final Pool pool;
 
     public LedgerStore(Pool pool) {
