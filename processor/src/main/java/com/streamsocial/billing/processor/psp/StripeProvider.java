@@ -251,8 +251,11 @@ public final class StripeProvider implements PaymentProvider, RefundProvider {
         };
     }
 
-    /** The refund request: the charge (or payment intent), the amount, Stripe's reason, our ids. */
-    static String refundForm(RefundCall c) {
+    /**
+     * The refund request: the charge (or payment intent), the amount, Stripe's reason, our ids. Public:
+     * a test makes the processor's exact request under its key, as a processor that crashed would have.
+     */
+    public static String refundForm(RefundCall c) {
         String object = c.chargeRef().startsWith("pi_") ? "payment_intent=" : "charge=";
         StringBuilder f = new StringBuilder(object)
                 .append(enc(c.chargeRef()))

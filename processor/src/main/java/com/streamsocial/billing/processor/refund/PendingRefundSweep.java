@@ -40,12 +40,14 @@ public final class PendingRefundSweep implements AutoCloseable {
     /**
      * Takes the due refunds and marks them asked now, in one statement: a refund pending at the
      * provider, last asked longer ago than its back-off ({@code $1} ms doubled per attempt, at most
-     * {@code $2}); locked rows (a batch recording it) are skipped.
+     * {@code $2}); locked rows (a batch recording it) are skipped. One without an accepted intent (the
+     * gateway lost it after publishing) cannot be rebuilt here: reconciliation re-drives it from the log.
      */
     private static final String DUE = """
             WITH due AS (
                 SELECT refund_id FROM refunds
                 WHERE status = 'refunding' AND provider_ref IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM refund_intents i WHERE i.refund_id = refunds.refund_id)
                   AND coalesce(last_attempt_at, created_at)
                       + (least($2::bigint, $1::bigint * (1::bigint << least(attempts, 20)))::float8
                          * interval '1 millisecond') <= now()

@@ -31,22 +31,18 @@ public final class RefundRedrive {
     static final long ACK_WAIT_MS = 60_000;
 
     /**
-     * Each refund's event: the gateway's accepted intent, or, for one the gateway published and then
-     * lost before its own commit, the processor's claim of it (its refund id standing for the key).
+     * Each refund's event as the gateway accepted it ({@code refund_intents}): its refund id derives
+     * from its tenant and key, which only the intent holds. A refund the gateway published and then
+     * lost before its own commit has none; reconciliation reads its record back from the log instead.
      */
     private static final String EVENTS = """
             SELECT i.refund_id, i.payment_id, i.tenant, i.idempotency_key, i.request_hash, i.amount, i.currency,
                    i.reason, (extract(epoch FROM i.accepted_at) * 1000)::bigint
-            FROM refund_intents i WHERE i.refund_id = ANY($1::text[])
-            UNION ALL
-            SELECT r.refund_id, r.payment_id, r.tenant, r.refund_id, r.request_hash, r.amount, r.currency,
-                   r.reason, (extract(epoch FROM r.created_at) * 1000)::bigint
-            FROM refunds r WHERE r.refund_id = ANY($1::text[])
-              AND NOT EXISTS (SELECT 1 FROM refund_intents i WHERE i.refund_id = r.refund_id)""";
+            FROM refund_intents i WHERE i.refund_id = ANY($1::text[])""";
 
     private RefundRedrive() {}
 
-    /** The events of {@code refundIds} that the database knows, in no particular order. */
+    /** The events of {@code refundIds} whose intents the database holds, in no particular order. */
     public static Future<List<RefundEvent>> events(SqlClient db, List<String> refundIds) {
         if (refundIds.size() > REFUNDS_PER_SEND_MAX) {
             return Future.failedFuture(new IllegalArgumentException(
