@@ -90,7 +90,10 @@ class RefundAnswerTest {
         assertThat(RefundAnswer.stripeLookup(CALL, "re_x", 200, stripe.getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo(new Decided(new RefundResult("re_1", true, "re_x", null)));
         assertThat(RefundAnswer.stripeLookup(
-                        CALL, "re_x", 200, stripe.replace("succeeded", "pending").getBytes(StandardCharsets.UTF_8)))
+                        CALL,
+                        "re_x",
+                        200,
+                        stripe.replace("succeeded", "pending").getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo(new Decided(RefundResult.pending("re_1", "re_x", "pending")));
         assertThat(RefundAnswer.stripeLookup(
                         CALL, "re_x", 200, stripe.replace("succeeded", "failed").getBytes(StandardCharsets.UTF_8)))
