@@ -1198,39 +1198,48 @@ public final class SandboxProvider extends VerticleBase {
                                         "Refund amount is greater than unrefunded amount on charge (" + remaining + ")",
                                         "amount")));
                     }
-                    String status = PM_REFUND_PENDING.equals(r.getString(4)) ? "pending" : "succeeded";
-                    JsonObject refund = new JsonObject()
-                            .put("id", re)
-                            .put("object", "refund")
-                            .put("charge", charge)
-                            .put("payment_intent", r.getString(5))
-                            .put("amount", amount)
-                            .put("currency", r.getString(2))
-                            .put("status", status)
-                            .put("failure_reason", null)
-                            .put("reason", form.get("reason"))
-                            .put("created", created)
-                            .put("metadata", metadata(form));
-                    return conn.preparedQuery("""
-                                    INSERT INTO sandbox.refunds (id, charge, payment_intent, amount, currency, status,
-                                                                 reason, metadata, created_s)
-                                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""")
-                            .execute(Tuple.wrap(new Object[] {
-                                re,
-                                charge,
-                                r.getString(5),
-                                amount,
-                                r.getString(2),
-                                status,
-                                form.get("reason"),
-                                metadata(form).encode(),
-                                created
-                            }))
-                            .compose(v -> status.equals("succeeded")
-                                    ? refunded(conn, re, charge, amount, r.getString(2), r.getString(3), created)
-                                    : Future.succeededFuture())
-                            .map(v -> new Answer(200, refund));
+                    return insertRefund(conn, re, charge, r, amount, form, created);
                 }));
+    }
+
+    /**
+     * Stores the refund, answered {@code pending} for a charge made with {@link #PM_REFUND_PENDING},
+     * else {@code succeeded} with its money moved at once.
+     */
+    private static Future<Answer> insertRefund(
+            SqlConnection conn, String re, String charge, Row r, long amount, MultiMap form, long created) {
+        String status = PM_REFUND_PENDING.equals(r.getString(4)) ? "pending" : "succeeded";
+        JsonObject refund = new JsonObject()
+                .put("id", re)
+                .put("object", "refund")
+                .put("charge", charge)
+                .put("payment_intent", r.getString(5))
+                .put("amount", amount)
+                .put("currency", r.getString(2))
+                .put("status", status)
+                .put("failure_reason", null)
+                .put("reason", form.get("reason"))
+                .put("created", created)
+                .put("metadata", metadata(form));
+        return conn.preparedQuery("""
+                        INSERT INTO sandbox.refunds (id, charge, payment_intent, amount, currency, status,
+                                                     reason, metadata, created_s)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""")
+                .execute(Tuple.wrap(new Object[] {
+                    re,
+                    charge,
+                    r.getString(5),
+                    amount,
+                    r.getString(2),
+                    status,
+                    form.get("reason"),
+                    metadata(form).encode(),
+                    created
+                }))
+                .compose(v -> status.equals("succeeded")
+                        ? refunded(conn, re, charge, amount, r.getString(2), r.getString(3), created)
+                        : Future.succeededFuture())
+                .map(v -> new Answer(200, refund));
     }
 
     /** A refund's money moved: the charge's refunded amount, and the balance transaction the report lists. */
