@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * partially refunded charge is still compared for its money. A refund entry the ledger lost and a
  * refund made in the provider's dashboard are each a refund_mismatch, and the repair restores the
  * lost entry from the processor's own refund row and compensates the dashboard refund. A refund left
- * {@code refunding} past the stuck-after age is reported stuck_refund and left alone.
+ * {@code refunding} past the stuck-after age is reported stuck_refund and re-driven, decided once.
  */
 class RefundReconciliationIT {
     private static final String RUN = Long.toString(System.nanoTime(), 36);
@@ -103,15 +103,20 @@ class RefundReconciliationIT {
         ReconcileReport after = stack.reconcile(false, 0);
         assertThat(after.total()).as(after.table()).isZero();
         theRepairsAreTheLostEntryAndOneCompensation(twice, partial, lost);
-        aRefundLeftRefundingIsReportedStuckAndNotRepaired(altered);
+        aRefundLeftRefundingIsReportedStuckAndReDriven(altered);
     }
 
     /**
-     * A refund the processor claimed ten minutes ago and still asks about (tried just now, as the
-     * loop's retries touch it): stuck_refund, never repaired, and not taken for a refund gap.
+     * A refund the gateway accepted and the processor claimed ten minutes ago, never answered (tried
+     * just now, as the loop's retries touch it): stuck_refund, not taken for a refund gap, and repaired
+     * by a re-drive that the processor decides once: one refund at the sandbox, one ledger entry.
      */
-    private static void aRefundLeftRefundingIsReportedStuckAndNotRepaired(String paymentId) throws Exception {
+    private static void aRefundLeftRefundingIsReportedStuckAndReDriven(String paymentId) throws Exception {
         String stuck = RefundIds.refundId("default", "stuck-" + RUN);
+        sql("""
+                INSERT INTO refund_intents (refund_id, payment_id, tenant, idempotency_key, request_hash, amount,
+                                            currency, accepted_at)
+                VALUES ('%s', '%s', 'default', 'stuck-%s', 'h-stuck', 50, 'USD', now() - interval '10 minutes')""".formatted(stuck, paymentId, RUN));
         sql("""
                 INSERT INTO refunds (refund_id, payment_id, tenant, request_hash, amount, currency, status, attempts,
                                      last_attempt_at, source_partition, source_offset, created_at)
@@ -125,9 +130,15 @@ class RefundReconciliationIT {
                         .getJsonObject("breaks")
                         .getJsonObject(BreakClass.STUCK_REFUND.wire())
                         .getLong("repaired"))
-                .isZero();
-        assertThat(stack.pg.text("SELECT status FROM refunds WHERE refund_id = '" + stuck + "'"))
-                .isEqualTo("refunding");
+                .isEqualTo(1);
+        assertThat(Await.until(
+                        () -> "succeeded"
+                                .equals(stack.pg.text("SELECT status FROM refunds WHERE refund_id = '" + stuck + "'")),
+                        60_000))
+                .as("the re-driven refund is decided")
+                .isTrue();
+        assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE refund_id = '" + stuck + "'"))
+                .isEqualTo(1);
     }
 
     /** The lost entry restored from the processor's refund row; the dashboard's refund compensated. */

@@ -9,7 +9,9 @@ import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.tracing.TraceHeaders;
 import com.streamsocial.billing.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Tracing across the pipeline (issue 21 §3) on a real broker and PostgreSQL, with the sandbox: a
  * payment's and a refund's W3C {@code traceparent} goes from the HTTP request into its Kafka record,
- * into the processor's span and onto the provider call, the spans kept in memory. A request with no
+ * into the processor's span, into the client span of the provider's HTTP call and onto that call,
+ * the spans kept in memory. A request with no
  * traceparent, or one that does not parse, starts a new trace and is accepted as any other.
  */
 class TracingIT {
@@ -148,13 +151,21 @@ class TracingIT {
         assertThat(processed.getParentSpanId()).isEqualTo(gateway.getSpanId());
         assertThat(processed.getAttributes().asMap().toString()).contains(id).contains("succeeded");
 
-        // The provider's call carries the processor's span.
+        // The provider's HTTP call is a client span, the child of the processor's span, and the call
+        // carries the client span's context: client -> gateway -> processor -> provider client -> provider.
+        SpanData client = span("POST /v1/payment_intents", traceId(incoming));
+        assertThat(client.getKind()).isEqualTo(SpanKind.CLIENT);
+        assertThat(client.getParentSpanId()).isEqualTo(processed.getSpanId());
+        assertThat(client.getAttributes().get(AttributeKey.stringKey("http.request.method")))
+                .isEqualTo("POST");
+        assertThat(client.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                .isEqualTo(200L);
         String atProvider = providerTraceparent(stack, id);
         assertThat(traceId(atProvider)).isEqualTo(traceId(incoming));
-        assertThat(spanId(atProvider)).isEqualTo(processed.getSpanId());
+        assertThat(spanId(atProvider)).isEqualTo(client.getSpanId());
         // The trace as docs/OPERATIONS.md shows it.
         System.out.printf("trace %s (incoming parent %s)%n", traceId(incoming), spanId(incoming));
-        for (SpanData s : List.of(gateway, processed)) {
+        for (SpanData s : List.of(gateway, processed, client)) {
             System.out.printf(
                     "  span %s %s parent=%s kind=%s %d µs %s%n",
                     s.getSpanId(),
@@ -205,8 +216,11 @@ class TracingIT {
         SpanData processed = span("process refund", traceId(incoming));
         assertThat(processed.getParentSpanId()).isEqualTo(gateway.getSpanId());
         assertThat(processed.getAttributes().asMap().toString()).contains(refundId);
+        SpanData client = span("POST /v1/refunds", traceId(incoming));
+        assertThat(client.getKind()).isEqualTo(SpanKind.CLIENT);
+        assertThat(client.getParentSpanId()).isEqualTo(processed.getSpanId());
         String atProvider = providerTraceparent(stack, com.streamsocial.billing.refund.RefundIds.providerKey(refundId));
         assertThat(traceId(atProvider)).isEqualTo(traceId(incoming));
-        assertThat(spanId(atProvider)).isEqualTo(processed.getSpanId());
+        assertThat(spanId(atProvider)).isEqualTo(client.getSpanId());
     }
 }

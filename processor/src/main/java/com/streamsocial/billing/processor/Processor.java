@@ -100,7 +100,7 @@ public final class Processor implements RunningService {
                 .using(vertx)
                 .build();
         ProcessorMeters metrics = new ProcessorMeters(service);
-        PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics);
+        PaymentProvider chosen = provider != null ? provider : configured(vertx, config, metrics, tracing);
         ServiceStart.Steps steps = new ServiceStart.Steps(
                 "processor",
                 config,
@@ -130,7 +130,8 @@ public final class Processor implements RunningService {
                 log);
     }
 
-    private static PaymentProvider configured(Vertx vertx, ProcessorConfig c, ProcessorMeters metrics) {
+    private static PaymentProvider configured(
+            Vertx vertx, ProcessorConfig c, ProcessorMeters metrics, Tracing tracing) {
         if (c.providerKind().equals("approve-all")) {
             return new ApproveAllProvider();
         }
@@ -146,7 +147,8 @@ public final class Processor implements RunningService {
                             c.providerRetryInitialMs(),
                             c.providerRetryMaxMs(),
                             c.providerDeadlineMs()),
-                    metrics);
+                    metrics,
+                    tracing);
         }
         return new StripeProvider(
                 vertx,
@@ -159,7 +161,8 @@ public final class Processor implements RunningService {
                         c.providerRetryMaxMs(),
                         c.providerDeadlineMs()),
                 metrics,
-                c.guarantee().providerIdempotencyKeys());
+                c.guarantee().providerIdempotencyKeys(),
+                tracing);
     }
 
     /** Its meters, as {@code /metrics} serves them. */

@@ -5,6 +5,7 @@ import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.processor.guarantee.Guarantee;
 import com.streamsocial.billing.processor.psp.ProviderLimits;
 import com.streamsocial.billing.processor.psp.TokenBucket;
+import com.streamsocial.billing.processor.refund.PendingRefundSweep;
 import com.streamsocial.billing.service.CommonSettings;
 import com.streamsocial.billing.service.ServiceConfig;
 
@@ -42,6 +43,8 @@ public record ProcessorConfig(
         long reconcileGraceMs,
         long reconcileStuckAfterMs,
         long stuckCheckMs,
+        long pendingRefundCheckMs,
+        long pendingRefundBackoffMs,
         long hangingCheckMs,
         Guarantee guarantee,
         boolean leaveGroupOnStop,
@@ -130,6 +133,11 @@ public record ProcessorConfig(
                 providerCallTimeoutMs,
                 processTimeoutMs);
         Check.argument(guarantee != null, "processor.guarantee is required");
+        Check.argument(
+                pendingRefundBackoffMs >= 1 && pendingRefundBackoffMs <= PendingRefundSweep.BACKOFF_MAX_MS,
+                "processor.pendingRefundBackoffMs must be 1..%d, got %d",
+                PendingRefundSweep.BACKOFF_MAX_MS,
+                pendingRefundBackoffMs);
     }
 
     /** Without the provider's secret key: a record's own toString would print every component. */
@@ -273,6 +281,8 @@ public record ProcessorConfig(
                 s.integer("reconcile.graceMs", reconcileDefaults(s)[1]),
                 s.integer("reconcile.stuckAfterMs", 300_000),
                 s.integer("processor.stuckCheckMs", 30_000),
+                s.integer("processor.pendingRefundCheckMs", 30_000),
+                s.integer("processor.pendingRefundBackoffMs", 60_000),
                 s.integer("processor.hangingCheckMs", 30_000),
                 Guarantee.parse(s.string("processor.guarantee", Guarantee.EXACTLY_ONCE.wire())),
                 s.bool("shutdown.leaveGroup", true),

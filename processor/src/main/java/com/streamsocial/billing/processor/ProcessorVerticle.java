@@ -19,6 +19,7 @@ import com.streamsocial.billing.processor.psp.ProviderHealth;
 import com.streamsocial.billing.processor.psp.RefundProvider;
 import com.streamsocial.billing.processor.reconcile.ReconcileJob;
 import com.streamsocial.billing.processor.reconcile.ReconcileOptions;
+import com.streamsocial.billing.processor.refund.PendingRefundSweep;
 import com.streamsocial.billing.processor.refund.RefundLedger;
 import com.streamsocial.billing.processor.refund.RefundOrchestrator;
 import com.streamsocial.billing.processor.store.LedgerStore;
@@ -74,6 +75,8 @@ public final class ProcessorVerticle extends VerticleBase {
     private RefundOrchestrator refunds;
     /** The provider webhooks' application (issue 21 §2): payments.webhooks, read by every loop. */
     private WebhookOrchestrator webhooks;
+    /** Re-drives refunds left pending at the provider, to be looked up; null without refunds. */
+    private PendingRefundSweep pendingRefunds;
 
     private CommittedOutcomes committedOutcomes;
     private LedgerStore ledger;
@@ -126,6 +129,10 @@ public final class ProcessorVerticle extends VerticleBase {
         metrics.loopState(
                 () -> loops.stream().mapToInt(l -> l.state().ordinal()).max().orElse(0));
         watchStuckPayments();
+        if (refunds != null && config.pendingRefundCheckMs() > 0) {
+            pendingRefunds = new PendingRefundSweep(
+                    vertx, pool, config.kafka(), config.pendingRefundCheckMs(), config.pendingRefundBackoffMs());
+        }
         if (config.hangingCheckMs() > 0) {
             // Every processor's transactional id starts with "processor-" (see startLoop).
             hangingWatchdog = new HangingTransactionWatchdog(
@@ -321,6 +328,9 @@ public final class ProcessorVerticle extends VerticleBase {
         }
         if (reconcileJob != null) {
             reconcileJob.close();
+        }
+        if (pendingRefunds != null) {
+            pendingRefunds.close();
         }
         if (hangingWatchdog != null) {
             hangingWatchdog.close();

@@ -49,6 +49,10 @@ import java.util.function.Supplier;
  *   <li>{@code POST /v2/payments/captures/{id}/refund}: a refund of {@code amount}, or of what remains
  *       without it, 201 {@code COMPLETED}; several per capture, never beyond it: 422 {@code
  *       CAPTURE_FULLY_REFUNDED} once nothing remains, {@code REFUND_AMOUNT_EXCEEDED} over what remains.
+ *       A capture ordered with {@code pm_sandbox_refundPending} gets refunds 201 {@code PENDING}, holding
+ *       their amount and absent from Transaction Search until {@code POST /sandbox/refunds/{id}} decides
+ *       them ({@code COMPLETED} or {@code FAILED}, the amount free again).
+ *   <li>{@code GET /v2/payments/refunds/{id}}: a refund as it stands.
  *   <li>{@code GET /sandbox/paypal/stats}: orders, captures and refunds, per {@code custom_id}, answers
  *       lost, and the 5xx and 429 answers injected.
  * </ul>
@@ -124,6 +128,8 @@ final class PayPalSandbox {
             -- one-refund-per-capture constraint.
             ALTER TABLE sandbox.paypal_refunds DROP CONSTRAINT IF EXISTS paypal_refunds_capture_id_key;
             CREATE INDEX IF NOT EXISTS paypal_refunds_by_capture ON sandbox.paypal_refunds (capture_id);
+            -- Refunds PayPal leaves PENDING (issue 21): decided later by POST /sandbox/refunds/{id}.
+            ALTER TABLE sandbox.paypal_refunds ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'COMPLETED';
             """;
 
     private final Vertx vertx;
@@ -177,6 +183,7 @@ final class PayPalSandbox {
         router.post("/v2/payments/captures/:id/refund")
                 .handler(this::authorised)
                 .handler(this::refund);
+        router.get("/v2/payments/refunds/:id").handler(this::authorised).handler(this::showRefund);
         router.get("/v1/reporting/transactions").handler(this::authorised).handler(this::transactions);
         router.get("/sandbox/paypal/stats").handler(this::stats);
         // PayPal's webhook verification (issue 21 §2): the sandbox's own signing scheme, SandboxWebhooks.
@@ -522,7 +529,9 @@ final class PayPalSandbox {
     private Future<Answer> refundCapture(SqlConnection conn, String captureId, String requestId, JsonObject asked) {
         return conn.preparedQuery("""
                         SELECT c.amount, c.currency,
-                               coalesce((SELECT sum(r.amount) FROM sandbox.paypal_refunds r WHERE r.capture_id = c.id), 0)::bigint
+                               coalesce((SELECT sum(r.amount) FROM sandbox.paypal_refunds r
+                                         WHERE r.capture_id = c.id AND r.status <> 'FAILED'), 0)::bigint,
+                               (SELECT o.payment_source FROM sandbox.paypal_orders o WHERE o.id = c.order_id)
                         FROM sandbox.paypal_captures c WHERE c.id = $1 FOR UPDATE""").execute(Tuple.of(captureId)).compose(rows -> {
             if (rows.size() == 0) {
                 return Future.succeededFuture(notFound(captureId));
@@ -561,38 +570,83 @@ final class PayPalSandbox {
                                     "The refund amount must be less than or equal to the capture amount that has not yet been refunded."));
                 }
             }
-            return insertRefund(conn, captureId, requestId, units, currency);
+            // A pending refund holds its amount (what remains above excludes only failed ones).
+            String status = SandboxProvider.PM_REFUND_PENDING.equals(r.getString(3)) ? "PENDING" : "COMPLETED";
+            return insertRefund(conn, captureId, requestId, units, currency, status);
         });
     }
 
     private static Future<Answer> insertRefund(
-            SqlConnection conn, String captureId, String requestId, long amount, String currency) {
+            SqlConnection conn, String captureId, String requestId, long amount, String currency, String status) {
         String refundId = "REF" + SandboxProvider.randomId().toUpperCase(Locale.ROOT);
         long created = Instant.now().getEpochSecond();
         return conn.preparedQuery("""
-                                    INSERT INTO sandbox.paypal_refunds (id, capture_id, request_id, amount, currency, created_s)
-                                    VALUES ($1, $2, $3, $4, $5, $6)""")
-                .execute(Tuple.of(refundId, captureId, requestId, amount, currency, created))
-                .map(v -> new Answer(
-                        201,
-                        new JsonObject()
-                                .put("id", refundId)
-                                .put("status", "COMPLETED")
-                                .put(
-                                        "amount",
-                                        new JsonObject()
-                                                .put("currency_code", currency)
-                                                .put("value", decimal(amount, currency)))
-                                .put(
-                                        "create_time",
-                                        Instant.ofEpochSecond(created).toString())
-                                .put(
-                                        "links",
-                                        new JsonArray()
-                                                .add(new JsonObject()
-                                                        .put("href", "/v2/payments/captures/" + captureId)
-                                                        .put("rel", "up")
-                                                        .put("method", "GET")))));
+                                    INSERT INTO sandbox.paypal_refunds (id, capture_id, request_id, amount, currency, created_s, status)
+                                    VALUES ($1, $2, $3, $4, $5, $6, $7)""")
+                .execute(Tuple.wrap(new Object[] {refundId, captureId, requestId, amount, currency, created, status}))
+                .map(v -> new Answer(201, refundJson(refundId, captureId, amount, currency, status, created)));
+    }
+
+    /** A refund as PayPal shows it ({@code POST .../refund} and {@code GET /v2/payments/refunds/{id}}). */
+    private static JsonObject refundJson(
+            String refundId, String captureId, long amount, String currency, String status, long created) {
+        JsonObject refund = new JsonObject()
+                .put("id", refundId)
+                .put("status", status)
+                .put("amount", new JsonObject().put("currency_code", currency).put("value", decimal(amount, currency)))
+                .put("create_time", Instant.ofEpochSecond(created).toString())
+                .put("update_time", Instant.ofEpochSecond(created).toString())
+                .put(
+                        "links",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("href", "/v2/payments/refunds/" + refundId)
+                                        .put("rel", "self")
+                                        .put("method", "GET"))
+                                .add(new JsonObject()
+                                        .put("href", "/v2/payments/captures/" + captureId)
+                                        .put("rel", "up")
+                                        .put("method", "GET")));
+        if ("PENDING".equals(status)) {
+            refund.put("status_details", new JsonObject().put("reason", "ECHECK"));
+        }
+        return refund;
+    }
+
+    /** {@code GET /v2/payments/refunds/{id}}: the refund as it stands, pending or decided. */
+    private void showRefund(RoutingContext ctx) {
+        if (injectedFailure(ctx)) {
+            return;
+        }
+        String id = ctx.pathParam("id");
+        pool.preparedQuery(
+                        "SELECT capture_id, amount, currency, status, created_s FROM sandbox.paypal_refunds WHERE id = $1")
+                .execute(Tuple.of(id))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return notFound(id);
+                    }
+                    Row r = rows.iterator().next();
+                    return new Answer(
+                            200,
+                            refundJson(id, r.getString(0), r.getLong(1), r.getString(2), r.getString(3), r.getLong(4)));
+                })
+                .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause())));
+    }
+
+    /**
+     * Decides a pending refund ({@code succeeded}: COMPLETED, listed by Transaction Search from then
+     * on; {@code failed}: FAILED, its amount free again); false when no pending refund has that id.
+     */
+    Future<Boolean> settleRefund(String id, String status) {
+        return pool.preparedQuery("""
+                        UPDATE sandbox.paypal_refunds SET status = $2, created_s = $3
+                        WHERE id = $1 AND status = 'PENDING' RETURNING id""")
+                .execute(Tuple.of(
+                        id,
+                        status.equals("succeeded") ? "COMPLETED" : "FAILED",
+                        Instant.now().getEpochSecond()))
+                .map(rows -> rows.size() > 0);
     }
 
     // ---- Transaction Search ----
@@ -609,7 +663,7 @@ final class PayPalSandbox {
             SELECT 'T1107', r.id, r.capture_id, 'TXN', c.custom_id, c.invoice_id, -r.amount, r.currency, r.created_s, 1,
                    r.seq
             FROM sandbox.paypal_refunds r JOIN sandbox.paypal_captures c ON c.id = r.capture_id
-            WHERE r.created_s >= $1 AND r.created_s <= $2""";
+            WHERE r.created_s >= $1 AND r.created_s <= $2 AND r.status = 'COMPLETED'""";
 
     private void transactions(RoutingContext ctx) {
         if (injectedFailure(ctx)) {

@@ -52,6 +52,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code POST /v1/refunds} (form: charge or payment_intent, amount, reason, metadata[...]): a refund
  *       of {@code amount} or of what remains, several per charge, never beyond it ({@code
  *       charge_already_refunded} once nothing remains, {@code amount_too_large} over what remains).
+ *   <li>{@code GET /v1/refunds/{id}}: a refund as it stands; a charge made with {@code
+ *       pm_sandbox_refundPending} gets refunds answered {@code pending}, decided by {@code POST
+ *       /sandbox/refunds/{id}} ({@code {"status":"succeeded"|"failed"}}); a pending refund holds its
+ *       amount, and enters the balance transactions only once it succeeded.
  *   <li>{@code GET /v1/balance_transactions?created[gte]&created[lte]&limit&starting_after&expand[]=data.source}
  *       ({@code expand[0]=} as well).
  *   <li>PayPal's Orders, OAuth2 and Transaction Search subset: see {@link PayPalSandbox}.
@@ -79,6 +83,12 @@ public final class SandboxProvider extends VerticleBase {
 
     public static final String PM_AMOUNT_MISMATCH = "pm_sandbox_amountMismatch";
     public static final String PM_CURRENCY_MISMATCH = "pm_sandbox_currencyMismatch";
+
+    /**
+     * Charges (Stripe) and captures (PayPal) made with this method get refunds the provider leaves
+     * pending ({@code pending}, {@code PENDING}) until {@code POST /sandbox/refunds/{id}} decides them.
+     */
+    public static final String PM_REFUND_PENDING = "pm_sandbox_refundPending";
 
     /** The parameters each endpoint takes, as Stripe names them; anything else is {@code parameter_unknown}. */
     private static final Set<String> CREATE_INTENT_PARAMS = Set.of(
@@ -163,6 +173,20 @@ public final class SandboxProvider extends VerticleBase {
             -- A refund's metadata[refund_id], as Stripe keeps a refund's metadata: the chaos checker counts
             -- the provider's refunds per refund id with it (issue 21 §1); null for charges and unmarked refunds.
             ALTER TABLE sandbox.balance_transactions ADD COLUMN IF NOT EXISTS refund_id text;
+            -- Every refund as Stripe's GET /v1/refunds/{id} shows it (issue 21): a pending one holds its
+            -- amount against the charge and has no balance transaction until it succeeds.
+            CREATE TABLE IF NOT EXISTS sandbox.refunds (
+                id             text PRIMARY KEY,
+                charge         text NOT NULL,
+                payment_intent text,
+                amount         bigint NOT NULL,
+                currency       text NOT NULL,
+                status         text NOT NULL,
+                failure_reason text,
+                reason         text,
+                metadata       text,
+                created_s      bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS refunds_by_charge ON sandbox.refunds (charge);
             """;
 
     /**
@@ -329,6 +353,7 @@ public final class SandboxProvider extends VerticleBase {
         router.get("/v1/payment_intents/:id").handler(this::authorised).handler(this::retrievePaymentIntent);
         router.get("/v1/charges/:id").handler(this::authorised).handler(this::retrieveCharge);
         router.post("/v1/refunds").handler(this::authorised).handler(this::createRefund);
+        router.get("/v1/refunds/:id").handler(this::authorised).handler(this::retrieveRefund);
         router.get("/v1/balance_transactions").handler(this::authorised).handler(this::listBalanceTransactions);
         paypal = new PayPalSandbox(vertx, pool, () -> faults, paypalTokenTtlS);
         paypal.routes(router);
@@ -342,6 +367,7 @@ public final class SandboxProvider extends VerticleBase {
             }
         });
         router.get("/sandbox/charges/stats").handler(this::chargeStats);
+        router.post("/sandbox/refunds/:id").handler(this::settleRefund);
         router.get("/sandbox/traces").handler(traces::list);
         router.post("/sandbox/webhooks/stripe").handler(this::triggerWebhook);
         router.post("/sandbox/webhooks/paypal").handler(this::triggerPayPalWebhook);
@@ -1146,11 +1172,16 @@ public final class SandboxProvider extends VerticleBase {
             }
         }
         Long amountAsked = asked;
-        return pool.withTransaction(conn -> conn.preparedQuery(
-                        "SELECT amount, amount_refunded, currency, payment_id FROM sandbox.charges WHERE id = $1 FOR UPDATE")
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                        SELECT c.amount, c.amount_refunded
+                                 + coalesce((SELECT sum(x.amount) FROM sandbox.refunds x
+                                             WHERE x.charge = c.id AND x.status = 'pending'), 0)::bigint,
+                               c.currency, c.payment_id, c.payment_method, c.payment_intent
+                        FROM sandbox.charges c WHERE c.id = $1 FOR UPDATE""")
                 .execute(Tuple.of(charge))
                 .compose(rows -> {
                     Row r = rows.size() == 0 ? null : rows.iterator().next();
+                    // A pending refund holds its amount: what remains excludes it until it fails.
                     long remaining = r == null ? 0 : r.getLong(0) - r.getLong(1);
                     if (remaining <= 0) {
                         return Future.succeededFuture(new Answer(
@@ -1170,33 +1201,173 @@ public final class SandboxProvider extends VerticleBase {
                                         "Refund amount is greater than unrefunded amount on charge (" + remaining + ")",
                                         "amount")));
                     }
-                    return conn.preparedQuery("""
-                                            UPDATE sandbox.charges SET amount_refunded = amount_refunded + $2,
-                                                   refunded = (amount_refunded + $2 = amount) WHERE id = $1""")
-                            .execute(Tuple.of(charge, amount))
-                            .compose(u -> conn.preparedQuery("""
-                                                    INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s, refund_id)
-                                                    VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6, $7)""").execute(Tuple.wrap(new Object[] {
+                    return insertRefund(conn, re, charge, r, amount, form, created);
+                }));
+    }
+
+    /**
+     * Stores the refund, answered {@code pending} for a charge made with {@link #PM_REFUND_PENDING},
+     * else {@code succeeded} with its money moved at once.
+     */
+    private static Future<Answer> insertRefund(
+            SqlConnection conn, String re, String charge, Row r, long amount, MultiMap form, long created) {
+        String status = PM_REFUND_PENDING.equals(r.getString(4)) ? "pending" : "succeeded";
+        JsonObject refund = new JsonObject()
+                .put("id", re)
+                .put("object", "refund")
+                .put("charge", charge)
+                .put("payment_intent", r.getString(5))
+                .put("amount", amount)
+                .put("currency", r.getString(2))
+                .put("status", status)
+                .put("failure_reason", null)
+                .put("reason", form.get("reason"))
+                .put("created", created)
+                .put("metadata", metadata(form));
+        return conn.preparedQuery("""
+                        INSERT INTO sandbox.refunds (id, charge, payment_intent, amount, currency, status,
+                                                     reason, metadata, created_s)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""")
+                .execute(Tuple.wrap(new Object[] {
+                    re,
+                    charge,
+                    r.getString(5),
+                    amount,
+                    r.getString(2),
+                    status,
+                    form.get("reason"),
+                    metadata(form).encode(),
+                    created
+                }))
+                .compose(v -> status.equals("succeeded")
+                        ? refunded(
+                                conn,
                                 re,
                                 charge,
-                                -amount,
+                                amount,
                                 r.getString(2),
                                 r.getString(3),
                                 created,
-                                form.get("metadata[refund_id]")
-                            })))
-                            .map(v -> new Answer(
-                                    200,
-                                    new JsonObject()
-                                            .put("id", re)
-                                            .put("object", "refund")
-                                            .put("charge", charge)
-                                            .put("amount", amount)
-                                            .put("currency", r.getString(2))
-                                            .put("status", "succeeded")
-                                            .put("reason", form.get("reason"))
-                                            .put("created", created)
-                                            .put("metadata", metadata(form))));
+                                form.get("metadata[refund_id]"))
+                        : Future.succeededFuture())
+                .map(v -> new Answer(200, refund));
+    }
+
+    /** A refund's money moved: the charge's refunded amount, and the balance transaction the report lists. */
+    private static Future<Void> refunded(
+            SqlConnection conn,
+            String re,
+            String charge,
+            long amount,
+            String currency,
+            String paymentId,
+            long created,
+            String refundId) {
+        return conn.preparedQuery("""
+                                UPDATE sandbox.charges SET amount_refunded = amount_refunded + $2,
+                                       refunded = (amount_refunded + $2 = amount) WHERE id = $1""")
+                .execute(Tuple.of(charge, amount))
+                .compose(u -> conn.preparedQuery("""
+                                        INSERT INTO sandbox.balance_transactions (id, type, source, charge, amount, currency, payment_id, created_s, refund_id)
+                                        VALUES ('txn_' || $1, 'refund', $1, $2, $3, $4, $5, $6, $7)""")
+                        .execute(
+                                Tuple.wrap(new Object[] {re, charge, -amount, currency, paymentId, created, refundId})))
+                .mapEmpty();
+    }
+
+    /** {@code GET /v1/refunds/{id}}: the refund as it stands, pending or decided. */
+    private void retrieveRefund(RoutingContext ctx) {
+        if (injectedFailure(ctx) || refusedQuery(ctx, RETRIEVE_PARAMS)) {
+            return;
+        }
+        String id = ctx.pathParam("id");
+        pool.preparedQuery("""
+                        SELECT id, charge, payment_intent, amount, currency, status, failure_reason, reason,
+                               metadata, created_s FROM sandbox.refunds WHERE id = $1""")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0
+                        ? new Answer(
+                                404,
+                                errorBody(
+                                        "invalid_request_error",
+                                        "resource_missing",
+                                        "No such refund: '" + id + "'",
+                                        "id"))
+                        : new Answer(200, refundJson(rows.iterator().next())))
+                .onComplete(ar -> send(ctx, ar.succeeded() ? ar.result() : internal(ar.cause()), false, false));
+    }
+
+    private static JsonObject refundJson(Row r) {
+        return new JsonObject()
+                .put("id", r.getString(0))
+                .put("object", "refund")
+                .put("charge", r.getString(1))
+                .put("payment_intent", r.getString(2))
+                .put("amount", r.getLong(3))
+                .put("currency", r.getString(4))
+                .put("status", r.getString(5))
+                .put("failure_reason", r.getString(6))
+                .put("reason", r.getString(7))
+                .put("metadata", r.getString(8) == null ? new JsonObject() : new JsonObject(r.getString(8)))
+                .put("created", r.getLong(9));
+    }
+
+    /**
+     * {@code POST /sandbox/refunds/{id}} with {@code {"status":"succeeded"|"failed"}}: decides a pending
+     * refund, Stripe's ({@code re_}) or PayPal's. Succeeded moves its money (and so it enters the
+     * settlement report); failed frees its amount. 404 for no pending refund of that id.
+     */
+    private void settleRefund(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        String asked;
+        try {
+            asked = ctx.body().asJsonObject().getString("status");
+        } catch (RuntimeException e) {
+            asked = null;
+        }
+        String status = asked;
+        if (!"succeeded".equals(status) && !"failed".equals(status)) {
+            error(ctx, 400, "invalid_request_error", "parameter_invalid", "status must be succeeded or failed");
+            return;
+        }
+        Future<Boolean> settled = id.startsWith("re_") ? settleStripe(id, status) : paypal.settleRefund(id, status);
+        settled.onSuccess(found -> {
+                    if (found) {
+                        ctx.json(new JsonObject().put("id", id).put("status", status));
+                    } else {
+                        error(ctx, 404, "invalid_request_error", "resource_missing", "No pending refund: '" + id + "'");
+                    }
+                })
+                .onFailure(e -> send(ctx, internal(e), false, false));
+    }
+
+    private Future<Boolean> settleStripe(String id, String status) {
+        long now = System.currentTimeMillis() / 1000;
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                        UPDATE sandbox.refunds SET status = $2,
+                               failure_reason = CASE WHEN $2 = 'failed' THEN 'declined' END
+                        WHERE id = $1 AND status = 'pending'
+                        RETURNING charge, amount, currency,
+                                  (SELECT payment_id FROM sandbox.charges c WHERE c.id = charge),
+                                  metadata::json ->> 'refund_id'""")
+                .execute(Tuple.of(id, status))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return Future.succeededFuture(false);
+                    }
+                    Row r = rows.iterator().next();
+                    return status.equals("succeeded")
+                            ? refunded(
+                                            conn,
+                                            id,
+                                            r.getString(0),
+                                            r.getLong(1),
+                                            r.getString(2),
+                                            r.getString(3),
+                                            now,
+                                            r.getString(4))
+                                    .map(true)
+                            : Future.succeededFuture(true);
                 }));
     }
 

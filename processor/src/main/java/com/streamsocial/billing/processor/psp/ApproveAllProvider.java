@@ -28,4 +28,12 @@ public final class ApproveAllProvider implements PaymentProvider, RefundProvider
                 .map(c -> new RefundResult(c.refundId(), true, "approved_" + c.refundId(), null))
                 .toList());
     }
+
+    /** It never leaves a refund pending: a lookup finds each succeeded. */
+    @Override
+    public Future<List<RefundResult>> lookup(List<RefundLookup> lookups) {
+        return Future.succeededFuture(lookups.stream()
+                .map(l -> new RefundResult(l.refundId(), true, l.providerRef(), null))
+                .toList());
+    }
 }

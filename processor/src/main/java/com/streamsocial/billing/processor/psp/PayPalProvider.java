@@ -1,6 +1,7 @@
 package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.processor.ProcessorMeters;
+import com.streamsocial.billing.tracing.Tracing;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -76,13 +77,19 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
     private Future<String> fetching;
 
     public PayPalProvider(Vertx vertx, Options options, ProcessorMeters metrics) {
+        this(vertx, options, metrics, Tracing.off());
+    }
+
+    /** Each HTTP call in a client span of {@code tracing} (the no-op tracer: none, the context carried on). */
+    public PayPalProvider(Vertx vertx, Options options, ProcessorMeters metrics, Tracing tracing) {
         this.o = options;
         this.calls = new ProviderCalls(
                 vertx,
                 options,
                 options.clientSecret(),
                 "check provider.baseUrl, provider.clientId and provider.clientSecret",
-                metrics);
+                metrics,
+                tracing);
         // Counted by this adapter alone: registered with it.
         this.tokenFetches = calls.meters.tokenFetches();
         this.address = ProviderAddress.of(options.baseUrl());
@@ -138,17 +145,19 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
         return call(
                 c,
                 "create",
-                t -> ProviderCalls.traced(
-                                clients.next()
-                                        .post(address.port(), address.host(), address.path("/v2/checkout/orders")),
-                                c.trace())
-                        .putHeader("PayPal-Request-Id", "create:" + c.paymentId())
-                        .putHeader("Content-Type", "application/json")
-                        .putHeader("Authorization", "Bearer " + t)
-                        .ssl(address.ssl())
-                        .timeout(o.callTimeoutMs())
-                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
-                        .sendBuffer(Buffer.buffer(body)),
+                t -> calls.client(
+                        "POST",
+                        "/v2/checkout/orders",
+                        address,
+                        clients.next().post(address.port(), address.host(), address.path("/v2/checkout/orders")),
+                        c.trace(),
+                        r -> r.putHeader("PayPal-Request-Id", "create:" + c.paymentId())
+                                .putHeader("Content-Type", "application/json")
+                                .putHeader("Authorization", "Bearer " + t)
+                                .ssl(address.ssl())
+                                .timeout(o.callTimeoutMs())
+                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                .sendBuffer(Buffer.buffer(body))),
                 (status, bytes) -> PayPalAnswer.created(c, status, bytes),
                 deadline);
     }
@@ -159,29 +168,36 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
         return call(
                         c,
                         "capture",
-                        t -> ProviderCalls.traced(
-                                        clients.next().post(address.port(), address.host(), path + "/capture"),
-                                        c.trace())
-                                .putHeader("PayPal-Request-Id", "capture:" + c.paymentId())
-                                .putHeader("Content-Type", "application/json")
-                                .putHeader("Authorization", "Bearer " + t)
-                                .ssl(address.ssl())
-                                .timeout(o.callTimeoutMs())
-                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
-                                .sendBuffer(Buffer.buffer("{}")),
+                        t -> calls.client(
+                                "POST",
+                                "/v2/checkout/orders/{id}/capture",
+                                address,
+                                clients.next().post(address.port(), address.host(), path + "/capture"),
+                                c.trace(),
+                                r -> r.putHeader("PayPal-Request-Id", "capture:" + c.paymentId())
+                                        .putHeader("Content-Type", "application/json")
+                                        .putHeader("Authorization", "Bearer " + t)
+                                        .ssl(address.ssl())
+                                        .timeout(o.callTimeoutMs())
+                                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                        .sendBuffer(Buffer.buffer("{}"))),
                         (status, bytes) -> PayPalAnswer.captured(c, orderId, status, bytes),
                         deadline)
                 .compose(d -> d instanceof PayPalAnswer.LookUp
                         ? call(
                                 c,
                                 "lookup",
-                                t -> ProviderCalls.traced(
-                                                clients.next().get(address.port(), address.host(), path), c.trace())
-                                        .putHeader("Authorization", "Bearer " + t)
-                                        .ssl(address.ssl())
-                                        .timeout(o.callTimeoutMs())
-                                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
-                                        .send(),
+                                t -> calls.client(
+                                        "GET",
+                                        "/v2/checkout/orders/{id}",
+                                        address,
+                                        clients.next().get(address.port(), address.host(), path),
+                                        c.trace(),
+                                        r -> r.putHeader("Authorization", "Bearer " + t)
+                                                .ssl(address.ssl())
+                                                .timeout(o.callTimeoutMs())
+                                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                                .send()),
                                 (status, bytes) -> {
                                     PayPalAnswer.Decision l = PayPalAnswer.captured(c, orderId, status, bytes);
                                     return l instanceof PayPalAnswer.LookUp
@@ -211,6 +227,28 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
         return Future.all(each).map(done -> each.stream().map(Future::result).toList());
     }
 
+    /**
+     * Pending refunds asked about, each {@code GET /v2/payments/refunds/{id}} by PayPal's refund id:
+     * never a POST, so never a second refund.
+     */
+    @Override
+    public Future<List<RefundResult>> lookup(List<RefundLookup> lookups) {
+        long deadline = calls.deadline();
+        List<Future<RefundResult>> each = new java.util.ArrayList<>(lookups.size());
+        for (RefundLookup l : lookups) {
+            String value = PayPalAmounts.toPayPal(l.amountMinor(), l.currency()) instanceof PayPalAmounts.Value v
+                    ? v.value()
+                    : "";
+            String path = address.path("/v2/payments/refunds/" + StripeProvider.enc(l.providerRef()));
+            each.add(calls.untilDecided(
+                    l.paymentId(),
+                    "refund lookup",
+                    () -> new RefundAttempt(l.asCall(), value, path, null, l.providerRef(), deadline),
+                    deadline));
+        }
+        return Future.all(each).map(done -> each.stream().map(Future::result).toList());
+    }
+
     private Future<RefundResult> refundCapture(RefundCall c, String value, long deadline) {
         String body = new io.vertx.core.json.JsonObject()
                 .put(
@@ -221,23 +259,29 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
                 .encode();
         String path = address.path("/v2/payments/captures/" + StripeProvider.enc(c.chargeRef()) + "/refund");
         return calls.untilDecided(
-                c.paymentId(), "refund", () -> new RefundAttempt(c, value, path, body, deadline), deadline);
+                c.paymentId(), "refund", () -> new RefundAttempt(c, value, path, body, null, deadline), deadline);
     }
 
-    /** One try of a refund: the token first, then the request in its turn; the token masked in reasons. */
+    /**
+     * One try of a refund ({@code lookupRef} null: the POST with {@code body}) or of its lookup ({@code
+     * GET} of PayPal's refund {@code lookupRef}): the token first, then the request in its turn; the
+     * token masked in reasons.
+     */
     private final class RefundAttempt implements ProviderCalls.Attempt<RefundResult> {
         private final RefundCall c;
         private final String value;
         private final String path;
         private final String body;
+        private final String lookupRef;
         private final long deadline;
         private String used;
 
-        RefundAttempt(RefundCall c, String value, String path, String body, long deadline) {
+        RefundAttempt(RefundCall c, String value, String path, String body, String lookupRef, long deadline) {
             this.c = c;
             this.value = value;
             this.path = path;
             this.body = body;
+            this.lookupRef = lookupRef;
             this.deadline = deadline;
         }
 
@@ -245,23 +289,42 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
         public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
             return token(deadline).compose(t -> {
                 used = t;
-                return turn.take(() -> ProviderCalls.traced(
-                                clients.next().post(address.port(), address.host(), path), c.trace())
-                        .putHeader(
-                                "PayPal-Request-Id",
-                                com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))
-                        .putHeader("Content-Type", "application/json")
-                        .putHeader("Authorization", "Bearer " + t)
-                        .ssl(address.ssl())
-                        .timeout(o.callTimeoutMs())
-                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
-                        .sendBuffer(Buffer.buffer(body)));
+                if (lookupRef != null) {
+                    return turn.take(() -> calls.client(
+                            "GET",
+                            "/v2/payments/refunds/{id}",
+                            address,
+                            clients.next().get(address.port(), address.host(), path),
+                            c.trace(),
+                            r -> r.putHeader("Authorization", "Bearer " + t)
+                                    .ssl(address.ssl())
+                                    .timeout(o.callTimeoutMs())
+                                    .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                    .send()));
+                }
+                return turn.take(() -> calls.client(
+                        "POST",
+                        "/v2/payments/captures/{id}/refund",
+                        address,
+                        clients.next().post(address.port(), address.host(), path),
+                        c.trace(),
+                        r -> r.putHeader(
+                                        "PayPal-Request-Id",
+                                        com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))
+                                .putHeader("Content-Type", "application/json")
+                                .putHeader("Authorization", "Bearer " + t)
+                                .ssl(address.ssl())
+                                .timeout(o.callTimeoutMs())
+                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                .sendBuffer(Buffer.buffer(body))));
             });
         }
 
         @Override
         public ProviderCalls.Outcome<RefundResult> decide(int status, byte[] answer) {
-            RefundAnswer.Decision d = RefundAnswer.paypal(c, value, status, answer);
+            RefundAnswer.Decision d = lookupRef != null
+                    ? RefundAnswer.paypalLookup(c, value, lookupRef, status, answer)
+                    : RefundAnswer.paypal(c, value, status, answer);
             if (d instanceof RefundAnswer.Decided decided) {
                 return new ProviderCalls.Decided<>(decided.result());
             }

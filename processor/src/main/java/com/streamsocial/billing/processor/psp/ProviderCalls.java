@@ -5,7 +5,12 @@ import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.psp.PaymentProvider.Charge;
 import com.streamsocial.billing.processor.psp.PaymentProvider.ChargeResult;
 import com.streamsocial.billing.tracing.TraceHeaders;
+import com.streamsocial.billing.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -84,6 +89,7 @@ final class ProviderCalls {
     }
 
     private final Vertx vertx;
+    private final Tracing tracing;
     private final Bounds s;
     private final String secret;
     private final String configurationHint;
@@ -93,10 +99,17 @@ final class ProviderCalls {
     /**
      * Registers every {@code provider.*} series the adapters share (see {@link ProviderMeters}). {@code
      * secret} is masked in every reason; {@code configurationHint} says which settings to check when
-     * the provider says ours are wrong.
+     * the provider says ours are wrong; {@code tracing} makes each call's client span.
      */
-    ProviderCalls(Vertx vertx, Bounds bounds, String secret, String configurationHint, ProcessorMeters metrics) {
+    ProviderCalls(
+            Vertx vertx,
+            Bounds bounds,
+            String secret,
+            String configurationHint,
+            ProcessorMeters metrics,
+            Tracing tracing) {
         this.vertx = vertx;
+        this.tracing = tracing;
         this.s = bounds;
         this.secret = secret;
         this.configurationHint = configurationHint;
@@ -105,13 +118,57 @@ final class ProviderCalls {
         this.limiter = new InFlightLimiter(vertx, bounds.limits(), CALLS_WAITING_MAX, metrics);
     }
 
+    /** The HTTP method of a client span ({@code http.request.method}). */
+    static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+    /** The route, ids left as placeholders ({@code url.template}): a bounded set of values. */
+    static final AttributeKey<String> URL_TEMPLATE = AttributeKey.stringKey("url.template");
+
+    static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+    static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+
     /**
-     * {@code request} carrying {@code trace} ({@code traceparent}, {@code tracestate}), so the
-     * provider's side of the call joins the payment's trace; unchanged when {@code trace} is invalid.
+     * Sends {@code request} ({@code send} sets the rest and sends it) inside a {@link SpanKind#CLIENT}
+     * span named {@code "METHOD route"}, the child of {@code parent} (the item's processor span), and
+     * carrying that span's context ({@code traceparent}, {@code tracestate}) to the provider. With the
+     * no-op tracer the span is the parent's context itself: the provider gets {@code parent} unchanged
+     * (nothing when it is invalid). One span per HTTP call, retries included.
      */
-    static <T> HttpRequest<T> traced(HttpRequest<T> request, SpanContext trace) {
-        TraceHeaders.toHttp(trace, request.headers());
-        return request;
+    <T> Future<HttpResponse<Buffer>> client(
+            String method,
+            String route,
+            ProviderAddress address,
+            HttpRequest<T> request,
+            SpanContext parent,
+            Function<HttpRequest<T>, Future<HttpResponse<Buffer>>> send) {
+        Span span = tracing.start(method + " " + route, SpanKind.CLIENT, parent);
+        if (span.isRecording()) {
+            span.setAttribute(HTTP_METHOD, method);
+            span.setAttribute(URL_TEMPLATE, route);
+            span.setAttribute(SERVER_ADDRESS, address.host());
+            span.setAttribute(SERVER_PORT, (long) address.port());
+        }
+        TraceHeaders.toHttp(span.getSpanContext(), request.headers());
+        Future<HttpResponse<Buffer>> sent;
+        try {
+            sent = send.apply(request);
+        } catch (RuntimeException e) {
+            sent = Future.failedFuture(e);
+        }
+        return sent.onComplete(ar -> {
+            if (span.isRecording()) {
+                if (ar.succeeded()) {
+                    int status = ar.result().statusCode();
+                    span.setAttribute(HTTP_STATUS, (long) status);
+                    if (status >= 500) {
+                        span.setStatus(StatusCode.ERROR);
+                    }
+                } else {
+                    span.setStatus(StatusCode.ERROR, ar.cause().getClass().getSimpleName());
+                }
+            }
+            span.end();
+        });
     }
 
     /** The deadline of a batch's calls that start now. */

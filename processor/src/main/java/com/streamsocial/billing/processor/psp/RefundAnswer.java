@@ -104,6 +104,36 @@ public final class RefundAnswer {
         return new Retry(status == 400 || status == 403 || status == 404, status == 401, why);
     }
 
+    /**
+     * Stripe's answer to {@code GET /v1/refunds/{id}}: decided as a creation's 200 is, when it is the
+     * refund asked about ({@code providerRef}); anything else decides nothing (a 404 is ours: a wrong
+     * account or key).
+     */
+    public static Decision stripeLookup(RefundCall c, String providerRef, int status, byte[] body) {
+        return lookup(c, providerRef, status, body, () -> stripe(c, 200, body));
+    }
+
+    /** PayPal's answer to {@code GET /v2/payments/refunds/{id}}, as {@link #stripeLookup}. */
+    public static Decision paypalLookup(RefundCall c, String askedValue, String providerRef, int status, byte[] body) {
+        return lookup(c, providerRef, status, body, () -> paypal(c, askedValue, 200, body));
+    }
+
+    private static Decision lookup(
+            RefundCall c, String providerRef, int status, byte[] body, java.util.function.Supplier<Decision> ok) {
+        Object parsed = parse(body);
+        if (parsed instanceof Retry r) {
+            return r;
+        }
+        if (status != 200) {
+            return new Retry(status == 401 || status == 403 || status == 404, status == 401, "HTTP " + status);
+        }
+        JsonObject root = parsed instanceof JsonObject o ? o : null;
+        if (!providerRef.equals(text(root, "id"))) {
+            return new Retry(false, false, "HTTP 200 about another refund than " + ProviderToken.safe(providerRef));
+        }
+        return ok.get();
+    }
+
     private static Object parse(byte[] body) {
         if (body != null && body.length > StripeAnswer.PROVIDER_ANSWER_BYTES_MAX) {
             return new Retry(false, false, "answer over " + StripeAnswer.PROVIDER_ANSWER_BYTES_MAX + " bytes");

@@ -50,4 +50,27 @@ public interface RefundProvider {
 
     /** Each call's answer, final or pending, in order; fails (the batch is read again) if any is unknown. */
     Future<List<RefundResult>> refund(List<RefundCall> calls);
+
+    /**
+     * A refund the provider made and left pending, asked about by its provider id {@code providerRef}
+     * (never posted again): its amount and currency are checked against the answer.
+     */
+    record RefundLookup(
+            String refundId,
+            String paymentId,
+            String providerRef,
+            long amountMinor,
+            String currency,
+            SpanContext trace) {
+        /** As a call, for the answer's decoder: the same refund id, amount and currency. */
+        public RefundCall asCall() {
+            return new RefundCall(refundId, paymentId, null, amountMinor, currency, null, null, trace);
+        }
+    }
+
+    /**
+     * Each lookup's answer in order (Stripe {@code GET /v1/refunds/{id}}, PayPal {@code GET
+     * /v2/payments/refunds/{id}}): final, or pending still; fails if any answer stays unknown.
+     */
+    Future<List<RefundResult>> lookup(List<RefundLookup> lookups);
 }

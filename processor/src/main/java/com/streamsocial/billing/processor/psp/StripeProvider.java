@@ -2,6 +2,7 @@ package com.streamsocial.billing.processor.psp;
 
 import com.streamsocial.billing.logging.Logging;
 import com.streamsocial.billing.processor.ProcessorMeters;
+import com.streamsocial.billing.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -64,10 +65,16 @@ public final class StripeProvider implements PaymentProvider, RefundProvider {
      * show that ({@link com.streamsocial.billing.processor.guarantee.Guarantee#providerIdempotencyKeys}).
      */
     public StripeProvider(Vertx vertx, Options options, ProcessorMeters metrics, boolean idempotencyKeys) {
+        this(vertx, options, metrics, idempotencyKeys, Tracing.off());
+    }
+
+    /** Each HTTP call in a client span of {@code tracing} (the no-op tracer: none, the context carried on). */
+    public StripeProvider(
+            Vertx vertx, Options options, ProcessorMeters metrics, boolean idempotencyKeys, Tracing tracing) {
         this.idempotencyKeys = idempotencyKeys;
         this.o = options;
         this.calls = new ProviderCalls(
-                vertx, options, options.secretKey(), "check provider.baseUrl and provider.secretKey", metrics);
+                vertx, options, options.secretKey(), "check provider.baseUrl and provider.secretKey", metrics, tracing);
         // Counted by this adapter alone: registered with it.
         calls.meters.pending();
         calls.meters.mismatch();
@@ -119,10 +126,18 @@ public final class StripeProvider implements PaymentProvider, RefundProvider {
             request.putHeader("Idempotency-Key", c.paymentId());
         }
         request.ssl(address.ssl()).timeout(o.callTimeoutMs()).putHeader("Authorization", "Bearer " + o.secretKey());
-        ProviderCalls.traced(request, c.trace());
-        // The answer is untrusted input: read up to its bound, then decoded totally by StripeAnswer.
-        var capped = request.as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX));
-        return c.intentId() != null ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
+        boolean get = c.intentId() != null;
+        return calls.client(
+                get ? "GET" : "POST",
+                get ? "/v1/payment_intents/{id}" : "/v1/payment_intents",
+                address,
+                request,
+                c.trace(),
+                r -> {
+                    // The answer is untrusted input: read up to its bound, then decoded totally by StripeAnswer.
+                    var capped = r.as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX));
+                    return get ? capped.send() : capped.sendBuffer(Buffer.buffer(form(c)));
+                });
     }
 
     /** The decision as the helper takes it; a pending or mismatched answer counted. */
@@ -162,17 +177,21 @@ public final class StripeProvider implements PaymentProvider, RefundProvider {
         return new ProviderCalls.Attempt<>() {
             @Override
             public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
-                return turn.take(() -> ProviderCalls.traced(
-                                clients.next().post(address.port(), address.host(), address.path("/v1/refunds")),
-                                c.trace())
-                        .putHeader("Content-Type", "application/x-www-form-urlencoded")
-                        .putHeader(
-                                "Idempotency-Key", com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))
-                        .putHeader("Authorization", "Bearer " + o.secretKey())
-                        .ssl(address.ssl())
-                        .timeout(o.callTimeoutMs())
-                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
-                        .sendBuffer(Buffer.buffer(refundForm(c))));
+                return turn.take(() -> calls.client(
+                        "POST",
+                        "/v1/refunds",
+                        address,
+                        clients.next().post(address.port(), address.host(), address.path("/v1/refunds")),
+                        c.trace(),
+                        r -> r.putHeader("Content-Type", "application/x-www-form-urlencoded")
+                                .putHeader(
+                                        "Idempotency-Key",
+                                        com.streamsocial.billing.refund.RefundIds.providerKey(c.refundId()))
+                                .putHeader("Authorization", "Bearer " + o.secretKey())
+                                .ssl(address.ssl())
+                                .timeout(o.callTimeoutMs())
+                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                .sendBuffer(Buffer.buffer(refundForm(c)))));
             }
 
             @Override
@@ -186,8 +205,57 @@ public final class StripeProvider implements PaymentProvider, RefundProvider {
         };
     }
 
-    /** The refund request: the charge (or payment intent), the amount, Stripe's reason, our ids. */
-    static String refundForm(RefundCall c) {
+    /**
+     * Pending refunds asked about, each {@code GET /v1/refunds/{id}} by the provider's refund id: never
+     * a POST, so never a second refund, whatever the idempotency key's age.
+     */
+    @Override
+    public Future<List<RefundResult>> lookup(List<RefundLookup> lookups) {
+        long deadline = calls.deadline();
+        List<Future<RefundResult>> each = new java.util.ArrayList<>(lookups.size());
+        for (RefundLookup l : lookups) {
+            each.add(calls.untilDecided(l.paymentId(), "refund lookup", () -> lookupAttempt(l), deadline));
+        }
+        return Future.all(each).map(done -> each.stream().map(Future::result).toList());
+    }
+
+    private ProviderCalls.Attempt<RefundResult> lookupAttempt(RefundLookup l) {
+        return new ProviderCalls.Attempt<>() {
+            @Override
+            public Future<HttpResponse<Buffer>> send(ProviderCalls.Turn turn) {
+                return turn.take(() -> calls.client(
+                        "GET",
+                        "/v1/refunds/{id}",
+                        address,
+                        clients.next()
+                                .get(
+                                        address.port(),
+                                        address.host(),
+                                        address.path("/v1/refunds/" + enc(l.providerRef()))),
+                        l.trace(),
+                        r -> r.putHeader("Authorization", "Bearer " + o.secretKey())
+                                .ssl(address.ssl())
+                                .timeout(o.callTimeoutMs())
+                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                                .send()));
+            }
+
+            @Override
+            public ProviderCalls.Outcome<RefundResult> decide(int status, byte[] body) {
+                RefundAnswer.Decision d = RefundAnswer.stripeLookup(l.asCall(), l.providerRef(), status, body);
+                return d instanceof RefundAnswer.Decided decided
+                        ? new ProviderCalls.Decided<>(decided.result())
+                        : new ProviderCalls.Retry<>(
+                                ((RefundAnswer.Retry) d).configuration(), ((RefundAnswer.Retry) d).reason());
+            }
+        };
+    }
+
+    /**
+     * The refund request: the charge (or payment intent), the amount, Stripe's reason, our ids. Public:
+     * a test makes the processor's exact request under its key, as a processor that crashed would have.
+     */
+    public static String refundForm(RefundCall c) {
         String object = c.chargeRef().startsWith("pi_") ? "payment_intent=" : "charge=";
         StringBuilder f = new StringBuilder(object)
                 .append(enc(c.chargeRef()))

@@ -1,9 +1,12 @@
 package com.streamsocial.billing.processor.reconcile;
 
+import com.streamsocial.billing.events.Decoded;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.dedup.InputRecord;
+import com.streamsocial.billing.processor.refund.RefundRedrive;
 import com.streamsocial.billing.processor.store.LedgerStore;
+import com.streamsocial.billing.refund.RefundEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,7 +19,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The re-drive onto {@code payments.billing}: each payment's event as the ledger holds it, or, for a
- * payment missing in the ledger, its accepted record read back from the log; each with the re-drive header.
+ * payment missing in the ledger, its accepted record read back from the log; each with the re-drive
+ * header. Refunds go onto {@code payments.refunds} the same way ({@link RefundRedrive}).
  */
 final class BillingRedrive implements Redrive {
     private final ReconcileResources resources;
@@ -51,6 +55,27 @@ final class BillingRedrive implements Redrive {
             for (Future<?> f : sent) {
                 f.get(60, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Override
+    public void sendRefunds(List<String> refundIds) throws Exception {
+        List<RefundEvent> events = new ArrayList<>(
+                ReconcileSession.await(RefundRedrive.events(resources.session().connection(), refundIds)));
+        // Without an accepted intent (the gateway lost it after publishing): the record read back from the log.
+        Set<String> wanted = new HashSet<>(refundIds);
+        events.forEach(e -> wanted.remove(e.refundId()));
+        if (!wanted.isEmpty()) {
+            resources.scan(Topics.REFUNDS, false, r -> {
+                if (RefundEvent.decode(r.value()) instanceof Decoded.Ok<RefundEvent> ok
+                        && wanted.remove(ok.value().refundId())) {
+                    RefundEvent e = ok.value();
+                    events.add(e);
+                }
+            });
+        }
+        try (KafkaProducer<String, byte[]> producer = resources.producer()) {
+            RefundRedrive.send(producer, events, "reconciliation");
         }
     }
 

@@ -50,10 +50,11 @@ public enum BreakClass {
     /** Claimed or charging for longer than the threshold, the processor past its records. */
     STUCK("stuck"),
     /**
-     * A refund {@code refunding} for longer than the stuck-after age since the processor claimed it:
-     * the provider left it pending, or its answer stays unknown, and the loop asks again by {@code
-     * POST} under the same key, which the providers answer with their first answer
-     * (docs/GUARANTEES.md). Never repaired: a re-drive would only ask the same way again. Counted.
+     * A refund {@code refunding} for longer than the stuck-after age since the processor claimed it
+     * (the provider left it pending, or its answer stays unknown), or a refund intent accepted that
+     * long ago and never claimed. Repaired by a re-drive onto payments.refunds: the processor looks a
+     * pending one up by its provider id and posts the others again under the provider key of their
+     * refund id, which never makes a second refund; each decided once. Counted.
      */
     STUCK_REFUND("stuck_refund"),
     /**

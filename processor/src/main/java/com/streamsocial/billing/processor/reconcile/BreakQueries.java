@@ -88,10 +88,16 @@ final class BreakQueries {
                   AND NOT EXISTS (SELECT 1 FROM rec_live l WHERE l.payment_id = p.payment_id)
                   AND NOT EXISTS (SELECT 1 FROM rec_ledger_refunded r WHERE r.payment_id = p.payment_id)""");
         // By its claim time, not its last try: a refund the loop keeps asking about is touched each batch.
+        // And an accepted refund intent the processor never claimed, older than the same age.
         q.put(BreakClass.STUCK_REFUND, """
                 SELECT x.refund_id, x.payment_id, x.attempts::text FROM refunds x
                 JOIN rec_payments p ON p.payment_id = x.payment_id
-                WHERE x.status = 'refunding' AND x.created_at < now() - make_interval(secs => $4 / 1000.0)""");
+                WHERE x.status = 'refunding' AND x.created_at < now() - make_interval(secs => $4 / 1000.0)
+                UNION ALL
+                SELECT i.refund_id, i.payment_id, 'unclaimed' FROM refund_intents i
+                JOIN rec_payments p ON p.payment_id = i.payment_id
+                WHERE i.accepted_at < now() - make_interval(secs => $4 / 1000.0)
+                  AND NOT EXISTS (SELECT 1 FROM refunds x WHERE x.refund_id = i.refund_id)""");
         q.put(BreakClass.STATUS_MISMATCH, """
                 SELECT e.payment_id, e.payment_id FROM rec_effective e
                 WHERE e.status = 'failed' AND EXISTS (SELECT 1 FROM rec_live l WHERE l.payment_id = e.payment_id)""");

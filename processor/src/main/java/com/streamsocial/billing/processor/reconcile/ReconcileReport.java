@@ -103,7 +103,7 @@ public final class ReconcileReport {
         for (BreakClass c : BreakClass.values()) {
             b.append(String.format(
                     "%-31s %10d %10d  %s%n",
-                    c == BreakClass.LAGGING || c == BreakClass.TENANT_MISMATCH || c == BreakClass.STUCK_REFUND
+                    c == BreakClass.LAGGING || c == BreakClass.TENANT_MISMATCH
                             ? c.wire() + " (not repaired)"
                             : c.counted() ? c.wire() : c.wire() + " (info)",
                     counts.get(c),

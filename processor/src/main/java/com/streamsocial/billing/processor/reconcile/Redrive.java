@@ -9,4 +9,10 @@ import java.util.List;
 interface Redrive {
     /** Sends {@code paymentIds} again and returns once the log has acknowledged every record. */
     void send(List<String> paymentIds) throws Exception;
+
+    /**
+     * Sends the refunds {@code refundIds} again onto payments.refunds (their accepted intents, or the
+     * processor's claims of them) and returns once the log has acknowledged every record.
+     */
+    void sendRefunds(List<String> refundIds) throws Exception;
 }

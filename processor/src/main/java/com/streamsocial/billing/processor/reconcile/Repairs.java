@@ -24,6 +24,7 @@ final class Repairs {
     /** Repairs every break of {@code found} a repair exists for, and counts them in {@code report}. */
     void repair(Map<BreakClass, List<Row>> found, ReconcileReport report) throws Exception {
         redriveLost(found, report);
+        redriveStuckRefunds(found, report);
         refundCharges(found, report);
         compensateLedger(found, report);
     }
@@ -37,6 +38,21 @@ final class Repairs {
         }
         if (!ids.isEmpty()) {
             redrive.send(ids);
+        }
+    }
+
+    /**
+     * A refund stuck (pending at the provider, never answered, or accepted and never claimed) goes
+     * through the processor again under its own id: a pending one is looked up by its provider id, the
+     * others posted again under the provider idempotency key of their refund id, which the provider
+     * answers with the refund it made first, if any. The ledger decides each once.
+     */
+    private void redriveStuckRefunds(Map<BreakClass, List<Row>> found, ReconcileReport report) throws Exception {
+        List<String> ids = new ArrayList<>();
+        found.get(BreakClass.STUCK_REFUND).forEach(r -> ids.add(r.getString(0)));
+        if (!ids.isEmpty()) {
+            redrive.sendRefunds(ids);
+            report.repaired(BreakClass.STUCK_REFUND, ids.size());
         }
     }
 

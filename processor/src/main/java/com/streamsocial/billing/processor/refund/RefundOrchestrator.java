@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place a polled batch of refund records is sequenced (issue 21 §1): plan and claim (the
- * refund ledger, under the payments' row locks), refund (the provider, idempotent per refund id),
- * record (the ledger, with its {@code refund} entries), emit (the outcomes and dead letters the loop
+ * refund ledger, under the payments' row locks), refund (the provider, idempotent per refund id) or,
+ * for a refund the provider left pending, look it up by its provider id, record (the ledger, with its
+ * {@code refund} entries, each refund decided once), emit (the outcomes and dead letters the loop
  * writes in the batch's transaction, with the offsets).
  */
 public final class RefundOrchestrator {
@@ -85,18 +86,20 @@ public final class RefundOrchestrator {
 
     private Future<List<StoredRefund>> refundAndRecord(RefundLedger.Claim claim, ItemSpans spans) {
         List<RefundProvider.RefundCall> calls = new ArrayList<>();
+        List<RefundProvider.RefundLookup> lookups = new ArrayList<>();
         for (RefundPlanner.Step s : claim.steps()) {
             if (s instanceof RefundPlanner.Refund || s instanceof RefundPlanner.Resume) {
                 StoredRefund r = claim.stored().get(s.refundId());
                 if (s instanceof RefundPlanner.Resume && r.providerRef() != null) {
-                    // The provider made this refund and left it pending: posting again could make a
-                    // second one once its idempotency key expires, and asking by its id is not built
-                    // yet. It stays refunding, with no outcome; reconciliation reports it stuck_refund.
-                    log.warn(
-                            "refund {} of payment {} is pending at the provider as {}: not posted again",
+                    // The provider made this refund and left it pending: asked about by its id, never
+                    // posted again (a POST could make a second refund once its idempotency key expired).
+                    lookups.add(new RefundProvider.RefundLookup(
                             r.refundId(),
                             r.paymentId(),
-                            r.providerRef());
+                            r.providerRef(),
+                            r.amountMinor(),
+                            r.currency(),
+                            spans.context(r.refundId())));
                     continue;
                 }
                 RefundLedger.Payment p = claim.payments().get(r.paymentId());
@@ -111,14 +114,35 @@ public final class RefundOrchestrator {
                         spans.context(r.refundId())));
             }
         }
-        if (calls.isEmpty()) {
+        if (calls.isEmpty() && lookups.isEmpty()) {
             return Future.succeededFuture(List.of());
         }
-        return provider.refund(calls)
+        Future<List<RefundProvider.RefundResult>> posted =
+                calls.isEmpty() ? Future.succeededFuture(List.of()) : provider.refund(calls);
+        return posted.compose(results -> lookedUp(lookups).map(found -> {
+                    List<RefundProvider.RefundResult> all = new ArrayList<>(results);
+                    all.addAll(found);
+                    return all;
+                }))
                 .compose(results -> ledger.record(results.stream()
                         .map(x -> new RefundLedger.Answer(
                                 x.refundId(), x.succeeded(), x.providerRef(), x.failureCode(), x.pendingStatus()))
                         .toList()));
+    }
+
+    /**
+     * The lookups' answers; none when the provider gives none by the deadline: the refunds stay
+     * pending (recorded as they are) and the batch commits, so that a provider outage never stalls
+     * the refunds' partition. The sweep ({@link PendingRefundSweep}) asks again after its back-off.
+     */
+    private Future<List<RefundProvider.RefundResult>> lookedUp(List<RefundProvider.RefundLookup> lookups) {
+        if (lookups.isEmpty()) {
+            return Future.succeededFuture(List.of());
+        }
+        return provider.lookup(lookups).recover(e -> {
+            log.warn("{} pending refunds not looked up, asked again later: {}", lookups.size(), e.toString());
+            return Future.succeededFuture(List.of());
+        });
     }
 
     /** The outcome record of a final refund: the one place it is built. */

@@ -60,11 +60,24 @@ class PendingRefundIT {
         RefundInput record = RefundInput.decode(0, 5, paymentId.getBytes(StandardCharsets.UTF_8), event.toBytes());
         assertThat(record.event()).as("the record decodes").isNotNull();
         AtomicInteger calls = new AtomicInteger();
-        RefundProvider pendingAtProvider = batch -> {
-            calls.addAndGet(batch.size());
-            return Future.succeededFuture(batch.stream()
-                    .map(c -> RefundProvider.RefundResult.pending(c.refundId(), "re_at_provider", "pending"))
-                    .toList());
+        AtomicInteger lookups = new AtomicInteger();
+        RefundProvider pendingAtProvider = new RefundProvider() {
+            @Override
+            public Future<List<RefundResult>> refund(List<RefundCall> batch) {
+                calls.addAndGet(batch.size());
+                return Future.succeededFuture(batch.stream()
+                        .map(c -> RefundResult.pending(c.refundId(), "re_at_provider", "pending"))
+                        .toList());
+            }
+
+            @Override
+            public Future<List<RefundResult>> lookup(List<RefundLookup> batch) {
+                lookups.addAndGet(batch.size());
+                batch.forEach(l -> assertThat(l.providerRef()).isEqualTo("re_at_provider"));
+                return Future.succeededFuture(batch.stream()
+                        .map(l -> RefundResult.pending(l.refundId(), l.providerRef(), "pending"))
+                        .toList());
+            }
         };
         RefundOrchestrator orchestrator = new RefundOrchestrator(
                 new RefundLedger(pool), pendingAtProvider, com.streamsocial.billing.tracing.Tracing.off());
@@ -79,10 +92,12 @@ class PendingRefundIT {
         assertThat(text("SELECT count(*)::text FROM ledger_entries WHERE refund_id = '" + refundId + "'"))
                 .isEqualTo("0");
 
-        // Read again (a crash before the offsets committed, or a re-drive): not posted a second time.
+        // Read again (a crash before the offsets committed, or a re-drive): not posted a second time,
+        // looked up by the provider's refund id, still pending there.
         assertThat(orchestrator.process(List.of(record)).await(30, TimeUnit.SECONDS))
                 .isEmpty();
         assertThat(calls).as("posted once only").hasValue(1);
+        assertThat(lookups).as("looked up by its provider id instead").hasValue(1);
         assertThat(text("SELECT status FROM refunds WHERE refund_id = '" + refundId + "'"))
                 .isEqualTo("refunding");
     }

@@ -83,4 +83,55 @@ class RefundAnswerTest {
         assertThat(RefundAnswer.stripe(CALL, 200, null)).isInstanceOf(Retry.class);
         assertThat(RefundAnswer.paypal(CALL, "2.50", 201, new byte[70_000])).isInstanceOf(Retry.class);
     }
+
+    @Test
+    void aLookupDecidesOnlyAnAnswerAboutTheRefundAskedFor() {
+        String stripe = "{\"id\":\"re_x\",\"object\":\"refund\",\"amount\":250,\"status\":\"succeeded\"}";
+        assertThat(RefundAnswer.stripeLookup(CALL, "re_x", 200, stripe.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new Decided(new RefundResult("re_1", true, "re_x", null)));
+        assertThat(RefundAnswer.stripeLookup(
+                        CALL,
+                        "re_x",
+                        200,
+                        stripe.replace("succeeded", "pending").getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new Decided(RefundResult.pending("re_1", "re_x", "pending")));
+        assertThat(RefundAnswer.stripeLookup(
+                        CALL, "re_x", 200, stripe.replace("succeeded", "failed").getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new Decided(new RefundResult("re_1", false, "re_x", "refund_failed")));
+        // another refund's answer, a refusal's shape or a 404 decide nothing
+        assertThat(RefundAnswer.stripeLookup(CALL, "re_y", 200, stripe.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(Retry.class);
+        assertThat(RefundAnswer.stripeLookup(
+                        CALL,
+                        "re_x",
+                        400,
+                        "{\"error\":{\"code\":\"charge_already_refunded\"}}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(Retry.class);
+        assertThat(((Retry) RefundAnswer.stripeLookup(CALL, "re_x", 404, "{}".getBytes(StandardCharsets.UTF_8)))
+                        .configuration())
+                .isTrue();
+        String paypal =
+                "{\"id\":\"REF1\",\"status\":\"FAILED\",\"amount\":{\"value\":\"2.50\",\"currency_code\":\"USD\"}}";
+        assertThat(RefundAnswer.paypalLookup(CALL, "2.50", "REF1", 200, paypal.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new Decided(new RefundResult("re_1", false, "REF1", "REFUND_FAILED")));
+        assertThat(RefundAnswer.paypalLookup(CALL, "2.50", "REF2", 200, paypal.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(Retry.class);
+        assertThat(RefundAnswer.paypalLookup(CALL, "2.50", "REF1", 201, paypal.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(Retry.class);
+    }
+
+    @Test
+    void anyBytesToALookupDecideOrRetryNeverThrow() {
+        Random rnd = new Random(2121);
+        int[] statuses = {200, 201, 404, 500};
+        for (int i = 0; i < 20_000; i++) {
+            byte[] b = new byte[rnd.nextInt(80)];
+            rnd.nextBytes(b);
+            int status = statuses[rnd.nextInt(statuses.length)];
+            assertThat(RefundAnswer.stripeLookup(CALL, "re_x", status, b)).isNotNull();
+            assertThat(RefundAnswer.paypalLookup(CALL, "2.50", "REF1", status, b))
+                    .isNotNull();
+        }
+        assertThat(RefundAnswer.paypalLookup(CALL, "2.50", "REF1", 200, null)).isInstanceOf(Retry.class);
+    }
 }
