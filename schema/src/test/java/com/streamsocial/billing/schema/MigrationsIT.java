@@ -56,10 +56,10 @@ class MigrationsIT {
     void aFreshDatabaseGetsEveryMigrationOnceAndASecondRunAppliesNothing() throws Exception {
         String uri = newDatabase();
         Migrations.Result first = Migrations.migrate(uri);
-        assertThat(first.applied()).isEqualTo(11);
-        assertThat(first.toVersion()).isEqualTo("11");
+        assertThat(first.applied()).isEqualTo(12);
+        assertThat(first.toVersion()).isEqualTo("12");
         assertThat(first.adoptedFromLegacy()).isNull();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(columnExists(uri, "payment_intents", "owner_run")).isTrue();
         // V8: every payment id column compares bytewise (its unique indexes are the hot path's).
@@ -74,10 +74,13 @@ class MigrationsIT {
         // V11: the gateway's accepted mark per lane and range of batches.
         assertThat(columnExists(uri, "payment_intents", "owner_batch")).isTrue();
         assertThat(count(uri, "SELECT count(*) FROM payment_intent_states")).isZero();
+        // V12: the processor's application of provider webhooks, and disputes.
+        assertThat(count(uri, "SELECT count(*) FROM webhook_applications")).isZero();
+        assertThat(columnExists(uri, "refunds", "origin")).isTrue();
 
         Migrations.Result second = Migrations.migrate(uri);
         assertThat(second.applied()).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
     }
 
     @Test
@@ -105,7 +108,7 @@ class MigrationsIT {
             thread[0] = Thread.currentThread().getName();
             Migrations.apply(vertx, uri).onComplete(done);
         });
-        assertThat(done.future().await().applied()).isEqualTo(11);
+        assertThat(done.future().await().applied()).isEqualTo(12);
         assertThat(thread[0]).contains("eventloop");
     }
 
@@ -118,11 +121,11 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         // Re-applying V1 or V3 would fail (the tables and columns exist), so success alone says a lot;
-        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V11 only,
+        // the history says Flyway starts after V3 (the old runner's last file) with V4 to V12 only,
         // and the data is still there.
-        assertThat(r.applied()).isEqualTo(8);
+        assertThat(r.applied()).isEqualTo(9);
         assertThat(r.adoptedFromLegacy()).isEqualTo("3");
-        assertThat(r.toVersion()).isEqualTo("11");
+        assertThat(r.toVersion()).isEqualTo("12");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "3:BASELINE:adopted from schema_migrations",
@@ -133,7 +136,8 @@ class MigrationsIT {
                         "8:SQL:payment id collate c",
                         "9:SQL:webhook events",
                         "10:SQL:refunds",
-                        "11:SQL:lane commits");
+                        "11:SQL:lane commits",
+                        "12:SQL:webhook applications");
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-before-flyway'"))
                 .isEqualTo(1);
         assertThat(count(uri, "SELECT count(*) FROM schema_migrations")).isEqualTo(3);
@@ -142,7 +146,7 @@ class MigrationsIT {
         Migrations.Result again = Migrations.migrate(uri);
         assertThat(again.applied()).isZero();
         assertThat(again.adoptedFromLegacy()).isNull();
-        assertThat(historyRows(uri)).hasSize(9);
+        assertThat(historyRows(uri)).hasSize(10);
     }
 
     @Test
@@ -155,8 +159,8 @@ class MigrationsIT {
         Migrations.Result r = Migrations.migrate(uri);
 
         assertThat(r.adoptedFromLegacy()).isEqualTo("2");
-        assertThat(r.applied()).isEqualTo(9);
-        assertThat(r.toVersion()).isEqualTo("11");
+        assertThat(r.applied()).isEqualTo(10);
+        assertThat(r.toVersion()).isEqualTo("12");
         assertThat(historyRows(uri))
                 .containsExactly(
                         "2:BASELINE:adopted from schema_migrations",
@@ -168,7 +172,8 @@ class MigrationsIT {
                         "8:SQL:payment id collate c",
                         "9:SQL:webhook events",
                         "10:SQL:refunds",
-                        "11:SQL:lane commits");
+                        "11:SQL:lane commits",
+                        "12:SQL:webhook applications");
         assertThat(columnExists(uri, "payments", "provider_intent")).isTrue();
         assertThat(count(uri, "SELECT count(*) FROM payments WHERE payment_id = 'pay-at-v2'"))
                 .isEqualTo(1);
@@ -194,14 +199,14 @@ class MigrationsIT {
                 go.countDown();
                 Migrations.Result a = runs.get(0).get(3, TimeUnit.MINUTES);
                 Migrations.Result b = runs.get(1).get(3, TimeUnit.MINUTES);
-                int expected = fromLegacy ? 10 : 11;
+                int expected = fromLegacy ? 11 : 12;
                 // Both succeed; one did the work and the other found it done.
                 assertThat(List.of(a.applied(), b.applied())).containsExactlyInAnyOrder(expected, 0);
                 assertThat(appliedVersions(uri))
                         .containsExactly(
                                 fromLegacy
-                                        ? new String[] {"2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}
-                                        : new String[] {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"});
+                                        ? new String[] {"2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}
+                                        : new String[] {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"});
                 assertThat(count(uri, "SELECT count(*) FROM " + Migrations.HISTORY_TABLE + " WHERE type = 'BASELINE'"))
                         .isEqualTo(fromLegacy ? 1 : 0);
             } finally {
@@ -216,7 +221,7 @@ class MigrationsIT {
         Path folder = Files.createDirectories(extra.resolve("db/migration"));
         Files.writeString(folder.resolve("V99__probe.sql"), "CREATE TABLE probe_v99 (id integer PRIMARY KEY);\n");
         String uri = newDatabase();
-        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("11");
+        assertThat(Migrations.migrate(uri).toVersion()).isEqualTo("12");
         try (URLClassLoader loader =
                 new URLClassLoader(new URL[] {extra.toUri().toURL()}, MigrationsIT.class.getClassLoader())) {
             Migrations.Result r = Migrations.migrate(uri, loader);
@@ -224,7 +229,8 @@ class MigrationsIT {
             assertThat(r.toVersion()).isEqualTo("99");
         }
         assertThat(count(uri, "SELECT count(*) FROM probe_v99")).isZero();
-        assertThat(appliedVersions(uri)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "99");
+        assertThat(appliedVersions(uri))
+                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "99");
     }
 
     private static String newDatabase() throws Exception {
