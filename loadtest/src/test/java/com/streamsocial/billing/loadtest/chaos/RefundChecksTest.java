@@ -227,4 +227,16 @@ class RefundChecksTest {
                 .containsOnly("refund-coverage")
                 .hasSize(5);
     }
+
+    @Test
+    void aRunWithoutKillsNeedsNoRefundInAKillWindow() {
+        // The zombie test's chaos run kills nothing: a clean history is then no violation at all, while
+        // the same history beside kills that none of its refunds met is a coverage violation.
+        assertThat(RefundChecks.verify(history(), stores(), List.of()).violations())
+                .isEmpty();
+        assertThat(RefundChecks.verify(history(), stores(), List.of(new ChaosChecks.Window(9_000, 9_001)))
+                        .violations())
+                .extracting(Violation::detail)
+                .containsExactly("refunds accepted with a try in a kill window: 0; the refund checks checked nothing");
+    }
 }
