@@ -3,6 +3,7 @@ package com.streamsocial.billing.processor.psp;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.tracing.Tracing;
 import io.micrometer.core.instrument.Counter;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -162,6 +163,21 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
                 deadline);
     }
 
+    /** One PayPal object (an order, a refund) read with the access token, in a client span: both look-ups. */
+    private Future<HttpResponse<Buffer>> authorisedGet(String route, String path, SpanContext trace, String token) {
+        return calls.client(
+                "GET",
+                route,
+                address,
+                clients.next().get(address.port(), address.host(), path),
+                trace,
+                r -> r.putHeader("Authorization", "Bearer " + token)
+                        .ssl(address.ssl())
+                        .timeout(o.callTimeoutMs())
+                        .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
+                        .send());
+    }
+
     /** Captures the order; an order already captured under another request is looked up. */
     private Future<ChargeResult> capture(Charge c, String orderId, long deadline) {
         String path = address.path("/v2/checkout/orders/" + StripeProvider.enc(orderId));
@@ -187,17 +203,7 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
                         ? call(
                                 c,
                                 "lookup",
-                                t -> calls.client(
-                                        "GET",
-                                        "/v2/checkout/orders/{id}",
-                                        address,
-                                        clients.next().get(address.port(), address.host(), path),
-                                        c.trace(),
-                                        r -> r.putHeader("Authorization", "Bearer " + t)
-                                                .ssl(address.ssl())
-                                                .timeout(o.callTimeoutMs())
-                                                .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
-                                                .send()),
+                                t -> authorisedGet("/v2/checkout/orders/{id}", path, c.trace(), t),
                                 (status, bytes) -> {
                                     PayPalAnswer.Decision l = PayPalAnswer.captured(c, orderId, status, bytes);
                                     return l instanceof PayPalAnswer.LookUp
@@ -290,17 +296,7 @@ public final class PayPalProvider implements PaymentProvider, RefundProvider {
             return token(deadline).compose(t -> {
                 used = t;
                 if (lookupRef != null) {
-                    return turn.take(() -> calls.client(
-                            "GET",
-                            "/v2/payments/refunds/{id}",
-                            address,
-                            clients.next().get(address.port(), address.host(), path),
-                            c.trace(),
-                            r -> r.putHeader("Authorization", "Bearer " + t)
-                                    .ssl(address.ssl())
-                                    .timeout(o.callTimeoutMs())
-                                    .as(ProviderAnswerBody.capped(StripeAnswer.PROVIDER_ANSWER_BYTES_MAX))
-                                    .send()));
+                    return turn.take(() -> authorisedGet("/v2/payments/refunds/{id}", path, c.trace(), t));
                 }
                 return turn.take(() -> calls.client(
                         "POST",
