@@ -45,6 +45,15 @@ final class Pg implements AutoCloseable {
         }
     }
 
+    /** Runs a statement that returns no rows (DDL, DML), for a test's set-up or a fault it injects. */
+    void exec(String sql) {
+        try {
+            pool.query(sql).execute().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /** The first column of every row, as text. */
     java.util.List<String> strings(String sql) {
         try {

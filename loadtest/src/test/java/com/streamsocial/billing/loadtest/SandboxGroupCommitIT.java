@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * The sandbox's group commit on real PostgreSQL: many concurrent charges, every key sent several
  * times at once, so that claims and answers of one key land in the same and in successive batches.
  * Each key charges exactly once, every answer under a key is its first answer, every charge is
- * stored with its answer and balance transaction, and overload is refused before any effect.
+ * stored with its answer and balance transaction, and overload is refused before any effect. A
+ * refund commits with its answer: a store that fails undoes the refund, so the key asked again once
+ * abandoned refunds once.
  */
 class SandboxGroupCommitIT {
     private static final String SECRET = "sk_test_group";
@@ -85,11 +87,15 @@ class SandboxGroupCommitIT {
     }
 
     private static Future<Response> post(int port, String key, String form) {
+        return post(port, "/v1/payment_intents", key, form);
+    }
+
+    private static Future<Response> post(int port, String path, String key, String form) {
         return http.request(new RequestOptions()
                         .setMethod(HttpMethod.POST)
                         .setHost("127.0.0.1")
                         .setPort(port)
-                        .setURI("/v1/payment_intents"))
+                        .setURI(path))
                 .compose(req -> {
                     req.putHeader("Authorization", "Bearer " + SECRET)
                             .putHeader("content-type", "application/x-www-form-urlencoded");
@@ -232,6 +238,54 @@ class SandboxGroupCommitIT {
         });
         assertThat(db.count("SELECT count(*) FROM sandbox.charges WHERE idempotency_key LIKE 'gc-%'"))
                 .isEqualTo(KEYS);
+    }
+
+    @Test
+    void aRefundCommitsWithItsAnswerSoAStoreThatFailsNeverRefundsTwice() throws Exception {
+        Response charged = ProviderStack.await(post(port, "rf-charge", form(1_000, "pm_card_visa", "rf-1")));
+        assertThat(charged.status()).isEqualTo(200);
+        String charge = charged.body().getString("latest_charge");
+        String refund = "charge=" + charge + "&amount=1000&metadata%5Brefund_id%5D=rf-refund";
+        String refunds = "SELECT count(*) FROM sandbox.refunds WHERE charge = '" + charge + "'";
+        // The fault: storing rf-refund's answer fails, as when PostgreSQL goes away after the refund's
+        // statements and before the answer's.
+        db.exec("CREATE TABLE public.fail_answer_store (key text PRIMARY KEY)");
+        db.exec("""
+                CREATE FUNCTION public.fail_answer_store() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.state = 'done' AND EXISTS (SELECT 1 FROM public.fail_answer_store f WHERE f.key = NEW.key) THEN
+                        RAISE EXCEPTION 'answer store fails (a fault the test injects)';
+                    END IF;
+                    RETURN NEW;
+                END $$""");
+        db.exec("""
+                CREATE TRIGGER fail_answer_store BEFORE UPDATE ON sandbox.idempotency
+                FOR EACH ROW EXECUTE FUNCTION public.fail_answer_store()""");
+        try {
+            db.exec("INSERT INTO public.fail_answer_store VALUES ('rf-refund')");
+            Response failed = ProviderStack.await(post(port, "/v1/refunds", "rf-refund", refund));
+            assertThat(failed.status()).isEqualTo(500);
+            assertThat(db.count(refunds))
+                    .as("a refund whose answer was not stored was not made")
+                    .isZero();
+            // Asked again (its key released, or abandoned after a crash as aged here): one refund.
+            db.exec("DELETE FROM public.fail_answer_store");
+            db.exec(
+                    "UPDATE sandbox.idempotency SET created_at = now() - interval '10 minutes' WHERE key = 'rf-refund'");
+            Response refunded = ProviderStack.await(post(port, "/v1/refunds", "rf-refund", refund));
+            assertThat(refunded.status()).as(refunded.body().encode()).isEqualTo(200);
+            assertThat(refunded.body().getString("status")).isEqualTo("succeeded");
+            Response replayed = ProviderStack.await(post(port, "/v1/refunds", "rf-refund", refund));
+            assertThat(replayed.replayed()).isTrue();
+            assertThat(replayed.body().encode()).isEqualTo(refunded.body().encode());
+        } finally {
+            db.exec("DROP TRIGGER fail_answer_store ON sandbox.idempotency");
+        }
+        assertThat(db.count(refunds)).isEqualTo(1);
+        assertThat(db.count(
+                        "SELECT coalesce(sum(amount), 0) FROM sandbox.balance_transactions WHERE type = 'refund' AND charge = '"
+                                + charge + "'"))
+                .isEqualTo(-1_000);
     }
 
     @Test

@@ -573,7 +573,7 @@ public final class SandboxProvider extends VerticleBase {
         }
         MultiMap form = ctx.request().formAttributes();
         String key = ctx.request().getHeader("Idempotency-Key");
-        idempotent(ctx, key, form, () -> latency().compose(v -> charge(form, key)));
+        idempotent(ctx, key, form, (k, dropped) -> latency().compose(v -> charge(form, key)));
     }
 
     private void createRefund(RoutingContext ctx) {
@@ -581,7 +581,18 @@ public final class SandboxProvider extends VerticleBase {
             return;
         }
         MultiMap form = ctx.request().formAttributes();
-        idempotent(ctx, ctx.request().getHeader("Idempotency-Key"), form, () -> refund(form));
+        idempotent(ctx, ctx.request().getHeader("Idempotency-Key"), form, (key, dropped) -> refund(form, key, dropped));
+    }
+
+    /**
+     * What a request does under its claimed key ({@code null} without one). A charge is stored with its
+     * answer by the batch ({@link #STORE_BATCH}); work that commits its own effect (a refund) stores its
+     * answer under {@code key} in that same transaction, {@code dropped} with it, so that a crash after
+     * its commit never leaves the key in progress, to run the effect again once abandoned.
+     */
+    @FunctionalInterface
+    private interface Work {
+        Future<Answer> run(String key, boolean dropped);
     }
 
     /**
@@ -589,8 +600,7 @@ public final class SandboxProvider extends VerticleBase {
      * most {@code queuedChargesMax} requests are admitted at once; one more is refused before any
      * effect, with 429 and Retry-After.
      */
-    private void idempotent(
-            RoutingContext ctx, String key, MultiMap form, java.util.function.Supplier<Future<Answer>> work) {
+    private void idempotent(RoutingContext ctx, String key, MultiMap form, Work work) {
         if (admitted >= limits.queuedChargesMax()) {
             overloaded(ctx);
             return;
@@ -598,7 +608,7 @@ public final class SandboxProvider extends VerticleBase {
         admitted++;
         Future<Void> answered;
         if (key == null || key.isEmpty()) {
-            answered = work.get()
+            answered = work.run(null, false)
                     .compose(answer -> answer.charge() == null && answer.intent() == null
                             ? Future.succeededFuture(answer)
                             : store(null, answer, false))
@@ -650,12 +660,19 @@ public final class SandboxProvider extends VerticleBase {
         answered.onComplete(ar -> admitted--);
     }
 
-    /** The key is this request's: its answer, whatever it is, is stored under the key, then sent. */
-    private Future<Void> run(RoutingContext ctx, String key, java.util.function.Supplier<Future<Answer>> work) {
+    /**
+     * The key is this request's: its answer, whatever it is, is stored under the key, then sent. Work
+     * that fails has rolled back, so nothing happened: the key is released (as PayPal's sandbox frees
+     * its request id), the client gets 500 and its retry runs the work, never a stored 500 for ever.
+     */
+    private Future<Void> run(RoutingContext ctx, String key, Work work) {
         // Decided before the answer is stored, so that the record of the loss is durable with it.
         boolean drop = ThreadLocalRandom.current().nextDouble() < faults.dropResponseRate();
-        return work.get()
-                .recover(e -> Future.succeededFuture(internal(e)))
+        return work.run(key, drop)
+                .recover(e -> pool.preparedQuery(
+                                "DELETE FROM sandbox.idempotency WHERE key = $1 AND state = 'in_progress'")
+                        .execute(Tuple.of(key))
+                        .transform(released -> Future.<Answer>failedFuture(e)))
                 .compose(answer -> store(key, answer, drop))
                 .map(answer -> {
                     send(ctx, answer, false, drop);
@@ -1124,7 +1141,7 @@ public final class SandboxProvider extends VerticleBase {
                 .put("status", "succeeded");
     }
 
-    private Future<Answer> refund(MultiMap form) {
+    private Future<Answer> refund(MultiMap form, String key, boolean dropped) {
         Answer refused = refuseUnknown(form, REFUND_PARAMS);
         if (refused != null) {
             return Future.succeededFuture(refused);
@@ -1147,7 +1164,7 @@ public final class SandboxProvider extends VerticleBase {
                         .execute(Tuple.of(intent))
                         .map(rows ->
                                 rows.size() == 0 ? "" : rows.iterator().next().getString(0));
-        return chargeId.compose(id -> refundCharge(form, id));
+        return chargeId.compose(id -> refundCharge(form, id, key, dropped));
     }
 
     /**
@@ -1155,7 +1172,7 @@ public final class SandboxProvider extends VerticleBase {
      * {@code charge_already_refunded} once nothing remains (or no such charge), {@code amount_too_large}
      * over what remains, as Stripe answers.
      */
-    private Future<Answer> refundCharge(MultiMap form, String charge) {
+    private Future<Answer> refundCharge(MultiMap form, String charge, String key, boolean dropped) {
         String re = "re_" + randomId();
         long created = System.currentTimeMillis() / 1000;
         Long asked = null;
@@ -1201,7 +1218,8 @@ public final class SandboxProvider extends VerticleBase {
                                         "Refund amount is greater than unrefunded amount on charge (" + remaining + ")",
                                         "amount")));
                     }
-                    return insertRefund(conn, re, charge, r, amount, form, created);
+                    return insertRefund(conn, re, charge, r, amount, form, created)
+                            .compose(answer -> answered(conn, key, answer, dropped));
                 }));
     }
 
@@ -1251,6 +1269,21 @@ public final class SandboxProvider extends VerticleBase {
                                 form.get("metadata[refund_id]"))
                         : Future.succeededFuture())
                 .map(v -> new Answer(200, refund));
+    }
+
+    /**
+     * Stores {@code answer} as {@code key}'s final answer in the effect's own transaction (no key, no
+     * row). The batch's later store writes the same answer again, which changes nothing.
+     */
+    private static Future<Answer> answered(SqlConnection conn, String key, Answer answer, boolean dropped) {
+        if (key == null) {
+            return Future.succeededFuture(answer);
+        }
+        return conn.preparedQuery("""
+                        UPDATE sandbox.idempotency SET state = 'done', status = $2, body = $3, dropped = $4
+                        WHERE key = $1""")
+                .execute(Tuple.of(key, answer.status(), answer.json(), dropped))
+                .map(answer);
     }
 
     /** A refund's money moved: the charge's refunded amount, and the balance transaction the report lists. */
