@@ -275,6 +275,14 @@ public final class Gateway implements RunningService {
                         config.instanceId(),
                         OwnershipConfig.FIRST_USE);
             }
+            if (!config.ownership().verification().on()) {
+                log.warn(
+                        "gateway {} registers customers without asking the provider whose they are ({}=false):"
+                                + " POST /v1/customers gives any customer or payment method id to the first tenant"
+                                + " that registers it, who can then charge it. Production leaves it on",
+                        config.instanceId(),
+                        com.streamsocial.billing.gateway.ownership.VerificationConfig.VERIFY);
+            }
             return gateway;
         }
 

@@ -181,6 +181,17 @@ public final class GatewayMeters {
                 .register(registry);
     }
 
+    /** One {@code POST /v1/customers} verification with the provider, by outcome (a closed set). */
+    void customerVerification(String outcome) {
+        Counter.builder("gateway.ownership.verifications")
+                .description("POST /v1/customers verifications with the provider: verified, refused (not_found,"
+                        + " tenant_mismatch, payment_method_not_attached) or unavailable (timeout, in_flight_max,"
+                        + " error)")
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
     /** A request refused 409 (same key in flight) or 422 (same key, different request). */
     void conflict(String kind) {
         conflictCounter(kind).increment();

@@ -9,6 +9,7 @@ import com.streamsocial.billing.gateway.http.OpenApiDocument;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.gateway.limit.ConnectionsPerAddress;
 import com.streamsocial.billing.gateway.limit.TenantRateLimiter;
+import com.streamsocial.billing.gateway.ownership.CustomerVerifier;
 import com.streamsocial.billing.gateway.ownership.OwnerCache;
 import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.recovery.ReservationSettlement;
@@ -84,6 +85,8 @@ public final class GatewayVerticle extends VerticleBase {
     private OwnerStore ownerStore;
     /** This lane's owner cache and checks, shared by its batches and its registrations (one event loop). */
     private Ownership ownership;
+    /** Null with {@code gateway.ownership.verifyWithProvider=false}. */
+    private CustomerVerifier verifier;
 
     private CommitLane lane;
     /** Connection caps, read deadlines and refusals before any route, for this lane's listener. */
@@ -224,6 +227,9 @@ public final class GatewayVerticle extends VerticleBase {
         ownerStore = new OwnerStore(pool);
         ownership = new Ownership(
                 config.ownership(), new OwnerCache(config.ownership().cacheEntriesMax()));
+        verifier = config.ownership().verification().on()
+                ? new CustomerVerifier(vertx, config.ownership().verification(), metrics::customerVerification)
+                : null;
     }
 
     /**
@@ -254,7 +260,7 @@ public final class GatewayVerticle extends VerticleBase {
         router.post("/v1/payments").handler(spans.handler("POST /v1/payments"));
         router.post("/v1/payments/:id/refunds").handler(spans.handler("POST /v1/payments/{id}/refunds"));
         router.route("/v1/*").handler(gate::authenticate);
-        new PaymentRoutes(lane, readStore, readPool, refunds, ownerStore, ownership, config, metrics)
+        new PaymentRoutes(lane, readStore, readPool, refunds, ownerStore, ownership, verifier, config, metrics)
                 .mount(router, edge);
         // Up or down only, for a load balancer; the detail and /metrics are on the management listener.
         mountPublicHealth(router, health);
@@ -346,6 +352,7 @@ public final class GatewayVerticle extends VerticleBase {
                 }))
                 .compose(v -> webhooks == null ? Future.succeededFuture() : webhooks.close(vertx))
                 .compose(v -> refunds == null ? Future.succeededFuture() : refunds.close(vertx))
+                .compose(v -> verifier == null ? Future.succeededFuture() : verifier.close())
                 .compose(v -> pool.close())
                 .compose(v -> authPool.close())
                 .compose(v -> readPool.close());

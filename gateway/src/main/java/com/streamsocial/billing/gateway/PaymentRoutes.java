@@ -8,6 +8,7 @@ import com.streamsocial.billing.gateway.http.Problem;
 import com.streamsocial.billing.gateway.http.ProblemType;
 import com.streamsocial.billing.gateway.http.RefundRequestValidator;
 import com.streamsocial.billing.gateway.http.RequestValidator;
+import com.streamsocial.billing.gateway.ownership.CustomerVerifier;
 import com.streamsocial.billing.gateway.ownership.OwnedKind;
 import com.streamsocial.billing.gateway.ownership.Ownership;
 import com.streamsocial.billing.gateway.payment.PaymentRequest;
@@ -41,6 +42,9 @@ final class PaymentRoutes {
     private final Refunds refunds;
     private final OwnerStore ownerStore;
     private final Ownership ownership;
+    /** Null when {@code gateway.ownership.verifyWithProvider=false}. */
+    private final CustomerVerifier verifier;
+
     private final GatewayConfig config;
     private final GatewayMeters metrics;
 
@@ -51,8 +55,10 @@ final class PaymentRoutes {
             Refunds refunds,
             OwnerStore ownerStore,
             Ownership ownership,
+            CustomerVerifier verifier,
             GatewayConfig config,
             GatewayMeters metrics) {
+        this.verifier = verifier;
         this.lane = lane;
         this.readStore = readStore;
         this.readPool = readPool;
@@ -181,9 +187,10 @@ final class PaymentRoutes {
     }
 
     /**
-     * Registers a customer and its payment methods to the caller's tenant: 201 when something is new,
-     * 200 when all was the tenant's already, 409 when another tenant owns any of them (nothing
-     * registered, and the owner not named).
+     * Registers a customer and its payment methods to the caller's tenant once the provider confirms
+     * them as its (unless verification is off): 201 when something is new, 200 when all was the
+     * tenant's already, 409 when another tenant owns any of them, 422 when the provider does not confirm
+     * them, 503 when it cannot be asked in time; nothing is registered unless 201 or 200.
      */
     private void registerCustomer(RoutingContext ctx) {
         String tenant = ctx.get(TenantGate.TENANT);
@@ -195,6 +202,24 @@ final class PaymentRoutes {
             return;
         }
         CustomerRegistration.Request r = result.request();
+        if (verifier == null) {
+            register(ctx, tenant, r);
+            return;
+        }
+        verifier.verify(tenant, r.customerId(), r.paymentMethods()).onComplete(ar -> {
+            CustomerVerifier.Verdict v = ar.succeeded() ? ar.result() : new CustomerVerifier.Verdict(null, "error");
+            if (v.verified()) {
+                register(ctx, tenant, r);
+            } else if (v.refusal() != null) {
+                HttpEdge.problem(ctx, CustomerRegistration.notVerified(v.refusal()));
+            } else {
+                HttpEdge.problem(ctx, CustomerRegistration.providerUnavailable(v.unavailable(), config.retryAfterS()));
+            }
+        });
+    }
+
+    /** The registration itself, in one transaction: 201, 200 or 409 (the owner not named). */
+    private void register(RoutingContext ctx, String tenant, CustomerRegistration.Request r) {
         List<OwnerStore.Id> ids = new ArrayList<>();
         ids.add(new OwnerStore.Id(OwnedKind.CUSTOMER, r.customerId()));
         r.paymentMethods().forEach(m -> ids.add(new OwnerStore.Id(OwnedKind.PAYMENT_METHOD, m)));

@@ -343,9 +343,14 @@ public final class BillingStack implements AutoCloseable {
         return 0;
     }
 
+    /** The gateway's settings as the stack wires them (dev.mode=true unless set), for where it listens. */
+    private static GatewayConfig gatewayConfig(Settings settings) {
+        return GatewayConfig.from(settings.with(Map.of("dev.mode", settings.string("dev.mode", "true"))));
+    }
+
     /** Payments of the warm-up tenant until the JIT is quiet ({@link StackWarmup}), unless turned off. */
     private static void warmUp(Settings settings, BillingStack stack, int processorCount) throws Exception {
-        GatewayConfig g = GatewayConfig.from(settings);
+        GatewayConfig g = gatewayConfig(settings);
         int warmupS = settings.integer("stack.warmupSeconds", WARMUP_SECONDS_DEFAULT);
         if (warmupS > 0 && processorCount > 0) {
             System.out.println("warming up the JIT before reporting ready: payments of tenant " + StackWarmup.TENANT
@@ -358,7 +363,7 @@ public final class BillingStack implements AutoCloseable {
     /** Where everything listens, how to reach it, and the development key; {@code t0} is the start. */
     private static void printBanner(
             Settings settings, BillingStack stack, int brokers, int processorCount, StackDataDir kept, long t0) {
-        GatewayConfig g = GatewayConfig.from(settings);
+        GatewayConfig g = gatewayConfig(settings);
         ProcessorConfig p = ProcessorConfig.from(settings);
         String pgPort = stack.infra.pgUri().replaceAll(".*:(\\d+)/.*", "$1");
         System.out.printf(

@@ -74,21 +74,25 @@ class ChargeOwnershipIT {
 
     @Test
     void aTenantHoldingAnotherTenantsCustomerAndCardChargesNothing() throws Exception {
-        // B registers its customer with its saved card, and pays with the customer. The sandbox knows
-        // only the shared test tokens (any other id is Stripe's resource_missing), so B's own payment
-        // uses pm_card_visa; the saved card exists in the registry only.
-        HttpResponse<String> registered =
-                post(keyB, "/v1/customers", null, "{\"customer_id\":\"cus_b\",\"payment_methods\":[\"pm_saved_b\"]}");
+        // B registers its customer with its saved card (made in the sandbox for tenant-b, as the platform
+        // does at the provider; the gateway verifies both with it), and pays with them.
+        SandboxCustomersClient sandbox = new SandboxCustomersClient(stack.sandboxPort, ProviderStack.SECRET);
+        String cusB = sandbox.customer("tenant-b");
+        String pmB = sandbox.attach("pm_card_visa", cusB);
+        HttpResponse<String> registered = post(
+                keyB,
+                "/v1/customers",
+                null,
+                "{\"customer_id\":\"" + cusB + "\",\"payment_methods\":[\"" + pmB + "\"]}");
         assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
-        assertThat(pay(keyB, "b-own", 1_000, "cus_b", "pm_card_visa").statusCode())
-                .isEqualTo(202);
+        assertThat(pay(keyB, "b-own", 1_000, cusB, pmB).statusCode()).isEqualTo(202);
 
         // default tries B's customer with B's card, B's customer with the shared test token, and its
         // own customer with B's card: each 422, as problem+json naming no one.
         List<String> refused = List.of("a-both", "a-customer", "a-card");
-        HttpResponse<String> both = pay(stack.apiKey, refused.get(0), 5_000, "cus_b", "pm_saved_b");
-        HttpResponse<String> customer = pay(stack.apiKey, refused.get(1), 5_001, "cus_b", "pm_card_visa");
-        HttpResponse<String> card = pay(stack.apiKey, refused.get(2), 5_002, "cus_a", "pm_saved_b");
+        HttpResponse<String> both = pay(stack.apiKey, refused.get(0), 5_000, cusB, pmB);
+        HttpResponse<String> customer = pay(stack.apiKey, refused.get(1), 5_001, cusB, "pm_card_visa");
+        HttpResponse<String> card = pay(stack.apiKey, refused.get(2), 5_002, "cus_a", pmB);
         for (HttpResponse<String> r : List.of(both, customer, card)) {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
             assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
@@ -104,12 +108,13 @@ class ChargeOwnershipIT {
         assertThat(stack.pg.awaitCount("SELECT count(*) FROM sandbox.charges", 2, 60_000))
                 .isEqualTo(2);
         // The provider charged B's customer once, for B, and nothing of default's refused payments.
-        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE customer = 'cus_b' AND amount = 1000"))
+        assertThat(stack.pg.count(
+                        "SELECT count(*) FROM sandbox.charges WHERE customer = '" + cusB + "' AND amount = 1000"))
                 .isEqualTo(1);
-        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE customer = 'cus_b'"))
+        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE customer = '" + cusB + "'"))
                 .isEqualTo(1);
-        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE payment_method = 'pm_saved_b'"))
-                .isZero();
+        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE payment_method = '" + pmB + "'"))
+                .isEqualTo(1);
         assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE amount BETWEEN 5000 AND 5002"))
                 .isZero();
         assertThat(stack.pg.count("SELECT count(*) FROM sandbox.charges WHERE amount = 5003"))

@@ -103,8 +103,8 @@ final class ProviderStack implements AutoCloseable {
         int gatewayPort = FreePorts.pick();
         Gateway gateway = await(Gateway.deploy(
                 vertx,
-                GatewayConfig.from(
-                        LocalInfra.singleBrokerSettings(gatewaySettings(gatewayPort, infra, gatewaySettings))),
+                GatewayConfig.from(LocalInfra.singleBrokerSettings(
+                        gatewaySettings(gatewayPort, sandboxPort, infra, gatewaySettings))),
                 BatchFaults.NONE,
                 new ServiceMetrics(),
                 tracing));
@@ -112,12 +112,22 @@ final class ProviderStack implements AutoCloseable {
         return new ProviderStack(infra, vertx, sandbox, gateway, gatewayPort, sandboxPort, apiKey);
     }
 
-    private static Map<String, String> gatewaySettings(int port, LocalInfra infra, Map<String, String> extra) {
+    /** The gateway verifies registrations with the stack's sandbox. */
+    private static Map<String, String> gatewaySettings(
+            int port, int sandboxPort, LocalInfra infra, Map<String, String> extra) {
         Map<String, String> g = new HashMap<>(Map.of(
-                "http.port", String.valueOf(port),
-                "http.host", "127.0.0.1",
-                "pg.uri", infra.pgUri(),
-                "kafka.bootstrap.servers", infra.kafkaBootstrap()));
+                "http.port",
+                String.valueOf(port),
+                "http.host",
+                "127.0.0.1",
+                "pg.uri",
+                infra.pgUri(),
+                "kafka.bootstrap.servers",
+                infra.kafkaBootstrap(),
+                "provider.baseUrl",
+                "http://127.0.0.1:" + sandboxPort,
+                "provider.secretKey",
+                SECRET));
         g.putAll(extra);
         return g;
     }

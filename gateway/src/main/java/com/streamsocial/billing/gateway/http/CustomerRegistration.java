@@ -1,5 +1,6 @@
 package com.streamsocial.billing.gateway.http;
 
+import com.streamsocial.billing.gateway.ownership.CustomerVerifier;
 import com.streamsocial.billing.gateway.ownership.OwnershipConfig;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -123,6 +124,28 @@ public final class CustomerRegistration {
         return ProblemType.CUSTOMER_NOT_OWNED.problem(
                 "the customer_id or payment_method is not registered to this API key's tenant; register it with"
                         + " POST /v1/customers");
+    }
+
+    /** 422 for a registration the provider does not confirm as the tenant's; nothing registered. */
+    public static Problem notVerified(CustomerVerifier.Refusal why) {
+        String detail = switch (why) {
+            case NOT_FOUND -> "the provider has no such customer or payment method";
+            case TENANT_MISMATCH -> "the provider's customer is not this API key's tenant's (its metadata[tenant])";
+            case PAYMENT_METHOD_NOT_ATTACHED -> "a payment method is not attached to this customer at the provider";
+        };
+        return ProblemType.CUSTOMER_NOT_VERIFIED
+                .problem(detail + "; nothing was registered")
+                .withReason(why.reason);
+    }
+
+    /** 503 for a registration the provider could not verify in time; nothing registered, retry later. */
+    public static Problem providerUnavailable(String why, int retryAfterS) {
+        return ProblemType.PROVIDER_UNAVAILABLE
+                .problem(
+                        "the provider could not confirm the customer in time (" + why
+                                + "); nothing was registered, retry later",
+                        retryAfterS)
+                .withReason(why);
     }
 
     /** 409 for a registration of an id another tenant owns; who owns it is not said. */

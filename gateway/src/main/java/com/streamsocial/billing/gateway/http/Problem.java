@@ -11,7 +11,23 @@ import java.util.List;
  * title come from the catalogue, {@link ProblemType}.
  */
 public record Problem(
-        int status, String slug, String title, String detail, List<FieldError> errors, Integer retryAfterS) {
+        int status,
+        String slug,
+        String title,
+        String detail,
+        List<FieldError> errors,
+        Integer retryAfterS,
+        String reason) {
+
+    /** Without a {@code reason} member: most problems' type says it all. */
+    public Problem(int status, String slug, String title, String detail, List<FieldError> errors, Integer retryAfterS) {
+        this(status, slug, title, detail, errors, retryAfterS, null);
+    }
+
+    /** This problem with a {@code reason} member (a closed set per type, e.g. {@code tenant_mismatch}). */
+    public Problem withReason(String why) {
+        return new Problem(status, slug, title, detail, errors, retryAfterS, why);
+    }
 
     public static final String MEDIA_TYPE = "application/problem+json";
     private static final String TYPE_PREFIX = "https://billing.streamsocial.dev/problems/";
@@ -48,7 +64,7 @@ public record Problem(
      * through {@link #toJson}.
      */
     public String encode(String instance) {
-        if (!errors.isEmpty()) {
+        if (!errors.isEmpty() || reason != null) {
             return toJson(instance).encode();
         }
         StringBuilder b = new StringBuilder(160);
@@ -83,6 +99,9 @@ public record Problem(
                 .put("detail", detail);
         if (instance != null) {
             json.put("instance", instance);
+        }
+        if (reason != null) {
+            json.put("reason", reason);
         }
         if (!errors.isEmpty()) {
             JsonArray arr = new JsonArray();

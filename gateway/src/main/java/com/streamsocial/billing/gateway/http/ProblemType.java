@@ -35,6 +35,7 @@ public enum ProblemType {
     IDEMPOTENCY_KEY_REUSED(422, "idempotency-key-reused", "Idempotency-Key reused with a different request"),
     CARD_DATA_REFUSED(422, "card-data-refused", "Raw card data is not accepted"),
     CUSTOMER_NOT_OWNED(422, "customer-not-owned", "Customer or payment method not owned"),
+    CUSTOMER_NOT_VERIFIED(422, "customer-not-verified", "The provider does not confirm this customer as the tenant's"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),
     AUTH_THROTTLED(429, "auth-throttled", "Too many refused API keys"),
     QUEUE_SHARE_EXCEEDED(429, "queue-share-exceeded", "This tenant's share of the queue is full"),
@@ -49,7 +50,8 @@ public enum ProblemType {
     STORE_BEHIND(503, "store_behind", ProblemType.UNAVAILABLE_TITLE),
     QUEUE_FULL(503, "queue_full", ProblemType.UNAVAILABLE_TITLE),
     TRANSACTION_FAILED(503, "transaction_failed", ProblemType.UNAVAILABLE_TITLE),
-    WEBHOOK_UNAVAILABLE(503, "webhook_unavailable", ProblemType.UNAVAILABLE_TITLE);
+    WEBHOOK_UNAVAILABLE(503, "webhook_unavailable", ProblemType.UNAVAILABLE_TITLE),
+    PROVIDER_UNAVAILABLE(503, "provider_unavailable", ProblemType.UNAVAILABLE_TITLE);
 
     private static final String WEBHOOK_SIGNATURE_REFUSED = "The webhook's signature is refused";
     private static final String UNAVAILABLE_TITLE = "Service temporarily unavailable";

@@ -15,7 +15,11 @@ import java.util.List;
  * payment methods that are the provider's shared test tokens ({@code pm_card_visa}), which are no
  * one's saved card and are never owned.
  */
-public record OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String> sharedPaymentMethodPrefixes) {
+public record OwnershipConfig(
+        boolean firstUse,
+        int cacheEntriesMax,
+        List<String> sharedPaymentMethodPrefixes,
+        VerificationConfig verification) {
     public static final String FIRST_USE = "gateway.ownership.firstUse";
     public static final String CACHE_ENTRIES_MAX = "gateway.ownership.cacheEntriesMax";
     public static final String SHARED_PREFIXES = "gateway.ownership.sharedPaymentMethodPrefixes";
@@ -41,6 +45,11 @@ public record OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String
         sharedPaymentMethodPrefixes = List.copyOf(sharedPaymentMethodPrefixes);
     }
 
+    /** Without verification with the provider: tests of the registry alone. */
+    public OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String> sharedPaymentMethodPrefixes) {
+        this(firstUse, cacheEntriesMax, sharedPaymentMethodPrefixes, VerificationConfig.OFF);
+    }
+
     public static OwnershipConfig from(Settings s) {
         String prefixes = s.string(SHARED_PREFIXES, SHARED_PREFIXES_DEFAULT).strip();
         return new OwnershipConfig(
@@ -50,7 +59,8 @@ public record OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String
                 s.integer(CACHE_ENTRIES_MAX, CACHE_ENTRIES_MAX_DEFAULT),
                 prefixes.isEmpty() || prefixes.equals(NONE)
                         ? List.of()
-                        : Arrays.stream(prefixes.split(",")).map(String::strip).toList());
+                        : Arrays.stream(prefixes.split(",")).map(String::strip).toList(),
+                VerificationConfig.from(s));
     }
 
     /**
@@ -58,12 +68,19 @@ public record OwnershipConfig(boolean firstUse, int cacheEntriesMax, List<String
      * WARN and readiness ({@code dev_modes}, as the processor's); empty for a production configuration.
      */
     public List<String> devModes() {
-        return firstUse
-                ? List.of(FIRST_USE + "=true (trust on first use: a payment with an unregistered customer or"
-                        + " payment method registers it to the paying tenant, so a tenant that learns another"
-                        + " tenant's ids before their first payment can claim and charge them; production"
-                        + " registers them with POST /v1/customers)")
-                : List.of();
+        List<String> modes = new java.util.ArrayList<>();
+        if (firstUse) {
+            modes.add(FIRST_USE + "=true (trust on first use: a payment with an unregistered customer or"
+                    + " payment method registers it to the paying tenant, so a tenant that learns another"
+                    + " tenant's ids before their first payment can claim and charge them; production"
+                    + " registers them with POST /v1/customers)");
+        }
+        if (!verification.on()) {
+            modes.add(VerificationConfig.VERIFY + "=false (POST /v1/customers registers any id without asking"
+                    + " the provider whose it is: the first tenant to register another tenant's customer or"
+                    + " payment method owns it and can charge it)");
+        }
+        return List.copyOf(modes);
     }
 
     /** Whether this payment method is a shared test token, which no tenant owns. */

@@ -106,7 +106,7 @@ public record WebhookConfig(
     }
 
     /** An {@code https} URL, or {@code http} to a loopback host ({@code 127.0.0.1}, {@code localhost}). */
-    static boolean httpsOrLoopback(String url) {
+    public static boolean httpsOrLoopback(String url) {
         if (url == null) {
             return false;
         }

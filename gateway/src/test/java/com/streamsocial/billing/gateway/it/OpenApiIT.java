@@ -60,7 +60,8 @@ class OpenApiIT {
     private static final Set<String> NOT_PRODUCED_HERE = Set.of(
             "POST /v1/payments 429", // LimitsIT
             "POST /v1/customers 429", // LimitsIT's bucket, as for payments
-            "POST /v1/customers 503", // PostgreSQL down
+            "POST /v1/customers 422", // the provider refuses it (CustomerVerificationIT)
+            "POST /v1/customers 503", // PostgreSQL or the provider down (CustomerVerificationIT)
             "GET /v1/payments/{id} 429",
             "GET /v1/payments/{id} 503", // PostgreSQL down
             "GET /health/ready 503", // Kafka or PostgreSQL down
@@ -176,6 +177,8 @@ class OpenApiIT {
                 infra.pgUri(),
                 "kafka.bootstrap.servers",
                 infra.kafkaBootstrap()));
+        // Its registrations' ids are no provider's: CustomerVerificationIT verifies with the sandbox.
+        s.put("gateway.ownership.verifyWithProvider", "false");
         s.putAll(extra);
         return GatewayConfig.from(LocalInfra.singleBrokerSettings(s));
     }

@@ -49,6 +49,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *       retrieved; {@code pm_sandbox_amountMismatch} and {@code pm_sandbox_currencyMismatch} succeed
  *       for one unit more, or in another currency, than asked.
  *   <li>{@code GET /v1/payment_intents/{id}}, {@code GET /v1/charges/{id}}.
+ *   <li>Customers and saved payment methods ({@link SandboxCustomers}): a {@code pm_…} attached to a
+ *       customer charges as the test token it was made from, with that customer only.
  *   <li>{@code POST /v1/refunds} (form: charge or payment_intent, amount, reason, metadata[...]): a refund
  *       of {@code amount} or of what remains, several per charge, never beyond it ({@code
  *       charge_already_refunded} once nothing remains, {@code amount_too_large} over what remains).
@@ -317,6 +319,9 @@ public final class SandboxProvider extends VerticleBase {
         }
     }
 
+    /** Stripe customers and the payment methods attached to them (issue 19 §1), in memory. */
+    private final SandboxCustomers customers = new SandboxCustomers();
+
     /** The provider calls that carried a {@code traceparent}, latest first out. */
     private final SandboxTraces traces = new SandboxTraces();
 
@@ -355,6 +360,7 @@ public final class SandboxProvider extends VerticleBase {
         router.post("/v1/refunds").handler(this::authorised).handler(this::createRefund);
         router.get("/v1/refunds/:id").handler(this::authorised).handler(this::retrieveRefund);
         router.get("/v1/balance_transactions").handler(this::authorised).handler(this::listBalanceTransactions);
+        customers.routes(router, this::authorised);
         paypal = new PayPalSandbox(vertx, pool, () -> faults, paypalTokenTtlS);
         paypal.routes(router);
         router.get("/sandbox/faults").handler(ctx -> ctx.json(faults.toJson()));
@@ -861,7 +867,19 @@ public final class SandboxProvider extends VerticleBase {
                 .put("livemode", false)
                 .put("created", created)
                 .put("metadata", metadata);
-        Answer uncharged = unchargedAnswer(method, intent, paymentId);
+        String token = customers.tokenOf(method);
+        Answer uncharged = token == null
+                ? unchargedAnswer(method, intent, paymentId)
+                : java.util.Objects.equals(customers.customerOf(method), form.get("customer"))
+                        ? unchargedAnswer(token, intent, paymentId)
+                        : new Answer(
+                                400,
+                                errorBody(
+                                        "invalid_request_error",
+                                        "payment_method_unexpected_state",
+                                        "The provided PaymentMethod belongs to another Customer than '"
+                                                + form.get("customer") + "'",
+                                        "payment_method"));
         if (uncharged != null) {
             return Future.succeededFuture(uncharged);
         }
@@ -1603,7 +1621,7 @@ public final class SandboxProvider extends VerticleBase {
     }
 
     /** Stripe's error shape; {@code code} and {@code param} only where Stripe sends them. */
-    private static JsonObject errorBody(String type, String code, String message, String param) {
+    static JsonObject errorBody(String type, String code, String message, String param) {
         JsonObject e = new JsonObject().put("type", type).put("message", message);
         if (code != null) {
             e.put("code", code);
@@ -1614,7 +1632,7 @@ public final class SandboxProvider extends VerticleBase {
         return new JsonObject().put("error", e);
     }
 
-    private static JsonObject metadata(MultiMap form) {
+    static JsonObject metadata(MultiMap form) {
         JsonObject m = new JsonObject();
         for (Map.Entry<String, String> e : form) {
             if (e.getKey().startsWith("metadata[") && e.getKey().endsWith("]")) {
