@@ -7,9 +7,6 @@ import com.streamsocial.billing.processor.Processor;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.Test;
  * {@code default}'s payment with its own customer are charged.
  */
 class ChargeOwnershipIT {
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static ProviderStack stack;
     private static Processor processor;
     private static String keyB;
@@ -46,32 +42,6 @@ class ChargeOwnershipIT {
         }
     }
 
-    private static HttpResponse<String> post(String apiKey, String path, String idempotencyKey, String body)
-            throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.baseUrl() + path))
-                .header("Authorization", "Bearer " + apiKey)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (idempotencyKey != null) {
-            b.header("Idempotency-Key", idempotencyKey);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> pay(String apiKey, String key, long amount, String customer, String method)
-            throws Exception {
-        return post(
-                apiKey,
-                "/v1/payments",
-                key,
-                new JsonObject()
-                        .put("amount", amount)
-                        .put("currency", "USD")
-                        .put("customer_id", customer)
-                        .put("payment_method", method)
-                        .encode());
-    }
-
     @Test
     void aTenantHoldingAnotherTenantsCustomerAndCardChargesNothing() throws Exception {
         // B registers its customer with its saved card (made in the sandbox for tenant-b, as the platform
@@ -79,20 +49,19 @@ class ChargeOwnershipIT {
         SandboxCustomersClient sandbox = new SandboxCustomersClient(stack.sandboxPort, ProviderStack.SECRET);
         String cusB = sandbox.customer("tenant-b");
         String pmB = sandbox.attach("pm_card_visa", cusB);
-        HttpResponse<String> registered = post(
-                keyB,
-                "/v1/customers",
-                null,
-                "{\"customer_id\":\"" + cusB + "\",\"payment_methods\":[\"" + pmB + "\"]}");
+        HttpResponse<String> registered = TenantApi.register(stack.baseUrl(), keyB, cusB, List.of(pmB));
         assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
-        assertThat(pay(keyB, "b-own", 1_000, cusB, pmB).statusCode()).isEqualTo(202);
+        assertThat(TenantApi.pay(stack.baseUrl(), keyB, "b-own", 1_000, cusB, pmB)
+                        .statusCode())
+                .isEqualTo(202);
 
         // default tries B's customer with B's card, B's customer with the shared test token, and its
         // own customer with B's card: each 422, as problem+json naming no one.
         List<String> refused = List.of("a-both", "a-customer", "a-card");
-        HttpResponse<String> both = pay(stack.apiKey, refused.get(0), 5_000, cusB, pmB);
-        HttpResponse<String> customer = pay(stack.apiKey, refused.get(1), 5_001, cusB, "pm_card_visa");
-        HttpResponse<String> card = pay(stack.apiKey, refused.get(2), 5_002, "cus_a", pmB);
+        HttpResponse<String> both = TenantApi.pay(stack.baseUrl(), stack.apiKey, refused.get(0), 5_000, cusB, pmB);
+        HttpResponse<String> customer =
+                TenantApi.pay(stack.baseUrl(), stack.apiKey, refused.get(1), 5_001, cusB, "pm_card_visa");
+        HttpResponse<String> card = TenantApi.pay(stack.baseUrl(), stack.apiKey, refused.get(2), 5_002, "cus_a", pmB);
         for (HttpResponse<String> r : List.of(both, customer, card)) {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
             assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
@@ -100,7 +69,8 @@ class ChargeOwnershipIT {
             assertThat(r.body()).doesNotContain("tenant-b");
         }
         // default's own customer (registered by this first use) with the shared token is charged.
-        assertThat(pay(stack.apiKey, "a-own", 5_003, "cus_a", "pm_card_visa").statusCode())
+        assertThat(TenantApi.pay(stack.baseUrl(), stack.apiKey, "a-own", 5_003, "cus_a", "pm_card_visa")
+                        .statusCode())
                 .isEqualTo(202);
 
         assertThat(stack.pg.awaitCount("SELECT count(*) FROM payments WHERE status = 'succeeded'", 2, 60_000))

@@ -13,12 +13,8 @@ import com.streamsocial.billing.stack.LocalInfra;
 import com.streamsocial.billing.stack.TenantKeys;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.tracing.Tracing;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +30,6 @@ import org.junit.jupiter.api.Test;
  * verification on), Kafka, PostgreSQL and the processor real; the sandbox is the provider.
  */
 class CustomerVerificationIT {
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static ProviderStack stack;
     private static Processor processor;
     private static SandboxCustomersClient sandbox;
@@ -64,46 +59,6 @@ class CustomerVerificationIT {
         }
     }
 
-    private static HttpResponse<String> post(String base, String apiKey, String path, String key, String body)
-            throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", "Bearer " + apiKey)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (key != null) {
-            b.header("Idempotency-Key", key);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> register(String base, String apiKey, String customer, List<String> methods)
-            throws Exception {
-        return post(
-                base,
-                apiKey,
-                "/v1/customers",
-                null,
-                new JsonObject()
-                        .put("customer_id", customer)
-                        .put("payment_methods", new JsonArray(methods))
-                        .encode());
-    }
-
-    private static HttpResponse<String> pay(String apiKey, String key, long amount, String customer, String method)
-            throws Exception {
-        return post(
-                stack.baseUrl(),
-                apiKey,
-                "/v1/payments",
-                key,
-                new JsonObject()
-                        .put("amount", amount)
-                        .put("currency", "USD")
-                        .put("customer_id", customer)
-                        .put("payment_method", method)
-                        .encode());
-    }
-
     private static void assertProblem(HttpResponse<String> r, int status, String slug, String reason) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
@@ -127,36 +82,47 @@ class CustomerVerificationIT {
 
         // A registers B's customer (with B's card, then alone): refused, nothing registered.
         assertProblem(
-                register(stack.baseUrl(), keyA, cusB, List.of(pmB)), 422, "customer-not-verified", "tenant_mismatch");
+                TenantApi.register(stack.baseUrl(), keyA, cusB, List.of(pmB)),
+                422,
+                "customer-not-verified",
+                "tenant_mismatch");
         assertProblem(
-                register(stack.baseUrl(), keyA, cusB, List.of()), 422, "customer-not-verified", "tenant_mismatch");
+                TenantApi.register(stack.baseUrl(), keyA, cusB, List.of()),
+                422,
+                "customer-not-verified",
+                "tenant_mismatch");
         // A registers its own customer with B's card: the card is attached to another customer.
         assertProblem(
-                register(stack.baseUrl(), keyA, cusA, List.of(pmA, pmB)),
+                TenantApi.register(stack.baseUrl(), keyA, cusA, List.of(pmA, pmB)),
                 422,
                 "customer-not-verified",
                 "payment_method_not_attached");
         // An id the provider does not know.
         assertProblem(
-                register(stack.baseUrl(), keyA, "cus_nobody", List.of()), 422, "customer-not-verified", "not_found");
+                TenantApi.register(stack.baseUrl(), keyA, "cus_nobody", List.of()),
+                422,
+                "customer-not-verified",
+                "not_found");
         for (String id : List.of(cusB, pmB, cusA, pmA, "cus_nobody")) {
             assertThat(owners(id)).as(id).isZero();
         }
         // A's payment with B's customer and card: not A's, so 422 customer-not-owned.
-        assertProblem(pay(keyA, "a-with-b", 7_001, cusB, pmB), 422, "customer-not-owned", null);
+        assertProblem(
+                TenantApi.pay(stack.baseUrl(), keyA, "a-with-b", 7_001, cusB, pmB), 422, "customer-not-owned", null);
 
         // The tenants the provider names register (201) and pay (202); the sandbox charges them.
-        HttpResponse<String> b = register(stack.baseUrl(), keyB, cusB, List.of(pmB));
+        HttpResponse<String> b = TenantApi.register(stack.baseUrl(), keyB, cusB, List.of(pmB));
         assertThat(b.statusCode()).as(b.body()).isEqualTo(201);
-        HttpResponse<String> a = register(stack.baseUrl(), keyA, cusA, List.of(pmA));
+        HttpResponse<String> a = TenantApi.register(stack.baseUrl(), keyA, cusA, List.of(pmA));
         assertThat(a.statusCode()).as(a.body()).isEqualTo(201);
         assertThat(owners(cusB) + owners(pmB) + owners(cusA) + owners(pmA)).isEqualTo(4);
-        HttpResponse<String> payB = pay(keyB, "b-own", 7_002, cusB, pmB);
+        HttpResponse<String> payB = TenantApi.pay(stack.baseUrl(), keyB, "b-own", 7_002, cusB, pmB);
         assertThat(payB.statusCode()).as(payB.body()).isEqualTo(202);
-        HttpResponse<String> payA = pay(keyA, "a-own", 7_003, cusA, pmA);
+        HttpResponse<String> payA = TenantApi.pay(stack.baseUrl(), keyA, "a-own", 7_003, cusA, pmA);
         assertThat(payA.statusCode()).as(payA.body()).isEqualTo(202);
         // Now B's, still refused to A.
-        assertProblem(pay(keyA, "a-with-b-2", 7_004, cusB, pmB), 422, "customer-not-owned", null);
+        assertProblem(
+                TenantApi.pay(stack.baseUrl(), keyA, "a-with-b-2", 7_004, cusB, pmB), 422, "customer-not-owned", null);
 
         assertThat(stack.pg.awaitCount("SELECT count(*) FROM sandbox.charges WHERE amount IN (7002, 7003)", 2, 60_000))
                 .isEqualTo(2);
@@ -204,7 +170,7 @@ class CustomerVerificationIT {
             int port = FreePorts.pick();
             Gateway g = gateway(port, "gateway-verify-" + e.getKey(), e.getValue());
             try {
-                HttpResponse<String> r = register("http://127.0.0.1:" + port, keyA, cus, List.of(pm));
+                HttpResponse<String> r = TenantApi.register("http://127.0.0.1:" + port, keyA, cus, List.of(pm));
                 assertProblem(r, 503, "provider_unavailable", e.getKey());
                 assertThat(r.headers().firstValue("Retry-After")).as(e.getKey()).isPresent();
             } finally {
@@ -213,7 +179,7 @@ class CustomerVerificationIT {
             assertThat(owners(cus) + owners(pm)).as(e.getKey()).isZero();
         }
         // The same registration through the stack's gateway, whose provider answers: registered.
-        HttpResponse<String> ok = register(stack.baseUrl(), keyA, cus, List.of(pm));
+        HttpResponse<String> ok = TenantApi.register(stack.baseUrl(), keyA, cus, List.of(pm));
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(201);
         assertThat(owners(cus) + owners(pm)).isEqualTo(2);
     }
