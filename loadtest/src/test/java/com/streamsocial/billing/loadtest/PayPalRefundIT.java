@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.PaymentIds;
 import com.streamsocial.billing.processor.Processor;
-import com.streamsocial.billing.processor.reconcile.ProviderAccount;
 import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,9 +26,7 @@ class PayPalRefundIT {
     @BeforeAll
     static void start() throws Exception {
         stack = ProviderStack.start(SandboxFaults.NONE);
-        Map<String, String> props = new java.util.HashMap<>(ProviderStack.QUICK_RETRIES);
-        props.put("provider.kind", "paypal");
-        processor = stack.startProcessor(props);
+        processor = stack.startProcessor(ProviderStack.payPalProcessor());
     }
 
     @AfterAll
@@ -68,8 +64,7 @@ class PayPalRefundIT {
         assertThat(new JsonObject(stack.refund(id, "pp3-" + RUN, null).body()).getString("type"))
                 .endsWith("/payment-fully-refunded");
         // Transaction Search lists both refunds (T1107) of the capture: their sum is the ledger's.
-        ReconcileReport report = stack.reconcile(
-                false, 0, ProviderAccount.paypal(stack.sandboxUrl(), "sandbox-client-id", "sandbox-client-secret"));
+        ReconcileReport report = stack.reconcilePayPal();
         assertThat(report.total()).as(report.table()).isZero();
     }
 
@@ -87,8 +82,7 @@ class PayPalRefundIT {
         assertThat(Await.until(() -> stack.get(url).getLong("amount_refunded") == 250L, 60_000))
                 .as("refunded in part: %s", stack.get(url))
                 .isTrue();
-        ReconcileReport report = stack.reconcile(
-                false, 0, ProviderAccount.paypal(stack.sandboxUrl(), "sandbox-client-id", "sandbox-client-secret"));
+        ReconcileReport report = stack.reconcilePayPal();
         assertThat(report.total()).as(report.table()).isZero();
     }
 }

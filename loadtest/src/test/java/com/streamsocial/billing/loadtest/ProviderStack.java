@@ -90,6 +90,19 @@ final class ProviderStack implements AutoCloseable {
         return stack;
     }
 
+    /**
+     * With the gateway's PayPal webhook endpoint on for PayPal webhook {@code webhookId}, verifying each
+     * delivery with the sandbox's verify-webhook-signature API, and the sandbox sending its PayPal
+     * webhooks there (issue 21 §2).
+     */
+    static ProviderStack startWithPayPalWebhooks(SandboxFaults faults, String webhookId) throws Exception {
+        ProviderStack stack = start(faults, Tracing.off(), Map.of(PAYPAL_WEBHOOK_ID, webhookId));
+        stack.sandbox.sendPayPalWebhooksTo(stack.baseUrl() + "/v1/webhooks/paypal", webhookId);
+        return stack;
+    }
+
+    private static final String PAYPAL_WEBHOOK_ID = "webhook.paypal.webhookId";
+
     /** With {@code gatewaySettings} added to the gateway's. */
     static ProviderStack start(SandboxFaults faults, Tracing tracing, Map<String, String> gatewaySettings)
             throws Exception {
@@ -128,6 +141,12 @@ final class ProviderStack implements AutoCloseable {
                 "http://127.0.0.1:" + sandboxPort,
                 "provider.secretKey",
                 SECRET));
+        if (extra.containsKey(PAYPAL_WEBHOOK_ID)) {
+            // PayPal's verification API is the stack's sandbox, with its credentials.
+            g.put("webhook.paypal.baseUrl", "http://127.0.0.1:" + sandboxPort);
+            g.put("webhook.paypal.clientId", "sandbox-client-id");
+            g.put("webhook.paypal.clientSecret", "sandbox-client-secret");
+        }
         g.putAll(extra);
         return g;
     }
@@ -268,6 +287,33 @@ final class ProviderStack implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return new JsonObject(r.body());
+    }
+
+    /**
+     * Has the sandbox send one PayPal webhook ({@code POST /sandbox/webhooks/paypal}) to the gateway,
+     * as one transmission retried until a 2xx and then {@code duplicates} more times: its answer.
+     */
+    JsonObject paypalWebhook(JsonObject trigger) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(sandboxUrl() + "/sandbox/webhooks/paypal"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(trigger.encode()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return new JsonObject(r.body());
+    }
+
+    /** The processor settings of a stack whose provider is PayPal (the sandbox's), quick retries. */
+    static Map<String, String> payPalProcessor() {
+        Map<String, String> props = new HashMap<>(QUICK_RETRIES);
+        props.put("provider.kind", "paypal");
+        return props;
+    }
+
+    /** Reconciliation of the last hour against the sandbox's PayPal Transaction Search. */
+    ReconcileReport reconcilePayPal() throws Exception {
+        return reconcile(false, 0, ProviderAccount.paypal(sandboxUrl(), "sandbox-client-id", "sandbox-client-secret"));
     }
 
     /** A call to the sandbox's Stripe API, as a client other than our processor. */

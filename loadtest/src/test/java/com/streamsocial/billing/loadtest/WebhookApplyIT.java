@@ -4,25 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.processor.Processor;
+import com.streamsocial.billing.processor.reconcile.ReconcileReport;
 import com.streamsocial.billing.refund.RefundIds;
-import com.streamsocial.billing.stack.Quiescence;
-import com.streamsocial.billing.stack.TopicReader;
 import com.streamsocial.billing.stack.sandbox.SandboxFaults;
 import com.streamsocial.billing.stack.sandbox.SandboxProvider;
-import io.micrometer.core.instrument.Counter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,11 +29,13 @@ class WebhookApplyIT {
     private static final String RUN = Long.toString(System.nanoTime(), 36);
     private static ProviderStack stack;
     private static Processor processor;
+    private static WebhookProbe probe;
 
     @BeforeAll
     static void start() throws Exception {
         stack = ProviderStack.startWithWebhooks(SandboxFaults.NONE, SECRET);
         processor = stack.startProcessor(ProviderStack.QUICK_RETRIES);
+        probe = new WebhookProbe(stack, processor);
     }
 
     @AfterAll
@@ -54,40 +44,6 @@ class WebhookApplyIT {
             ProviderStack.await(processor.close());
         }
         stack.close();
-    }
-
-    /** How many webhook events the processor read with {@code outcome} so far. */
-    private static double applied(String outcome) {
-        Counter c = processor
-                .metrics()
-                .registry()
-                .find("processor.webhooks.applied")
-                .tag("outcome", outcome)
-                .counter();
-        return c == null ? 0 : c.count();
-    }
-
-    /** Webhook events the processor read so far, whatever became of them. */
-    private static double processed() {
-        double n = 0;
-        for (String o :
-                List.of("applied", "duplicate", "stale", "unknown_object", "malformed", "bound_exceeded", "ignored")) {
-            n += applied(o);
-        }
-        return n;
-    }
-
-    /** Waits until {@code n} more events than {@code before} were read; their effects are checked after. */
-    private static void awaitProcessed(double before, int n) throws Exception {
-        assertThat(Await.until(() -> processed() >= before + n, 60_000))
-                .as("events read: %s, expected %s", processed(), before + n)
-                .isTrue();
-    }
-
-    private static void awaitApplied(String outcome, double atLeast) throws Exception {
-        assertThat(Await.until(() -> applied(outcome) >= atLeast, 60_000))
-                .as("%s events: %s, expected at least %s", outcome, applied(outcome), atLeast)
-                .isTrue();
     }
 
     private static JsonObject trigger(String type, String objectId, String paymentId, JsonObject object)
@@ -107,46 +63,6 @@ class WebhookApplyIT {
                 .as(answer.encode())
                 .containsOnly(200);
         return answer;
-    }
-
-    /** The gateway's record of event {@code eventId} on payments.webhooks, published again {@code times}. */
-    private static void redeliver(String eventId, int times) {
-        ConsumerRecord<String, byte[]> original = null;
-        for (ConsumerRecord<String, byte[]> r :
-                TopicReader.readAll(stack.infra.kafkaBootstrap(), Topics.WEBHOOKS, true)) {
-            Header h = r.headers().lastHeader("webhook.event_id");
-            if (h != null && eventId.equals(new String(h.value(), StandardCharsets.UTF_8))) {
-                original = r;
-            }
-        }
-        assertThat(original).as("the gateway published %s", eventId).isNotNull();
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(
-                Map.of("bootstrap.servers", stack.infra.kafkaBootstrap()),
-                new StringSerializer(),
-                new ByteArraySerializer())) {
-            for (int i = 0; i < times; i++) {
-                p.send(new ProducerRecord<>(
-                        Topics.WEBHOOKS, null, original.key(), original.value(), original.headers()));
-            }
-            p.flush();
-        }
-    }
-
-    /** The outcomes of {@code paymentId}, read once the processor consumed every webhook record and no transaction is open. */
-    private static List<JsonObject> outcomes(String paymentId) {
-        List<JsonObject> out = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> r : Quiescence.readAfterConsumed(
-                        stack.infra.kafkaBootstrap(),
-                        "billing-processor",
-                        Topics.WEBHOOKS,
-                        List.of(Topics.RESULTS),
-                        Duration.ofMinutes(2))
-                .get(Topics.RESULTS)) {
-            if (paymentId.equals(r.key())) {
-                out.add(new JsonObject(new String(r.value(), StandardCharsets.UTF_8)));
-            }
-        }
-        return out;
     }
 
     private static String url(String id) {
@@ -172,47 +88,49 @@ class WebhookApplyIT {
     void aProcessingPaymentIsDecidedByItsWebhookOnceThroughRedeliveriesAndLaterEvents() throws Exception {
         String id = processing("wh-processing-" + RUN);
         String intent = stack.pg.text("SELECT provider_intent FROM payments WHERE payment_id = '" + id + "'");
-        double stale = applied("stale");
-        double duplicates = applied("duplicate");
+        double stale = probe.applied("stale");
+        double duplicates = probe.applied("duplicate");
 
         String succeeded = trigger("payment_intent.succeeded", intent, id, null).getString("id");
         assertThat(Await.until(() -> "succeeded".equals(stack.get(url(id)).getString("status")), 60_000))
                 .as("decided by the event: %s", stack.get(url(id)))
                 .isTrue();
         // Out of order: a failure after the success changes nothing.
-        double before = processed();
+        double before = probe.processed();
         trigger("payment_intent.payment_failed", intent, id, null);
         // Redelivered 3 times past the gateway's dedup: applied once.
-        redeliver(succeeded, 3);
-        awaitProcessed(before, 4);
+        probe.redeliver(succeeded, 3);
+        probe.awaitProcessed(before, 4);
 
         assertThat(stack.get(url(id)).getString("status")).isEqualTo("succeeded");
-        List<JsonObject> outcomes = outcomes(id);
+        List<JsonObject> outcomes = probe.outcomes(Topics.RESULTS, id);
         assertThat(outcomes).as("exactly one outcome").hasSize(1);
         assertThat(outcomes.get(0).getString("status")).isEqualTo("succeeded");
         assertThat(stack.pg.count(
                         "SELECT count(*) FROM ledger_entries WHERE kind = 'charge' AND payment_id = '" + id + "'"))
                 .isEqualTo(1);
-        assertThat(applied("stale")).isEqualTo(stale + 1);
-        assertThat(applied("duplicate")).isEqualTo(duplicates + 3);
+        assertThat(probe.applied("stale")).isEqualTo(stale + 1);
+        assertThat(probe.applied("duplicate")).isEqualTo(duplicates + 3);
     }
 
     @Test
     void aFailureFirstIsFinalAndALaterSuccessDoesNotFlipIt() throws Exception {
         String id = processing("wh-failed-first-" + RUN);
         String intent = stack.pg.text("SELECT provider_intent FROM payments WHERE payment_id = '" + id + "'");
-        double stale = applied("stale");
+        double stale = probe.applied("stale");
         trigger("payment_intent.payment_failed", intent, id, null);
         assertThat(Await.until(() -> "failed".equals(stack.get(url(id)).getString("status")), 60_000))
                 .isTrue();
-        double before = processed();
+        double before = probe.processed();
         trigger("payment_intent.succeeded", intent, id, null);
-        awaitProcessed(before, 1);
+        probe.awaitProcessed(before, 1);
         assertThat(stack.get(url(id)).getString("status")).isEqualTo("failed");
-        assertThat(outcomes(id)).extracting(o -> o.getString("status")).containsExactly("failed");
+        assertThat(probe.outcomes(Topics.RESULTS, id))
+                .extracting(o -> o.getString("status"))
+                .containsExactly("failed");
         assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE payment_id = '" + id + "'"))
                 .isZero();
-        assertThat(applied("stale")).isEqualTo(stale + 1);
+        assertThat(probe.applied("stale")).isEqualTo(stale + 1);
     }
 
     @Test
@@ -225,13 +143,13 @@ class WebhookApplyIT {
                 .put("currency", "usd")
                 .put("status", "succeeded")
                 .put("charge", charge);
-        double applied = applied("applied");
-        double stale = applied("stale");
-        double duplicates = applied("duplicate");
-        double exceeded = applied("bound_exceeded");
+        double applied = probe.applied("applied");
+        double stale = probe.applied("stale");
+        double duplicates = probe.applied("duplicate");
+        double exceeded = probe.applied("bound_exceeded");
         // No payment id: found by its charge, as Stripe's refund objects name it.
         String created = trigger("refund.created", refund, null, object).getString("id");
-        awaitApplied("applied", applied + 1);
+        probe.awaitApplied("applied", applied + 1);
         JsonObject payment = stack.get(url(id));
         assertThat(payment.getLong("amount_refunded")).as(payment.encode()).isEqualTo(400L);
         JsonArray refunds = payment.getJsonArray("refunds");
@@ -239,8 +157,8 @@ class WebhookApplyIT {
         assertThat(refunds.getJsonObject(0).getString("id")).isEqualTo(refund);
         assertThat(refunds.getJsonObject(0).getString("status")).isEqualTo("succeeded");
 
-        redeliver(created, 2);
-        awaitApplied("duplicate", duplicates + 2);
+        probe.redeliver(created, 2);
+        probe.awaitApplied("duplicate", duplicates + 2);
         // The same refund again, in the charge's list: already recorded.
         trigger(
                 "charge.refunded",
@@ -254,11 +172,11 @@ class WebhookApplyIT {
                                                 "data",
                                                 new JsonArray()
                                                         .add(object.copy().put("id", refund)))));
-        awaitApplied("stale", stale + 1);
+        probe.awaitApplied("stale", stale + 1);
         // Beyond what remains (600): nothing recorded, counted as a break.
-        double before = processed();
+        double before = probe.processed();
         trigger("refund.created", "re_over_" + RUN, id, object.copy().put("amount", 601));
-        awaitProcessed(before, 1);
+        probe.awaitProcessed(before, 1);
 
         assertThat(stack.pg.count(
                         "SELECT count(*) FROM ledger_entries WHERE kind = 'refund' AND payment_id = '" + id + "'"))
@@ -267,7 +185,15 @@ class WebhookApplyIT {
         assertThat(stack.pg.count("SELECT sum(amount) FROM ledger_entries WHERE payment_id = '" + id + "'"))
                 .isEqualTo(600);
         assertThat(stack.get(url(id)).getLong("amount_refunded")).isEqualTo(400L);
-        assertThat(applied("bound_exceeded")).isEqualTo(exceeded + 1);
+        assertThat(probe.applied("bound_exceeded")).isEqualTo(exceeded + 1);
+        // The refund charge.refunded announced is in the sandbox's own records, once: its settlement
+        // report (balance transactions) agrees with the ledger, so reconciliation finds no break.
+        ReconcileReport report = stack.reconcile(false, 0);
+        assertThat(WebhookProbe.refundBreaks(report, id)).as(report.table()).isEmpty();
+        assertThat(stack.pg.count("SELECT count(*) FROM sandbox.refunds WHERE charge = '" + charge + "'"))
+                .isEqualTo(1);
+        assertThat(stack.pg.count("SELECT amount_refunded FROM sandbox.charges WHERE id = '" + charge + "'"))
+                .isEqualTo(400);
     }
 
     @Test
@@ -281,7 +207,7 @@ class WebhookApplyIT {
                 + " status, provider_ref, provider_status, source_partition, source_offset) VALUES ('" + ours + "', '"
                 + id + "', 'default', 'h', 300, 'USD', 'refunding', '" + atProvider + "', 'pending', 0, 0)"
                 + " RETURNING 1) SELECT count(*) FROM i");
-        double stale = applied("stale");
+        double stale = probe.applied("stale");
         JsonObject object = new JsonObject()
                 .put("amount", 300)
                 .put("currency", "usd")
@@ -295,24 +221,15 @@ class WebhookApplyIT {
                 .isEqualTo(ours);
         // A later failure of the same refund, and the same event again: nothing changes.
         trigger("refund.updated", atProvider, null, object.copy().put("status", "failed"));
-        awaitApplied("stale", stale + 1);
-        double duplicates = applied("duplicate");
-        redeliver(updated, 1);
-        awaitApplied("duplicate", duplicates + 1);
+        probe.awaitApplied("stale", stale + 1);
+        double duplicates = probe.applied("duplicate");
+        probe.redeliver(updated, 1);
+        probe.awaitApplied("duplicate", duplicates + 1);
         assertThat(stack.pg.text("SELECT status FROM refunds WHERE refund_id = '" + ours + "'"))
                 .isEqualTo("succeeded");
         assertThat(stack.pg.count("SELECT count(*) FROM ledger_entries WHERE refund_id = '" + ours + "'"))
                 .isEqualTo(1);
-        long outcomes = Quiescence.readAfterConsumed(
-                        stack.infra.kafkaBootstrap(),
-                        "billing-processor",
-                        Topics.WEBHOOKS,
-                        List.of(Topics.REFUND_RESULTS),
-                        Duration.ofMinutes(2))
-                .get(Topics.REFUND_RESULTS)
-                .stream()
-                .filter(r -> id.equals(r.key()))
-                .count();
+        long outcomes = probe.outcomes(Topics.REFUND_RESULTS, id).size();
         assertThat(outcomes).as("one refund outcome").isEqualTo(1);
     }
 
@@ -325,7 +242,7 @@ class WebhookApplyIT {
                 .put("currency", "usd")
                 .put("reason", "fraudulent")
                 .put("status", "needs_response");
-        double stale = applied("stale");
+        double stale = probe.applied("stale");
         trigger("charge.dispute.created", dispute, id, object);
         assertThat(Await.until(() -> stack.get(url(id)).getJsonArray("disputes").size() == 1, 60_000))
                 .isTrue();
@@ -340,9 +257,9 @@ class WebhookApplyIT {
                         60_000))
                 .isTrue();
         // An update older than the close, arriving after it: nothing changes.
-        double before = processed();
+        double before = probe.processed();
         trigger("charge.dispute.updated", dispute, id, object.copy().put("status", "under_review"));
-        awaitProcessed(before, 1);
+        probe.awaitProcessed(before, 1);
         JsonObject d = stack.get(url(id)).getJsonArray("disputes").getJsonObject(0);
         assertThat(d.getString("id")).isEqualTo(dispute);
         assertThat(d.getString("status")).isEqualTo("lost");
@@ -350,13 +267,13 @@ class WebhookApplyIT {
         assertThat(d.getLong("amount")).isEqualTo(2_000L);
         assertThat(d.getString("closed_at")).isNotNull();
         assertThat(stack.get(url(id)).getString("status")).isEqualTo("succeeded");
-        assertThat(applied("stale")).isEqualTo(stale + 1);
+        assertThat(probe.applied("stale")).isEqualTo(stale + 1);
     }
 
     @Test
     void anEventAboutAnUnknownPaymentIsRecordedAndCountedAndAppliesNothing() throws Exception {
-        double unknown = applied("unknown_object");
-        double malformed = applied("malformed");
+        double unknown = probe.applied("unknown_object");
+        double malformed = probe.applied("malformed");
         long payments = stack.pg.count("SELECT count(*) FROM payments");
         long entries = stack.pg.count("SELECT count(*) FROM ledger_entries");
         String event = trigger("payment_intent.succeeded", "pi_unknown_" + RUN, null, null)
@@ -369,11 +286,11 @@ class WebhookApplyIT {
                 .isTrue();
         assertThat(stack.pg.text("SELECT outcome FROM webhook_applications WHERE event_id = '" + event + "'"))
                 .isEqualTo("unknown_object");
-        awaitApplied("unknown_object", unknown + 1);
+        probe.awaitApplied("unknown_object", unknown + 1);
         // A refund event without an amount: recorded as malformed, the loop goes on.
         String bad = trigger("refund.created", "re_bad_" + RUN, null, new JsonObject().put("currency", "usd"))
                 .getString("id");
-        awaitApplied("malformed", malformed + 1);
+        probe.awaitApplied("malformed", malformed + 1);
         assertThat(stack.pg.text("SELECT outcome FROM webhook_applications WHERE event_id = '" + bad + "'"))
                 .isEqualTo("malformed");
         assertThat(stack.pg.count("SELECT count(*) FROM payments")).isEqualTo(payments);

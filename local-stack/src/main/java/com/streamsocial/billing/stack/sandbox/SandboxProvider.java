@@ -427,7 +427,7 @@ public final class SandboxProvider extends VerticleBase {
 
     private SandboxWebhooks webhooks() {
         if (webhooks == null) {
-            webhooks = new SandboxWebhooks(vertx);
+            webhooks = new SandboxWebhooks(vertx, (provider, event) -> AnnouncedRefunds.record(pool, provider, event));
         }
         return webhooks;
     }
@@ -1305,7 +1305,7 @@ public final class SandboxProvider extends VerticleBase {
     }
 
     /** A refund's money moved: the charge's refunded amount, and the balance transaction the report lists. */
-    private static Future<Void> refunded(
+    static Future<Void> refunded(
             SqlConnection conn,
             String re,
             String charge,

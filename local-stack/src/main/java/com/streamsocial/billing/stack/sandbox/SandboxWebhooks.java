@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -55,10 +56,13 @@ public final class SandboxWebhooks {
     private final Vertx vertx;
     private final HttpClient client;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Makes what an event announces in the sandbox's records before it is sent (AnnouncedRefunds). */
+    private final BiFunction<String, JsonObject, Future<Void>> announce;
 
-    public SandboxWebhooks(Vertx vertx) {
+    public SandboxWebhooks(Vertx vertx, BiFunction<String, JsonObject, Future<Void>> announce) {
         this.vertx = vertx;
         this.client = vertx.createHttpClient();
+        this.announce = announce;
     }
 
     /** The {@code Stripe-Signature} header of {@code body} at {@code timestampS}. */
@@ -127,16 +131,38 @@ public final class SandboxWebhooks {
         JsonObject event =
                 event(eventId, in.getString("type"), in.getString("payment_intent"), in.getString("payment_id"));
         merge(event.getJsonObject("data").getJsonObject("object"), in.getValue("object"));
-        byte[] body = event.encode().getBytes(StandardCharsets.UTF_8);
-        Delivery d = new Delivery(
-                url,
-                body,
-                () -> Map.of(
-                        "User-Agent",
-                        "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-                        "Stripe-Signature",
-                        signature(body, secret, System.currentTimeMillis() / 1_000)));
-        send(ctx, d, in.getInteger("duplicates"), new JsonObject().put("id", eventId));
+        announced(ctx, "stripe", event, () -> {
+            byte[] body = event.encode().getBytes(StandardCharsets.UTF_8);
+            Delivery d = new Delivery(
+                    url,
+                    body,
+                    () -> Map.of(
+                            "User-Agent",
+                            "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                            "Stripe-Signature",
+                            signature(body, secret, System.currentTimeMillis() / 1_000)));
+            send(ctx, d, in.getInteger("duplicates"), new JsonObject().put("id", eventId));
+        });
+    }
+
+    /**
+     * Runs {@code then} once what {@code event} announces is in the sandbox's records (a forged event
+     * announces nothing); a refund that cannot be recorded answers the trigger 400 and sends nothing.
+     */
+    private void announced(RoutingContext ctx, String provider, JsonObject event, Runnable then) {
+        Future<Void> recorded;
+        try {
+            recorded = announce.apply(provider, event);
+        } catch (AnnouncedRefunds.Refused e) {
+            recorded = Future.failedFuture(e);
+        }
+        recorded.onSuccess(v -> then.run())
+                .onFailure(e -> ctx.response()
+                        .setStatusCode(e instanceof AnnouncedRefunds.Refused ? 400 : 500)
+                        .putHeader("content-type", "application/json")
+                        .end(new JsonObject()
+                                .put("error", String.valueOf(e.getMessage()))
+                                .encode()));
     }
 
     /**
@@ -155,27 +181,35 @@ public final class SandboxWebhooks {
         JsonObject event =
                 paypalEvent(eventId, in.getString("type"), in.getString("capture"), in.getString("payment_id"));
         merge(event.getJsonObject("resource"), in.getValue("object"));
-        String transmissionId = UUID.randomUUID().toString();
-        String time = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        String key = in.getBoolean("forged", false) ? PAYPAL_FORGING_KEY : PAYPAL_SIGNING_KEY;
-        Map<String, String> headers = Map.of(
-                "User-Agent",
-                "PayPal/AUHD-214.0-58245474",
-                "PAYPAL-TRANSMISSION-ID",
-                transmissionId,
-                "PAYPAL-TRANSMISSION-TIME",
-                time,
-                "PAYPAL-TRANSMISSION-SIG",
-                paypalSignature(key, transmissionId, time, webhookId, event),
-                "PAYPAL-CERT-URL",
-                "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-sandbox",
-                "PAYPAL-AUTH-ALGO",
-                "SHA256withRSA");
-        send(
-                ctx,
-                new Delivery(url, event.encode().getBytes(StandardCharsets.UTF_8), () -> headers),
-                in.getInteger("duplicates"),
-                new JsonObject().put("id", eventId).put("transmission_id", transmissionId));
+        boolean forged = in.getBoolean("forged", false);
+        Runnable deliver = () -> {
+            String transmissionId = UUID.randomUUID().toString();
+            String time = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            String key = forged ? PAYPAL_FORGING_KEY : PAYPAL_SIGNING_KEY;
+            Map<String, String> headers = Map.of(
+                    "User-Agent",
+                    "PayPal/AUHD-214.0-58245474",
+                    "PAYPAL-TRANSMISSION-ID",
+                    transmissionId,
+                    "PAYPAL-TRANSMISSION-TIME",
+                    time,
+                    "PAYPAL-TRANSMISSION-SIG",
+                    paypalSignature(key, transmissionId, time, webhookId, event),
+                    "PAYPAL-CERT-URL",
+                    "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-sandbox",
+                    "PAYPAL-AUTH-ALGO",
+                    "SHA256withRSA");
+            send(
+                    ctx,
+                    new Delivery(url, event.encode().getBytes(StandardCharsets.UTF_8), () -> headers),
+                    in.getInteger("duplicates"),
+                    new JsonObject().put("id", eventId).put("transmission_id", transmissionId));
+        };
+        if (forged) {
+            deliver.run();
+        } else {
+            announced(ctx, "paypal", event, deliver);
+        }
     }
 
     /**
@@ -191,7 +225,11 @@ public final class SandboxWebhooks {
                 .put("id", eventId)
                 .put("event_version", "1.0")
                 .put("create_time", "2026-12-07T07:00:00.000Z")
-                .put("resource_type", type.startsWith("CUSTOMER.DISPUTE") ? "dispute" : "capture")
+                .put(
+                        "resource_type",
+                        type.startsWith("CUSTOMER.DISPUTE")
+                                ? "dispute"
+                                : type.equals("PAYMENT.CAPTURE.REFUNDED") ? "refund" : "capture")
                 .put("resource_version", "2.0")
                 .put("event_type", type)
                 .put("summary", "Sandbox event " + type)
@@ -219,7 +257,8 @@ public final class SandboxWebhooks {
         return switch (type) {
             case "PAYMENT.CAPTURE.COMPLETED" -> "COMPLETED";
             case "PAYMENT.CAPTURE.DENIED" -> "DECLINED";
-            case "PAYMENT.CAPTURE.REFUNDED" -> "REFUNDED";
+            // Its resource is the refund (not the capture), completed.
+            case "PAYMENT.CAPTURE.REFUNDED" -> "COMPLETED";
             default -> "PENDING";
         };
     }

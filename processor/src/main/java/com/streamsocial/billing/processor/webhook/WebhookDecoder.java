@@ -183,8 +183,10 @@ public final class WebhookDecoder {
         RefundStatus s = "COMPLETED".equals(status)
                 ? RefundStatus.SUCCEEDED
                 : "FAILED".equals(status) || "CANCELLED".equals(status) ? RefundStatus.FAILED : RefundStatus.PENDING;
+        // The refund's custom_id is not a payment id: the PayPal adapter sets it to our refund id. The
+        // payment is the capture's, named by the refund's up link.
         return Decoded.of(new ProviderEvent.RefundsSeen(
-                ref(JsonTree.text(r, "custom_id"), upCapture(r), null), List.of(new Refund(id, minor, currency, s))));
+                ref(null, upCapture(r), null), List.of(new Refund(id, minor, currency, s))));
     }
 
     /** The capture a PayPal refund belongs to: its {@code links} entry of rel {@code up}. */
@@ -211,8 +213,11 @@ public final class WebhookDecoder {
         Map<?, ?> tx = !txs.isEmpty() && txs.get(0) instanceof Map<?, ?> m ? m : Map.of();
         PaymentRef ref = ref(JsonTree.text(tx, "custom"), JsonTree.text(tx, "seller_transaction_id"), null);
         boolean closed = type.equals("CUSTOMER.DISPUTE.RESOLVED") || status.equals("RESOLVED");
+        // A resolved dispute's status says only that; its outcome says who won (RESOLVED_SELLER_FAVOUR).
+        String outcome = closed ? JsonTree.text(JsonTree.map(r, "dispute_outcome"), "outcome_code") : null;
+        String shown = outcome != null ? outcome : status;
         return Decoded.of(new ProviderEvent.Dispute(
-                ref, id, minor, currency, JsonTree.text(r, "reason"), status.toLowerCase(Locale.ROOT), closed));
+                ref, id, minor, currency, JsonTree.text(r, "reason"), shown.toLowerCase(Locale.ROOT), closed));
     }
 
     private static PaymentRef ref(String paymentId, String a, String b) {

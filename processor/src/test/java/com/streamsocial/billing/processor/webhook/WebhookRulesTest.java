@@ -112,4 +112,86 @@ class WebhookRulesTest {
                 .isFalse();
         assertThat(WebhookRules.disputeNewer("lost", true, "won", true)).isFalse();
     }
+
+    @Test
+    void aFailedRefundHoldsNothingAndIsFinal() {
+        List<HeldRefund> held = List.of(new HeldRefund("re_ours", "re_p1", 600, "failed"));
+        // Failed: its 600 is free again, so 1,000 fits the capture exactly.
+        assertThat(WebhookRules.refunds(1_000, held, List.of(ok("re_dash", 1_000))))
+                .containsExactly(new WebhookRules.RecordForeign(ok("re_dash", 1_000)));
+        assertThat(WebhookRules.refunds(1_000, held, List.of(ok("re_p1", 600))))
+                .as("a failed refund is final: a later success changes nothing")
+                .containsExactly(new WebhookRules.NoChange(ok("re_p1", 600)));
+        List<HeldRefund> pending = List.of(new HeldRefund("re_ours", "re_p1", 600, "refunding"));
+        assertThat(WebhookRules.refunds(1_000, pending, List.of(ok("re_dash", 401))))
+                .as("a pending refund holds its amount")
+                .containsExactly(new WebhookRules.OverCapture(ok("re_dash", 401), 400));
+    }
+
+    @Test
+    void aRefundIsKnownByItsProviderIdOrOurs() {
+        // Ours, its provider id not stored (the answer was lost): found by our id.
+        List<HeldRefund> held = List.of(new HeldRefund("re_ours", null, 300, "refunding"));
+        assertThat(WebhookRules.refunds(1_000, held, List.of(ok("re_ours", 300))))
+                .containsExactly(new WebhookRules.DecideOurs(ok("re_ours", 300), "re_ours", true));
+        List<HeldRefund> byProvider = List.of(new HeldRefund("re_ours", "re_p9", 300, "refunding"));
+        assertThat(WebhookRules.refunds(1_000, byProvider, List.of(ok("re_p9", 300))))
+                .containsExactly(new WebhookRules.DecideOurs(ok("re_p9", 300), "re_ours", true));
+    }
+
+    @Test
+    void onlyASucceededUnknownRefundIsRecordedAndOnceAnEvent() {
+        Refund pending = new Refund("re_new", 100, "USD", RefundStatus.PENDING);
+        Refund failed = new Refund("re_new", 100, "USD", RefundStatus.FAILED);
+        assertThat(WebhookRules.refunds(1_000, List.of(), List.of(pending)))
+                .containsExactly(new WebhookRules.NoChange(pending));
+        assertThat(WebhookRules.refunds(1_000, List.of(), List.of(failed)))
+                .containsExactly(new WebhookRules.NoChange(failed));
+        assertThat(WebhookRules.refunds(1_000, List.of(), List.of(ok("re_new", 100), ok("re_new", 100))))
+                .containsExactly(
+                        new WebhookRules.RecordForeign(ok("re_new", 100)),
+                        new WebhookRules.NoChange(ok("re_new", 100)));
+        // Held more than captured (a capture of 0 after a break): nothing remains, never a negative.
+        List<HeldRefund> over = List.of(new HeldRefund("re_x", "re_x", 100, "succeeded"));
+        assertThat(WebhookRules.refunds(0, over, List.of(ok("re_y", 1))))
+                .containsExactly(new WebhookRules.OverCapture(ok("re_y", 1), 0));
+    }
+
+    @Test
+    void anEventsOutcomeIsAppliedStaleOrBoundExceeded() {
+        Refund r = ok("re_1", 1);
+        assertThat(WebhookRules.refundOutcome(List.of())).isEqualTo(WebhookRules.Outcome.STALE);
+        assertThat(WebhookRules.refundOutcome(List.of(new WebhookRules.NoChange(r))))
+                .isEqualTo(WebhookRules.Outcome.STALE);
+        assertThat(WebhookRules.refundOutcome(List.of(new WebhookRules.DecideOurs(r, "re_o", false))))
+                .isEqualTo(WebhookRules.Outcome.APPLIED);
+        assertThat(WebhookRules.refundOutcome(List.of(new WebhookRules.NoChange(r), new WebhookRules.RecordForeign(r))))
+                .isEqualTo(WebhookRules.Outcome.APPLIED);
+        assertThat(WebhookRules.refundOutcome(
+                        List.of(new WebhookRules.RecordForeign(r), new WebhookRules.OverCapture(r, 0))))
+                .isEqualTo(WebhookRules.Outcome.BOUND_EXCEEDED);
+        assertThat(WebhookRules.Outcome.BOUND_EXCEEDED.wire()).isEqualTo("bound_exceeded");
+        assertThat(WebhookRules.Outcome.UNKNOWN_OBJECT.wire()).isEqualTo("unknown_object");
+    }
+
+    @Test
+    void otherPaymentStatesAreNotDecidable() {
+        assertThat(WebhookRules.decidable("refunded")).isFalse();
+        assertThat(WebhookRules.decidable(null)).isFalse();
+    }
+
+    @Test
+    void aDisputeUnderReviewOrClosedRanksAboveOpen() {
+        assertThat(WebhookRules.disputeNewer("open", false, "under_review", false))
+                .isTrue();
+        assertThat(WebhookRules.disputeNewer("under_review", false, "under_review", false))
+                .isFalse();
+        assertThat(WebhookRules.disputeNewer("under_review", false, "needs_response", true))
+                .as("closed ranks above any open state")
+                .isTrue();
+        assertThat(WebhookRules.disputeNewer("needs_response", false, "lost", true))
+                .isTrue();
+        assertThat(WebhookRules.disputeNewer("under_review", true, "under_review", true))
+                .isFalse();
+    }
 }
