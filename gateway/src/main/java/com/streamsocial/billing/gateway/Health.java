@@ -1,6 +1,7 @@
 package com.streamsocial.billing.gateway;
 
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.kafka.TransactionalSession;
 import com.streamsocial.billing.lease.LeaseCheck;
 import com.streamsocial.billing.management.ServiceHealth;
 import com.streamsocial.billing.metrics.HealthText;
@@ -152,7 +153,7 @@ public final class Health implements ServiceHealth, AutoCloseable {
     public JsonObject liveness() {
         for (TransactionalPublisher p : publishers) {
             Throwable cause = p.fatalCause();
-            if (p.state() == TransactionalPublisher.State.FATAL
+            if (p.state() == TransactionalSession.State.FATAL
                     && (cause == null
                             || com.streamsocial.billing.kafka.ProducerErrors.classify(cause)
                                     != com.streamsocial.billing.kafka.ProducerErrors.Action.FATAL)) {
@@ -171,7 +172,7 @@ public final class Health implements ServiceHealth, AutoCloseable {
         long now = System.currentTimeMillis();
         boolean pg = pgUp && fresh(pgOkAtMs, now);
         boolean kafka = kafkaUp && fresh(kafkaOkAtMs, now);
-        boolean producersOk = publishers.stream().noneMatch(p -> p.state() == TransactionalPublisher.State.FATAL);
+        boolean producersOk = publishers.stream().noneMatch(p -> p.state() == TransactionalSession.State.FATAL);
         LeaseCheck.State lease = leaseState.get();
         boolean leaseHeld = lease == LeaseCheck.State.HELD;
         JsonObject checks = new JsonObject()

@@ -275,11 +275,7 @@ public final class ProcessorVerticle extends VerticleBase {
                 KafkaSafety.transactionalProducer(
                         config.kafka(), "processor-" + memberId, config.transactionTimeoutMs()),
                 new TransactionalLoop.Limits(
-                        config.pollMs(),
-                        config.processTimeoutMs(),
-                        config.backoffInitialMs(),
-                        config.backoffMaxMs(),
-                        TransactionalLoop.COMMIT_ATTEMPTS_MAX),
+                        config.pollMs(), config.processTimeoutMs(), config.backoffInitialMs(), config.backoffMaxMs()),
                 new TransactionalLoop.Faults(config.faultStallOnBatch(), config.faultStallMs()),
                 this::processOnContext,
                 refunds == null ? null : batch -> onContext(() -> refunds.process(batch)),

@@ -2,8 +2,8 @@ package com.streamsocial.billing.gateway.kafka;
 
 import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.kafka.ProducerErrors;
+import com.streamsocial.billing.kafka.TransactionalSession;
 import io.micrometer.core.instrument.Counter;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -12,14 +12,13 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One transactional producer and the one thread that owns it. Each {@link #publish} call is one Kafka
- * transaction: begin, send every record, commit. The calls block, so they run on this dedicated,
+ * One {@link TransactionalSession} and the one thread that owns it. Each {@link #publish} call is one
+ * Kafka transaction: begin, send every record, commit. The calls block, so they run on this dedicated,
  * named thread and never on an event loop; the caller gets a {@link CompletableFuture} back.
  *
  * <p>At most one transaction is open at a time, and at most {@link #QUEUED_CALLS_MAX} calls wait.
@@ -29,44 +28,6 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /** The gateway keeps one batch in flight per publisher; a little slack covers close and probes. */
     public static final int QUEUED_CALLS_MAX = 4;
-
-    /**
-     * How often a commit that timed out is tried again before its outcome is left unknown. Kafka
-     * documents {@code commitTransaction} as retriable after a {@code TimeoutException}: the retry
-     * waits for the same commit, it never commits twice. Each try blocks up to {@code max.block.ms}.
-     */
-    public static final int COMMIT_TIMEOUT_RETRIES_MAX = 3;
-
-    /**
-     * How long a new producer's {@code initTransactions} is tried again after it timed out, before the
-     * producer is given up (FATAL, then a liveness restart). A broker's restart took 13-15 s in the
-     * 50-kill chaos run and up to 33 s on a loaded machine; the commit's tries and the abort had
-     * already used 15-20 s of it, so one 5 s call fell short and each gateway was restarted only to
-     * call it again. Kafka documents {@code initTransactions} as safe to call again after a timeout.
-     */
-    public static final long INIT_TRANSACTIONS_RETRY_MS_MAX = 60_000;
-
-    public enum State {
-        NEW,
-        READY,
-        IN_TRANSACTION,
-        COMMITTING,
-        ABORTING,
-        FATAL,
-        CLOSED;
-
-        boolean canTransitionTo(State next) {
-            return switch (this) {
-                case NEW -> next == READY || next == FATAL || next == CLOSED;
-                case READY -> next == IN_TRANSACTION || next == READY || next == FATAL || next == CLOSED;
-                case IN_TRANSACTION -> next == COMMITTING || next == ABORTING || next == READY || next == FATAL;
-                case COMMITTING -> next == READY || next == ABORTING || next == FATAL;
-                case ABORTING -> next == READY || next == FATAL;
-                case FATAL -> next == CLOSED;
-                case CLOSED -> false;
-            };
-        }
-    }
 
     /** How a failed transaction ended: decides what may be released and what the client is told. */
     public enum Outcome {
@@ -100,21 +61,38 @@ public final class TransactionalPublisher implements AutoCloseable {
         }
     }
 
-    private final Map<String, Object> config;
     private final String transactionalId;
     private final ThreadPoolExecutor thread;
-    private Producer<String, byte[]> producer; // touched on the dedicated thread only
-    private volatile State state = State.NEW;
-    private volatile Throwable fatalCause;
-    private final Counter commitRetries;
+    /** Touched on the dedicated thread only; its state is read from any. */
+    private final TransactionalSession session;
+    /** Why the last commit's outcome stayed unknown: the cause reported, as before the session. */
+    private RuntimeException unresolvedCommit;
     /** Calls of {@code initTransactions} that timed out, retried or not: what a test waits for. */
     private final AtomicLong initTimeouts = new AtomicLong();
 
     /** {@code commitRetries} counts commits tried again after a timeout. */
     public TransactionalPublisher(Map<String, Object> producerConfig, Counter commitRetries) {
-        this.config = Map.copyOf(producerConfig);
-        this.commitRetries = commitRetries;
+        Map<String, Object> config = Map.copyOf(producerConfig);
         this.transactionalId = String.valueOf(producerConfig.get("transactional.id"));
+        this.session = new TransactionalSession(
+                () -> new KafkaProducer<>(config), transactionalId, () -> true, new TransactionalSession.Listener() {
+                    @Override
+                    public void commitTimedOut(int call, boolean retrying) {
+                        if (retrying) {
+                            commitRetries.increment();
+                        }
+                    }
+
+                    @Override
+                    public void commitUnresolved(RuntimeException cause) {
+                        unresolvedCommit = cause;
+                    }
+
+                    @Override
+                    public void initTimedOut(int call) {
+                        initTimeouts.incrementAndGet();
+                    }
+                });
         this.thread = new ThreadPoolExecutor(
                 1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUED_CALLS_MAX), r -> {
                     Thread t = new Thread(r, "kafka-tx-" + transactionalId);
@@ -123,12 +101,12 @@ public final class TransactionalPublisher implements AutoCloseable {
                 });
     }
 
-    public State state() {
-        return state;
+    public TransactionalSession.State state() {
+        return session.state();
     }
 
     public Throwable fatalCause() {
-        return fatalCause;
+        return session.fatalCause();
     }
 
     /** Calls of {@code initTransactions} that timed out so far. */
@@ -138,12 +116,7 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /** Creates the producer and calls {@code initTransactions}, which fences any older instance. */
     public CompletableFuture<Void> start() {
-        return CompletableFuture.runAsync(
-                () -> {
-                    producer = newProducer();
-                    transitionTo(State.READY);
-                },
-                thread);
+        return CompletableFuture.runAsync(session::start, thread);
     }
 
     /**
@@ -156,170 +129,84 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     private void runTransaction(List<ProducerRecord<String, byte[]>> records, boolean abortOnPurpose) {
-        if (state != State.READY) {
+        TransactionalSession.State state = session.state();
+        if (state != TransactionalSession.State.READY) {
             throw new TransactionFailedException(
-                    Outcome.ABORTED, "producer " + transactionalId + " is " + state, fatalCause);
+                    Outcome.ABORTED, "producer " + transactionalId + " is " + state, session.fatalCause());
         }
         try {
-            transitionTo(State.IN_TRANSACTION);
-            producer.beginTransaction();
+            session.begin();
             for (ProducerRecord<String, byte[]> r : records) {
-                producer.send(r);
+                session.send(r);
             }
             if (abortOnPurpose) {
-                producer.flush();
-                transitionTo(State.ABORTING);
-                producer.abortTransaction();
-                transitionTo(State.READY);
-                throw new TransactionFailedException(Outcome.ABORTED, "transaction aborted on purpose", null);
+                session.flush();
             }
-            transitionTo(State.COMMITTING);
-            commitResolvingTimeouts();
-            transitionTo(State.READY);
-        } catch (TransactionFailedException e) {
-            throw e;
         } catch (RuntimeException e) {
-            throw recover(e);
+            throw abortAfter(e);
+        }
+        if (abortOnPurpose) {
+            abortOnPurpose();
+        }
+        commit();
+    }
+
+    private void abortOnPurpose() {
+        try {
+            session.abort();
+        } catch (RuntimeException e) {
+            // The abort failed and no new producer could be made: nothing was committed either way.
+            throw new TransactionFailedException(Outcome.ABORTED, "transaction aborted on purpose: " + e, e);
+        }
+        throw new TransactionFailedException(Outcome.ABORTED, "transaction aborted on purpose", null);
+    }
+
+    /** A failure before the commit was asked for: nothing of the transaction can ever commit. */
+    private TransactionFailedException abortAfter(RuntimeException e) {
+        try {
+            session.abortAfter(e);
+            return new TransactionFailedException(Outcome.ABORTED, "transaction aborted: " + e, e);
+        } catch (RuntimeException fatal) {
+            // The session is FATAL: a fatal error is reported UNKNOWN, as it always was here.
+            Outcome outcome =
+                    ProducerErrors.classify(e) == ProducerErrors.Action.FATAL ? Outcome.UNKNOWN : Outcome.ABORTED;
+            return new TransactionFailedException(outcome, "transaction failed: " + e, e);
         }
     }
 
     /**
-     * Commits; a timeout leaves the outcome unknown, so the commit is tried again (at most
-     * {@link #COMMIT_TIMEOUT_RETRIES_MAX} times) until the coordinator answers. Only a commit still
-     * unknown after that goes to {@link #recover}, which recreates the producer: its
-     * {@code initTransactions} decides the transaction ({@link Outcome#DECIDED}).
+     * Commits; a timeout is tried again by the session. A commit still unknown after that, or one that
+     * failed once asked for, is decided by a new producer ({@link Outcome#DECIDED}); if none could be
+     * made, or the error was fatal, the outcome stays {@link Outcome#UNKNOWN}.
      */
-    private void commitResolvingTimeouts() {
-        for (int retries = 0; ; retries++) {
-            try {
-                producer.commitTransaction();
-                return;
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                if (retries >= COMMIT_TIMEOUT_RETRIES_MAX) {
-                    throw e;
-                }
-                commitRetries.increment();
-                log.warn(
-                        "commit of {} timed out, trying it again ({}): {}", transactionalId, retries + 1, e.toString());
-            }
-        }
-    }
-
-    /** Brings the producer back to READY (or FATAL) and says what became of the transaction. */
-    private TransactionFailedException recover(RuntimeException e) {
-        State failedIn = state;
-        ProducerErrors.Action action = ProducerErrors.classify(e);
-        Outcome outcome =
-                failedIn == State.COMMITTING && ProducerErrors.outcomeUnknown(e) ? Outcome.UNKNOWN : Outcome.ABORTED;
-        log.warn("transaction of {} failed in {} ({}): {}", transactionalId, failedIn, action, e.toString());
-        if (action == ProducerErrors.Action.FATAL) {
-            fatalCause = e;
-            transitionTo(State.FATAL);
-            closeQuietly();
-            return new TransactionFailedException(Outcome.UNKNOWN, "producer failed fatally", e);
-        }
-        if (action == ProducerErrors.Action.ABORT && outcome == Outcome.ABORTED) {
-            try {
-                transitionTo(State.ABORTING);
-                producer.abortTransaction();
-                transitionTo(State.READY);
-                return new TransactionFailedException(outcome, "transaction aborted: " + e, e);
-            } catch (RuntimeException abortFailed) {
-                log.warn("abort of {} failed, recreating the producer: {}", transactionalId, abortFailed.toString());
-            }
-        }
-        // Fenced, epoch error, failed abort or unknown commit: a new producer with the same
-        // transactional.id resolves whatever the old one left open.
+    private void commit() {
+        unresolvedCommit = null;
+        TransactionalSession.Commit commit;
         try {
-            closeQuietly();
-            producer = newProducer();
-            state = State.READY;
-            if (outcome == Outcome.UNKNOWN) {
-                // The new producer's initTransactions returned: the old transaction is decided now.
-                outcome = Outcome.DECIDED;
-            }
-        } catch (RuntimeException initFailed) {
-            fatalCause = initFailed;
-            state = State.FATAL;
-            log.error("could not recreate producer {}", transactionalId, initFailed);
-        }
-        return new TransactionFailedException(outcome, "transaction failed: " + e, e);
-    }
-
-    private Producer<String, byte[]> newProducer() {
-        KafkaProducer<String, byte[]> p = new KafkaProducer<>(config);
-        try {
-            initTransactions(p);
+            commit = session.commit();
         } catch (RuntimeException e) {
-            p.close(Duration.ZERO);
-            throw e;
+            RuntimeException cause = unresolvedCommit != null ? unresolvedCommit : e;
+            throw new TransactionFailedException(Outcome.UNKNOWN, "transaction failed: " + cause, cause);
         }
-        return p;
-    }
-
-    /**
-     * {@code initTransactions}, called again after a timeout for {@link #INIT_TRANSACTIONS_RETRY_MS_MAX}
-     * (each call blocks up to {@code max.block.ms}): a broker restarting, or a coordinator moving, is
-     * waited out here rather than by a restart of the whole gateway. Any other failure is thrown.
-     */
-    private void initTransactions(Producer<String, byte[]> p) {
-        long startMs = System.currentTimeMillis();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                p.initTransactions();
-                return;
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                initTimeouts.incrementAndGet();
-                if (System.currentTimeMillis() - startMs >= INIT_TRANSACTIONS_RETRY_MS_MAX) {
-                    throw e;
-                }
-                log.warn(
-                        "initTransactions of {} timed out (attempt {}), trying it again: {}",
-                        transactionalId,
-                        attempt,
-                        e.toString());
-            }
+        if (commit == TransactionalSession.Commit.DECIDED) {
+            // The new producer's initTransactions returned: the old transaction is decided now.
+            throw new TransactionFailedException(
+                    Outcome.DECIDED, "transaction failed: " + unresolvedCommit, unresolvedCommit);
         }
-    }
-
-    private void closeQuietly() {
-        if (producer != null) {
-            try {
-                producer.close(Duration.ZERO);
-            } catch (RuntimeException ignored) {
-                // Already failed: nothing more to learn from a failed close.
-            }
-            producer = null;
-        }
-    }
-
-    private void transitionTo(State next) {
-        Check.state(
-                state.canTransitionTo(next),
-                "producer %s: invalid transition from %s to %s",
-                transactionalId,
-                state,
-                next);
-        state = next;
     }
 
     @Override
     public void close() {
-        CompletableFuture<Void> closing = CompletableFuture.runAsync(
-                () -> {
-                    if (producer != null) {
-                        producer.close(Duration.ofSeconds(5));
-                        producer = null;
-                    }
-                    state = State.CLOSED;
-                },
-                thread);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(session::close, thread);
         try {
-            closing.get(10, TimeUnit.SECONDS);
+            closing.get(CLOSE_WAIT_MS_MAX, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("closing producer {} did not finish cleanly: {}", transactionalId, e.toString());
         } finally {
             thread.shutdownNow();
         }
     }
+
+    /** Longest wait of {@link #close()}: the session's own close, and the call queued before it. */
+    static final long CLOSE_WAIT_MS_MAX = 10_000;
 }

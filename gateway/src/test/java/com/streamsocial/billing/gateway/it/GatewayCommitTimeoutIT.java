@@ -8,7 +8,7 @@ import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.BatchFaults;
 import com.streamsocial.billing.gateway.Gateway;
 import com.streamsocial.billing.gateway.GatewayConfig;
-import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
+import com.streamsocial.billing.kafka.TransactionalSession;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
@@ -151,8 +151,7 @@ class GatewayCommitTimeoutIT {
         int heldBefore = proxy.held();
         // Longer than the first commit and every retry together: only the recreated producer's
         // initTransactions decides the transaction (the broker committed it long before).
-        proxy.holdNextEndTxnResponses(
-                1, MAX_BLOCK_MS * (TransactionalPublisher.COMMIT_TIMEOUT_RETRIES_MAX + 1) + 4_000);
+        proxy.holdNextEndTxnResponses(1, MAX_BLOCK_MS * TransactionalSession.COMMIT_CALLS_MAX + 4_000);
 
         // Clients that retry their key until they get a 202, as a payments client does.
         String prefix = "unknown-" + Long.toString(System.nanoTime(), 36) + "-";

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.gateway.kafka.TransactionalPublisher;
 import com.streamsocial.billing.kafka.KafkaSafety;
+import com.streamsocial.billing.kafka.TransactionalSession;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.FreePorts;
 import com.streamsocial.billing.stack.StallingKafkaProxy;
@@ -71,13 +72,13 @@ class PublisherBrokerOutageIT {
                         failed.getCause().getMessage(), publisher.initTimeouts());
                 assertThat(publisher.state())
                         .as("the lane after the outage (FATAL: %s)", publisher.fatalCause())
-                        .isEqualTo(TransactionalPublisher.State.READY);
+                        .isEqualTo(TransactionalSession.State.READY);
                 assertThat(((TransactionalPublisher.TransactionFailedException) failed.getCause()).outcome())
                         .as("decided by the new producer, or aborted: never left unknown")
                         .isNotEqualTo(TransactionalPublisher.Outcome.UNKNOWN);
 
                 publisher.publish(records("after"), false).get(WAIT_MS, TimeUnit.MILLISECONDS);
-                assertThat(publisher.state()).isEqualTo(TransactionalPublisher.State.READY);
+                assertThat(publisher.state()).isEqualTo(TransactionalSession.State.READY);
             }
         }
     }

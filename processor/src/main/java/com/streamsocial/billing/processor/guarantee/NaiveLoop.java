@@ -46,11 +46,16 @@ public final class NaiveLoop implements Runnable {
         STOPPED,
         FATAL;
 
+        /**
+         * At-least-once goes POLLING, PROCESSING, COMMITTING; at-most-once POLLING, COMMITTING,
+         * PROCESSING; a failed batch goes from PROCESSING back to POLLING. Never a state to itself.
+         */
         boolean canTransitionTo(State next) {
             return switch (this) {
                 case STARTING -> next == POLLING || next == STOPPED || next == FATAL;
-                case POLLING, PROCESSING, COMMITTING ->
-                    next == POLLING || next == PROCESSING || next == COMMITTING || next == STOPPED || next == FATAL;
+                case POLLING -> next == PROCESSING || next == COMMITTING || next == STOPPED || next == FATAL;
+                case PROCESSING -> next == POLLING || next == COMMITTING || next == STOPPED || next == FATAL;
+                case COMMITTING -> next == POLLING || next == PROCESSING || next == STOPPED || next == FATAL;
                 case STOPPED, FATAL -> false;
             };
         }
@@ -123,14 +128,14 @@ public final class NaiveLoop implements Runnable {
             // stop() woke the consumer up.
         } catch (RuntimeException | Error e) {
             fatalCause = e;
-            state = State.FATAL;
+            transitionTo(State.FATAL);
             log.error("naive {} loop failed fatally", guarantee.wire(), e);
         } finally {
             if (consumer != null) {
                 consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
             }
             if (state != State.FATAL) {
-                state = running ? State.FATAL : State.STOPPED;
+                transitionTo(running ? State.FATAL : State.STOPPED);
             }
             finished.countDown();
         }

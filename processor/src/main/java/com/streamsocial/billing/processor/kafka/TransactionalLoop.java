@@ -3,6 +3,7 @@ package com.streamsocial.billing.processor.kafka;
 import com.streamsocial.billing.events.Check;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.ProducerErrors;
+import com.streamsocial.billing.kafka.TransactionalSession;
 import com.streamsocial.billing.processor.ProcessorMeters;
 import com.streamsocial.billing.processor.dedup.InputRecord;
 import com.streamsocial.billing.processor.refund.RefundInput;
@@ -28,14 +29,14 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The read-process-write loop, on one dedicated thread that owns a consumer and a transactional
- * producer (kafka-clients, because the Vert.x client has no {@code sendOffsetsToTransaction}). Per
+ * The read-process-write loop, on one dedicated thread that owns a consumer and a {@link
+ * TransactionalSession} (kafka-clients, because the Vert.x client has no {@code sendOffsetsToTransaction}): poll,
+ * rewind and back-off around the session's transactions. Per
  * polled batch: hand the records to the {@code process} function (which runs on Vert.x and returns
  * the records to write), then in one Kafka transaction write them and the consumer offsets with the
  * group metadata (KIP-447). If anything fails before the commit, the transaction is aborted and the
@@ -48,13 +49,6 @@ import org.slf4j.LoggerFactory;
  * goes to the dead-letter topic in the batch's transaction and never stops the loop.
  */
 public final class TransactionalLoop implements Runnable {
-    /**
-     * How long {@code initTransactions} is retried before the loop gives up: past a broker's restart
-     * (13-15 s in the 50-kill chaos run, where 3 calls of 5 s once fell short and the loop went FATAL
-     * only for a liveness restart to do the same again).
-     */
-    static final long INIT_TRANSACTIONS_RETRY_MS_MAX = 60_000;
-
     private static final Logger log = LoggerFactory.getLogger(TransactionalLoop.class);
 
     public enum State {
@@ -82,30 +76,18 @@ public final class TransactionalLoop implements Runnable {
         }
     }
 
-    /**
-     * Calls of {@code commitTransaction} (and of {@code initTransactions} on a new producer) per batch
-     * before the outcome counts as unresolvable here; each call is bounded by the producer's
-     * {@code max.block.ms}.
-     */
-    public static final int COMMIT_ATTEMPTS_MAX = 3;
-
     /** Longest wait of one lookup of the group's committed offsets after an unresolved commit. */
     public static final long COMMITTED_LOOKUP_MS = 30_000;
 
     /** The settings of one loop; every wait is bounded. */
-    public record Limits(
-            long pollMs, long processTimeoutMs, long backoffInitialMs, long backoffMaxMs, int commitAttemptsMax) {
+    public record Limits(long pollMs, long processTimeoutMs, long backoffInitialMs, long backoffMaxMs) {
         public Limits {
             Check.argument(
-                    processTimeoutMs > 0
-                            && backoffInitialMs > 0
-                            && backoffMaxMs >= backoffInitialMs
-                            && commitAttemptsMax >= 1,
-                    "invalid loop limits %d/%d/%d/%d",
+                    processTimeoutMs > 0 && backoffInitialMs > 0 && backoffMaxMs >= backoffInitialMs,
+                    "invalid loop limits %d/%d/%d",
                     processTimeoutMs,
                     backoffInitialMs,
-                    backoffMaxMs,
-                    commitAttemptsMax);
+                    backoffMaxMs);
         }
     }
 
@@ -143,7 +125,9 @@ public final class TransactionalLoop implements Runnable {
     /** How often the consumer's metrics are looked at for partitions assigned or revoked since. */
     static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
 
-    private KafkaProducer<String, byte[]> producer;
+    /** Created and used on the loop's thread only. */
+    private TransactionalSession session;
+
     private long backoffMs;
     private long resumeAtMs = -1;
     private volatile int consecutiveFailures;
@@ -234,8 +218,12 @@ public final class TransactionalLoop implements Runnable {
     @Override
     public void run() {
         try {
-            producer = new KafkaProducer<>(producerConfig);
-            initTransactions();
+            session = new TransactionalSession(
+                    () -> new KafkaProducer<>(producerConfig),
+                    String.valueOf(producerConfig.get("transactional.id")),
+                    () -> running,
+                    new CommitEvents());
+            session.start();
             consumer = new KafkaConsumer<>(consumerConfig);
             // The consumer's own metrics, lag per partition among them (records-lag: to the last stable
             // offset, as read_committed). Read from the Kafka client's metric registry on the binder's
@@ -267,13 +255,13 @@ public final class TransactionalLoop implements Runnable {
             // stop() woke the consumer up: a normal way out.
         } catch (RuntimeException | Error e) {
             fatalCause = e;
-            forceState(State.FATAL);
+            transitionTo(State.FATAL);
             log.error("processor loop failed fatally", e);
         } finally {
             if (state != State.FATAL && running) {
                 // Out of the loop without stop(): nothing consumes any more, whatever the reason.
                 fatalCause = new IllegalStateException("processor loop exited without being stopped");
-                forceState(State.FATAL);
+                transitionTo(State.FATAL);
             }
             if (consumerMetrics != null) {
                 consumerMetrics.close();
@@ -283,7 +271,7 @@ public final class TransactionalLoop implements Runnable {
             }
             closeClients();
             if (state != State.FATAL) {
-                forceState(State.STOPPED);
+                transitionTo(State.STOPPED);
             }
             finished.countDown();
         }
@@ -323,21 +311,23 @@ public final class TransactionalLoop implements Runnable {
         // rather than leaving its outcomes for the next owner of the partitions to re-emit.
         transitionTo(State.IN_TRANSACTION);
         try {
-            producer.beginTransaction();
+            session.begin();
             for (ProducerRecord<String, byte[]> r : outputs) {
-                producer.send(r);
+                session.send(r);
             }
-            producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
+            session.sendOffsets(nextOffsets, consumer.groupMetadata());
             stallIfAsked();
         } catch (RuntimeException e) {
             // No commit was asked for: the transaction aborts, and the batch is read again.
             transactionFailed(e);
-            recoverProducer(e);
+            session.abortAfter(e);
             rewind(firstOffsets);
             backOff();
             return;
         }
-        if (commit()) {
+        long t0 = System.nanoTime();
+        if (session.commit() == TransactionalSession.Commit.COMMITTED) {
+            metrics.transactionCommit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             metrics.batchesCommitted.increment();
             metrics.records.increment(polled.count());
             backoffMs = limits.backoffInitialMs();
@@ -346,49 +336,36 @@ public final class TransactionalLoop implements Runnable {
             transitionTo(State.POLLING);
             return;
         }
-        // The commit's outcome is unknown. A new producer with the same transactional.id fences this one
-        // and completes or aborts its transaction; the group's committed offsets then tell which.
-        metrics.commitsUnresolved.increment();
-        recreateProducer();
+        // The commit's outcome was unknown; the session's new producer with the same transactional.id
+        // fenced the old one and completed or aborted its transaction: the group's committed offsets say which.
         seekToCommitted(firstOffsets);
         backOff();
     }
 
     /**
-     * Commits the open transaction. A commit that times out may have been committed by the broker
-     * already; Kafka allows calling {@code commitTransaction} again, which waits for the same result,
-     * so it is retried up to {@link Limits#commitAttemptsMax()} times. Returns false when the outcome
-     * stays unknown (still timing out, or another error after the commit was sent).
+     * What the session's commit tells the loop: a commit in doubt moves it to RESOLVING (never
+     * straight back to processing), and is counted as before.
      */
-    private boolean commit() {
-        long t0 = System.nanoTime();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                producer.commitTransaction();
-                metrics.transactionCommit.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                metrics.commitTimeouts.increment();
-                if (state == State.IN_TRANSACTION) {
-                    transitionTo(State.RESOLVING);
-                }
-                if (attempt >= limits.commitAttemptsMax()) {
-                    log.warn("commit still unresolved after {} attempts: {}", attempt, e.toString());
-                    failed(e);
-                    return false;
-                }
-                log.warn("commit timed out (attempt {}), waiting for its outcome again: {}", attempt, e.toString());
-            } catch (RuntimeException e) {
-                if (ProducerErrors.classify(e) == ProducerErrors.Action.FATAL) {
-                    throw e;
-                }
+    private final class CommitEvents implements TransactionalSession.Listener {
+        @Override
+        public void commitTimedOut(int call, boolean retrying) {
+            metrics.commitTimeouts.increment();
+            resolving();
+        }
+
+        @Override
+        public void commitUnresolved(RuntimeException cause) {
+            if (!ProducerErrors.outcomeUnknown(cause)) {
                 metrics.batchFailed(ProcessorMeters.Stage.COMMIT).increment();
-                log.warn("commit failed, resolving its outcome: {}", e.toString());
-                failed(e);
-                if (state == State.IN_TRANSACTION) {
-                    transitionTo(State.RESOLVING);
-                }
-                return false;
+            }
+            failed(cause);
+            resolving();
+            metrics.commitsUnresolved.increment();
+        }
+
+        private void resolving() {
+            if (state == State.IN_TRANSACTION) {
+                transitionTo(State.RESOLVING);
             }
         }
     }
@@ -427,7 +404,7 @@ public final class TransactionalLoop implements Runnable {
     private void stallIfAsked() {
         batchesHandled++;
         if (faults.stallOnBatch() > 0 && batchesHandled == faults.stallOnBatch()) {
-            producer.flush();
+            session.flush();
             // A log line (one JSON object with log.format=json); the crash tests wait for its text.
             log.warn("FAULT: stalling batch {} before its Kafka commit for {} ms", batchesHandled, faults.stallMs());
             try {
@@ -511,52 +488,6 @@ public final class TransactionalLoop implements Runnable {
         return batch;
     }
 
-    private void recoverProducer(RuntimeException e) {
-        ProducerErrors.Action action = ProducerErrors.classify(e);
-        log.warn("transaction failed ({}), aborting: {}", action, e.toString());
-        if (action == ProducerErrors.Action.FATAL) {
-            throw e;
-        }
-        if (action == ProducerErrors.Action.ABORT && !ProducerErrors.outcomeUnknown(e)) {
-            try {
-                producer.abortTransaction();
-                return;
-            } catch (RuntimeException abortFailed) {
-                log.warn("abort failed, recreating the producer: {}", abortFailed.toString());
-            }
-        }
-        recreateProducer();
-    }
-
-    /**
-     * A new producer with the same transactional.id fences the old one and resolves its transaction
-     * (completes a commit the broker had begun, aborts anything else). {@code initTransactions} may
-     * time out and is then retried, for {@link #INIT_TRANSACTIONS_RETRY_MS_MAX} and at least {@link
-     * Limits#commitAttemptsMax()} calls; past that the loop fails (FATAL, restartable: liveness fails
-     * and a restart resolves it the same way).
-     */
-    private void recreateProducer() {
-        producer.close(Duration.ZERO);
-        producer = new KafkaProducer<>(producerConfig);
-        initTransactions();
-    }
-
-    private void initTransactions() {
-        long startMs = System.currentTimeMillis();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                producer.initTransactions();
-                return;
-            } catch (TimeoutException e) {
-                boolean pastBound = System.currentTimeMillis() - startMs >= INIT_TRANSACTIONS_RETRY_MS_MAX;
-                if (!running || (attempt >= limits.commitAttemptsMax() && pastBound)) {
-                    throw e;
-                }
-                log.warn("initTransactions timed out (attempt {}), retrying: {}", attempt, e.toString());
-            }
-        }
-    }
-
     /** Reads the batch again from its first offsets: its transaction did not commit. */
     private void rewind(Map<TopicPartition, Long> firstOffsets) {
         for (Map.Entry<TopicPartition, Long> e : firstOffsets.entrySet()) {
@@ -616,15 +547,9 @@ public final class TransactionalLoop implements Runnable {
     }
 
     private void closeClients() {
-        if (producer != null) {
-            try {
-                if (state == State.IN_TRANSACTION) {
-                    producer.abortTransaction();
-                }
-            } catch (RuntimeException ignored) {
-                // Closing anyway: the coordinator aborts what we could not.
-            }
-            producer.close(Duration.ofSeconds(5));
+        if (session != null) {
+            // Aborts a transaction still open: the coordinator would, later.
+            session.close();
         }
         if (consumer != null) {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5))
@@ -638,10 +563,6 @@ public final class TransactionalLoop implements Runnable {
 
     private void transitionTo(State next) {
         Check.state(state.canTransitionTo(next), "processor loop: invalid transition from %s to %s", state, next);
-        state = next;
-    }
-
-    private void forceState(State next) {
         state = next;
     }
 

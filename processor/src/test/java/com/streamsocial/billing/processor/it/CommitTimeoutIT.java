@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.streamsocial.billing.events.PaymentEvent;
 import com.streamsocial.billing.events.Topics;
 import com.streamsocial.billing.kafka.KafkaSafety;
+import com.streamsocial.billing.kafka.TransactionalSession;
 import com.streamsocial.billing.processor.Processor;
-import com.streamsocial.billing.processor.kafka.TransactionalLoop;
 import com.streamsocial.billing.stack.EmbeddedKafka;
 import com.streamsocial.billing.stack.EmbeddedPg;
 import com.streamsocial.billing.stack.FreePorts;
@@ -84,7 +84,7 @@ class CommitTimeoutIT {
     void aCommitThatStaysUnknownIsResolvedFromTheGroupsCommittedOffsets() throws Exception {
         double unresolvedBefore = Series.counter(processor.metrics(), "processor.commits.unresolved");
         // Longer than every commit attempt together: only re-initialising can settle it.
-        runWithHeldCommit("reinit", MAX_BLOCK_MS * (TransactionalLoop.COMMIT_ATTEMPTS_MAX + 5));
+        runWithHeldCommit("reinit", MAX_BLOCK_MS * (TransactionalSession.COMMIT_CALLS_MAX + 5));
         assertThat(Series.counter(processor.metrics(), "processor.commits.unresolved"))
                 .as("settled by re-initialising the producer")
                 .isGreaterThan(unresolvedBefore);
