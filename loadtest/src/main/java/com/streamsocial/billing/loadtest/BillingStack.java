@@ -105,6 +105,34 @@ public final class BillingStack implements AutoCloseable {
         if (sandboxPort == 0) {
             sandboxPort = FreePorts.pick();
         }
+        Settings s = settings.with(wiring(settings, infra, brokers, sandboxPort));
+        Vertx sandboxVertx = Vertx.vertx();
+        StackSupervisor services = new StackSupervisor();
+        try {
+            ProcessorConfig pc = ProcessorConfig.from(s);
+            GatewayConfig gc = GatewayConfig.from(s);
+            String sandboxId = deploySandbox(
+                    sandboxVertx,
+                    settings,
+                    sandboxPort,
+                    infra.pgUri(),
+                    pc.providerSecretKey(),
+                    "http://127.0.0.1:" + gc.httpPort(),
+                    gc.webhooks());
+            // The development tenant's key: only the local stack has such a default (docs/API.md, Authentication).
+            TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
+            superviseServices(services, s, pc, processorCount);
+            return new BillingStack(infra, services, sandboxVertx, sandboxId, sandboxPort);
+        } catch (Exception e) {
+            services.close();
+            sandboxVertx.close();
+            infra.closer().close();
+            throw e;
+        }
+    }
+
+    /** What the stack sets for its services on top of {@code settings}: where things are, and its development defaults. */
+    private static Map<String, String> wiring(Settings settings, Infra infra, int brokers, int sandboxPort) {
         Map<String, String> wiring = new HashMap<>();
         wiring.put("kafka.bootstrap.servers", infra.kafkaBootstrap());
         wiring.put("pg.uri", infra.pgUri());
@@ -138,30 +166,7 @@ public final class BillingStack implements AutoCloseable {
             wiring.put("webhook.paypal.clientId", "sandbox-client-id");
             wiring.put("webhook.paypal.clientSecret", "sandbox-client-secret");
         }
-        Settings s = settings.with(wiring);
-        Vertx sandboxVertx = Vertx.vertx();
-        StackSupervisor services = new StackSupervisor();
-        try {
-            ProcessorConfig pc = ProcessorConfig.from(s);
-            GatewayConfig gc = GatewayConfig.from(s);
-            String sandboxId = deploySandbox(
-                    sandboxVertx,
-                    settings,
-                    sandboxPort,
-                    infra.pgUri(),
-                    pc.providerSecretKey(),
-                    "http://127.0.0.1:" + gc.httpPort(),
-                    gc.webhooks());
-            // The development tenant's key: only the local stack has such a default (docs/API.md, Authentication).
-            TenantKeys.ensure(infra.pgUri(), TenantKeys.DEV_TENANT, TenantKeys.devKey());
-            superviseServices(services, s, pc, processorCount);
-            return new BillingStack(infra, services, sandboxVertx, sandboxId, sandboxPort);
-        } catch (Exception e) {
-            services.close();
-            sandboxVertx.close();
-            infra.closer().close();
-            throw e;
-        }
+        return wiring;
     }
 
     /** The stack's sandbox provider, with the faults and limits {@code settings} give it: its deployment id. */

@@ -363,6 +363,25 @@ public final class SandboxProvider extends VerticleBase {
         customers.routes(router, this::authorised);
         paypal = new PayPalSandbox(vertx, pool, () -> faults, paypalTokenTtlS);
         paypal.routes(router);
+        adminRoutes(router);
+        // Whatever the router itself answers (no route, wrong method, body too large, a handler that
+        // threw) is a JSON error in Stripe's shape, never Vert.x's HTML or plain text.
+        router.route().last().handler(this::unrecognised);
+        router.errorHandler(404, this::unrecognised);
+        router.errorHandler(405, this::unrecognised);
+        router.errorHandler(400, ctx -> error(ctx, 400, "invalid_request_error", null, "Invalid request."));
+        router.errorHandler(413, ctx -> error(ctx, 413, "invalid_request_error", null, "Request body too large."));
+        router.errorHandler(415, ctx -> error(ctx, 415, "invalid_request_error", null, "Unsupported body type."));
+        router.errorHandler(500, ctx -> send(ctx, internal(ctx.failure()), false, false));
+        return pool.query(SCHEMA)
+                .execute()
+                .compose(v -> pool.query(PayPalSandbox.SCHEMA).execute())
+                .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
+                .onSuccess(s -> server = s);
+    }
+
+    /** The sandbox's own routes ({@code /sandbox/...}): faults, counts, refund decisions, traces, webhook triggers. */
+    private void adminRoutes(Router router) {
         router.get("/sandbox/faults").handler(ctx -> ctx.json(faults.toJson()));
         router.post("/sandbox/faults").handler(ctx -> {
             try {
@@ -384,20 +403,6 @@ public final class SandboxProvider extends VerticleBase {
                                 .put("idempotency_key", ctx.queryParams().get("idempotency_key"))
                                 .put("charges", rows.iterator().next().getLong(0))))
                         .onFailure(e -> send(ctx, internal(e), false, false)));
-        // Whatever the router itself answers (no route, wrong method, body too large, a handler that
-        // threw) is a JSON error in Stripe's shape, never Vert.x's HTML or plain text.
-        router.route().last().handler(this::unrecognised);
-        router.errorHandler(404, this::unrecognised);
-        router.errorHandler(405, this::unrecognised);
-        router.errorHandler(400, ctx -> error(ctx, 400, "invalid_request_error", null, "Invalid request."));
-        router.errorHandler(413, ctx -> error(ctx, 413, "invalid_request_error", null, "Request body too large."));
-        router.errorHandler(415, ctx -> error(ctx, 415, "invalid_request_error", null, "Unsupported body type."));
-        router.errorHandler(500, ctx -> send(ctx, internal(ctx.failure()), false, false));
-        return pool.query(SCHEMA)
-                .execute()
-                .compose(v -> pool.query(PayPalSandbox.SCHEMA).execute())
-                .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
-                .onSuccess(s -> server = s);
     }
 
     @Override
