@@ -16,7 +16,7 @@ echo "up $(date -u)"
 tenant() { $LT run --rate 20 --duration 60s --warmup 10s --connections 16 --report "$OUT"/$1 > "$OUT"/$1.out 2>&1; }
 flood() {
   curl -s 127.0.0.1:9080/metrics | grep -E '^gateway_(auth|requests_shed)' > "$OUT"/$1-metrics-before.txt
-  wrk -t2 -c128 -d80s -s "$HERE"/flood7.lua http://127.0.0.1:8080 > "$OUT"/$1.wrk 2>&1 &
+  wrk -t2 -c128 -d80s -s "$HERE"/../2026-12-07-auth-flood/10k-alternated/flood7.lua http://127.0.0.1:8080 > "$OUT"/$1.wrk 2>&1 &
   FL=$!; sleep 5; tenant $1; wait $FL
   curl -s 127.0.0.1:9080/metrics | grep -E '^gateway_(auth|requests_shed)' > "$OUT"/$1-metrics-after.txt
 }
