@@ -21,7 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * A broker away longer than a transaction's commit tries, its abort and one {@code initTransactions}
+ * A broker away longer than a transaction's commit tries and a new producer's {@code initTransactions}
  * (what the 50-kill chaos run on a loaded machine met: broker restarts of 16-33 s): the producer
  * lane's {@code initTransactions} is tried again until the broker is back, and the lane goes on
  * READY. Before, the first timed-out {@code initTransactions} made it FATAL, and the gateway's
